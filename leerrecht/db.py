@@ -1,0 +1,105 @@
+"""PostgreSQL plumbing: one database per service instance, migrations applied on start.
+
+Migrations are plain SQL files ``migrations/NNN_name.sql`` inside a service package, applied in
+order, each in its own transaction, under an advisory lock so that two replicas starting together
+do not race. A checksum guards against a migration edited after it ran.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from leerrecht.logging import get_logger
+
+log = get_logger(__name__)
+
+_MIGRATION_LOCK = 7_201_843_118  # arbitrary, fixed: serialises migrations across replicas
+
+CORE_SQL = """
+CREATE TABLE IF NOT EXISTS schema_migration (
+    name text PRIMARY KEY,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+-- The projection's position in each partition, written in the same transaction as its rows.
+CREATE TABLE IF NOT EXISTS checkpoint (
+    projection text NOT NULL,
+    topic text NOT NULL,
+    partition int NOT NULL,
+    next_offset bigint NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (projection, topic, partition)
+);
+-- Event ids already applied, per projection: a record re-published at a new offset (a producer
+-- retry after an unknown outcome) changes nothing twice.
+CREATE TABLE IF NOT EXISTS applied_event (
+    projection text NOT NULL,
+    event_id uuid NOT NULL,
+    PRIMARY KEY (projection, event_id)
+);
+"""
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+async def ensure_database(url: str) -> None:
+    """Create the service's database when it does not exist yet (local and test set-ups)."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    conn = await asyncpg.connect(admin_url)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass
+    finally:
+        await conn.close()
+
+
+async def create_pool(url: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60)
+    assert pool is not None
+    return pool
+
+
+def _migration_files(package: str) -> list[tuple[str, str]]:
+    root = resources.files(package) / "migrations"
+    if not root.is_dir():
+        return []
+    files = sorted((p.name, p.read_text(encoding="utf-8")) for p in root.iterdir() if p.name.endswith(".sql"))
+    return files
+
+
+async def migrate(pool: asyncpg.Pool, package: str) -> list[str]:
+    """Apply the core tables and the package's pending migrations; returns the names applied."""
+    applied: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        try:
+            await conn.execute(CORE_SQL)
+            done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migration")}
+            for name, sql in _migration_files(package):
+                checksum = hashlib.sha256(sql.encode()).hexdigest()
+                if name in done:
+                    if done[name] != checksum:
+                        raise MigrationError(f"migration {name} changed after it was applied; add a new one")
+                    continue
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migration (name, checksum) VALUES ($1, $2)", name, checksum
+                    )
+                applied.append(name)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+    if applied:
+        log.info("migrations_applied", package=package, migrations=applied)
+    return applied

@@ -1,0 +1,437 @@
+"""Real Apache Kafka (KRaft) and PostgreSQL on this machine, without Docker.
+
+Why this exists: the platform's tests and its demo must run on the real servers (never a mock), on
+machines that have Java 17, Maven and Debian's PostgreSQL but no Docker engine. The broker is the
+genuine ``kafka.Kafka`` JVM, resolved from Maven Central by ``deploy/local/pom.xml``; PostgreSQL is
+Debian's package (installed with apt-get when missing). Both are started as child process groups
+of their own, health-checked through their own protocols, and stopped by PID only.
+
+Used by ``deploy/local/infra.sh`` (``python -m leerrecht.localinfra up|down|status``) and by the test
+fixtures in ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STATE = REPO_ROOT / ".local"
+POM = REPO_ROOT / "deploy" / "local" / "pom.xml"
+
+
+class InfraError(RuntimeError):
+    """A local server could not be installed, started or reached."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_pid(pid: int, timeout: float = 30.0) -> None:
+    """SIGTERM the process group we started, then SIGKILL if it does not leave in time."""
+    if not _pid_alive(pid):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if not _pid_alive(pid):
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------------------------- Kafka
+
+KAFKA_LOG4J = """\
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = ${sys:kafka.logs.dir}/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = info
+logger.state.name = state.change.logger
+logger.state.level = warn
+"""
+
+
+def kafka_lib_dir(state: Path = DEFAULT_STATE) -> Path:
+    return state / "kafka-lib"
+
+
+def ensure_kafka_jars(state: Path = DEFAULT_STATE) -> Path:
+    """Resolve the broker's jars once; later runs reuse the git-ignored cache."""
+    lib = kafka_lib_dir(state)
+    marker = lib / ".complete"
+    if marker.exists():
+        return lib
+    if shutil.which("mvn") is None:
+        raise InfraError("Maven (mvn) is needed to fetch Apache Kafka from Maven Central: apt-get install maven")
+    lib.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["mvn", "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
+         f"-DoutputDirectory={lib}", "-DincludeScope=runtime"],
+        check=True,
+    )
+    if not list(lib.glob("kafka_2.13-*.jar")):
+        raise InfraError(f"no kafka_2.13 jar in {lib} after mvn dependency:copy-dependencies")
+    marker.touch()
+    return lib
+
+
+def _java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise InfraError("Java 17+ is needed to run the Kafka broker: apt-get install openjdk-17-jre-headless")
+    return java
+
+
+@dataclass
+class KafkaNode:
+    """One combined broker+controller KRaft node on loopback."""
+
+    home: Path
+    port: int = 19092
+    controller_port: int = 19093
+    lib: Path = field(default_factory=lambda: kafka_lib_dir())
+    heap: str = "512m"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "kafka.pid"
+
+    def _write_config(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        (self.home / "logs").mkdir(exist_ok=True)
+        props = self.home / "server.properties"
+        props.write_text(
+            "\n".join([
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}",
+                f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port},"
+                f"CONTROLLER://127.0.0.1:{self.controller_port}",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                f"log.dirs={self.home / 'data'}",
+                "num.partitions=3",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=6",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "",
+            ])
+        )
+        (self.home / "log4j2.properties").write_text(KAFKA_LOG4J)
+        return props
+
+    def _jvm(self, main: str, *args: str) -> list[str]:
+        return [
+            _java(), f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseG1GC",
+            f"-Dkafka.logs.dir={self.home / 'logs'}",
+            f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}",
+            "-cp", f"{self.lib}/*", main, *args,
+        ]
+
+    def start(self, timeout: float = 120.0) -> None:
+        if self.pid_file.exists() and _pid_alive(int(self.pid_file.read_text())):
+            self.wait_ready(timeout)
+            return
+        if _port_open(self.port):
+            raise InfraError(f"port {self.port} is already in use by another process")
+        props = self._write_config()
+        if not (self.home / "data" / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            subprocess.run(
+                self._jvm("kafka.tools.StorageTool", "format", "--standalone",
+                          "--cluster-id", cluster_id, "--config", str(props)),
+                check=True, stdout=subprocess.DEVNULL,
+            )
+        out = (self.home / "logs" / "stdout.log").open("ab")
+        proc = subprocess.Popen(
+            self._jvm("kafka.Kafka", str(props)),
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self.pid_file.write_text(str(proc.pid))
+        self.wait_ready(timeout, proc)
+
+    def wait_ready(self, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+        """Ready means the broker answers a metadata request, not merely that its port is open."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise InfraError(f"Kafka exited with {proc.returncode}; see {self.home / 'logs'}")
+            if _port_open(self.port) and asyncio.run(_kafka_answers(self.bootstrap)):
+                return
+            time.sleep(0.5)
+        raise InfraError(f"Kafka did not become ready on {self.bootstrap} within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self.pid_file.exists():
+            _stop_pid(int(self.pid_file.read_text()))
+            self.pid_file.unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """SIGKILL, for failure tests."""
+        if self.pid_file.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(int(self.pid_file.read_text()), signal.SIGKILL)
+            self.pid_file.unlink(missing_ok=True)
+
+
+async def _kafka_answers(bootstrap: str) -> bool:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.list_topics()
+        return True
+    except Exception:
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+
+
+# ---------------------------------------------------------------------------------------- PostgreSQL
+
+
+def pg_bindir() -> Path | None:
+    pg_config = shutil.which("pg_config")
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
+    if candidates:
+        return Path(candidates[-1])
+    if pg_config:
+        return Path(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip())
+    return None
+
+
+def ensure_postgres() -> Path:
+    """Debian's package: a stock, supported server that the machine's apt already trusts."""
+    bindir = pg_bindir()
+    if bindir is not None and (bindir / "initdb").exists():
+        return bindir
+    if os.geteuid() != 0:
+        raise InfraError("PostgreSQL server binaries not found; install them: sudo apt-get install postgresql")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "postgresql"], check=True, env=env)
+    bindir = pg_bindir()
+    if bindir is None:
+        raise InfraError("apt-get install postgresql did not provide initdb")
+    return bindir
+
+
+def _as_postgres_user() -> list[str]:
+    """PostgreSQL refuses to run as root; on a root shell we run it as Debian's postgres user."""
+    if os.geteuid() != 0:
+        return []
+    return ["runuser", "-u", "postgres", "--"]
+
+
+@dataclass
+class PostgresNode:
+    """A private PostgreSQL cluster on loopback, TCP only, trust auth (local development only)."""
+
+    home: Path
+    port: int = 15432
+    user: str = "leerrecht"
+    fast: bool = False  # tests: no fsync; the crash tests kill consumers, never this server
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "postgres.pid"
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def _prepare_home(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(self.home, pw.pw_uid, pw.pw_gid)
+            # postgres must be able to reach its home: open the path's ancestors for traversal.
+            for parent in self.home.parents:
+                mode = parent.stat().st_mode
+                if not mode & 0o001:
+                    os.chmod(parent, mode | 0o001)
+
+    def start(self, timeout: float = 60.0) -> None:
+        bindir = ensure_postgres()
+        if self.pid_file.exists() and _pid_alive(int(self.pid_file.read_text())):
+            self.wait_ready(timeout)
+            return
+        if _port_open(self.port):
+            raise InfraError(f"port {self.port} is already in use by another process")
+        self._prepare_home()
+        if not (self.data / "PG_VERSION").exists():
+            subprocess.run(
+                [*_as_postgres_user(), str(bindir / "initdb"), "-D", str(self.data), "-U", self.user,
+                 "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+                check=True, stdout=subprocess.DEVNULL,
+            )
+        opts = [
+            "-c", "listen_addresses=127.0.0.1", "-p", str(self.port), "-c", "unix_socket_directories=",
+            "-c", "max_connections=200", "-c", "shared_buffers=256MB",
+        ]
+        if self.fast:
+            opts += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        log = self.home / "postgres.log"
+        if os.geteuid() == 0:
+            log.touch()
+            pw = pwd.getpwnam("postgres")
+            os.chown(log, pw.pw_uid, pw.pw_gid)
+        out = log.open("ab")
+        proc = subprocess.Popen(
+            [*_as_postgres_user(), str(bindir / "postgres"), "-D", str(self.data), *opts],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self.pid_file.write_text(str(proc.pid))
+        self.wait_ready(timeout, proc)
+
+    def wait_ready(self, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise InfraError(f"PostgreSQL exited with {proc.returncode}; see {self.home / 'postgres.log'}")
+            if _port_open(self.port) and asyncio.run(_pg_answers(self.dsn())):
+                return
+            time.sleep(0.3)
+        raise InfraError(f"PostgreSQL did not become ready on port {self.port} within {timeout:.0f}s")
+
+    def create_database(self, name: str) -> str:
+        asyncio.run(create_database(self.dsn(), name))
+        return self.dsn(name)
+
+    def stop(self) -> None:
+        if self.pid_file.exists():
+            _stop_pid(int(self.pid_file.read_text()))
+            self.pid_file.unlink(missing_ok=True)
+
+
+async def _pg_answers(dsn: str) -> bool:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(dsn, timeout=3)
+    except Exception:
+        return False
+    await conn.close()
+    return True
+
+
+async def create_database(admin_dsn: str, name: str) -> None:
+    """Create a database if it does not exist (one per service instance: they share only Kafka)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+
+def _nodes(state: Path) -> tuple[KafkaNode, PostgresNode]:
+    kafka = KafkaNode(
+        home=state / "kafka",
+        port=int(os.environ.get("LEERRECHT_KAFKA_PORT", "19092")),
+        controller_port=int(os.environ.get("LEERRECHT_KAFKA_CONTROLLER_PORT", "19093")),
+        lib=kafka_lib_dir(state),
+    )
+    pg = PostgresNode(home=state / "postgres", port=int(os.environ.get("LEERRECHT_PG_PORT", "15432")))
+    return kafka, pg
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Local Kafka (KRaft) and PostgreSQL, without Docker.")
+    parser.add_argument("action", choices=["install", "up", "down", "status"])
+    parser.add_argument("--state", type=Path, default=Path(os.environ.get("LEERRECHT_STATE", DEFAULT_STATE)))
+    args = parser.parse_args(argv)
+    state: Path = args.state.resolve()
+    kafka, pg = _nodes(state)
+    if args.action == "install":
+        ensure_kafka_jars(state)
+        ensure_postgres()
+        return 0
+    if args.action == "up":
+        ensure_kafka_jars(state)
+        t0 = time.monotonic()
+        pg.start()
+        kafka.start()
+        (state / "infra.env").write_text(
+            f"KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap}\nPOSTGRES_ADMIN_URL={pg.dsn()}\n"
+        )
+        print(f"Kafka {kafka.bootstrap} and PostgreSQL {pg.dsn()} ready in {time.monotonic() - t0:.1f}s")
+        return 0
+    if args.action == "down":
+        kafka.stop()
+        pg.stop()
+        print("stopped")
+        return 0
+    up_k = kafka.pid_file.exists() and _pid_alive(int(kafka.pid_file.read_text()))
+    up_p = pg.pid_file.exists() and _pid_alive(int(pg.pid_file.read_text()))
+    print(f"kafka: {'up' if up_k else 'down'} ({kafka.bootstrap}); postgres: {'up' if up_p else 'down'} ({pg.dsn()})")
+    return 0 if up_k and up_p else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

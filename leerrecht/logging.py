@@ -1,0 +1,55 @@
+"""Structured logs (structlog): JSON in production, readable in a terminal, never personal data.
+
+Why a scrubber: a log line is copied to places the AVG does not allow pupils' data to go (log
+shippers, support tickets). Keys that could carry a PGN, a name or an address are dropped before
+rendering, whoever logs them, and values that look like a BSN are masked.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+PERSONAL_KEYS = frozenset({
+    "bsn", "pgn", "onderwijsnummer", "naam", "name", "voornaam", "achternaam", "adres", "address",
+    "straat", "postcode", "geboortedatum", "birth_date", "email", "telefoon", "phone",
+})
+_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+
+
+def scrub_personal_data(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key.lower() in PERSONAL_KEYS:
+            event_dict[key] = "[verwijderd]"
+        elif isinstance(event_dict[key], str):
+            event_dict[key] = _NINE_DIGITS.sub("[9 cijfers]", event_dict[key])
+    return event_dict
+
+
+def configure_logging(service: str, json: bool = True, level: str = "INFO") -> None:
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        scrub_personal_data,
+        structlog.processors.format_exc_info,
+    ]
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+    # Libraries (aiokafka, uvicorn) log through stdlib; keep them quiet and single-line.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.get_logger(name)

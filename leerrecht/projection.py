@@ -1,0 +1,358 @@
+"""The batch projection runner: Kafka in, PostgreSQL out, every event applied exactly once.
+
+Why it is built this way (see ../shared/notes/kafka-and-projections.md):
+
+* The projection's position in each partition lives in the ``checkpoint`` table and is written in
+  the *same* PostgreSQL transaction as the rows the batch produced. A crash before that commit
+  loses nothing (the batch is read again); a crash after it duplicates nothing (we seek past it).
+  Kafka's own group offsets are only an optimisation and are committed after the database.
+* On start and on every partition assignment we seek to the stored offsets: whatever Kafka's group
+  offset says, PostgreSQL is the truth.
+* Inside the transaction we lock the checkpoint row and drop records below the stored offset. A
+  zombie consumer that lost its partition in a rebalance but still holds an old batch therefore
+  applies nothing: the new owner already advanced the row (reliability matrix F4).
+* Event ids already applied are remembered (``applied_event``), so an event that was produced twice
+  at different offsets (a retry after an unknown outcome) still counts once.
+* Batches, not messages: one transaction per partition batch is 10–100x faster than per-event work.
+* A record that cannot be decoded, or that makes the projection fail even on its own, goes to the
+  dead-letter topic ``<topic>.dlq`` with its origin in the headers; transient failures are retried
+  with backoff first. Nothing loops forever and nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from pydantic import ValidationError
+
+from contracts.envelope import Envelope
+from leerrecht.kafka import EventPublisher
+from leerrecht.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """An envelope with its position in the log (for as-of positions and dead letters)."""
+
+    envelope: Envelope
+    topic: str
+    partition: int
+    offset: int
+
+
+class Projection(Protocol):
+    """What a service implements. ``apply`` runs inside the runner's transaction: no commits, no I/O
+    other than ``conn``; it receives only events not applied before."""
+
+    name: str
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None: ...
+
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+)
+
+
+class PoisonEvent(Exception):
+    """A projection raises this for an event that can never be applied (a validation error)."""
+
+
+@dataclass
+class RunnerStats:
+    batches: int = 0
+    applied: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+
+
+class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ProjectionRunner) -> None:
+        self.runner = runner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        self.runner._assigned.difference_update(revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        await self.runner._seek_to_stored(assigned)
+
+
+class ProjectionRunner:
+    """Runs one projection over one or more topics (or a topic pattern) in a consumer group."""
+
+    def __init__(
+        self,
+        projection: Projection,
+        pool: asyncpg.Pool,
+        bootstrap: str,
+        *,
+        topics: Sequence[str] = (),
+        pattern: str | None = None,
+        group_id: str | None = None,
+        batch_size: int = 5000,
+        dead_letters: EventPublisher | None = None,
+        max_retries: int = 4,
+        on_applied: Callable[[Sequence[Delivered]], Awaitable[None]] | None = None,
+        dedupe_event_ids: bool = True,
+    ) -> None:
+        if bool(topics) == bool(pattern):
+            raise ValueError("give either topics or a pattern")
+        self.projection = projection
+        self.pool = pool
+        self.bootstrap = bootstrap
+        self.topics = list(topics)
+        self.pattern = pattern
+        self.group_id = group_id or f"leerrecht.{projection.name}"
+        self.batch_size = batch_size
+        self.dead_letters = dead_letters
+        self.max_retries = max_retries
+        self.on_applied = on_applied
+        self.dedupe_event_ids = dedupe_event_ids
+        self.stats = RunnerStats()
+        self._assigned: set[TopicPartition] = set()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._stopping = asyncio.Event()
+        self._ready = asyncio.Event()
+
+    # --------------------------------------------------------------------------- lifecycle
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def stop(self) -> None:
+        """Graceful: the current batch is finished and committed, then the loop ends."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.batch_size,
+            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+            metadata_max_age_ms=5_000,
+        )
+        self._consumer = consumer
+        await consumer.start()
+        listener = _SeekToStored(self)
+        if self.pattern:
+            consumer.subscribe(pattern=self.pattern, listener=listener)
+        else:
+            consumer.subscribe(self.topics, listener=listener)
+        self._ready.set()
+        log.info("projection_started", projection=self.projection.name, group=self.group_id)
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
+                for tp, records in batches.items():
+                    if tp not in self._assigned:
+                        continue  # revoked while we were fetching; the new owner will read it
+                    await self._process(tp, records)
+        finally:
+            self._ready.clear()
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            log.info("projection_stopped", projection=self.projection.name, **self.stats.__dict__)
+
+    # --------------------------------------------------------------------------- assignment
+
+    async def _seek_to_stored(self, assigned: Sequence[TopicPartition]) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT topic, partition, next_offset FROM checkpoint WHERE projection = $1",
+                self.projection.name,
+            )
+        stored = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+        for tp in assigned:
+            # No checkpoint yet: from offset 0 (auto_offset_reset=earliest covers a log whose start
+            # moved). Awaiting seek_to_beginning() inside the rebalance callback stalls the fetcher.
+            consumer.seek(tp, stored.get((tp.topic, tp.partition), 0))
+        self._assigned.update(assigned)
+        log.info("partitions_assigned", projection=self.projection.name, count=len(assigned))
+
+    # --------------------------------------------------------------------------- batches
+
+    async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
+        decoded: list[Delivered] = []
+        poison: list[tuple[ConsumerRecord[Any, Any], str]] = []
+        for rec in records:
+            try:
+                env = Envelope.from_json(rec.value)
+            except (ValidationError, ValueError, TypeError) as exc:
+                poison.append((rec, f"undecodable envelope: {type(exc).__name__}"))
+                continue
+            decoded.append(Delivered(env, rec.topic, rec.partition, rec.offset))
+        first, last = records[0].offset, records[-1].offset
+
+        await self._dead_letter(poison)  # before the checkpoint moves past them: never silently lost
+        attempt = 0
+        while True:
+            try:
+                applied = (
+                    await self._apply_batch(tp, first, last, decoded)
+                    if attempt <= self.max_retries
+                    else await self._apply_one_by_one(tp, first, last, decoded)
+                )
+                break
+            except TRANSIENT as exc:
+                # The database or network is away, not the event at fault: wait, never dead-letter.
+                if self._stopping.is_set():
+                    raise
+                await self._backoff(min(attempt, self.max_retries) + 1, exc)
+            except PoisonEvent:
+                attempt = self.max_retries + 1
+            except Exception as exc:  # noqa: BLE001 - a bug or a bad event: retry, then isolate it
+                attempt += 1
+                await self._backoff(attempt, exc)
+        await self.after_db_commit(tp, last)
+        if self._consumer is not None and tp in self._assigned:
+            with contextlib.suppress(Exception):  # an optimisation only; the database is the truth
+                await self._consumer.commit({tp: last + 1})
+        self.stats.batches += 1
+        if applied and self.on_applied is not None:
+            await self.on_applied(applied)
+
+    async def _apply_batch(self, tp: TopicPartition, first: int, last: int,
+                           events: Sequence[Delivered]) -> list[Delivered]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = await self._claim(conn, tp, first, last, events)
+            if fresh:
+                await self.projection.apply(conn, fresh)
+            await self.before_db_commit(tp, last)
+        return fresh
+
+    async def _claim(self, conn: asyncpg.Connection, tp: TopicPartition, first: int, last: int,
+                     events: Sequence[Delivered]) -> list[Delivered]:
+        """Lock the checkpoint, move it past ``last`` and return the events not applied before."""
+        name = self.projection.name
+        await conn.execute(
+            "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) "
+            "ON CONFLICT DO NOTHING", name, tp.topic, tp.partition,
+        )
+        stored = await conn.fetchval(
+            "SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 FOR UPDATE",
+            name, tp.topic, tp.partition,
+        )
+        if last < stored:
+            self.stats.skipped += len(events)
+            return []  # a zombie or a redelivery: the whole batch is already in
+        await conn.execute(
+            "UPDATE checkpoint SET next_offset=$4, updated_at=now() "
+            "WHERE projection=$1 AND topic=$2 AND partition=$3",
+            name, tp.topic, tp.partition, last + 1,
+        )
+        candidates = [e for e in events if e.offset >= stored]
+        if not candidates or not self.dedupe_event_ids:
+            self.stats.applied += len(candidates)
+            self.stats.skipped += len(events) - len(candidates)
+            return candidates
+        new_ids = await conn.fetch(
+            "INSERT INTO applied_event (projection, event_id) SELECT $1, unnest($2::uuid[]) "
+            "ON CONFLICT DO NOTHING RETURNING event_id",
+            name, [e.envelope.id for e in candidates],
+        )
+        fresh_ids = {r["event_id"] for r in new_ids}
+        fresh = [e for e in candidates if e.envelope.id in fresh_ids]
+        # the same event id twice within one batch: keep the first
+        seen: set[Any] = set()
+        unique = []
+        for e in fresh:
+            if e.envelope.id not in seen:
+                seen.add(e.envelope.id)
+                unique.append(e)
+        self.stats.skipped += len(events) - len(unique)
+        self.stats.applied += len(unique)
+        return unique
+
+    async def _backoff(self, attempt: int, exc: BaseException) -> None:
+        delay = min(10.0, 0.1 * 2**attempt) * (0.5 + random.random())
+        log.warning("batch_retry", projection=self.projection.name, attempt=attempt,
+                    error=type(exc).__name__, delay_s=round(delay, 2))
+        await asyncio.sleep(delay)
+
+    async def _apply_one_by_one(self, tp: TopicPartition, first: int, last: int,
+                                events: Sequence[Delivered]) -> list[Delivered]:
+        """Isolate the failing event(s): each in its own transaction, failures to the dead letters."""
+        applied: list[Delivered] = []
+        for ev in events:
+            try:
+                applied += await self._apply_batch(tp, ev.offset, ev.offset, [ev])
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # noqa: BLE001 - what still fails on its own is a poison event
+                log.error("event_dead_lettered", projection=self.projection.name, event_type=ev.envelope.type,
+                          event_id=str(ev.envelope.id), error=type(exc).__name__)
+                await self._dead_letter([(_as_record(ev), f"{type(exc).__name__}: {str(exc)[:200]}")])
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await self._claim(conn, tp, ev.offset, ev.offset, [])
+        # move the checkpoint past records that were undecodable at the end of the batch
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._claim(conn, tp, first, last, [])
+        return applied
+
+    async def _dead_letter(self, poison: list[tuple[ConsumerRecord[Any, Any], str]]) -> None:
+        for rec, reason in poison:
+            self.stats.dead_lettered += 1
+            if self.dead_letters is None:
+                log.error("dead_letter_unconfigured", projection=self.projection.name, topic=rec.topic,
+                          partition=rec.partition, offset=rec.offset, reason=reason)
+                continue
+            headers = [
+                ("dlq.origin.topic", rec.topic.encode()),
+                ("dlq.origin.partition", str(rec.partition).encode()),
+                ("dlq.origin.offset", str(rec.offset).encode()),
+                ("dlq.projection", self.projection.name.encode()),
+                ("dlq.reason", reason.encode()[:500]),
+            ]
+            await self.dead_letters.publish_raw(f"{rec.topic}.dlq", rec.value, rec.key, headers)
+
+    # --------------------------------------------------------------------------- test seams
+
+    async def before_db_commit(self, tp: TopicPartition, last: int) -> None:
+        """Called inside the transaction, just before it commits. Crash tests override it."""
+
+    async def after_db_commit(self, tp: TopicPartition, last: int) -> None:
+        """Called after the database commit, before the Kafka commit. Crash tests override it."""
+
+
+@dataclass(frozen=True)
+class _FakeRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+def _as_record(ev: Delivered) -> Any:
+    return _FakeRecord(ev.topic, ev.partition, ev.offset, ev.envelope.subject.encode(), ev.envelope.to_json())
+
+
+def region_pattern(suffix: str = "events") -> str:
+    """All regional topics of one kind, e.g. for telling, which consumes the whole country."""
+    return rf"^leerrecht\.regio\.MC\d\d\.{re.escape(suffix)}$"

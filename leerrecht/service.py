@@ -1,0 +1,112 @@
+"""Process wiring shared by the four services: database, producer, projections, HTTP, shutdown.
+
+One process per service instance runs its HTTP API and its projection runners on one event loop.
+Uvicorn turns SIGTERM into a lifespan shutdown; we then stop the runners (each finishes and commits
+its current batch), stop the producer after its last acks, and close the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import uvicorn
+from fastapi import FastAPI
+
+from leerrecht.config import ServiceSettings
+from leerrecht.db import create_pool, ensure_database, migrate
+from leerrecht.kafka import EventPublisher, TopicSpec, ensure_topics
+from leerrecht.logging import configure_logging, get_logger
+from leerrecht.projection import ProjectionRunner
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service holds. Built in the lifespan, torn down in reverse order."""
+
+    settings: ServiceSettings
+    pool: asyncpg.Pool
+    publisher: EventPublisher
+    runners: list[ProjectionRunner] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def start_runner(self, runner: ProjectionRunner) -> None:
+        self.runners.append(runner)
+        task = asyncio.create_task(runner.run(), name=f"projection:{runner.projection.name}")
+        task.add_done_callback(_crash_if_failed)
+        self.tasks.append(task)
+
+    async def ready(self) -> bool:
+        async with self.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+        return all(r.ready for r in self.runners)
+
+    async def stop(self) -> None:
+        for r in self.runners:
+            r.stop()
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=30)
+        await self.publisher.stop()
+        await self.pool.close()
+
+
+def _crash_if_failed(task: asyncio.Task[None]) -> None:
+    """A projection that died must not leave a half-alive process behind a green /health."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("projection_crashed", task=task.get_name(), error=type(exc).__name__, detail=str(exc)[:300])
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence[TopicSpec] = ()) -> Runtime:
+    await ensure_database(settings.database_url)
+    pool = await create_pool(settings.database_url)
+    await migrate(pool, package)
+    if topics:
+        await ensure_topics(settings.kafka_bootstrap_servers, topics)
+    publisher = EventPublisher(settings.kafka_bootstrap_servers, client_id=package)
+    await publisher.start()
+    return Runtime(settings=settings, pool=pool, publisher=publisher)
+
+
+def lifespan_for(
+    settings: ServiceSettings,
+    package: str,
+    topics: Sequence[TopicSpec],
+    wire: Callable[[Runtime, FastAPI], Any],
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """Build the FastAPI lifespan: open the runtime, let the service wire itself, stop on exit."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await open_runtime(settings, package, topics)
+        app.state.runtime = runtime
+        result = wire(runtime, app)
+        if asyncio.iscoroutine(result):
+            await result
+        log.info("service_started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            log.info("service_stopping")
+            await runtime.stop()
+
+    return lifespan
+
+
+def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:
+    configure_logging(service, json=settings.log_json, level=settings.log_level)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning",
+                access_log=False, timeout_graceful_shutdown=30)

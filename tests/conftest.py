@@ -1,0 +1,22 @@
+"""Session-wide real servers; see tests/infra.py for how they are found or started."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from infra import Infra, start_infra  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    servers = start_infra()
+    try:
+        yield servers
+    finally:
+        servers.close()

@@ -1,0 +1,94 @@
+"""Real Kafka and PostgreSQL for the tests, by the first means that works here.
+
+1. ``KAFKA_BOOTSTRAP_SERVERS`` and ``POSTGRES_ADMIN_URL`` set: use those servers.
+2. A Docker engine reachable: testcontainers (``KafkaContainer``, ``PostgresContainer``).
+3. Otherwise: start the genuine Apache Kafka JVM and Debian's PostgreSQL on free loopback ports
+   (``leerrecht.localinfra``), in a temporary folder, and stop them at the end of the session.
+
+Never a mock: the suites on this interface test checkpoints, crashes and rebalances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leerrecht.db import ensure_database
+from leerrecht.localinfra import KafkaNode, PostgresNode, ensure_kafka_jars, free_port
+
+
+@dataclass
+class Infra:
+    bootstrap: str
+    admin_dsn: str
+    kafka: KafkaNode | None = None
+    postgres: PostgresNode | None = None
+    _cleanup: list[Any] = field(default_factory=list)
+
+    def database_url(self, prefix: str = "t") -> str:
+        """A fresh, empty database: services share nothing but Kafka."""
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        url = self.admin_dsn.rsplit("/", 1)[0] + "/" + name
+        asyncio.run(ensure_database(url)) if not _loop_running() else None
+        return url
+
+    async def adatabase_url(self, prefix: str = "t") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        url = self.admin_dsn.rsplit("/", 1)[0] + "/" + name
+        await ensure_database(url)
+        return url
+
+    def close(self) -> None:
+        for fn in reversed(self._cleanup):
+            fn()
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _docker_reachable() -> bool:
+    if not Path("/var/run/docker.sock").exists() and not os.environ.get("DOCKER_HOST"):
+        return False
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+def start_infra() -> Infra:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    admin = os.environ.get("POSTGRES_ADMIN_URL")
+    if bootstrap and admin:
+        return Infra(bootstrap=bootstrap, admin_dsn=admin)
+    if _docker_reachable():
+        from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
+        from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+
+        kc = KafkaContainer().with_kraft().start()
+        pc = PostgresContainer("postgres:16", driver=None).start()
+        infra = Infra(bootstrap=kc.get_bootstrap_server(), admin_dsn=pc.get_connection_url())
+        infra._cleanup += [kc.stop, pc.stop]
+        return infra
+    ensure_kafka_jars()
+    home = Path(tempfile.mkdtemp(prefix="leerrecht-test-"))
+    kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port())
+    pg = PostgresNode(home=home / "postgres", port=free_port(), fast=True)
+    pg.start()
+    kafka.start()
+    infra = Infra(bootstrap=kafka.bootstrap, admin_dsn=pg.dsn(), kafka=kafka, postgres=pg)
+    infra._cleanup += [lambda: shutil.rmtree(home, ignore_errors=True), pg.stop, kafka.stop]
+    return infra

@@ -1,0 +1,126 @@
+"""A projection consumer as a separate OS process, for crash, restart and rebalance tests.
+
+Usage: python crash_consumer.py BOOTSTRAP DATABASE_URL TOPIC GROUP [--crash after_db_commit|before_db_commit]
+       [--crash-after-batches N] [--unsafe-checkpoint] [--batch-size N] [--dedupe]
+
+The projection records how many times each event was applied (``applied.times``), so a test sees
+any double effect directly. Event-id deduplication is OFF unless --dedupe: the checkpoint alone must
+give exactly-once here.
+
+``--unsafe-checkpoint`` runs a deliberately wrong runner that commits its rows and its offsets in
+two separate transactions. The crash tests run it too, to prove they can fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+import asyncpg
+from aiokafka import TopicPartition
+
+from leerrecht.db import create_pool, migrate
+from leerrecht.logging import configure_logging
+from leerrecht.projection import Delivered, ProjectionRunner
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS applied (event_id uuid PRIMARY KEY, times int NOT NULL, part int NOT NULL);
+CREATE TABLE IF NOT EXISTS total (id int PRIMARY KEY, n bigint NOT NULL);
+INSERT INTO total VALUES (1, 0) ON CONFLICT DO NOTHING;
+"""
+
+
+class CountingProjection:
+    name = "crashtest"
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
+        await conn.executemany(
+            "INSERT INTO applied (event_id, times, part) VALUES ($1, 1, $2) "
+            "ON CONFLICT (event_id) DO UPDATE SET times = applied.times + 1",
+            [(e.envelope.id, e.partition) for e in events],
+        )
+        await conn.execute("UPDATE total SET n = n + $1 WHERE id = 1", len(events))
+
+
+class CrashingRunner(ProjectionRunner):
+    def __init__(self, *a: object, crash: str | None, after: int, **kw: object) -> None:
+        super().__init__(*a, **kw)  # type: ignore[arg-type]
+        self.crash, self.after, self.done = crash, after, 0
+
+    def _maybe_die(self, point: str) -> None:
+        if self.crash == point and self.done >= self.after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    async def before_db_commit(self, tp: TopicPartition, last: int) -> None:
+        self._maybe_die("before_db_commit")
+
+    async def after_db_commit(self, tp: TopicPartition, last: int) -> None:
+        self.done += 1
+        self._maybe_die("after_db_commit")
+
+
+class UnsafeRunner(CrashingRunner):
+    """WRONG on purpose: rows in one transaction, the checkpoint in a later one."""
+
+    async def _apply_batch(self, tp: TopicPartition, first: int, last: int,
+                           events: Sequence[Delivered]) -> list[Delivered]:
+        async with self.pool.acquire() as conn:
+            stored = await conn.fetchval(
+                "SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3",
+                self.projection.name, tp.topic, tp.partition,
+            ) or 0
+            fresh = [e for e in events if e.offset >= stored]
+            async with conn.transaction():
+                if fresh:
+                    await self.projection.apply(conn, fresh)
+            self.done += 1
+            self._maybe_die("after_db_commit")
+            await conn.execute(
+                "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1,$2,$3,$4) "
+                "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
+                self.projection.name, tp.topic, tp.partition, last + 1,
+            )
+        return fresh
+
+    async def after_db_commit(self, tp: TopicPartition, last: int) -> None:
+        return None
+
+
+
+async def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("bootstrap")
+    p.add_argument("database_url")
+    p.add_argument("topic")
+    p.add_argument("group")
+    p.add_argument("--crash", choices=["after_db_commit", "before_db_commit"])
+    p.add_argument("--crash-after-batches", type=int, default=2)
+    p.add_argument("--unsafe-checkpoint", action="store_true")
+    p.add_argument("--batch-size", type=int, default=100)
+    p.add_argument("--dedupe", action="store_true")
+    args = p.parse_args()
+    configure_logging("crashtest", json=True, level="WARNING")
+    pool = await create_pool(args.database_url)
+    await migrate(pool, "leerrecht")
+    async with pool.acquire() as conn:
+        await conn.execute(SCHEMA)
+    cls = UnsafeRunner if args.unsafe_checkpoint else CrashingRunner
+    runner = cls(
+        CountingProjection(), pool, args.bootstrap, topics=[args.topic], group_id=args.group,
+        batch_size=args.batch_size, crash=args.crash, after=args.crash_after_batches,
+        dedupe_event_ids=args.dedupe,
+    )
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, runner.stop)
+    print("started", flush=True)
+    await runner.run()
+    await pool.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+    sys.exit(0)
