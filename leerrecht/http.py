@@ -6,7 +6,6 @@ of a region, an analyst) and a role; endpoints ask for roles, so an analyst's to
 case file (reliability matrix A1, A4).
 """
 
-from __future__ import annotations
 
 import hmac
 import uuid
@@ -47,7 +46,8 @@ _bearer = HTTPBearer(auto_error=False, description="Token per client, uit de con
 
 
 def principal_dependency(tokens: dict[str, Principal]) -> Callable[..., Principal]:
-    def current(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    # Defaults, not Annotated: these are closures, and string annotations could not see `current`.
+    def current(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:  # noqa: B008
         if creds is None:
             raise HTTPException(401, "Authenticatie vereist: stuur een Bearer-token",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -61,7 +61,7 @@ def principal_dependency(tokens: dict[str, Principal]) -> Callable[..., Principa
 
 
 def require_role(current: Callable[..., Principal], *roles: str) -> Callable[..., Principal]:
-    def check(principal: Annotated[Principal, Depends(current)]) -> Principal:
+    def check(principal: Principal = Depends(current)) -> Principal:  # noqa: B008
         if principal.role not in roles:
             raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze functie")
         return principal

@@ -66,13 +66,19 @@ class CrashingRunner(ProjectionRunner):
 class UnsafeRunner(CrashingRunner):
     """WRONG on purpose: rows in one transaction, the checkpoint in a later one."""
 
-    async def _apply_batch(self, tp: TopicPartition, first: int, last: int,
-                           events: Sequence[Delivered]) -> list[Delivered]:
+    async def _apply_batch(
+        self, tp: TopicPartition, first: int, last: int, events: Sequence[Delivered]
+    ) -> list[Delivered]:
         async with self.pool.acquire() as conn:
-            stored = await conn.fetchval(
-                "SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3",
-                self.projection.name, tp.topic, tp.partition,
-            ) or 0
+            stored = (
+                await conn.fetchval(
+                    "SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3",
+                    self.projection.name,
+                    tp.topic,
+                    tp.partition,
+                )
+                or 0
+            )
             fresh = [e for e in events if e.offset >= stored]
             async with conn.transaction():
                 if fresh:
@@ -82,13 +88,15 @@ class UnsafeRunner(CrashingRunner):
             await conn.execute(
                 "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1,$2,$3,$4) "
                 "ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
-                self.projection.name, tp.topic, tp.partition, last + 1,
+                self.projection.name,
+                tp.topic,
+                tp.partition,
+                last + 1,
             )
         return fresh
 
     async def after_db_commit(self, tp: TopicPartition, last: int) -> None:
         return None
-
 
 
 async def main() -> None:
@@ -110,8 +118,14 @@ async def main() -> None:
         await conn.execute(SCHEMA)
     cls = UnsafeRunner if args.unsafe_checkpoint else CrashingRunner
     runner = cls(
-        CountingProjection(), pool, args.bootstrap, topics=[args.topic], group_id=args.group,
-        batch_size=args.batch_size, crash=args.crash, after=args.crash_after_batches,
+        CountingProjection(),
+        pool,
+        args.bootstrap,
+        topics=[args.topic],
+        group_id=args.group,
+        batch_size=args.batch_size,
+        crash=args.crash,
+        after=args.crash_after_batches,
         dedupe_event_ids=args.dedupe,
     )
     loop = asyncio.get_running_loop()

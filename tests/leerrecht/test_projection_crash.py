@@ -34,10 +34,18 @@ async def produce(bootstrap: str, topic: str, n: int, partitions: int = 3) -> No
     try:
         corr = uuid7()
         events = [
-            OutgoingEvent(topic, Envelope(
-                type="nl.leerrecht.test.geteld", source="urn:nl:leerrecht:test", time=utcnow(),
-                subject=f"p{i % 97}", schema_version=1, correlation_id=corr, data={"i": i},
-            ))
+            OutgoingEvent(
+                topic,
+                Envelope(
+                    type="nl.leerrecht.test.geteld",
+                    source="urn:nl:leerrecht:test",
+                    time=utcnow(),
+                    subject=f"p{i % 97}",
+                    schema_version=1,
+                    correlation_id=corr,
+                    data={"i": i},
+                ),
+            )
             for i in range(n)
         ]
         await pub.publish(events)
@@ -48,7 +56,9 @@ async def produce(bootstrap: str, topic: str, n: int, partitions: int = 3) -> No
 def start_consumer(bootstrap: str, db: str, topic: str, group: str, *extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, str(CONSUMER), bootstrap, db, topic, group, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 
@@ -100,8 +110,9 @@ async def crash_then_restart(infra, crash: str, unsafe: bool) -> tuple[int, int,
     assert rc == -9, f"the consumer should have been SIGKILLed, exit code {rc}: {first.stdout.read()!r}"
     before = await applied_state(db)
     assert before[0] < N_EVENTS, "the crash must happen before everything was applied"
-    again = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "100",
-                           *(["--unsafe-checkpoint"] if unsafe else []))
+    again = start_consumer(
+        infra.bootstrap, db, topic, group, "--batch-size", "100", *(["--unsafe-checkpoint"] if unsafe else [])
+    )
     try:
         state = await wait_for_total(db, N_EVENTS)
         await asyncio.sleep(1.0)  # let any wrong re-application show itself

@@ -1,0 +1,548 @@
+"""School calendar, lesweken, public holidays and working days (shared runtime).
+
+Why this module exists: the legal reporting rules (domain.md A3) count in *lesweken* of the
+pupil's school ("16 uur in 4 aaneengesloten lesweken"; holiday weeks are skipped, not counted)
+and set deadlines in *werkdagen* ("onverwijld" = within 5 working days, domain.md A3.1 and A5).
+Both depend on Dutch calendars that are easy to get subtly wrong, so they live here once, pure
+and tested. The only I/O is reading the reference CSVs shipped as package data
+(`leerrecht/data/`, see `leerrecht/data/SOURCES.md`).
+
+Decisions (where the sources are ambiguous):
+
+* **Lesweek.** A school week is an ISO week, Monday to Friday. A week is a *vakantieweek* only when
+  the school holiday covers **all five** of its weekdays; a week with at least one weekday outside
+  the school holiday is a lesweek. The published holidays run Saturday to Sunday (9, 16 or 44
+  days), so e.g. a herfstvakantie of Sat 10 Oct – Sun 18 Oct 2020 makes exactly the week of
+  Mon 12 Oct a vakantieweek; the week of 5 Oct stays a lesweek although its weekend is in the
+  holiday (the closing Sunday belongs to the holiday week itself: ISO weeks end on Sunday).
+  A partly covered week (only possible with school-specific calendars) stays a lesweek:
+  counting it gives the school less room before the 16-hour threshold, never more, and a pupil
+  can only be absent on days the school is open.
+* **Public holidays do not make a week a vakantieweek.** A week with Hemelvaartsdag or Koningsdag
+  is a lesweek; those days are simply not *schooldagen*.
+* **Schooldag** = a weekday that is not in the school holiday and not an algemeen erkende
+  feestdag (below). Studiedagen and school-specific free days are not modelled.
+* **Outside the data** (before the first known holiday of a region, after the last one) the
+  calendar cannot tell holiday from lesweek and raises `BuitenKalenderbereik` instead of guessing.
+* **Feestdagen for working-day deadlines follow the Algemene termijnenwet (Atw) art. 3**:
+  lid 1: Nieuwjaarsdag, tweede Paasdag, tweede Pinksterdag, beide Kerstdagen, Hemelvaartsdag, the
+  day the King's birthday is celebrated (Koningsdag) and **the fifth of May, every year** (the
+  "once every five years" rule for Bevrijdingsdag is a cao/employer practice, not the Atw);
+  lid 2: **Goede Vrijdag is gelijkgesteld** with these days for the Atw, so it is not a working
+  day here either (the brief's assumption that it is not a feestdag was checked and is wrong for
+  the Atw). Days equated by Royal Decree under lid 3 (e.g. the Friday after Hemelvaart, published
+  for three years at a time) are not built in; pass them as ``gelijkgesteld``.
+* Koningsdag is 27 April, or 26 April when the 27th is a Sunday (since 2014). Before 2014
+  Koninginnedag was 30 April, or 29 April when the 30th was a Sunday.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+
+__all__ = [
+    "BuitenKalenderbereik",
+    "GemeenteRegio",
+    "OnbekendeGemeente",
+    "RegionTable",
+    "RegionTableVersion",
+    "SchoolKalender",
+    "SchoolVakantie",
+    "Vakantieregio",
+    "add_working_days",
+    "feestdagen",
+    "is_feestdag",
+    "is_lesweek",
+    "is_werkdag",
+    "lesweken",
+    "load_region_table",
+    "load_schoolvakanties",
+    "pasen",
+    "rmc_regio_for",
+    "standaard_kalender",
+    "vakantieregio_for",
+    "week_start",
+    "working_days_between",
+]
+
+_DATA_PACKAGE = "leerrecht.data"
+_ONE_DAY = timedelta(days=1)
+
+
+class Vakantieregio(StrEnum):
+    """The three school-holiday regions set by the Rijksoverheid."""
+
+    NOORD = "noord"
+    MIDDEN = "midden"
+    ZUID = "zuid"
+
+
+class BuitenKalenderbereik(ValueError):
+    """A date falls outside the school-holiday data, so lesweken cannot be decided."""
+
+
+class OnbekendeGemeente(KeyError):
+    """A gemeentecode is not in the region table (version) asked for."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the Dutch message readable.
+        return str(self.args[0]) if self.args else "onbekende gemeente"
+
+
+def week_start(d: date) -> date:
+    """The Monday of the ISO week that contains ``d``."""
+    return d - timedelta(days=d.weekday())
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    text = resources.files(_DATA_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# ---------------------------------------------------------------------------------------------
+# School holidays and lesweken
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolVakantie:
+    """One school holiday of one region; ``begin`` and ``eind`` are both inclusive."""
+
+    schooljaar: str
+    naam: str
+    regio: Vakantieregio
+    begin: date
+    eind: date
+
+    def __post_init__(self) -> None:
+        if self.eind < self.begin:
+            raise ValueError(f"vakantie {self.naam} {self.regio}: einddatum {self.eind} ligt voor begindatum")
+
+    def bevat(self, d: date) -> bool:
+        return self.begin <= d <= self.eind
+
+
+@cache
+def load_schoolvakanties() -> tuple[SchoolVakantie, ...]:
+    """All school holidays from ``leerrecht/data/schoolvakanties.csv`` (2020-2021 … 2027-2028)."""
+    return tuple(
+        SchoolVakantie(
+            schooljaar=row["schooljaar"],
+            naam=row["vakantie"],
+            regio=Vakantieregio(row["regio"]),
+            begin=date.fromisoformat(row["begin"]),
+            eind=date.fromisoformat(row["eind"]),
+        )
+        for row in _read_csv("schoolvakanties.csv")
+    )
+
+
+@dataclass(frozen=True)
+class SchoolKalender:
+    """School holidays per vakantieregio, with lesweek and schooldag arithmetic.
+
+    The default instance (`standaard_kalender`) uses the national data. A school that deviates
+    from the advisory holiday dates can get its own instance with its own ``vakanties``; the
+    ``bereik`` per region is then derived from those holidays.
+    """
+
+    vakanties: tuple[SchoolVakantie, ...]
+    gelijkgesteld: frozenset[date] = frozenset()
+    _per_regio: Mapping[Vakantieregio, tuple[SchoolVakantie, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    _lesweken: Mapping[Vakantieregio, tuple[date, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        per_regio: dict[Vakantieregio, tuple[SchoolVakantie, ...]] = {}
+        lesweken: dict[Vakantieregio, tuple[date, ...]] = {}
+        for regio in Vakantieregio:
+            eigen = tuple(sorted((v for v in self.vakanties if v.regio is regio), key=lambda v: v.begin))
+            per_regio[regio] = eigen
+            weeks: list[date] = []
+            if eigen:
+                first = week_start(eigen[0].begin)
+                if first < eigen[0].begin:  # the week must lie fully inside the known range
+                    first += timedelta(weeks=1)
+                last_friday = eigen[-1].eind
+                monday = first
+                while monday + timedelta(days=4) <= last_friday:
+                    if not self._week_is_vakantie(monday, eigen):
+                        weeks.append(monday)
+                    monday += timedelta(weeks=1)
+            lesweken[regio] = tuple(weeks)
+        object.__setattr__(self, "_per_regio", per_regio)
+        object.__setattr__(self, "_lesweken", lesweken)
+
+    @staticmethod
+    def _week_is_vakantie(monday: date, vakanties: Sequence[SchoolVakantie]) -> bool:
+        return all(any(v.bevat(monday + timedelta(days=i)) for v in vakanties) for i in range(5))
+
+    # -- range ---------------------------------------------------------------------------------
+
+    def bereik(self, regio: Vakantieregio | str) -> tuple[date, date]:
+        """First and last date (inclusive) for which the holiday data of ``regio`` is known."""
+        eigen = self._per_regio[Vakantieregio(regio)]
+        if not eigen:
+            raise BuitenKalenderbereik(f"geen schoolvakanties bekend voor vakantieregio {regio}")
+        return eigen[0].begin, eigen[-1].eind
+
+    def _check(self, d: date, regio: Vakantieregio) -> None:
+        eerste, laatste = self.bereik(regio)
+        if not eerste <= d <= laatste:
+            raise BuitenKalenderbereik(
+                f"datum {d.isoformat()} ligt buiten de bekende schoolvakanties van regio {regio.value} "
+                f"({eerste.isoformat()} t/m {laatste.isoformat()}); lesweken zijn daar niet te bepalen"
+            )
+
+    # -- days ----------------------------------------------------------------------------------
+
+    def is_vakantiedag(self, d: date, regio: Vakantieregio | str) -> bool:
+        """True when ``d`` lies in a school holiday of ``regio`` (weekends inside it included)."""
+        r = Vakantieregio(regio)
+        self._check(d, r)
+        return any(v.bevat(d) for v in self._per_regio[r])
+
+    def vakantie_op(self, d: date, regio: Vakantieregio | str) -> SchoolVakantie | None:
+        r = Vakantieregio(regio)
+        self._check(d, r)
+        return next((v for v in self._per_regio[r] if v.bevat(d)), None)
+
+    def is_schooldag(self, d: date, regio: Vakantieregio | str) -> bool:
+        """A weekday outside the school holiday that is not an Atw feestdag (see module doc)."""
+        if d.weekday() >= 5:
+            return False
+        if self.is_vakantiedag(d, regio):
+            return False
+        return not is_feestdag(d, self.gelijkgesteld)
+
+    def schooldagen(self, regio: Vakantieregio | str, van: date, tot: date) -> Iterator[date]:
+        """School days in ``[van, tot]`` in date order."""
+        d = van
+        while d <= tot:
+            if self.is_schooldag(d, regio):
+                yield d
+            d += _ONE_DAY
+
+    def add_schooldagen(self, d: date, n: int, regio: Vakantieregio | str) -> date:
+        """The ``n``-th school day after ``d`` (``d`` itself not counted); ``n >= 0``."""
+        if n < 0:
+            raise ValueError("aantal schooldagen mag niet negatief zijn")
+        while n > 0:
+            d += _ONE_DAY
+            if self.is_schooldag(d, regio):
+                n -= 1
+        return d
+
+    # -- weeks ---------------------------------------------------------------------------------
+
+    def is_lesweek(self, week_start_: date, regio: Vakantieregio | str) -> bool:
+        """True when the ISO week starting on Monday ``week_start_`` is a lesweek of ``regio``."""
+        if week_start_.weekday() != 0:
+            raise ValueError(f"een week begint op maandag; {week_start_.isoformat()} is geen maandag")
+        r = Vakantieregio(regio)
+        self._check(week_start_, r)
+        self._check(week_start_ + timedelta(days=4), r)
+        weeks = self._lesweken[r]
+        i = bisect.bisect_left(weeks, week_start_)
+        return i < len(weeks) and weeks[i] == week_start_
+
+    def lesweken(self, regio: Vakantieregio | str, van: date, tot: date) -> Iterator[date]:
+        """Mondays of the lesweken whose Monday–Friday overlaps ``[van, tot]``, in order."""
+        r = Vakantieregio(regio)
+        eerste = week_start(van)
+        if eerste + timedelta(days=4) < van:  # van is a weekend day: its week has no overlap
+            eerste += timedelta(weeks=1)
+        self._check(eerste, r)
+        self._check(week_start(tot), r)
+        weeks = self._lesweken[r]
+        i = bisect.bisect_left(weeks, eerste)
+        while i < len(weeks) and weeks[i] <= tot:
+            yield weeks[i]
+            i += 1
+
+    def lesweek_van(self, d: date, regio: Vakantieregio | str) -> date | None:
+        """The Monday of ``d``'s week when that week is a lesweek, else ``None``."""
+        monday = week_start(d)
+        return monday if self.is_lesweek(monday, regio) else None
+
+    def schuif_lesweken(self, week_start_: date, n: int, regio: Vakantieregio | str) -> date:
+        """The lesweek ``n`` lesweken after (``n < 0``: before) the lesweek ``week_start_``.
+
+        Holiday weeks are skipped, which is how a 4-lesweken window "spans" a holiday.
+        """
+        r = Vakantieregio(regio)
+        if not self.is_lesweek(week_start_, r):
+            raise ValueError(f"week van {week_start_.isoformat()} is geen lesweek in regio {r.value}")
+        weeks = self._lesweken[r]
+        i = bisect.bisect_left(weeks, week_start_) + n
+        if not 0 <= i < len(weeks):
+            raise BuitenKalenderbereik(
+                f"{abs(n)} lesweken {'na' if n >= 0 else 'voor'} {week_start_.isoformat()} vallen buiten "
+                f"de bekende schoolvakanties van regio {r.value}"
+            )
+        return weeks[i]
+
+    def venster_begin(self, d: date, n: int, regio: Vakantieregio | str) -> date:
+        """Monday of the first week of the window of ``n`` lesweken that ends with ``d``'s lesweek.
+
+        The window spans (skips) holiday weeks. Clamped to the first known lesweek of the region.
+        """
+        if n < 1:
+            raise ValueError("een venster telt minstens 1 lesweek")
+        r = Vakantieregio(regio)
+        monday = week_start(d)
+        if not self.is_lesweek(monday, r):
+            raise ValueError(f"week van {monday.isoformat()} is geen lesweek in regio {r.value}")
+        weeks = self._lesweken[r]
+        i = bisect.bisect_left(weeks, monday) - (n - 1)
+        return weeks[max(i, 0)]
+
+    def lesweek_index(self, week_start_: date, regio: Vakantieregio | str) -> int:
+        """Ordinal of a lesweek within the calendar: consecutive lesweken differ by exactly 1."""
+        r = Vakantieregio(regio)
+        if not self.is_lesweek(week_start_, r):
+            raise ValueError(f"week van {week_start_.isoformat()} is geen lesweek in regio {r.value}")
+        return bisect.bisect_left(self._lesweken[r], week_start_)
+
+
+@cache
+def standaard_kalender() -> SchoolKalender:
+    """The national school calendar from the shipped CSV (cached)."""
+    return SchoolKalender(load_schoolvakanties())
+
+
+def is_lesweek(week_start: date, vakantieregio: Vakantieregio | str) -> bool:
+    """Whether the ISO week starting on Monday ``week_start`` is a lesweek (see module doc)."""
+    return standaard_kalender().is_lesweek(week_start, vakantieregio)
+
+
+def lesweken(vakantieregio: Vakantieregio | str, van: date, tot: date) -> Iterator[date]:
+    """Mondays of the lesweken of ``vakantieregio`` overlapping ``[van, tot]``."""
+    return standaard_kalender().lesweken(vakantieregio, van, tot)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public holidays (Algemene termijnenwet art. 3) and working days
+# ---------------------------------------------------------------------------------------------
+
+
+def pasen(jaar: int) -> date:
+    """Easter Sunday (Gregorian), by the anonymous Gregorian algorithm (Meeus/Jones/Butcher)."""
+    if jaar < 1583:
+        raise ValueError("de Gregoriaanse paasberekening geldt vanaf 1583")
+    a = jaar % 19
+    b, c = divmod(jaar, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    ll = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ll) // 451
+    maand, dag = divmod(h + ll - 7 * m + 114, 31)
+    return date(jaar, maand, dag + 1)
+
+
+def _koningsdag(jaar: int) -> tuple[date, str]:
+    if jaar >= 2014:
+        d = date(jaar, 4, 27)
+        naam = "Koningsdag"
+    else:
+        d = date(jaar, 4, 30)
+        naam = "Koninginnedag"
+    if d.weekday() == 6:  # Sunday: celebrated the day before
+        d -= _ONE_DAY
+    return d, naam
+
+
+@cache
+def feestdagen(jaar: int) -> Mapping[date, str]:
+    """The algemeen erkende feestdagen of ``jaar`` under Atw art. 3 lid 1 and 2 (see module doc).
+
+    Eerste Paasdag and eerste Pinksterdag are Sundays and therefore never working days anyway;
+    they are listed for completeness.
+    """
+    p = pasen(jaar)
+    kd, kd_naam = _koningsdag(jaar)
+    dagen = {
+        date(jaar, 1, 1): "Nieuwjaarsdag",
+        p - timedelta(days=2): "Goede Vrijdag",
+        p: "Eerste Paasdag",
+        p + timedelta(days=1): "Tweede Paasdag",
+        kd: kd_naam,
+        date(jaar, 5, 5): "Bevrijdingsdag",
+        p + timedelta(days=39): "Hemelvaartsdag",
+        p + timedelta(days=49): "Eerste Pinksterdag",
+        p + timedelta(days=50): "Tweede Pinksterdag",
+        date(jaar, 12, 25): "Eerste Kerstdag",
+        date(jaar, 12, 26): "Tweede Kerstdag",
+    }
+    # 5 May can coincide with Hemelvaartsdag (e.g. 2016): one day, both names.
+    if date(jaar, 5, 5) == p + timedelta(days=39):
+        dagen[date(jaar, 5, 5)] = "Bevrijdingsdag en Hemelvaartsdag"
+    return dagen
+
+
+def is_feestdag(d: date, gelijkgesteld: Collection[date] = ()) -> bool:
+    """Atw feestdag, or a day equated with one by Royal Decree (passed in ``gelijkgesteld``)."""
+    return d in feestdagen(d.year) or d in gelijkgesteld
+
+
+def is_werkdag(d: date, gelijkgesteld: Collection[date] = ()) -> bool:
+    """Monday–Friday and not a feestdag (Atw art. 1: Saturday, Sunday and feestdagen are not)."""
+    return d.weekday() < 5 and not is_feestdag(d, gelijkgesteld)
+
+
+def add_working_days(d: date, n: int, gelijkgesteld: Collection[date] = ()) -> date:
+    """The ``n``-th working day after ``d`` (``d`` itself is not counted; ``n < 0`` goes back).
+
+    ``add_working_days(d, 0)`` is ``d``. A report due "within 5 working days" of reaching the
+    threshold on day ``E`` is due on ``add_working_days(E, 5)``.
+    """
+    step = _ONE_DAY if n >= 0 else -_ONE_DAY
+    remaining = abs(n)
+    while remaining:
+        d += step
+        if is_werkdag(d, gelijkgesteld):
+            remaining -= 1
+    return d
+
+
+def working_days_between(a: date, b: date, gelijkgesteld: Collection[date] = ()) -> int:
+    """Working days stepped over going from ``a`` to ``b``: those in ``(a, b]`` when ``a <= b``,
+    minus those in ``[b, a)`` when ``b < a``.
+
+    Inverse of `add_working_days`: ``working_days_between(d, add_working_days(d, n)) == n``.
+    """
+    lo, hi, sign = (a + _ONE_DAY, b, 1) if a <= b else (b, a - _ONE_DAY, -1)
+    count = 0
+    d = lo
+    while d <= hi:
+        if is_werkdag(d, gelijkgesteld):
+            count += 1
+        d += _ONE_DAY
+    return sign * count
+
+
+# ---------------------------------------------------------------------------------------------
+# Municipality → region table, versioned by date
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GemeenteRegio:
+    """The regions a municipality belongs to in one version of the table."""
+
+    gemeentecode: str
+    gemeentenaam: str
+    rmc_regiocode: str
+    rmc_regionaam: str
+    vakantieregio: Vakantieregio
+    vakantieregio_gesplitst: bool  # schools of this municipality are in more than one region
+
+
+@dataclass(frozen=True)
+class RegionTableVersion:
+    """One version of the municipality table, in force from ``valid_from`` (inclusive)."""
+
+    valid_from: date
+    peiljaar: int
+    gemeenten: Mapping[str, GemeenteRegio]
+
+
+@dataclass(frozen=True)
+class RegionTable:
+    """Municipality → Doorstroompunt (RMC) region and vakantieregio, versioned by date.
+
+    Why versioned: municipalities merge on 1 January and sometimes change region mid-year
+    (domain.md B; Alphen-Chaam and Baarle-Nassau moved to Midden-Brabant on 1 August 2025).
+    A new version is added with its own ``valid_from``; old dates keep resolving to the old one.
+    """
+
+    versions: tuple[RegionTableVersion, ...]
+
+    def __post_init__(self) -> None:
+        if not self.versions:
+            raise ValueError("een regiotabel heeft minstens één versie nodig")
+        ordered = tuple(sorted(self.versions, key=lambda v: v.valid_from))
+        if len({v.valid_from for v in ordered}) != len(ordered):
+            raise ValueError("twee versies van de regiotabel hebben dezelfde ingangsdatum")
+        object.__setattr__(self, "versions", ordered)
+
+    def version_on(self, on: date | None = None) -> RegionTableVersion:
+        """The version in force on ``on``; ``None`` means the newest version."""
+        if on is None:
+            return self.versions[-1]
+        i = bisect.bisect_right([v.valid_from for v in self.versions], on) - 1
+        if i < 0:
+            raise OnbekendeGemeente(
+                f"geen versie van de regiotabel geldig op {on.isoformat()} "
+                f"(eerste versie geldt vanaf {self.versions[0].valid_from.isoformat()})"
+            )
+        return self.versions[i]
+
+    def region_for(self, gemeentecode: str, on: date | None = None) -> GemeenteRegio:
+        """The regions of ``gemeentecode`` (``GM`` + 4 digits) on date ``on`` (``None``: newest)."""
+        code = _normaliseer_gemeentecode(gemeentecode)
+        version = self.version_on(on)
+        try:
+            return version.gemeenten[code]
+        except KeyError:
+            raise OnbekendeGemeente(
+                f"gemeentecode {gemeentecode!r} komt niet voor in de regiotabel "
+                f"(versie geldig vanaf {version.valid_from.isoformat()}, peiljaar {version.peiljaar})"
+            ) from None
+
+
+def _normaliseer_gemeentecode(code: str) -> str:
+    c = code.strip().upper()
+    if c.isdigit() and len(c) <= 4:
+        c = "GM" + c.zfill(4)
+    if len(c) != 6 or not c.startswith("GM") or not c[2:].isdigit():
+        raise OnbekendeGemeente(f"ongeldige gemeentecode {code!r}: verwacht 'GM' gevolgd door 4 cijfers")
+    return c
+
+
+# The shipped table reflects the division in force from 1 August 2025 (see data/SOURCES.md).
+_EERSTE_VERSIE_GELDIG_VANAF = date(2025, 8, 1)
+
+
+@cache
+def load_region_table() -> RegionTable:
+    """The shipped region table: one version, peiljaar 2026, valid from 2025-08-01."""
+    vak = {row["gemeentecode"]: row for row in _read_csv("gemeente_vakantieregio.csv")}
+    gemeenten: dict[str, GemeenteRegio] = {}
+    peiljaren: set[int] = set()
+    for row in _read_csv("gemeente_rmc_regio.csv"):
+        code = row["gemeentecode"]
+        v = vak[code]
+        peiljaren.add(int(row["peiljaar"]))
+        gemeenten[code] = GemeenteRegio(
+            gemeentecode=code,
+            gemeentenaam=row["gemeentenaam"],
+            rmc_regiocode=row["rmc_regiocode"],
+            rmc_regionaam=row["rmc_regionaam"],
+            vakantieregio=Vakantieregio(v["vakantieregio"]),
+            vakantieregio_gesplitst=v["gesplitst"] == "ja",
+        )
+    if len(peiljaren) != 1:
+        raise ValueError(f"regiotabel met gemengde peiljaren: {sorted(peiljaren)}")
+    return RegionTable((RegionTableVersion(_EERSTE_VERSIE_GELDIG_VANAF, peiljaren.pop(), gemeenten),))
+
+
+def vakantieregio_for(gemeentecode: str, on: date | None = None) -> Vakantieregio:
+    """The (majority) vakantieregio of a municipality; prefer the school location's own region."""
+    return load_region_table().region_for(gemeentecode, on).vakantieregio
+
+
+def rmc_regio_for(gemeentecode: str, on: date | None = None) -> str:
+    """The Doorstroompunt (RMC) region code, e.g. ``MC21``, of a municipality."""
+    return load_region_table().region_for(gemeentecode, on).rmc_regiocode

@@ -1,0 +1,150 @@
+"""Who is covered, by date (domain.md A1): leerplicht, kwalificatieplicht, Doorstroompunt group.
+
+Decisions:
+
+* **Leerplicht start** = the first day of the month after the month of the 5th birthday. The law
+  says "the first *school day*" of that month; no absence can be registered on a non-school day,
+  so the first calendar day is equivalent for every rule here and needs no calendar.
+* **Leerplicht end** = 31 July of the schooljaar (1 Aug – 31 Jul) in which the pupil turns 16, or
+  the end of the schooljaar after which 12 full school years were completed, when known and
+  earlier. A startkwalificatie does not end full leerplicht.
+* **Kwalificatieplicht** runs from the day after leerplicht ends until the day before the 18th
+  birthday, or until the day before the SK diploma date, whichever is first.
+* **Birthdays on 29 February** are reached on 1 March in non-leap years. **UNSURE** (no source
+  read); it only moves a boundary by one day once every four years.
+* **Doorstroompunt age limit** is configuration with a date of effect (A1): below 23 before
+  2026-01-01, below 27 from then ("up to 23" = not yet 23, DUO [S1]).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from .model import PupilFacts
+
+__all__ = [
+    "STANDAARD_LEEFTIJDSGRENS",
+    "LeeftijdsgrensTabel",
+    "Plicht",
+    "in_doorstroompunt_doelgroep",
+    "is_kwalificatieplichtig",
+    "is_leer_of_kwalificatieplichtig",
+    "is_leerplichtig",
+    "kwalificatieplicht_einde",
+    "leeftijd_op",
+    "leerplicht_begin",
+    "leerplicht_einde",
+    "plicht_op",
+    "schooljaar_begin",
+    "verjaardag",
+]
+
+
+class Plicht(StrEnum):
+    NOG_NIET = "NOG_NIET"  # before leerplicht starts
+    LEERPLICHTIG = "LEERPLICHTIG"
+    KWALIFICATIEPLICHTIG = "KWALIFICATIEPLICHTIG"
+    GEEN = "GEEN"  # leerplicht over and (18 reached or SK obtained)
+
+
+def verjaardag(geboortedatum: date, leeftijd: int) -> date:
+    """The day the given age is reached (29 February → 1 March in non-leap years)."""
+    jaar = geboortedatum.year + leeftijd
+    try:
+        return geboortedatum.replace(year=jaar)
+    except ValueError:  # 29 February in a non-leap year
+        return date(jaar, 3, 1)
+
+
+def leeftijd_op(geboortedatum: date, d: date) -> int:
+    """Age in whole years on day ``d``."""
+    if d < geboortedatum:
+        raise ValueError("peildatum ligt voor de geboortedatum")
+    jaren = d.year - geboortedatum.year
+    if verjaardag(geboortedatum, jaren) > d:
+        jaren -= 1
+    return jaren
+
+
+def schooljaar_begin(d: date) -> date:
+    """1 August of the schooljaar containing ``d``."""
+    return date(d.year if d.month >= 8 else d.year - 1, 8, 1)
+
+
+def leerplicht_begin(geboortedatum: date) -> date:
+    vijf = verjaardag(geboortedatum, 5)
+    return date(vijf.year + 1, 1, 1) if vijf.month == 12 else date(vijf.year, vijf.month + 1, 1)
+
+
+def leerplicht_einde(pupil: PupilFacts) -> date:
+    """Last day of full leerplicht (inclusive)."""
+    zestien = verjaardag(pupil.geboortedatum, 16)
+    einde = date(schooljaar_begin(zestien).year + 1, 7, 31)
+    if pupil.twaalf_schooljaren_op is not None and pupil.twaalf_schooljaren_op < einde:
+        einde = pupil.twaalf_schooljaren_op
+    return einde
+
+
+def kwalificatieplicht_einde(pupil: PupilFacts) -> date:
+    """Last day of kwalificatieplicht (inclusive); before leerplicht_einde+1 means none at all."""
+    einde = verjaardag(pupil.geboortedatum, 18) - timedelta(days=1)
+    if pupil.startkwalificatie_op is not None:
+        einde = min(einde, pupil.startkwalificatie_op - timedelta(days=1))
+    return einde
+
+
+def plicht_op(pupil: PupilFacts, d: date) -> Plicht:
+    if d < leerplicht_begin(pupil.geboortedatum):
+        return Plicht.NOG_NIET
+    if d <= leerplicht_einde(pupil):
+        return Plicht.LEERPLICHTIG
+    if d <= kwalificatieplicht_einde(pupil):
+        return Plicht.KWALIFICATIEPLICHTIG
+    return Plicht.GEEN
+
+
+def is_leerplichtig(pupil: PupilFacts, d: date) -> bool:
+    return plicht_op(pupil, d) is Plicht.LEERPLICHTIG
+
+
+def is_kwalificatieplichtig(pupil: PupilFacts, d: date) -> bool:
+    return plicht_op(pupil, d) is Plicht.KWALIFICATIEPLICHTIG
+
+
+def is_leer_of_kwalificatieplichtig(pupil: PupilFacts, d: date) -> bool:
+    return plicht_op(pupil, d) in (Plicht.LEERPLICHTIG, Plicht.KWALIFICATIEPLICHTIG)
+
+
+@dataclass(frozen=True)
+class LeeftijdsgrensTabel:
+    """Doorstroompunt upper age by date of effect: ``((valid_from, grens), …)``; age < grens."""
+
+    versies: tuple[tuple[date, int], ...]
+
+    def __post_init__(self) -> None:
+        if not self.versies:
+            raise ValueError("leeftijdsgrenstabel is leeg")
+        object.__setattr__(self, "versies", tuple(sorted(self.versies)))
+
+    def grens_op(self, d: date) -> int:
+        i = bisect.bisect_right([v for v, _ in self.versies], d) - 1
+        if i < 0:
+            raise ValueError(f"geen Doorstroompunt-leeftijdsgrens bekend op {d.isoformat()}")
+        return self.versies[i][1]
+
+
+STANDAARD_LEEFTIJDSGRENS = LeeftijdsgrensTabel(((date.min, 23), (date(2026, 1, 1), 27)))
+
+
+def in_doorstroompunt_doelgroep(
+    pupil: PupilFacts, d: date, grenzen: LeeftijdsgrensTabel = STANDAARD_LEEFTIJDSGRENS
+) -> bool:
+    """Past leer- and kwalificatieplicht, without SK, younger than the limit in force on ``d``."""
+    return (
+        plicht_op(pupil, d) is Plicht.GEEN
+        and not pupil.heeft_sk_op(d)
+        and leeftijd_op(pupil.geboortedatum, d) < grenzen.grens_op(d)
+    )

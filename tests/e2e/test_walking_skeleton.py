@@ -1,0 +1,142 @@
+"""The walking skeleton end to end: a school's absence over HTTP → Kafka → leerplicht and telling.
+
+Five real processes (registratie, leerplicht MC28 and MC29, rmc MC28, telling) on real Kafka and
+PostgreSQL, each with its own database. The pupil is routed to the region of the woongemeente,
+not of the school; a replayed submission changes nothing; credentials are checked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from services import ServiceProcess, auth, launch, start_service, wait_ready
+
+BSN_A = "111222333"  # lives in Zoetermeer (GM0637, MC28), school in Zoetermeer
+BSN_B = "123456782"  # lives in Nissewaard (GM1930, MC29), same school in Zoetermeer
+
+
+@pytest.fixture(scope="module")
+def platform(infra) -> Iterator[dict[str, ServiceProcess]]:  # type: ignore[no-untyped-def]
+    procs: dict[str, ServiceProcess] = {}
+    try:
+        procs["registratie"] = start_service("registratie", infra.bootstrap, infra.database_url("reg"),
+                                             REGIONS="MC28,MC29")  # creates the topics first
+        for region in ("MC28", "MC29"):
+            procs[f"lp_{region}"] = launch("leerplicht", infra.bootstrap, infra.database_url("lp"), REGION=region)
+        procs["rmc_MC28"] = launch("rmc", infra.bootstrap, infra.database_url("rmc"), REGION="MC28")
+        procs["telling"] = launch("telling", infra.bootstrap, infra.database_url("tel"))
+        for p in procs.values():
+            wait_ready(p)
+        yield procs
+    finally:
+        for p in procs.values():
+            p.stop()
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.25)
+    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
+
+
+def enrol(reg: ServiceProcess, bsn: str, gemeente: str, key: str, expect: int = 201) -> str:
+    r = httpx.post(f"{reg.url}/v1/inschrijvingen", headers={**auth("school"), "Idempotency-Key": key}, json={
+        "pgn": bsn, "geboortedatum": "2014-05-17", "woongemeente": gemeente, "school": "00AP00",
+        "ingangsdatum": "2026-08-24", "klas": "6B",
+    })
+    assert r.status_code == expect, r.text
+    return str(r.json()["pseudoniem"])
+
+
+def absence(reg: ServiceProcess, bsn: str, datum: str, uren: float, code: str, key: str,
+            token: str = "school") -> httpx.Response:
+    return httpx.post(f"{reg.url}/v1/afwezigheden", headers={**auth(token), "Idempotency-Key": key},
+                      json={"pgn": bsn, "datum": datum, "uren": uren, "code": code})
+
+
+def figures(tel: ServiceProcess, gebied: str = "NL") -> dict[str, float]:
+    r = httpx.get(f"{tel.url}/v1/cijfers", params={"gebied": gebied}, headers=auth("analist"))
+    assert r.status_code == 200, r.text
+    return {f"{c['indicator']}|{c['periode']}": c["waarde"] for c in r.json()["cijfers"]}
+
+
+@pytest.mark.infra
+def test_absence_flows_to_the_home_region_and_the_national_figures(platform: dict[str, ServiceProcess]) -> None:
+    reg, tel = platform["registratie"], platform["telling"]
+    pseudo_a = enrol(reg, BSN_A, "GM0637", "ins-a-0001")
+    pseudo_b = enrol(reg, BSN_B, "GM1930", "ins-b-0001")
+    assert BSN_A not in pseudo_a and pseudo_a != pseudo_b
+
+    assert absence(reg, BSN_A, "2026-11-23", 4, "ONGEOORLOOFD", "afw-a-0001").status_code == 201
+    assert absence(reg, BSN_B, "2026-11-24", 3, "ZIEK", "afw-b-0001").status_code == 201
+    replay = absence(reg, BSN_A, "2026-11-23", 4, "ONGEOORLOOFD", "afw-a-0001")
+    assert replay.status_code == 200, "a replayed submission answers the stored result"
+
+    def rows(service: str, pseudo: str) -> list[dict[str, Any]]:
+        token = service  # the officer token of that region
+        r = httpx.get(f"{platform[service].url}/v1/leerlingen/{pseudo}/afwezigheid", headers=auth(token))
+        assert r.status_code == 200, r.text
+        return list(r.json()["afwezigheid"])
+
+    a_in_28 = eventually(lambda: rows("lp_MC28", pseudo_a))
+    assert [(x["datum"], x["uren"], x["code"]) for x in a_in_28] == [("2026-11-23", 4.0, "ONGEOORLOOFD")]
+    b_in_29 = eventually(lambda: rows("lp_MC29", pseudo_b))
+    assert [x["code"] for x in b_in_29] == ["ZIEK"]
+    # each regional instance sees only its own region's pupils
+    assert rows("lp_MC29", pseudo_a) == []
+    assert rows("lp_MC28", pseudo_b) == []
+
+    nl = eventually(lambda: (f := figures(tel)).get("afwezigheid.registraties|2026-2027") == 2 and f)
+    assert nl["afwezigheid.uren.ongeoorloofd|2026-2027"] == 4.0
+    assert nl["afwezigheid.uren.geoorloofd|2026-2027"] == 3.0
+    assert nl["leerlingen.met_ongeoorloofde_afwezigheid|2026-2027"] == 1
+    assert figures(tel, "MC29")["afwezigheid.uren.geoorloofd|2026-2027"] == 3.0
+    assert "afwezigheid.uren.ongeoorloofd|2026-2027" not in figures(tel, "MC29")
+
+
+@pytest.mark.infra
+def test_intake_refuses_bad_input_naming_field_and_rule(platform: dict[str, ServiceProcess]) -> None:
+    reg = platform["registratie"]
+    enrol(reg, BSN_A, "GM0637", "ins-a-0001", expect=200)  # a replay: the stored answer
+    bad_bsn = absence(reg, "111222334", "2026-11-23", 2, "ZIEK", "afw-bad-bsn")
+    assert bad_bsn.status_code == 422
+    assert bad_bsn.json()["detail"]["fouten"][0]["veld"] == "pgn"
+    assert "111222334" not in bad_bsn.text, "the rejected number is never echoed"
+    future = absence(reg, BSN_A, "2099-01-05", 2, "ZIEK", "afw-future")
+    assert future.status_code == 422 and future.json()["detail"]["fouten"][0]["veld"] == "datum"
+    other_school = absence(reg, BSN_A, "2026-11-23", 2, "ZIEK", "afw-other", token="school2")
+    assert other_school.status_code == 422
+    assert other_school.json()["detail"]["fouten"][0]["regel"] == "ingeschreven_op_school"
+    unknown_code = absence(reg, BSN_A, "2026-11-23", 2, "SPIJBELEN", "afw-code")
+    assert unknown_code.status_code == 422
+    assert unknown_code.json()["fouten"][0]["veld"] == "code"
+    reused = absence(reg, BSN_A, "2026-11-20", 1, "ZIEK", "afw-a-0001")
+    assert reused.status_code == 422, "a key reused for other content is refused"
+
+
+@pytest.mark.infra
+def test_every_api_requires_the_right_credentials(platform: dict[str, ServiceProcess]) -> None:
+    reg, tel, lp = platform["registratie"], platform["telling"], platform["lp_MC28"]
+    assert httpx.post(f"{reg.url}/v1/afwezigheden", json={}).status_code == 401
+    assert httpx.get(f"{tel.url}/v1/cijfers", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert httpx.get(f"{lp.url}/v1/overzicht", headers=auth("analist")).status_code == 403
+    assert httpx.get(f"{lp.url}/v1/overzicht", headers=auth("lp_MC29")).status_code == 403
+    for svc in platform.values():
+        assert httpx.get(f"{svc.url}/health").json() == {"status": "ok"}
+        assert httpx.get(f"{svc.url}/openapi.json").status_code == 200
+
+
+@pytest.mark.infra
+def test_logs_hold_no_personal_data(platform: dict[str, ServiceProcess]) -> None:
+    for svc in platform.values():
+        text = svc.logs()
+        assert BSN_A not in text and BSN_B not in text and "111222334" not in text

@@ -1,0 +1,88 @@
+"""Builders shared by the registratie domain tests (imported by basename; no __init__ here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from registratie.domain import (
+    Absence,
+    AbsenceCode,
+    Decision,
+    Enrolment,
+    FiledReport,
+    MeldingSoort,
+    MeldplichtSignal,
+    Protocol,
+    PupilFacts,
+    Recoding,
+    evaluate,
+)
+
+from leerrecht.kalender import standaard_kalender
+
+D = date
+SCHOOL = "00AP00"
+STANDAARD_START = D(2024, 8, 1)
+STANDAARD_GEBOORTEDATUM = D(2012, 3, 15)
+
+
+def vo(
+    start: date = STANDAARD_START,
+    end: date | None = None,
+    *,
+    isk: bool = False,
+    regio: str = "midden",
+    school: str = SCHOOL,
+) -> Enrolment:
+    return Enrolment(school, "vo", regio, start, end, isk)  # type: ignore[arg-type]
+
+
+def pupil(geboortedatum: date = STANDAARD_GEBOORTEDATUM, *enrolments: Enrolment, **kw: object) -> PupilFacts:
+    return PupilFacts("p-test", geboortedatum, enrolments=enrolments or (vo(),), **kw)  # type: ignore[arg-type]
+
+
+_counter = iter(range(10**9))
+
+
+def afw(d: date, hours: object, code: str = "ONGEOORLOOFD", **kw: object) -> Absence:
+    return Absence(f"a{next(_counter)}", d, hours, AbsenceCode(code), **kw)  # type: ignore[arg-type]
+
+
+def schooldagen(van: date, tot: date, regio: str = "midden") -> list[date]:
+    return list(standaard_kalender().schooldagen(regio, van, tot))
+
+
+def dagelijks(
+    van: date, tot: date, hours: object, code: str = "ONGEOORLOOFD", regio: str = "midden"
+) -> list[Absence]:
+    return [afw(d, hours, code) for d in schooldagen(van, tot, regio)]
+
+
+def run(
+    p: PupilFacts,
+    absences: Sequence[Absence],
+    today: date,
+    *,
+    recodings: Sequence[Recoding] = (),
+    reports: Sequence[FiledReport] = (),
+    protocols: Sequence[Protocol] = (),
+) -> list[Decision]:
+    return evaluate(p, absences, recodings, reports, protocols, today)
+
+
+def meldingen(decisions: Iterable[Decision], soort: MeldingSoort | None = None) -> list[MeldplichtSignal]:
+    return [d for d in decisions if isinstance(d, MeldplichtSignal) and (soort is None or d.soort is soort)]
+
+
+def zestien(decisions: Iterable[Decision]) -> list[MeldplichtSignal]:
+    return meldingen(decisions, MeldingSoort.ZESTIEN_UUR)
+
+
+def uren(x: object) -> Decimal:
+    return Decimal(str(x))
+
+
+def week(monday: date, i: int) -> date:
+    return monday + timedelta(weeks=i)
