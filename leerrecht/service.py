@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ class Runtime:
     publisher: EventPublisher
     runners: list[ProjectionRunner] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    background_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def start_runner(self, runner: ProjectionRunner) -> None:
         self.runners.append(runner)
@@ -43,16 +43,24 @@ class Runtime:
         task.add_done_callback(_crash_if_failed)
         self.tasks.append(task)
 
+    def background(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        """A periodic chore (a sweeper, a publisher loop); cancelled, not awaited, on shutdown."""
+        self.background_tasks.append(asyncio.create_task(coro, name=name))
+
     async def ready(self) -> bool:
         async with self.pool.acquire() as conn:
             await conn.fetchval("SELECT 1")
         return all(r.ready for r in self.runners)
 
     async def stop(self) -> None:
+        for task in self.background_tasks:
+            task.cancel()
         for r in self.runners:
             r.stop()
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=30)
+        if self.background_tasks:
+            await asyncio.wait(self.background_tasks, timeout=5)
         await self.publisher.stop()
         await self.pool.close()
 

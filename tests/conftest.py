@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+# Only the support folder goes on sys.path: tests/ itself holds folders named like the services
+# (tests/registratie, ...) that would shadow the real packages as namespace packages.
+sys.path.insert(0, str(Path(__file__).parent / "_support"))
 
 from infra import Infra, start_infra  # noqa: E402
 

@@ -41,7 +41,7 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
                     if n:
                         log.warning("open_submissions_republished", count=n)
 
-        runtime.tasks.append(asyncio.create_task(sweeper(), name="republish-open"))
+        runtime.background(sweeper(), name="republish-open")
 
     lifespan = lifespan_for(settings, "registratie", all_topic_specs(regions), wire)
     app = create_app(

@@ -1,0 +1,27 @@
+# The two commands of the README. Everything else is detail behind them.
+.PHONY: demo test bootstrap infra-up infra-down lint bench docs
+
+demo: bootstrap          ## Kafka + PostgreSQL + the four services + a realistic demo; Ctrl-C stops all
+	.venv/bin/python deploy/local/run_platform.py
+
+test: bootstrap          ## the whole suite on real Kafka and PostgreSQL (started by the fixtures)
+	.venv/bin/pytest
+
+bootstrap:
+	@bash deploy/local/bootstrap.sh
+
+infra-up: bootstrap      ## only Kafka and PostgreSQL, in the background (ports 19092, 15432)
+	.venv/bin/python -m leerrecht.localinfra up
+
+infra-down:
+	.venv/bin/python -m leerrecht.localinfra down
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+docs:                    ## regenerate JSON Schemas, examples, catalogue and AsyncAPI
+	.venv/bin/python -m contracts.generate
+
+bench: bootstrap         ## throughput benchmarks (events/s, ratios to raw aiokafka and COPY)
+	.venv/bin/python -m benchmarks

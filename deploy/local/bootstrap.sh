@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything Leerrecht needs on a fresh Debian machine of this kind, and nothing twice:
+# a Python virtualenv with the project, Java 17 and Maven (to run the real Kafka broker from its
+# Maven Central artifacts), the broker's jars, and Debian's PostgreSQL server.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+apt_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing: $*; install it with: sudo apt-get install -y $*" >&2
+    exit 1
+  fi
+  if [ ! -f /tmp/.leerrecht-apt-updated ]; then apt-get update -qq && touch /tmp/.leerrecht-apt-updated; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+  echo "Python >= 3.11 is needed (found: $("$PY" --version 2>&1))" >&2
+  exit 1
+fi
+command -v java >/dev/null || { say "installing Java 17"; apt_install openjdk-17-jre-headless; }
+command -v mvn >/dev/null || { say "installing Maven"; apt_install maven; }
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { say "installing PostgreSQL"; apt_install postgresql; }
+command -v runuser >/dev/null || apt_install util-linux
+
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  say "creating .venv and installing the project"
+  [ -d .venv ] || "$PY" -m venv .venv
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e ".[test,dev]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+say "resolving Apache Kafka from Maven Central (cached in .local/kafka-lib)"
+.venv/bin/python -m leerrecht.localinfra install
+say "ready"
