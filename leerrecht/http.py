@@ -11,7 +11,7 @@ import hmac
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
@@ -124,7 +124,7 @@ def create_app(
             try:
                 res = check()
                 ok = bool(await res) if hasattr(res, "__await__") else bool(res)
-            except Exception:  # noqa: BLE001 - a failing check means not ready
+            except Exception:
                 ok = False
             results.append(ok)
         ok_all = all(results)

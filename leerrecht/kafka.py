@@ -8,6 +8,7 @@ the broker acknowledged with ``acks=all`` from an idempotent producer, and refus
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,10 +133,8 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], replication_
                      topic_configs=dict(s.config))
             for s in wanted
         ]
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):  # another service created it first
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass
         log.info("topics_created", topics=[s.name for s in wanted])
         return [s.name for s in wanted]
     finally:

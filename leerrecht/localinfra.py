@@ -190,7 +190,9 @@ class KafkaNode:
             raise InfraError(f"port {self.port} is already in use by another process")
         props = self._write_config()
         if not (self.home / "data" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = "-"
+            while cluster_id.startswith("-"):  # a leading '-' would read as an option to the tool
+                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run(
                 self._jvm("kafka.tools.StorageTool", "format", "--standalone",
                           "--cluster-id", cluster_id, "--config", str(props)),

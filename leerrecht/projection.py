@@ -226,7 +226,7 @@ class ProjectionRunner:
                 await self._backoff(min(attempt, self.max_retries) + 1, exc)
             except PoisonEvent:
                 attempt = self.max_retries + 1
-            except Exception as exc:  # noqa: BLE001 - a bug or a bad event: retry, then isolate it
+            except Exception as exc:
                 attempt += 1
                 await self._backoff(attempt, exc)
         await self.after_db_commit(tp, last)
@@ -304,7 +304,7 @@ class ProjectionRunner:
                 applied += await self._apply_batch(tp, ev.offset, ev.offset, [ev])
             except TRANSIENT:
                 raise
-            except Exception as exc:  # noqa: BLE001 - what still fails on its own is a poison event
+            except Exception as exc:
                 log.error("event_dead_lettered", projection=self.projection.name, event_type=ev.envelope.type,
                           event_id=str(ev.envelope.id), error=type(exc).__name__)
                 await self._dead_letter([(_as_record(ev), f"{type(exc).__name__}: {str(exc)[:200]}")])

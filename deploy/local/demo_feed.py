@@ -63,7 +63,9 @@ def school_days(until: date, weeks: int, vakantieregio: str = "midden") -> list[
     return days
 
 
-def plan(today: date, pupils_per_school: int = 30, seed: int = 2026) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def plan(
+    today: date, pupils_per_school: int = 30, seed: int = 2026
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rng = random.Random(seed)
     start = date(today.year if today.month >= 8 else today.year - 1, 8, 24)
     enrolments, absences = [], []

@@ -24,7 +24,7 @@ from leerrecht import processes
 from leerrecht.localinfra import DEFAULT_STATE, KafkaNode, PostgresNode, ensure_kafka_jars, kafka_lib_dir
 
 sys.path.insert(0, str(Path(__file__).parent))
-from demo_feed import DEMO_TOKENS, feed  # noqa: E402
+from demo_feed import DEMO_TOKENS, feed
 
 REGIONS = ("MC28", "MC29")  # Haaglanden/Westland and Rijnmond
 BASE_PORT = int(os.environ.get("LEERRECHT_HTTP_BASE_PORT", "8100"))

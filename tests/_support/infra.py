@@ -75,8 +75,8 @@ def start_infra() -> Infra:
     if bootstrap and admin:
         return Infra(bootstrap=bootstrap, admin_dsn=admin)
     if _docker_reachable():
-        from testcontainers.kafka import KafkaContainer  # type: ignore[import-untyped]
-        from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+        from testcontainers.community.kafka import KafkaContainer  # type: ignore[import-untyped]
+        from testcontainers.community.postgres import PostgresContainer  # type: ignore[import-untyped]
 
         kc = KafkaContainer().with_kraft().start()
         pc = PostgresContainer("postgres:16", driver=None).start()

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from services import ServiceProcess, auth, launch, start_service, wait_ready
 
 BSN_A = "111222333"  # lives in Zoetermeer (GM0637, MC28), school in Zoetermeer
