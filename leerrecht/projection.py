@@ -244,6 +244,8 @@ class ProjectionRunner:
             if fresh:
                 await self.projection.apply(conn, fresh)
             await self.before_db_commit(tp, last)
+        self.stats.applied += len(fresh)
+        self.stats.skipped += len(events) - len(fresh)
         return fresh
 
     async def _claim(self, conn: asyncpg.Connection, tp: TopicPartition, first: int, last: int,
@@ -259,7 +261,6 @@ class ProjectionRunner:
             name, tp.topic, tp.partition,
         )
         if last < stored:
-            self.stats.skipped += len(events)
             return []  # a zombie or a redelivery: the whole batch is already in
         await conn.execute(
             "UPDATE checkpoint SET next_offset=$4, updated_at=now() "
@@ -268,8 +269,6 @@ class ProjectionRunner:
         )
         candidates = [e for e in events if e.offset >= stored]
         if not candidates or not self.dedupe_event_ids:
-            self.stats.applied += len(candidates)
-            self.stats.skipped += len(events) - len(candidates)
             return candidates
         new_ids = await conn.fetch(
             "INSERT INTO applied_event (projection, event_id) SELECT $1, unnest($2::uuid[]) "
@@ -285,8 +284,6 @@ class ProjectionRunner:
             if e.envelope.id not in seen:
                 seen.add(e.envelope.id)
                 unique.append(e)
-        self.stats.skipped += len(events) - len(unique)
-        self.stats.applied += len(unique)
         return unique
 
     async def _backoff(self, attempt: int, exc: BaseException) -> None:
@@ -297,19 +294,28 @@ class ProjectionRunner:
 
     async def _apply_one_by_one(self, tp: TopicPartition, first: int, last: int,
                                 events: Sequence[Delivered]) -> list[Delivered]:
-        """Isolate the failing event(s): each in its own transaction, failures to the dead letters."""
+        """Isolate the failing event(s): each in its own transaction with its own retries; what
+        still fails on its own (or is declared a PoisonEvent) goes to the dead letters."""
         applied: list[Delivered] = []
         for ev in events:
-            try:
-                applied += await self._apply_batch(tp, ev.offset, ev.offset, [ev])
-            except TRANSIENT:
-                raise
-            except Exception as exc:
-                log.error("event_dead_lettered", projection=self.projection.name, event_type=ev.envelope.type,
-                          event_id=str(ev.envelope.id), error=type(exc).__name__)
-                await self._dead_letter([(_as_record(ev), f"{type(exc).__name__}: {str(exc)[:200]}")])
-                async with self.pool.acquire() as conn, conn.transaction():
-                    await self._claim(conn, tp, ev.offset, ev.offset, [])
+            attempt = 0
+            while True:
+                try:
+                    applied += await self._apply_batch(tp, ev.offset, ev.offset, [ev])
+                    break
+                except TRANSIENT:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+                    attempt += 1
+                    if not isinstance(exc, PoisonEvent) and attempt <= self.max_retries:
+                        await self._backoff(attempt, exc)
+                        continue
+                    log.error("event_dead_lettered", projection=self.projection.name,
+                              event_type=ev.envelope.type, event_id=str(ev.envelope.id), error=type(exc).__name__)
+                    await self._dead_letter([(_as_record(ev), f"{type(exc).__name__}: {str(exc)[:200]}")])
+                    async with self.pool.acquire() as conn, conn.transaction():
+                        await self._claim(conn, tp, ev.offset, ev.offset, [])
+                    break
         # move the checkpoint past records that were undecodable at the end of the batch
         async with self.pool.acquire() as conn, conn.transaction():
             await self._claim(conn, tp, first, last, [])

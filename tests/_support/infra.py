@@ -72,6 +72,8 @@ def _docker_reachable() -> bool:
 def start_infra() -> Infra:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     admin = os.environ.get("POSTGRES_ADMIN_URL")
+    if not admin and os.environ.get("DATABASE_URL"):  # any database on the server will do: we create our own
+        admin = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
     if bootstrap and admin:
         return Infra(bootstrap=bootstrap, admin_dsn=admin)
     if _docker_reachable():
