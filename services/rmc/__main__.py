@@ -8,7 +8,7 @@ from rmc.config import RmcSettings
 
 
 def main() -> None:
-    settings = RmcSettings()  # type: ignore[call-arg]
+    settings = RmcSettings()  # type: ignore[call-arg,unused-ignore]
     serve(build_app(settings), settings, f"rmc-{settings.region}")
 
 

@@ -1,14 +1,46 @@
-"""HTTP API for the region's Doorstroompunt coaches."""
+"""HTTP API of the region's Doorstroompunt (domain.md A6): coaches (role ``rmc:<REGION>``) and traject
+partners (role ``partner:<REGION>:<partner-id>``).
+
+Coaches work on files by pseudonym: commands carry ``expected_version`` (409 when the file changed
+meanwhile) and are refused with the field and the rule (422) when they break a rule of A6. Partners
+only report weekly progress for participants of their *own* traject; for anyone else the answer is
+the same 403, so a partner cannot probe who is in the Doorstroompunt. No personal data is returned:
+young people appear by pseudonym only (identity is resolved elsewhere, domain.md B).
+"""
 # No `from __future__ import annotations` here: FastAPI must see the closure dependencies
-# (Depends(officer), ...) as objects, not as strings it cannot resolve.
+# (Depends(coach), ...) as objects, not as strings it cannot resolve.
 
-
+import re
+from datetime import date
 from typing import Annotated, Any
+from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.codes import ContactKanaal, Opleidingsniveau, RmcRoute, RmcSluitreden, Voortgang
+from contracts.envelope import uuid7
+from contracts.events.base import School
 from leerrecht.http import Principal
+from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
+from rmc.domain import (
+    Afsluiten,
+    ContactpogingRegistreren,
+    Jongere,
+    Plaatsen,
+    Regels,
+    TrajectStarten,
+    VoortgangMelden,
+    werklijst,
+)
+from rmc.domain.werklijst import Werkitem
+from rmc.projection import bron_coach
+
+PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
+CODE = r"^[a-z0-9][a-z0-9_.-]{1,63}$"
+BRIN6 = r"^[0-9]{2}[A-Z]{2}[0-9]{2}$"
 
 
 def pool(request: Request) -> asyncpg.Pool:
@@ -16,17 +48,349 @@ def pool(request: Request) -> asyncpg.Pool:
     return p
 
 
-def build_router(coach: Any, region: str) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["rmc"])
+def runtime(request: Request) -> Any:
+    return request.app.state.runtime
 
-    @router.get("/jongeren", summary="Jongeren in beeld bij het Doorstroompunt")
+
+def correlation(request: Request) -> UUID:
+    return UUID(request.state.correlation_id)
+
+
+def partner_dependency(current: Any, region: str) -> Any:
+    """The partner id from a ``partner:<REGION>:<partner-id>`` principal; 403 for any other role."""
+    prefix = f"partner:{region}:"
+
+    def check(principal: Principal = Depends(current)) -> str:  # noqa: B008
+        partner = principal.role.removeprefix(prefix)
+        if not principal.role.startswith(prefix) or not re.fullmatch(CODE, partner):
+            raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze functie")
+        return partner
+
+    return check
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Commando(_In):
+    expected_version: int = Field(
+        ge=0, description="Versie van het dossier waarop deze wijziging is gebaseerd."
+    )
+
+
+class ContactpogingIn(Commando):
+    datum: date
+    kanaal: ContactKanaal
+    geslaagd: bool = Field(description="De jongere heeft gereageerd / is gesproken.")
+
+
+class TrajectIn(Commando):
+    route: RmcRoute
+    datum: date
+    partner: str | None = Field(default=None, pattern=CODE, description="Code van de trajectpartner.")
+
+
+class PlaatsingIn(Commando):
+    bestemming: RmcRoute
+    startdatum: date
+    niveau: Opleidingsniveau | None = None
+    school: str | None = Field(default=None, pattern=BRIN6, description="BRIN + vestiging, bijv. 34CD01.")
+
+
+class AfsluitenIn(Commando):
+    reden: RmcSluitreden
+    datum: date
+
+
+class VoortgangIn(_In):
+    pseudoniem: str = Field(pattern=PSEUDONIEM)
+    traject_id: UUID
+    week: str = Field(
+        pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", description="ISO-week, bijv. 2026-W07."
+    )
+    aanwezigheid_pct: int = Field(ge=0, le=100)
+    voortgang: Voortgang
+
+
+def _antwoord(resultaat: Resultaat) -> JSONResponse:
+    return JSONResponse(status_code=201 if resultaat.events else 200, content=resultaat.json())
+
+
+def _fout(fout: CommandoFout) -> HTTPException:
+    return HTTPException(fout.status, detail=fout.body)
+
+
+def _item(w: Werkitem) -> dict[str, Any]:
+    return {
+        "pseudoniem": w.pseudoniem,
+        "status": w.status.value,
+        "sinds": w.sinds.isoformat(),
+        "dagen": w.dagen,
+        "coach": w.coach,
+    }
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["rmc"])
+    Pseudo = Annotated[str, Path(pattern=PSEUDONIEM)]
+
+    async def commando(
+        request: Request, p: str, principal: Principal, expected_version: int | None, maak: Any
+    ) -> JSONResponse:
+        rt = runtime(request)
+        try:
+            resultaat = await uitvoeren(
+                rt.pool,
+                rt.publisher,
+                region=region,
+                pseudoniem=p,
+                maak=maak,
+                expected_version=expected_version,
+                bron=bron_coach(region, principal.client_id) or f"urn:nl:leerrecht:rmc:{region}",
+                correlation_id=correlation(request),
+                regels=regels,
+            )
+        except CommandoFout as fout:
+            raise _fout(fout) from None
+        return _antwoord(resultaat)
+
+    @router.get("/jongeren", summary="Jongeren met een dossier bij het Doorstroompunt")
     async def jongeren(
-        db: Annotated[asyncpg.Pool, Depends(pool)], _: Annotated[Principal, Depends(coach)],
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        _: Annotated[Principal, Depends(coach)],
     ) -> dict[str, Any]:
-        rows = await db.fetch("SELECT pseudoniem, status, aangemeld_op FROM jongere ORDER BY aangemeld_op")
-        return {"regio": region, "jongeren": [
-            {"pseudoniem": r["pseudoniem"], "status": r["status"], "aangemeld_op": r["aangemeld_op"].isoformat()}
-            for r in rows
-        ]}
+        rows = await db.fetch(
+            "SELECT pseudoniem, status, aangemeld_op, coach, versie FROM jongere "
+            "ORDER BY aangemeld_op, pseudoniem"
+        )
+        return {
+            "regio": region,
+            "jongeren": [
+                {
+                    "pseudoniem": r["pseudoniem"],
+                    "status": r["status"],
+                    "aangemeld_op": r["aangemeld_op"].isoformat(),
+                    "coach": r["coach"],
+                    "versie": r["versie"],
+                }
+                for r in rows
+            ],
+        }
+
+    @router.get("/jongeren/{pseudoniem}", summary="Dossier van een jongere: status, contacten, plaatsingen")
+    async def jongere(
+        pseudoniem: Pseudo,
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        _: Annotated[Principal, Depends(coach)],
+    ) -> dict[str, Any]:
+        row = await db.fetchrow("SELECT toestand FROM jongere WHERE pseudoniem = $1", pseudoniem)
+        if row is None:
+            raise HTTPException(404, "Deze jongere heeft geen dossier bij dit Doorstroompunt")
+        j = Jongere.model_validate_json(row["toestand"])
+        d = j.dossier
+        contacten = await db.fetch(
+            "SELECT datum, kanaal, geslaagd, coach FROM contactpoging "
+            "WHERE pseudoniem = $1 AND dossier_id = $2 ORDER BY datum, event_id",
+            pseudoniem,
+            d.dossier_id,
+        )
+        plaatsingen = await db.fetch(
+            "SELECT bestemming, niveau, startdatum, school, automatisch FROM plaatsing "
+            "WHERE pseudoniem = $1 AND dossier_id = $2 ORDER BY startdatum, event_id",
+            pseudoniem,
+            d.dossier_id,
+        )
+        weken = await db.fetch(
+            "SELECT DISTINCT ON (traject_id, week) traject_id, partner, week, aanwezigheid_pct, voortgang "
+            "FROM traject_voortgang WHERE pseudoniem = $1 AND dossier_id = $2 "
+            "ORDER BY traject_id, week, event_id DESC",
+            pseudoniem,
+            d.dossier_id,
+        )
+        return {
+            "pseudoniem": j.pseudoniem,
+            "versie": j.versie,
+            "status": d.status.value,
+            "coach": j.coach,
+            "dossier_id": str(d.dossier_id),
+            "bron": d.bron.value,
+            "aangemeld_op": d.aangemeld_op.isoformat(),
+            "woongemeente": j.woongemeente,
+            "geboortejaar_maand": j.geboortejaar_maand,
+            "in_beeld_sinds": _iso(d.in_beeld_sinds),
+            "niet_bereikbaar_sinds": _iso(d.niet_bereikbaar_sinds),
+            "laatste_contact": _iso(d.laatste_contact),
+            "traject": None
+            if d.traject is None
+            else {
+                "traject_id": str(d.traject.traject_id),
+                "route": d.traject.route.value,
+                "datum": d.traject.datum.isoformat(),
+                "partner": d.traject.partner,
+            },
+            "plaatsing": None if d.plaatsing is None else d.plaatsing.model_dump(mode="json"),
+            "gesloten_op": _iso(d.gesloten_op),
+            "sluitreden": d.sluitreden.value if d.sluitreden else None,
+            "contactpogingen": [{**dict(r), "datum": r["datum"].isoformat()} for r in contacten],
+            "plaatsingen": [{**dict(r), "startdatum": r["startdatum"].isoformat()} for r in plaatsingen],
+            "voortgang": [{**dict(r), "traject_id": str(r["traject_id"])} for r in weken],
+            "eerdere_dossiers": [str(i) for i in j.eerdere_dossiers],
+        }
+
+    @router.post(
+        "/jongeren/{pseudoniem}/contactpogingen",
+        status_code=201,
+        summary="Contactpoging vastleggen (ook een sms telt als contact)",
+    )
+    async def contactpoging(
+        pseudoniem: Pseudo,
+        body: ContactpogingIn,
+        request: Request,
+        principal: Annotated[Principal, Depends(coach)],
+    ) -> JSONResponse:
+        return await commando(
+            request,
+            pseudoniem,
+            principal,
+            body.expected_version,
+            lambda _j: ContactpogingRegistreren(
+                datum=body.datum, kanaal=body.kanaal, geslaagd=body.geslaagd, vandaag=vandaag()
+            ),
+        )
+
+    @router.post("/jongeren/{pseudoniem}/traject", status_code=201, summary="Route kiezen en traject starten")
+    async def traject(
+        pseudoniem: Pseudo,
+        body: TrajectIn,
+        request: Request,
+        principal: Annotated[Principal, Depends(coach)],
+    ) -> JSONResponse:
+        return await commando(
+            request,
+            pseudoniem,
+            principal,
+            body.expected_version,
+            lambda _j: TrajectStarten(
+                traject_id=uuid7(),
+                route=body.route,
+                datum=body.datum,
+                partner=body.partner,
+                vandaag=vandaag(),
+            ),
+        )
+
+    @router.post("/jongeren/{pseudoniem}/plaatsing", status_code=201, summary="Jongere plaatsen")
+    async def plaatsing(
+        pseudoniem: Pseudo,
+        body: PlaatsingIn,
+        request: Request,
+        principal: Annotated[Principal, Depends(coach)],
+    ) -> JSONResponse:
+        school = School(brin=body.school[:4], vestiging=body.school[4:]) if body.school else None
+        return await commando(
+            request,
+            pseudoniem,
+            principal,
+            body.expected_version,
+            lambda _j: Plaatsen(
+                bestemming=body.bestemming,
+                startdatum=body.startdatum,
+                niveau=body.niveau,
+                school=school,
+                vandaag=vandaag(),
+            ),
+        )
+
+    @router.post(
+        "/jongeren/{pseudoniem}/afsluiten", status_code=201, summary="Dossier afsluiten met een reden"
+    )
+    async def afsluiten(
+        pseudoniem: Pseudo,
+        body: AfsluitenIn,
+        request: Request,
+        principal: Annotated[Principal, Depends(coach)],
+    ) -> JSONResponse:
+        return await commando(
+            request,
+            pseudoniem,
+            principal,
+            body.expected_version,
+            lambda _j: Afsluiten(reden=body.reden, datum=body.datum, vandaag=vandaag()),
+        )
+
+    @router.get("/werklijst", summary="Werklijst: nieuw, niet loslaten, plaatsingen controleren, caseload")
+    async def werklijst_(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        _: Annotated[Principal, Depends(coach)],
+        coach_id: Annotated[str | None, Query(alias="coach", max_length=64)] = None,
+    ) -> dict[str, Any]:
+        rows = await db.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
+        dag = vandaag()
+        lijst = werklijst(
+            (Jongere.model_validate_json(r["toestand"]) for r in rows), dag, regels, coach=coach_id
+        )
+        return {
+            "regio": region,
+            "peildatum": dag.isoformat(),
+            "nieuw": [_item(w) for w in lijst.nieuw],
+            "niet_loslaten": [_item(w) for w in lijst.niet_loslaten],
+            "plaatsing_controleren": [_item(w) for w in lijst.plaatsing_controleren],
+            "leeftijdsgrens": [_item(w) for w in lijst.leeftijdsgrens],
+            "verhuisd": [_item(w) for w in lijst.verhuisd],
+            "sk_behaald": [_item(w) for w in lijst.sk_behaald],
+            "caseload": [
+                {"coach": c, "open_dossiers": n}
+                for c, n in sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+            ],
+        }
+
+    @router.post(
+        "/partners/voortgang",
+        status_code=201,
+        summary="Wekelijkse voortgang en aanwezigheid van een deelnemer (trajectpartner)",
+    )
+    async def voortgang(
+        body: VoortgangIn, request: Request, partner_id: Annotated[str, Depends(partner)]
+    ) -> JSONResponse:
+        geen_deelnemer = CommandoFout(
+            403,
+            {
+                "title": "Geen deelnemer",
+                "status": 403,
+                "melding": "Deze jongere neemt niet deel aan een traject van uw organisatie",
+            },
+        )
+        rt = runtime(request)
+        try:
+            resultaat = await uitvoeren(
+                rt.pool,
+                rt.publisher,
+                region=region,
+                pseudoniem=body.pseudoniem,
+                expected_version=None,
+                maak=lambda _j: VoortgangMelden(
+                    partner=partner_id,
+                    traject_id=body.traject_id,
+                    week=body.week,
+                    aanwezigheid_pct=body.aanwezigheid_pct,
+                    voortgang=body.voortgang,
+                    vandaag=vandaag(),
+                ),
+                bron=f"urn:nl:leerrecht:rmc:{region}:partner:{partner_id}",
+                correlation_id=correlation(request),
+                regels=regels,
+                onbekend=geen_deelnemer,
+            )
+        except CommandoFout as fout:
+            fouten = fout.body.get("fouten") or [{}]
+            if fout.status == 422 and fouten[0].get("regel") in ("geen_deelnemer", "dossier_gesloten"):
+                raise _fout(geen_deelnemer) from None
+            raise _fout(fout) from None
+        return _antwoord(resultaat)
 
     return router

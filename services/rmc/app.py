@@ -1,37 +1,60 @@
-"""Wiring of an RMC instance: its region's topic only, its own database."""
+"""Wiring of an RMC instance: its region's topic only, its own database (domain.md A6, B).
+
+Runs the projection (files, contact history, placements, partner weeks; automatic reactions into the
+outbox) and the outbox publisher next to the HTTP API.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, region_events_topic
 from leerrecht.http import create_app, parse_tokens, principal_dependency, require_role
-from leerrecht.projection import ProjectionRunner
+from leerrecht.projection import Delivered, ProjectionRunner
 from leerrecht.service import Runtime, lifespan_for
-from rmc.api import build_router
+from rmc.api import build_router, partner_dependency
 from rmc.config import RmcSettings
+from rmc.domain import Regels, parse_leeftijdsgrenzen
 from rmc.projection import RmcProjection
+from rmc.uitgaand import Uitgaand
 
 
 def build_app(settings: RmcSettings) -> FastAPI:
     region = settings.region
     topic = region_events_topic(region)
+    regels = Regels(parse_leeftijdsgrenzen(settings.leeftijdsgrenzen))
     current = principal_dependency(parse_tokens(settings.api_tokens))
     coach = require_role(current, f"rmc:{region}")
+    partner = partner_dependency(current, region)
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
-        runtime.start_runner(ProjectionRunner(
-            RmcProjection(), runtime.pool, settings.kafka_bootstrap_servers,
-            topics=[topic], group_id=f"leerrecht.rmc.{region}",
-            batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
-        ))
+        uitgaand = Uitgaand(runtime.pool, runtime.publisher, wacht_s=settings.uitgaand_wacht_s)
+
+        async def gepland(_: Sequence[Delivered]) -> None:
+            uitgaand.wake()  # a batch may have decided reactions: publish them now
+
+        runtime.start_runner(
+            ProjectionRunner(
+                RmcProjection(region, regels),
+                runtime.pool,
+                settings.kafka_bootstrap_servers,
+                topics=[topic],
+                group_id=f"leerrecht.rmc.{region}",
+                batch_size=settings.projection_batch_size,
+                dead_letters=runtime.publisher,
+                on_applied=gepland,
+            )
+        )
+        runtime.background(uitgaand.run(), "rmc:uitgaand")
 
     specs = [s for s in all_topic_specs([region]) if s.name in (topic, dlq_topic(topic))]
     app = create_app(
         title=f"Leerrecht Doorstroompunt (RMC) {region}",
-        description="Trajectbegeleiding van jongeren zonder startkwalificatie.",
-        lifespan=lifespan_for(settings, "rmc", specs, wire),
+        description="Trajectbegeleiding van jongeren zonder startkwalificatie (domain.md A6).",
+        lifespan=lifespan_for(settings, "rmc", specs, wire),  # type: ignore[arg-type]
         readiness=[lambda: app.state.runtime.ready()],
     )
-    app.include_router(build_router(coach, region))
+    app.include_router(build_router(coach, partner, region, regels))
     return app
