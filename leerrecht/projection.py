@@ -305,7 +305,7 @@ class ProjectionRunner:
                     break
                 except TRANSIENT:
                     raise
-                except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered
+                except Exception as exc:
                     attempt += 1
                     if not isinstance(exc, PoisonEvent) and attempt <= self.max_retries:
                         await self._backoff(attempt, exc)
@@ -362,3 +362,13 @@ def _as_record(ev: Delivered) -> Any:
 def region_pattern(suffix: str = "events") -> str:
     """All regional topics of one kind, e.g. for telling, which consumes the whole country."""
     return rf"^leerrecht\.regio\.MC\d\d\.{re.escape(suffix)}$"
+
+
+async def count_applied(conn: asyncpg.Connection, projection: str, event_ids: Sequence[Any]) -> int:
+    """How many of these events the projection has applied: read-your-writes for a command path
+    that publishes events and waits until its own projection has them."""
+    n = await conn.fetchval(
+        "SELECT count(*) FROM applied_event WHERE projection = $1 AND event_id = ANY($2::uuid[])",
+        projection, list(event_ids),
+    )
+    return int(n)

@@ -28,6 +28,7 @@ from contracts.catalogue import to_envelope
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
+from leerrecht.projection import count_applied
 from rmc.domain import Command, DomeinFout, Jongere, Regels, decide
 
 log = get_logger(__name__)
@@ -70,11 +71,7 @@ async def _verwerkt(conn: asyncpg.Connection, ids: Sequence[UUID], timeout: floa
         return True
     deadline = time.monotonic() + timeout
     while True:
-        n = await conn.fetchval(
-            "SELECT count(*) FROM applied_event WHERE projection = 'rmc' AND event_id = ANY($1::uuid[])",
-            list(ids),
-        )
-        if n >= len(ids):
+        if await count_applied(conn, "rmc", list(ids)) >= len(ids):
             return True
         if time.monotonic() >= deadline:
             return False

@@ -141,3 +141,40 @@ def test_logs_hold_no_personal_data(platform: dict[str, ServiceProcess]) -> None
     for svc in platform.values():
         text = svc.logs()
         assert BSN_A not in text and BSN_B not in text and "111222334" not in text
+
+
+@pytest.mark.infra
+def test_no_pgn_or_unkeyed_hash_of_it_on_any_topic(platform: dict[str, ServiceProcess], infra) -> None:  # type: ignore[no-untyped-def]
+    """P3: the log holds pseudonyms only: not the BSN, nor its unkeyed MD5/SHA-1/SHA-256."""
+    import asyncio
+    import hashlib
+
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def all_values() -> list[bytes]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=infra.bootstrap)
+        await admin.start()
+        topics = [t for t in await admin.list_topics() if t.startswith("leerrecht.")]
+        await admin.close()
+        consumer = AIOKafkaConsumer(*topics, bootstrap_servers=infra.bootstrap, auto_offset_reset="earliest",
+                                    group_id=None, enable_auto_commit=False)
+        await consumer.start()
+        values: list[bytes] = []
+        try:
+            for _ in range(6):
+                batch = await consumer.getmany(timeout_ms=500)
+                values += [(r.key or b"") + (r.value or b"") for rs in batch.values() for r in rs]
+        finally:
+            await consumer.stop()
+        return values
+
+    values = asyncio.run(all_values())
+    assert len(values) >= 4, "the scan must actually see the events of this module"
+    blob = b"\n".join(values)
+    for bsn in (BSN_A, BSN_B):
+        forbidden = [bsn.encode()] + [
+            getattr(hashlib, alg)(bsn.encode()).hexdigest().encode() for alg in ("md5", "sha1", "sha256")
+        ]
+        for needle in forbidden:
+            assert needle not in blob
