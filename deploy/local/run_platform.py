@@ -101,7 +101,8 @@ def wait_for_figures(telling_url: str, expected: int, timeout: float = 120) -> l
     while time.monotonic() < deadline:
         r = httpx.get(f"{telling_url}/v1/cijfers", headers={"Authorization": f"Bearer {token}"}, timeout=5)
         rows = r.json().get("cijfers", []) if r.status_code == 200 else []
-        counted = sum(float(str(c["waarde"])) for c in rows if c["indicator"] == "afwezigheid.registraties")
+        counted = sum(float(str(c["waarde"] or 0)) for c in rows
+                      if c["indicator"] == "afwezigheid.registraties" and c.get("gebied", "NL") == "NL")
         if counted >= expected:
             return rows
         time.sleep(0.5)
@@ -114,7 +115,8 @@ def print_report(urls: dict[str, str], summary: dict[str, int], figures: list[di
           f"{summary['afwezigheden']} afwezigheden.\n")
     print("Landelijke cijfers (telling, uit het eventlog):")
     for c in figures:
-        print(f"  {c['periode']}  {c['indicator']:<45} {c['waarde']:>10}")
+        value = "<10" if c["waarde"] is None else c["waarde"]  # disclosure control: counts 1–9 suppressed
+        print(f"  {c['periode']}  {c['indicator']:<45} {value!s:>10}")
     print("\nOpen in de browser (API-documentatie, OpenAPI):")
     for name, url in urls.items():
         print(f"  {name:<16} {url}/docs")

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
+from contracts.topics import COUNT_TOPIC
 from leerrecht.config import ServiceSettings
+from leerrecht.projection import region_pattern
 
 
 class TellingSettings(ServiceSettings):
-    pass
+    # Which topics feed the figures (all regions) and where the count stream goes. Configurable so
+    # that tests can run isolated; in production the defaults of the contract apply.
+    event_pattern: str = Field(default=region_pattern("events"), alias="TELLING_EVENT_PATTERN")
+    count_topic: str = Field(default=COUNT_TOPIC, alias="TELLING_COUNT_TOPIC")
+    consumer_group: str = Field(default="leerrecht.telling", alias="TELLING_CONSUMER_GROUP")
+    publish_interval_s: float = Field(default=2.0, alias="TELLING_PUBLISH_INTERVAL_S", gt=0, le=300)

@@ -64,8 +64,9 @@ def absence(reg: ServiceProcess, bsn: str, datum: str, uren: float, code: str, k
                       json={"pgn": bsn, "datum": datum, "uren": uren, "code": code})
 
 
-def figures(tel: ServiceProcess, gebied: str = "NL") -> dict[str, float]:
-    r = httpx.get(f"{tel.url}/v1/cijfers", params={"gebied": gebied}, headers=auth("analist"))
+def figures(tel: ServiceProcess, gebied: str = "NL", role: str = "beheer") -> dict[str, float]:
+    """``beheer`` sees exact values; analysts see counts 1–9 suppressed (domain.md C)."""
+    r = httpx.get(f"{tel.url}/v1/cijfers", params={"gebied": gebied}, headers=auth(role))
     assert r.status_code == 200, r.text
     return {f"{c['indicator']}|{c['periode']}": c["waarde"] for c in r.json()["cijfers"]}
 
@@ -100,6 +101,8 @@ def test_absence_flows_to_the_home_region_and_the_national_figures(platform: dic
     assert nl["afwezigheid.uren.ongeoorloofd|2026-2027"] == 4.0
     assert nl["afwezigheid.uren.geoorloofd|2026-2027"] == 3.0
     assert nl["leerlingen.met_ongeoorloofde_afwezigheid|2026-2027"] == 1
+    published = figures(tel, role="analist")
+    assert published["leerlingen.met_ongeoorloofde_afwezigheid|2026-2027"] is None, "a count of 1 is suppressed"
     assert figures(tel, "MC29")["afwezigheid.uren.geoorloofd|2026-2027"] == 3.0
     assert "afwezigheid.uren.ongeoorloofd|2026-2027" not in figures(tel, "MC29")
 

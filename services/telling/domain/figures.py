@@ -1,46 +1,322 @@
-"""National figures as a pure fold over events: each event yields increments to counter cells.
+"""National figures as a pure function of the log (domain.md C).
 
-A cell is (indicator, gebied, periode). ``gebied`` is ``NL`` or a region code; ``periode`` a
-schooljaar (1 Aug – 31 Jul, domain.md C). Unique-person indicators yield a *membership* instead
-of an increment: the projection counts a person once per cell.
+Two kinds of indicator, two mechanisms:
+
+* **Sums and incident counts** (the walking skeleton's ``afwezigheid.*``): :func:`effects` turns one
+  event into :class:`Increment` effects on counter cells; the projection adds them up.
+* **Unique persons** (the leerplichttelling, MAS monitor, vsv, Doorstroompunt, leerrecht count):
+  domain.md C counts *persons, not incidents*, and a person's figures depend on more than one event
+  (a report and its later withdrawal, an LRV report and its end date, a move). So the projection keeps
+  the **facts** of each person (:class:`Feiten`, folded with :func:`neem_op`) and derives the person's
+  memberships from those facts alone (:func:`lidmaatschappen`). A cell's value is the number of
+  distinct members (``lid``) with at least ``drempel`` sources (``bron``, e.g. a report id).
+
+Why facts-then-memberships instead of per-event increments: the fold over a person's facts is a
+*set union* (every fact is stored once; a report's parts — registration, end date, withdrawal — merge
+field by field), so the result does not depend on the order in which events arrive. Telling reads
+40 regional topics and a moved pupil's history spans two of them; a rebuild from offset 0 interleaves
+them differently from the live run, and must still produce the same figures (rebuild hash == live
+hash). A withdrawn report (A4, A3.10) simply stops producing memberships, so retractions need no
+special events.
+
+A cell is ``(indicator, gebied, periode)``: ``gebied`` is ``NL``, a region ``MCxx`` or a municipality
+``GMxxxx`` (the woongemeente, A4/C); ``periode`` is a year ``2025-2026``, a schooljaar (1 Aug – 31 Jul)
+or, for vsv, a vsv-jaar (from 1 Oct) as the indicator says (:attr:`Indicator.periode`).
+
+What needs a clock (a report still open on a later 1 September with no event since, "> 3 months" of
+a case that is still open) is deferred: the log has no "time passed" event yet; see ``uitgesteld`` on
+the indicators.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Literal, Protocol, TypeVar
 
-from contracts.codes import AfwezigheidCode
+from pydantic import BaseModel, ConfigDict
+
+from contracts.codes import (
+    AfwezigheidCode,
+    InterventieSoort,
+    InterventieUitkomst,
+    MasRoute,
+    MeldingSoort,
+    RmcRoute,
+    RmcSluitreden,
+    SignaalSoort,
+    Vrijstellingsartikel,
+)
+from contracts.events import leerplicht, registratie, rmc
 from contracts.events.base import Event
 from contracts.events.registratie import AfwezigheidGeregistreerd
 
 NATIONAAL = "NL"
 
-DEFINITIES: dict[str, str] = {
-    "afwezigheid.registraties": "Aantal geregistreerde afwezigheden (alle codes), per schooljaar.",
-    "afwezigheid.uren.geoorloofd": "Som van geregistreerde uren geoorloofde afwezigheid (A2), per schooljaar.",
-    "afwezigheid.uren.ongeoorloofd": "Som van geregistreerde uren ongeoorloofde of nog onbekende afwezigheid (A2).",
-    "leerlingen.met_ongeoorloofde_afwezigheid": (
-        "Unieke leerlingen met minstens één registratie ongeoorloofde afwezigheid, per schooljaar."
-    ),
-}
+PeriodeSoort = Literal["schooljaar", "vsvjaar"]
+Soort = Literal["personen", "dossiers", "som", "aantal"]
 
-ONGEOORLOOFD = frozenset({AfwezigheidCode.ONGEOORLOOFD, AfwezigheidCode.TE_LAAT, AfwezigheidCode.LUXE,
-                          AfwezigheidCode.ONBEKEND})
+
+# --------------------------------------------------------------------------- periods
 
 
 def schooljaar(d: date) -> str:
+    """The schooljaar (1 Aug – 31 Jul, domain.md terms) containing ``d``, as ``2025-2026``."""
     start = d.year if d.month >= 8 else d.year - 1
     return f"{start}-{start + 1}"
 
 
+def vsvjaar(d: date) -> str:
+    """The vsv-jaar (from 1 Oct, domain.md C) containing ``d``, as ``2025-2026``."""
+    start = d.year if d.month >= 10 else d.year - 1
+    return f"{start}-{start + 1}"
+
+
+def schooljaar_begin(jaar: str) -> date:
+    return date(int(jaar[:4]), 8, 1)
+
+
+def schooljaren(van: date, tot: date) -> list[str]:
+    """Every schooljaar from the one of ``van`` up to and including the one of ``tot``."""
+    first, last = int(schooljaar(van)[:4]), int(schooljaar(tot)[:4])
+    return [f"{y}-{y + 1}" for y in range(first, last + 1)]
+
+
+def plus_maanden(d: date, n: int) -> date:
+    """``d`` plus ``n`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month = d.month - 1 + n
+    year, month = d.year + month // 12, month % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One figure: what it counts (``definitie``, Dutch, user-facing), which events feed it
+    (``bronnen``), its period kind, and what is deferred. ``drempel``: a member counts only with at
+    least this many distinct sources in the cell (2 = "herhaald")."""
+
+    id: str
+    tabel: str
+    definitie: str
+    bronnen: tuple[str, ...]
+    periode: PeriodeSoort = "schooljaar"
+    soort: Soort = "personen"
+    drempel: int = 1
+    uitgesteld: str = ""
+    versie: int = 1
+
+    @property
+    def stroom_id(self) -> str:
+        """The id on the count stream (``^[a-z][a-z0-9_]{1,63}$``): the skeleton's dotted names
+        become underscores."""
+        return self.id.replace(".", "_")
+
+    @property
+    def definitie_id(self) -> str:
+        return f"{self.stroom_id}/v{self.versie}"
+
+    @property
+    def telt_leden(self) -> bool:
+        """Counted from memberships (unique persons or cases), not by adding increments."""
+        return self.soort in ("personen", "dossiers")
+
+    @property
+    def gepubliceerd(self) -> bool:
+        """On the count stream, under disclosure control: counts of persons or cases (C). Sums of
+        hours and incident counts stay internal (the contract's ``waarde`` is a count of persons)."""
+        return self.telt_leden
+
+
+def _t(event_cls: type[Event]) -> str:
+    return event_cls.event_type
+
+
+_MELDING = _t(registratie.MeldingGeregistreerd)
+_INTREKKING = _t(registratie.MeldingIngetrokken)
+_EINDDATUM = _t(registratie.MeldingEinddatumVastgesteld)
+_ABSOLUUT = _t(registratie.AbsoluutVerzuimGesignaleerd)
+_INSCHRIJVING = _t(registratie.LeerlingIngeschreven)
+_VERHUISD = _t(registratie.Verhuisd)
+_VRIJSTELLING = _t(registratie.VrijstellingGeregistreerd)
+_INTERVENTIE = _t(leerplicht.InterventieUitgevoerd)
+_WOON = (_INSCHRIJVING, _VERHUISD)
+
+_LRV_BRONNEN = (_MELDING, _EINDDATUM, _INTREKKING, *_WOON)
+_ABSOLUUT_BRONNEN = (_ABSOLUUT, _MELDING, _INTREKKING, _INSCHRIJVING)
+
+
+_LIJST: list[Indicator] = [
+    # --- the walking skeleton's figures (sums and incidents; NL and region only) -------------
+    Indicator("afwezigheid.registraties", "afwezigheid",
+              "Aantal geregistreerde afwezigheden (alle codes), per schooljaar.",
+              (_t(AfwezigheidGeregistreerd),), soort="aantal"),
+    Indicator("afwezigheid.uren.geoorloofd", "afwezigheid",
+              "Som van geregistreerde uren geoorloofde afwezigheid (A2), per schooljaar.",
+              (_t(AfwezigheidGeregistreerd),), soort="som",
+              uitgesteld="Hercodering (AfwezigheidGecorrigeerd) verschuift nog geen uren."),
+    Indicator("afwezigheid.uren.ongeoorloofd", "afwezigheid",
+              "Som van geregistreerde uren ongeoorloofde of nog onbekende afwezigheid (A2).",
+              (_t(AfwezigheidGeregistreerd),), soort="som",
+              uitgesteld="Hercodering (AfwezigheidGecorrigeerd) verschuift nog geen uren."),
+    Indicator("leerlingen.met_ongeoorloofde_afwezigheid", "afwezigheid",
+              "Unieke leerlingen met minstens één registratie ongeoorloofde afwezigheid, per schooljaar.",
+              (_t(AfwezigheidGeregistreerd),)),
+    # --- leerplichttelling (art. 25 Lpw), per woongemeente per schooljaar, unieke personen ----
+    Indicator("absoluut_verzuim", "leerplichttelling",
+              "Unieke leer- of kwalificatieplichtige inwoners die nergens staan ingeschreven en geen "
+              "vrijstelling hebben (A3.6): een DUO-/platformsignaal of een melding ABSOLUUT (niet "
+              "ingetrokken), geteld in het schooljaar van het signaal.",
+              _ABSOLUUT_BRONNEN,
+              uitgesteld="Een geval dat doorloopt in een volgend schooljaar telt daar pas bij een "
+                         "nieuw signaal."),
+    Indicator("absoluut_verzuim_langer_dan_3_maanden", "leerplichttelling",
+              "Van het absoluut verzuim: personen die langer dan 3 maanden nergens ingeschreven waren "
+              "(van 'sinds' tot de nieuwe inschrijving of het laatste signaal), geteld in het "
+              "schooljaar waarin de 3 maanden verstreken.",
+              (_ABSOLUUT, _INSCHRIJVING),
+              uitgesteld="Een nog lopend geval zonder nieuw signaal telt pas mee bij het volgende signaal."),
+    Indicator("relatief_verzuim", "leerplichttelling",
+              "Unieke leerlingen met minstens één (niet ingetrokken) melding '16 uur in 4 weken' "
+              "(A3.1), in het schooljaar van de einddatum van de melding.",
+              (_MELDING, _INTREKKING, *_WOON)),
+    Indicator("relatief_verzuim_herhaald", "leerplichttelling",
+              "Van het relatief verzuim: leerlingen met twee of meer zulke meldingen in hetzelfde "
+              "schooljaar en dezelfde gemeente (herhaald relatief verzuim).",
+              (_MELDING, _INTREKKING, *_WOON), drempel=2),
+    Indicator("luxeverzuim", "leerplichttelling",
+              "Unieke leerlingen met minstens één (niet ingetrokken) melding luxeverzuim (A3.3).",
+              (_MELDING, _INTREKKING, *_WOON)),
+    Indicator("lrv", "leerplichttelling",
+              "Unieke leerlingen met een (niet ingetrokken) melding langdurig relatief verzuim (A3.2) "
+              "die in het schooljaar openstond.",
+              _LRV_BRONNEN,
+              uitgesteld="Een melding zonder einddatum telt alleen in het schooljaar van de startdatum."),
+    Indicator("lrv_op_1_september", "leerplichttelling",
+              "Van het LRV: leerlingen met een LRV-melding die op 1 september van het schooljaar openstond.",
+              _LRV_BRONNEN,
+              uitgesteld="Een melding zonder einddatum telt alleen op 1 september van het startjaar."),
+    Indicator("lrv_nieuw", "leerplichttelling",
+              "Van het LRV: leerlingen met een LRV-melding die na 1 september van het schooljaar begon.",
+              _LRV_BRONNEN),
+    Indicator("lrv_langer_dan_3_maanden", "leerplichttelling",
+              "Van het LRV: leerlingen van wie de LRV-melding langer dan 3 maanden duurde (einddatum "
+              "bekend), geteld in het schooljaar waarin de 3 maanden verstreken.",
+              _LRV_BRONNEN, uitgesteld="Een nog openstaande melding telt niet mee (klok nodig)."),
+    Indicator("lrv_verhuisd", "leerplichttelling",
+              "Van het LRV: leerlingen die verhuisden terwijl hun LRV-melding openstond, geteld bij de "
+              "oude woongemeente in het schooljaar van de verhuizing.",
+              _LRV_BRONNEN),
+    *[
+        Indicator(f"vrijstellingen_{a.value}", "leerplichttelling",
+                  f"Unieke personen met een vrijstelling op grond van artikel {a.value} Leerplichtwet, "
+                  "in elk schooljaar waarin de vrijstelling geldt.",
+                  (_VRIJSTELLING, *_WOON),
+                  uitgesteld="Een vrijstelling zonder einddatum telt alleen in het schooljaar van 'van'.")
+        for a in Vrijstellingsartikel
+    ],
+    Indicator("processen_verbaal", "leerplichttelling",
+              "Unieke leerlingen tegen wie (of tegen wier ouders) proces-verbaal is opgemaakt (A5).",
+              (_INTERVENTIE, *_WOON)),
+    Indicator("halt_verwijzingen", "leerplichttelling",
+              "Unieke leerlingen die voor verzuim naar Halt zijn verwezen (A5).",
+              (_INTERVENTIE, *_WOON)),
+    Indicator("thuiszitters", "leerplichttelling",
+              "Thuiszitters volgens OCW (sinds 2016): unieke personen in absoluut verzuim of langdurig "
+              "relatief verzuim in het schooljaar (vereniging, niet de som).",
+              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN)),
+    # --- MAS monitor -------------------------------------------------------------------------
+    *[
+        Indicator(f"mas_route_{r.value.lower()}", "mas",
+                  f"Dossiers (zaken) waarin de route {r.value} is gekozen (A5), in het schooljaar van de "
+                  "keuze; een dossier dat opschaalt telt bij elke gekozen route.",
+                  (_t(leerplicht.RouteGekozen),), soort="dossiers")
+        for r in MasRoute
+    ],
+    Indicator("mas_dossiers_met_route", "mas",
+              "Dossiers (zaken) waarin minstens één route is gekozen: de noemer van het aandeel per route.",
+              (_t(leerplicht.RouteGekozen),), soort="dossiers",
+              uitgesteld="Tijd van melding tot route en recidive na Halt volgen later."),
+    Indicator("halt_positief", "mas", "Unieke leerlingen met Halt-uitkomst positief (A5).",
+              (_INTERVENTIE, *_WOON)),
+    Indicator("halt_negatief", "mas", "Unieke leerlingen met Halt-uitkomst negatief (A5).",
+              (_INTERVENTIE, *_WOON)),
+    # --- vsv ---------------------------------------------------------------------------------
+    Indicator("potentieel_vsv", "vsv",
+              "Nieuwe potentiële voortijdig schoolverlaters (A3.7, DUO A01): unieke personen per "
+              "vsv-jaar (vanaf 1 oktober) van de uitschrijfdatum, bij de woongemeente van de lijst.",
+              (_t(registratie.PotentieelVsvGesignaleerd),), periode="vsvjaar",
+              uitgesteld="Startset (ingeschreven op 1 oktober) en vsv-percentage volgen later."),
+    Indicator("potentieel_vsv_heringeschreven", "vsv",
+              "Van de potentiële vsv'ers: personen die daarna weer zijn ingeschreven (DUO A02).",
+              (_t(registratie.PotentieelVsvGesignaleerd), _t(registratie.Herinschrijving)),
+              periode="vsvjaar"),
+    # --- Doorstroompunt (RMC) ----------------------------------------------------------------
+    Indicator("doorstroompunt_aangemeld", "doorstroompunt",
+              "Unieke jongeren aangemeld bij het Doorstroompunt (A6), in het schooljaar van aanmelding.",
+              (_t(rmc.JongereAangemeld),)),
+    Indicator("doorstroompunt_geplaatst", "doorstroompunt",
+              "Unieke jongeren geplaatst (status GEPLAATST, A6), in het schooljaar van de startdatum.",
+              (_t(rmc.JongereGeplaatst), *_WOON, _t(rmc.JongereAangemeld)),
+              uitgesteld="Tijd tot plaatsing volgt later."),
+    *[
+        Indicator(f"doorstroompunt_geplaatst_{b.value.lower()}", "doorstroompunt",
+                  f"Unieke jongeren geplaatst met bestemming {b.value} (A6).",
+                  (_t(rmc.JongereGeplaatst), *_WOON, _t(rmc.JongereAangemeld)))
+        for b in RmcRoute
+    ],
+    Indicator("doorstroompunt_geplaatst_duurzaam", "doorstroompunt",
+              "Unieke jongeren van wie het dossier sloot met GEPLAATST_DUURZAAM (na 3 maanden nog "
+              "geplaatst).",
+              (_t(rmc.DossierGesloten), *_WOON, _t(rmc.JongereAangemeld))),
+    Indicator("doorstroompunt_niet_bereikbaar", "doorstroompunt",
+              "Unieke jongeren met status NIET_BEREIKBAAR (A6).",
+              (_t(rmc.NietBereikbaar), *_WOON, _t(rmc.JongereAangemeld))),
+    # --- leerrecht count ---------------------------------------------------------------------
+    Indicator("langdurig_geoorloofd_afwezig", "leerrecht",
+              "Unieke leerlingen met een signaal langdurig geoorloofd afwezig (≥ 4 aaneengesloten weken) "
+              "of zorgwekkend ziekteverzuim (MAZL, A3.8).",
+              (_t(registratie.SignaalGegeven), *_WOON)),
+    Indicator("leerrecht_telling", "leerrecht",
+              "Iedere jongere wiens recht op onderwijs op het spel staat (C): thuiszitters (absoluut + "
+              "LRV), langdurig geoorloofd afwezigen, vrijstellingen 5a en onopgelost absoluut verzuim; "
+              "unieke personen.",
+              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN, _VRIJSTELLING, _t(registratie.SignaalGegeven)),
+              uitgesteld="'Onopgelost' absoluut verzuim: elk gesignaleerd geval in het schooljaar telt."),
+]
+
+INDICATOREN: dict[str, Indicator] = {i.id: i for i in _LIJST}
+if len(INDICATOREN) != len(_LIJST):
+    raise RuntimeError("indicator ids must be unique")
+DEFINITIES: dict[str, str] = {i.id: i.definitie for i in _LIJST}
+TABELLEN: tuple[str, ...] = tuple(dict.fromkeys(i.tabel for i in _LIJST))
+
+
+def indicator(naam: str) -> Indicator:
+    return INDICATOREN[naam]
+
+
+# --------------------------------------------------------------------------- cells and effects
+
+
 @dataclass(frozen=True)
 class Cell:
+    """A counter cell. ``ouder`` (the enclosing area: a gemeente's region, a region's ``NL``) is
+    carried along for the disclosure tables but is not part of the cell's identity."""
+
     indicator: str
     gebied: str
     periode: str
+    ouder: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -51,24 +327,396 @@ class Increment:
 
 @dataclass(frozen=True)
 class Membership:
-    """``person`` counts once towards ``cell``, however many events say so."""
+    """``person`` (a pseudonym, or a dossier id for case counts) counts once towards ``cell`` for
+    each distinct ``bron`` (the fact behind it, e.g. a report id); see :attr:`Indicator.drempel`."""
 
     cell: Cell
     person: str
+    bron: str = ""
 
 
-def _both(indicator: str, region: str, periode: str) -> list[Cell]:
-    return [Cell(indicator, NATIONAAL, periode), Cell(indicator, region, periode)]
+def gebied_cellen(indicator: str, periode: str, regio: str, gemeente: str | None = None) -> list[Cell]:
+    """The cells one fact counts in: NL, its region and, when known, its woongemeente."""
+    cells = [Cell(indicator, NATIONAAL, periode, None), Cell(indicator, regio, periode, NATIONAAL)]
+    if gemeente is not None:
+        cells.append(Cell(indicator, gemeente, periode, regio))
+    return cells
+
+
+ONGEOORLOOFD = frozenset({AfwezigheidCode.ONGEOORLOOFD, AfwezigheidCode.TE_LAAT, AfwezigheidCode.LUXE,
+                          AfwezigheidCode.ONBEKEND})
 
 
 def effects(event: Event, subject: str, region: str) -> Iterable[Increment | Membership]:
+    """The per-event effects of the high-volume absence events (the skeleton's ``afwezigheid.*``).
+
+    Absences are not kept as facts per pupil (hundreds per pupil per year); they only add to sums.
+    """
     if isinstance(event, AfwezigheidGeregistreerd):
         jaar = schooljaar(event.datum)
         kind = "ongeoorloofd" if event.code in ONGEOORLOOFD else "geoorloofd"
-        for cell in _both("afwezigheid.registraties", region, jaar):
+        for cell in gebied_cellen("afwezigheid.registraties", jaar, region):
             yield Increment(cell, Decimal(1))
-        for cell in _both(f"afwezigheid.uren.{kind}", region, jaar):
+        for cell in gebied_cellen(f"afwezigheid.uren.{kind}", jaar, region):
             yield Increment(cell, event.uren)
         if kind == "ongeoorloofd":
-            for cell in _both("leerlingen.met_ongeoorloofde_afwezigheid", region, jaar):
-                yield Membership(cell, subject)
+            for cell in gebied_cellen("leerlingen.met_ongeoorloofde_afwezigheid", jaar, region):
+                yield Membership(cell, subject, str(event.afwezigheid_id))
+
+
+# --------------------------------------------------------------------------- a person's facts
+
+
+class _Feit(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Woonfeit(_Feit):
+    """The person lived in ``gemeente`` (region ``regio``) on ``datum``. ``prio`` breaks ties on one
+    day: the new municipality of a move wins over any other observation of that day."""
+
+    datum: date
+    gemeente: str
+    regio: str
+    prio: int = 0
+
+
+class Verhuizing(_Feit):
+    datum: date
+    oude_gemeente: str
+    oude_regio: str
+
+
+class MeldingFeit(_Feit):
+    """A report's parts, merged field by field whatever order they arrive in (A4)."""
+
+    soort: MeldingSoort | None = None
+    startdatum: date | None = None
+    einddatum_melding: date | None = None
+    einddatum_vastgesteld: date | None = None
+    ingetrokken: bool = False
+    regio: str | None = None
+
+    @property
+    def einddatum(self) -> date | None:
+        return self.einddatum_vastgesteld or self.einddatum_melding
+
+
+class AbsoluutFeit(_Feit):
+    peildatum: date
+    sinds: date
+    gemeente: str
+    regio: str
+
+
+class VrijstellingFeit(_Feit):
+    artikel: Vrijstellingsartikel
+    van: date
+    tot_en_met: date | None
+    regio: str
+
+
+class SignaalFeit(_Feit):
+    peildatum: date
+    regio: str
+
+
+class InterventieFeit(_Feit):
+    soort: InterventieSoort
+    datum: date
+    uitkomst: InterventieUitkomst | None
+    regio: str
+
+
+class RouteFeit(_Feit):
+    dossier: str
+    route: MasRoute
+    datum: date
+    regio: str
+
+
+class VsvFeit(_Feit):
+    uitschrijfdatum: date
+    gemeente: str
+    regio: str
+
+
+class RmcFeit(_Feit):
+    soort: Literal["aangemeld", "geplaatst", "niet_bereikbaar", "duurzaam"]
+    dossier: str
+    datum: date
+    bestemming: RmcRoute | None = None
+    regio: str
+
+
+class Feiten(_Feit):
+    """Everything telling remembers about one person (keyed by pseudonym in the projection). Only
+    facts the figures need; no identifying data. Sets are stored as tuples without duplicates."""
+
+    woon: tuple[Woonfeit, ...] = ()
+    verhuizingen: tuple[Verhuizing, ...] = ()
+    inschrijvingen: tuple[date, ...] = ()
+    herinschrijvingen: tuple[date, ...] = ()
+    meldingen: dict[str, MeldingFeit] = {}
+    absoluut: tuple[AbsoluutFeit, ...] = ()
+    vrijstellingen: dict[str, VrijstellingFeit] = {}
+    signalen: dict[str, SignaalFeit] = {}
+    interventies: dict[str, InterventieFeit] = {}
+    routes: tuple[RouteFeit, ...] = ()
+    vsv: tuple[VsvFeit, ...] = ()
+    rmc: tuple[RmcFeit, ...] = ()
+
+
+STATEFUL: tuple[type[Event], ...] = (
+    registratie.LeerlingIngeschreven, registratie.Verhuisd, registratie.MeldingGeregistreerd,
+    registratie.MeldingIngetrokken, registratie.MeldingEinddatumVastgesteld,
+    registratie.AbsoluutVerzuimGesignaleerd, registratie.VrijstellingGeregistreerd,
+    registratie.SignaalGegeven, registratie.PotentieelVsvGesignaleerd, registratie.Herinschrijving,
+    leerplicht.InterventieUitgevoerd, leerplicht.RouteGekozen,
+    rmc.JongereAangemeld, rmc.JongereGeplaatst, rmc.NietBereikbaar, rmc.DossierGesloten,
+)
+STATEFUL_TYPES = frozenset(c.event_type for c in STATEFUL)
+
+_TELT_ALS_LANGDURIG = frozenset({SignaalSoort.LANGDURIG_GEOORLOOFD, SignaalSoort.ZORGWEKKEND_ZIEKTEVERZUIM})
+
+
+_F = TypeVar("_F")
+
+
+def _plus(items: tuple[_F, ...], new: _F) -> tuple[_F, ...]:
+    return items if new in items else (*items, new)
+
+
+def _melding(f: Feiten, melding_id: object, **update: object) -> Feiten:
+    key = str(melding_id)
+    old = f.meldingen.get(key, MeldingFeit())
+    new = old.model_copy(update=update)
+    return f.model_copy(update={"meldingen": {**f.meldingen, key: new}})
+
+
+def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
+    """Fold one event into the person's facts. ``regio``: the region of the topic it came from (the
+    region of residence, A4); ``peildatum``: the day it happened (the envelope's time, in NL).
+
+    Commutative by construction: every branch adds a fact to a set or fills a field of one report
+    that no other event fills, so any interleaving of a person's events gives the same facts."""
+    match event:
+        case registratie.LeerlingIngeschreven():
+            f = f.model_copy(update={
+                "woon": _plus(f.woon, Woonfeit(datum=event.ingangsdatum, gemeente=event.woongemeente,
+                                               regio=regio)),
+                "inschrijvingen": _plus(f.inschrijvingen, event.ingangsdatum),
+            })
+        case registratie.Verhuisd():
+            oud = Woonfeit(datum=event.verhuisdatum - timedelta(days=1), gemeente=event.oude_gemeente,
+                           regio=event.oude_regio)
+            nieuw = Woonfeit(datum=event.verhuisdatum, gemeente=event.nieuwe_gemeente,
+                             regio=event.nieuwe_regio, prio=1)
+            f = f.model_copy(update={
+                "woon": _plus(_plus(f.woon, oud), nieuw),
+                "verhuizingen": _plus(f.verhuizingen, Verhuizing(
+                    datum=event.verhuisdatum, oude_gemeente=event.oude_gemeente,
+                    oude_regio=event.oude_regio)),
+            })
+        case registratie.MeldingGeregistreerd():
+            f = _melding(f, event.melding_id, soort=event.soort, startdatum=event.startdatum,
+                         einddatum_melding=event.einddatum, regio=regio)
+        case registratie.MeldingEinddatumVastgesteld():
+            f = _melding(f, event.melding_id, einddatum_vastgesteld=event.einddatum)
+        case registratie.MeldingIngetrokken():
+            f = _melding(f, event.melding_id, ingetrokken=True)
+        case registratie.AbsoluutVerzuimGesignaleerd():
+            f = f.model_copy(update={
+                "absoluut": _plus(f.absoluut, AbsoluutFeit(peildatum=peildatum, sinds=event.sinds,
+                                                           gemeente=event.woongemeente, regio=regio)),
+                "woon": _plus(f.woon, Woonfeit(datum=peildatum, gemeente=event.woongemeente, regio=regio)),
+            })
+        case registratie.VrijstellingGeregistreerd():
+            f = f.model_copy(update={"vrijstellingen": {**f.vrijstellingen, str(event.vrijstelling_id):
+                VrijstellingFeit(artikel=event.artikel, van=event.van, tot_en_met=event.tot_en_met,
+                                 regio=regio)}})
+        case registratie.SignaalGegeven() if event.soort in _TELT_ALS_LANGDURIG:
+            f = f.model_copy(update={"signalen": {**f.signalen, str(event.signaal_id):
+                SignaalFeit(peildatum=event.peildatum, regio=regio)}})
+        case registratie.PotentieelVsvGesignaleerd():
+            f = f.model_copy(update={
+                "vsv": _plus(f.vsv, VsvFeit(uitschrijfdatum=event.uitschrijfdatum,
+                                            gemeente=event.woongemeente, regio=regio)),
+                "woon": _plus(f.woon, Woonfeit(datum=peildatum, gemeente=event.woongemeente, regio=regio)),
+            })
+        case registratie.Herinschrijving():
+            f = f.model_copy(update={"herinschrijvingen": _plus(f.herinschrijvingen, event.ingangsdatum)})
+        case leerplicht.InterventieUitgevoerd():
+            f = f.model_copy(update={"interventies": {**f.interventies, str(event.interventie_id):
+                InterventieFeit(soort=event.soort, datum=event.datum, uitkomst=event.uitkomst, regio=regio)}})
+        case leerplicht.RouteGekozen():
+            routes = f.routes
+            for r in event.routes:
+                routes = _plus(routes, RouteFeit(dossier=str(event.dossier_id), route=r, datum=event.datum,
+                                                 regio=regio))
+            f = f.model_copy(update={"routes": routes})
+        case rmc.JongereAangemeld():
+            f = f.model_copy(update={
+                "rmc": _plus(f.rmc, RmcFeit(soort="aangemeld", dossier=str(event.dossier_id),
+                                            datum=event.datum, regio=regio)),
+                "woon": _plus(f.woon, Woonfeit(datum=event.datum, gemeente=event.woongemeente, regio=regio)),
+            })
+        case rmc.JongereGeplaatst():
+            f = f.model_copy(update={"rmc": _plus(f.rmc, RmcFeit(
+                soort="geplaatst", dossier=str(event.dossier_id), datum=event.startdatum,
+                bestemming=event.bestemming, regio=regio))})
+        case rmc.NietBereikbaar():
+            f = f.model_copy(update={"rmc": _plus(f.rmc, RmcFeit(
+                soort="niet_bereikbaar", dossier=str(event.dossier_id), datum=event.datum, regio=regio))})
+        case rmc.DossierGesloten() if event.reden is RmcSluitreden.GEPLAATST_DUURZAAM:
+            f = f.model_copy(update={"rmc": _plus(f.rmc, RmcFeit(
+                soort="duurzaam", dossier=str(event.dossier_id), datum=event.datum, regio=regio))})
+        case _:
+            pass
+    return f
+
+
+def woonplaats(f: Feiten, d: date) -> Woonfeit | None:
+    """Where the person lived on ``d``: the latest observation on or before ``d``, else the earliest
+    one after it. Order-independent (a set lookup), so a move processed late changes nothing."""
+    if not f.woon:
+        return None
+    voor = [w for w in f.woon if w.datum <= d]
+    if voor:
+        return max(voor, key=lambda w: (w.datum, w.prio, w.gemeente))
+    return min(f.woon, key=lambda w: (w.datum, -w.prio, w.gemeente))
+
+
+def lidmaatschappen(f: Feiten, lid: str) -> frozenset[Membership]:
+    """All memberships that follow from one person's facts (the definitions in :data:`INDICATOREN`).
+
+    The projection stores the difference between the memberships before and after a batch; a cell's
+    value is then the number of distinct members (with ≥ ``drempel`` sources)."""
+    out: set[Membership] = set()
+
+    def tel(ind: str, periode: str, d: date, regio: str, bron: str, *, gemeente: str | None = None,
+            wie: str = lid) -> None:
+        if gemeente is None:
+            w = woonplaats(f, d)
+            if w is not None:
+                gemeente, regio = w.gemeente, w.regio
+        for cell in gebied_cellen(ind, periode, regio, gemeente):
+            out.add(Membership(cell, wie, bron))
+
+    for mid, m in f.meldingen.items():
+        if m.ingetrokken or m.soort is None or m.startdatum is None or m.regio is None:
+            continue
+        start, regio = m.startdatum, m.regio
+        if m.soort is MeldingSoort.ZESTIEN_UUR:
+            d = m.einddatum_melding or start
+            for ind in ("relatief_verzuim", "relatief_verzuim_herhaald"):
+                tel(ind, schooljaar(d), d, regio, mid)
+        elif m.soort is MeldingSoort.LUXE:
+            tel("luxeverzuim", schooljaar(start), start, regio, mid)
+        elif m.soort is MeldingSoort.ABSOLUUT:
+            for ind in ("absoluut_verzuim", "thuiszitters", "leerrecht_telling"):
+                tel(ind, schooljaar(start), start, regio, mid)
+        elif m.soort is MeldingSoort.LRV:
+            _lrv(f, mid, m, start, regio, tel)
+
+    for a in f.absoluut:
+        for ind in ("absoluut_verzuim", "thuiszitters", "leerrecht_telling"):
+            tel(ind, schooljaar(a.peildatum), a.peildatum, a.regio, f"abs:{a.sinds}", gemeente=a.gemeente)
+    for sinds in {a.sinds for a in f.absoluut}:
+        laatste = max((a for a in f.absoluut if a.sinds == sinds), key=lambda a: (a.peildatum, a.gemeente))
+        terug = [d for d in f.inschrijvingen if d >= sinds]
+        eind = min(terug) if terug else laatste.peildatum
+        drie = plus_maanden(sinds, 3)
+        if eind > drie:
+            tel("absoluut_verzuim_langer_dan_3_maanden", schooljaar(drie), drie, laatste.regio,
+                f"abs:{sinds}", gemeente=laatste.gemeente)
+
+    for vid, v in f.vrijstellingen.items():
+        for jaar in schooljaren(v.van, v.tot_en_met or v.van):
+            d = max(v.van, schooljaar_begin(jaar))
+            tel(f"vrijstellingen_{v.artikel.value}", jaar, d, v.regio, vid)
+            if v.artikel is Vrijstellingsartikel.ARTIKEL_5A:
+                tel("leerrecht_telling", jaar, d, v.regio, vid)
+
+    for sid, s in f.signalen.items():
+        for ind in ("langdurig_geoorloofd_afwezig", "leerrecht_telling"):
+            tel(ind, schooljaar(s.peildatum), s.peildatum, s.regio, sid)
+
+    for iid, i in f.interventies.items():
+        jaar = schooljaar(i.datum)
+        if i.soort is InterventieSoort.PROCES_VERBAAL:
+            tel("processen_verbaal", jaar, i.datum, i.regio, iid)
+        elif i.soort is InterventieSoort.HALT_VERWIJZING:
+            tel("halt_verwijzingen", jaar, i.datum, i.regio, iid)
+            if i.uitkomst is InterventieUitkomst.HALT_POSITIEF:
+                tel("halt_positief", jaar, i.datum, i.regio, iid)
+            elif i.uitkomst is InterventieUitkomst.HALT_NEGATIEF:
+                tel("halt_negatief", jaar, i.datum, i.regio, iid)
+
+    for r in f.routes:
+        jaar = schooljaar(r.datum)
+        tel(f"mas_route_{r.route.value.lower()}", jaar, r.datum, r.regio, "", wie=r.dossier)
+        tel("mas_dossiers_met_route", jaar, r.datum, r.regio, "", wie=r.dossier)
+
+    for u in f.vsv:
+        jaar = vsvjaar(u.uitschrijfdatum)
+        bron = f"vsv:{u.uitschrijfdatum}"
+        tel("potentieel_vsv", jaar, u.uitschrijfdatum, u.regio, bron, gemeente=u.gemeente)
+        if any(d >= u.uitschrijfdatum for d in f.herinschrijvingen):
+            tel("potentieel_vsv_heringeschreven", jaar, u.uitschrijfdatum, u.regio, bron, gemeente=u.gemeente)
+
+    for e in f.rmc:
+        jaar = schooljaar(e.datum)
+        if e.soort == "aangemeld":
+            tel("doorstroompunt_aangemeld", jaar, e.datum, e.regio, e.dossier)
+        elif e.soort == "geplaatst" and e.bestemming is not None:
+            tel("doorstroompunt_geplaatst", jaar, e.datum, e.regio, e.dossier)
+            tel(f"doorstroompunt_geplaatst_{e.bestemming.value.lower()}", jaar, e.datum, e.regio, e.dossier)
+        elif e.soort == "niet_bereikbaar":
+            tel("doorstroompunt_niet_bereikbaar", jaar, e.datum, e.regio, e.dossier)
+        elif e.soort == "duurzaam":
+            tel("doorstroompunt_geplaatst_duurzaam", jaar, e.datum, e.regio, e.dossier)
+    return frozenset(out)
+
+
+def _lrv(f: Feiten, mid: str, m: MeldingFeit, start: date, regio: str, tel: _Tel) -> None:
+    """LRV (A3.2) in the leerplichttelling's breakdown: open in the year, at 1 Sept, new, > 3 months,
+    moved away. An LRV report without an end date counts only in its start year (no clock yet)."""
+    eind = m.einddatum
+    for jaar in schooljaren(start, eind or start):
+        begin = schooljaar_begin(jaar)
+        d = max(start, begin)
+        for ind in ("lrv", "thuiszitters", "leerrecht_telling"):
+            tel(ind, jaar, d, regio, mid)
+        sep1 = date(begin.year, 9, 1)
+        if start <= sep1 and (eind is None or eind >= sep1):
+            tel("lrv_op_1_september", jaar, sep1, regio, mid)
+    if start > date(schooljaar_begin(schooljaar(start)).year, 9, 1):
+        tel("lrv_nieuw", schooljaar(start), start, regio, mid)
+    drie = plus_maanden(start, 3)
+    if eind is not None and eind > drie:
+        tel("lrv_langer_dan_3_maanden", schooljaar(drie), drie, regio, mid)
+    for v in f.verhuizingen:
+        if start <= v.datum and (eind is None or eind >= v.datum):
+            tel("lrv_verhuisd", schooljaar(v.datum), v.datum, v.oude_regio, f"{mid}@{v.datum}",
+                gemeente=v.oude_gemeente)
+
+
+class _Tel(Protocol):
+    """The signature of the ``tel`` closure in :func:`lidmaatschappen` (for mypy)."""
+
+    def __call__(self, ind: str, periode: str, d: date, regio: str, bron: str, *,
+                 gemeente: str | None = None, wie: str = "") -> None: ...
+
+
+def waarden(leden: Iterable[Membership]) -> dict[Cell, int]:
+    """The value of every cell: distinct members with at least the indicator's ``drempel`` sources.
+
+    The reference for what the projection computes in SQL (used by tests and the pure fold)."""
+    bronnen: dict[Cell, dict[str, set[str]]] = {}
+    for m in leden:
+        bronnen.setdefault(m.cell, {}).setdefault(m.person, set()).add(m.bron)
+    return {
+        cell: sum(1 for b in per_lid.values() if len(b) >= INDICATOREN[cell.indicator].drempel)
+        for cell, per_lid in bronnen.items()
+    }

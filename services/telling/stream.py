@@ -1,0 +1,139 @@
+"""The count stream: ``CijferBijgewerkt`` on ``leerrecht.telling.cijfers`` for every published cell that
+changed, with disclosure control applied and the as-of position (domain.md C).
+
+Why an outbox and not the runner's ``on_applied`` hook alone: ``on_applied`` runs *after* the database
+commit, so a crash in between would lose the change for good (the batch is never applied again). The
+projection therefore writes the touched (indicator, periode) tables into ``cijfer_gewijzigd`` in the
+batch's own transaction; this publisher drains that outbox. ``on_applied`` only wakes it up early.
+
+Delivery is at least once: rows leave the outbox only after the broker acknowledged (``acks=all``,
+idempotent producer). A crash between the ack and the delete republishes the same latest values,
+which is harmless on a compacted topic keyed by cell. Only one publisher works at a time (a
+PostgreSQL advisory lock), so an older snapshot can never overwrite a newer value on the topic.
+
+Secondary suppression makes a cell's published form depend on its neighbours, so the publisher
+recomputes the whole table and sends every cell whose *published* form (value or suppression) changed,
+compared with ``gepubliceerd``. No pseudonym can appear: a message is built only from cell keys,
+published values and offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+import asyncpg
+
+from contracts.catalogue import to_envelope
+from contracts.envelope import utcnow, uuid7
+from contracts.topics import COUNT_TOPIC
+from leerrecht.kafka import EventPublisher, OutgoingEvent
+from leerrecht.logging import get_logger
+from leerrecht.projection import Delivered
+from telling.tabellen import PROJECTIE, beveilig, cijfer_event, lees_tabellen, positie
+
+log = get_logger(__name__)
+
+_PUBLISHER_LOCK = 7_201_843_120  # one publisher per database at a time
+_MAX_TABELLEN = 500
+
+
+class CijferStroom:
+    def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, *, topic: str = COUNT_TOPIC,
+                 interval: float = 2.0, projectie: str = PROJECTIE) -> None:
+        self.pool = pool
+        self.publisher = publisher
+        self.topic = topic
+        self.interval = interval
+        self.projectie = projectie
+        self.published = 0
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    async def on_applied(self, _: Sequence[Delivered]) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                while await self.publish_pending() and not self._stopping.is_set():
+                    pass
+                attempt = 0
+            except Exception as exc:
+                attempt += 1
+                log.warning("cijferstroom_retry", attempt=attempt, error=type(exc).__name__)
+                await asyncio.sleep(min(10.0, 0.2 * 2**attempt))
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+        log.info("cijferstroom_gestopt", gepubliceerd=self.published)
+
+    async def publish_pending(self) -> int:
+        """Publish the changes of the pending tables; returns the number of tables handled (0: idle)."""
+        async with self.pool.acquire() as lock:
+            if not await lock.fetchval("SELECT pg_try_advisory_lock($1)", _PUBLISHER_LOCK):
+                return 0
+            try:
+                return await self._publish_pending()
+            finally:
+                await lock.execute("SELECT pg_advisory_unlock($1)", _PUBLISHER_LOCK)
+
+    async def _publish_pending(self) -> int:
+        async with self.pool.acquire() as conn:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                pending = await conn.fetch(
+                    "SELECT id, indicator, periode FROM cijfer_gewijzigd ORDER BY id LIMIT $1",
+                    _MAX_TABELLEN * 20,
+                )
+                if not pending:
+                    return 0
+                paren = sorted({(r["indicator"], r["periode"]) for r in pending})[:_MAX_TABELLEN]
+                gekozen = set(paren)
+                ids = [r["id"] for r in pending if (r["indicator"], r["periode"]) in gekozen]
+                pos = await positie(conn, self.projectie)
+                if not pos:
+                    return 0  # cannot happen (the outbox is written with a checkpoint); never drop work
+                tabellen = await lees_tabellen(conn, paren)
+                vorige = {
+                    r["cel_sleutel"]: (r["waarde"], r["onderdrukt"])
+                    for r in await conn.fetch(
+                        "SELECT g.cel_sleutel, g.waarde, g.onderdrukt FROM gepubliceerd g "
+                        "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+                        "ON g.indicator = t.indicator AND g.periode = t.periode",
+                        [p[0] for p in paren], [p[1] for p in paren],
+                    )
+                }
+            uit: list[OutgoingEvent] = []
+            rijen: list[tuple[str, str, str, int | None, bool]] = []
+            for (indicator, periode), tabel in sorted(tabellen.items()):
+                for gebied, shown in sorted(beveilig(tabel).items()):
+                    ev = cijfer_event(indicator, periode, gebied, shown, pos)
+                    sleutel = ev.cel_sleutel()
+                    if vorige.get(sleutel) == (shown.waarde, shown.onderdrukt):
+                        continue
+                    env = to_envelope(ev, subject=sleutel, source="urn:nl:leerrecht:telling",
+                                      occurred_at=utcnow(), correlation_id=uuid7())
+                    uit.append(OutgoingEvent(self.topic, env))
+                    rijen.append((sleutel, indicator, periode, shown.waarde, shown.onderdrukt))
+            await self.publisher.publish(uit)
+            async with conn.transaction():
+                if rijen:
+                    await conn.execute(
+                        "INSERT INTO gepubliceerd (cel_sleutel, indicator, periode, waarde, onderdrukt) "
+                        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bool[]) "
+                        "ON CONFLICT (cel_sleutel) DO UPDATE SET waarde = EXCLUDED.waarde, "
+                        "onderdrukt = EXCLUDED.onderdrukt, bijgewerkt_op = now()",
+                        *[list(c) for c in zip(*rijen, strict=True)],
+                    )
+                await conn.execute("DELETE FROM cijfer_gewijzigd WHERE id = ANY($1::bigint[])", ids)
+        self.published += len(uit)
+        if uit:
+            log.info("cijfers_gepubliceerd", tabellen=len(paren), cellen=len(uit))
+        return len(paren)

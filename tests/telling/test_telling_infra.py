@@ -1,0 +1,353 @@
+"""telling on real Kafka and PostgreSQL: the scripted scenario through the projection, the API, the
+count stream, a rebuild from offset 0 (hash equal to live) and a replay after a group reset (F5).
+
+Topics get a per-run prefix and the runner reads them by pattern, so other suites on the same broker
+(the walking skeleton's MC28/MC29) do not leak into the hand-computed figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from fastapi import FastAPI
+from telling.api import build_router
+from telling.config import TellingSettings
+from telling.rebuild import rebuild
+from telling.runner import TellingRunner, count_topics
+from telling.tabellen import beveilig, inhoud_hash, lees_tabellen, positie
+from tl_scenario import AMS, LEERPLICHTTELLING_GM0363, OVERIG_VERWACHT, PERSONEN, SCENARIO, Stap, p, uid
+
+from contracts.catalogue import decode
+from contracts.codes import IntrekkingsReden
+from contracts.events import registratie
+from contracts.events.telling import CijferBijgewerkt
+from leerrecht.db import create_pool, migrate
+from leerrecht.http import parse_tokens, principal_dependency, require_role
+from leerrecht.kafka import EventPublisher, OutgoingEvent, TopicSpec, ensure_topics
+
+JAAR = "2025-2026"
+TOKENS = "t-analist=analist-1:analist,t-beheer=beheer-1:beheer,t-school=00AP00:school"
+
+
+@dataclass
+class Omgeving:
+    settings: TellingSettings
+    pool: asyncpg.Pool
+    publisher: EventPublisher
+    runner: TellingRunner
+    task: asyncio.Task[None]
+    topics: dict[str, str]
+    env: dict[str, str]
+
+
+async def _wacht(check: Any, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"niet bereikt binnen {timeout}s: {last!r}")
+
+
+async def _gelezen(pool: asyncpg.Pool) -> int:
+    async with pool.acquire() as conn:
+        return int(await conn.fetchval(
+            "SELECT coalesce(sum(next_offset), 0) FROM checkpoint WHERE projection = 'telling'"))
+
+
+def _start(pool: asyncpg.Pool, settings: TellingSettings, publisher: EventPublisher,
+           **kwargs: Any) -> tuple[TellingRunner, asyncio.Task[None]]:
+    runner = TellingRunner(pool, settings, publisher, **kwargs)
+    return runner, asyncio.create_task(runner.run())
+
+
+@pytest.fixture(scope="module")
+async def omgeving(infra) -> AsyncIterator[Omgeving]:  # type: ignore[no-untyped-def]
+    run = f"t{uuid.uuid4().hex[:8]}"
+    topics = {r: f"{run}.leerrecht.regio.{r}.events" for r in ("MC21", "MC29")}
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
+        "DATABASE_URL": await infra.adatabase_url("tel"),
+        "TELLING_EVENT_PATTERN": rf"^{run}\.leerrecht\.regio\.MC\d\d\.events$",
+        "TELLING_COUNT_TOPIC": f"{run}.telling.cijfers",
+        "TELLING_CONSUMER_GROUP": f"{run}.telling",
+        "PROJECTION_BATCH_SIZE": "7",
+        "TELLING_PUBLISH_INTERVAL_S": "0.3",
+    }
+    settings = TellingSettings(**env)
+    await ensure_topics(infra.bootstrap, [TopicSpec(t, 3, {"retention.ms": "-1"}) for t in topics.values()]
+                        + count_topics(settings.count_topic))
+    publisher = EventPublisher(infra.bootstrap, client_id="telling-test")
+    await publisher.start()
+    await publisher.publish([OutgoingEvent(topics[s.region], s.envelope()) for s in SCENARIO])
+    pool = await create_pool(settings.database_url)
+    await migrate(pool, "telling")
+    runner, task = _start(pool, settings, publisher)
+    await _wacht(lambda: _at_least(pool, len(SCENARIO)))
+    try:
+        yield Omgeving(settings, pool, publisher, runner, task, topics, env)
+    finally:
+        runner.stop()
+        await asyncio.wait({task}, timeout=30)
+        await publisher.stop()
+        await pool.close()
+
+
+async def _at_least(pool: asyncpg.Pool, n: int) -> bool:
+    return await _gelezen(pool) >= n
+
+
+async def _cijfers(pool: asyncpg.Pool) -> dict[tuple[str, str, str], int]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT indicator, gebied, periode, waarde FROM cijfer")
+    return {(r["indicator"], r["gebied"], r["periode"]): int(r["waarde"]) for r in rows}
+
+
+@pytest.mark.infra
+async def test_leerplichttelling_from_kafka_into_postgres_matches_the_hand_count(omgeving: Omgeving) -> None:
+    cijfers = await _cijfers(omgeving.pool)
+    got = {ind: cijfers.get((ind, AMS, JAAR), 0) for ind in LEERPLICHTTELLING_GM0363}
+    assert got == LEERPLICHTTELLING_GM0363
+    for (ind, gebied), verwacht in OVERIG_VERWACHT.items():
+        assert cijfers.get((ind, gebied, JAAR), 0) == verwacht, (ind, gebied)
+    assert omgeving.runner.stats.batches > 3, "small batches: the fold must hold across batch boundaries"
+
+
+def _app(pool: asyncpg.Pool) -> FastAPI:
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(pool=pool)
+    current = principal_dependency(parse_tokens(TOKENS))
+    app.include_router(build_router(require_role(current, "analist", "beheer")))
+    return app
+
+
+async def _get(pool: asyncpg.Pool, path: str, token: str, **params: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=_app(pool))
+    async with httpx.AsyncClient(transport=transport, base_url="http://telling") as client:
+        return await client.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.mark.infra
+async def test_api_analysts_see_suppressed_figures_beheer_the_real_ones(omgeving: Omgeving) -> None:
+    pool = omgeving.pool
+    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", "t-beheer")
+    assert r.status_code == 200, r.text
+    form = r.json()
+    assert form["gemeentenaam"] == "Amsterdam" and form["regio"] == "MC21"
+    assert form["telling"]["relatief_verzuim"]["leerlingen"] == {"waarde": 3, "weergave": "3", "onderdrukt": True}
+    assert form["telling"]["langdurig_relatief_verzuim"]["verhuisd"]["waarde"] == 1
+    assert form["telling"]["vrijstellingen"]["5a"]["waarde"] == 1
+    assert form["telling"]["thuiszitters"]["waarde"] == 4
+    assert form["positie"] == {k: v for k, v in form["positie"].items() if v >= 0} and form["positie"]
+
+    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", "t-analist")
+    t = r.json()["telling"]
+    assert t["relatief_verzuim"]["leerlingen"] == {"waarde": None, "weergave": "<10", "onderdrukt": True}
+    assert t["thuiszitters"]["waarde"] is None
+    assert t["vrijstellingen"]["5b"] == {"waarde": 0, "weergave": "0", "onderdrukt": False}
+    assert all(v != 1 for v in _leaves(t)), "no count 1-9 reaches an analyst"
+
+    r = await _get(pool, "/v1/cijfers", "t-analist", gebied=AMS, indicator="relatief_verzuim", periode=JAAR)
+    [c] = r.json()["cijfers"]
+    assert c["waarde"] is None and c["weergave"] == "<10" and c["definitie_id"] == "relatief_verzuim/v1"
+    assert "16 uur" in c["definitie"] and r.json()["positie"]
+    r = await _get(pool, "/v1/cijfers", "t-beheer", gebied=AMS, indicator="relatief_verzuim", periode=JAAR)
+    assert r.json()["cijfers"][0]["waarde"] == 3
+
+    csv = await _get(pool, "/v1/cijfers.csv", "t-analist", gebied=AMS, tabel="leerplichttelling")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.splitlines()
+    assert lines[0].startswith("indicator;definitie_id;gebied_type;gebied")
+    assert f"relatief_verzuim;relatief_verzuim/v1;GEMEENTE;{AMS};schooljaar;{JAAR};<10;ja" in lines
+    assert csv.headers["x-leerrecht-positie"]
+
+    assert (await _get(pool, f"/v1/leerplichttelling/GM9999/{JAAR}", "t-analist")).status_code == 404
+    assert (await _get(pool, f"/v1/leerplichttelling/{AMS}/2025-2027", "t-analist")).status_code == 422
+    assert (await _get(pool, "/v1/cijfers", "t-analist", indicator="bestaat_niet")).status_code == 404
+    assert (await _get(pool, "/v1/cijfers", "t-school")).status_code == 403
+    definities = (await _get(pool, "/v1/definities", "t-analist")).json()["indicatoren"]
+    lrv = next(d for d in definities if d["indicator"] == "lrv")
+    assert "nl.leerrecht.registratie.melding_geregistreerd" in lrv["bronnen"] and lrv["uitgesteld"]
+
+
+def _leaves(t: dict[str, Any]) -> list[Any]:
+    out = []
+    for v in t.values():
+        if "waarde" in v:
+            out.append(v["waarde"])
+        else:
+            out.extend(x["waarde"] for x in v.values())
+    return out
+
+
+async def _lees_stroom(topic: str, bootstrap: str) -> list[tuple[bytes, bytes]]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(3)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        out: list[tuple[bytes, bytes]] = []
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < ends[tp] for tp in tps])
+
+        while await behind():
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                out += [(r.key, r.value) for r in records]
+        return out
+    finally:
+        await consumer.stop()
+
+
+async def _outbox_leeg(pool: asyncpg.Pool) -> bool:
+    async with pool.acquire() as conn:
+        return int(await conn.fetchval("SELECT count(*) FROM cijfer_gewijzigd")) == 0
+
+
+@pytest.mark.infra
+async def test_count_stream_carries_suppressed_cells_with_position_and_no_pseudonym(omgeving: Omgeving) -> None:
+    await _wacht(lambda: _outbox_leeg(omgeving.pool))
+    records = await _lees_stroom(omgeving.settings.count_topic, omgeving.settings.kafka_bootstrap_servers)
+    assert records
+    laatste: dict[str, CijferBijgewerkt] = {}
+    for key, value in records:
+        for persoon in PERSONEN:
+            assert persoon.encode() not in value and persoon.encode() not in key, "a pseudonym on the stream"
+        env, event = decode(value)
+        assert isinstance(event, CijferBijgewerkt)
+        assert key.decode() == env.subject == event.cel_sleutel()
+        assert event.waarde is None or event.waarde == 0 or event.waarde >= 10
+        laatste[env.subject] = event
+
+    cel = laatste[f"relatief_verzuim|schooljaar:{JAAR}|{AMS}|*|*"]
+    assert cel.onderdrukt and cel.waarde is None and cel.gebied_type.value == "GEMEENTE"
+    async with omgeving.pool.acquire() as conn:
+        pos = await positie(conn)
+        tabel = (await lees_tabellen(conn, [("relatief_verzuim", JAAR)]))[("relatief_verzuim", JAAR)]
+    assert set(cel.positie) <= set(pos) and all(cel.positie[k] <= pos[k] for k in cel.positie)
+    # the stream's latest value per cell is what the API shows the public
+    for gebied, shown in beveilig(tabel).items():
+        ev = laatste[f"relatief_verzuim|schooljaar:{JAAR}|{gebied}|*|*"]
+        assert (ev.waarde, ev.onderdrukt) == (shown.waarde, shown.onderdrukt)
+    assert omgeving.runner.stroom.published == len(records)
+
+
+@pytest.mark.infra
+async def test_rebuild_from_offset_zero_gives_the_live_hash(omgeving: Omgeving) -> None:
+    async with omgeving.pool.acquire() as conn:
+        live, n = await inhoud_hash(conn)
+    assert n > 50
+    schema = f"rb_{uuid.uuid4().hex[:8]}"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "telling", "rebuild", "--schema", schema, "--timeout", "60",
+        env={**os.environ, **omgeving.env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), timeout=90)
+    text = out.decode()
+    assert proc.returncode == 0, text
+    assert f"voortgang {len(SCENARIO)}/{len(SCENARIO)} (100.0%)" in text
+    assert f"inhoudshash {live}" in text, text
+    assert f"klaar: {n} cellen" in text
+    live_cli = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "telling", "hash", env={**os.environ, **omgeving.env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    assert f"live: {n} cellen, inhoudshash {live}" in (await live_cli.communicate())[0].decode()
+    for persoon in PERSONEN:
+        assert persoon not in text
+    conn = await asyncpg.connect(omgeving.settings.database_url)
+    try:
+        rebuilt = await conn.fetchval(f'SELECT count(*) FROM "{schema}".cijfer WHERE waarde <> 0')
+        live_cells = await conn.fetchval("SELECT count(*) FROM public.cijfer WHERE waarde <> 0")
+    finally:
+        await conn.close()
+    assert rebuilt == live_cells == n
+
+
+@pytest.mark.infra
+async def test_replay_after_group_reset_leaves_the_figures_unchanged(omgeving: Omgeving) -> None:
+    """F5: the consumer group's Kafka offsets are reset to 0. PostgreSQL is the truth: the runner seeks
+    to its stored checkpoints. Then the harsher case: checkpoints gone and event-id dedupe off, so every
+    event is folded in a second time; the facts are a set union and counts are recounted, so still
+    nothing changes (the sums of absences, absent here, rely on the runner's dedupe)."""
+    o = omgeving
+    async with o.pool.acquire() as conn:
+        before, _ = await inhoud_hash(conn)
+    o.runner.stop()
+    await asyncio.wait({o.task}, timeout=30)
+
+    reset = AIOKafkaConsumer(bootstrap_servers=o.settings.kafka_bootstrap_servers,
+                             group_id=o.settings.consumer_group, enable_auto_commit=False)
+    await reset.start()
+    try:
+        tps = [TopicPartition(t, p) for t in o.topics.values() for p in range(3)]
+        reset.assign(tps)
+        await reset.commit({tp: 0 for tp in tps})
+    finally:
+        await reset.stop()
+    runner, task = _start(o.pool, o.settings, o.publisher)
+    try:
+        await _wacht(lambda: _ready(runner))
+        await asyncio.sleep(3)
+        async with o.pool.acquire() as conn:
+            assert (await inhoud_hash(conn))[0] == before
+            await conn.execute("DELETE FROM checkpoint WHERE projection = 'telling'")
+    finally:
+        runner.stop()
+        await asyncio.wait({task}, timeout=30)
+    assert runner.stats.applied == 0
+
+    again, task = _start(o.pool, o.settings, o.publisher, dedupe_event_ids=False)
+    try:
+        await _wacht(lambda: _at_least(o.pool, len(SCENARIO)))
+        assert again.stats.applied == len(SCENARIO)
+        async with o.pool.acquire() as conn:
+            assert (await inhoud_hash(conn))[0] == before
+    finally:
+        again.stop()
+        await asyncio.wait({task}, timeout=30)
+
+
+async def _ready(runner: TellingRunner) -> bool:
+    return runner.ready
+
+
+@pytest.mark.infra
+async def test_a_later_withdrawal_lowers_the_figures_and_the_rebuild_agrees(omgeving: Omgeving) -> None:
+    """A report withdrawn in a later batch (A4, A3.10) takes the person out of the cells again; the live
+    run deleted memberships, a rebuild never creates them: same hash."""
+    o = omgeving
+    intrekking = Stap(p(1), "MC21", date(2025, 11, 3), registratie.MeldingIngetrokken(
+        melding_id=uid(101), reden=IntrekkingsReden.ONTERECHT_GEMELD), uid(90_001))
+    await o.publisher.publish([OutgoingEvent(o.topics["MC21"], intrekking.envelope())])
+    runner, task = _start(o.pool, o.settings, o.publisher)
+    try:
+        await _wacht(lambda: _at_least(o.pool, len(SCENARIO) + 1))
+        cijfers = await _cijfers(o.pool)
+        assert cijfers[("relatief_verzuim", AMS, JAAR)] == 2
+        assert cijfers[("relatief_verzuim", "NL", JAAR)] == 3
+        await _wacht(lambda: _outbox_leeg(o.pool))
+    finally:
+        runner.stop()
+        await asyncio.wait({task}, timeout=30)
+    async with o.pool.acquire() as conn:
+        assert not await conn.fetchval("SELECT count(*) FROM lidmaatschap WHERE lid = $1", p(1))
+        live, _ = await inhoud_hash(conn)
+    _, rebuilt, _ = await rebuild(o.settings, f"rb_{uuid.uuid4().hex[:8]}", timeout=60, meld=lambda _: None)
+    assert rebuilt == live
