@@ -25,8 +25,8 @@ N = 8000
 
 
 async def publish_absences(bootstrap: str, n: int) -> None:
-    topic = region_events_topic("MC28")
-    await ensure_topics(bootstrap, [s for s in all_topic_specs(["MC28"]) if s.name == topic])
+    topic = region_events_topic("MC01")
+    await ensure_topics(bootstrap, [s for s in all_topic_specs(["MC01"]) if s.name == topic])
     pub = EventPublisher(bootstrap, client_id="shutdown-test")
     await pub.start()
     try:
@@ -35,11 +35,11 @@ async def publish_absences(bootstrap: str, n: int) -> None:
         for i in range(n):
             ev = AfwezigheidGeregistreerd(
                 afwezigheid_id=uuid.uuid4(), school=School(brin="00AP", vestiging="00"),
-                datum=date(2026, 9, 1) + timedelta(days=i % 50), uren=Decimal("1.5"),
+                datum=date(2024, 9, 2) + timedelta(days=i % 50), uren=Decimal("1.5"),
                 eenheid=UrenEenheid.KLOKUUR, code=AfwezigheidCode.ZIEK,
             )
             env = to_envelope(ev, subject=f"k1:shutdowntest{i % 300:012d}", source="urn:nl:leerrecht:test",
-                              occurred_at=utcnow(), correlation_id=corr, region="MC28")
+                              occurred_at=utcnow(), correlation_id=corr, region="MC01")
             events.append(OutgoingEvent(topic, env))
         await pub.publish(events)
     finally:
@@ -57,7 +57,7 @@ async def count(db: str) -> int:
 @pytest.mark.infra
 def test_sigterm_finishes_the_batch_and_exits_cleanly(infra) -> None:  # type: ignore[no-untyped-def]
     db = infra.database_url("shutdown")
-    svc = start_service("leerplicht", infra.bootstrap, db, REGION="MC28", PROJECTION_BATCH_SIZE="500")
+    svc = start_service("leerplicht", infra.bootstrap, db, REGION="MC01", PROJECTION_BATCH_SIZE="500")
     asyncio.run(publish_absences(infra.bootstrap, N))
     t0 = time.monotonic()
     rc = svc.stop()
@@ -65,7 +65,7 @@ def test_sigterm_finishes_the_batch_and_exits_cleanly(infra) -> None:  # type: i
     assert rc in (0, -signal.SIGTERM), svc.logs()[-2000:]
     assert time.monotonic() - t0 < 15, "graceful shutdown must not hang"
     assert '"projection_stopped"' in svc.logs()
-    svc = start_service("leerplicht", infra.bootstrap, db, REGION="MC28", PROJECTION_BATCH_SIZE="500")
+    svc = start_service("leerplicht", infra.bootstrap, db, REGION="MC01", PROJECTION_BATCH_SIZE="500")
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and asyncio.run(count(db)) < N:

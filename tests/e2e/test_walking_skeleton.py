@@ -3,6 +3,9 @@
 Five real processes (registratie, leerplicht MC28 and MC29, rmc MC28, telling) on real Kafka and
 PostgreSQL, each with its own database. The pupil is routed to the region of the woongemeente,
 not of the school; a replayed submission changes nothing; credentials are checked.
+
+The suite shares one Kafka: telling counts every regional topic, other tests' events included. This
+module owns schooljaar 2025-2026 (no other test writes absences in it), so its cells are exact.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
 def enrol(reg: ServiceProcess, bsn: str, gemeente: str, key: str, expect: int = 201) -> str:
     r = httpx.post(f"{reg.url}/v1/inschrijvingen", headers={**auth("school"), "Idempotency-Key": key}, json={
         "pgn": bsn, "geboortedatum": "2014-05-17", "woongemeente": gemeente, "school": "00AP00",
-        "ingangsdatum": "2026-08-24", "klas": "6B",
+        "ingangsdatum": "2025-08-25", "klas": "6B",
     })
     assert r.status_code == expect, r.text
     return str(r.json()["pseudoniem"])
@@ -78,9 +81,9 @@ def test_absence_flows_to_the_home_region_and_the_national_figures(platform: dic
     pseudo_b = enrol(reg, BSN_B, "GM1930", "ins-b-0001")
     assert BSN_A not in pseudo_a and pseudo_a != pseudo_b
 
-    assert absence(reg, BSN_A, "2026-11-23", 4, "ONGEOORLOOFD", "afw-a-0001").status_code == 201
-    assert absence(reg, BSN_B, "2026-11-24", 3, "ZIEK", "afw-b-0001").status_code == 201
-    replay = absence(reg, BSN_A, "2026-11-23", 4, "ONGEOORLOOFD", "afw-a-0001")
+    assert absence(reg, BSN_A, "2025-11-24", 4, "ONGEOORLOOFD", "afw-a-0001").status_code == 201
+    assert absence(reg, BSN_B, "2025-11-25", 3, "ZIEK", "afw-b-0001").status_code == 201
+    replay = absence(reg, BSN_A, "2025-11-24", 4, "ONGEOORLOOFD", "afw-a-0001")
     assert replay.status_code == 200, "a replayed submission answers the stored result"
 
     def rows(service: str, pseudo: str) -> list[dict[str, Any]]:
@@ -90,40 +93,40 @@ def test_absence_flows_to_the_home_region_and_the_national_figures(platform: dic
         return list(r.json()["afwezigheid"])
 
     a_in_28 = eventually(lambda: rows("lp_MC28", pseudo_a))
-    assert [(x["datum"], x["uren"], x["code"]) for x in a_in_28] == [("2026-11-23", 4.0, "ONGEOORLOOFD")]
+    assert [(x["datum"], x["uren"], x["code"]) for x in a_in_28] == [("2025-11-24", 4.0, "ONGEOORLOOFD")]
     b_in_29 = eventually(lambda: rows("lp_MC29", pseudo_b))
     assert [x["code"] for x in b_in_29] == ["ZIEK"]
     # each regional instance sees only its own region's pupils
     assert rows("lp_MC29", pseudo_a) == []
     assert rows("lp_MC28", pseudo_b) == []
 
-    nl = eventually(lambda: (f := figures(tel)).get("afwezigheid.registraties|2026-2027") == 2 and f)
-    assert nl["afwezigheid.uren.ongeoorloofd|2026-2027"] == 4.0
-    assert nl["afwezigheid.uren.geoorloofd|2026-2027"] == 3.0
-    assert nl["leerlingen.met_ongeoorloofde_afwezigheid|2026-2027"] == 1
+    nl = eventually(lambda: (f := figures(tel)).get("afwezigheid.registraties|2025-2026") == 2 and f)
+    assert nl["afwezigheid.uren.ongeoorloofd|2025-2026"] == 4.0
+    assert nl["afwezigheid.uren.geoorloofd|2025-2026"] == 3.0
+    assert nl["leerlingen.met_ongeoorloofde_afwezigheid|2025-2026"] == 1
     published = figures(tel, role="analist")
-    assert published["leerlingen.met_ongeoorloofde_afwezigheid|2026-2027"] is None, "a count of 1 is suppressed"
-    assert figures(tel, "MC29")["afwezigheid.uren.geoorloofd|2026-2027"] == 3.0
-    assert "afwezigheid.uren.ongeoorloofd|2026-2027" not in figures(tel, "MC29")
+    assert published["leerlingen.met_ongeoorloofde_afwezigheid|2025-2026"] is None, "a count of 1 is suppressed"
+    assert figures(tel, "MC29")["afwezigheid.uren.geoorloofd|2025-2026"] == 3.0
+    assert "afwezigheid.uren.ongeoorloofd|2025-2026" not in figures(tel, "MC29")
 
 
 @pytest.mark.infra
 def test_intake_refuses_bad_input_naming_field_and_rule(platform: dict[str, ServiceProcess]) -> None:
     reg = platform["registratie"]
     enrol(reg, BSN_A, "GM0637", "ins-a-0001", expect=200)  # a replay: the stored answer
-    bad_bsn = absence(reg, "111222334", "2026-11-23", 2, "ZIEK", "afw-bad-bsn")
+    bad_bsn = absence(reg, "111222334", "2025-11-24", 2, "ZIEK", "afw-bad-bsn")
     assert bad_bsn.status_code == 422
     assert bad_bsn.json()["detail"]["fouten"][0]["veld"] == "pgn"
     assert "111222334" not in bad_bsn.text, "the rejected number is never echoed"
     future = absence(reg, BSN_A, "2099-01-05", 2, "ZIEK", "afw-future")
     assert future.status_code == 422 and future.json()["detail"]["fouten"][0]["veld"] == "datum"
-    other_school = absence(reg, BSN_A, "2026-11-23", 2, "ZIEK", "afw-other", token="school2")
+    other_school = absence(reg, BSN_A, "2025-11-24", 2, "ZIEK", "afw-other", token="school2")
     assert other_school.status_code == 422
     assert other_school.json()["detail"]["fouten"][0]["regel"] == "ingeschreven_op_school"
-    unknown_code = absence(reg, BSN_A, "2026-11-23", 2, "SPIJBELEN", "afw-code")
+    unknown_code = absence(reg, BSN_A, "2025-11-24", 2, "SPIJBELEN", "afw-code")
     assert unknown_code.status_code == 422
     assert unknown_code.json()["fouten"][0]["veld"] == "code"
-    reused = absence(reg, BSN_A, "2026-11-20", 1, "ZIEK", "afw-a-0001")
+    reused = absence(reg, BSN_A, "2025-11-21", 1, "ZIEK", "afw-a-0001")
     assert reused.status_code == 422, "a key reused for other content is refused"
 
 
