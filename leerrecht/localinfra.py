@@ -392,7 +392,8 @@ async def create_database(admin_dsn: str, name: str) -> None:
 # ------------------------------------------------------------------------------------------------ CLI
 
 
-def _nodes(state: Path) -> tuple[KafkaNode, PostgresNode]:
+def nodes(state: Path) -> tuple[KafkaNode, PostgresNode]:
+    """The platform's local Kafka and PostgreSQL, on the ports the environment asks for."""
     kafka = KafkaNode(
         home=state / "kafka",
         port=int(os.environ.get("LEERRECHT_KAFKA_PORT", "19092")),
@@ -409,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", type=Path, default=Path(os.environ.get("LEERRECHT_STATE", DEFAULT_STATE)))
     args = parser.parse_args(argv)
     state: Path = args.state.resolve()
-    kafka, pg = _nodes(state)
+    kafka, pg = nodes(state)
     if args.action == "install":
         ensure_kafka_jars(state)
         ensure_postgres()

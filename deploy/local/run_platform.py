@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from leerrecht import processes
-from leerrecht.localinfra import DEFAULT_STATE, KafkaNode, PostgresNode, ensure_kafka_jars, kafka_lib_dir
+from leerrecht.localinfra import DEFAULT_STATE, ensure_kafka_jars, nodes
 
 sys.path.insert(0, str(Path(__file__).parent))
 from demo_feed import DEMO_TOKENS, feed
@@ -34,8 +34,7 @@ def main() -> int:
     t0 = time.monotonic()
     state = Path(os.environ.get("LEERRECHT_STATE", DEFAULT_STATE)).resolve()
     ensure_kafka_jars(state)
-    kafka = KafkaNode(home=state / "kafka", lib=kafka_lib_dir(state))
-    pg = PostgresNode(home=state / "postgres")
+    kafka, pg = nodes(state)
     started: list[processes.ServiceProcess] = []
     stopping = False
 

@@ -1,14 +1,47 @@
-"""HTTP API for leerplicht officers of this region."""
+"""HTTP API for leerplicht officers of this region (role ``leerplicht:<REGION>``): the worklist, the
+dossier page and the MAS commands (domain.md A4, A5).
+
+Every command carries ``expected_version`` (the dossier version the officer saw). The answer is 200
+with the new state once the projection applied the events, 202 when it has not within the waiting
+time (the events are published; reload later), 409 when the version is stale, 422 when the command
+breaks a MAS rule (the field and the rule are named), 404 for an unknown dossier. See
+:mod:`leerplicht.handling` for the single-writer protocol.
+"""
 # No `from __future__ import annotations` here: FastAPI must see the closure dependencies
 # (Depends(officer), ...) as objects, not as strings it cannot resolve.
 
-
+import json
+import uuid
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.codes import InterventieSoort, InterventieUitkomst, LeerplichtSluitreden, MasRoute
+from contracts.envelope import uuid7
+from leerplicht import handling, snapshot, views
+from leerplicht.domain import (
+    Command,
+    DomeinFout,
+    Dossier,
+    KiesRoute,
+    NeemInBehandeling,
+    NeemTerKennisgeving,
+    SluitDossier,
+    SluitMeldingAf,
+    StartOnderzoek,
+    VoerInterventieUit,
+    halt_advies,
+    items_voor,
+    werklijst,
+)
+from leerplicht.projection import AMSTERDAM
 from leerrecht.http import Principal
+
+PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
 
 
 def pool(request: Request) -> asyncpg.Pool:
@@ -16,12 +49,58 @@ def pool(request: Request) -> asyncpg.Pool:
     return p
 
 
+def vandaag() -> date:
+    return datetime.now(AMSTERDAM).date()
+
+
+class _Opdracht(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expected_version: int = Field(ge=1, description="De versie van het dossier waarop deze opdracht is gebaseerd.")
+    datum: date = Field(description="De dag waarop de stap is gezet (niet in de toekomst).")
+
+
+class MeldingOpdracht(_Opdracht):
+    pass
+
+
+class OnderzoekOpdracht(_Opdracht):
+    melding_id: uuid.UUID
+    met_leerling: bool = Field(description="De leerling (12+) neemt deel, niet alleen de ouders.")
+
+
+class RouteOpdracht(_Opdracht):
+    routes: list[MasRoute] = Field(min_length=1, max_length=4)
+    halt_toelichting: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+class InterventieOpdracht(_Opdracht):
+    soort: InterventieSoort
+    uitkomst: InterventieUitkomst | None = None
+    interventie_id: uuid.UUID | None = Field(
+        default=None,
+        description="Leeg voor een nieuwe interventie; het id van een eerdere om de uitkomst vast te leggen.",
+    )
+    halt_toelichting: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+class AfsluitOpdracht(_Opdracht):
+    reden: LeerplichtSluitreden
+    toelichting: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+def _fout(status: int, title: str, fouten: list[dict[str, Any]], **extra: Any) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"title": title, "status": status, "fouten": fouten, **extra})
+
+
 def build_router(officer: Any, region: str) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["leerplicht"])
 
+    # ------------------------------------------------------------------ reads
+
     @router.get("/leerlingen/{pseudoniem}/afwezigheid", summary="Afwezigheidspatroon van een leerling")
     async def afwezigheid(
-        pseudoniem: Annotated[str, Path(pattern=r"^[A-Za-z0-9_:-]{16,128}$")],
+        pseudoniem: Annotated[str, Path(pattern=PSEUDONIEM)],
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
     ) -> dict[str, Any]:
@@ -34,14 +113,260 @@ def build_router(officer: Any, region: str) -> APIRouter:
             "afwezigheid": [{**dict(r), "datum": r["datum"].isoformat(), "uren": float(r["uren"])} for r in rows],
         }
 
+    @router.get("/leerlingen/{pseudoniem}/dossiers", summary="Dossiers van een leerling bij dit bureau")
+    async def dossiers_van_leerling(
+        pseudoniem: Annotated[str, Path(pattern=PSEUDONIEM)],
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        _: Annotated[Principal, Depends(officer)],
+    ) -> dict[str, Any]:
+        rows = await db.fetch(
+            "SELECT dossier_id, fase, version, geopend_op, gesloten_op FROM dossier WHERE pseudoniem = $1 "
+            "ORDER BY geopend_op, dossier_id",
+            pseudoniem,
+        )
+        return {
+            "pseudoniem": pseudoniem,
+            "dossiers": [
+                {
+                    "dossier_id": str(r["dossier_id"]),
+                    "fase": r["fase"],
+                    "version": r["version"],
+                    "geopend_op": r["geopend_op"].isoformat(),
+                    "gesloten_op": r["gesloten_op"].isoformat() if r["gesloten_op"] else None,
+                }
+                for r in rows
+            ],
+        }
+
     @router.get("/overzicht", summary="Aantallen in deze regio")
     async def overzicht(
-        db: Annotated[asyncpg.Pool, Depends(pool)], _: Annotated[Principal, Depends(officer)],
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        _: Annotated[Principal, Depends(officer)],
     ) -> dict[str, Any]:
         row = await db.fetchrow(
             "SELECT count(DISTINCT pseudoniem) AS leerlingen, count(*) AS registraties FROM afwezigheid"
         )
-        return {"regio": region, **dict(row or {})}
+        dossiers = await db.fetch("SELECT fase, count(*) AS n FROM dossier GROUP BY fase")
+        return {"regio": region, **dict(row or {}), "dossiers": {r["fase"]: r["n"] for r in dossiers}}
+
+    @router.get("/werklijst", summary="Werklijst: nieuwe meldingen, verlopen termijnen, dossiers per behandelaar")
+    async def werklijst_(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        _: Annotated[Principal, Depends(officer)],
+        peildatum: Annotated[date | None, Query(description="Standaard vandaag")] = None,
+    ) -> dict[str, Any]:
+        rows = await db.fetch(
+            "SELECT d.stand, b.behandelaar FROM dossier d "
+            "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'"
+        )
+        paren = [(snapshot.from_json(json.loads(r["stand"])), r["behandelaar"]) for r in rows]
+        return views.werklijst(region, werklijst(paren, peildatum or vandaag()))
+
+    @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon")
+    async def dossier(
+        dossier_id: uuid.UUID,
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        _: Annotated[Principal, Depends(officer)],
+    ) -> dict[str, Any]:
+        async with db.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT d.stand, b.behandelaar FROM dossier d "
+                "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.dossier_id = $1",
+                dossier_id,
+            )
+            if row is None:
+                raise HTTPException(404, "Dossier niet gevonden in deze regio")
+            state = snapshot.from_json(json.loads(row["stand"]))
+            return await _dossier_view(conn, state, row["behandelaar"])
+
+    # ------------------------------------------------------------------ commands
+
+    async def run(
+        request: Request,
+        dossier_id: uuid.UUID,
+        body: _Opdracht,
+        principal: Principal,
+        build: handling.BuildCommand,
+    ) -> Any:
+        if body.datum > vandaag():
+            return _fout(
+                422,
+                "Ongeldige invoer",
+                [{"veld": "datum", "regel": "niet_in_toekomst", "melding": "de datum ligt in de toekomst"}],
+            )
+        runtime = request.app.state.runtime
+        try:
+            uitkomst = await handling.voer_uit(
+                runtime.pool,
+                runtime.publisher,
+                region,
+                dossier_id,
+                body.expected_version,
+                build,
+                behandelaar=principal.client_id,
+                correlation_id=uuid.UUID(request.state.correlation_id),
+            )
+        except DomeinFout as exc:
+            return _fout(
+                422,
+                "Opdracht past niet in de MAS-volgorde",
+                [{"veld": exc.veld, "regel": exc.regel, "melding": exc.melding}],
+            )
+        except handling.VersieConflict as exc:
+            return _fout(
+                409,
+                "Versieconflict",
+                [
+                    {
+                        "veld": "expected_version",
+                        "regel": "versie_actueel",
+                        "melding": f"het dossier is intussen gewijzigd (versie {exc.huidig}, "
+                        f"niet {exc.verwacht}); "
+                        "laad het dossier opnieuw",
+                    }
+                ],
+                huidige_versie=exc.huidig,
+            )
+        except handling.DossierOnbekend:
+            return _fout(404, "Dossier niet gevonden in deze regio", [])
+        except handling.PublicatieMislukt:
+            return _fout(503, "Opslaan in het logboek is mislukt; probeer het opnieuw", [])
+        except handling.NogInVerwerking:
+            return _fout(503, "Het dossier wordt nog verwerkt; probeer het zo opnieuw", [])
+        types = [type(e).event_type for e in uitkomst.events]
+        if uitkomst.dossier is None:
+            return JSONResponse(
+                status_code=202,
+                content={
+                    "dossier_id": str(dossier_id),
+                    "version": uitkomst.geclaimde_versie,
+                    "events": types,
+                    "verwerkt": False,
+                },
+            )
+        return {
+            "dossier_id": str(dossier_id),
+            "version": uitkomst.dossier.version,
+            "events": types,
+            "verwerkt": True,
+        }
+
+    def simpel(cmd: Command) -> handling.BuildCommand:
+        async def build(conn: asyncpg.Connection, state: Dossier) -> Command:
+            return cmd
+
+        return build
+
+    @router.post(
+        "/dossiers/{dossier_id}/meldingen/{melding_id}/in-behandeling",
+        summary="Melding in behandeling nemen (A4)",
+    )
+    async def in_behandeling(
+        request: Request,
+        dossier_id: uuid.UUID,
+        melding_id: uuid.UUID,
+        body: MeldingOpdracht,
+        principal: Annotated[Principal, Depends(officer)],
+    ) -> Any:
+        return await run(request, dossier_id, body, principal, simpel(NeemInBehandeling(melding_id, body.datum)))
+
+    @router.post(
+        "/dossiers/{dossier_id}/meldingen/{melding_id}/ter-kennisgeving",
+        summary="Melding ter kennisgeving aannemen (A4)",
+    )
+    async def ter_kennisgeving(
+        request: Request,
+        dossier_id: uuid.UUID,
+        melding_id: uuid.UUID,
+        body: MeldingOpdracht,
+        principal: Annotated[Principal, Depends(officer)],
+    ) -> Any:
+        return await run(request, dossier_id, body, principal, simpel(NeemTerKennisgeving(melding_id, body.datum)))
+
+    @router.post("/dossiers/{dossier_id}/meldingen/{melding_id}/afsluiten", summary="Melding afsluiten (A4)")
+    async def melding_afsluiten(
+        request: Request,
+        dossier_id: uuid.UUID,
+        melding_id: uuid.UUID,
+        body: MeldingOpdracht,
+        principal: Annotated[Principal, Depends(officer)],
+    ) -> Any:
+        return await run(request, dossier_id, body, principal, simpel(SluitMeldingAf(melding_id, body.datum)))
+
+    @router.post("/dossiers/{dossier_id}/onderzoek", summary="Onderzoek starten (A5)")
+    async def onderzoek(
+        request: Request,
+        dossier_id: uuid.UUID,
+        body: OnderzoekOpdracht,
+        principal: Annotated[Principal, Depends(officer)],
+    ) -> Any:
+        cmd = StartOnderzoek(body.melding_id, body.datum, body.met_leerling)
+        return await run(request, dossier_id, body, principal, simpel(cmd))
+
+    @router.post("/dossiers/{dossier_id}/route", summary="Route kiezen: basisroute of vervolgroute(s) (A5)")
+    async def route(
+        request: Request,
+        dossier_id: uuid.UUID,
+        body: RouteOpdracht,
+        principal: Annotated[Principal, Depends(officer)],
+    ) -> Any:
+        async def build(conn: asyncpg.Connection, state: Dossier) -> Command:
+            leerling = await handling.leerling_gegevens(conn, state) if MasRoute.HALT in body.routes else None
+            return KiesRoute(tuple(body.routes), body.datum, leerling, body.halt_toelichting)
+
+        return await run(request, dossier_id, body, principal, build)
+
+    @router.post("/dossiers/{dossier_id}/interventies", summary="Interventie of uitkomst vastleggen (A5)")
+    async def interventie(
+        request: Request,
+        dossier_id: uuid.UUID,
+        body: InterventieOpdracht,
+        principal: Annotated[Principal, Depends(officer)],
+    ) -> Any:
+        interventie_id = body.interventie_id or uuid7()
+
+        async def build(conn: asyncpg.Connection, state: Dossier) -> Command:
+            leerling = (
+                await handling.leerling_gegevens(conn, state)
+                if body.soort is InterventieSoort.HALT_VERWIJZING
+                else None
+            )
+            return VoerInterventieUit(
+                interventie_id, body.soort, body.datum, body.uitkomst, leerling, body.halt_toelichting
+            )
+
+        return await run(request, dossier_id, body, principal, build)
+
+    @router.post("/dossiers/{dossier_id}/afsluiten", summary="Dossier sluiten met een reden (A5)")
+    async def afsluiten(
+        request: Request,
+        dossier_id: uuid.UUID,
+        body: AfsluitOpdracht,
+        principal: Annotated[Principal, Depends(officer)],
+    ) -> Any:
+        cmd = SluitDossier(body.reden, body.datum, body.toelichting)
+        return await run(request, dossier_id, body, principal, simpel(cmd))
 
     return router
 
+
+async def _dossier_view(conn: asyncpg.Connection, state: Dossier, behandelaar: str | None) -> dict[str, Any]:
+    tijdlijn = await conn.fetch(
+        "SELECT seq, event_id, type, op, envelope FROM dossier_event WHERE dossier_id = $1 ORDER BY seq",
+        state.dossier_id,
+    )
+    afwezigheid = await conn.fetch(
+        "SELECT datum, uren, eenheid, code, oorspronkelijke_code, school FROM afwezigheid "
+        "WHERE pseudoniem = $1 ORDER BY datum, afwezigheid_id",
+        state.pseudoniem,
+    )
+    peildatum = vandaag()
+    advies = halt_advies(state, await handling.leerling_gegevens(conn, state), peildatum) if state.open else None
+    return views.dossier(
+        state,
+        behandelaar=behandelaar,
+        tijdlijn=tijdlijn,
+        afwezigheid=afwezigheid,
+        halt_advies=advies,
+        termijnen=items_voor(state, peildatum, behandelaar),
+    )

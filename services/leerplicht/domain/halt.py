@@ -1,0 +1,121 @@
+"""Halt eligibility advice (domain.md A5), a pure function over the dossier and the pupil's history.
+
+A5: *pupil ≥ 12, first Halt referral for verzuim, < 60 hours missed and < 60 times late*. The advice
+is advisory: the officer may override it with a reason (``HaltAdviesOverschreven``). One part is not
+advisory: "A Halt penalty for verzuim happens once per pupil" (A5), so a second referral is refused
+by :func:`leerplicht.domain.commands.decide` whatever the advice.
+
+Decisions where A5 is silent:
+
+* **Age at month precision.** The platform knows only the birth year and month (the exact date stays
+  in the identity topic, domain.md B). The pupil counts as 12 only when that is certain, i.e. from
+  the first day of the month after the 12th-birthday month; inside that month the advice is
+  ``NIET_GESCHIKT`` with a reason, and the officer, who can see the birth date, may override.
+  Unknown age (no enrolment seen) is also ``NIET_GESCHIKT``.
+* **Hours missed** are the hours of ongeoorloofd absence (A2: ``ONGEOORLOOFD``, ``TE_LAAT`` — minutes
+  missed count as time missed —, ``LUXE`` and provisional ``ONBEKEND``) from the start of the case's
+  verzuim (the earliest report period start of the dossier) up to the peildatum. Clock and lesson
+  hours are summed as they are: a lesson hour is at most 60 minutes (A2), so the sum never
+  overstates the time missed.
+* **Times late** are the ``TE_LAAT`` registrations (one per day, A2) in the same period.
+* **Earlier referrals** are Halt referrals in this dossier plus those in the pupil's earlier dossiers
+  at this office (the adapter counts them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from contracts.codes import AfwezigheidCode, HaltAdvies, InterventieSoort
+
+from .dossier import Dossier
+
+__all__ = [
+    "HALT_MAX_KEER_TE_LAAT",
+    "HALT_MAX_UREN",
+    "HALT_MIN_LEEFTIJD",
+    "Afwezigheid",
+    "HaltBeoordeling",
+    "LeerlingGegevens",
+    "halt_advies",
+    "zeker_leeftijd",
+]
+
+HALT_MIN_LEEFTIJD = 12
+HALT_MAX_UREN = Decimal(60)
+HALT_MAX_KEER_TE_LAAT = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Afwezigheid:
+    """One registered absence (A2), as the office's projection holds it (codes after recoding)."""
+
+    datum: date
+    uren: Decimal
+    code: AfwezigheidCode
+
+
+@dataclass(frozen=True, slots=True)
+class LeerlingGegevens:
+    """What Halt eligibility needs beyond the dossier. ``geboortejaar_maand`` is ``YYYY-MM``."""
+
+    geboortejaar_maand: str | None
+    afwezigheden: Sequence[Afwezigheid] = ()
+    eerdere_halt_verwijzingen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HaltBeoordeling:
+    advies: HaltAdvies
+    redenen: tuple[str, ...]
+    """Dutch reasons for ``NIET_GESCHIKT`` (empty for ``GESCHIKT``), shown to the officer."""
+    uren_verzuim: Decimal
+    keer_te_laat: int
+    eerste_verwijzing: bool
+
+    @property
+    def geschikt(self) -> bool:
+        return self.advies is HaltAdvies.GESCHIKT
+
+
+def zeker_leeftijd(geboortejaar_maand: str, peildatum: date) -> int:
+    """The age the pupil is certain to have reached on ``peildatum`` when born on an unknown day of
+    the given month (i.e. as if born on its last day)."""
+    jaar, maand = (int(x) for x in geboortejaar_maand.split("-"))
+    leeftijd = peildatum.year - jaar
+    # birthday this year certainly passed only once the birth month is over
+    if (peildatum.month, peildatum.day) <= (maand, 31):
+        leeftijd -= 1
+    return leeftijd
+
+
+def halt_advies(dossier: Dossier, leerling: LeerlingGegevens, peildatum: date) -> HaltBeoordeling:
+    """The platform's advisory Halt eligibility for this case on ``peildatum`` (A5)."""
+    redenen: list[str] = []
+    if leerling.geboortejaar_maand is None:
+        redenen.append("leeftijd onbekend: geen geboortemaand bekend (Halt vanaf 12 jaar)")
+    elif zeker_leeftijd(leerling.geboortejaar_maand, peildatum) < HALT_MIN_LEEFTIJD:
+        redenen.append(f"leerling is niet zeker {HALT_MIN_LEEFTIJD} jaar of ouder (Halt vanaf 12 jaar)")
+
+    eerdere = leerling.eerdere_halt_verwijzingen + len(dossier.interventies_van(InterventieSoort.HALT_VERWIJZING))
+    if eerdere > 0:
+        redenen.append("leerling is al eerder naar Halt verwezen voor verzuim (eenmaal per leerling)")
+
+    vanaf = dossier.verzuim_sinds
+    periode = [a for a in leerling.afwezigheden if vanaf <= a.datum <= peildatum]
+    uren = sum((a.uren for a in periode if a.code.telt_voor_meldplicht), Decimal(0))
+    te_laat = sum(1 for a in periode if a.code is AfwezigheidCode.TE_LAAT)
+    if uren >= HALT_MAX_UREN:
+        redenen.append(f"{uren} uur ongeoorloofd verzuim sinds {vanaf.isoformat()} (Halt bij minder dan 60 uur)")
+    if te_laat >= HALT_MAX_KEER_TE_LAAT:
+        redenen.append(f"{te_laat} keer te laat sinds {vanaf.isoformat()} (Halt bij minder dan 60 keer)")
+    return HaltBeoordeling(
+        advies=HaltAdvies.NIET_GESCHIKT if redenen else HaltAdvies.GESCHIKT,
+        redenen=tuple(redenen),
+        uren_verzuim=uren,
+        keer_te_laat=te_laat,
+        eerste_verwijzing=eerdere == 0,
+    )
