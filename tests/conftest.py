@@ -12,7 +12,7 @@ import pytest
 # (tests/registratie, ...) that would shadow the real packages as namespace packages.
 sys.path.insert(0, str(Path(__file__).parent / "_support"))
 
-from infra import Infra, start_infra  # noqa: E402
+from infra import Infra, start_infra
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +22,12 @@ def infra() -> Iterator[Infra]:
         yield servers
     finally:
         servers.close()
+
+
+@pytest.fixture
+def page() -> Iterator[object]:
+    """A Playwright page in real headless Chromium (Debian's package)."""
+    from browser import browser_page
+
+    with browser_page() as p:
+        yield p

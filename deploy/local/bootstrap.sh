@@ -24,6 +24,8 @@ command -v java >/dev/null || { say "installing Java 17"; apt_install openjdk-17
 command -v mvn >/dev/null || { say "installing Maven"; apt_install maven; }
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { say "installing PostgreSQL"; apt_install postgresql; }
 command -v runuser >/dev/null || apt_install util-linux
+# The UI tests drive Debian's Chromium (never a downloaded browser build).
+command -v chromium >/dev/null || { say "installing Chromium for the browser tests"; apt_install chromium; }
 
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
