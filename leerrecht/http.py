@@ -45,19 +45,83 @@ def parse_tokens(spec: str) -> dict[str, Principal]:
 _bearer = HTTPBearer(auto_error=False, description="Token per client, uit de configuratie")
 
 
+SESSION_COOKIE = "leerrecht_sessie"
+
+
+def _lookup(tokens: dict[str, Principal], presented: str) -> Principal | None:
+    found = None
+    for token, principal in tokens.items():  # constant time per token: no early exit on a match
+        if hmac.compare_digest(token.encode(), presented.encode()):
+            found = principal
+    if found is not None:
+        structlog.contextvars.bind_contextvars(client=found.client_id, role=found.role)
+    return found
+
+
 def principal_dependency(tokens: dict[str, Principal]) -> Callable[..., Principal]:
+    """API callers send ``Authorization: Bearer``; the web UI's session cookie holds the same token."""
+
     # Defaults, not Annotated: these are closures, and string annotations could not see `current`.
-    def current(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:  # noqa: B008
-        if creds is None:
+    def current(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:  # noqa: B008
+        presented = creds.credentials if creds is not None else request.cookies.get(SESSION_COOKIE)
+        if not presented:
             raise HTTPException(401, "Authenticatie vereist: stuur een Bearer-token",
                                 headers={"WWW-Authenticate": "Bearer"})
-        for token, principal in tokens.items():
-            if hmac.compare_digest(token.encode(), creds.credentials.encode()):
-                structlog.contextvars.bind_contextvars(client=principal.client_id, role=principal.role)
-                return principal
-        raise HTTPException(401, "Onbekend of verlopen token", headers={"WWW-Authenticate": "Bearer"})
+        principal = _lookup(tokens, presented)
+        if principal is None:
+            raise HTTPException(401, "Onbekend of verlopen token", headers={"WWW-Authenticate": "Bearer"})
+        return principal
 
     return current
+
+
+def web_principal_dependency(tokens: dict[str, Principal], *roles: str) -> Callable[..., Principal]:
+    """For HTML pages: no valid session → to the login page (303); wrong role → 403."""
+
+    def current(request: Request) -> Principal:
+        principal = _lookup(tokens, request.cookies.get(SESSION_COOKIE, ""))
+        if principal is None:
+            raise HTTPException(303, "Inloggen vereist", headers={"Location": "/inloggen"})
+        if roles and principal.role not in roles:
+            raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze pagina")
+        return principal
+
+    return current
+
+
+_LOGIN_PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Inloggen – {title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}}
+label,input,button{{display:block;width:100%;margin:.4rem 0}}input{{padding:.5rem}}
+button{{padding:.6rem;background:#01689b;color:#fff;border:0;border-radius:4px}}.fout{{color:#a00}}</style>
+</head><body><h1>{title}</h1>{fout}<form method="post" action="/inloggen">
+<label for="token">Toegangscode</label><input id="token" name="token" type="password" autocomplete="off" required>
+<button type="submit">Inloggen</button></form></body></html>"""
+
+
+def add_login_routes(app: FastAPI, tokens: dict[str, Principal], title: str, home: str = "/") -> None:
+    """A minimal login for the web UI: the token goes into an HttpOnly, SameSite=Strict cookie."""
+    from fastapi import Form
+    from fastapi.responses import HTMLResponse, RedirectResponse
+
+    @app.get("/inloggen", response_class=HTMLResponse, include_in_schema=False)
+    async def login_form() -> HTMLResponse:
+        return HTMLResponse(_LOGIN_PAGE.format(title=title, fout=""))
+
+    @app.post("/inloggen", include_in_schema=False)
+    async def login(token: str = Form(...)) -> Response:
+        if _lookup(tokens, token) is None:
+            page = _LOGIN_PAGE.format(title=title, fout='<p class="fout" role="alert">Onbekende toegangscode.</p>')
+            return HTMLResponse(page, status_code=401)
+        response = RedirectResponse(home, status_code=303)
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
+        return response
+
+    @app.post("/uitloggen", include_in_schema=False)
+    async def logout() -> Response:
+        response = RedirectResponse("/inloggen", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
 
 
 def require_role(current: Callable[..., Principal], *roles: str) -> Callable[..., Principal]:

@@ -8,7 +8,7 @@ from registratie.config import RegistratieSettings
 
 
 def main() -> None:
-    settings = RegistratieSettings()  # type: ignore[call-arg]
+    settings = RegistratieSettings()
     serve(build_app(settings), settings, "registratie")
 
 

@@ -1,65 +1,243 @@
-"""HTTP intake for schools and DUO (NL API Design Rules style: /v1, Dutch resource names, 201/422)."""
+"""HTTP intake for schools and DUO (NL API Design Rules style: /v1, Dutch resource names, 201/207/422).
+
+Every write takes an ``Idempotency-Key``; a replay returns the stored answer and puts nothing new on
+the log. Refusals name the field and the rule (``{veld, regel, melding}``) and never echo the value
+(it may be a PGN). Roles: ``school`` (its own BRIN6 only), ``duo`` (register facts), ``beheer``.
+"""
 # No `from __future__ import annotations` here: FastAPI must see the closure dependencies
 # (Depends(officer), ...) as objects, not as strings it cannot resolve.
 
-
+import csv
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from contracts.codes import AfwezigheidCode, SchoolType, Vakantieregio
-from contracts.envelope import utcnow, uuid7
-from leerrecht.http import Principal
-from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for
-from registratie.domain.bsn import PgnOngeldig
-from registratie.domain.intake import Afgewezen, afwezigheid_registreren, inschrijven
-from registratie.domain.pseudonym import PseudonymKeyring
-from registratie.intake import (
-    IntakeService,
-    PublicatieMislukt,
-    SleutelHergebruikt,
-    envelopes_for,
-    set_geboortedatum,
+from contracts.codes import (
+    AfwezigheidCode,
+    Beslisser,
+    IntrekkingsReden,
+    MeldingSoort,
+    StartkwalificatieNiveau,
+    UitschrijvingsReden,
+    VerlofSoort,
+    Vrijstellingsartikel,
 )
+from contracts.envelope import uuid7
+from contracts.events.registratie import LesurenGepland
+from contracts.identity import Adres, IdentiteitGewist, IdentiteitVastgelegd, encode_identity_record
+from contracts.topics import identity_topic
+from leerrecht.http import Principal
+from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for, standaard_kalender
+from registratie import school as schoolview
+from registratie import state
+from registratie.domain.bsn import PgnOngeldig, valideer_pgn
+from registratie.domain.intake import (
+    Afgewezen,
+    Besluit,
+    absoluut_verzuim_kandidaat,
+    afwezigheid_hercoderen,
+    afwezigheid_registreren,
+    inschrijven,
+    melding_intrekken,
+    melding_registreren,
+    plausibele_geboortedatum,
+    school_of,
+    startkwalificatie_behaald,
+    uitschrijven,
+    verhuizen,
+    verlof_besluiten,
+    vrijstelling_registreren,
+)
+from registratie.domain.plicht import plicht_op
+from registratie.domain.pseudonym import PseudonymKeyring
+from registratie.intake import IntakeService, PublicatieMislukt, RawRecord, SleutelHergebruikt, Uitkomst
 from registratie.scholen import po_vestigingen
 
 IdempotencyKey = Annotated[
     str,
     Header(alias="Idempotency-Key", min_length=8, max_length=200,
-           description="Unieke sleutel per inzending; een herhaling met dezelfde sleutel levert geen tweede event op."),
+           description="Unieke sleutel per inzending; een herhaling met dezelfde sleutel levert geen "
+                       "tweede event op."),
 ]
+MAX_RIJEN = 1000
+Pgn = Annotated[str, Field(min_length=8, max_length=12, description="BSN of onderwijsnummer (9 cijfers, elfproef)")]
+Gemeente = Annotated[str, Field(pattern=r"^GM[0-9]{4}$", description="CBS-gemeentecode, bv. GM0363")]
+Brin6 = Annotated[str, Field(pattern=r"^[0-9]{2}[A-Z]{2}[0-9]{2}$", description="BRIN6 (BRIN + vestiging)")]
+Uren = Annotated[Decimal, Field(gt=0, le=24, decimal_places=2)]
+Klas = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,19}$", description="Klas of groep, bv. 6B")]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class AdresIn(_In):
+    straat: str = Field(min_length=1, max_length=100)
+    huisnummer: int = Field(ge=1, le=99999)
+    huisnummer_toevoeging: str | None = Field(default=None, max_length=10)
+    postcode: str = Field(pattern=r"^[1-9][0-9]{3} ?[A-Z]{2}$")
+    woonplaats: str = Field(min_length=1, max_length=80)
+
+
+class IdentiteitIn(_In):
+    """Identifying data: goes only to the identity topic of the region of residence (domain.md B);
+    registratie stores none of it."""
+
+    voornamen: str = Field(min_length=1, max_length=200)
+    tussenvoegsel: str | None = Field(default=None, max_length=20)
+    achternaam: str = Field(min_length=1, max_length=200)
+    adres: AdresIn | None = None
+    telefoon: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{6,20}$")
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
 class InschrijvingIn(_In):
-    pgn: str = Field(description="BSN of onderwijsnummer (9 cijfers, elfproef)", min_length=8, max_length=12)
+    pgn: Pgn
     geboortedatum: date
-    woongemeente: str = Field(pattern=r"^GM[0-9]{4}$", description="CBS-gemeentecode, bv. GM0363")
-    school: str = Field(pattern=r"^[0-9]{2}[A-Z]{2}[0-9]{2}$", description="BRIN6 (BRIN + vestiging)")
+    woongemeente: Gemeente
+    school: Brin6
     ingangsdatum: date
-    klas: str | None = Field(default=None, max_length=20)
+    klas: Klas | None = None
     isk: bool = False
+    identiteit: IdentiteitIn | None = None
 
 
 class AfwezigheidIn(_In):
-    pgn: str = Field(min_length=8, max_length=12, description="BSN of onderwijsnummer")
+    pgn: Pgn
     datum: date
-    uren: Decimal = Field(gt=0, le=24, decimal_places=2)
+    uren: Uren
     code: AfwezigheidCode
     afwezigheid_id: UUID | None = Field(default=None, description="Eigen id; leeg = door ons toegekend")
+
+
+class AfwezighedenBatchIn(_In):
+    rijen: list[dict[str, Any]] = Field(
+        min_length=1, max_length=MAX_RIJEN,
+        description="Rijen met de velden van een afwezigheid (pgn, datum, uren, code, afwezigheid_id). "
+                    "Elke rij wordt apart gecontroleerd: een geweigerde rij houdt de andere niet tegen.",
+    )
+
+
+class HercoderingIn(_In):
+    afwezigheid_id: UUID
+    nieuwe_code: AfwezigheidCode
+    nieuwe_uren: Uren | None = None
+
+
+class MeldingIn(_In):
+    pgn: Pgn
+    soort: MeldingSoort
+    startdatum: date
+    einddatum: date | None = None
+    uren: Decimal | None = Field(default=None, ge=0, le=10000, decimal_places=2)
+    melding_id: UUID | None = None
+
+
+class IntrekkingIn(_In):
+    reden: IntrekkingsReden
+
+
+class VerlofIn(_In):
+    pgn: Pgn
+    verleend: bool
+    soort: VerlofSoort
+    van: date
+    tot_en_met: date
+    schooldagen: int = Field(ge=1, le=200)
+    beslisser: Beslisser
+    verlof_id: UUID | None = None
+
+
+class UitschrijvingIn(_In):
+    pgn: Pgn
+    school: Brin6
+    uitschrijfdatum: date
+    reden: UitschrijvingsReden
+    met_startkwalificatie: bool = False
+    naar_school: Brin6 | None = None
+
+
+class _DuoPersoon(_In):
+    pgn: Pgn
+    geboortedatum: date | None = Field(default=None, description="Nodig als de persoon nog niet bekend is.")
+    woongemeente: Gemeente | None = Field(default=None, description="Nodig als de persoon nog niet bekend is.")
+
+
+class VerhuizingIn(_In):
+    pgn: Pgn
+    verhuisdatum: date
+    nieuwe_gemeente: Gemeente
+
+
+class StartkwalificatieIn(_In):
+    pgn: Pgn
+    datum: date
+    niveau: StartkwalificatieNiveau
+    school: Brin6 | None = None
+
+
+class VrijstellingIn(_DuoPersoon):
+    artikel: Vrijstellingsartikel
+    van: date
+    tot_en_met: date | None = None
+    vrijstelling_id: UUID | None = None
+
+
+class KandidaatIn(_DuoPersoon):
+    sinds: date
+
+
+class KandidatenIn(_In):
+    kandidaten: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_RIJEN)
+
+
+class LesurenIn(_In):
+    klas: Klas
+    week: str = Field(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", description="ISO-week, bv. 2026-W48")
+    uren: Decimal = Field(ge=0, le=10000, decimal_places=2, description="Geplande uren per leerling")
+
+
+class VergeetIn(_In):
+    pgn: Pgn
 
 
 def fout(status: int, veld: str, regel: str, melding: str) -> HTTPException:
     return HTTPException(status, {"title": "Inzending geweigerd", "status": status,
                                   "fouten": [{"veld": veld, "regel": regel, "melding": melding}]})
+
+
+_VELDNAAM = re.compile(r"^[a-z][a-z_]{0,39}$")
+
+
+def rij_fouten(exc: ValidationError) -> list[dict[str, Any]]:
+    """Per-row validation errors: field and rule, never the value (same shape as leerrecht.http).
+
+    A field name the school made up is not echoed either (it could hold anything, even a PGN, and a
+    NUL character cannot be stored with the answer): it becomes ``onbekend_veld``."""
+    def veld(loc: Sequence[Any]) -> str:
+        parts = [p if isinstance(p, int) or _VELDNAAM.match(str(p)) else "onbekend_veld" for p in loc]
+        return ".".join(str(p) for p in parts) or "rij"
+
+    return [{"veld": veld(e.get("loc", ())), "regel": e.get("type"), "melding": e.get("msg")}
+            for e in exc.errors(include_url=False, include_input=False, include_context=False)]
+
+
+def bestaande_week(week: str) -> None:
+    """An ISO week that exists (2026 has no week 53) within the years the platform knows."""
+    try:
+        monday = date.fromisoformat(week + "-1")
+    except ValueError:
+        raise fout(422, "week", "bestaande_week", "Deze ISO-week bestaat niet.") from None
+    if not 2000 <= monday.year <= 2100:
+        raise fout(422, "week", "bestaande_week", "Deze ISO-week ligt buiten het bereik van het platform.")
 
 
 def intake_service(request: Request) -> IntakeService:
@@ -71,88 +249,15 @@ def intake_service(request: Request) -> IntakeService:
 Service = Annotated[IntakeService, Depends(intake_service)]
 
 
-def build_router(keyring: PseudonymKeyring, school_principal: Any) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["intake"])
+@dataclass(frozen=True)
+class Toegang:
+    """Role dependencies, built in ``registratie.app`` from the configured tokens."""
 
-    def pseudoniem_of(pgn: str) -> str:
-        try:
-            return keyring.pseudoniem(pgn)
-        except PgnOngeldig as exc:
-            raise fout(422, "pgn", "elfproef", str(exc)) from None
-
-    def check_school(principal: Principal, school: str) -> None:
-        if principal.role == "school" and principal.client_id != school:
-            raise fout(403, "school", "eigen_school", "U kunt alleen voor uw eigen school inzenden.")
-
-    async def run(service: IntakeService, principal: Principal, sleutel: str, payload: Any, decide: Any,
-                  extra: Any = None) -> JSONResponse:
-        try:
-            res = await service.submit(principal.client_id, sleutel, payload, decide, extra)
-        except SleutelHergebruikt:
-            raise fout(422, "Idempotency-Key", "uniek_per_inzending",
-                       "Deze sleutel is al gebruikt voor een andere inzending.") from None
-        except Afgewezen as exc:
-            raise HTTPException(422, {"title": "Inzending geweigerd", "status": 422,
-                                      "fouten": [exc.as_dict()]}) from None
-        except PublicatieMislukt:
-            raise HTTPException(503, {"title": "Tijdelijk niet beschikbaar", "status": 503,
-                                      "melding": "Niet opgeslagen; probeer het opnieuw met dezelfde sleutel."},
-                                headers={"Retry-After": "5"}) from None
-        return JSONResponse(status_code=res.status, content=res.antwoord)
-
-    @router.post("/inschrijvingen", status_code=201, summary="Leerling inschrijven")
-    async def post_inschrijving(
-        body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
-        principal: Annotated[Principal, Depends(school_principal)],
-    ) -> JSONResponse:
-        check_school(principal, body.school)
-        vestiging = po_vestigingen().get(body.school)
-        if vestiging is None:
-            raise fout(422, "school", "bekende_school", "Onbekende school (BRIN + vestiging).")
-        try:
-            regio = rmc_regio_for(body.woongemeente, body.ingangsdatum)
-        except (OnbekendeGemeente, KeyError):
-            raise fout(422, "woongemeente", "bekende_gemeente", "Onbekende woongemeente.") from None
-        pseudoniem = pseudoniem_of(body.pgn)
-        now = utcnow()
-
-        async def decide(conn: Any) -> tuple[list[Any], dict[str, Any]]:
-            besluit = inschrijven(
-                pseudoniem=pseudoniem, regio=regio, woongemeente=body.woongemeente,
-                geboortedatum=body.geboortedatum, school=body.school, school_type=SchoolType(vestiging.school_type),
-                vakantieregio=Vakantieregio(vestiging.vakantieregio.upper()), ingangsdatum=body.ingangsdatum,
-                klas=body.klas, isk=body.isk, vandaag=now.date(),
-            )
-            envs = envelopes_for([besluit], uuid7(), _at(body.ingangsdatum, now))
-            return envs, {"pseudoniem": pseudoniem, "event_ids": [str(e.id) for e in envs], "regio": regio}
-
-        async def extra(conn: Any) -> None:
-            await set_geboortedatum(conn, pseudoniem, body.geboortedatum)
-
-        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, extra)
-
-    @router.post("/afwezigheden", status_code=201, summary="Afwezigheid registreren")
-    async def post_afwezigheid(
-        body: AfwezigheidIn, sleutel: IdempotencyKey, service: Service,
-        principal: Annotated[Principal, Depends(school_principal)],
-    ) -> JSONResponse:
-        if principal.role != "school":
-            raise fout(403, "school", "alleen_scholen", "Alleen scholen registreren afwezigheid.")
-        pseudoniem = pseudoniem_of(body.pgn)
-        now = utcnow()
-        afwezigheid_id = body.afwezigheid_id or uuid7()
-
-        async def decide(conn: Any) -> tuple[list[Any], dict[str, Any]]:
-            besluit = afwezigheid_registreren(
-                await service.leerling(conn, pseudoniem), afwezigheid_id=afwezigheid_id,
-                school=principal.client_id, datum=body.datum, uren=body.uren, code=body.code, vandaag=now.date(),
-            )
-            envs = envelopes_for([besluit], uuid7(), _at(body.datum, now))
-            return envs, {"afwezigheid_id": str(afwezigheid_id), "event_ids": [str(e.id) for e in envs]}
-
-        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide)
-
-    return router
+    school_of_duo: Callable[..., Principal]
+    school: Callable[..., Principal]
+    duo: Callable[..., Principal]
+    duo_of_beheer: Callable[..., Principal]
+    beheer: Callable[..., Principal]
 
 
 def _at(day: date, now: datetime) -> datetime:
@@ -160,3 +265,509 @@ def _at(day: date, now: datetime) -> datetime:
     if day >= now.date():
         return now
     return datetime(day.year, day.month, day.day, 12, tzinfo=now.tzinfo)
+
+
+def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["intake"])
+    SchoolOfDuo = Annotated[Principal, Depends(toegang.school_of_duo)]
+    School = Annotated[Principal, Depends(toegang.school)]
+    Duo = Annotated[Principal, Depends(toegang.duo)]
+    DuoOfBeheer = Annotated[Principal, Depends(toegang.duo_of_beheer)]
+    Beheer = Annotated[Principal, Depends(toegang.beheer)]
+
+    def pseudoniem_of(pgn: str, veld: str = "pgn") -> str:
+        try:
+            return keyring.pseudoniem(pgn)
+        except PgnOngeldig as exc:
+            raise fout(422, veld, "elfproef", str(exc)) from None
+
+    def check_school(principal: Principal, school: str) -> None:
+        if principal.role == "school" and principal.client_id != school:
+            raise fout(403, "school", "eigen_school", "U kunt alleen voor uw eigen school inzenden.")
+
+    def regio_van(gemeente: str, op: date, veld: str = "woongemeente") -> str:
+        try:
+            return rmc_regio_for(gemeente, op)
+        except (OnbekendeGemeente, KeyError):
+            raise fout(422, veld, "bekende_gemeente", "Onbekende woongemeente.") from None
+
+    async def run(service: IntakeService, principal: Principal, sleutel: str, payload: Any,
+                  decide: Callable[[Any], Any], leerlingen: Sequence[str],
+                  raw: Callable[[], list[RawRecord]] | None = None, status: int | None = None) -> JSONResponse:
+        try:
+            res = await service.submit(principal.client_id, sleutel, payload, decide, leerlingen, raw)
+        except SleutelHergebruikt:
+            raise fout(422, "Idempotency-Key", "uniek_per_inzending",
+                       "Deze sleutel is al gebruikt voor een andere inzending.") from None
+        except Afgewezen as exc:
+            raise HTTPException(422, {"title": "Inzending geweigerd", "status": 422,
+                                      "fouten": [exc.as_dict()]}) from None
+        except ValidationError as exc:  # a contract rule the checks above did not foresee
+            raise HTTPException(422, {"title": "Inzending geweigerd", "status": 422,
+                                      "fouten": rij_fouten(exc)}) from None
+        except PublicatieMislukt:
+            raise HTTPException(503, {"title": "Tijdelijk niet beschikbaar", "status": 503,
+                                      "melding": "Nog niet bevestigd; probeer het opnieuw met dezelfde sleutel."},
+                                headers={"Retry-After": "5"}) from None
+        headers = {"Idempotent-Replay": "true"} if res.herhaald else {}
+        return JSONResponse(status_code=status or res.status, content=res.antwoord, headers=headers)
+
+    def enkel(besluit_van: Callable[[Any], Any], antwoord: Callable[[Besluit], dict[str, Any]],
+              tijd: datetime) -> Callable[[Any], Any]:
+        """A decide for one pupil: ``besluit_van(conn)`` → events, plus the answer."""
+        async def decide(conn: Any) -> Uitkomst:
+            besluit = await besluit_van(conn)
+            return Uitkomst([besluit], {**antwoord(besluit), "event_ids": []}, tijd)
+        return decide
+
+    # -- schools: enrolment, absence, recoding, reports, leave, un-enrolment -------------------------
+
+    @router.post("/inschrijvingen", status_code=201, summary="Leerling inschrijven",
+                 description="Met een optioneel blok `identiteit` (namen, adres): dat gaat alleen naar het "
+                             "identiteitstopic van de woonregio; de registratie bewaart het niet.")
+    async def post_inschrijving(body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
+                                principal: SchoolOfDuo) -> JSONResponse:
+        check_school(principal, body.school)
+        vestiging = po_vestigingen().get(body.school)
+        if vestiging is None:
+            raise fout(422, "school", "bekende_school", "Onbekende school (BRIN + vestiging).")
+        regio = regio_van(body.woongemeente, body.ingangsdatum)
+        pseudoniem = pseudoniem_of(body.pgn)
+        now = service.klok.nu()
+        vandaag = service.klok.vandaag()
+        identiteit = _identiteit(body, pseudoniem, now) if body.identiteit is not None else None
+
+        async def decide(conn: Any) -> Uitkomst:
+            besluit = inschrijven(
+                pseudoniem=pseudoniem, regio=regio, woongemeente=body.woongemeente,
+                geboortedatum=body.geboortedatum, school=body.school, school_type=vestiging.school_type,
+                vakantieregio=vestiging.vakantieregio, ingangsdatum=body.ingangsdatum,
+                klas=body.klas, isk=body.isk, vandaag=vandaag, bekend=await state.leerling(conn, pseudoniem),
+            )
+
+            async def extra(c: Any) -> None:
+                await state.set_geboortedatum(c, pseudoniem, body.geboortedatum)
+                if identiteit is not None:
+                    await c.execute("INSERT INTO identiteit_regio (pseudoniem, regio) VALUES ($1, $2) "
+                                    "ON CONFLICT DO NOTHING", pseudoniem, regio)
+
+            return Uitkomst([besluit], {"pseudoniem": pseudoniem, "regio": regio},
+                            _at(body.ingangsdatum, now), extra_state=extra)
+
+        def raw() -> list[RawRecord]:
+            if identiteit is None:
+                return []
+            key, value = encode_identity_record(identiteit)
+            return [RawRecord(identity_topic(regio), key, value)]
+
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem], raw)
+
+    def _identiteit(body: InschrijvingIn, pseudoniem: str, now: datetime) -> IdentiteitVastgelegd:
+        assert body.identiteit is not None
+        pgn = valideer_pgn(body.pgn)
+        i = body.identiteit
+        try:
+            return IdentiteitVastgelegd(
+                pseudoniem=pseudoniem, pgn=pgn.nummer, pgn_soort=pgn.soort.value, voornamen=i.voornamen,
+                tussenvoegsel=i.tussenvoegsel, achternaam=i.achternaam, geboortedatum=body.geboortedatum,
+                adres=Adres(**i.adres.model_dump()) if i.adres else None, woongemeente=body.woongemeente,
+                telefoon=i.telefoon, email=i.email, vastgelegd_op=now,
+            )
+        except ValidationError as exc:
+            raise HTTPException(422, {"title": "Inzending geweigerd", "status": 422,
+                                      "fouten": [{**f, "veld": "identiteit." + f["veld"]}
+                                                 for f in rij_fouten(exc)]}) from None
+
+    @router.post("/afwezigheden", status_code=201, summary="Afwezigheid registreren")
+    async def post_afwezigheid(body: AfwezigheidIn, sleutel: IdempotencyKey, service: Service,
+                               principal: School) -> JSONResponse:
+        pseudoniem = pseudoniem_of(body.pgn)
+        now = service.klok.nu()
+        afwezigheid_id = body.afwezigheid_id or uuid7()
+
+        async def besluit(conn: Any) -> Besluit:
+            return afwezigheid_registreren(
+                await state.leerling(conn, pseudoniem), afwezigheid_id=afwezigheid_id,
+                school=principal.client_id, datum=body.datum, uren=body.uren, code=body.code,
+                vandaag=service.klok.vandaag(), kalender=standaard_kalender(),
+            )
+
+        decide = enkel(besluit, lambda b: {"afwezigheid_id": str(afwezigheid_id)}, _at(body.datum, now))
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+
+    async def afwezigheden_batch(rijen: Sequence[dict[str, Any]], service: IntakeService, principal: Principal,
+                                 sleutel: str, payload: Any, rijnummer: Callable[[int], dict[str, int]]
+                                 ) -> JSONResponse:
+        """Per-row results (207): each row is checked on its own; the valid rows are published together."""
+        now = service.klok.nu()
+        vandaag = service.klok.vandaag()
+        resultaten: list[dict[str, Any]] = [{} for _ in rijen]
+        geldig: list[tuple[int, AfwezigheidIn, str, UUID]] = []
+        for i, rij in enumerate(rijen):
+            try:
+                parsed = AfwezigheidIn.model_validate(rij)
+                pseudoniem = keyring.pseudoniem(parsed.pgn)
+            except ValidationError as exc:
+                resultaten[i] = {**rijnummer(i), "status": 422, "fouten": rij_fouten(exc)}
+                continue
+            except PgnOngeldig as exc:
+                resultaten[i] = {**rijnummer(i), "status": 422,
+                                 "fouten": [{"veld": "pgn", "regel": "elfproef", "melding": str(exc)}]}
+                continue
+            geldig.append((i, parsed, pseudoniem, parsed.afwezigheid_id or uuid7()))
+
+        async def decide(conn: Any) -> Uitkomst:
+            besluiten: list[Besluit] = []
+            leerlingen: dict[str, Any] = {}
+            ids: set[UUID] = set()
+            for i, rij, pseudoniem, afwezigheid_id in geldig:
+                if pseudoniem not in leerlingen:
+                    leerlingen[pseudoniem] = await state.leerling(conn, pseudoniem)
+                try:
+                    if afwezigheid_id in ids or await conn.fetchval(
+                            "SELECT 1 FROM afwezigheid WHERE afwezigheid_id = $1", afwezigheid_id):
+                        raise Afgewezen("afwezigheid_id", "uniek", "Deze afwezigheid-id is al gebruikt.")
+                    b = afwezigheid_registreren(
+                        leerlingen[pseudoniem], afwezigheid_id=afwezigheid_id, school=principal.client_id,
+                        datum=rij.datum, uren=rij.uren, code=rij.code, vandaag=vandaag,
+                        kalender=standaard_kalender(),
+                    )
+                except Afgewezen as exc:
+                    resultaten[i] = {**rijnummer(i), "status": 422, "fouten": [exc.as_dict()]}
+                    continue
+                except ValidationError as exc:
+                    resultaten[i] = {**rijnummer(i), "status": 422, "fouten": rij_fouten(exc)}
+                    continue
+                ids.add(afwezigheid_id)
+                besluiten.append(Besluit(b.pseudoniem, b.regio, b.events, tijd=_at(rij.datum, now)))
+                resultaten[i] = {**rijnummer(i), "status": 201, "afwezigheid_id": str(afwezigheid_id)}
+            aantal = sum(r["status"] == 201 for r in resultaten)
+            return Uitkomst(besluiten, {"geaccepteerd": aantal, "geweigerd": len(resultaten) - aantal,
+                                        "resultaten": resultaten}, now)
+
+        return await run(service, principal, sleutel, payload, decide, [p for _, _, p, _ in geldig], status=207)
+
+    @router.post("/afwezigheden/batch", status_code=207, summary="Afwezigheid registreren, meerdere rijen",
+                 description="Antwoord 207 met per rij een status (201 of 422). Een geweigerde rij houdt de "
+                             "geldige rijen niet tegen; de geldige rijen worden samen gepubliceerd.")
+    async def post_afwezigheden_batch(body: AfwezighedenBatchIn, sleutel: IdempotencyKey, service: Service,
+                                      principal: School) -> JSONResponse:
+        return await afwezigheden_batch(body.rijen, service, principal, sleutel, body.model_dump(mode="json"),
+                                        lambda i: {"rij": i + 1})
+
+    @router.get("/afwezigheden/csv-sjabloon", summary="CSV-sjabloon voor afwezigheid (kleine scholen)",
+                response_class=PlainTextResponse)
+    async def get_csv_sjabloon(principal: School) -> PlainTextResponse:
+        codes = "|".join(c.value for c in AfwezigheidCode)
+        body = ("pgn;datum;uren;code\n"
+                f"# voorbeeld (verwijder deze regel): 123456782;2026-11-23;2,5;ONGEOORLOOFD  codes: {codes}\n")
+        return PlainTextResponse(body, media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="afwezigheid.csv"'})
+
+    @router.post("/afwezigheden/csv", status_code=207, summary="Afwezigheid uploaden als CSV",
+                 description="Puntkomma of komma als scheidingsteken; uren mogen een decimale komma hebben. "
+                             "Antwoord per regel (regel 1 is de kopregel).")
+    async def post_afwezigheden_csv(sleutel: IdempotencyKey, service: Service, principal: School,
+                                    bestand: Annotated[UploadFile, File(description="CSV met kolommen "
+                                                                        "pgn;datum;uren;code")]) -> JSONResponse:
+        raw_bytes = await bestand.read(2_000_000)
+        try:
+            text = raw_bytes.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise fout(422, "bestand", "utf8", "Het bestand is geen UTF-8-tekst.") from None
+        regels = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
+                  if line.strip() and not line.lstrip().startswith("#")]
+        if not regels:
+            raise fout(422, "bestand", "niet_leeg", "Het bestand bevat geen regels.")
+        delim = ";" if ";" in regels[0][1] else ","
+        reader = csv.reader([line for _, line in regels], delimiter=delim)
+        rows = list(reader)
+        header = [h.strip().lower() for h in rows[0]]
+        if not {"pgn", "datum", "uren", "code"} <= set(header):
+            raise fout(422, "bestand", "kopregel", "De kopregel moet de kolommen pgn, datum, uren en code hebben.")
+        data = rows[1:]
+        if len(data) > MAX_RIJEN:
+            raise fout(422, "bestand", "maximaal_1000_regels", f"Ten hoogste {MAX_RIJEN} regels per bestand.")
+        if not data:
+            raise fout(422, "bestand", "niet_leeg", "Het bestand bevat geen gegevensregels.")
+        rijen = []
+        for r in data:
+            rij = {k: (v.strip() if v is not None else "") for k, v in zip(header, r, strict=False)}
+            rij = {k: v for k, v in rij.items() if k in ("pgn", "datum", "uren", "code", "afwezigheid_id") and v}
+            if "uren" in rij:
+                rij["uren"] = rij["uren"].replace(",", ".")
+            rijen.append(rij)
+        regelnummers = [n for n, _ in regels[1:]]
+        return await afwezigheden_batch(rijen, service, principal, sleutel, {"csv": rijen},
+                                        lambda i: {"regel": regelnummers[i]})
+
+    @router.post("/hercoderingen", status_code=201, summary="Afwezigheid hercoderen",
+                 description="Een hercodering (bv. ONBEKEND → ZIEK) is een eigen event "
+                             "(AfwezigheidGecorrigeerd), nooit een overschrijving.")
+    async def post_hercodering(body: HercoderingIn, sleutel: IdempotencyKey, service: Service,
+                               principal: School) -> JSONResponse:
+        async with service.pool.acquire() as conn:
+            stand = await state.afwezigheid(conn, body.afwezigheid_id)
+        if stand is None or stand.school != principal.client_id:
+            raise fout(422, "afwezigheid_id", "eigen_afwezigheid", "Deze afwezigheid is niet door uw school "
+                                                                   "geregistreerd.")
+
+        async def besluit(conn: Any) -> Besluit:
+            return afwezigheid_hercoderen(await state.afwezigheid(conn, body.afwezigheid_id),
+                                          school=principal.client_id, nieuwe_code=body.nieuwe_code,
+                                          nieuwe_uren=body.nieuwe_uren)
+
+        decide = enkel(besluit, lambda b: {"afwezigheid_id": str(body.afwezigheid_id)}, service.klok.nu())
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [stand.pseudoniem])
+
+    @router.post("/meldingen", status_code=201, summary="Verzuimmelding doen (status Geregistreerd)")
+    async def post_melding(body: MeldingIn, sleutel: IdempotencyKey, service: Service,
+                           principal: School) -> JSONResponse:
+        pseudoniem = pseudoniem_of(body.pgn)
+        melding_id = body.melding_id or uuid7()
+
+        async def besluit(conn: Any) -> Besluit:
+            herhaling = await conn.fetchval(
+                "SELECT (gegevens->>'herhaalmelding')::int FROM beslissing WHERE pseudoniem = $1 AND actueel "
+                "AND soort = 'MELDPLICHT' AND school = $2 AND gegevens->>'meldingsoort' = $3 "
+                "AND (gegevens->>'vanaf')::date <= COALESCE($5::date, $4::date) ORDER BY sleutel DESC LIMIT 1",
+                pseudoniem, principal.client_id, body.soort.value, body.startdatum, body.einddatum,
+            )
+            return melding_registreren(
+                await state.leerling(conn, pseudoniem), melding_id=melding_id, school=principal.client_id,
+                soort=body.soort, startdatum=body.startdatum, einddatum=body.einddatum, uren=body.uren,
+                herhaling=herhaling or 0, vandaag=service.klok.vandaag(),
+            )
+
+        decide = enkel(besluit, lambda b: {"melding_id": str(melding_id), "status": "GEREGISTREERD"},
+                       service.klok.nu())
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+
+    @router.post("/meldingen/{melding_id}/intrekking", status_code=201, summary="Melding intrekken")
+    async def post_intrekking(melding_id: UUID, body: IntrekkingIn, sleutel: IdempotencyKey, service: Service,
+                              principal: School) -> JSONResponse:
+        async with service.pool.acquire() as conn:
+            stand = await state.melding(conn, melding_id)
+        if stand is None or stand.school != principal.client_id:
+            raise fout(422, "melding_id", "eigen_melding", "Deze melding is niet door uw school gedaan.")
+
+        async def besluit(conn: Any) -> Besluit:
+            return melding_intrekken(await state.melding(conn, melding_id), school=principal.client_id,
+                                     reden=body.reden)
+
+        decide = enkel(besluit, lambda b: {"melding_id": str(melding_id), "status": "INGETROKKEN"},
+                       service.klok.nu())
+        return await run(service, principal, sleutel, {"melding_id": str(melding_id), **body.model_dump(mode="json")},
+                         decide, [stand.pseudoniem])
+
+    @router.post("/verlof", status_code=201, summary="Verlofbesluit vastleggen (verleend of geweigerd)")
+    async def post_verlof(body: VerlofIn, sleutel: IdempotencyKey, service: Service,
+                          principal: School) -> JSONResponse:
+        pseudoniem = pseudoniem_of(body.pgn)
+        verlof_id = body.verlof_id or uuid7()
+
+        async def besluit(conn: Any) -> Besluit:
+            return verlof_besluiten(
+                await state.leerling(conn, pseudoniem), verlof_id=verlof_id, school=principal.client_id,
+                verleend=body.verleend, soort=body.soort, van=body.van, tot_en_met=body.tot_en_met,
+                schooldagen=body.schooldagen, beslisser=body.beslisser,
+                eerder=await state.verloven(conn, pseudoniem), kalender=standaard_kalender(),
+            )
+
+        decide = enkel(besluit, lambda b: {"verlof_id": str(verlof_id)}, service.klok.nu())
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+
+    @router.post("/uitschrijvingen", status_code=201, summary="Leerling uitschrijven")
+    async def post_uitschrijving(body: UitschrijvingIn, sleutel: IdempotencyKey, service: Service,
+                                 principal: SchoolOfDuo) -> JSONResponse:
+        check_school(principal, body.school)
+        pseudoniem = pseudoniem_of(body.pgn)
+
+        async def besluit(conn: Any) -> Besluit:
+            return uitschrijven(
+                await state.leerling(conn, pseudoniem), school=body.school, uitschrijfdatum=body.uitschrijfdatum,
+                reden=body.reden, met_startkwalificatie=body.met_startkwalificatie, naar_school=body.naar_school,
+                vandaag=service.klok.vandaag(),
+            )
+
+        decide = enkel(besluit, lambda b: {}, _at(body.uitschrijfdatum, service.klok.nu()))
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+
+    # -- DUO register facts -------------------------------------------------------------------------
+
+    async def bekend_of_vastleggen(conn: Any, service: IntakeService, pseudoniem: str, persoon: _DuoPersoon,
+                                   op: date) -> Any:
+        """A person DUO tells us about may be new to registratie: then birth date and woongemeente are
+        required, to know the region and the age rules."""
+        leerling = await state.leerling(conn, pseudoniem)
+        if leerling is None:
+            if persoon.geboortedatum is None or persoon.woongemeente is None:
+                raise Afgewezen("geboortedatum", "nodig_voor_nieuwe_persoon",
+                                "Deze persoon is nog niet bekend: geef geboortedatum en woongemeente mee.")
+            plausibele_geboortedatum(persoon.geboortedatum, service.klok.vandaag())
+            try:
+                regio = rmc_regio_for(persoon.woongemeente, op)
+            except (OnbekendeGemeente, KeyError):
+                raise Afgewezen("woongemeente", "bekende_gemeente", "Onbekende woongemeente.") from None
+            await state.leerling_vastleggen(conn, pseudoniem, persoon.woongemeente, regio, persoon.geboortedatum)
+            leerling = await state.leerling(conn, pseudoniem)
+        return leerling
+
+    @router.post("/duo/verhuizingen", status_code=201, summary="Verhuizing (woongemeente gewijzigd)",
+                 description="Verhuisd gaat naar het topic van de oude en, als die verandert, ook van de nieuwe "
+                             "regio; latere events gaan naar de nieuwe regio.")
+    async def post_verhuizing(body: VerhuizingIn, sleutel: IdempotencyKey, service: Service,
+                              principal: Duo) -> JSONResponse:
+        pseudoniem = pseudoniem_of(body.pgn)
+        nieuwe_regio = regio_van(body.nieuwe_gemeente, body.verhuisdatum, "nieuwe_gemeente")
+
+        async def besluit(conn: Any) -> Besluit:
+            return verhuizen(await state.leerling(conn, pseudoniem), verhuisdatum=body.verhuisdatum,
+                             nieuwe_gemeente=body.nieuwe_gemeente, nieuwe_regio=nieuwe_regio,
+                             vandaag=service.klok.vandaag())
+
+        decide = enkel(besluit, lambda b: {"regio": nieuwe_regio, "vorige_regio": b.regio},
+                       _at(body.verhuisdatum, service.klok.nu()))
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+
+    @router.post("/duo/startkwalificaties", status_code=201, summary="Startkwalificatie behaald")
+    async def post_startkwalificatie(body: StartkwalificatieIn, sleutel: IdempotencyKey, service: Service,
+                                     principal: Duo) -> JSONResponse:
+        pseudoniem = pseudoniem_of(body.pgn)
+
+        async def besluit(conn: Any) -> Besluit:
+            return startkwalificatie_behaald(await state.leerling(conn, pseudoniem), datum=body.datum,
+                                             niveau=body.niveau, school=body.school, vandaag=service.klok.vandaag())
+
+        decide = enkel(besluit, lambda b: {}, _at(body.datum, service.klok.nu()))
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+
+    @router.post("/duo/vrijstellingen", status_code=201, summary="Vrijstelling geregistreerd",
+                 description="Meldingen die de vrijstelling overlappen worden automatisch ingetrokken (reden V).")
+    async def post_vrijstelling(body: VrijstellingIn, sleutel: IdempotencyKey, service: Service,
+                                principal: Duo) -> JSONResponse:
+        pseudoniem = pseudoniem_of(body.pgn)
+        vrijstelling_id = body.vrijstelling_id or uuid7()
+
+        async def besluit(conn: Any) -> Besluit:
+            leerling = await bekend_of_vastleggen(conn, service, pseudoniem, body, body.van)
+            return vrijstelling_registreren(leerling, vrijstelling_id=vrijstelling_id, artikel=body.artikel,
+                                            van=body.van, tot_en_met=body.tot_en_met)
+
+        decide = enkel(besluit, lambda b: {"vrijstelling_id": str(vrijstelling_id)}, service.klok.nu())
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+
+    @router.post("/duo/absoluut-verzuim-kandidaten", status_code=207, summary="Kandidaten absoluut verzuim (DUO)",
+                 description="Per kandidaat een status; wie volgens de registratie ingeschreven is, of niet "
+                             "leer- of kwalificatieplichtig, wordt geweigerd met de regel.")
+    async def post_kandidaten(body: KandidatenIn, sleutel: IdempotencyKey, service: Service,
+                              principal: Duo) -> JSONResponse:
+        vandaag = service.klok.vandaag()
+        now = service.klok.nu()
+        resultaten: list[dict[str, Any]] = [{} for _ in body.kandidaten]
+        geldig: list[tuple[int, KandidaatIn, str]] = []
+        for i, rij in enumerate(body.kandidaten):
+            try:
+                k = KandidaatIn.model_validate(rij)
+                geldig.append((i, k, keyring.pseudoniem(k.pgn)))
+            except ValidationError as exc:
+                resultaten[i] = {"rij": i + 1, "status": 422, "fouten": rij_fouten(exc)}
+            except PgnOngeldig as exc:
+                resultaten[i] = {"rij": i + 1, "status": 422,
+                                 "fouten": [{"veld": "pgn", "regel": "elfproef", "melding": str(exc)}]}
+
+        async def decide(conn: Any) -> Uitkomst:
+            besluiten: list[Besluit] = []
+            for i, k, pseudoniem in geldig:
+                try:
+                    async with conn.transaction():  # a savepoint: a refused row leaves no trace
+                        leerling = await bekend_of_vastleggen(conn, service, pseudoniem, k, k.sinds)
+                        feiten = await state.feiten(conn, pseudoniem)
+                        plicht = plicht_op(feiten.pupil, vandaag).plicht if feiten else None
+                        b = absoluut_verzuim_kandidaat(leerling, sinds=k.sinds, plicht=plicht, vandaag=vandaag)
+                except Afgewezen as exc:
+                    resultaten[i] = {"rij": i + 1, "status": 422, "fouten": [exc.as_dict()]}
+                    continue
+                except ValidationError as exc:
+                    resultaten[i] = {"rij": i + 1, "status": 422, "fouten": rij_fouten(exc)}
+                    continue
+                besluiten.append(Besluit(b.pseudoniem, b.regio, b.events, tijd=_at(k.sinds, now)))
+                resultaten[i] = {"rij": i + 1, "status": 201}
+
+            aantal = sum(r["status"] == 201 for r in resultaten)
+            return Uitkomst(besluiten, {"geaccepteerd": aantal, "geweigerd": len(resultaten) - aantal,
+                                        "resultaten": resultaten}, now)
+
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide,
+                         [p for _, _, p in geldig], status=207)
+
+    # -- identity: "vergeet leerling" ---------------------------------------------------------------
+
+    async def vergeten(service: IntakeService, pseudoniem: str) -> JSONResponse:
+        async with service.pool.acquire() as conn:
+            regios = {r["regio"] for r in await conn.fetch(
+                "SELECT regio FROM identiteit_regio WHERE pseudoniem = $1", pseudoniem)}
+            huidig = await conn.fetchval("SELECT regio FROM leerling WHERE pseudoniem = $1", pseudoniem)
+            if huidig is None and not regios:
+                raise fout(404, "leerling", "bekende_leerling", "Deze leerling is niet bekend bij de registratie.")
+            if huidig is not None:
+                regios.add(huidig)
+            key, value = encode_identity_record(IdentiteitGewist(pseudoniem=pseudoniem))
+            await service.publish([], [RawRecord(identity_topic(r), key, value) for r in sorted(regios)])
+            await conn.execute("DELETE FROM identiteit_regio WHERE pseudoniem = $1", pseudoniem)
+        return JSONResponse({"gewist_in": sorted(regios)})
+
+    @router.delete("/leerlingen/{pseudoniem}/identiteit", summary="Vergeet leerling (identiteit wissen)",
+                   description="Schrijft een tombstone op het identiteitstopic van elke regio waar de identiteit "
+                               "stond. Op pseudoniem: een PGN hoort niet in een URL (die komt in logs terecht); "
+                               "met een PGN: POST /v1/identiteit/vergeten.")
+    async def delete_identiteit(pseudoniem: str, service: Service, principal: DuoOfBeheer) -> JSONResponse:
+        if not 16 <= len(pseudoniem) <= 128 or pseudoniem.isdigit():
+            raise fout(422, "pseudoniem", "pseudoniem", "Geef het pseudoniem van de leerling.")
+        return await vergeten(service, pseudoniem)
+
+    @router.post("/identiteit/vergeten", summary="Vergeet leerling op PGN")
+    async def post_vergeten(body: VergeetIn, service: Service, principal: DuoOfBeheer) -> JSONResponse:
+        return await vergeten(service, pseudoniem_of(body.pgn))
+
+    # -- the school's own view ----------------------------------------------------------------------
+
+    @router.post("/lesuren", status_code=201, summary="Geplande lesuren per klas en week",
+                 description="Gepubliceerd als LesurenGepland op het schooltopic; basis voor het "
+                             "aanwezigheidspercentage.")
+    async def post_lesuren(body: LesurenIn, sleutel: IdempotencyKey, service: Service,
+                           principal: School) -> JSONResponse:
+        vestiging = po_vestigingen().get(principal.client_id)
+        if vestiging is None:
+            raise fout(422, "school", "bekende_school", "Onbekende school (BRIN + vestiging).")
+        bestaande_week(body.week)
+        event = LesurenGepland(school=school_of(principal.client_id), klas=body.klas, week=body.week,
+                               uren=body.uren, eenheid=vestiging.school_type.uren_eenheid)
+
+        async def decide(conn: Any) -> Uitkomst:
+            return Uitkomst([], {"klas": body.klas, "week": body.week}, service.klok.nu(), school_events=[event])
+
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [])
+
+    @router.get("/school/signalen", summary="Open signalen, te doen en te late meldingen van de eigen school")
+    async def get_signalen(service: Service, principal: School) -> dict[str, Any]:
+        async with service.pool.acquire() as conn:
+            return await schoolview.signalen(conn, principal.client_id, service.klok.vandaag())
+
+    @router.get("/school/aanwezigheid", summary="Aanwezigheid per klas per week (%)")
+    async def get_aanwezigheid(service: Service, principal: School,
+                               week: Annotated[str | None, Query(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")]
+                               = None) -> dict[str, Any]:
+        if week is not None:
+            bestaande_week(week)
+        async with service.pool.acquire() as conn:
+            return await schoolview.aanwezigheid(conn, principal.client_id, week)
+
+    # -- beheer -------------------------------------------------------------------------------------
+
+    @router.post("/beheer/dagtaak", summary="Dagelijkse beoordeling nu uitvoeren",
+                 description="Idempotent per dag: een tweede run op dezelfde dag publiceert niets opnieuw.")
+    async def post_dagtaak(service: Service, principal: Beheer) -> dict[str, Any]:
+        return {"leerlingen_met_nieuwe_events": await service.dagtaak(), "datum": service.klok.vandaag().isoformat()}
+
+    return router

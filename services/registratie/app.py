@@ -1,9 +1,15 @@
-"""Wiring of the registratie process: settings → runtime → HTTP routes and background work."""
+"""Wiring of the registratie process: settings → runtime → HTTP routes and background work.
+
+Background work: the outbox sweeper (publishes submissions left open by a crash or a broker outage)
+and the daily run of the time-dependent rules (``IntakeService.dagtaak``: overdue reports →
+MeldtermijnVerstreken, held-back duties, absoluut verzuim), idempotent per day, so it may run often.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 
 from fastapi import FastAPI
 
@@ -12,10 +18,12 @@ from leerrecht.http import create_app, parse_tokens, principal_dependency, requi
 from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
 from leerrecht.service import Runtime, lifespan_for
-from registratie.api import build_router
+from registratie.api import Toegang, build_router
 from registratie.config import RegistratieSettings
 from registratie.domain.pseudonym import PseudonymKey, PseudonymKeyring
 from registratie.intake import IntakeService
+from registratie.klok import Klok
+from registratie.pagina import build_page_router
 
 log = get_logger(__name__)
 
@@ -25,13 +33,26 @@ def all_regions() -> list[str]:
 
 
 def build_app(settings: RegistratieSettings) -> FastAPI:
-    keyring = PseudonymKeyring(PseudonymKey.from_base64(settings.pseudonym_key_id, settings.pseudonym_key))
+    key = PseudonymKey.from_base64(settings.pseudonym_key_id, settings.pseudonym_key)
+    keyring = PseudonymKeyring(key)
     regions = all_regions() if settings.regions == "*" else settings.regions.split(",")
-    current = principal_dependency(parse_tokens(settings.api_tokens))
-    intake_roles = require_role(current, "school", "duo")
+    tokens = parse_tokens(settings.api_tokens)
+    current = principal_dependency(tokens)
+    toegang = Toegang(
+        school_of_duo=require_role(current, "school", "duo"),
+        school=require_role(current, "school"),
+        duo=require_role(current, "duo"),
+        duo_of_beheer=require_role(current, "duo", "beheer"),
+        beheer=require_role(current, "beheer"),
+    )
+    klok = Klok(settings.vandaag)
+    # the submissions' content hash is keyed with a key derived from the pseudonym key (see intake)
+    hash_key = hashlib.sha256(b"leerrecht/intake-hash/" + key.secret).digest()
+
     async def wire(runtime: Runtime, app: FastAPI) -> None:
-        service = IntakeService(runtime.pool, runtime.publisher)
+        service = IntakeService(runtime.pool, runtime.publisher, klok, hash_key)
         app.state.intake = service
+        app.state.klok = klok
 
         async def sweeper() -> None:
             while True:
@@ -41,14 +62,28 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
                     if n:
                         log.warning("open_submissions_republished", count=n)
 
-        runtime.background(sweeper(), name="republish-open")
+        async def dagtaak() -> None:
+            while True:
+                await asyncio.sleep(settings.dagtaak_interval_s)
+                try:
+                    n = await service.dagtaak()
+                    log.info("dagtaak_klaar", leerlingen_met_nieuwe_events=n)
+                except Exception as exc:  # a failed run is retried at the next interval
+                    log.error("dagtaak_mislukt", error=type(exc).__name__)
 
-    lifespan = lifespan_for(settings, "registratie", all_topic_specs(regions), wire)
+        runtime.background(sweeper(), name="republish-open")
+        if settings.dagtaak_interval_s > 0:
+            runtime.background(dagtaak(), name="dagtaak")
+
+    # contracts.topics.TopicSpec has the fields of leerrecht.kafka.TopicSpec (name, partitions, config)
+    lifespan = lifespan_for(settings, "registratie", all_topic_specs(regions), wire)  # type: ignore[arg-type]
     app = create_app(
         title="Leerrecht registratie",
-        description="Intake van scholen en DUO: inschrijvingen, afwezigheid, meldingen.",
+        description="Intake van scholen en DUO: inschrijvingen, afwezigheid, meldingen, verlof, "
+                    "register-feiten; de wettelijke meldregels (domain.md A3) en het overzicht voor de school.",
         lifespan=lifespan,
         readiness=[lambda: app.state.runtime.ready()],
     )
-    app.include_router(build_router(keyring, intake_roles))
+    app.include_router(build_router(keyring, toegang))
+    app.include_router(build_page_router(tokens))
     return app

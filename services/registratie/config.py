@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field
 
 from leerrecht.config import ServiceSettings
@@ -13,3 +15,7 @@ class RegistratieSettings(ServiceSettings):
     pseudonym_key_id: str = Field(default="k1", alias="PSEUDONYM_KEY_ID")
     # Regions whose topics this intake creates on start ("*" = all 40 Doorstroompunt regions).
     regions: str = Field(default="*", alias="REGIONS")
+    # Seconds between runs of the daily rules (idempotent per day; 0 = off, e.g. in tests).
+    dagtaak_interval_s: float = Field(default=3600.0, alias="DAGTAAK_INTERVAL_S")
+    # Pin "today" (tests, demos): the legal rules are evaluated for this date instead of the real one.
+    vandaag: date | None = Field(default=None, alias="REGISTRATIE_VANDAAG")

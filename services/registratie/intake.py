@@ -1,41 +1,49 @@
 """The intake's application service: idempotent, answers only after the broker acknowledged.
 
-Flow for one submission (a school's request with its ``Idempotency-Key``):
+Flow for one submission (a school's or DUO's request with its ``Idempotency-Key``):
 
-1. In one transaction: look the key up. Seen with other content → refused. Seen and published →
-   the stored answer again, nothing new on the log (B4). Seen but not published (a crash or a broker
-   outage last time) → publish the *stored* envelopes again: same event ids, which every projection
-   drops when it applied them already.
-2. New: decide (pure), store the envelopes and the answer with status ``open``, commit.
-3. Publish and wait for ``acks=all``. A failure answers 503 with Retry-After; the row stays open.
-4. In one transaction: apply the events to registratie's own state and mark the row published.
+1. Lock the pupils it concerns (a session advisory lock per pseudonym, in sorted order, held until
+   the events are published), so the evaluations and the publications of one pupil happen one at a
+   time and in the same order on the log as in the database.
+2. In one transaction: look the key up. Seen with other content → refused. Seen and published → the
+   stored answer again, nothing new on the log. Seen but not published (a crash or a broker outage
+   last time) → publish the *stored* envelopes again: same event ids, which every projection drops
+   when it applied them already.
+3. New: decide (pure), apply the events to registratie's own state, evaluate the legal rules for every
+   pupil concerned (``registratie.regels``: the decided events join the submission's own), store all
+   envelopes and the answer with status ``open``, commit. This is a transactional outbox: what is
+   committed is published, by this request or, if it fails, by a retry or the sweeper.
+4. Publish and wait for ``acks=all``; mark the row published. A failure answers 503 with Retry-After.
 
-So the client sees 2xx only for events that are durable in Kafka (F3), and a retry never
-creates a second event.
+So the client sees 2xx only for events that are durable in Kafka, and a retry never creates a
+second event. Identity records (names, address) are never stored here: they travel beside the
+envelopes (``RawRecord``) and are rebuilt from the request on a retry.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import orjson
 
-from contracts.catalogue import from_envelope, to_envelope
-from contracts.envelope import Envelope
-from contracts.events.registratie import AfwezigheidGeregistreerd, LeerlingIngeschreven
-from contracts.topics import region_events_topic
+from contracts.catalogue import to_envelope
+from contracts.envelope import Envelope, uuid7
+from contracts.topics import SCHOOL_EVENTS_TOPIC, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
-from registratie.domain.intake import Besluit, Inschrijving, Leerling
+from registratie.domain.intake import Besluit
+from registratie.klok import Klok
+from registratie.regels import SOURCE, beoordeel
 
 log = get_logger(__name__)
-SOURCE = "urn:nl:leerrecht:registratie"
 
 
 class SleutelHergebruikt(ValueError):
@@ -53,91 +61,145 @@ class Resultaat:
     herhaald: bool = False
 
 
-def inhoud_hash(payload: Any) -> str:
-    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+@dataclass(frozen=True)
+class RawRecord:
+    """A record that is not an event envelope (an identity record or its tombstone)."""
+
+    topic: str
+    key: bytes
+    value: bytes | None
 
 
-def envelopes_for(besluiten: Sequence[Besluit], correlation_id: Any, occurred_at: Any) -> list[Envelope]:
-    return [
-        to_envelope(ev, subject=b.pseudoniem, source=SOURCE, occurred_at=occurred_at,
-                    correlation_id=correlation_id, region=b.regio)
-        for b in besluiten for ev in b.events
-    ]
+@dataclass
+class Uitkomst:
+    """What a submission decided: events per pupil, the answer, and state that has no event."""
+
+    besluiten: list[Besluit]
+    antwoord: dict[str, Any]
+    occurred_at: datetime
+    beoordelen: set[str] = field(default_factory=set)
+    """Pupils to evaluate besides those in ``besluiten`` (the daily run)."""
+    extra_state: Callable[[asyncpg.Connection], Awaitable[None]] | None = None
+    school_events: list[Any] = field(default_factory=list)
+    """School facts (LesurenGepland), subject = BRIN6, on the school topic."""
+
+
+Decide = Callable[[asyncpg.Connection], Awaitable[Uitkomst]]
+
+
+def envelopes_for(besluiten: Sequence[Besluit], correlation_id: UUID, occurred_at: datetime) -> list[Envelope]:
+    out: list[Envelope] = []
+    for b in besluiten:
+        for ev in b.events:
+            env = to_envelope(ev, subject=b.pseudoniem, source=SOURCE, occurred_at=b.tijd or occurred_at,
+                              correlation_id=correlation_id, region=b.regio)
+            out.append(env)
+            # a move: the same event (same id) on the other region's topic too (contracts: Verhuisd)
+            out.extend(env.model_copy(update={"region": r}) for r in b.ook_naar)
+    return out
+
+
+def topic_of(env: Envelope) -> str:
+    return region_events_topic(env.region) if env.region else SCHOOL_EVENTS_TOPIC
 
 
 class IntakeService:
-    def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher) -> None:
+    def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, klok: Klok, hash_key: bytes) -> None:
         self.pool = pool
         self.publisher = publisher
+        self.klok = klok
+        self._hash_key = hash_key
 
-    async def leerling(self, conn: asyncpg.Connection, pseudoniem: str) -> Leerling | None:
-        row = await conn.fetchrow("SELECT woongemeente, regio FROM leerling WHERE pseudoniem = $1", pseudoniem)
-        if row is None:
-            return None
-        ins = await conn.fetch(
-            "SELECT school, school_type, vakantieregio, ingangsdatum, einddatum FROM inschrijving "
-            "WHERE pseudoniem = $1", pseudoniem,
-        )
-        return Leerling(
-            pseudoniem, row["woongemeente"], row["regio"],
-            tuple(Inschrijving(r["school"], r["school_type"], r["vakantieregio"], r["ingangsdatum"],
-                               r["einddatum"]) for r in ins),
-        )
+    def inhoud_hash(self, payload: Any) -> str:
+        """Keyed hash of the submission: the body holds a PGN and a birth date, so a plain hash could
+        be reversed by trying every BSN; with the pseudonym key it cannot. Canonical JSON via the
+        standard library: free-form rows (a batch) may hold any JSON value, e.g. integers beyond 64 bits."""
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+        return hmac.new(self._hash_key, canonical, hashlib.sha256).hexdigest()
 
     async def submit(
         self,
         client: str,
         sleutel: str,
         payload: Any,
-        decide: Callable[[asyncpg.Connection], Awaitable[tuple[list[Envelope], dict[str, Any]]]],
-        extra_state: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
+        decide: Decide,
+        leerlingen: Iterable[str] = (),
+        raw: Callable[[], list[RawRecord]] | None = None,
+        bewaar_leeg: bool = True,
+        vandaag: date | None = None,
     ) -> Resultaat:
-        digest = inhoud_hash(payload)
+        digest = self.inhoud_hash(payload)
+        vandaag = vandaag or self.klok.vandaag()
         async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2))", client, sleutel)
-                row = await conn.fetchrow(
-                    "SELECT inhoud_hash, status, envelopes, antwoord FROM intake_verzoek "
-                    "WHERE client = $1 AND sleutel = $2", client, sleutel,
-                )
-                if row is not None:
-                    if row["inhoud_hash"] != digest:
-                        raise SleutelHergebruikt(sleutel)
-                    antwoord = json.loads(row["antwoord"])
-                    if row["status"] == "gepubliceerd":
-                        return Resultaat(200, antwoord, herhaald=True)
-                    envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
-                else:
-                    envelopes, antwoord = await decide(conn)
-                    await conn.execute(
-                        "INSERT INTO intake_verzoek (client, sleutel, inhoud_hash, status, envelopes, antwoord) "
-                        "VALUES ($1, $2, $3, 'open', $4, $5)",
-                        client, sleutel, digest,
-                        orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in envelopes]).decode(),
-                        orjson.dumps(antwoord).decode(),
+            try:
+                for p in sorted(set(leerlingen)):
+                    await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", "leerling/" + p)
+                async with conn.transaction():
+                    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))",
+                                       client + "/" + sleutel)
+                    row = await conn.fetchrow(
+                        "SELECT inhoud_hash, status, envelopes, antwoord FROM intake_verzoek "
+                        "WHERE client = $1 AND sleutel = $2", client, sleutel,
                     )
-            await self.publish(envelopes)
-            async with conn.transaction():
-                await apply_to_state(conn, envelopes)
-                if extra_state is not None:
-                    await extra_state(conn)
+                    if row is not None:
+                        if row["inhoud_hash"] != digest:
+                            raise SleutelHergebruikt(sleutel)
+                        antwoord = json.loads(row["antwoord"])
+                        if row["status"] == "gepubliceerd":
+                            return Resultaat(200, antwoord, herhaald=True)
+                        envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
+                    else:
+                        envelopes, antwoord = await self._decide_and_evaluate(conn, decide, vandaag)
+                        if not envelopes and not bewaar_leeg:
+                            return Resultaat(200, antwoord)
+                        await conn.execute(
+                            "INSERT INTO intake_verzoek (client, sleutel, inhoud_hash, status, envelopes, antwoord) "
+                            "VALUES ($1, $2, $3, 'open', $4, $5)",
+                            client, sleutel, digest,
+                            orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in envelopes]).decode(),
+                            orjson.dumps(antwoord).decode(),
+                        )
+                await self.publish(envelopes, raw() if raw is not None else [])
                 await conn.execute(
                     "UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
                     "WHERE client = $1 AND sleutel = $2", client, sleutel,
                 )
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock_all()")
         return Resultaat(201, antwoord, herhaald=row is not None)
 
-    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+    async def _decide_and_evaluate(
+        self, conn: asyncpg.Connection, decide: Decide, vandaag: date
+    ) -> tuple[list[Envelope], dict[str, Any]]:
+        from registratie.state import apply_to_state
+
+        uitkomst = await decide(conn)
+        correlation = uuid7()
+        envelopes = envelopes_for(uitkomst.besluiten, correlation, uitkomst.occurred_at)
+        for ev in uitkomst.school_events:
+            envelopes.append(to_envelope(ev, subject=ev.school.code, source=SOURCE,
+                                         occurred_at=uitkomst.occurred_at, correlation_id=correlation))
+        await apply_to_state(conn, envelopes, vandaag)
+        if uitkomst.extra_state is not None:
+            await uitkomst.extra_state(conn)
+        pupils = {b.pseudoniem for b in uitkomst.besluiten} | uitkomst.beoordelen
+        for p in sorted(pupils):
+            envelopes += await beoordeel(conn, p, vandaag, correlation_id=correlation, nu=self.klok.nu())
+        return envelopes, uitkomst.antwoord
+
+    async def publish(self, envelopes: Sequence[Envelope], raw: Sequence[RawRecord] = ()) -> None:
         try:
-            await self.publisher.publish(
-                [OutgoingEvent(region_events_topic(e.region or ""), e) for e in envelopes]
-            )
-        except Exception as exc:  # noqa: BLE001 - any failure means: not acknowledged
+            for r in raw:
+                # a tombstone has no value; leerrecht.kafka.publish_raw is annotated `bytes` but passes it on
+                await self.publisher.publish_raw(r.topic, r.value, r.key)  # type: ignore[arg-type]
+            await self.publisher.publish([OutgoingEvent(topic_of(e), e) for e in envelopes])
+        except Exception as exc:  # any failure means: not acknowledged
             log.error("publish_failed", error=type(exc).__name__, events=len(envelopes))
             raise PublicatieMislukt(str(type(exc).__name__)) from exc
 
     async def republish_open(self, older_than_s: float = 30.0) -> int:
-        """Publish submissions left open by a crash or outage, so nothing accepted is stranded."""
+        """Publish submissions left open by a crash or outage, so nothing accepted is stranded (the
+        state was applied when they were stored: a transactional outbox)."""
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
                 "SELECT client, sleutel, envelopes FROM intake_verzoek WHERE status = 'open' "
@@ -147,41 +209,41 @@ class IntakeService:
             for row in rows:
                 envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
                 await self.publish(envelopes)
-                async with conn.transaction():
-                    await apply_to_state(conn, envelopes)
-                    await conn.execute(
-                        "UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
-                        "WHERE client = $1 AND sleutel = $2 AND status = 'open'", row["client"], row["sleutel"],
-                    )
+                await conn.execute(
+                    "UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
+                    "WHERE client = $1 AND sleutel = $2 AND status = 'open'", row["client"], row["sleutel"],
+                )
         return len(rows)
 
+    async def dagtaak(self, vandaag: date | None = None) -> int:
+        """The daily run (A3 time-dependent rules): re-evaluate every pupil whose decisions may have
+        changed by the passing of time and publish what is new, e.g. ``MeldtermijnVerstreken`` when a
+        report is overdue, a held-back duty whose ``ONBEKEND`` window passed, absoluut verzuim.
 
-async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> None:
-    """registratie's own state follows from the events it published (idempotent upserts)."""
-    for env in envelopes:
-        event = from_envelope(env)
-        if isinstance(event, LeerlingIngeschreven):
-            await conn.execute(
-                "INSERT INTO leerling (pseudoniem, woongemeente, regio, geboortejaar_maand) VALUES ($1, $2, $3, $4) "
-                "ON CONFLICT (pseudoniem) DO UPDATE SET woongemeente = EXCLUDED.woongemeente, "
-                "regio = EXCLUDED.regio, bijgewerkt_op = now()",
-                env.subject, event.woongemeente, env.region, event.geboortejaar_maand,
-            )
-            await conn.execute(
-                "INSERT INTO inschrijving (pseudoniem, school, school_type, vakantieregio, ingangsdatum, klas, isk) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                env.subject, event.school.code, event.school_type.value, event.vakantieregio.value,
-                event.ingangsdatum, event.klas, event.isk,
-            )
-        elif isinstance(event, AfwezigheidGeregistreerd):
-            await conn.execute(
-                "INSERT INTO afwezigheid (afwezigheid_id, pseudoniem, school, datum, uren, eenheid, code, event_id) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-                event.afwezigheid_id, env.subject, event.school.code, event.datum, event.uren,
-                event.eenheid.value, event.code.value, env.id,
-            )
+        One submission per pupil and day (client ``platform``, key ``dagtaak/<date>/<pseudonym>``), so
+        running it again the same day, or crashing halfway, publishes nothing twice. Returns the number
+        of pupils with new events."""
+        dag = vandaag or self.klok.vandaag()
+        async with self.pool.acquire() as conn:
+            pupils = [r["pseudoniem"] for r in await conn.fetch(
+                """
+                SELECT l.pseudoniem FROM leerling l
+                WHERE l.geboortedatum IS NOT NULL AND (
+                    EXISTS (SELECT 1 FROM afwezigheid a WHERE a.pseudoniem = l.pseudoniem AND a.datum >= $1::date - 120)
+                 OR EXISTS (SELECT 1 FROM beslissing b WHERE b.pseudoniem = l.pseudoniem AND b.actueel)
+                 OR NOT EXISTS (SELECT 1 FROM inschrijving i WHERE i.pseudoniem = l.pseudoniem
+                                 AND (i.einddatum IS NULL OR i.einddatum >= $1::date)))
+                ORDER BY l.pseudoniem
+                """,
+                dag,
+            )]
+        gewijzigd = 0
+        for p in pupils:
+            async def decide(_conn: asyncpg.Connection, p: str = p) -> Uitkomst:
+                return Uitkomst([], {"dagtaak": dag.isoformat()}, self.klok.nu(), beoordelen={p})
 
+            res = await self.submit("platform", f"dagtaak/{dag.isoformat()}/{p}", {"dag": dag.isoformat(), "p": p},
+                                    decide, leerlingen=[p], bewaar_leeg=False, vandaag=dag)
+            gewijzigd += res.status == 201
+        return gewijzigd
 
-async def set_geboortedatum(conn: asyncpg.Connection, pseudoniem: str, geboortedatum: date) -> None:
-    """The full birth date stays in registratie (age rules, A1); events carry only year-month."""
-    await conn.execute("UPDATE leerling SET geboortedatum = $2 WHERE pseudoniem = $1", pseudoniem, geboortedatum)

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from contracts.codes import SchoolType, Vakantieregio
+from leerrecht.kalender import Vakantieregio as KalenderRegio
+from registratie.domain.codes import contractregio
+
 
 @dataclass(frozen=True)
 class Schoolvestiging:
@@ -19,8 +23,8 @@ class Schoolvestiging:
     naam: str
     gemeentecode: str
     rmc_regio: str
-    vakantieregio: str   # noord / midden / zuid
-    school_type: str     # po, vo, mbo, so, vso
+    vakantieregio: Vakantieregio  # the open data spells it noord/midden/zuid: converted on loading
+    school_type: SchoolType
 
 
 @cache
@@ -32,6 +36,7 @@ def po_vestigingen() -> dict[str, Schoolvestiging]:
             code = row["vestigingscode"]
             out[code] = Schoolvestiging(
                 code=code, naam=row["vestigingsnaam"], gemeentecode=row["gemeentecode"],
-                rmc_regio=row["rmc_regiocode"], vakantieregio=row["vakantieregio"], school_type="po",
+                rmc_regio=row["rmc_regiocode"],
+                vakantieregio=contractregio(KalenderRegio(row["vakantieregio"])), school_type=SchoolType.PO,
             )
     return out

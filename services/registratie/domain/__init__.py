@@ -3,13 +3,22 @@
 No Kafka, no PostgreSQL, no HTTP, no I/O (the calendar reads its shipped CSVs once). The service
 adapter builds the fact dataclasses from its log, calls `evaluate` after every change and turns
 the returned decisions into events. See each module's docstring for the decisions taken where
-the law is ambiguous.
+the law is ambiguous. The vocabulary (codes, school types, units, report kinds and statuses,
+vrijstelling articles, holiday regions) is ``contracts.codes``; `codes` adds the derived sets and
+the one conversion to the school calendar's region spelling.
 """
 
 from __future__ import annotations
 
 from .bsn import Pgn, PgnOngeldig, PgnSoort, valideer_bsn, valideer_onderwijsnummer, valideer_pgn
-from .codes import GEOORLOOFD_CODES, ONGEOORLOOFD_CODES, AbsenceCode
+from .codes import (
+    GEOORLOOFD_CODES,
+    ONGEOORLOOFD_CODES,
+    VRIJSTELLING_ARTIKELEN,
+    contractregio,
+    is_vrijstelling,
+    kalenderregio,
+)
 from .decisions import (
     AbsoluutVerzuimSignal,
     Decision,
@@ -23,20 +32,8 @@ from .decisions import (
     ProtocolSignal,
 )
 from .evaluate import STANDAARD_CONFIG, RegelConfig, evaluate
-from .model import (
-    Absence,
-    Enrolment,
-    FiledReport,
-    MeldingSoort,
-    MeldingStatus,
-    PupilFacts,
-    Recoding,
-    SchoolType,
-    UrenEenheid,
-    Vrijstelling,
-    VrijstellingSoort,
-)
-from .plicht import STANDAARD_LEEFTIJDSGRENS, LeeftijdsgrensTabel, Plicht, plicht_op
+from .model import Absence, Enrolment, FiledReport, PupilFacts, Recoding, Vrijstelling
+from .plicht import STANDAARD_LEEFTIJDSGRENS, LeeftijdsgrensTabel, PlichtStatus, plicht_op
 from .protocols import GracePeriod, Protocol, ProtocolScope, SignaalMaat, SignaalRegel
 from .pseudonym import PseudonymKey, PseudonymKeyring, pseudonimiseer
 
@@ -45,8 +42,8 @@ __all__ = [
     "ONGEOORLOOFD_CODES",
     "STANDAARD_CONFIG",
     "STANDAARD_LEEFTIJDSGRENS",
+    "VRIJSTELLING_ARTIKELEN",
     "Absence",
-    "AbsenceCode",
     "AbsoluutVerzuimSignal",
     "Decision",
     "Enrolment",
@@ -57,14 +54,12 @@ __all__ = [
     "LeeftijdsgrensTabel",
     "MazlCriterium",
     "MazlSignal",
-    "MeldingSoort",
-    "MeldingStatus",
     "MeldplichtSignal",
     "Ontvanger",
     "Pgn",
     "PgnOngeldig",
     "PgnSoort",
-    "Plicht",
+    "PlichtStatus",
     "PotentieelVsvSignal",
     "Protocol",
     "ProtocolScope",
@@ -74,13 +69,13 @@ __all__ = [
     "PupilFacts",
     "Recoding",
     "RegelConfig",
-    "SchoolType",
     "SignaalMaat",
     "SignaalRegel",
-    "UrenEenheid",
     "Vrijstelling",
-    "VrijstellingSoort",
+    "contractregio",
     "evaluate",
+    "is_vrijstelling",
+    "kalenderregio",
     "plicht_op",
     "pseudonimiseer",
     "valideer_bsn",

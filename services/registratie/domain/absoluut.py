@@ -33,4 +33,6 @@ def absoluut_verzuim(pupil: PupilFacts, today: date) -> AbsoluutVerzuimSignal | 
     sinds = today
     while sinds > begin and absoluut(sinds - timedelta(days=1)):
         sinds -= timedelta(days=1)
-    return AbsoluutVerzuimSignal(sinds=sinds, plicht=plicht_op(pupil, today).value)
+    plicht = plicht_op(pupil, today).plicht
+    assert plicht is not None  # absoluut(today) holds: leer- or kwalificatieplichtig
+    return AbsoluutVerzuimSignal(sinds=sinds, plicht=plicht)

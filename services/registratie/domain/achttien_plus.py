@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from contracts.codes import MeldingSoort
+
 from .context import EnrolmentContext
 from .decisions import MeldplichtSignal, Ontvanger
-from .model import FiledReport, MeldingSoort
+from .model import FiledReport
 from .plicht import STANDAARD_LEEFTIJDSGRENS, LeeftijdsgrensTabel, in_doorstroompunt_doelgroep
 from .zestien_uur import DrempelRegel, drempel_signalen
 

@@ -1,40 +1,74 @@
-"""The national absence code set (domain.md A2).
+"""The national code sets as the rules use them (domain.md A2, A3), from ``contracts.codes``.
 
-Defined locally so the domain core does not depend on unfinished work in ``contracts``; the values
-are exactly those of domain.md A2 and the lead engineer will unify this enum with
-``contracts.events.codes`` later (the string values are the contract, not the class).
+The rules speak the contract's vocabulary directly: ``AfwezigheidCode``, ``SchoolType``,
+``UrenEenheid``, ``MeldingSoort``, ``MeldingStatus``, ``Vrijstellingsartikel``, ``Vakantieregio``
+(``contracts`` is a pure package, so the domain stays free of I/O). This module adds only what the
+rules need on top, and the one boundary between the contract's holiday regions and the calendar's:
+
+* ``ONGEOORLOOFD_CODES`` / ``GEOORLOOFD_CODES``: which codes count towards the legal thresholds
+  (A3.1: ``ONGEOORLOOFD``, ``TE_LAAT``, ``LUXE`` and provisional ``ONBEKEND``), derived from
+  ``AfwezigheidCode.telt_voor_meldplicht`` so the two can never disagree.
+* ``VRIJSTELLING_ARTIKELEN``: the articles that are a real exemption (see ``is_vrijstelling``).
+* ``kalenderregio``: ``contracts.codes.Vakantieregio`` (``NOORD``…, the wire spelling) to
+  ``leerrecht.kalender.Vakantieregio`` (``noord``…, the calendar data's spelling). Every call into
+  the school calendar goes through here (``Enrolment.kalenderregio``); nothing else converts case.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from contracts.codes import AfwezigheidCode, Vakantieregio, Vrijstellingsartikel
+from leerrecht.kalender import Vakantieregio as KalenderRegio
 
-__all__ = ["GEOORLOOFD_CODES", "ONGEOORLOOFD_CODES", "AbsenceCode"]
-
-
-class AbsenceCode(StrEnum):
-    """Why a pupil was absent; every school registers *all* absence with one of these codes."""
-
-    ZIEK = "ZIEK"  # art. 11 d Lpw
-    VERLOF_VAKANTIE = "VERLOF_VAKANTIE"  # art. 11 f, 13a
-    VERLOF_GEWICHTIG = "VERLOF_GEWICHTIG"  # art. 11 g, 14
-    RELIGIEUS = "RELIGIEUS"  # art. 11 e, 13
-    SCHORSING = "SCHORSING"  # art. 11 c
-    SCHOOL_GESLOTEN = "SCHOOL_GESLOTEN"  # art. 11 a, b
-    ONGEOORLOOFD = "ONGEOORLOOFD"
-    TE_LAAT = "TE_LAAT"  # minutes missed count as time missed
-    LUXE = "LUXE"  # holiday without leave, art. 13a
-    ONBEKEND = "ONBEKEND"  # provisional: counts as ongeoorloofd unless recoded
-
-    @property
-    def is_ongeoorloofd(self) -> bool:
-        return self in ONGEOORLOOFD_CODES
-
+__all__ = [
+    "GEOORLOOFD_CODES",
+    "ONGEOORLOOFD_CODES",
+    "VRIJSTELLING_ARTIKELEN",
+    "KalenderRegio",
+    "contractregio",
+    "is_vrijstelling",
+    "kalenderregio",
+]
 
 #: Codes whose hours count towards the legal thresholds (A3.1); ONBEKEND provisionally.
-ONGEOORLOOFD_CODES: frozenset[AbsenceCode] = frozenset(
-    {AbsenceCode.ONGEOORLOOFD, AbsenceCode.TE_LAAT, AbsenceCode.LUXE, AbsenceCode.ONBEKEND}
+ONGEOORLOOFD_CODES: frozenset[AfwezigheidCode] = frozenset(
+    c for c in AfwezigheidCode if c.telt_voor_meldplicht
 )
 
 #: Authorised absence (art. 11 Lpw grounds); never counts towards a legal report.
-GEOORLOOFD_CODES: frozenset[AbsenceCode] = frozenset(AbsenceCode) - ONGEOORLOOFD_CODES
+GEOORLOOFD_CODES: frozenset[AfwezigheidCode] = frozenset(AfwezigheidCode) - ONGEOORLOOFD_CODES
+
+#: **Decision**: only 5a/5b/5c/15 are exemptions that withdraw reports (A3.10) and stop counting;
+#: 3a/3b are *vervangende* leerplicht: the pupil still attends an (adapted) programme, so absence
+#: there still counts.
+VRIJSTELLING_ARTIKELEN: frozenset[Vrijstellingsartikel] = frozenset(
+    {
+        Vrijstellingsartikel.ARTIKEL_5A,
+        Vrijstellingsartikel.ARTIKEL_5B,
+        Vrijstellingsartikel.ARTIKEL_5C,
+        Vrijstellingsartikel.ARTIKEL_15,
+    }
+)
+
+
+def is_vrijstelling(artikel: Vrijstellingsartikel) -> bool:
+    """A real exemption (5a/5b/5c/15), not vervangende leerplicht (3a/3b)."""
+    return artikel in VRIJSTELLING_ARTIKELEN
+
+
+_KALENDERREGIO: dict[Vakantieregio, KalenderRegio] = {
+    Vakantieregio.NOORD: KalenderRegio.NOORD,
+    Vakantieregio.MIDDEN: KalenderRegio.MIDDEN,
+    Vakantieregio.ZUID: KalenderRegio.ZUID,
+}
+_CONTRACTREGIO: dict[KalenderRegio, Vakantieregio] = {v: k for k, v in _KALENDERREGIO.items()}
+
+
+def kalenderregio(regio: Vakantieregio) -> KalenderRegio:
+    """The calendar's spelling of a contract holiday region (the single conversion point)."""
+    return _KALENDERREGIO[regio]
+
+
+def contractregio(regio: KalenderRegio) -> Vakantieregio:
+    """Inverse of :func:`kalenderregio`: for data sources that use the calendar's spelling
+    (the DUO school register, the municipality table)."""
+    return _CONTRACTREGIO[regio]

@@ -12,7 +12,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from .model import MeldingSoort, UrenEenheid, Vrijstelling
+from contracts.codes import IntrekkingsReden, MeldingSoort, Plicht, UrenEenheid
+
+from .model import Vrijstelling
 
 __all__ = [
     "AbsoluutVerzuimSignal",
@@ -72,7 +74,7 @@ class IntrekkingSignal:
 
     melding_id: str
     vrijstelling: Vrijstelling
-    reden: str = "V"
+    reden: IntrekkingsReden = IntrekkingsReden.VRIJSTELLING  # DUO's reason "V"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ class AbsoluutVerzuimSignal:
     """Leer- or kwalificatieplichtig, not enrolled anywhere, no vrijstelling (A3.6)."""
 
     sinds: date
-    plicht: str
+    plicht: Plicht
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,10 @@ import dataclasses
 from collections.abc import Iterable
 from datetime import date
 
-from leerrecht.kalender import SchoolKalender, Vakantieregio
+from contracts.codes import AfwezigheidCode
+from leerrecht.kalender import SchoolKalender
 
-from .codes import AbsenceCode
+from .codes import KalenderRegio
 from .model import Absence, Recoding
 
 __all__ = ["HERCODEER_SCHOOLDAGEN", "apply_recodings", "hercodeer_termijn"]
@@ -34,7 +35,8 @@ HERCODEER_SCHOOLDAGEN = 2
 def apply_recodings(
     absences: Iterable[Absence], recodings: Iterable[Recoding], as_of: date
 ) -> tuple[Absence, ...]:
-    """Absences with the code in force on ``as_of``; ``recoded_on`` is set where a recoding applied.
+    """Absences with the code (and hours) in force on ``as_of``; ``recoded_on`` is set where a
+    recoding applied.
 
     Recodings are applied in order of ``recorded_on`` (ties: input order); recodings of unknown
     absences or recorded after ``as_of`` are ignored. Duplicate absence ids are an adapter error.
@@ -48,16 +50,16 @@ def apply_recodings(
     for _, r in ordered:
         if r.recorded_on > as_of or r.absence_id not in by_id:
             continue
-        by_id[r.absence_id] = dataclasses.replace(
-            by_id[r.absence_id], code=r.new_code, recoded_on=r.recorded_on
-        )
+        old = by_id[r.absence_id]
+        hours = r.new_hours if r.new_hours is not None else old.hours
+        by_id[r.absence_id] = dataclasses.replace(old, code=r.new_code, hours=hours, recoded_on=r.recorded_on)
     return tuple(by_id.values())
 
 
 def hercodeer_termijn(
-    absence: Absence, regio: Vakantieregio, kalender: SchoolKalender, schooldagen: int = HERCODEER_SCHOOLDAGEN
+    absence: Absence, regio: KalenderRegio, kalender: SchoolKalender, schooldagen: int = HERCODEER_SCHOOLDAGEN
 ) -> date | None:
     """Last day an ``ONBEKEND`` absence can be recoded within the window; ``None`` if not ONBEKEND."""
-    if absence.code is not AbsenceCode.ONBEKEND:
+    if absence.code is not AfwezigheidCode.ONBEKEND:
         return None
     return kalender.add_schooldagen(absence.date, schooldagen, regio)

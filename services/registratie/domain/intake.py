@@ -1,20 +1,61 @@
 """Intake decisions: a school's or DUO's submission, checked against the pupil's state, becomes events.
 
 Pure functions (`decide(command, state) -> events`): no I/O. The adapter (``registratie.intake``)
-loads the state, calls these, and publishes what they return. Errors are
-:class:`Afgewezen` with the field and the rule, in Dutch, for the school.
+loads the state, calls these, and publishes what they return. Errors are :class:`Afgewezen` with the
+field and the rule, in Dutch, for the school; they never quote the submitted value (it may be a PGN).
+
+Events go to the region of the pupil's **woongemeente** (domain.md A4: reports go to the
+woongemeente's office; B: identifying data only reaches the region of residence). A move
+(:func:`verhuizen`) is the one event published on two regional topics: the old and the new region's
+(same event id), so both offices see it; everything after it goes to the new region.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from contracts.codes import AfwezigheidCode, SchoolType, UrenEenheid, Vakantieregio
+from contracts.codes import (
+    AfwezigheidCode,
+    Beslisser,
+    IntrekkingsReden,
+    Melder,
+    MeldingSoort,
+    MeldingStatus,
+    Plicht,
+    SchoolType,
+    SignaalBron,
+    StartkwalificatieNiveau,
+    UitschrijvingsReden,
+    Vakantieregio,
+    VerlofSoort,
+    Vrijstellingsartikel,
+)
 from contracts.events.base import Event, School
-from contracts.events.registratie import AfwezigheidGeregistreerd, LeerlingIngeschreven
+from contracts.events.registratie import (
+    AbsoluutVerzuimGesignaleerd,
+    AfwezigheidGecorrigeerd,
+    AfwezigheidGeregistreerd,
+    LeerlingIngeschreven,
+    LeerlingUitgeschreven,
+    MeldingGeregistreerd,
+    MeldingIngetrokken,
+    StartkwalificatieBehaald,
+    Verhuisd,
+    VerlofGeweigerd,
+    VerlofVerleend,
+    VrijstellingGeregistreerd,
+)
+from leerrecht.kalender import BuitenKalenderbereik, SchoolKalender
+
+from .codes import kalenderregio
+from .plicht import schooljaar_begin
+
+#: Holiday leave may not fall in the first 2 lesweken of the schooljaar (art. 13a Lpw, domain.md A2).
+VAKANTIEVERLOF_NIET_IN_EERSTE_LESWEKEN = 2
 
 
 class Afgewezen(ValueError):
@@ -30,13 +71,17 @@ class Afgewezen(ValueError):
 
 @dataclass(frozen=True)
 class Inschrijving:
-    """What registratie knows of a current enrolment (its own state)."""
+    """What registratie knows of an enrolment (its own state); ``einddatum`` is the last day."""
 
     school: str
     school_type: SchoolType
     vakantieregio: Vakantieregio
     ingangsdatum: date
     einddatum: date | None
+    klas: str | None = None
+
+    def actief_op(self, op: date) -> bool:
+        return self.ingangsdatum <= op and (self.einddatum is None or op <= self.einddatum)
 
 
 @dataclass(frozen=True)
@@ -45,30 +90,94 @@ class Leerling:
     woongemeente: str
     regio: str
     inschrijvingen: tuple[Inschrijving, ...]
+    geboortejaar_maand: str = ""
+    geboortedatum: date | None = None
+    startkwalificatie_op: date | None = None
 
     def inschrijving_op(self, school: str, op: date) -> Inschrijving | None:
         for ins in self.inschrijvingen:
-            if ins.school == school and ins.ingangsdatum <= op and (ins.einddatum is None or op <= ins.einddatum):
+            if ins.school == school and ins.actief_op(op):
                 return ins
         return None
+
+    def ingeschreven_op(self, op: date) -> bool:
+        return any(ins.actief_op(op) for ins in self.inschrijvingen)
+
+    def open_inschrijving(self, school: str) -> Inschrijving | None:
+        return next((i for i in self.inschrijvingen if i.school == school and i.einddatum is None), None)
+
+
+@dataclass(frozen=True)
+class AfwezigheidStand:
+    """An absence as registered, with the code and hours in force after earlier recodings."""
+
+    afwezigheid_id: UUID
+    pseudoniem: str
+    regio: str
+    school: str
+    datum: date
+    code: AfwezigheidCode
+    uren: Decimal
+
+
+@dataclass(frozen=True)
+class MeldingStand:
+    melding_id: UUID
+    pseudoniem: str
+    regio: str
+    school: str | None
+    soort: MeldingSoort
+    status: MeldingStatus
+
+
+@dataclass(frozen=True)
+class VerlofStand:
+    soort: VerlofSoort
+    van: date
+    verleend: bool
 
 
 @dataclass(frozen=True)
 class Besluit:
-    """Events to publish for one pupil, and where: the woongemeente's region (A4)."""
+    """Events to publish for one pupil, and where: the woongemeente's region (A4); ``ook_naar``
+    lists further regions that get the same envelopes (same ids), used only for a move; ``tijd`` is
+    when it happened (the envelope ``time``), when it differs per pupil (a batch)."""
 
     pseudoniem: str
     regio: str
     events: tuple[Event, ...]
+    ook_naar: tuple[str, ...] = field(default=())
+    tijd: datetime | None = None
 
 
 def school_of(code: str) -> School:
     return School(brin=code[:4], vestiging=code[4:6])
 
 
-def uren_eenheid(school_type: SchoolType) -> UrenEenheid:
-    """po and so count clock hours, the others lesson hours (domain.md A2)."""
-    return UrenEenheid.KLOKUUR if school_type in (SchoolType.PO, SchoolType.SO) else UrenEenheid.LESUUR
+def _niet_in_toekomst(veld: str, datum: date, vandaag: date) -> None:
+    if datum > vandaag:
+        raise Afgewezen(veld, "niet_in_toekomst", "Deze datum mag niet in de toekomst liggen.")
+
+
+#: **Decision**: a birth date is plausible when the person is at most this old on the day it matters;
+#: the platform covers people up to the Doorstroompunt limit (27, A1), so 30 leaves room for errors
+#: to be caught rather than published.
+MAX_LEEFTIJD = 30
+
+
+def plausibele_geboortedatum(geboortedatum: date, op: date) -> None:
+    """Refuse a birth date after ``op`` or more than `MAX_LEEFTIJD` years before it."""
+    if geboortedatum >= op:
+        raise Afgewezen("geboortedatum", "in_het_verleden", "De geboortedatum moet vóór deze datum liggen.")
+    if op.year - geboortedatum.year > MAX_LEEFTIJD:
+        raise Afgewezen("geboortedatum", "plausibele_leeftijd",
+                        f"Deze persoon zou ouder zijn dan {MAX_LEEFTIJD} jaar; controleer de geboortedatum.")
+
+
+def _bekend(leerling: Leerling | None) -> Leerling:
+    if leerling is None:
+        raise Afgewezen("pgn", "bekende_leerling", "Deze leerling is niet bekend bij de registratie.")
+    return leerling
 
 
 def inschrijven(
@@ -84,11 +193,21 @@ def inschrijven(
     klas: str | None,
     isk: bool,
     vandaag: date,
+    bekend: Leerling | None = None,
 ) -> Besluit:
+    """An enrolment (B). A pupil registratie already knows keeps the woongemeente it knows: a move is
+    a DUO register fact (``Verhuisd``, routed to both regions), not something an enrolment implies,
+    or the old region's office would never hear of it (A5 moving house)."""
+    if bekend is not None and bekend.woongemeente != woongemeente:
+        raise Afgewezen("woongemeente", "gelijk_aan_registratie",
+                        "De woongemeente wijkt af van de registratie; een verhuizing wordt door DUO gemeld.")
     if ingangsdatum > vandaag:
         raise Afgewezen("ingangsdatum", "niet_in_toekomst", "De ingangsdatum mag niet in de toekomst liggen.")
     if geboortedatum >= ingangsdatum:
-        raise Afgewezen("geboortedatum", "voor_ingangsdatum", "De geboortedatum moet vóór de ingangsdatum liggen.")
+        raise Afgewezen(
+            "geboortedatum", "voor_ingangsdatum", "De geboortedatum moet vóór de ingangsdatum liggen."
+        )
+    plausibele_geboortedatum(geboortedatum, ingangsdatum)
     event = LeerlingIngeschreven(
         school=school_of(school), school_type=school_type, ingangsdatum=ingangsdatum,
         vakantieregio=vakantieregio, woongemeente=woongemeente,
@@ -106,18 +225,263 @@ def afwezigheid_registreren(
     uren: Decimal,
     code: AfwezigheidCode,
     vandaag: date,
+    kalender: SchoolKalender | None = None,
 ) -> Besluit:
-    """Absence is accepted only for a pupil enrolled at the submitting school on that day."""
+    """Absence is accepted only for a pupil enrolled at the submitting school on that day, on a date
+    the school calendar covers (the lesweken decide what counts, A3.1; outside the known holidays
+    they cannot be decided, so the absence would be counted wrongly)."""
     if datum > vandaag:
-        raise Afgewezen("datum", "niet_in_toekomst", "Afwezigheid kan niet in de toekomst worden geregistreerd.")
+        raise Afgewezen(
+            "datum", "niet_in_toekomst", "Afwezigheid kan niet in de toekomst worden geregistreerd."
+        )
     if not Decimal("0") < uren <= Decimal("24"):
         raise Afgewezen("uren", "bereik_0_24", "Uren moet groter dan 0 en ten hoogste 24 zijn.")
     ins = leerling.inschrijving_op(school, datum) if leerling else None
     if leerling is None or ins is None:
         raise Afgewezen("leerling", "ingeschreven_op_school",
                         "Deze leerling is op die datum niet ingeschreven op uw school.")
+    if kalender is not None:
+        try:
+            kalender.is_schooldag(datum, kalenderregio(ins.vakantieregio))
+        except BuitenKalenderbereik:
+            raise Afgewezen("datum", "binnen_schoolkalender",
+                            "Voor deze datum zijn de schoolvakanties nog niet bekend.") from None
     event = AfwezigheidGeregistreerd(
         afwezigheid_id=afwezigheid_id, school=school_of(school), datum=datum, uren=uren,
-        eenheid=uren_eenheid(ins.school_type), code=code,
+        eenheid=ins.school_type.uren_eenheid, code=code,
+    )
+    return Besluit(leerling.pseudoniem, leerling.regio, (event,))
+
+
+def afwezigheid_hercoderen(
+    afwezigheid: AfwezigheidStand | None,
+    *,
+    school: str,
+    nieuwe_code: AfwezigheidCode,
+    nieuwe_uren: Decimal | None,
+) -> Besluit:
+    """A2: recoding is an event of its own (``AfwezigheidGecorrigeerd``), never an overwrite. Only the
+    school that registered the absence recodes it; ``oude_code`` is the code in force now."""
+    if afwezigheid is None or afwezigheid.school != school:
+        raise Afgewezen("afwezigheid_id", "eigen_afwezigheid",
+                        "Deze afwezigheid is niet door uw school geregistreerd.")
+    if nieuwe_uren is not None and not Decimal("0") < nieuwe_uren <= Decimal("24"):
+        raise Afgewezen("nieuwe_uren", "bereik_0_24", "Uren moet groter dan 0 en ten hoogste 24 zijn.")
+    if nieuwe_code is afwezigheid.code and (nieuwe_uren is None or nieuwe_uren == afwezigheid.uren):
+        raise Afgewezen("nieuwe_code", "iets_gewijzigd", "De hercodering wijzigt de code noch de uren.")
+    event = AfwezigheidGecorrigeerd(
+        afwezigheid_id=afwezigheid.afwezigheid_id, oude_code=afwezigheid.code, nieuwe_code=nieuwe_code,
+        nieuwe_uren=nieuwe_uren if nieuwe_uren != afwezigheid.uren else None,
+    )
+    return Besluit(afwezigheid.pseudoniem, afwezigheid.regio, (event,))
+
+
+def melding_registreren(
+    leerling: Leerling | None,
+    *,
+    melding_id: UUID,
+    school: str,
+    soort: MeldingSoort,
+    startdatum: date,
+    einddatum: date | None,
+    uren: Decimal | None,
+    herhaling: int,
+    vandaag: date,
+) -> Besluit:
+    """A school files a verzuimmelding (A3, status Geregistreerd in A4). ``ABSOLUUT`` is not a
+    school's report (the pupil is not enrolled anywhere, A3.6); a 16-uur report needs its end
+    date and at least 16 hours (A3.1)."""
+    leerling = _bekend(leerling)
+    if soort is MeldingSoort.ABSOLUUT:
+        raise Afgewezen("soort", "geen_absoluut_door_school",
+                        "Absoluut verzuim wordt niet door een school gemeld.")
+    _niet_in_toekomst("startdatum", startdatum, vandaag)
+    if einddatum is not None:
+        _niet_in_toekomst("einddatum", einddatum, vandaag)
+        if einddatum < startdatum:
+            raise Afgewezen("einddatum", "na_startdatum", "De einddatum ligt vóór de startdatum.")
+    ins = leerling.inschrijving_op(school, startdatum) or (
+        leerling.inschrijving_op(school, einddatum) if einddatum else None
+    )
+    if ins is None:
+        raise Afgewezen("leerling", "ingeschreven_op_school",
+                        "Deze leerling was in de meldperiode niet ingeschreven op uw school.")
+    if soort is MeldingSoort.ZESTIEN_UUR and (einddatum is None or uren is None or uren < 16):
+        raise Afgewezen("uren", "minimaal_16_uur",
+                        "Een 16-uursmelding heeft een einddatum en minstens 16 uur ongeoorloofd verzuim.")
+    if herhaling and soort is not MeldingSoort.ZESTIEN_UUR:
+        herhaling = 0
+    event = MeldingGeregistreerd(
+        melding_id=melding_id, soort=soort, melder=Melder.SCHOOL, school=school_of(school),
+        startdatum=startdatum, einddatum=einddatum, uren=uren,
+        eenheid=ins.school_type.uren_eenheid if uren is not None else None, herhaling=min(herhaling, 4),
+    )
+    return Besluit(leerling.pseudoniem, leerling.regio, (event,))
+
+
+def melding_intrekken(melding: MeldingStand | None, *, school: str, reden: IntrekkingsReden) -> Besluit:
+    """The school withdraws its own report (A4: Ingetrokken). Reason ``VRIJSTELLING`` (DUO's V) is
+    automatic only (A3.10); a report leerplicht has finished with cannot be withdrawn."""
+    if melding is None or melding.school != school:
+        raise Afgewezen("melding_id", "eigen_melding", "Deze melding is niet door uw school gedaan.")
+    if reden is IntrekkingsReden.VRIJSTELLING:
+        raise Afgewezen("reden", "vrijstelling_automatisch",
+                        "Intrekken wegens vrijstelling gebeurt automatisch na registratie door DUO.")
+    if melding.status.eindstatus:
+        raise Afgewezen("melding_id", "niet_afgehandeld",
+                        f"Deze melding heeft status '{melding.status.duo_label}' en kan niet meer worden "
+                        "ingetrokken.")
+    event = MeldingIngetrokken(melding_id=melding.melding_id, reden=reden)
+    return Besluit(melding.pseudoniem, melding.regio, (event,))
+
+
+def verlof_besluiten(
+    leerling: Leerling | None,
+    *,
+    verlof_id: UUID,
+    school: str,
+    verleend: bool,
+    soort: VerlofSoort,
+    van: date,
+    tot_en_met: date,
+    schooldagen: int,
+    beslisser: Beslisser,
+    eerder: Sequence[VerlofStand],
+    kalender: SchoolKalender,
+) -> Besluit:
+    """Leave decisions (A2, art. 13a/14 Lpw). Granted holiday leave: at most 10 school days, once per
+    schooljaar, not in the first 2 lesweken; weighty circumstances: the head decides up to 10 days,
+    the leerplichtambtenaar above. A refusal is recorded with the same facts."""
+    leerling = _bekend(leerling)
+    if tot_en_met < van:
+        raise Afgewezen("tot_en_met", "na_van", "De einddatum van het verlof ligt vóór de begindatum.")
+    ins = leerling.inschrijving_op(school, van)
+    if ins is None:
+        raise Afgewezen("leerling", "ingeschreven_op_school",
+                        "Deze leerling is op de begindatum niet ingeschreven op uw school.")
+    if soort is VerlofSoort.VAKANTIE and beslisser is not Beslisser.DIRECTEUR:
+        raise Afgewezen("beslisser", "vakantieverlof_directeur",
+                        "Over vakantieverlof (art. 13a) beslist de directeur.")
+    if soort is VerlofSoort.GEWICHTIGE_OMSTANDIGHEDEN:
+        nodig = Beslisser.LEERPLICHTAMBTENAAR if schooldagen > 10 else Beslisser.DIRECTEUR
+        if beslisser is not nodig:
+            raise Afgewezen("beslisser", "bevoegdheid_art_14",
+                            "Tot en met 10 schooldagen beslist de directeur, daarboven de "
+                            "leerplichtambtenaar (art. 14).")
+    if verleend and soort is VerlofSoort.VAKANTIE:
+        if schooldagen > 10:
+            raise Afgewezen("schooldagen", "maximaal_10",
+                            "Vakantieverlof is ten hoogste 10 schooldagen (art. 13a).")
+        jaar = schooljaar_begin(van)
+        if any(v.verleend and v.soort is VerlofSoort.VAKANTIE and schooljaar_begin(v.van) == jaar
+               for v in eerder):
+            raise Afgewezen("soort", "eenmaal_per_schooljaar",
+                            "Vakantieverlof wordt eenmaal per schooljaar verleend (art. 13a).")
+        regio = kalenderregio(ins.vakantieregio)
+        try:
+            weken = list(kalender.lesweken(regio, jaar, van))
+        except BuitenKalenderbereik:
+            raise Afgewezen("van", "binnen_schoolkalender",
+                            "Voor deze datum zijn de schoolvakanties nog niet bekend.") from None
+        if len(weken) <= VAKANTIEVERLOF_NIET_IN_EERSTE_LESWEKEN:
+            raise Afgewezen("van", "niet_eerste_twee_lesweken",
+                            "Vakantieverlof mag niet in de eerste twee lesweken van het schooljaar vallen.")
+    cls = VerlofVerleend if verleend else VerlofGeweigerd
+    event = cls(verlof_id=verlof_id, school=school_of(school), soort=soort, van=van, tot_en_met=tot_en_met,
+                schooldagen=schooldagen, beslisser=beslisser)
+    return Besluit(leerling.pseudoniem, leerling.regio, (event,))
+
+
+def uitschrijven(
+    leerling: Leerling | None,
+    *,
+    school: str,
+    uitschrijfdatum: date,
+    reden: UitschrijvingsReden,
+    met_startkwalificatie: bool,
+    naar_school: str | None,
+    vandaag: date,
+) -> Besluit:
+    """Un-enrolment (B). ``uitschrijfdatum`` is the last day of enrolment (**Decision**: inclusive,
+    like ``Enrolment.end``). An SK implies reden ``DIPLOMA``; a new school only with ``OVERSTAP``."""
+    leerling = _bekend(leerling)
+    _niet_in_toekomst("uitschrijfdatum", uitschrijfdatum, vandaag)
+    ins = leerling.open_inschrijving(school)
+    if ins is None:
+        raise Afgewezen("school", "ingeschreven_op_school", "Deze leerling is niet ingeschreven op deze school.")
+    if uitschrijfdatum < ins.ingangsdatum:
+        raise Afgewezen("uitschrijfdatum", "na_ingangsdatum", "De uitschrijfdatum ligt vóór de ingangsdatum.")
+    if met_startkwalificatie and reden is not UitschrijvingsReden.DIPLOMA:
+        raise Afgewezen("reden", "startkwalificatie_met_diploma",
+                        "Uitschrijving met startkwalificatie heeft reden DIPLOMA.")
+    if naar_school is not None and reden is not UitschrijvingsReden.OVERSTAP:
+        raise Afgewezen("naar_school", "alleen_bij_overstap", "Een nieuwe school hoort alleen bij reden OVERSTAP.")
+    event = LeerlingUitgeschreven(
+        school=school_of(school), uitschrijfdatum=uitschrijfdatum, reden=reden,
+        met_startkwalificatie=met_startkwalificatie,
+        naar_school=school_of(naar_school) if naar_school else None,
+    )
+    return Besluit(leerling.pseudoniem, leerling.regio, (event,))
+
+
+def verhuizen(
+    leerling: Leerling | None, *, verhuisdatum: date, nieuwe_gemeente: str, nieuwe_regio: str, vandaag: date
+) -> Besluit:
+    """A DUO move (B; A5 moving house): published on the old region's topic and, when the region
+    changes, on the new one's too (same event id). Later events go to the new region."""
+    leerling = _bekend(leerling)
+    _niet_in_toekomst("verhuisdatum", verhuisdatum, vandaag)
+    if nieuwe_gemeente == leerling.woongemeente:
+        raise Afgewezen("nieuwe_gemeente", "andere_gemeente", "De nieuwe woongemeente is gelijk aan de huidige.")
+    event = Verhuisd(
+        verhuisdatum=verhuisdatum, oude_gemeente=leerling.woongemeente, nieuwe_gemeente=nieuwe_gemeente,
+        oude_regio=leerling.regio, nieuwe_regio=nieuwe_regio,
+    )
+    ook = (nieuwe_regio,) if nieuwe_regio != leerling.regio else ()
+    return Besluit(leerling.pseudoniem, leerling.regio, (event,), ook_naar=ook)
+
+
+def startkwalificatie_behaald(
+    leerling: Leerling | None, *, datum: date, niveau: StartkwalificatieNiveau, school: str | None, vandaag: date
+) -> Besluit:
+    """SK obtained (A1: kwalificatieplicht ends; the person leaves the Doorstroompunt group)."""
+    leerling = _bekend(leerling)
+    _niet_in_toekomst("datum", datum, vandaag)
+    event = StartkwalificatieBehaald(datum=datum, niveau=niveau, school=school_of(school) if school else None)
+    return Besluit(leerling.pseudoniem, leerling.regio, (event,))
+
+
+def vrijstelling_registreren(
+    leerling: Leerling | None,
+    *,
+    vrijstelling_id: UUID,
+    artikel: Vrijstellingsartikel,
+    van: date,
+    tot_en_met: date | None,
+) -> Besluit:
+    """A DUO vrijstelling (B, C). Overlapping reports are withdrawn by the rules afterwards (A3.10)."""
+    leerling = _bekend(leerling)
+    if tot_en_met is not None and tot_en_met < van:
+        raise Afgewezen("tot_en_met", "na_van", "De einddatum van de vrijstelling ligt vóór de begindatum.")
+    event = VrijstellingGeregistreerd(vrijstelling_id=vrijstelling_id, artikel=artikel, van=van,
+                                      tot_en_met=tot_en_met)
+    return Besluit(leerling.pseudoniem, leerling.regio, (event,))
+
+
+def absoluut_verzuim_kandidaat(
+    leerling: Leerling | None, *, sinds: date, plicht: Plicht | None, vandaag: date
+) -> Besluit:
+    """A DUO candidate for absoluut verzuim (A3.6). Only for a person who is leer- or
+    kwalificatieplichtig today and not enrolled anywhere according to registratie's own state."""
+    leerling = _bekend(leerling)
+    _niet_in_toekomst("sinds", sinds, vandaag)
+    if plicht is None:
+        raise Afgewezen("geboortedatum", "leer_of_kwalificatieplichtig",
+                        "Deze persoon is vandaag niet leer- of kwalificatieplichtig.")
+    if leerling.ingeschreven_op(vandaag):
+        raise Afgewezen("pgn", "niet_ingeschreven", "Deze leerling is volgens de registratie ingeschreven.")
+    event = AbsoluutVerzuimGesignaleerd(
+        bron=SignaalBron.DUO, plicht=plicht, sinds=sinds, woongemeente=leerling.woongemeente,
+        geboortejaar_maand=leerling.geboortejaar_maand,
     )
     return Besluit(leerling.pseudoniem, leerling.regio, (event,))

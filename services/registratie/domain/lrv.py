@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from contracts.codes import AfwezigheidCode, MeldingSoort
 from leerrecht.kalender import add_working_days, week_start
 
-from .codes import ONGEOORLOOFD_CODES, AbsenceCode
+from .codes import ONGEOORLOOFD_CODES
 from .context import EnrolmentContext
 from .decisions import MeldplichtSignal
-from .model import Absence, FiledReport, MeldingSoort
+from .model import Absence, FiledReport
 from .plicht import is_leer_of_kwalificatieplichtig
 
 __all__ = ["LRV_REGEL", "LrvRegel", "lrv_signalen"]
@@ -55,10 +56,10 @@ def lrv_signalen(
     ctx: EnrolmentContext, filed: Sequence[FiledReport], regel: LrvRegel = LRV_REGEL
 ) -> list[MeldplichtSignal]:
     kal = ctx.kalender
-    regio = ctx.enrolment.vakantieregio
+    regio = ctx.enrolment.kalenderregio
     per_day: dict[date, list[Absence]] = {}
     for a in ctx.absences:
-        if a.code in ONGEOORLOOFD_CODES and a.code is not AbsenceCode.TE_LAAT:
+        if a.code in ONGEOORLOOFD_CODES and a.code is not AfwezigheidCode.TE_LAAT:
             per_day.setdefault(a.date, []).append(a)
     if not per_day:
         return []
@@ -83,7 +84,7 @@ def lrv_signalen(
     if current:
         streaks.append(current)
 
-    filed_lrv = [r for r in filed if r.soort is MeldingSoort.LANGDURIG_RELATIEF and r.actief]
+    filed_lrv = [r for r in filed if r.soort is MeldingSoort.LRV and r.actief]
     signals: list[MeldplichtSignal] = []
     for streak in streaks:
         first = streak[0]
@@ -108,7 +109,7 @@ def lrv_signalen(
         existing = next((r for r in filed_lrv if r.start <= last and (r.end is None or first <= r.end)), None)
         signals.append(
             MeldplichtSignal(
-                soort=MeldingSoort.LANGDURIG_RELATIEF,
+                soort=MeldingSoort.LRV,
                 school_id=ctx.enrolment.school_id,
                 start=first,
                 end=end,

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from contracts.codes import AfwezigheidCode, MeldingSoort
 from leerrecht.kalender import add_working_days
 
-from .codes import AbsenceCode
 from .context import EnrolmentContext
 from .decisions import MeldplichtSignal
-from .model import Absence, FiledReport, MeldingSoort
+from .model import Absence, FiledReport
 from .plicht import is_leer_of_kwalificatieplichtig
 
 __all__ = ["LUXE_TERMIJN_WERKDAGEN", "luxe_signalen"]
@@ -33,11 +33,11 @@ def luxe_signalen(
     ctx: EnrolmentContext, filed: Sequence[FiledReport], termijn_werkdagen: int = LUXE_TERMIJN_WERKDAGEN
 ) -> list[MeldplichtSignal]:
     kal = ctx.kalender
-    regio = ctx.enrolment.vakantieregio
+    regio = ctx.enrolment.kalenderregio
     per_day: dict[date, list[Absence]] = {}
     for a in ctx.absences:
         if (
-            a.code is AbsenceCode.LUXE
+            a.code is AfwezigheidCode.LUXE
             and ctx.telbaar_basis(a.date)
             and is_leer_of_kwalificatieplichtig(ctx.pupil, a.date)
         ):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from contracts.codes import AfwezigheidCode
 from leerrecht.kalender import week_start
 
-from .codes import AbsenceCode
 from .context import EnrolmentContext
 from .decisions import MazlCriterium, MazlSignal
 
@@ -28,8 +28,10 @@ MAZL_ZIEKTEDAGEN = 7
 
 def mazl_signalen(ctx: EnrolmentContext) -> list[MazlSignal]:
     kal = ctx.kalender
-    regio = ctx.enrolment.vakantieregio
-    ziek = {a.date for a in ctx.absences if a.code is AbsenceCode.ZIEK and kal.is_schooldag(a.date, regio)}
+    regio = ctx.enrolment.kalenderregio
+    ziek = {
+        a.date for a in ctx.absences if a.code is AfwezigheidCode.ZIEK and kal.is_schooldag(a.date, regio)
+    }
     if not ziek:
         return []
     runs: list[list[date]] = []

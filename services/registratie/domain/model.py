@@ -1,6 +1,10 @@
 """Facts the legal rules work on: simple frozen dataclasses, no I/O (domain.md A1–A4).
 
 These are the *inputs* of the pure rules; the service adapter builds them from its event log.
+Codes, school types, units, report kinds and statuses, vrijstelling articles and holiday regions
+are the enums of ``contracts.codes``: the rules and the events speak one vocabulary. Hours are
+carried in the school's own unit (``SchoolType.uren_eenheid``, A2) and never converted: the legal
+threshold is "16 uur" in that unit.
 ``PupilFacts.geboortedatum`` exists only inside this pure domain, because the 18-year limit and
 the leerplicht boundaries need an exact date. It must never be put on a shared topic (domain.md B:
 the shared log carries pseudonyms only; identifying data stays in registratie).
@@ -11,88 +15,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 
-from leerrecht.kalender import Vakantieregio
+from contracts.codes import (
+    AfwezigheidCode,
+    MeldingSoort,
+    MeldingStatus,
+    SchoolType,
+    UrenEenheid,
+    Vakantieregio,
+    Vrijstellingsartikel,
+)
 
-from .codes import AbsenceCode
+from .codes import KalenderRegio, is_vrijstelling, kalenderregio
 
 __all__ = [
     "Absence",
     "Enrolment",
     "FiledReport",
-    "MeldingSoort",
-    "MeldingStatus",
     "PupilFacts",
     "Recoding",
-    "SchoolType",
-    "UrenEenheid",
     "Vrijstelling",
-    "VrijstellingSoort",
 ]
-
-
-class UrenEenheid(StrEnum):
-    """Unit of registered hours (A2): po counts clock hours, vo/mbo lesson hours (≤ 60 min).
-
-    Hours are carried with their unit and never converted: the legal threshold is "16 uur" in the
-    school's own unit.
-    """
-
-    KLOKUUR = "klokuur"
-    LESUUR = "lesuur"
-
-
-class SchoolType(StrEnum):
-    PO = "po"
-    SO = "so"
-    VO = "vo"
-    VSO = "vso"
-    MBO = "mbo"
-
-    @property
-    def eenheid(self) -> UrenEenheid:
-        return UrenEenheid.KLOKUUR if self in (SchoolType.PO, SchoolType.SO) else UrenEenheid.LESUUR
-
-
-class MeldingSoort(StrEnum):
-    """Kinds of verzuimmelding (A3; DUO verzuimsoorten)."""
-
-    ZESTIEN_UUR = "ZESTIEN_UUR"  # 16 uur in 4 weken, art. 21a Lpw
-    LANGDURIG_RELATIEF = "LANGDURIG_RELATIEF"  # LRV
-    LUXE = "LUXE"  # luxeverzuim, art. 13a
-    OVERIG = "OVERIG"  # below the threshold, optional
-    ACHTTIEN_PLUS = "ACHTTIEN_PLUS"  # Doorstroompunt/18+ report (A3.5)
-
-
-class MeldingStatus(StrEnum):
-    """DUO's five report statuses, exactly (A4)."""
-
-    GEREGISTREERD = "Geregistreerd"
-    IN_BEHANDELING = "In behandeling"
-    AFGESLOTEN = "Afgesloten"
-    TER_KENNISGEVING_AANGENOMEN = "Ter kennisgeving aangenomen"
-    INGETROKKEN = "Ingetrokken"
-
-
-class VrijstellingSoort(StrEnum):
-    """Article of the exemption or vervangende leerplicht (domain-sources §2.7)."""
-
-    ART_5A = "5a"
-    ART_5B = "5b"
-    ART_5C = "5c"
-    ART_15 = "15"
-    ART_3A = "3a"  # vervangende leerplicht, not an exemption
-    ART_3B = "3b"  # vervangende leerplicht, not an exemption
-
-    @property
-    def is_vrijstelling(self) -> bool:
-        """True for real exemptions; 3a/3b replace the duty, the pupil still attends a programme.
-
-        **Decision**: only 5a/5b/5c/15 withdraw reports (A3.10) and stop counting; under 3a/3b
-        the pupil is still expected at the (adapted) programme, so absence there still counts.
-        """
-        return self not in (VrijstellingSoort.ART_3A, VrijstellingSoort.ART_3B)
 
 
 def _as_decimal(value: object) -> Decimal:
@@ -120,7 +63,7 @@ class Absence:
     absence_id: str
     date: dt.date
     hours: Decimal
-    code: AbsenceCode
+    code: AfwezigheidCode
     school_id: str | None = None
     recorded_on: dt.date | None = None
     recoded_on: dt.date | None = None
@@ -130,7 +73,7 @@ class Absence:
         if not hours.is_finite() or hours <= 0 or hours > 24:
             raise ValueError(f"afwezigheid {self.absence_id}: uren moet groter dan 0 en hoogstens 24 zijn")
         object.__setattr__(self, "hours", hours)
-        object.__setattr__(self, "code", AbsenceCode(self.code))
+        object.__setattr__(self, "code", AfwezigheidCode(self.code))
 
     @property
     def code_bekend_op(self) -> dt.date:
@@ -140,19 +83,33 @@ class Absence:
 
 @dataclass(frozen=True, slots=True)
 class Recoding:
-    """A recoding of an absence (A2: an event of its own, never an overwrite)."""
+    """A recoding of an absence (A2: an event of its own, never an overwrite).
+
+    ``new_hours`` corrects the hours as well (``AfwezigheidGecorrigeerd.nieuwe_uren``); ``None``
+    keeps them.
+    """
 
     absence_id: str
-    new_code: AbsenceCode
+    new_code: AfwezigheidCode
     recorded_on: dt.date
+    new_hours: Decimal | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "new_code", AbsenceCode(self.new_code))
+        object.__setattr__(self, "new_code", AfwezigheidCode(self.new_code))
+        if self.new_hours is not None:
+            hours = _as_decimal(self.new_hours)
+            if not hours.is_finite() or hours <= 0 or hours > 24:
+                raise ValueError(f"hercodering {self.absence_id}: uren moet > 0 en hoogstens 24 zijn")
+            object.__setattr__(self, "new_hours", hours)
 
 
 @dataclass(frozen=True, slots=True)
 class Enrolment:
-    """An inschrijving at a school location; ``end`` is the last enrolled day (inclusive)."""
+    """An inschrijving at a school location; ``end`` is the last enrolled day (inclusive).
+
+    ``vakantieregio`` is the contract's holiday region; the rules reach the calendar through
+    `kalenderregio` only (see `registratie.domain.codes.kalenderregio`).
+    """
 
     school_id: str
     school_type: SchoolType
@@ -172,19 +129,28 @@ class Enrolment:
 
     @property
     def eenheid(self) -> UrenEenheid:
-        return self.school_type.eenheid
+        return self.school_type.uren_eenheid
+
+    @property
+    def kalenderregio(self) -> KalenderRegio:
+        """The holiday region in the school calendar's spelling."""
+        return kalenderregio(self.vakantieregio)
 
 
 @dataclass(frozen=True, slots=True)
 class Vrijstelling:
-    """An exemption (or vervangende leerplicht) registered by the leerplichtambtenaar."""
+    """An exemption (or vervangende leerplicht) registered by DUO (``VrijstellingGeregistreerd``).
 
-    soort: VrijstellingSoort
+    ``vrijstelling_id`` links a withdrawal (A3.10) to the vrijstelling that caused it.
+    """
+
+    artikel: Vrijstellingsartikel
     start: dt.date
     end: dt.date | None = None
+    vrijstelling_id: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "soort", VrijstellingSoort(self.soort))
+        object.__setattr__(self, "artikel", Vrijstellingsartikel(self.artikel))
         if self.end is not None and self.end < self.start:
             raise ValueError("vrijstelling: einddatum ligt voor begindatum")
 
@@ -193,6 +159,11 @@ class Vrijstelling:
 
     def overlapt(self, start: dt.date, end: dt.date) -> bool:
         return self.start <= end and (self.end is None or start <= self.end)
+
+    @property
+    def is_vrijstelling(self) -> bool:
+        """A real exemption (5a/5b/5c/15), see `registratie.domain.codes.VRIJSTELLING_ARTIKELEN`."""
+        return is_vrijstelling(self.artikel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +191,7 @@ class PupilFacts:
         return any(e.actief_op(d) for e in self.enrolments)
 
     def vrijgesteld_op(self, d: dt.date) -> bool:
-        return any(v.soort.is_vrijstelling and v.geldt_op(d) for v in self.vrijstellingen)
+        return any(v.is_vrijstelling and v.geldt_op(d) for v in self.vrijstellingen)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from contracts.codes import Plicht
+
 from .model import PupilFacts
 
 __all__ = [
     "STANDAARD_LEEFTIJDSGRENS",
     "LeeftijdsgrensTabel",
-    "Plicht",
+    "PlichtStatus",
     "in_doorstroompunt_doelgroep",
     "is_kwalificatieplichtig",
     "is_leer_of_kwalificatieplichtig",
@@ -43,11 +45,25 @@ __all__ = [
 ]
 
 
-class Plicht(StrEnum):
+class PlichtStatus(StrEnum):
+    """Where a person stands on a day (A1). Not ``contracts.codes.Plicht``, which names only the two
+    obligations; `plicht` maps the two statuses that are one to it."""
+
     NOG_NIET = "NOG_NIET"  # before leerplicht starts
     LEERPLICHTIG = "LEERPLICHTIG"
     KWALIFICATIEPLICHTIG = "KWALIFICATIEPLICHTIG"
     GEEN = "GEEN"  # leerplicht over and (18 reached or SK obtained)
+
+    @property
+    def plicht(self) -> Plicht | None:
+        """The obligation in force, as the contract names it; ``None`` when there is none."""
+        return _PLICHT.get(self)
+
+
+_PLICHT = {
+    PlichtStatus.LEERPLICHTIG: Plicht.LEERPLICHT,
+    PlichtStatus.KWALIFICATIEPLICHTIG: Plicht.KWALIFICATIEPLICHT,
+}
 
 
 def verjaardag(geboortedatum: date, leeftijd: int) -> date:
@@ -96,26 +112,26 @@ def kwalificatieplicht_einde(pupil: PupilFacts) -> date:
     return einde
 
 
-def plicht_op(pupil: PupilFacts, d: date) -> Plicht:
+def plicht_op(pupil: PupilFacts, d: date) -> PlichtStatus:
     if d < leerplicht_begin(pupil.geboortedatum):
-        return Plicht.NOG_NIET
+        return PlichtStatus.NOG_NIET
     if d <= leerplicht_einde(pupil):
-        return Plicht.LEERPLICHTIG
+        return PlichtStatus.LEERPLICHTIG
     if d <= kwalificatieplicht_einde(pupil):
-        return Plicht.KWALIFICATIEPLICHTIG
-    return Plicht.GEEN
+        return PlichtStatus.KWALIFICATIEPLICHTIG
+    return PlichtStatus.GEEN
 
 
 def is_leerplichtig(pupil: PupilFacts, d: date) -> bool:
-    return plicht_op(pupil, d) is Plicht.LEERPLICHTIG
+    return plicht_op(pupil, d) is PlichtStatus.LEERPLICHTIG
 
 
 def is_kwalificatieplichtig(pupil: PupilFacts, d: date) -> bool:
-    return plicht_op(pupil, d) is Plicht.KWALIFICATIEPLICHTIG
+    return plicht_op(pupil, d) is PlichtStatus.KWALIFICATIEPLICHTIG
 
 
 def is_leer_of_kwalificatieplichtig(pupil: PupilFacts, d: date) -> bool:
-    return plicht_op(pupil, d) in (Plicht.LEERPLICHTIG, Plicht.KWALIFICATIEPLICHTIG)
+    return plicht_op(pupil, d) in (PlichtStatus.LEERPLICHTIG, PlichtStatus.KWALIFICATIEPLICHTIG)
 
 
 @dataclass(frozen=True)
@@ -144,7 +160,7 @@ def in_doorstroompunt_doelgroep(
 ) -> bool:
     """Past leer- and kwalificatieplicht, without SK, younger than the limit in force on ``d``."""
     return (
-        plicht_op(pupil, d) is Plicht.GEEN
+        plicht_op(pupil, d) is PlichtStatus.GEEN
         and not pupil.heeft_sk_op(d)
         and leeftijd_op(pupil.geboortedatum, d) < grenzen.grens_op(d)
     )

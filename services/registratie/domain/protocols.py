@@ -28,9 +28,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from contracts.codes import AfwezigheidCode
 from leerrecht.kalender import SchoolKalender
 
-from .codes import AbsenceCode
 from .decisions import Ontvanger, ProtocolSignal
 from .model import Absence, Enrolment
 from .plicht import schooljaar_begin
@@ -61,7 +61,7 @@ class SignaalMaat(StrEnum):
 class SignaalRegel:
     regel_id: str
     omschrijving: str
-    codes: frozenset[AbsenceCode]
+    codes: frozenset[AfwezigheidCode]
     maat: SignaalMaat
     drempel: Decimal
     venster_lesweken: int | None = 4
@@ -143,7 +143,7 @@ def protocol_signalen(
 
     ``absences`` must already carry their current codes and belong to this enrolment.
     """
-    regio = enrolment.vakantieregio
+    regio = enrolment.kalenderregio
     days = sorted({a.date for a in absences})
     per_day: dict[date, list[Absence]] = {}
     for a in absences:

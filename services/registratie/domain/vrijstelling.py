@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from contracts.codes import AfwezigheidCode, MeldingSoort, MeldingStatus
 from leerrecht.kalender import BuitenKalenderbereik
 
-from .codes import ONGEOORLOOFD_CODES, AbsenceCode
+from .codes import ONGEOORLOOFD_CODES
 from .context import EnrolmentContext
 from .decisions import HerbeoordelingSignal, IntrekkingSignal
-from .model import FiledReport, MeldingSoort, MeldingStatus, PupilFacts
+from .model import FiledReport, PupilFacts
 
 __all__ = ["herbeoordelingen", "intrekkingen"]
 
@@ -33,7 +34,7 @@ def intrekkingen(pupil: PupilFacts, reports: Sequence[FiledReport], today: date)
             continue
         end = r.end if r.end is not None else max(today, r.start)
         v = next(
-            (v for v in pupil.vrijstellingen if v.soort.is_vrijstelling and v.overlapt(r.start, end)), None
+            (v for v in pupil.vrijstellingen if v.is_vrijstelling and v.overlapt(r.start, end)), None
         )
         if v is not None:
             signals.append(IntrekkingSignal(melding_id=r.melding_id, vrijstelling=v))
@@ -62,7 +63,7 @@ def herbeoordelingen(
             if r.start <= a.date <= r.end and _in_lesweek(ctx, a.date)
         ]
         if r.soort is MeldingSoort.LUXE:
-            uren = sum((a.hours for a in absences if a.code is AbsenceCode.LUXE), Decimal(0))
+            uren = sum((a.hours for a in absences if a.code is AfwezigheidCode.LUXE), Decimal(0))
             if uren == 0:
                 signals.append(
                     HerbeoordelingSignal(
@@ -86,6 +87,6 @@ def herbeoordelingen(
 
 def _in_lesweek(ctx: EnrolmentContext, d: date) -> bool:
     try:
-        return ctx.kalender.lesweek_van(d, ctx.enrolment.vakantieregio) is not None
+        return ctx.kalender.lesweek_van(d, ctx.enrolment.kalenderregio) is not None
     except BuitenKalenderbereik:
         return False

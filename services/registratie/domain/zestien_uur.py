@@ -33,13 +33,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from contracts.codes import MeldingSoort
 from leerrecht.kalender import BuitenKalenderbereik, add_working_days
 
 from .codes import ONGEOORLOOFD_CODES
 from .context import EnrolmentContext
 from .decisions import MeldplichtSignal, Ontvanger
 from .hercodering import HERCODEER_SCHOOLDAGEN, hercodeer_termijn
-from .model import Absence, FiledReport, MeldingSoort
+from .model import Absence, FiledReport
 from .plicht import is_leer_of_kwalificatieplichtig
 
 __all__ = ["ZESTIEN_UUR_REGEL", "DrempelRegel", "drempel_signalen", "zestien_uur_signalen"]
@@ -79,7 +80,7 @@ def drempel_signalen(
 ) -> list[MeldplichtSignal]:
     """Threshold reports for one enrolment; ``telbaar(d)`` says whether day ``d`` may count."""
     kal = ctx.kalender
-    regio = ctx.enrolment.vakantieregio
+    regio = ctx.enrolment.kalenderregio
 
     per_day: dict[date, list[Absence]] = {}
     for a in ctx.absences:

@@ -7,7 +7,7 @@ CREATE TABLE leerling (
     regio text NOT NULL,
     geboortejaar_maand text NOT NULL,
     geboortedatum date,                -- for the age rules (A1); never leaves this database
-    startkwalificatie boolean NOT NULL DEFAULT false,
+    startkwalificatie_op date,         -- SK obtained (A1: kwalificatieplicht ends)
     bijgewerkt_op timestamptz NOT NULL DEFAULT now()
 );
 
@@ -17,7 +17,8 @@ CREATE TABLE inschrijving (
     school_type text NOT NULL,
     vakantieregio text NOT NULL,
     ingangsdatum date NOT NULL,
-    einddatum date,
+    einddatum date,                    -- last day of enrolment (inclusive)
+    uitschrijfreden text,
     klas text,
     isk boolean NOT NULL DEFAULT false,
     PRIMARY KEY (pseudoniem, school, ingangsdatum)
@@ -32,7 +33,8 @@ CREATE TABLE afwezigheid (
     uren numeric(5, 2) NOT NULL,
     eenheid text NOT NULL,
     code text NOT NULL,
-    event_id uuid NOT NULL
+    event_id uuid NOT NULL,
+    geregistreerd_op date NOT NULL     -- the day the school registered it (A2: ONBEKEND window)
 );
 CREATE INDEX afwezigheid_leerling ON afwezigheid (pseudoniem, datum);
 

@@ -8,18 +8,18 @@ from decimal import Decimal
 
 from registratie.domain import (
     Absence,
-    AbsenceCode,
     Decision,
     Enrolment,
     FiledReport,
-    MeldingSoort,
     MeldplichtSignal,
     Protocol,
     PupilFacts,
     Recoding,
     evaluate,
+    kalenderregio,
 )
 
+from contracts.codes import AfwezigheidCode, MeldingSoort, SchoolType, Vakantieregio
 from leerrecht.kalender import standaard_kalender
 
 D = date
@@ -33,10 +33,10 @@ def vo(
     end: date | None = None,
     *,
     isk: bool = False,
-    regio: str = "midden",
+    regio: Vakantieregio = Vakantieregio.MIDDEN,
     school: str = SCHOOL,
 ) -> Enrolment:
-    return Enrolment(school, "vo", regio, start, end, isk)  # type: ignore[arg-type]
+    return Enrolment(school, SchoolType.VO, regio, start, end, isk)
 
 
 def pupil(geboortedatum: date = STANDAARD_GEBOORTEDATUM, *enrolments: Enrolment, **kw: object) -> PupilFacts:
@@ -47,15 +47,15 @@ _counter = iter(range(10**9))
 
 
 def afw(d: date, hours: object, code: str = "ONGEOORLOOFD", **kw: object) -> Absence:
-    return Absence(f"a{next(_counter)}", d, hours, AbsenceCode(code), **kw)  # type: ignore[arg-type]
+    return Absence(f"a{next(_counter)}", d, hours, AfwezigheidCode(code), **kw)  # type: ignore[arg-type]
 
 
-def schooldagen(van: date, tot: date, regio: str = "midden") -> list[date]:
-    return list(standaard_kalender().schooldagen(regio, van, tot))
+def schooldagen(van: date, tot: date, regio: Vakantieregio = Vakantieregio.MIDDEN) -> list[date]:
+    return list(standaard_kalender().schooldagen(kalenderregio(regio), van, tot))
 
 
 def dagelijks(
-    van: date, tot: date, hours: object, code: str = "ONGEOORLOOFD", regio: str = "midden"
+    van: date, tot: date, hours: object, code: str = "ONGEOORLOOFD", regio: Vakantieregio = Vakantieregio.MIDDEN
 ) -> list[Absence]:
     return [afw(d, hours, code) for d in schooldagen(van, tot, regio)]
 

@@ -7,14 +7,11 @@ from decimal import Decimal
 
 from rd_helpers import D, afw, dagelijks, meldingen, pupil, run, uren, vo, zestien
 from registratie.domain import (
-    AbsenceCode,
     AbsoluutVerzuimSignal,
     FiledReport,
     IntrekkingSignal,
     MazlCriterium,
     MazlSignal,
-    MeldingSoort,
-    MeldingStatus,
     Ontvanger,
     PotentieelVsvSignal,
     Protocol,
@@ -23,12 +20,20 @@ from registratie.domain import (
     SignaalMaat,
     SignaalRegel,
     Vrijstelling,
-    VrijstellingSoort,
+)
+
+from contracts.codes import (
+    AfwezigheidCode,
+    IntrekkingsReden,
+    MeldingSoort,
+    MeldingStatus,
+    Plicht,
+    Vrijstellingsartikel,
 )
 
 
 def lrv(decisions: list) -> list:  # type: ignore[type-arg]
-    return meldingen(decisions, MeldingSoort.LANGDURIG_RELATIEF)
+    return meldingen(decisions, MeldingSoort.LRV)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,10 +80,10 @@ def test_lrv_streak_spans_a_holiday_and_is_broken_by_illness_or_partial_days() -
 
 def test_lrv_not_for_vrijgestelde_pupil_and_existing_report_is_referenced() -> None:
     absences = dagelijks(D(2026, 3, 2), D(2026, 4, 10), 6)
-    v = Vrijstelling(VrijstellingSoort.ART_5A, D(2026, 3, 16))
+    v = Vrijstelling(Vrijstellingsartikel.ARTIKEL_5A, D(2026, 3, 16))
     assert lrv(run(pupil(D(2012, 3, 15), vrijstellingen=(v,)), absences, D(2026, 4, 10))) == []
     filed = [
-        FiledReport("m9", MeldingSoort.LANGDURIG_RELATIEF, D(2026, 3, 2), None, MeldingStatus.IN_BEHANDELING)
+        FiledReport("m9", MeldingSoort.LRV, D(2026, 3, 2), None, MeldingStatus.IN_BEHANDELING)
     ]
     [s] = lrv(run(pupil(), absences, D(2026, 4, 10), reports=filed))
     assert s.melding_id == "m9"
@@ -104,7 +109,7 @@ def test_luxe_known_only_after_recoding_is_due_from_the_recoding() -> None:
     from registratie.domain import Recoding
 
     a = afw(D(2026, 3, 2), 6, "ONBEKEND", recorded_on=D(2026, 3, 2))
-    rec = [Recoding(a.absence_id, AbsenceCode.LUXE, D(2026, 3, 16))]
+    rec = [Recoding(a.absence_id, AfwezigheidCode.LUXE, D(2026, 3, 16))]
     [s] = meldingen(run(pupil(), [a], D(2026, 3, 16), recodings=rec), MeldingSoort.LUXE)
     assert (s.bereikt_op, s.due_date) == (D(2026, 3, 16), D(2026, 3, 23))
 
@@ -122,8 +127,8 @@ def test_two_trips_are_two_reports() -> None:
 def test_absoluut_verzuim_from_enrolment_state() -> None:
     p = pupil(D(2014, 5, 1), vo(D(2024, 8, 1), D(2026, 3, 6)))
     [a] = [d for d in run(p, [], D(2026, 3, 20)) if isinstance(d, AbsoluutVerzuimSignal)]
-    assert a.sinds == D(2026, 3, 7) and a.plicht == "LEERPLICHTIG"
-    v = Vrijstelling(VrijstellingSoort.ART_5A, D(2026, 3, 7))
+    assert a.sinds == D(2026, 3, 7) and a.plicht is Plicht.LEERPLICHT
+    v = Vrijstelling(Vrijstellingsartikel.ARTIKEL_5A, D(2026, 3, 7))
     p_v = pupil(D(2014, 5, 1), vo(D(2024, 8, 1), D(2026, 3, 6)), vrijstellingen=(v,))
     assert not any(isinstance(d, AbsoluutVerzuimSignal) for d in run(p_v, [], D(2026, 3, 20)))
     p_3a = pupil(
@@ -204,22 +209,25 @@ def test_fourth_sick_report_within_12_lesweken() -> None:
 
 
 def test_report_overlapping_a_vrijstelling_is_withdrawn_with_reason_v() -> None:
-    v = Vrijstelling(VrijstellingSoort.ART_5A, D(2026, 3, 3), D(2026, 6, 30))
+    v = Vrijstelling(Vrijstellingsartikel.ARTIKEL_5A, D(2026, 3, 3), D(2026, 6, 30))
     p = pupil(D(2012, 3, 15), vrijstellingen=(v,))
     filed = [
         FiledReport(
             "m1", MeldingSoort.ZESTIEN_UUR, D(2026, 2, 23), D(2026, 3, 3), MeldingStatus.IN_BEHANDELING
         ),
         FiledReport("m2", MeldingSoort.ZESTIEN_UUR, D(2026, 1, 5), D(2026, 1, 9), MeldingStatus.AFGESLOTEN),
-        FiledReport("m3", MeldingSoort.LANGDURIG_RELATIEF, D(2026, 1, 5), None, MeldingStatus.GEREGISTREERD),
+        FiledReport("m3", MeldingSoort.LRV, D(2026, 1, 5), None, MeldingStatus.GEREGISTREERD),
         FiledReport("m4", MeldingSoort.ZESTIEN_UUR, D(2026, 3, 4), D(2026, 3, 5), MeldingStatus.INGETROKKEN),
     ]
     withdrawn = [d for d in run(p, [], D(2026, 3, 20), reports=filed) if isinstance(d, IntrekkingSignal)]
-    assert [(w.melding_id, w.reden) for w in withdrawn] == [("m1", "V"), ("m3", "V")]
+    assert [(w.melding_id, w.reden) for w in withdrawn] == [
+        ("m1", IntrekkingsReden.VRIJSTELLING),
+        ("m3", IntrekkingsReden.VRIJSTELLING),
+    ]
 
 
 def test_absence_during_vrijstelling_does_not_count_and_counting_restarts_after_it() -> None:
-    v = Vrijstelling(VrijstellingSoort.ART_5C, D(2026, 3, 4), D(2026, 3, 4))
+    v = Vrijstelling(Vrijstellingsartikel.ARTIKEL_5C, D(2026, 3, 4), D(2026, 3, 4))
     p = pupil(D(2012, 3, 15), vrijstellingen=(v,))
     absences = [afw(D(2026, 3, 3), 8), afw(D(2026, 3, 4), 8), afw(D(2026, 3, 5), 4), afw(D(2026, 3, 6), 4)]
     assert zestien(run(p, absences, D(2026, 3, 20))) == []
@@ -235,7 +243,7 @@ def test_absence_during_vrijstelling_does_not_count_and_counting_restarts_after_
 LATE_5X = SignaalRegel(
     "laat5",
     "5× te laat of afwezig binnen 4 lesweken → signaal aan leerplicht",
-    frozenset({AbsenceCode.TE_LAAT, AbsenceCode.ONGEOORLOOFD}),
+    frozenset({AfwezigheidCode.TE_LAAT, AfwezigheidCode.ONGEOORLOOFD}),
     SignaalMaat.KEER,
     Decimal(5),
     4,
@@ -243,7 +251,7 @@ LATE_5X = SignaalRegel(
 ZIEK_60 = SignaalRegel(
     "geoorloofd60",
     "≥ 60 uur geoorloofd verzuim in het schooljaar → meldingsvoorstel",
-    frozenset({AbsenceCode.ZIEK, AbsenceCode.VERLOF_GEWICHTIG}),
+    frozenset({AfwezigheidCode.ZIEK, AfwezigheidCode.VERLOF_GEWICHTIG}),
     SignaalMaat.UREN,
     Decimal(60),
     None,

@@ -21,7 +21,7 @@ from registratie.domain.model import PupilFacts
 from registratie.domain.plicht import (
     STANDAARD_LEEFTIJDSGRENS,
     LeeftijdsgrensTabel,
-    Plicht,
+    PlichtStatus,
     in_doorstroompunt_doelgroep,
     kwalificatieplicht_einde,
     leeftijd_op,
@@ -177,18 +177,18 @@ def test_twelve_school_years_end_leerplicht_earlier() -> None:
 def test_plicht_by_date() -> None:
     p = facts(D(2010, 9, 15))
     # 5 on 15 Sep 2015 → leerplichtig from 1 Oct 2015
-    assert plicht_op(p, D(2015, 9, 30)) is Plicht.NOG_NIET
-    assert plicht_op(p, D(2015, 10, 1)) is Plicht.LEERPLICHTIG
-    assert plicht_op(p, D(2027, 7, 31)) is Plicht.LEERPLICHTIG
-    assert plicht_op(p, D(2027, 8, 1)) is Plicht.KWALIFICATIEPLICHTIG
-    assert plicht_op(p, D(2028, 9, 14)) is Plicht.KWALIFICATIEPLICHTIG
-    assert plicht_op(p, D(2028, 9, 15)) is Plicht.GEEN  # 18th birthday
+    assert plicht_op(p, D(2015, 9, 30)) is PlichtStatus.NOG_NIET
+    assert plicht_op(p, D(2015, 10, 1)) is PlichtStatus.LEERPLICHTIG
+    assert plicht_op(p, D(2027, 7, 31)) is PlichtStatus.LEERPLICHTIG
+    assert plicht_op(p, D(2027, 8, 1)) is PlichtStatus.KWALIFICATIEPLICHTIG
+    assert plicht_op(p, D(2028, 9, 14)) is PlichtStatus.KWALIFICATIEPLICHTIG
+    assert plicht_op(p, D(2028, 9, 15)) is PlichtStatus.GEEN  # 18th birthday
 
 
 def test_sk_ends_kwalificatieplicht_but_not_leerplicht() -> None:
     p = facts(D(2010, 9, 15), startkwalificatie_op=D(2027, 7, 1))
-    assert plicht_op(p, D(2027, 7, 15)) is Plicht.LEERPLICHTIG
-    assert plicht_op(p, D(2027, 8, 1)) is Plicht.GEEN
+    assert plicht_op(p, D(2027, 7, 15)) is PlichtStatus.LEERPLICHTIG
+    assert plicht_op(p, D(2027, 8, 1)) is PlichtStatus.GEEN
     p = facts(D(2010, 9, 15), startkwalificatie_op=D(2028, 3, 1))
     assert kwalificatieplicht_einde(p) == D(2028, 2, 29)
 

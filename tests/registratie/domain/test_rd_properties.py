@@ -9,8 +9,9 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rd_helpers import D, pupil, run, zestien
-from registratie.domain import Absence, AbsenceCode, MeldplichtSignal
+from registratie.domain import Absence, MeldplichtSignal
 
+from contracts.codes import AfwezigheidCode
 from leerrecht.kalender import is_werkdag, working_days_between
 
 SPAN_START = D(2026, 1, 5)
@@ -22,13 +23,15 @@ days = st.integers(min_value=0, max_value=SPAN_DAYS).map(lambda i: SPAN_START + 
 
 
 @st.composite
-def absence_lists(draw: st.DrawFn, codes: list[AbsenceCode] | None = None) -> list[Absence]:
+def absence_lists(draw: st.DrawFn, codes: list[AfwezigheidCode] | None = None) -> list[Absence]:
     n = draw(st.integers(min_value=0, max_value=25))
-    code_strategy = st.sampled_from(codes or list(AbsenceCode))
+    code_strategy = st.sampled_from(codes or list(AfwezigheidCode))
     return [Absence(f"a{i}", draw(days), draw(hours), draw(code_strategy)) for i in range(n)]
 
 
-ONGEOORLOOFD = [AbsenceCode.ONGEOORLOOFD, AbsenceCode.TE_LAAT, AbsenceCode.LUXE, AbsenceCode.ONBEKEND]
+ONGEOORLOOFD = [
+    AfwezigheidCode.ONGEOORLOOFD, AfwezigheidCode.TE_LAAT, AfwezigheidCode.LUXE, AfwezigheidCode.ONBEKEND,
+]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -7,19 +7,17 @@ from datetime import timedelta
 
 from rd_helpers import D, afw, dagelijks, meldingen, pupil, run, uren, vo, zestien
 from registratie.domain import (
-    AbsenceCode,
     Enrolment,
     FiledReport,
     GracePeriod,
     HerbeoordelingSignal,
-    MeldingSoort,
-    MeldingStatus,
     Ontvanger,
     Protocol,
     ProtocolScope,
     Recoding,
-    UrenEenheid,
 )
+
+from contracts.codes import AfwezigheidCode, MeldingSoort, MeldingStatus, SchoolType, UrenEenheid, Vakantieregio
 
 
 def test_exactly_16_hours_is_reported_on_the_day_it_is_reached() -> None:
@@ -46,7 +44,7 @@ def test_float_hours_are_exact() -> None:
 
 
 def test_primary_school_counts_clock_hours() -> None:
-    p = pupil(D(2017, 5, 1), Enrolment("11AA00", "po", "midden", D(2022, 8, 1)))
+    p = pupil(D(2017, 5, 1), Enrolment("11AA00", SchoolType.PO, Vakantieregio.MIDDEN, D(2022, 8, 1)))
     [s] = zestien(
         run(p, [afw(D(2026, 3, 2), 5.5), afw(D(2026, 3, 3), 5.5), afw(D(2026, 3, 4), 5)], D(2026, 3, 9))
     )
@@ -57,7 +55,7 @@ def test_all_ongeoorloofd_codes_count_and_authorised_codes_do_not() -> None:
     codes = ["ONGEOORLOOFD", "TE_LAAT", "LUXE", "ONBEKEND"]
     absences = [afw(D(2026, 3, 2) + timedelta(days=i), 4, c) for i, c in enumerate(codes)]
     assert [s.end for s in zestien(run(pupil(), absences, D(2026, 3, 20)))] == [D(2026, 3, 5)]
-    authorised = [c.value for c in AbsenceCode if c.value not in codes]
+    authorised = [c.value for c in AfwezigheidCode if c.value not in codes]
     absences = [afw(D(2026, 3, 2) + timedelta(days=i % 5), 8, c) for i, c in enumerate(authorised)]
     assert zestien(run(pupil(), absences, D(2026, 3, 20))) == []
 
@@ -76,7 +74,7 @@ def test_holiday_week_is_skipped_but_depends_on_the_school_region() -> None:
     absences = [afw(d, 4) for d in (D(2026, 2, 2), D(2026, 2, 9), D(2026, 2, 16), D(2026, 3, 2))]
     # noord: 2 Feb, 9 Feb, 16 Feb, (23 Feb holiday), 2 Mar = 4 lesweken → reported
     assert [
-        s.end for s in zestien(run(pupil(D(2012, 3, 15), vo(regio="noord")), absences, D(2026, 3, 20)))
+        s.end for s in zestien(run(pupil(D(2012, 3, 15), vo(regio=Vakantieregio.NOORD)), absences, D(2026, 3, 20)))
     ] == [D(2026, 3, 2)]
     # midden: 16 Feb is a holiday day and does not count → 12 hours
     assert zestien(run(pupil(), absences, D(2026, 3, 20))) == []
@@ -93,7 +91,7 @@ def test_deadline_over_koningsdag_and_easter() -> None:
     [s] = zestien(run(pupil(), absences, D(2026, 4, 20)))
     assert s.due_date == D(2026, 4, 13)  # (3 Apr GV, 6 Apr 2e Paasdag) 7, 8, 9, 10, 13 Apr
     absences = [afw(D(2026, 4, 23), 8), afw(D(2026, 4, 24), 8)]
-    [s] = zestien(run(pupil(D(2012, 3, 15), vo(regio="noord")), absences, D(2026, 5, 20)))
+    [s] = zestien(run(pupil(D(2012, 3, 15), vo(regio=Vakantieregio.NOORD)), absences, D(2026, 5, 20)))
     assert s.due_date == D(2026, 5, 4)  # 27 Apr Koningsdag skipped: 28, 29, 30 Apr, 1 May, 4 May
 
 
@@ -166,7 +164,7 @@ def test_isk_grace_period_counts_only_after_it() -> None:
     after = [afw(D(2026, 4, 13), 8), afw(D(2026, 4, 14), 4), afw(D(2026, 4, 15), 4)]
     decisions = run(pupil(D(2012, 3, 15), enrol), inside + after, D(2026, 4, 20), protocols=[protocol])
     assert [(s.start, s.end) for s in zestien(decisions)] == [(D(2026, 4, 13), D(2026, 4, 15))]
-    assert meldingen(decisions, MeldingSoort.LANGDURIG_RELATIEF) == []
+    assert meldingen(decisions, MeldingSoort.LRV) == []
     # the absence stays registered: without the protocol the same facts give reports from 2 Mar
     assert zestien(run(pupil(D(2012, 3, 15), enrol), inside + after, D(2026, 4, 20)))[0].start == D(
         2026, 3, 2
@@ -188,10 +186,10 @@ def test_grace_period_only_for_isk_enrolments_and_from_its_valid_from() -> None:
 def test_recoding_onbekend_to_ziek_before_report_means_no_report() -> None:
     a1, a2 = afw(D(2026, 3, 2), 8, "ONBEKEND"), afw(D(2026, 3, 3), 8, "ONBEKEND")
     assert len(zestien(run(pupil(), [a1, a2], D(2026, 3, 4)))) == 1
-    recoding = [Recoding(a2.absence_id, AbsenceCode.ZIEK, D(2026, 3, 4))]
+    recoding = [Recoding(a2.absence_id, AfwezigheidCode.ZIEK, D(2026, 3, 4))]
     assert zestien(run(pupil(), [a1, a2], D(2026, 3, 4), recodings=recoding)) == []
     # a late recoding (after the 2 school days) before the report also removes it
-    late = [Recoding(a2.absence_id, AbsenceCode.ZIEK, D(2026, 3, 12))]
+    late = [Recoding(a2.absence_id, AfwezigheidCode.ZIEK, D(2026, 3, 12))]
     assert zestien(run(pupil(), [a1, a2], D(2026, 3, 12), recodings=late)) == []
     # a recoding recorded after today is not known yet
     assert len(zestien(run(pupil(), [a1, a2], D(2026, 3, 11), recodings=late))) == 1
@@ -210,7 +208,7 @@ def test_recoding_after_the_report_keeps_it_and_asks_for_review() -> None:
     filed = [
         FiledReport("m1", MeldingSoort.ZESTIEN_UUR, D(2026, 3, 2), D(2026, 3, 3), MeldingStatus.GEREGISTREERD)
     ]
-    recoding = [Recoding(a2.absence_id, AbsenceCode.ZIEK, D(2026, 3, 9))]
+    recoding = [Recoding(a2.absence_id, AfwezigheidCode.ZIEK, D(2026, 3, 9))]
     decisions = run(pupil(), [a1, a2], D(2026, 3, 9), recodings=recoding, reports=filed)
     assert zestien(decisions) == []  # no new report, and the filed one is not re-signalled
     [h] = [d for d in decisions if isinstance(d, HerbeoordelingSignal)]
@@ -254,7 +252,8 @@ def test_pupil_with_startkwalificatie_is_not_reported() -> None:
 
 
 def test_not_yet_leerplichtig_is_not_reported() -> None:
-    p = pupil(D(2021, 3, 10), Enrolment("11AA00", "po", "midden", D(2025, 3, 10)))  # 5 on 10 Mar 2026
+    # 5 on 10 Mar 2026
+    p = pupil(D(2021, 3, 10), Enrolment("11AA00", SchoolType.PO, Vakantieregio.MIDDEN, D(2025, 3, 10)))
     absences = [afw(D(2026, 3, 30), 8), afw(D(2026, 3, 31), 8)]  # leerplichtig from 1 Apr 2026
     assert zestien(run(p, absences, D(2026, 4, 20))) == []
     absences = [afw(D(2026, 4, 1), 8), afw(D(2026, 4, 2), 8)]
@@ -262,7 +261,8 @@ def test_not_yet_leerplichtig_is_not_reported() -> None:
 
 
 def test_doorstroompunt_age_limit_by_date() -> None:
-    p = pupil(D(2001, 6, 1), Enrolment("25XX00", "mbo", "midden", D(2024, 8, 1)))  # 24 in 2025/2026
+    # 24 in 2025/2026
+    p = pupil(D(2001, 6, 1), Enrolment("25XX00", SchoolType.MBO, Vakantieregio.MIDDEN, D(2024, 8, 1)))
     dec = [afw(D(2025, 12, 15), 8), afw(D(2025, 12, 16), 8)]
     assert meldingen(run(p, dec, D(2025, 12, 31)), MeldingSoort.ACHTTIEN_PLUS) == []  # limit 23
     jan = [afw(D(2026, 1, 12), 8), afw(D(2026, 1, 13), 8)]
@@ -271,6 +271,6 @@ def test_doorstroompunt_age_limit_by_date() -> None:
 
 def test_new_school_starts_its_own_count() -> None:
     old = vo(D(2024, 8, 1), D(2026, 3, 4), school="OLD000")
-    new = vo(D(2026, 3, 5), school="NEW000", regio="noord")
+    new = vo(D(2026, 3, 5), school="NEW000", regio=Vakantieregio.NOORD)
     absences = [afw(D(2026, 3, 3), 8), afw(D(2026, 3, 4), 4), afw(D(2026, 3, 5), 4)]
     assert zestien(run(pupil(D(2012, 3, 15), old, new), absences, D(2026, 3, 20))) == []

@@ -1,0 +1,308 @@
+"""The legal rules at work: evaluate a pupil after every change and publish what is new (domain.md A3).
+
+After every accepted change for a pupil (and once a day for the time-dependent rules) the service
+loads the pupil's facts from its own database, runs the pure ``registratie.domain.evaluate`` for
+today, and turns the decisions into events:
+
+=============================  ==============================================================
+decision                       event (all on the pupil's region topic)
+=============================  ==============================================================
+MeldplichtSignal (not filed)   MeldplichtBereikt (A3.1 16 uur, A3.2 LRV, A3.3 luxe, A3.5 18+)
+MeldplichtSignal (LRV, filed)  MeldingEinddatumVastgesteld once the pupil returned or left (A3.2)
+IntrekkingSignal               MeldingIngetrokken, reden VRIJSTELLING (A3.10, DUO reason V)
+AbsoluutVerzuimSignal          AbsoluutVerzuimGesignaleerd, bron PLATFORM (A3.6)
+PotentieelVsvSignal            PotentieelVsvGesignaleerd (A3.7)
+MazlSignal / ProtocolSignal    SignaalGegeven (A3.8, A3.9)
+HerbeoordelingSignal           none: there is no contract event for "please review"; it is kept
+                               for the school's own view (GET /v1/school/signalen)
+overdue MeldplichtBereikt      MeldtermijnVerstreken (A3.1: onverwijld, 5 working days)
+=============================  ==============================================================
+
+Idempotence: the ``beslissing`` table holds, per pupil and decision key (``MeldplichtSignal.key``
+and the like), a fingerprint of what was published. An event is published only when a key is new,
+its fingerprint changed, or it comes back after it had gone; evaluating the same facts again
+publishes nothing. The events are returned to the caller, which stores them with the submission's
+own envelopes before publishing (one idempotent submission, see ``registratie.intake``).
+
+**Decisions** taken here (the adapter's, not the law's):
+
+* A report duty that still rests on recodable ``ONBEKEND`` hours (``voorlopig_tot`` ≥ today) is held
+  back: the school may still recode (A2), and there is no contract event to take a published duty
+  back. The daily run publishes it once the window has passed, if it still holds. The deadline
+  stays ``bereikt_op`` + 5 working days.
+* A duty that disappears (the school filed the report, which anchors the next count, or a recoding
+  before the report removed it) is marked ``actueel = false``; nothing is published (the contracts
+  have no "duty lapsed" event) and no MeldtermijnVerstreken will follow.
+* Register facts arrive late (DUO feeds, a new school's enrolment after the old school's
+  un-enrolment), so an absoluut verzuim or potential vsv the platform derives itself is held for
+  ``REGISTERFEITEN_WACHTTIJD`` working days after its start; a person whose last enrolment ended
+  with ``EMIGRATIE`` or ``OVERLEDEN`` is not signalled at all.
+* MAZL signals go to the school only (A3.8: to leerplicht "by agreement", which is not configured).
+* Local protocols (A3.9) have no store yet, so ``evaluate`` gets none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import ValidationError
+
+from contracts.catalogue import to_envelope
+from contracts.codes import MeldingSoort, SignaalBron, SignaalOntvanger, SignaalSoort
+from contracts.envelope import Envelope, uuid7
+from contracts.events import registratie as reg
+from contracts.events.base import Event
+from leerrecht.kalender import BuitenKalenderbereik, add_working_days
+from leerrecht.logging import get_logger
+from registratie.domain import (
+    AbsoluutVerzuimSignal,
+    Decision,
+    HerbeoordelingSignal,
+    IntrekkingSignal,
+    MazlCriterium,
+    MazlSignal,
+    MeldplichtSignal,
+    Ontvanger,
+    PotentieelVsvSignal,
+    ProtocolSignal,
+    evaluate,
+)
+from registratie.domain.intake import school_of
+from registratie.state import Feiten, apply_to_state, feiten
+
+log = get_logger(__name__)
+SOURCE = "urn:nl:leerrecht:registratie"
+
+#: Version ids of the rule implementations (``MeldplichtBereikt.regel_versie``).
+REGEL_VERSIE: dict[MeldingSoort, str] = {
+    MeldingSoort.ZESTIEN_UUR: "zestien-uur.v1",
+    MeldingSoort.LRV: "lrv.v1",
+    MeldingSoort.LUXE: "luxe.v1",
+    MeldingSoort.ACHTTIEN_PLUS: "achttien-plus.v1",
+}
+MAZL_GELDIG_VANAF = date(2025, 8, 1)
+_MAZL_REGEL = {
+    MazlCriterium.VIERDE_ZIEKMELDING: ("mazl.vierde-ziekmelding", "4e ziekmelding binnen 12 lesweken"),
+    MazlCriterium.ZEVENDE_ZIEKTEDAG: ("mazl.zevende-ziektedag", "7e aaneengesloten schooldag ziek"),
+}
+REGISTERFEITEN_WACHTTIJD = 5
+
+MELDPLICHT, EINDDATUM, INTREKKING, HERBEOORDELING = "MELDPLICHT", "EINDDATUM", "INTREKKING", "HERBEOORDELING"
+ABSOLUUT, VSV, SIGNAAL = "ABSOLUUT", "VSV", "SIGNAAL"
+
+
+@dataclass
+class Voorstel:
+    """One decision as the adapter keeps it: a key, a fingerprint, and the event it would publish."""
+
+    sleutel: str
+    soort: str
+    vingerafdruk: str
+    school: str | None
+    gegevens: dict[str, Any]
+    maak: Callable[[UUID], Event | None] = field(repr=False)
+    wachten: bool = False
+    gemeld: bool = False
+
+
+def voorstellen(f: Feiten, decisions: Sequence[Decision], vandaag: date) -> list[Voorstel]:
+    """Map the pure decisions to keyed proposals (no I/O)."""
+    return [v for d in decisions for v in _voorstel(f, d, vandaag)]
+
+
+def _voorstel(f: Feiten, d: Decision, vandaag: date) -> list[Voorstel]:
+    out: list[Voorstel] = []
+    match d:
+        case MeldplichtSignal():
+            out.extend(_meldplicht(f, d, vandaag))
+        case IntrekkingSignal():
+            vid = d.vrijstelling.vrijstelling_id
+            if vid is None:
+                return []
+            out.append(Voorstel(
+                f"intrekking|{d.melding_id}", INTREKKING, vid, None,
+                {"melding_id": d.melding_id, "reden": d.reden.value},
+                lambda _id: reg.MeldingIngetrokken(
+                    melding_id=UUID(d.melding_id), reden=d.reden, vrijstelling_id=UUID(vid)),
+            ))
+        case HerbeoordelingSignal():
+            filed = next((r for r in f.reports if r.melding_id == d.melding_id), None)
+            out.append(Voorstel(
+                f"herbeoordeling|{d.melding_id}", HERBEOORDELING, str(d.hours_now),
+                filed.school_id if filed else None,
+                {"melding_id": d.melding_id, "soort": d.soort.value, "uren_nu": str(d.hours_now),
+                 "reden": d.reden},
+                lambda _id: None,
+            ))
+        case AbsoluutVerzuimSignal():
+            if f.vertrokken:
+                return []
+            out.append(Voorstel(
+                "absoluut", ABSOLUUT, "1", None, {"sinds": d.sinds.isoformat(), "plicht": d.plicht.value},
+                lambda _id: reg.AbsoluutVerzuimGesignaleerd(
+                    bron=SignaalBron.PLATFORM, plicht=d.plicht, sinds=d.sinds, woongemeente=f.woongemeente,
+                    geboortejaar_maand=f.geboortejaar_maand),
+                wachten=add_working_days(d.sinds, REGISTERFEITEN_WACHTTIJD) > vandaag,
+            ))
+        case PotentieelVsvSignal():
+            if f.vertrokken:
+                return []
+            out.append(Voorstel(
+                "vsv", VSV, d.uitschrijfdatum.isoformat(), d.school_id,
+                {"uitschrijfdatum": d.uitschrijfdatum.isoformat()},
+                lambda _id: reg.PotentieelVsvGesignaleerd(
+                    lijst_maand=f"{vandaag.year:04d}-{vandaag.month:02d}", uitschrijfdatum=d.uitschrijfdatum,
+                    laatste_school=school_of(d.school_id), school_type=f.school_types.get(d.school_id),
+                    woongemeente=f.woongemeente, geboortejaar_maand=f.geboortejaar_maand),
+                wachten=add_working_days(d.uitschrijfdatum, REGISTERFEITEN_WACHTTIJD) > vandaag,
+            ))
+        case MazlSignal():
+            regel_id, tekst = _MAZL_REGEL[d.criterium]
+            out.append(Voorstel(
+                f"mazl|{d.criterium.value}|{d.school_id}|{d.datum.isoformat()}", SIGNAAL, "1", d.school_id,
+                {"signaal": SignaalSoort.ZORGWEKKEND_ZIEKTEVERZUIM.value, "regel_id": regel_id,
+                 "omschrijving": tekst, "datum": d.datum.isoformat()},
+                lambda sid: reg.SignaalGegeven(
+                    signaal_id=sid, soort=SignaalSoort.ZORGWEKKEND_ZIEKTEVERZUIM, regel_id=regel_id,
+                    regel_geldig_vanaf=MAZL_GELDIG_VANAF, omschrijving=tekst, school=school_of(d.school_id),
+                    peildatum=d.datum, ontvangers=[SignaalOntvanger.SCHOOL]),
+            ))
+        case ProtocolSignal():
+            ontvanger = (SignaalOntvanger.SCHOOL if d.ontvanger is Ontvanger.SCHOOL
+                         else SignaalOntvanger.LEERPLICHT)
+            out.append(Voorstel(
+                f"protocol|{d.protocol_id}|{d.regel_id}|{d.school_id}|{d.datum.isoformat()}", SIGNAAL, "1",
+                d.school_id,
+                {"signaal": SignaalSoort.LOKAAL_PROTOCOL.value, "regel_id": d.regel_id,
+                 "omschrijving": d.omschrijving, "datum": d.datum.isoformat()},
+                lambda sid: reg.SignaalGegeven(
+                    signaal_id=sid, soort=SignaalSoort.LOKAAL_PROTOCOL, regel_id=d.regel_id,
+                    regel_geldig_vanaf=d.protocol_valid_from, omschrijving=d.omschrijving[:200],
+                    school=school_of(d.school_id), peildatum=d.datum, ontvangers=[ontvanger]),
+            ))
+    return out
+
+
+def _meldplicht(f: Feiten, d: MeldplichtSignal, vandaag: date) -> list[Voorstel]:
+    gegevens = {
+        "meldingsoort": d.soort.value, "vanaf": d.start.isoformat(), "bereikt_op": d.bereikt_op.isoformat(),
+        "uiterlijk_melden_op": d.due_date.isoformat(), "uren": str(d.hours), "eenheid": d.unit.value,
+        "einddatum": d.end.isoformat() if d.end else None, "herhaalmelding": d.herhaalmelding,
+        "voorlopig_tot": d.voorlopig_tot.isoformat() if d.voorlopig_tot else None,
+    }
+    out = [Voorstel(
+        d.key, MELDPLICHT, f"{d.bereikt_op.isoformat()}|{d.due_date.isoformat()}", d.school_id, gegevens,
+        lambda mid: reg.MeldplichtBereikt(
+            meldplicht_id=mid, soort=d.soort, school=school_of(d.school_id), vanaf=d.start,
+            bereikt_op=d.bereikt_op, uren=d.hours, eenheid=d.unit, uiterlijk_melden_op=d.due_date,
+            regel_versie=REGEL_VERSIE[d.soort]),
+        wachten=d.melding_id is None and d.voorlopig_tot is not None and d.voorlopig_tot >= vandaag,
+        gemeld=d.melding_id is not None,
+    )]
+    melding_id, end = d.melding_id, d.end
+    if melding_id is not None and d.soort is MeldingSoort.LRV and end is not None:
+        filed = next((r for r in f.reports if r.melding_id == melding_id), None)
+        if filed is not None and filed.end is None:
+            out.append(Voorstel(
+                f"einddatum|{melding_id}", EINDDATUM, end.isoformat(), d.school_id,
+                {"melding_id": melding_id, "einddatum": end.isoformat()},
+                lambda _id: reg.MeldingEinddatumVastgesteld(melding_id=UUID(melding_id), einddatum=end),
+            ))
+    return out
+
+
+def _event_of(v: Voorstel, object_id: UUID) -> Event | None:
+    try:
+        return v.maak(object_id)
+    except ValidationError as exc:  # a contract rule the domain did not foresee: never publish it
+        log.error("beslissing_niet_publiceerbaar", sleutel_soort=v.soort, fouten=exc.error_count())
+        return None
+
+
+async def beoordeel(
+    conn: asyncpg.Connection, pseudoniem: str, vandaag: date, *, correlation_id: UUID, nu: datetime
+) -> list[Envelope]:
+    """Evaluate one pupil for ``vandaag`` and return the envelopes of what is new (already applied to
+    registratie's own state and recorded in ``beslissing``). Runs inside the caller's transaction."""
+    f = await feiten(conn, pseudoniem)
+    if f is None:
+        return []
+    try:
+        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, (), vandaag)
+    except BuitenKalenderbereik:
+        log.warning("regels_buiten_kalender", datum=vandaag.isoformat())
+        return []
+    except (ValueError, ArithmeticError) as exc:
+        # facts the rules cannot judge must not block the intake itself; the daily run tries again
+        log.error("regels_mislukt", error=type(exc).__name__)
+        return []
+    bestaand = {
+        r["sleutel"]: r
+        for r in await conn.fetch(
+            "SELECT sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, gegevens, gemeld, "
+            "termijn_verstreken FROM beslissing WHERE pseudoniem = $1 FOR UPDATE", pseudoniem,
+        )
+    }
+
+    def envelope(event: Event) -> Envelope:
+        return to_envelope(event, subject=pseudoniem, source=SOURCE, occurred_at=nu,
+                           correlation_id=correlation_id, region=f.regio)
+
+    envelopes: list[Envelope] = []
+    rijen: list[tuple[Any, ...]] = []
+    gezien: set[str] = set()
+    for v in voorstellen(f, decisions, vandaag):
+        if v.sleutel in gezien:
+            continue
+        gezien.add(v.sleutel)
+        oud = bestaand.get(v.sleutel)
+        if v.wachten and (oud is None or not oud["actueel"]):
+            continue  # held back (see module doc): not yet a decision
+        if v.wachten:
+            continue  # published before and still there: leave it as it is
+        nieuw = oud is None or not oud["actueel"] or oud["vingerafdruk"] != v.vingerafdruk
+        object_id: UUID = oud["object_id"] if oud is not None else uuid7()
+        event_id: UUID | None = oud["event_id"] if oud is not None else None
+        verstreken = bool(oud["termijn_verstreken"]) if oud is not None and not nieuw else False
+        if nieuw and (event := _event_of(v, object_id)) is not None:
+            env = envelope(event)
+            envelopes.append(env)
+            event_id = env.id
+        rijen.append((pseudoniem, v.sleutel, v.soort, v.vingerafdruk, True, object_id, event_id, v.school,
+                      json.dumps(v.gegevens), v.gemeld, verstreken, vandaag))
+    # A3.1 onverwijld: a published duty the school has not met within the term
+    for i, r in enumerate(rijen):
+        _, _, soort, _, _, object_id, event_id, school, gegevens_json, gemeld, verstreken, _ = r
+        gegevens = json.loads(gegevens_json)
+        if soort != MELDPLICHT or event_id is None or gemeld or verstreken:
+            continue
+        uiterlijk = date.fromisoformat(gegevens["uiterlijk_melden_op"])
+        if uiterlijk < vandaag and school is not None:
+            envelopes.append(envelope(reg.MeldtermijnVerstreken(
+                meldplicht_id=object_id, soort=MeldingSoort(gegevens["meldingsoort"]), school=school_of(school),
+                uiterlijk_melden_op=uiterlijk)))
+            rijen[i] = (*r[:10], True, r[11])
+    if rijen:
+        await conn.executemany(
+            "INSERT INTO beslissing (pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, "
+            "gegevens, gemeld, termijn_verstreken, bijgewerkt_op) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+            "$11, $12) ON CONFLICT (pseudoniem, sleutel) DO UPDATE SET soort = EXCLUDED.soort, "
+            "vingerafdruk = EXCLUDED.vingerafdruk, actueel = true, event_id = EXCLUDED.event_id, "
+            "school = EXCLUDED.school, gegevens = EXCLUDED.gegevens, gemeld = EXCLUDED.gemeld, "
+            "termijn_verstreken = EXCLUDED.termijn_verstreken, bijgewerkt_op = EXCLUDED.bijgewerkt_op",
+            rijen,
+        )
+    weg = [s for s, r in bestaand.items() if r["actueel"] and s not in gezien]
+    if weg:
+        await conn.execute(
+            "UPDATE beslissing SET actueel = false, bijgewerkt_op = $3 WHERE pseudoniem = $1 AND sleutel = ANY($2)",
+            pseudoniem, weg, vandaag,
+        )
+    await apply_to_state(conn, envelopes, vandaag)  # a withdrawal or an end date changes the facts
+    return envelopes

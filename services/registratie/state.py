@@ -1,0 +1,324 @@
+"""registratie's own state: written from the events it publishes, read back as the rules' facts.
+
+registratie is the single writer of the facts it accepts (domain.md B), so it keeps what its rules
+need (A3) and nothing identifying beyond the birth date (the age rules of A1 need the exact day; the
+date never leaves this database). Every write here is an idempotent upsert keyed by an id from the
+event, because a stored submission may be applied again after a crash.
+
+Reads come in two shapes: the intake's view of a pupil (:class:`registratie.domain.intake.Leerling`,
+for validating a submission) and the rules' facts (:class:`Feiten`, for ``evaluate``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from contracts.catalogue import from_envelope
+from contracts.codes import (
+    AfwezigheidCode,
+    MeldingSoort,
+    MeldingStatus,
+    SchoolType,
+    SignaalBron,
+    UitschrijvingsReden,
+    Vakantieregio,
+    VerlofSoort,
+    Vrijstellingsartikel,
+)
+from contracts.envelope import Envelope
+from contracts.events import registratie as reg
+from registratie.domain.intake import (
+    AfwezigheidStand,
+    Inschrijving,
+    Leerling,
+    MeldingStand,
+    VerlofStand,
+)
+from registratie.domain.model import Absence, Enrolment, FiledReport, PupilFacts, Recoding, Vrijstelling
+
+
+async def leerling(conn: asyncpg.Connection, pseudoniem: str) -> Leerling | None:
+    row = await conn.fetchrow(
+        "SELECT woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op FROM leerling "
+        "WHERE pseudoniem = $1", pseudoniem,
+    )
+    if row is None:
+        return None
+    ins = await conn.fetch(
+        "SELECT school, school_type, vakantieregio, ingangsdatum, einddatum, klas FROM inschrijving "
+        "WHERE pseudoniem = $1 ORDER BY ingangsdatum, school", pseudoniem,
+    )
+    return Leerling(
+        pseudoniem, row["woongemeente"], row["regio"],
+        tuple(Inschrijving(r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
+                           r["ingangsdatum"], r["einddatum"], r["klas"]) for r in ins),
+        geboortejaar_maand=row["geboortejaar_maand"], geboortedatum=row["geboortedatum"],
+        startkwalificatie_op=row["startkwalificatie_op"],
+    )
+
+
+async def afwezigheid(conn: asyncpg.Connection, afwezigheid_id: UUID) -> AfwezigheidStand | None:
+    """The absence with the code and hours in force: its recodings folded in order (A2: recodings are
+    rows of their own; event ids are UUIDv7, so they sort in the order they were made)."""
+    row = await conn.fetchrow(
+        "SELECT a.afwezigheid_id, a.pseudoniem, l.regio, a.school, a.datum, a.code, a.uren FROM afwezigheid a "
+        "JOIN leerling l USING (pseudoniem) WHERE a.afwezigheid_id = $1", afwezigheid_id,
+    )
+    if row is None:
+        return None
+    code, uren = AfwezigheidCode(row["code"]), row["uren"]
+    for h in await conn.fetch(
+        "SELECT nieuwe_code, nieuwe_uren FROM hercodering WHERE afwezigheid_id = $1 ORDER BY event_id",
+        afwezigheid_id,
+    ):
+        code = AfwezigheidCode(h["nieuwe_code"])
+        uren = h["nieuwe_uren"] if h["nieuwe_uren"] is not None else uren
+    return AfwezigheidStand(row["afwezigheid_id"], row["pseudoniem"], row["regio"], row["school"], row["datum"],
+                            code, uren)
+
+
+async def melding(conn: asyncpg.Connection, melding_id: UUID) -> MeldingStand | None:
+    row = await conn.fetchrow(
+        "SELECT m.melding_id, m.pseudoniem, l.regio, m.school, m.soort, m.status FROM melding m "
+        "JOIN leerling l USING (pseudoniem) WHERE m.melding_id = $1", melding_id,
+    )
+    if row is None:
+        return None
+    return MeldingStand(row["melding_id"], row["pseudoniem"], row["regio"], row["school"],
+                        MeldingSoort(row["soort"]), MeldingStatus(row["status"]))
+
+
+async def verloven(conn: asyncpg.Connection, pseudoniem: str) -> list[VerlofStand]:
+    rows = await conn.fetch("SELECT soort, van, verleend FROM verlof WHERE pseudoniem = $1", pseudoniem)
+    return [VerlofStand(VerlofSoort(r["soort"]), r["van"], r["verleend"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Feiten:
+    """The inputs of ``registratie.domain.evaluate`` for one pupil, plus where its events go."""
+
+    pupil: PupilFacts
+    absences: tuple[Absence, ...]
+    recodings: tuple[Recoding, ...]
+    reports: tuple[FiledReport, ...]
+    regio: str
+    woongemeente: str
+    geboortejaar_maand: str
+    school_types: dict[str, SchoolType]
+    vertrokken: bool = False
+    """The last enrolment ended because the person emigrated or died: no longer a resident who can
+    be in absoluut verzuim or a potential vsv'er (A3.6, A3.7)."""
+
+
+async def feiten(conn: asyncpg.Connection, pseudoniem: str) -> Feiten | None:
+    """Everything the rules need for one pupil; ``None`` when the birth date is unknown (no rule can
+    then decide leer- or kwalificatieplicht, A1)."""
+    row = await conn.fetchrow(
+        "SELECT woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op FROM leerling "
+        "WHERE pseudoniem = $1", pseudoniem,
+    )
+    if row is None or row["geboortedatum"] is None:
+        return None
+    ins = await conn.fetch(
+        "SELECT school, school_type, vakantieregio, ingangsdatum, einddatum, isk, uitschrijfreden "
+        "FROM inschrijving WHERE pseudoniem = $1", pseudoniem,
+    )
+    vrij = await conn.fetch(
+        "SELECT vrijstelling_id, artikel, van, tot_en_met FROM vrijstelling WHERE pseudoniem = $1", pseudoniem,
+    )
+    afw = await conn.fetch(
+        "SELECT afwezigheid_id, datum, uren, code, school, geregistreerd_op FROM afwezigheid "
+        "WHERE pseudoniem = $1", pseudoniem,
+    )
+    her = await conn.fetch(
+        "SELECT afwezigheid_id, nieuwe_code, nieuwe_uren, geregistreerd_op FROM hercodering "
+        "WHERE pseudoniem = $1 ORDER BY event_id", pseudoniem,
+    )
+    mel = await conn.fetch(
+        "SELECT melding_id, soort, startdatum, einddatum, status, school FROM melding "
+        "WHERE pseudoniem = $1 AND soort <> 'ABSOLUUT'", pseudoniem,
+    )
+    enrolments = tuple(
+        Enrolment(r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
+                  r["ingangsdatum"], r["einddatum"], r["isk"])
+        for r in ins
+    )
+    pupil = PupilFacts(
+        pseudonym=pseudoniem,
+        geboortedatum=row["geboortedatum"],
+        enrolments=enrolments,
+        vrijstellingen=tuple(
+            Vrijstelling(Vrijstellingsartikel(r["artikel"]), r["van"], r["tot_en_met"], str(r["vrijstelling_id"]))
+            for r in vrij
+        ),
+        startkwalificatie_op=row["startkwalificatie_op"],
+        regiocode=row["regio"],
+    )
+    return Feiten(
+        pupil=pupil,
+        absences=tuple(
+            Absence(str(r["afwezigheid_id"]), r["datum"], r["uren"], AfwezigheidCode(r["code"]), r["school"],
+                    r["geregistreerd_op"])
+            for r in afw
+        ),
+        recodings=tuple(
+            Recoding(str(r["afwezigheid_id"]), AfwezigheidCode(r["nieuwe_code"]), r["geregistreerd_op"],
+                     r["nieuwe_uren"])
+            for r in her
+        ),
+        reports=tuple(
+            FiledReport(str(r["melding_id"]), MeldingSoort(r["soort"]), r["startdatum"], r["einddatum"],
+                        MeldingStatus(r["status"]), r["school"])
+            for r in mel
+        ),
+        regio=row["regio"],
+        woongemeente=row["woongemeente"],
+        geboortejaar_maand=row["geboortejaar_maand"],
+        school_types={e.school_id: e.school_type for e in enrolments},
+        vertrokken=_vertrokken(ins),
+    )
+
+
+_VERTREK = (UitschrijvingsReden.EMIGRATIE.value, UitschrijvingsReden.OVERLEDEN.value)
+
+
+def _vertrokken(inschrijvingen: Sequence[asyncpg.Record]) -> bool:
+    if not inschrijvingen or any(r["einddatum"] is None for r in inschrijvingen):
+        return False
+    laatste = max(inschrijvingen, key=lambda r: (r["einddatum"], r["ingangsdatum"]))
+    return laatste["uitschrijfreden"] in _VERTREK
+
+
+async def leerling_vastleggen(
+    conn: asyncpg.Connection, pseudoniem: str, woongemeente: str, regio: str, geboortedatum: date
+) -> None:
+    """A person DUO tells us about before any school enrolled them (a vrijstelling, an absoluut
+    verzuim candidate): registratie needs the region and the age rules for them too."""
+    await conn.execute(
+        "INSERT INTO leerling (pseudoniem, woongemeente, regio, geboortejaar_maand, geboortedatum) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pseudoniem) DO UPDATE SET "
+        "geboortedatum = COALESCE(leerling.geboortedatum, EXCLUDED.geboortedatum)",
+        pseudoniem, woongemeente, regio, f"{geboortedatum.year:04d}-{geboortedatum.month:02d}", geboortedatum,
+    )
+
+
+async def set_geboortedatum(conn: asyncpg.Connection, pseudoniem: str, geboortedatum: date) -> None:
+    """The full birth date stays in registratie (age rules, A1); events carry only year-month."""
+    await conn.execute("UPDATE leerling SET geboortedatum = $2 WHERE pseudoniem = $1", pseudoniem, geboortedatum)
+
+
+async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope], vandaag: date) -> None:
+    """registratie's own state follows from the events it publishes (idempotent upserts).
+
+    Decision events (MeldplichtBereikt, SignaalGegeven, …) are recorded by ``registratie.regels`` in
+    the ``beslissing`` table; here only the facts. ``vandaag`` is the registration day (A2: the
+    ``ONBEKEND`` window runs from when the school knew)."""
+    seen: set[UUID] = set()
+    for env in envelopes:
+        if env.id in seen:  # a move is one event on two topics
+            continue
+        seen.add(env.id)
+        event = from_envelope(env)
+        p = env.subject
+        match event:
+            case reg.LeerlingIngeschreven():
+                await conn.execute(
+                    "INSERT INTO leerling (pseudoniem, woongemeente, regio, geboortejaar_maand) "
+                    "VALUES ($1, $2, $3, $4) ON CONFLICT (pseudoniem) DO UPDATE SET "
+                    "woongemeente = EXCLUDED.woongemeente, regio = EXCLUDED.regio, bijgewerkt_op = now()",
+                    p, event.woongemeente, env.region, event.geboortejaar_maand,
+                )
+                await conn.execute(
+                    "INSERT INTO inschrijving (pseudoniem, school, school_type, vakantieregio, ingangsdatum, "
+                    "klas, isk) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                    p, event.school.code, event.school_type.value, event.vakantieregio.value,
+                    event.ingangsdatum, event.klas, event.isk,
+                )
+            case reg.LeerlingUitgeschreven():
+                await conn.execute(
+                    "UPDATE inschrijving SET einddatum = $3, uitschrijfreden = $4 WHERE pseudoniem = $1 "
+                    "AND school = $2 AND einddatum IS NULL AND ingangsdatum <= $3",
+                    p, event.school.code, event.uitschrijfdatum, event.reden.value,
+                )
+                if event.met_startkwalificatie:
+                    await conn.execute(
+                        "UPDATE leerling SET startkwalificatie_op = LEAST(COALESCE(startkwalificatie_op, $2), $2) "
+                        "WHERE pseudoniem = $1", p, event.uitschrijfdatum,
+                    )
+            case reg.AfwezigheidGeregistreerd():
+                await conn.execute(
+                    "INSERT INTO afwezigheid (afwezigheid_id, pseudoniem, school, datum, uren, eenheid, code, "
+                    "event_id, geregistreerd_op) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                    event.afwezigheid_id, p, event.school.code, event.datum, event.uren,
+                    event.eenheid.value, event.code.value, env.id, vandaag,
+                )
+            case reg.AfwezigheidGecorrigeerd():
+                await conn.execute(
+                    "INSERT INTO hercodering (event_id, afwezigheid_id, pseudoniem, oude_code, nieuwe_code, "
+                    "nieuwe_uren, geregistreerd_op) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                    env.id, event.afwezigheid_id, p, event.oude_code.value, event.nieuwe_code.value,
+                    event.nieuwe_uren, vandaag,
+                )
+            case reg.MeldingGeregistreerd():
+                await conn.execute(
+                    "INSERT INTO melding (melding_id, pseudoniem, soort, melder, school, startdatum, einddatum, "
+                    "uren, eenheid, herhaling, geregistreerd_op) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                    "$11) ON CONFLICT DO NOTHING",
+                    event.melding_id, p, event.soort.value, event.melder.value,
+                    event.school.code if event.school else None, event.startdatum, event.einddatum, event.uren,
+                    event.eenheid.value if event.eenheid else None, event.herhaling, vandaag,
+                )
+            case reg.MeldingIngetrokken():
+                await conn.execute("UPDATE melding SET status = 'INGETROKKEN' WHERE melding_id = $1",
+                                   event.melding_id)
+            case reg.MeldingEinddatumVastgesteld():
+                await conn.execute("UPDATE melding SET einddatum = $2 WHERE melding_id = $1",
+                                   event.melding_id, event.einddatum)
+            case reg.VrijstellingGeregistreerd():
+                await conn.execute(
+                    "INSERT INTO vrijstelling (vrijstelling_id, pseudoniem, artikel, van, tot_en_met) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    event.vrijstelling_id, p, event.artikel.value, event.van, event.tot_en_met,
+                )
+            case reg.Verhuisd():
+                await conn.execute(
+                    "UPDATE leerling SET woongemeente = $2, regio = $3, bijgewerkt_op = now() WHERE pseudoniem = $1",
+                    p, event.nieuwe_gemeente, event.nieuwe_regio,
+                )
+            case reg.StartkwalificatieBehaald():
+                await conn.execute(
+                    "UPDATE leerling SET startkwalificatie_op = LEAST(COALESCE(startkwalificatie_op, $2), $2) "
+                    "WHERE pseudoniem = $1", p, event.datum,
+                )
+            case reg.VerlofVerleend() | reg.VerlofGeweigerd():
+                await conn.execute(
+                    "INSERT INTO verlof (verlof_id, pseudoniem, school, soort, van, tot_en_met, schooldagen, "
+                    "verleend) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                    event.verlof_id, p, event.school.code, event.soort.value, event.van, event.tot_en_met,
+                    event.schooldagen, isinstance(event, reg.VerlofVerleend),
+                )
+            case reg.LesurenGepland():
+                await conn.execute(
+                    "INSERT INTO lesuren (school, klas, week, uren, eenheid) VALUES ($1, $2, $3, $4, $5) "
+                    "ON CONFLICT (school, klas, week) DO UPDATE SET uren = EXCLUDED.uren, eenheid = EXCLUDED.eenheid",
+                    event.school.code, event.klas, event.week, event.uren, event.eenheid.value,
+                )
+            case reg.AbsoluutVerzuimGesignaleerd(bron=SignaalBron.DUO):
+                # DUO's candidate (A3.6) takes the key the platform's own rule uses, so the platform
+                # does not signal the same spell a second time (see registratie.regels).
+                await conn.execute(
+                    "INSERT INTO beslissing (pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, "
+                    "event_id, gegevens, bijgewerkt_op) VALUES ($1, 'absoluut', 'ABSOLUUT', '1', true, $2, $2, $3, "
+                    "$4) ON CONFLICT (pseudoniem, sleutel) DO UPDATE SET actueel = true, event_id = EXCLUDED.event_id, "
+                    "gegevens = EXCLUDED.gegevens, bijgewerkt_op = EXCLUDED.bijgewerkt_op",
+                    p, env.id, json.dumps({"sinds": event.sinds.isoformat(), "plicht": event.plicht.value,
+                                           "bron": "DUO"}), vandaag,
+                )
+            case _:
+                pass  # the platform's own decisions: see registratie.regels

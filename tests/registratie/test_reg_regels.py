@@ -1,0 +1,183 @@
+"""The legal rules at work in the service (domain.md A3): decided events reach the region topic once.
+
+Real Kafka and PostgreSQL; "today" is pinned so the edge cases hold on any day. The school 00AP00 is a
+primary school in Zoetermeer (vakantieregio midden, clock hours); the pupils live in Zoetermeer
+(GM0637, region MC28). Midden's herfstvakantie 2026 is 17–25 October.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from reg_helpers import Reg, bsn
+
+from contracts.catalogue import from_envelope
+from contracts.codes import MeldingSoort
+from contracts.events import registratie as ev
+from leerrecht.kalender import Vakantieregio as KalenderRegio
+from leerrecht.kalender import standaard_kalender
+
+pytestmark = pytest.mark.infra
+MC28 = "leerrecht.regio.MC28.events"
+D = date
+
+
+async def enrol(reg: Reg, pgn: str, *, gemeente: str = "GM0637", klas: str = "8A", **extra: Any) -> str:
+    r = await reg.post("/v1/inschrijvingen", {
+        "pgn": pgn, "geboortedatum": "2014-05-17", "woongemeente": gemeente, "school": "00AP00",
+        "ingangsdatum": "2026-08-24", "klas": klas, **extra,
+    })
+    assert r.status_code == 201, r.text
+    return str(r.json()["pseudoniem"])
+
+
+async def absent(reg: Reg, pgn: str, datum: str, uren: float, code: str = "ONGEOORLOOFD") -> str:
+    r = await reg.post("/v1/afwezigheden", {"pgn": pgn, "datum": datum, "uren": uren, "code": code})
+    assert r.status_code == 201, r.text
+    return str(r.json()["afwezigheid_id"])
+
+
+def of_type(envs: list[Any], cls: type) -> list[Any]:
+    return [from_envelope(e) for e in envs if e.type == cls.event_type]
+
+
+async def test_exactly_16_hours_in_4_lesweken_publishes_meldplicht_once_and_then_the_overdue_term(
+    reg: Reg,
+) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    p = await enrol(reg, pgn)
+    for datum in ("2026-11-02", "2026-11-09", "2026-11-16"):
+        await absent(reg, pgn, datum, 4)
+    assert of_type(await reg.events(MC28, p), ev.MeldplichtBereikt) == [], "12 hours: no duty yet"
+    await absent(reg, pgn, "2026-11-23", 4)  # 16.00 hours in 4 consecutive lesweken: exactly the threshold
+
+    envs = await reg.events(MC28, p)
+    [m] = of_type(envs, ev.MeldplichtBereikt)
+    assert (m.soort, m.vanaf, m.bereikt_op, m.uren) == (MeldingSoort.ZESTIEN_UUR, D(2026, 11, 2), D(2026, 11, 23), 16)
+    assert m.uiterlijk_melden_op == D(2026, 11, 30), "onverwijld: 5 working days"
+    assert {e.region for e in envs} == {"MC28"}
+
+    # evaluated again (another absence, the daily run): nothing is published twice
+    await absent(reg, pgn, "2026-11-25", 1, "ZIEK")
+    r = await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    assert r.status_code == 200, r.text
+    assert len(of_type(await reg.events(MC28, p), ev.MeldplichtBereikt)) == 1
+
+    signalen = (await reg.client.get("/v1/school/signalen", headers={"Authorization": "Bearer s-00AP00"})).json()
+    [open_] = [s for s in signalen["te_melden"] if s["pseudoniem"] == p]
+    assert open_["status"] == "te_doen" and open_["uiterlijk_melden_op"] == "2026-11-30"
+
+    # the school did not report within the term: MeldtermijnVerstreken, once
+    reg.zet_vandaag(D(2026, 12, 1))
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    [v] = of_type(await reg.events(MC28, p), ev.MeldtermijnVerstreken)
+    assert v.meldplicht_id == m.meldplicht_id and v.uiterlijk_melden_op == D(2026, 11, 30)
+    signalen = (await reg.client.get("/v1/school/signalen", headers={"Authorization": "Bearer s-00AP00"})).json()
+    assert [s["status"] for s in signalen["te_melden"] if s["pseudoniem"] == p] == ["te_laat"]
+
+
+async def test_just_under_16_hours_or_spread_over_5_lesweken_is_no_duty(reg: Reg) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    under, spread = bsn(), bsn()
+    pu, ps = await enrol(reg, under), await enrol(reg, spread)
+    for datum in ("2026-11-02", "2026-11-09", "2026-11-16"):
+        await absent(reg, under, datum, 4)
+    await absent(reg, under, "2026-11-23", 3.99)
+    for datum in ("2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"):
+        await absent(reg, spread, datum, 3.5)  # 17.5 hours, but at most 14 in any 4 lesweken
+    assert of_type(await reg.events(MC28, pu), ev.MeldplichtBereikt) == []
+    assert of_type(await reg.events(MC28, ps), ev.MeldplichtBereikt) == []
+
+
+async def test_the_holiday_week_is_skipped_not_counted(reg: Reg) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    p = await enrol(reg, pgn)
+    for datum in ("2026-10-12", "2026-10-26", "2026-11-02", "2026-11-09"):  # herfstvakantie in between
+        await absent(reg, pgn, datum, 4)
+    [m] = of_type(await reg.events(MC28, p), ev.MeldplichtBereikt)
+    assert (m.vanaf, m.bereikt_op) == (D(2026, 10, 12), D(2026, 11, 9))
+
+
+async def test_onbekend_recoded_to_ziek_before_the_report_gives_no_duty(reg: Reg) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    recoded, kept = bsn(), bsn()
+    pr, pk = await enrol(reg, recoded), await enrol(reg, kept)
+    ids = {}
+    for pgn in (recoded, kept):
+        for datum in ("2026-11-02", "2026-11-09", "2026-11-16"):
+            await absent(reg, pgn, datum, 4)
+        ids[pgn] = await absent(reg, pgn, "2026-11-26", 4, "ONBEKEND")  # 16 h, but still recodable
+    # provisional: the school may recode within 2 school days, so nothing is published yet
+    assert of_type(await reg.events(MC28, pr), ev.MeldplichtBereikt) == []
+    assert of_type(await reg.events(MC28, pk), ev.MeldplichtBereikt) == []
+
+    r = await reg.post("/v1/hercoderingen", {"afwezigheid_id": ids[recoded], "nieuwe_code": "ZIEK"})
+    assert r.status_code == 201, r.text
+    [c] = of_type(await reg.events(MC28, pr), ev.AfwezigheidGecorrigeerd)
+    assert (c.oude_code.value, c.nieuwe_code.value) == ("ONBEKEND", "ZIEK")
+
+    reg.zet_vandaag(D(2026, 12, 2))  # the recoding window of 26 Nov has passed
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    assert of_type(await reg.events(MC28, pr), ev.MeldplichtBereikt) == [], "recoded to ZIEK: no report"
+    [m] = of_type(await reg.events(MC28, pk), ev.MeldplichtBereikt)
+    assert (m.bereikt_op, m.uiterlijk_melden_op) == (D(2026, 11, 26), D(2026, 12, 3))
+
+
+async def test_filed_report_stops_the_term_and_a_vrijstelling_withdraws_it(reg: Reg) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    p = await enrol(reg, pgn)
+    for datum in ("2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"):
+        await absent(reg, pgn, datum, 4)
+    r = await reg.post("/v1/meldingen", {"pgn": pgn, "soort": "ZESTIEN_UUR", "startdatum": "2026-11-02",
+                                         "einddatum": "2026-11-23", "uren": 16})
+    assert r.status_code == 201, r.text
+    melding_id = r.json()["melding_id"]
+    [g] = of_type(await reg.events(MC28, p), ev.MeldingGeregistreerd)
+    assert str(g.melding_id) == melding_id and g.herhaling == 0
+
+    reg.zet_vandaag(D(2026, 12, 4))  # past the due date, but the school reported
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    assert of_type(await reg.events(MC28, p), ev.MeldtermijnVerstreken) == []
+
+    r = await reg.post("/v1/duo/vrijstellingen", {"pgn": pgn, "artikel": "5a", "van": "2026-11-20"}, who="duo")
+    assert r.status_code == 201, r.text
+    [w] = of_type(await reg.events(MC28, p), ev.MeldingIngetrokken)
+    assert str(w.melding_id) == melding_id and w.reden.value == "VRIJSTELLING"
+    assert str(w.vrijstelling_id) == r.json()["vrijstelling_id"]
+    # the school cannot withdraw it again
+    r = await reg.post(f"/v1/meldingen/{melding_id}/intrekking", {"reden": "ONTERECHT_GEMELD"})
+    assert r.status_code == 422 and r.json()["detail"]["fouten"][0]["regel"] == "niet_afgehandeld"
+    reg.zet_vandaag(D(2026, 11, 27))
+
+
+async def test_luxe_is_reported_without_threshold(reg: Reg) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    p = await enrol(reg, pgn)
+    await absent(reg, pgn, "2026-11-20", 5, "LUXE")
+    [m] = of_type(await reg.events(MC28, p), ev.MeldplichtBereikt)
+    assert m.soort is MeldingSoort.LUXE and m.uren == 5 and m.regel_versie == "luxe.v1"
+
+
+async def test_lrv_report_gets_its_end_date_when_the_pupil_is_back(reg: Reg) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    p = await enrol(reg, pgn)
+    days = list(standaard_kalender().schooldagen(KalenderRegio.MIDDEN, D(2026, 10, 26), D(2026, 11, 24)))
+    rows = [{"pgn": pgn, "datum": d.isoformat(), "uren": 6, "code": "ONGEOORLOOFD"} for d in days]
+    r = await reg.post("/v1/afwezigheden/batch", {"rijen": rows})
+    assert r.status_code == 207 and r.json()["geaccepteerd"] == len(days) == 22
+    lrv = [m for m in of_type(await reg.events(MC28, p), ev.MeldplichtBereikt) if m.soort is MeldingSoort.LRV]
+    assert [(m.vanaf, m.bereikt_op) for m in lrv] == [(D(2026, 10, 26), D(2026, 11, 23))], "more than 4 lesweken"
+    assert of_type(await reg.events(MC28, p), ev.MeldingEinddatumVastgesteld) == []
+
+    r = await reg.post("/v1/meldingen", {"pgn": pgn, "soort": "LRV", "startdatum": "2026-10-26"})
+    assert r.status_code == 201, r.text
+    [e] = of_type(await reg.events(MC28, p), ev.MeldingEinddatumVastgesteld)
+    assert str(e.melding_id) == r.json()["melding_id"] and e.einddatum == D(2026, 11, 24), "back on 25 Nov"
