@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -102,20 +102,35 @@ class EventPublisher:
         metadata = await asyncio.wait_for(asyncio.gather(*futures), timeout=timeout)
         return [(m.partition, m.offset) for m in metadata]
 
-    async def publish_raw(self, topic: str, value: bytes, key: bytes | None,
+    async def publish_raw(self, topic: str, value: bytes | None, key: bytes | None,
                           headers: Sequence[tuple[str, bytes]] = ()) -> None:
+        """A record as it is: dead letters, identity records, and tombstones (``value=None``)."""
         fut = await self._producer.send(topic, value, key=key, headers=list(headers))
         await fut
 
 
+class TopicLike(Protocol):
+    """Anything that says what to create: :class:`TopicSpec` here, or the contract-checked
+    ``contracts.topics.TopicSpec`` for the platform's own topics."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def partitions(self) -> int: ...
+    @property
+    def config(self) -> Mapping[str, str]: ...
+
+
 @dataclass(frozen=True)
 class TopicSpec:
+    """A plain topic description, for topics outside the contract (tests, benchmarks)."""
+
     name: str
     partitions: int
     config: Mapping[str, str] = field(default_factory=dict)
 
 
-async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], replication_factor: int = 1) -> list[str]:
+async def ensure_topics(bootstrap: str, specs: Iterable[TopicLike], replication_factor: int = 1) -> list[str]:
     """Create missing topics with explicit partitions and config; returns the names created.
 
     Auto-creation is off on our brokers: a topic with a default partition count and a 7-day
@@ -140,5 +155,3 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], replication_
     finally:
         await admin.close()
 
-
-EVENT_TOPIC_CONFIG = {"retention.ms": "-1", "cleanup.policy": "delete"}

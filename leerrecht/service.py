@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from leerrecht.config import ServiceSettings
 from leerrecht.db import create_pool, ensure_database, migrate
-from leerrecht.kafka import EventPublisher, TopicSpec, ensure_topics
+from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
 from leerrecht.logging import configure_logging, get_logger
 from leerrecht.projection import ProjectionRunner
 
@@ -78,7 +78,7 @@ def _crash_if_failed(task: asyncio.Task[None]) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence[TopicSpec] = ()) -> Runtime:
+async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence[TopicLike] = ()) -> Runtime:
     await ensure_database(settings.database_url)
     pool = await create_pool(settings.database_url)
     await migrate(pool, package)
@@ -92,7 +92,7 @@ async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence
 def lifespan_for(
     settings: ServiceSettings,
     package: str,
-    topics: Sequence[TopicSpec],
+    topics: Sequence[TopicLike],
     wire: Callable[[Runtime, FastAPI], Any],
 ) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     """Build the FastAPI lifespan: open the runtime, let the service wire itself, stop on exit."""

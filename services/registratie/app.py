@@ -76,7 +76,7 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
             runtime.background(dagtaak(), name="dagtaak")
 
     # contracts.topics.TopicSpec has the fields of leerrecht.kafka.TopicSpec (name, partitions, config)
-    lifespan = lifespan_for(settings, "registratie", all_topic_specs(regions), wire)  # type: ignore[arg-type]
+    lifespan = lifespan_for(settings, "registratie", all_topic_specs(regions), wire)
     app = create_app(
         title="Leerrecht registratie",
         description="Intake van scholen en DUO: inschrijvingen, afwezigheid, meldingen, verlof, "

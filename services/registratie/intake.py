@@ -191,7 +191,7 @@ class IntakeService:
         try:
             for r in raw:
                 # a tombstone has no value; leerrecht.kafka.publish_raw is annotated `bytes` but passes it on
-                await self.publisher.publish_raw(r.topic, r.value, r.key)  # type: ignore[arg-type]
+                await self.publisher.publish_raw(r.topic, r.value, r.key)
             await self.publisher.publish([OutgoingEvent(topic_of(e), e) for e in envelopes])
         except Exception as exc:  # any failure means: not acknowledged
             log.error("publish_failed", error=type(exc).__name__, events=len(envelopes))
