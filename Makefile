@@ -25,3 +25,4 @@ docs:                    ## regenerate JSON Schemas, examples, catalogue and Asy
 
 bench: bootstrap         ## throughput benchmarks (events/s, ratios to raw aiokafka and COPY)
 	.venv/bin/python -m benchmarks
+	.venv/bin/python -m benchmarks.intake

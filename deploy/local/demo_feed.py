@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from leerrecht.kalender import BuitenKalenderbereik, standaard_kalender
+from leerrecht.synthetic import test_bsns
 
 SCHOOLS = {  # BRIN6 -> (name, vakantieregio); from DUO's open school register
     "00AP00": "WereldWijs, Zoetermeer",
@@ -32,20 +33,6 @@ DEMO_TOKENS: dict[str, tuple[str, str]] = {
     "rmc_MC28": ("demo-rmc-mc28", "coach-demo-28:rmc:MC28"),
 }
 GEMEENTEN = ("GM0637", "GM1930")  # Zoetermeer (MC28), Nissewaard (MC29)
-
-
-def test_bsns(n: int, start: int = 0) -> list[str]:
-    """Synthetic BSNs with the 11-proof, in the 9999xxxxx test range."""
-    out: list[str] = []
-    i = start
-    while len(out) < n:
-        body = f"9999{i:04d}"
-        i += 1
-        total = sum(int(d) * w for d, w in zip(body, range(9, 1, -1), strict=True))
-        check = total % 11
-        if check <= 9:
-            out.append(body + str(check))
-    return out
 
 
 def school_days(until: date, weeks: int, vakantieregio: str = "midden") -> list[date]:

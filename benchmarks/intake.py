@@ -1,0 +1,178 @@
+"""``python -m benchmarks.intake``: registratie's HTTP intake throughput, against raw Kafka.
+
+A real registratie process (``python -m registratie``) on real Kafka and PostgreSQL. Measured in
+the same run:
+
+* raw aiokafka ``send_and_wait`` per record, and raw batched produce: the broker's limits for the
+  two shapes of intake (a school sending one absence, a school system sending a day's batch);
+* ``POST /v1/afwezigheden`` one absence per request, 32 concurrent clients;
+* ``POST /v1/afwezigheden/batch`` with 500 rows per request, 4 concurrent clients.
+
+Each accepted absence is validated, pseudonymised, checked against the pupil's enrolment, stored
+with its idempotency key, published with acks=all, applied to registratie's state and evaluated
+against the legal rules before the 2xx. The ratios say what that costs against the raw produce.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import secrets
+import shutil
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from leerrecht import processes
+from leerrecht.kafka import TopicSpec, ensure_topics
+from leerrecht.localinfra import KafkaNode, PostgresNode, ensure_kafka_jars, free_port
+from leerrecht.synthetic import test_bsns
+
+SCHOOL = "00AP00"  # WereldWijs, Zoetermeer (MC28)
+TOKEN = "bench-school"
+
+
+async def raw_send_and_wait(bootstrap: str, n: int) -> float:
+    topic = f"bench.intake.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(bootstrap, [TopicSpec(topic, 3, {"retention.ms": "-1"})])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    value = b"x" * 700
+    sem = asyncio.Semaphore(32)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await producer.send_and_wait(topic, value, key=str(i).encode())
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    rate = n / (time.perf_counter() - t0)
+    await producer.stop()
+    return rate
+
+
+async def raw_batched(bootstrap: str, n: int) -> float:
+    topic = f"bench.intake.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(bootstrap, [TopicSpec(topic, 3, {"retention.ms": "-1"})])
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5)
+    await producer.start()
+    value = b"x" * 700
+    t0 = time.perf_counter()
+    for i in range(0, n, 500):
+        futures = [await producer.send(topic, value, key=str(j).encode()) for j in range(i, min(n, i + 500))]
+        await asyncio.gather(*futures)
+    rate = n / (time.perf_counter() - t0)
+    await producer.stop()
+    return rate
+
+
+def school_days(n: int) -> list[date]:
+    days, d = [], date(2025, 9, 1)
+    while len(days) < n:
+        if d.weekday() < 5 and not (date(2025, 10, 18) <= d <= date(2025, 10, 26)):
+            days.append(d)
+        d += timedelta(days=1)
+    return days
+
+
+async def run(url: str, pupils: int, singles: int, batches: int) -> dict[str, float]:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    bsns = test_bsns(pupils)
+    days = school_days(60)
+    async with httpx.AsyncClient(base_url=url, timeout=60, headers=headers) as client:
+        sem = asyncio.Semaphore(16)
+
+        async def enrol(i: int, bsn: str) -> None:
+            async with sem:
+                r = await client.post("/v1/inschrijvingen", headers={"Idempotency-Key": f"bench-ins-{i:05d}"}, json={
+                    "pgn": bsn, "geboortedatum": "2015-03-01", "woongemeente": "GM0637", "school": SCHOOL,
+                    "ingangsdatum": "2025-08-25"})
+                if r.status_code != 201:
+                    raise RuntimeError(f"enrolment: {r.status_code}: {r.text[:300]}")
+
+        await asyncio.gather(*(enrol(i, b) for i, b in enumerate(bsns)))
+        # one absence of 0.5 h per pupil per day: far below any report threshold, so the rules run
+        # for every row but publish nothing extra
+        rows = [{"pgn": b, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"} for d in days for b in bsns]
+        single_rows, batch_rows = rows[:singles], rows[singles:singles + batches * 500]
+        sem32 = asyncio.Semaphore(32)
+
+        async def single(i: int, row: dict[str, Any]) -> None:
+            async with sem32:
+                r = await client.post("/v1/afwezigheden", headers={"Idempotency-Key": f"bench-single-{i:05d}"}, json=row)
+                if r.status_code != 201:
+                    raise RuntimeError(f"{r.status_code}: {r.text[:200]}")
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(single(i, r) for i, r in enumerate(single_rows)))
+        single_rate = len(single_rows) / (time.perf_counter() - t0)
+
+        sem4 = asyncio.Semaphore(4)
+
+        async def batch(i: int, chunk: list[dict[str, Any]]) -> None:
+            async with sem4:
+                r = await client.post("/v1/afwezigheden/batch", headers={"Idempotency-Key": f"bench-batch-{i:05d}"},
+                                      json={"rijen": chunk})
+                body = r.json()
+                if r.status_code != 207 or body.get("geweigerd"):
+                    raise RuntimeError(f"{r.status_code}: {str(body)[:300]}")
+
+        chunks = [batch_rows[i:i + 500] for i in range(0, len(batch_rows), 500)]
+        t0 = time.perf_counter()
+        await asyncio.gather(*(batch(i, c) for i, c in enumerate(chunks)))
+        batch_rate = len(batch_rows) / (time.perf_counter() - t0)
+    return {"http_single": single_rate, "http_batch": batch_rate}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pupils", type=int, default=500)
+    parser.add_argument("--singles", type=int, default=2000)
+    parser.add_argument("--batches", type=int, default=20, help="batches of 500 rows")
+    args = parser.parse_args()
+    ensure_kafka_jars()
+    home = Path(tempfile.mkdtemp(prefix="leerrecht-bench-intake-"))
+    kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
+    pg = PostgresNode(home=home / "pg", port=free_port())
+    svc = None
+    try:
+        pg.start()
+        kafka.start()
+        svc = processes.launch("registratie", {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap, "DATABASE_URL": pg.dsn("bench_registratie"),
+            "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "REGIONS": "MC28", "LOG_LEVEL": "WARNING",
+            "PSEUDONYM_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        }, log=home / "registratie.log")
+        processes.wait_ready(svc)
+        print(f"Leerrecht intake benchmark: {args.pupils} pupils, {args.singles} single requests, "
+              f"{args.batches} batches of 500 rows\n")
+        raw_single = asyncio.run(raw_send_and_wait(kafka.bootstrap, args.singles))
+        raw_batch = asyncio.run(raw_batched(kafka.bootstrap, args.batches * 500))
+        res = asyncio.run(run(svc.url, args.pupils, args.singles, args.batches))
+        for label, rate in (
+            ("raw aiokafka send_and_wait, 32 concurrent", raw_single),
+            ("raw aiokafka batched produce, 500 per flush", raw_batch),
+            ("POST /v1/afwezigheden, 32 concurrent clients", res["http_single"]),
+            ("POST /v1/afwezigheden/batch, 500 rows, 4 clients", res["http_batch"]),
+        ):
+            print(f"  {label:<52} {rate:>10,.0f} absences/s")
+        print("\nRatios")
+        print(f"  {'single intake / raw send_and_wait':<52} {res['http_single'] / raw_single:>10.2f}")
+        print(f"  {'batch intake / raw batched produce':<52} {res['http_batch'] / raw_batch:>10.2f}")
+    finally:
+        if svc is not None:
+            svc.stop()
+        kafka.stop()
+        pg.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
