@@ -24,6 +24,7 @@ from registratie.domain.pseudonym import PseudonymKey, PseudonymKeyring
 from registratie.intake import IntakeService
 from registratie.klok import Klok
 from registratie.pagina import build_page_router
+from registratie.protocollen import load_protocols
 
 log = get_logger(__name__)
 
@@ -46,11 +47,12 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
         beheer=require_role(current, "beheer"),
     )
     klok = Klok(settings.vandaag)
+    protocols = load_protocols(settings.local_protocols_file)  # invalid → refuse to start, clearly
     # the submissions' content hash is keyed with a key derived from the pseudonym key (see intake)
     hash_key = hashlib.sha256(b"leerrecht/intake-hash/" + key.secret).digest()
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
-        service = IntakeService(runtime.pool, runtime.publisher, klok, hash_key)
+        service = IntakeService(runtime.pool, runtime.publisher, klok, hash_key, protocols)
         app.state.intake = service
         app.state.klok = klok
 

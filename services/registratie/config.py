@@ -19,3 +19,5 @@ class RegistratieSettings(ServiceSettings):
     dagtaak_interval_s: float = Field(default=3600.0, alias="DAGTAAK_INTERVAL_S")
     # Pin "today" (tests, demos): the legal rules are evaluated for this date instead of the real one.
     vandaag: date | None = Field(default=None, alias="REGISTRATIE_VANDAAG")
+    # JSON file with the local protocols (A3.9) per school or region, every version with its valid_from.
+    local_protocols_file: str | None = Field(default=None, alias="LOCAL_PROTOCOLS_FILE")

@@ -40,6 +40,7 @@ from contracts.topics import SCHOOL_EVENTS_TOPIC, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
 from registratie.domain.intake import Besluit
+from registratie.domain.protocols import Protocol
 from registratie.klok import Klok
 from registratie.regels import SOURCE, beoordeel
 
@@ -104,11 +105,13 @@ def topic_of(env: Envelope) -> str:
 
 
 class IntakeService:
-    def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, klok: Klok, hash_key: bytes) -> None:
+    def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, klok: Klok, hash_key: bytes,
+                 protocols: Sequence[Protocol] = ()) -> None:
         self.pool = pool
         self.publisher = publisher
         self.klok = klok
         self._hash_key = hash_key
+        self.protocols = tuple(protocols)
 
     def inhoud_hash(self, payload: Any) -> str:
         """Keyed hash of the submission: the body holds a PGN and a birth date, so a plain hash could
@@ -184,7 +187,8 @@ class IntakeService:
             await uitkomst.extra_state(conn)
         pupils = {b.pseudoniem for b in uitkomst.besluiten} | uitkomst.beoordelen
         for p in sorted(pupils):
-            envelopes += await beoordeel(conn, p, vandaag, correlation_id=correlation, nu=self.klok.nu())
+            envelopes += await beoordeel(conn, p, vandaag, correlation_id=correlation, nu=self.klok.nu(),
+                                         protocols=self.protocols)
         return envelopes, uitkomst.antwoord
 
     async def publish(self, envelopes: Sequence[Envelope], raw: Sequence[RawRecord] = ()) -> None:

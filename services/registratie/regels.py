@@ -38,7 +38,7 @@ own envelopes before publishing (one idempotent submission, see ``registratie.in
   ``REGISTERFEITEN_WACHTTIJD`` working days after its start; a person whose last enrolment ended
   with ``EMIGRATIE`` or ``OVERLEDEN`` is not signalled at all.
 * MAZL signals go to the school only (A3.8: to leerplicht "by agreement", which is not configured).
-* Local protocols (A3.9) have no store yet, so ``evaluate`` gets none.
+* Local protocols (A3.9) come from configuration (``registratie.protocollen``), versioned by date.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ from registratie.domain import (
     evaluate,
 )
 from registratie.domain.intake import school_of
+from registratie.domain.protocols import Protocol
 from registratie.state import Feiten, apply_to_state, feiten
 
 log = get_logger(__name__)
@@ -226,7 +227,8 @@ def _event_of(v: Voorstel, object_id: UUID) -> Event | None:
 
 
 async def beoordeel(
-    conn: asyncpg.Connection, pseudoniem: str, vandaag: date, *, correlation_id: UUID, nu: datetime
+    conn: asyncpg.Connection, pseudoniem: str, vandaag: date, *, correlation_id: UUID, nu: datetime,
+    protocols: Sequence[Protocol] = (),
 ) -> list[Envelope]:
     """Evaluate one pupil for ``vandaag`` and return the envelopes of what is new (already applied to
     registratie's own state and recorded in ``beslissing``). Runs inside the caller's transaction."""
@@ -234,7 +236,7 @@ async def beoordeel(
     if f is None:
         return []
     try:
-        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, (), vandaag)
+        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag)
     except BuitenKalenderbereik:
         log.warning("regels_buiten_kalender", datum=vandaag.isoformat())
         return []
