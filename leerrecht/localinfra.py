@@ -355,6 +355,20 @@ class PostgresNode:
             time.sleep(0.3)
         raise InfraError(f"PostgreSQL did not become ready on port {self.port} within {timeout:.0f}s")
 
+    def stop_immediate(self, timeout: float = 30.0) -> None:
+        """``pg_ctl stop -m immediate`` by signal: no checkpoint, every client cut off (failure tests)."""
+        if not self.pid_file.exists():
+            return
+        pid = int(self.pid_file.read_text())
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGQUIT)  # the group: runuser and the postmaster under it
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and (_pid_alive(pid) or _port_open(self.port)):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        self.pid_file.unlink(missing_ok=True)
+
     def create_database(self, name: str) -> str:
         asyncio.run(create_database(self.dsn(), name))
         return self.dsn(name)

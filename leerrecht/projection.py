@@ -72,6 +72,14 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
+class _Behind(Exception):
+    """The stored checkpoint is behind the fetched batch: re-read from the checkpoint."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
 class PoisonEvent(Exception):
     """A projection raises this for an event that can never be applied (a validation error)."""
 
@@ -170,7 +178,8 @@ class ProjectionRunner:
                 for tp, records in batches.items():
                     if tp not in self._assigned:
                         continue  # revoked while we were fetching; the new owner will read it
-                    await self._process(tp, records)
+                    if not await self._process(tp, records):
+                        break  # positions were reset to the database's checkpoints: fetch anew
         finally:
             self._ready.clear()
             with contextlib.suppress(Exception):
@@ -197,7 +206,9 @@ class ProjectionRunner:
 
     # --------------------------------------------------------------------------- batches
 
-    async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
+    async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> bool:
+        """Apply one partition batch. False: the fetched data is stale (a database outage or a gap),
+        positions were reset to the stored checkpoints, and the caller must fetch again."""
         decoded: list[Delivered] = []
         poison: list[tuple[ConsumerRecord[Any, Any], str]] = []
         for rec in records:
@@ -220,10 +231,20 @@ class ProjectionRunner:
                 )
                 break
             except TRANSIENT as exc:
-                # The database or network is away, not the event at fault: wait, never dead-letter.
+                # The database or network is away, not the event at fault: never dead-letter. When
+                # it is back, start again from what the database holds: after a crash or a failover
+                # it may have lost its latest commits (rows and checkpoint together), and the batch
+                # in memory would then skip over them.
                 if self._stopping.is_set():
                     raise
                 await self._backoff(min(attempt, self.max_retries) + 1, exc)
+                await self._reseek_when_database_is_back()
+                return False
+            except _Behind as behind:
+                log.warning("checkpoint_behind_fetch", projection=self.projection.name, topic=tp.topic,
+                            partition=tp.partition, stored=behind.offset, fetched_from=first)
+                await self._reseek_when_database_is_back()
+                return False
             except PoisonEvent:
                 attempt = self.max_retries + 1
             except Exception as exc:
@@ -236,6 +257,17 @@ class ProjectionRunner:
         self.stats.batches += 1
         if applied and self.on_applied is not None:
             await self.on_applied(applied)
+        return True
+
+    async def _reseek_when_database_is_back(self) -> None:
+        attempt = 0
+        while not self._stopping.is_set():
+            try:
+                await self._seek_to_stored(sorted(self._assigned))
+                return
+            except TRANSIENT as exc:
+                attempt += 1
+                await self._backoff(min(attempt, self.max_retries) + 1, exc)
 
     async def _apply_batch(self, tp: TopicPartition, first: int, last: int,
                            events: Sequence[Delivered]) -> list[Delivered]:
@@ -252,9 +284,9 @@ class ProjectionRunner:
                      events: Sequence[Delivered]) -> list[Delivered]:
         """Lock the checkpoint, move it past ``last`` and return the events not applied before."""
         name = self.projection.name
-        await conn.execute(
+        created = await conn.fetchval(
             "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) "
-            "ON CONFLICT DO NOTHING", name, tp.topic, tp.partition,
+            "ON CONFLICT DO NOTHING RETURNING true", name, tp.topic, tp.partition,
         )
         stored = await conn.fetchval(
             "SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 FOR UPDATE",
@@ -262,6 +294,10 @@ class ProjectionRunner:
         )
         if last < stored:
             return []  # a zombie or a redelivery: the whole batch is already in
+        if first > stored and not created:
+            # Event topics have contiguous offsets: records between the checkpoint and this batch
+            # were never applied (the database lost commits). Never skip them.
+            raise _Behind(stored)
         await conn.execute(
             "UPDATE checkpoint SET next_offset=$4, updated_at=now() "
             "WHERE projection=$1 AND topic=$2 AND partition=$3",
@@ -301,7 +337,7 @@ class ProjectionRunner:
             attempt = 0
             while True:
                 try:
-                    applied += await self._apply_batch(tp, ev.offset, ev.offset, [ev])
+                    applied += await self._apply_batch(tp, first, ev.offset, [ev])
                     break
                 except TRANSIENT:
                     raise
@@ -314,7 +350,7 @@ class ProjectionRunner:
                               event_type=ev.envelope.type, event_id=str(ev.envelope.id), error=type(exc).__name__)
                     await self._dead_letter([(_as_record(ev), f"{type(exc).__name__}: {str(exc)[:200]}")])
                     async with self.pool.acquire() as conn, conn.transaction():
-                        await self._claim(conn, tp, ev.offset, ev.offset, [])
+                        await self._claim(conn, tp, first, ev.offset, [])
                     break
         # move the checkpoint past records that were undecodable at the end of the batch
         async with self.pool.acquire() as conn, conn.transaction():
