@@ -33,7 +33,7 @@ from aiokafka import AIOKafkaProducer
 from leerrecht import processes
 from leerrecht.kafka import TopicSpec, ensure_topics
 from leerrecht.localinfra import KafkaNode, PostgresNode, ensure_kafka_jars, free_port
-from leerrecht.synthetic import test_bsns
+from leerrecht.synthetic import synthetic_bsns
 
 SCHOOL = "00AP00"  # WereldWijs, Zoetermeer (MC28)
 TOKEN = "bench-school"
@@ -84,7 +84,7 @@ def school_days(n: int) -> list[date]:
 
 async def run(url: str, pupils: int, singles: int, batches: int) -> dict[str, float]:
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    bsns = test_bsns(pupils)
+    bsns = synthetic_bsns(pupils)
     days = school_days(60)
     async with httpx.AsyncClient(base_url=url, timeout=60, headers=headers) as client:
         sem = asyncio.Semaphore(16)
@@ -106,7 +106,8 @@ async def run(url: str, pupils: int, singles: int, batches: int) -> dict[str, fl
 
         async def single(i: int, row: dict[str, Any]) -> None:
             async with sem32:
-                r = await client.post("/v1/afwezigheden", headers={"Idempotency-Key": f"bench-single-{i:05d}"}, json=row)
+                r = await client.post("/v1/afwezigheden", json=row,
+                                      headers={"Idempotency-Key": f"bench-single-{i:05d}"})
                 if r.status_code != 201:
                     raise RuntimeError(f"{r.status_code}: {r.text[:200]}")
 

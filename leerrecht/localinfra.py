@@ -60,6 +60,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _ppid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _stop_pid(pid: int, timeout: float = 30.0) -> None:
     """SIGTERM the process group we started, then SIGKILL if it does not leave in time."""
     if not _pid_alive(pid):
@@ -368,6 +376,34 @@ class PostgresNode:
                 os.waitpid(pid, os.WNOHANG)
             time.sleep(0.1)
         self.pid_file.unlink(missing_ok=True)
+
+    def _server_pids(self) -> list[int]:
+        """The postmaster and its children. PostgreSQL children start sessions of their own, so a
+        process-group signal would miss them."""
+        if not self.pid_file.exists():
+            return []
+        top = int(self.pid_file.read_text())
+        parents = {top}
+        pids: list[int] = []
+        for _ in range(3):  # runuser → postmaster → backends
+            found = [
+                int(d) for d in os.listdir("/proc") if d.isdigit()
+                and _ppid(int(d)) in parents and int(d) not in pids
+            ]
+            pids += found
+            parents = set(found)
+        return [top, *pids]
+
+    def pause(self) -> None:
+        """SIGSTOP the whole server (failure tests: a database that stops answering)."""
+        for pid in self._server_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        for pid in self._server_pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def create_database(self, name: str) -> str:
         asyncio.run(create_database(self.dsn(), name))

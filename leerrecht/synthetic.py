@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def test_bsns(n: int, start: int = 0) -> list[str]:
+def synthetic_bsns(n: int, start: int = 0) -> list[str]:
     """Synthetic BSNs that pass the 11-proof, in the 9999xxxxx range used for testing.
 
     Real pupils never appear in a demo, a benchmark or a test; these numbers only have to be

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from leerrecht.kalender import BuitenKalenderbereik, standaard_kalender
-from leerrecht.synthetic import test_bsns
+from leerrecht.synthetic import synthetic_bsns
 
 SCHOOLS = {  # BRIN6 -> (name, vakantieregio); from DUO's open school register
     "00AP00": "WereldWijs, Zoetermeer",
@@ -56,7 +56,7 @@ def plan(
     rng = random.Random(seed)
     start = date(today.year if today.month >= 8 else today.year - 1, 8, 24)
     enrolments, absences = [], []
-    bsns = iter(test_bsns(pupils_per_school * len(SCHOOLS)))
+    bsns = iter(synthetic_bsns(pupils_per_school * len(SCHOOLS)))
     days = [d for d in school_days(today, 10) if d >= start]
     for school in SCHOOLS:
         for k in range(pupils_per_school):

@@ -58,7 +58,14 @@ from registratie.domain.intake import (
 )
 from registratie.domain.plicht import plicht_op
 from registratie.domain.pseudonym import PseudonymKeyring
-from registratie.intake import IntakeService, PublicatieMislukt, RawRecord, SleutelHergebruikt, Uitkomst
+from registratie.intake import (
+    IntakeService,
+    NietBeschikbaar,
+    PublicatieMislukt,
+    RawRecord,
+    SleutelHergebruikt,
+    Uitkomst,
+)
 from registratie.scholen import po_vestigingen
 
 IdempotencyKey = Annotated[
@@ -305,6 +312,10 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
         except ValidationError as exc:  # a contract rule the checks above did not foresee
             raise HTTPException(422, {"title": "Inzending geweigerd", "status": 422,
                                       "fouten": rij_fouten(exc)}) from None
+        except NietBeschikbaar:
+            raise HTTPException(503, {"title": "Tijdelijk niet beschikbaar", "status": 503,
+                                      "melding": "Niet bevestigd; probeer het opnieuw met dezelfde sleutel."},
+                                headers={"Retry-After": "10"}) from None
         except PublicatieMislukt:
             raise HTTPException(503, {"title": "Tijdelijk niet beschikbaar", "status": 503,
                                       "melding": "Nog niet bevestigd; probeer het opnieuw met dezelfde sleutel."},

@@ -52,7 +52,8 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
     hash_key = hashlib.sha256(b"leerrecht/intake-hash/" + key.secret).digest()
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
-        service = IntakeService(runtime.pool, runtime.publisher, klok, hash_key, protocols)
+        service = IntakeService(runtime.pool, runtime.publisher, klok, hash_key, protocols,
+                                timeout_s=settings.intake_timeout_s)
         app.state.intake = service
         app.state.klok = klok
 

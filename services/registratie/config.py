@@ -21,3 +21,5 @@ class RegistratieSettings(ServiceSettings):
     vandaag: date | None = Field(default=None, alias="REGISTRATIE_VANDAAG")
     # JSON file with the local protocols (A3.9) per school or region, every version with its valid_from.
     local_protocols_file: str | None = Field(default=None, alias="LOCAL_PROTOCOLS_FILE")
+    # Seconds a submission may take (database and broker) before the school gets 503 + Retry-After.
+    intake_timeout_s: float = Field(default=10.0, alias="INTAKE_TIMEOUT_S", gt=0, le=120)

@@ -22,6 +22,8 @@ envelopes (``RawRecord``) and are rebuilt from the request on a retry.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -39,6 +41,7 @@ from contracts.envelope import Envelope, uuid7
 from contracts.topics import SCHOOL_EVENTS_TOPIC, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
+from leerrecht.projection import TRANSIENT
 from registratie.domain.intake import Besluit
 from registratie.domain.protocols import Protocol
 from registratie.klok import Klok
@@ -49,6 +52,10 @@ log = get_logger(__name__)
 
 class SleutelHergebruikt(ValueError):
     """The same idempotency key was used for a different submission."""
+
+
+class NietBeschikbaar(RuntimeError):
+    """The database did not answer in time; nothing was confirmed to the client."""
 
 
 class PublicatieMislukt(RuntimeError):
@@ -106,12 +113,13 @@ def topic_of(env: Envelope) -> str:
 
 class IntakeService:
     def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, klok: Klok, hash_key: bytes,
-                 protocols: Sequence[Protocol] = ()) -> None:
+                 protocols: Sequence[Protocol] = (), timeout_s: float = 10.0) -> None:
         self.pool = pool
         self.publisher = publisher
         self.klok = klok
         self._hash_key = hash_key
         self.protocols = tuple(protocols)
+        self.timeout_s = timeout_s
 
     def inhoud_hash(self, payload: Any) -> str:
         """Keyed hash of the submission: the body holds a PGN and a birth date, so a plain hash could
@@ -133,42 +141,62 @@ class IntakeService:
     ) -> Resultaat:
         digest = self.inhoud_hash(payload)
         vandaag = vandaag or self.klok.vandaag()
-        async with self.pool.acquire() as conn:
-            try:
-                for p in sorted(set(leerlingen)):
-                    await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", "leerling/" + p)
-                async with conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))",
-                                       client + "/" + sleutel)
-                    row = await conn.fetchrow(
-                        "SELECT inhoud_hash, status, envelopes, antwoord FROM intake_verzoek "
-                        "WHERE client = $1 AND sleutel = $2", client, sleutel,
-                    )
-                    if row is not None:
-                        if row["inhoud_hash"] != digest:
-                            raise SleutelHergebruikt(sleutel)
-                        antwoord = json.loads(row["antwoord"])
-                        if row["status"] == "gepubliceerd":
-                            return Resultaat(200, antwoord, herhaald=True)
-                        envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
-                    else:
-                        envelopes, antwoord = await self._decide_and_evaluate(conn, decide, vandaag)
-                        if not envelopes and not bewaar_leeg:
-                            return Resultaat(200, antwoord)
-                        await conn.execute(
-                            "INSERT INTO intake_verzoek (client, sleutel, inhoud_hash, status, envelopes, antwoord) "
-                            "VALUES ($1, $2, $3, 'open', $4, $5)",
-                            client, sleutel, digest,
-                            orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in envelopes]).decode(),
-                            orjson.dumps(antwoord).decode(),
-                        )
-                await self.publish(envelopes, raw() if raw is not None else [])
+        # A paused or lost database must not hold a school's request for a minute: answer 503 within
+        # the timeout (F13). What was stored but not confirmed is published later by the sweeper.
+        try:
+            conn = await asyncio.wait_for(self.pool.acquire(), timeout=self.timeout_s)
+        except TimeoutError:
+            raise NietBeschikbaar("database") from None
+        timed_out = False
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                return await self._submit(conn, client, sleutel, digest, decide, leerlingen, raw, bewaar_leeg,
+                                          vandaag)
+        except TimeoutError:
+            timed_out = True
+            conn.terminate()  # the server then drops the session's advisory locks with it
+            raise NietBeschikbaar("timeout") from None
+        finally:
+            if not timed_out and not conn.is_closed():
+                with contextlib.suppress(*TRANSIENT):
+                    await conn.execute("SELECT pg_advisory_unlock_all()")
+            await self.pool.release(conn)
+
+    async def _submit(
+        self, conn: asyncpg.Connection, client: str, sleutel: str, digest: str, decide: Decide,
+        leerlingen: Iterable[str], raw: Callable[[], list[RawRecord]] | None, bewaar_leeg: bool, vandaag: date,
+    ) -> Resultaat:
+        for p in sorted(set(leerlingen)):
+            await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", "leerling/" + p)
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", client + "/" + sleutel)
+            row = await conn.fetchrow(
+                "SELECT inhoud_hash, status, envelopes, antwoord FROM intake_verzoek "
+                "WHERE client = $1 AND sleutel = $2", client, sleutel,
+            )
+            if row is not None:
+                if row["inhoud_hash"] != digest:
+                    raise SleutelHergebruikt(sleutel)
+                antwoord = json.loads(row["antwoord"])
+                if row["status"] == "gepubliceerd":
+                    return Resultaat(200, antwoord, herhaald=True)
+                envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
+            else:
+                envelopes, antwoord = await self._decide_and_evaluate(conn, decide, vandaag)
+                if not envelopes and not bewaar_leeg:
+                    return Resultaat(200, antwoord)
                 await conn.execute(
-                    "UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
-                    "WHERE client = $1 AND sleutel = $2", client, sleutel,
+                    "INSERT INTO intake_verzoek (client, sleutel, inhoud_hash, status, envelopes, antwoord) "
+                    "VALUES ($1, $2, $3, 'open', $4, $5)",
+                    client, sleutel, digest,
+                    orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in envelopes]).decode(),
+                    orjson.dumps(antwoord).decode(),
                 )
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock_all()")
+        await self.publish(envelopes, raw() if raw is not None else [])
+        await conn.execute(
+            "UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
+            "WHERE client = $1 AND sleutel = $2", client, sleutel,
+        )
         return Resultaat(201, antwoord, herhaald=row is not None)
 
     async def _decide_and_evaluate(

@@ -1,0 +1,187 @@
+"""``python -m benchmarks.rebuild --events 1000000``: the replay check at national scale.
+
+1. Builds a realistic synthetic log (:mod:`telling.proeflog`: ~9 % stateful events — enrolments,
+   reports with later end dates and withdrawals, moves between regions, vrijstellingen, Halt and
+   proces-verbaal, vsv, Doorstroompunt — and ~91 % absences, in all 40 regions, two schooljaren, some
+   events recorded weeks late) and writes it to the 40 regional topics (3 partitions each).
+2. Runs telling **live** on it (the service's runner: projection, checkpoints, count-stream outbox and
+   publisher) until every event is read; reports events/s.
+3. Runs the **rebuild** (``telling.rebuild``: a fresh schema, a new consumer group, from offset 0);
+   reports events/s.
+4. Prints both content hashes (figures and as-of history) and exits 1 if they differ.
+
+Starts its own Kafka and PostgreSQL unless ``--bootstrap`` and ``--admin-dsn`` are given. Results also go
+to ``benchmarks/results/rebuild-<timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from telling import proeflog
+from telling.config import TellingSettings
+from telling.rebuild import rebuild
+from telling.runner import TellingRunner, count_topics
+from telling.tabellen import inhoud_hash
+
+from leerrecht.db import create_pool, ensure_database, migrate
+from leerrecht.kafka import EventPublisher, ensure_topics
+from leerrecht.localinfra import KafkaNode, PostgresNode, ensure_kafka_jars, free_port
+from leerrecht.logging import configure_logging
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def _stand(pool: asyncpg.Pool) -> int:
+    async with pool.acquire() as conn:
+        return int(await conn.fetchval(
+            "SELECT coalesce(sum(next_offset), 0) FROM checkpoint WHERE projection = 'telling'"))
+
+
+async def live(settings: TellingSettings, totaal: int, timeout: float) -> tuple[float, float, dict[str, int]]:
+    """Run the live service's runner until it has read ``totaal`` records; (seconds, seconds until the
+    count stream's outbox was empty, runner stats)."""
+    pool = await create_pool(settings.database_url, max_size=6)
+    await migrate(pool, "telling")
+    publisher = EventPublisher(settings.kafka_bootstrap_servers, client_id="bench-telling")
+    await publisher.start()
+    runner = TellingRunner(pool, settings, publisher)
+    t0 = time.perf_counter()
+    task = asyncio.create_task(runner.run())
+    try:
+        vorige = 0.0
+        while (gelezen := await _stand(pool)) < totaal:
+            if task.done():
+                task.result()
+                raise RuntimeError("de live runner stopte voortijdig")
+            dt = time.perf_counter() - t0
+            if dt > timeout:
+                raise TimeoutError(f"live niet klaar binnen {timeout:.0f}s ({gelezen}/{totaal})")
+            if dt - vorige >= 15:
+                say(f"  live: {gelezen:,}/{totaal:,} ({gelezen / dt:,.0f} ev/s)")
+                vorige = dt
+            await asyncio.sleep(0.25)
+        duur = time.perf_counter() - t0
+        async with pool.acquire() as conn:
+            while await conn.fetchval("SELECT count(*) FROM cijfer_gewijzigd"):
+                await asyncio.sleep(0.25)
+        stroom = time.perf_counter() - t0
+    finally:
+        runner.stop()
+        await asyncio.wait({task}, timeout=60)
+        await publisher.stop()
+        await pool.close()
+    return duur, stroom, {**runner.stats.__dict__, "cijfers_gepubliceerd": runner.stroom.published}
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    n = args.events
+    run = f"rb{uuid.uuid4().hex[:6]}"
+    topic = f"{run}.leerrecht.regio.{{}}.events"
+    say(f"Replay check: {n:,} events, all regions, batch {args.batch}")
+
+    t0 = time.perf_counter()
+    log = proeflog.maak(n, seed=args.seed)
+    t_maak = time.perf_counter() - t0
+    say(f"  log gemaakt: {log.personen:,} personen in {t_maak:.1f}s; "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(log.per_soort.items(), key=lambda kv: -kv[1])))
+    t0 = time.perf_counter()
+    per_topic = await proeflog.publiceer(args.bootstrap, log, topic.format)
+    t_pub = time.perf_counter() - t0
+    totaal = sum(per_topic.values())
+    personen = log.personen
+    del log
+    say(f"  geschreven naar {len(per_topic)} topics: {totaal:,} records in {t_pub:.1f}s ({totaal / t_pub:,.0f} ev/s)")
+
+    url = args.admin_dsn.rsplit("/", 1)[0] + f"/bench_rebuild_{run}"
+    await ensure_database(url)
+    settings = TellingSettings(
+        KAFKA_BOOTSTRAP_SERVERS=args.bootstrap, DATABASE_URL=url,
+        TELLING_EVENT_PATTERN=rf"^{run}\.leerrecht\.regio\.MC\d\d\.events$",
+        TELLING_COUNT_TOPIC=f"{run}.telling.cijfers", TELLING_CONSUMER_GROUP=f"{run}.telling",
+        PROJECTION_BATCH_SIZE=str(args.batch), TELLING_PUBLISH_INTERVAL_S="2",
+    )
+    await ensure_topics(args.bootstrap, count_topics(settings.count_topic))
+
+    say("Live (TellingRunner: projection + checkpoints + count-stream outbox and publisher)")
+    t_live, t_stroom, stats = await live(settings, totaal, args.timeout)
+    conn = await asyncpg.connect(url)
+    try:
+        h_live, cellen = await inhoud_hash(conn)
+        historie = await conn.fetchval("SELECT count(*) FROM cel_historie")
+    finally:
+        await conn.close()
+    say(f"  live: {totaal:,} events in {t_live:.1f}s = {totaal / t_live:,.0f} ev/s "
+        f"(count stream drained after {t_stroom:.1f}s); {cellen:,} cellen, {historie:,} historieregels")
+    say(f"  stats: {stats}")
+
+    say("Rebuild (python -m telling rebuild: new schema, new group, from offset 0)")
+    t0 = time.perf_counter()
+    _, h_rebuild, cellen_rb = await rebuild(settings, f"rebuild_{run}", timeout=args.timeout,
+                                            meld=lambda s: None)
+    t_rb = time.perf_counter() - t0
+    say(f"  rebuild: {totaal:,} events in {t_rb:.1f}s = {totaal / t_rb:,.0f} ev/s; {cellen_rb:,} cellen")
+    gelijk = h_live == h_rebuild and cellen == cellen_rb
+    say("")
+    say(f"  live hash    {h_live}")
+    say(f"  rebuild hash {h_rebuild}")
+    say("  GELIJK: elke figuur en de hele historie zijn reproduceerbaar uit het log" if gelijk
+        else "  VERSCHIL: live en rebuild geven andere cijfers")
+    return {
+        "events": totaal, "personen": personen,
+        "maak_s": t_maak, "publiceer_s": t_pub, "live_s": t_live, "live_ev_s": totaal / t_live,
+        "stroom_leeg_s": t_stroom, "rebuild_s": t_rb, "rebuild_ev_s": totaal / t_rb,
+        "cellen": cellen, "historieregels": historie, "hash_live": h_live, "hash_rebuild": h_rebuild,
+        "gelijk": gelijk, "batch": args.batch, "stats_live": stats,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.rebuild", description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5000, help="PROJECTION_BATCH_SIZE")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timeout", type=float, default=3600.0, help="per phase, seconds")
+    parser.add_argument("--bootstrap", help="use this Kafka instead of starting one")
+    parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
+    args = parser.parse_args()
+    configure_logging("bench", json=True, level="WARNING")
+    home = None
+    nodes: list[Any] = []
+    if not (args.bootstrap and args.admin_dsn):
+        ensure_kafka_jars()
+        home = Path(tempfile.mkdtemp(prefix="leerrecht-rebuild-"))
+        kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
+        pg = PostgresNode(home=home / "pg", port=free_port())
+        pg.start()
+        kafka.start()
+        nodes = [kafka, pg]
+        args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
+    try:
+        results = asyncio.run(main_async(args))
+        out = Path(__file__).parent / "results"
+        out.mkdir(exist_ok=True)
+        (out / f"rebuild-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(results, indent=2))
+    finally:
+        for node in nodes:
+            node.stop()
+        if home:
+            shutil.rmtree(home, ignore_errors=True)
+    if not results["gelijk"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
