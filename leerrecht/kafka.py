@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from contracts.envelope import Envelope
@@ -130,16 +131,47 @@ class TopicSpec:
     config: Mapping[str, str] = field(default_factory=dict)
 
 
+class TopicConfigMismatch(RuntimeError):
+    """An existing topic's configuration differs from the contract (e.g. a finite retention on an
+    event topic, which would delete the source of truth). The service refuses to start."""
+
+
+async def audit_topics(admin: AIOKafkaAdminClient, specs: Sequence[TopicLike]) -> None:
+    """Start-up audit (reliability matrix P6): existing topics must carry the configured values."""
+    if not specs:
+        return
+    responses = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, s.name, configs=None) for s in specs]
+    )
+    actual: dict[str, dict[str, str]] = {}
+    for response in responses:
+        for _err, _msg, _type, name, entries, *_ in response.resources:
+            actual[name] = {e[0]: e[1] for e in entries}
+    problems = []
+    for spec in specs:
+        have = actual.get(spec.name, {})
+        problems += [
+            f"{spec.name}: {key}={have.get(key)!r}, verwacht {want!r}"
+            for key, want in spec.config.items() if have.get(key) != want
+        ]
+    if problems:
+        raise TopicConfigMismatch("topicconfiguratie wijkt af van het contract: " + "; ".join(problems))
+
+
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicLike], replication_factor: int = 1) -> list[str]:
-    """Create missing topics with explicit partitions and config; returns the names created.
+    """Create missing topics with explicit partitions and config, and audit the existing ones;
+    returns the names created.
 
     Auto-creation is off on our brokers: a topic with a default partition count and a 7-day
-    retention would silently lose the source of truth.
+    retention would silently lose the source of truth. For the same reason an existing topic whose
+    configuration differs from its spec stops the service (:class:`TopicConfigMismatch`).
     """
+    specs = list(specs)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        await audit_topics(admin, [s for s in specs if s.name in existing])
         wanted = [s for s in specs if s.name not in existing]
         if not wanted:
             return []

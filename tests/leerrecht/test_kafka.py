@@ -22,3 +22,18 @@ def test_the_defaults_are_idempotent_and_acks_all() -> None:
     check_producer_config(SAFE_PRODUCER_DEFAULTS)
     assert SAFE_PRODUCER_DEFAULTS["enable_idempotence"] is True
     assert SAFE_PRODUCER_DEFAULTS["acks"] == "all"
+
+
+@pytest.mark.infra
+async def test_an_event_topic_with_a_finite_retention_stops_the_service(infra) -> None:  # type: ignore[no-untyped-def]
+    """P6: the start-up audit refuses a topic whose configuration differs from its spec."""
+    import uuid
+
+    from leerrecht.kafka import TopicConfigMismatch, TopicSpec, ensure_topics
+
+    name = f"audit.{uuid.uuid4().hex[:8]}"
+    assert await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "604800000"})]) == [name]
+    with pytest.raises(TopicConfigMismatch) as err:
+        await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "-1"})])
+    assert name in str(err.value) and "retention.ms" in str(err.value)
+    assert await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "604800000"})]) == []
