@@ -177,7 +177,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
             if row is None:
                 raise HTTPException(404, "Dossier niet gevonden in deze regio")
             state = snapshot.from_json(json.loads(row["stand"]))
-            return await _dossier_view(conn, state, row["behandelaar"])
+            return await dossier_view(conn, state, row["behandelaar"])
 
     # ------------------------------------------------------------------ commands
 
@@ -350,7 +350,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
     return router
 
 
-async def _dossier_view(conn: asyncpg.Connection, state: Dossier, behandelaar: str | None) -> dict[str, Any]:
+async def dossier_view(conn: asyncpg.Connection, state: Dossier, behandelaar: str | None) -> dict[str, Any]:
     tijdlijn = await conn.fetch(
         "SELECT seq, event_id, type, op, envelope FROM dossier_event WHERE dossier_id = $1 ORDER BY seq",
         state.dossier_id,

@@ -1,37 +1,90 @@
-"""Wiring of a leerplicht instance: its region's topic only, its own database."""
+"""Wiring of a leerplicht instance: its region's topics only, its own database.
+
+Besides the projection of the region's events topic it runs the identity loop (the region's erasable
+identity topic, :mod:`leerplicht.identiteit`), the moving-house loops (:mod:`leerplicht.overdracht`),
+the officer's JSON API (``/v1``) and the officer's web pages (:mod:`leerplicht.web`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
-from contracts.topics import all_topic_specs, dlq_topic, region_events_topic
+from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
+from leerplicht import overdracht, web
 from leerplicht.api import build_router
 from leerplicht.config import LeerplichtSettings
+from leerplicht.identiteit import IdentiteitConsumer
 from leerplicht.projection import LeerplichtProjection
-from leerrecht.http import create_app, parse_tokens, principal_dependency, require_role
+from leerrecht.http import (
+    add_login_routes,
+    create_app,
+    parse_tokens,
+    principal_dependency,
+    require_role,
+    web_principal_dependency,
+)
+from leerrecht.logging import get_logger
 from leerrecht.projection import ProjectionRunner
 from leerrecht.service import Runtime, lifespan_for
+
+log = get_logger(__name__)
+
+
+async def _altijd(consumer: IdentiteitConsumer) -> None:
+    """Keep the identity loop running: a broker hiccup must not leave the page without names."""
+    while True:
+        try:
+            await consumer.run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("identiteit_herstart", error=type(exc).__name__)
+            await asyncio.sleep(1.0)
 
 
 def build_app(settings: LeerplichtSettings) -> FastAPI:
     region = settings.region
     topic = region_events_topic(region)
-    current = principal_dependency(parse_tokens(settings.api_tokens))
+    tokens = parse_tokens(settings.api_tokens)
+    current = principal_dependency(tokens)
     officer = require_role(current, f"leerplicht:{region}")
+    web_officer = web_principal_dependency(tokens, f"leerplicht:{region}")
+    bronnen = overdracht.parse_bronnen(settings.overdracht_bronnen)
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
+        projection = LeerplichtProjection(region)
         runtime.start_runner(ProjectionRunner(
-            LeerplichtProjection(region), runtime.pool, settings.kafka_bootstrap_servers,
+            projection, runtime.pool, settings.kafka_bootstrap_servers,
             topics=[topic], group_id=f"leerrecht.leerplicht.{region}",
             batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
         ))
+        identiteit = IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region)
+        app.state.identiteit = identiteit
+        runtime.background(_altijd(identiteit), name="identiteit")
+        runtime.background(
+            overdracht.overdracht_lus(
+                runtime.pool, settings.kafka_bootstrap_servers, projection, bronnen, settings.overdracht_token
+            ),
+            name="overdracht",
+        )
 
-    specs = [s for s in all_topic_specs([region]) if s.name in (topic, dlq_topic(topic))]
+    eigen = (topic, dlq_topic(topic), identity_topic(region))
+    specs = [s for s in all_topic_specs([region]) if s.name in eigen]
+
+    async def ready() -> bool:
+        return bool(await app.state.runtime.ready()) and app.state.identiteit.ready
+
     app = create_app(
         title=f"Leerrecht leerplicht {region}",
         description="Regionaal bureau leerplicht: meldingen en dossiers volgens de MAS.",
         lifespan=lifespan_for(settings, "leerplicht", specs, wire),
-        readiness=[lambda: app.state.runtime.ready()],
+        readiness=[ready],
     )
     app.include_router(build_router(officer, region))
+    app.include_router(overdracht.build_router(current))
+    add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst")
+    web.mount(app, web_officer, region)
     return app

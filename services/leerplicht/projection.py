@@ -8,6 +8,10 @@ What it keeps (domain.md A2, A4, A5):
 * ``dossier`` (+ ``dossier_melding``, ``dossier_event``): the fold of :mod:`leerplicht.domain.dossier`
   over registratie's report events and leerplicht's own events; ``dossier_event`` is the timeline
   and ``dossier.stand`` the snapshot of the fold.
+* Moving house (A5): a ``Verhuisd`` out of this region queues the transfer of the pupil's open dossier
+  (``overdracht``); a ``DossierOvergedragen`` *to* this region queues the import of its history
+  (``overname``) and parks the pupil's later events (``wachtend_event``) until it has arrived. See
+  :mod:`leerplicht.overdracht`.
 
 Single writer per dossier — the protocol between the command path (:mod:`leerplicht.handling`) and
 this projection. **Choice: the command path never writes dossier state; it only claims versions.**
@@ -51,9 +55,13 @@ from contracts.events import registratie as reg
 from contracts.events.base import Event
 from leerplicht import snapshot
 from leerplicht.domain.dossier import Dossier, Feit, apply, dossier_id_van, hoort_bij_leerplicht
+from leerplicht.domain.verhuizing import overdracht_opdracht
 from leerrecht.projection import Delivered
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+OVERNAME_LOCK = 7_301_552_004
+"""Advisory lock (transaction scope) that serialises the projection's dossier batches with the import
+of a transferred dossier, so an event is either parked before the import or applied after it."""
 
 _DOSSIER_REGISTRATIE = (
     reg.MeldingGeregistreerd.event_type,
@@ -76,6 +84,7 @@ _LEERPLICHT = tuple(
 )
 HANDLED = frozenset(
     {
+        reg.Verhuisd.event_type,
         reg.AfwezigheidGeregistreerd.event_type,
         reg.AfwezigheidGecorrigeerd.event_type,
         reg.LeerlingIngeschreven.event_type,
@@ -167,7 +176,19 @@ class LeerplichtProjection:
             if isinstance(ev, reg.MeldingGeregistreerd | reg.MeldingIngetrokken | reg.MeldingEinddatumVastgesteld)
             or (isinstance(ev, lp.MeldingTerKennisgevingAangenomen) and ev.dossier_id is None)
         }
-        pseudoniemen = {d.envelope.subject for d, ev in decoded if isinstance(ev, reg.MeldingGeregistreerd)}
+        pseudoniemen = {
+            d.envelope.subject for d, ev in decoded if isinstance(ev, reg.MeldingGeregistreerd | reg.Verhuisd)
+        }
+        # Moving house (A5, leerplicht/overdracht.py): serialise with the import of transferred dossiers,
+        # then see which pupils still wait for one: their events are parked until it has arrived.
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", OVERNAME_LOCK)
+        wachtend: set[str] = {
+            r["pseudoniem"]
+            for r in await conn.fetch(
+                "SELECT pseudoniem FROM overname WHERE status = 'WACHT' AND pseudoniem = ANY($1::text[])",
+                list({d.envelope.subject for d, _ in decoded}),
+            )
+        }
         melding_dossier: dict[UUID, UUID] = {
             r["melding_id"]: r["dossier_id"]
             for r in await conn.fetch(
@@ -204,11 +225,37 @@ class LeerplichtProjection:
         gewijzigd: set[UUID] = set()
         nieuwe_meldingen: list[tuple[UUID, UUID]] = []
         regels: list[_Regel] = []
+        geparkeerd: list[Delivered] = []
+        overdrachten: list[tuple[Any, ...]] = []
+        overnames: list[tuple[Any, ...]] = []
 
         for d, ev in decoded:
-            target = self._doel(ev, d.envelope.subject, melding_dossier, open_dossier, states)
+            subject = d.envelope.subject
+            if subject in wachtend:
+                geparkeerd.append(d)  # the history of the pupil's transferred dossier comes first
+                continue
+            if isinstance(ev, reg.Verhuisd):
+                open_id = open_dossier.get(subject)
+                opdracht = overdracht_opdracht(states.get(open_id) if open_id else None, ev, self.region)
+                if opdracht is not None:
+                    overdrachten.append(
+                        (open_dossier[subject], d.envelope.id, d.envelope.correlation_id, subject,
+                         opdracht.van_regio, opdracht.naar_regio, opdracht.naar_gemeente, opdracht.datum)
+                    )
+                continue
+            if isinstance(ev, lp.DossierOvergedragen) and ev.naar_regio == self.region:
+                if ev.dossier_id not in states:  # else: already here (a redelivery or a move back)
+                    overnames.append(
+                        (ev.dossier_id, d.envelope.id, subject, ev.van_regio, d.envelope.to_json().decode())
+                    )
+                    wachtend.add(subject)
+                continue
+            target = self._doel(ev, subject, melding_dossier, open_dossier, states)
+            if target is None and isinstance(ev, reg.MeldingIngetrokken | reg.MeldingEinddatumVastgesteld):
+                geparkeerd.append(d)  # a report not known here (yet): it may arrive with a transfer
+                continue
             if target is None and not isinstance(ev, reg.MeldingGeregistreerd):
-                continue  # e.g. a transfer pointer for a dossier this office never held
+                continue  # e.g. a step of a dossier this office never held
             if isinstance(ev, reg.MeldingGeregistreerd) and not hoort_bij_leerplicht(ev):
                 continue  # A3.5: 18+ reports go to the Doorstroompunt
             oud = states.get(target) if target is not None else None
@@ -236,6 +283,7 @@ class LeerplichtProjection:
                 )
             )
 
+        await self._verhuizing(conn, overdrachten, overnames, geparkeerd)
         if not gewijzigd:
             return
         rows = [
@@ -268,6 +316,36 @@ class LeerplichtProjection:
             "VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
             [(r.event_id, r.dossier_id, r.seq, r.type, r.op, r.envelope) for r in regels],
         )
+
+    @staticmethod
+    async def _verhuizing(
+        conn: asyncpg.Connection,
+        overdrachten: list[tuple[Any, ...]],
+        overnames: list[tuple[Any, ...]],
+        geparkeerd: list[Delivered],
+    ) -> None:
+        """The rows of moving house (A5): outgoing transfers, incoming ones, parked events."""
+        if overdrachten:
+            await conn.executemany(
+                "INSERT INTO overdracht (dossier_id, verhuisd_id, correlation_id, pseudoniem, van_regio, naar_regio, "
+                "naar_gemeente, datum) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                overdrachten,
+            )
+        if overnames:
+            await conn.executemany(
+                "INSERT INTO overname (dossier_id, overdracht_event_id, pseudoniem, van_regio, envelope) "
+                "VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING",
+                overnames,
+            )
+        if geparkeerd:
+            await conn.executemany(
+                'INSERT INTO wachtend_event (event_id, pseudoniem, topic, partition, "offset", envelope) '
+                "VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING",
+                [
+                    (d.envelope.id, d.envelope.subject, d.topic, d.partition, d.offset, d.envelope.to_json().decode())
+                    for d in geparkeerd
+                ],
+            )
 
     @staticmethod
     def _doel(

@@ -54,6 +54,8 @@ def to_json(d: Dossier) -> dict[str, Any]:
         "version": d.version,
         "fase": d.fase.value,
         "laatste_actie_op": _d(d.laatste_actie_op),
+        "overgenomen_van": d.overgenomen_van,
+        "overgenomen_op": _d(d.overgenomen_op),
         "meldingen": [
             {
                 "melding_id": str(m.melding_id),
@@ -107,6 +109,8 @@ def from_json(j: dict[str, Any]) -> Dossier:
         version=int(j["version"]),
         fase=DossierFase(j["fase"]),
         laatste_actie_op=_pd(j["laatste_actie_op"]),
+        overgenomen_van=j.get("overgenomen_van"),
+        overgenomen_op=_pd(j.get("overgenomen_op")),
         meldingen=tuple(
             Melding(
                 melding_id=UUID(m["melding_id"]),

@@ -75,6 +75,8 @@ def dossier(
         "behandelaar": behandelaar,
         "laatste_actie_op": _d(d.laatste_actie_op),
         "eerste_contact_op": _d(d.eerste_contact_op),
+        "overgenomen_van": d.overgenomen_van,
+        "overgenomen_op": _d(d.overgenomen_op),
         "meldingen": [
             {
                 "melding_id": str(m.melding_id),

@@ -5,7 +5,8 @@ PostgreSQL, each with its own database. The pupil is routed to the region of the
 not of the school; a replayed submission changes nothing; credentials are checked.
 
 The suite shares one Kafka: telling counts every regional topic, other tests' events included. This
-module owns schooljaar 2025-2026 (no other test writes absences in it), so its cells are exact.
+module owns the cells of regions MC28 and MC29 in schooljaar 2025-2026 (no other test writes
+absences there), so those cells are exact; national cells only have to include them.
 """
 
 from __future__ import annotations
@@ -100,14 +101,18 @@ def test_absence_flows_to_the_home_region_and_the_national_figures(platform: dic
     assert rows("lp_MC29", pseudo_a) == []
     assert rows("lp_MC28", pseudo_b) == []
 
-    nl = eventually(lambda: (f := figures(tel)).get("afwezigheid.registraties|2025-2026") == 2 and f)
-    assert nl["afwezigheid.uren.ongeoorloofd|2025-2026"] == 4.0
-    assert nl["afwezigheid.uren.geoorloofd|2025-2026"] == 3.0
-    assert nl["leerlingen.met_ongeoorloofde_afwezigheid|2025-2026"] == 1
-    published = figures(tel, role="analist")
+    mc28 = eventually(lambda: (f := figures(tel, "MC28")).get("afwezigheid.registraties|2025-2026") == 1 and f)
+    mc29 = eventually(lambda: (f := figures(tel, "MC29")).get("afwezigheid.registraties|2025-2026") == 1 and f)
+    assert mc28["afwezigheid.uren.ongeoorloofd|2025-2026"] == 4.0
+    assert mc28["leerlingen.met_ongeoorloofde_afwezigheid|2025-2026"] == 1
+    assert "afwezigheid.uren.geoorloofd|2025-2026" not in mc28
+    assert mc29["afwezigheid.uren.geoorloofd|2025-2026"] == 3.0
+    assert "afwezigheid.uren.ongeoorloofd|2025-2026" not in mc29
+    nl = figures(tel)
+    assert nl["afwezigheid.registraties|2025-2026"] >= 2
+    assert nl["afwezigheid.uren.ongeoorloofd|2025-2026"] >= 4.0
+    published = figures(tel, "MC28", role="analist")
     assert published["leerlingen.met_ongeoorloofde_afwezigheid|2025-2026"] is None, "a count of 1 is suppressed"
-    assert figures(tel, "MC29")["afwezigheid.uren.geoorloofd|2025-2026"] == 3.0
-    assert "afwezigheid.uren.ongeoorloofd|2025-2026" not in figures(tel, "MC29")
 
 
 @pytest.mark.infra
@@ -161,7 +166,9 @@ def test_no_pgn_or_unkeyed_hash_of_it_on_any_topic(platform: dict[str, ServicePr
     async def all_values() -> list[bytes]:
         admin = AIOKafkaAdminClient(bootstrap_servers=infra.bootstrap)
         await admin.start()
-        topics = [t for t in await admin.list_topics() if t.startswith("leerrecht.")]
+        # identity topics are the one place a PGN belongs (erasable, region of residence only)
+        topics = [t for t in await admin.list_topics()
+                  if t.startswith("leerrecht.") and not t.endswith(".identiteit")]
         await admin.close()
         consumer = AIOKafkaConsumer(*topics, bootstrap_servers=infra.bootstrap, auto_offset_reset="earliest",
                                     group_id=None, enable_auto_commit=False)

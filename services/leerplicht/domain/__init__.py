@@ -6,6 +6,7 @@ from __future__ import annotations
 from .commands import (
     Command,
     DomeinFout,
+    DraagOver,
     KiesRoute,
     NeemInBehandeling,
     NeemTerKennisgeving,
@@ -29,6 +30,7 @@ from .dossier import (
     nieuw_dossier_id,
 )
 from .halt import Afwezigheid, HaltBeoordeling, LeerlingGegevens, halt_advies
+from .verhuizing import neem_over, overdracht_opdracht
 from .werklijst import WerkItem, Werklijst, WerkSoort, items_voor, werklijst
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "DomeinFout",
     "Dossier",
     "DossierFase",
+    "DraagOver",
     "Feit",
     "HaltBeoordeling",
     "Interventie",
@@ -60,6 +63,8 @@ __all__ = [
     "hoort_bij_leerplicht",
     "items_voor",
     "melding_id_van",
+    "neem_over",
     "nieuw_dossier_id",
+    "overdracht_opdracht",
     "werklijst",
 ]

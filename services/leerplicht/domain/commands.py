@@ -55,6 +55,7 @@ from .halt import LeerlingGegevens, halt_advies
 __all__ = [
     "Command",
     "DomeinFout",
+    "DraagOver",
     "KiesRoute",
     "NeemInBehandeling",
     "NeemTerKennisgeving",
@@ -130,6 +131,18 @@ class SluitDossier:
     toelichting: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DraagOver:
+    """Transfer the open dossier to the new region's office (A5 moving house). Not an officer's command:
+    the service issues it when registratie's ``Verhuisd`` leaves this region (see
+    :mod:`leerplicht.domain.verhuizing`)."""
+
+    van_regio: str
+    naar_regio: str
+    naar_gemeente: str
+    datum: date
+
+
 Command = (
     NeemInBehandeling
     | NeemTerKennisgeving
@@ -138,6 +151,7 @@ Command = (
     | KiesRoute
     | VoerInterventieUit
     | SluitDossier
+    | DraagOver
 )
 
 _UITKOMST_VERPLICHT = frozenset({InterventieSoort.OM_BESLISSING, InterventieSoort.UITSPRAAK})
@@ -179,6 +193,8 @@ def decide(command: Command, state: Dossier) -> list[Event]:
             return _interventie(command, state)
         case SluitDossier():
             return _sluit(command, state)
+        case DraagOver():
+            return _draag_over(command, state)
     raise TypeError(f"onbekende opdracht {type(command).__name__}")  # pragma: no cover
 
 
@@ -560,3 +576,26 @@ def _reden_past(reden: LeerplichtSluitreden, state: Dossier) -> None:
         raise fout("niet alle meldingen in dit dossier zijn ingetrokken")
     if reden is LeerplichtSluitreden.VERZUIM_BEEINDIGD and not state.onderzoeken:
         raise fout("er is nog geen onderzoek gestart")
+
+
+# ---- moving house (A5) ------------------------------------------------------------------------
+
+
+def _draag_over(c: DraagOver, state: Dossier) -> list[Event]:
+    """The open reports (Geregistreerd, In behandeling) travel with the dossier; the rest is history."""
+    if c.naar_regio == c.van_regio:
+        raise DomeinFout("naar_regio", "andere_regio", "een overdracht gaat naar een andere regio (domain.md A5)")
+    open_ids = [m.melding_id for m in state.meldingen if m.status in _OPEN_STATUS]
+    return [
+        lp.DossierOvergedragen(
+            dossier_id=state.dossier_id,
+            van_regio=c.van_regio,
+            naar_regio=c.naar_regio,
+            naar_gemeente=c.naar_gemeente,
+            open_meldingen=open_ids,
+            datum=c.datum,
+        )
+    ]
+
+
+_OPEN_STATUS = frozenset({MeldingStatus.GEREGISTREERD, MeldingStatus.IN_BEHANDELING})

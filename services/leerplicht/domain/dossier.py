@@ -192,6 +192,9 @@ class Dossier:
     sluiting: Sluiting | None = None
     laatste_actie_op: date | None = None
     """Day of the office's latest step (any leerplicht event), for the 6-week flag (A5)."""
+    overgenomen_van: str | None = None
+    """Region whose office transferred this dossier to this one (A5 moving house), if any."""
+    overgenomen_op: date | None = None
 
     # ---- queries -------------------------------------------------------------------------
 

@@ -1,0 +1,454 @@
+"""The officer's web pages (Dutch, server-rendered): worklist, dossier, and the MAS steps as forms.
+
+Why server-rendered HTML with plain forms: it works without JavaScript, with the keyboard and with a
+screen reader, and every step goes through exactly the same command path as the JSON API
+(:func:`leerplicht.handling.voer_uit`: ``decide`` on the dossier, publish, wait for the projection).
+Each form carries the dossier version the officer saw (hidden ``expected_version``); a stale one is
+answered with "Het dossier is intussen gewijzigd, ververs de pagina" (409), a step that breaks the
+MAS order with ``decide``'s Dutch message (422).
+
+Names and addresses (domain.md B: identifying data only in the region of residence) come from the
+``identiteit`` table (:mod:`leerplicht.identiteit`) and appear only on these pages, which need the
+role ``leerplicht:<REGION>`` via the session cookie set by ``/inloggen``. The JSON API keeps to
+pseudonyms. Cross-site form posts are stopped by the cookie's ``SameSite=Strict``.
+"""
+# No `from __future__ import annotations`: FastAPI must see the closure dependency `officer` as an object.
+
+import json
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+
+from contracts.codes import (
+    AfwezigheidCode,
+    InterventieSoort,
+    InterventieUitkomst,
+    LeerplichtSluitreden,
+    MasRoute,
+    MeldingSoort,
+)
+from contracts.envelope import uuid7
+from leerplicht import handling, snapshot, views
+from leerplicht.api import dossier_view, vandaag
+from leerplicht.domain import (
+    Command,
+    DomeinFout,
+    Dossier,
+    KiesRoute,
+    NeemInBehandeling,
+    NeemTerKennisgeving,
+    SluitDossier,
+    SluitMeldingAf,
+    StartOnderzoek,
+    VoerInterventieUit,
+    werklijst,
+)
+from leerrecht.http import Principal
+
+HIER = Path(__file__).parent
+_env = Environment(loader=FileSystemLoader(HIER / "templates"), autoescape=select_autoescape(["html"]))
+
+
+def nl_datum(waarde: Any) -> str:
+    """``2025-06-02`` (or a date) → ``02-06-2025``, the Dutch way of writing a date."""
+    if waarde is None or waarde == "":
+        return ""
+    d = waarde if isinstance(waarde, date) else date.fromisoformat(str(waarde))
+    return d.strftime("%d-%m-%Y")
+
+
+_env.filters["nl"] = nl_datum
+
+MELDING_SOORT = {
+    MeldingSoort.ZESTIEN_UUR: "16 uur in 4 weken",
+    MeldingSoort.LRV: "Langdurig relatief verzuim",
+    MeldingSoort.LUXE: "Luxeverzuim",
+    MeldingSoort.OVERIG: "Overig verzuim",
+    MeldingSoort.ACHTTIEN_PLUS: "18+ zonder startkwalificatie",
+    MeldingSoort.ABSOLUUT: "Absoluut verzuim",
+}
+ROUTE = {
+    MasRoute.BASISROUTE: "Basisroute",
+    MasRoute.VRIJWILLIGE_HULP: "Vrijwillige (jeugd)hulp",
+    MasRoute.HALT: "Halt",
+    MasRoute.VERPLICHT_KADER: "Jeugdhulp in verplicht kader",
+    MasRoute.STRAFRECHT: "Strafrecht (proces-verbaal)",
+}
+INTERVENTIE = {
+    InterventieSoort.GESPREK: "Gesprek",
+    InterventieSoort.HUISBEZOEK: "Huisbezoek",
+    InterventieSoort.KENNISGEVINGSBRIEF: "Kennisgevingsbrief",
+    InterventieSoort.WAARSCHUWINGSGESPREK: "Waarschuwingsgesprek",
+    InterventieSoort.ZORGOVERLEG: "Zorgoverleg",
+    InterventieSoort.DOORVERWIJZING_ZORG: "Doorverwijzing naar zorg",
+    InterventieSoort.HALT_VERWIJZING: "Verwijzing naar Halt",
+    InterventieSoort.MELDING_RAAD_KINDERBESCHERMING: "Melding Raad voor de Kinderbescherming",
+    InterventieSoort.PROCES_VERBAAL: "Proces-verbaal",
+    InterventieSoort.OM_BESLISSING: "Beslissing OM",
+    InterventieSoort.UITSPRAAK: "Uitspraak rechter",
+}
+UITKOMST = {
+    InterventieUitkomst.HALT_POSITIEF: "Halt positief",
+    InterventieUitkomst.HALT_NEGATIEF: "Halt negatief",
+    InterventieUitkomst.SEPOT: "Sepot",
+    InterventieUitkomst.TRANSACTIE: "Transactie",
+    InterventieUitkomst.DAGVAARDING: "Dagvaarding",
+    InterventieUitkomst.TAAKSTRAF: "Taakstraf",
+    InterventieUitkomst.BOETE: "Boete",
+    InterventieUitkomst.VRIJSPRAAK: "Vrijspraak",
+    InterventieUitkomst.ANDERE_STRAF: "Andere straf",
+}
+SLUITREDEN = {
+    LeerplichtSluitreden.VERZUIM_BEEINDIGD: "Verzuim beëindigd (weer naar school)",
+    LeerplichtSluitreden.NAAR_ZORG: "Verder in zorg",
+    LeerplichtSluitreden.HALT_POSITIEF: "Halt positief afgerond",
+    LeerplichtSluitreden.PV_AFGEDAAN: "Proces-verbaal afgedaan",
+    LeerplichtSluitreden.VRIJSTELLING: "Vrijstelling",
+    LeerplichtSluitreden.LEERPLICHT_GEEINDIGD: "Leerplicht geëindigd (18 of startkwalificatie)",
+    LeerplichtSluitreden.VERHUISD: "Verhuisd (overgedragen)",
+    LeerplichtSluitreden.INGETROKKEN: "Meldingen ingetrokken",
+    LeerplichtSluitreden.OVERLEDEN: "Overleden",
+    LeerplichtSluitreden.OVERIG: "Overig (toelichting verplicht)",
+}
+AFWEZIGHEID = {
+    AfwezigheidCode.ZIEK: "Ziek",
+    AfwezigheidCode.VERLOF_VAKANTIE: "Vakantieverlof",
+    AfwezigheidCode.VERLOF_GEWICHTIG: "Verlof gewichtige omstandigheden",
+    AfwezigheidCode.RELIGIEUS: "Religieuze plichten",
+    AfwezigheidCode.SCHORSING: "Schorsing",
+    AfwezigheidCode.SCHOOL_GESLOTEN: "School gesloten",
+    AfwezigheidCode.ONGEOORLOOFD: "Ongeoorloofd",
+    AfwezigheidCode.TE_LAAT: "Te laat",
+    AfwezigheidCode.LUXE: "Luxeverzuim",
+    AfwezigheidCode.ONBEKEND: "Onbekend (voorlopig)",
+}
+FASE = {"OPEN": "Open", "GESLOTEN": "Gesloten", "OVERGEDRAGEN": "Overgedragen"}
+WERKSOORT = {
+    "OPPAKKEN": "Melding oppakken",
+    "EERSTE_CONTACT": "Eerste contact",
+    "GEEN_ACTIE": "Zes weken geen actie",
+}
+GELUKT = {
+    "in-behandeling": "De melding is in behandeling genomen.",
+    "ter-kennisgeving": "De melding is ter kennisgeving aangenomen.",
+    "melding-afgesloten": "De melding is afgesloten.",
+    "onderzoek": "Het onderzoek is vastgelegd.",
+    "route": "De route is vastgelegd.",
+    "interventie": "De interventie is vastgelegd.",
+    "afgesloten": "Het dossier is gesloten.",
+    "later": "De stap is opgeslagen; de verwerking duurt langer dan gewoonlijk. Ververs de pagina zo.",
+}
+CONFLICT = "Het dossier is intussen gewijzigd, ververs de pagina."
+
+
+def _label(tabel: dict[Any, str], waarde: Any) -> str:
+    return tabel.get(waarde, str(waarde).replace("_", " ").capitalize()) if waarde is not None else ""
+
+
+def tijdlijn_tekst(regel: dict[str, Any]) -> str:
+    """One timeline entry in Dutch: what happened, with the detail that matters."""
+    soort: str = str(regel["type"]).rsplit(".", 1)[1]
+    data = regel["data"]
+    if soort == "melding_geregistreerd":
+        return f"Melding geregistreerd: {_label(MELDING_SOORT, data.get('soort'))}"
+    if soort == "melding_ingetrokken":
+        return "Melding ingetrokken door de school"
+    if soort == "melding_einddatum_vastgesteld":
+        return f"Einddatum van de melding vastgesteld op {data.get('einddatum')}"
+    if soort == "melding_in_behandeling":
+        return "Melding in behandeling genomen"
+    if soort == "onderzoek_gestart":
+        return "Onderzoek gestart" + (" met de leerling" if data.get("met_leerling") else " met de ouders")
+    if soort == "route_gekozen":
+        return "Route gekozen: " + ", ".join(_label(ROUTE, r) for r in data.get("routes", []))
+    if soort == "halt_advies_overschreven":
+        return "Halt-advies overschreven: " + str(data.get("toelichting", ""))
+    if soort == "interventie_uitgevoerd":
+        tekst = "Interventie: " + _label(INTERVENTIE, data.get("soort"))
+        return tekst + (f" – uitkomst {_label(UITKOMST, data['uitkomst'])}" if data.get("uitkomst") else "")
+    if soort == "melding_afgesloten":
+        return "Melding afgesloten"
+    if soort == "melding_ter_kennisgeving_aangenomen":
+        return "Melding ter kennisgeving aangenomen"
+    if soort == "dossier_overgedragen":
+        van, naar = data.get("van_regio"), data.get("naar_regio")
+        return f"Dossier overgedragen van regio {van} naar regio {naar} (verhuizing)"
+    if soort == "dossier_gesloten":
+        tekst = "Dossier gesloten: " + _label(SLUITREDEN, data.get("reden"))
+        return tekst + (f" – {data['toelichting']}" if data.get("toelichting") else "")
+    return soort.replace("_", " ").capitalize()
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    p: asyncpg.Pool = request.app.state.runtime.pool
+    return p
+
+
+async def _namen(conn: asyncpg.Connection, pseudoniemen: list[str]) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT pseudoniem, voornamen, tussenvoegsel, achternaam FROM identiteit WHERE pseudoniem = ANY($1::text[])",
+        pseudoniemen,
+    )
+    return {r["pseudoniem"]: volledige_naam(r) for r in rows}
+
+
+def volledige_naam(r: Any) -> str:
+    return " ".join(filter(None, [r["voornamen"], r["tussenvoegsel"], r["achternaam"]]))
+
+
+def _render(naam: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _env.get_template(naam).render(**context)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+class FormFout(ValueError):
+    def __init__(self, veld: str, melding: str) -> None:
+        super().__init__(melding)
+        self.veld = veld
+        self.melding = melding
+
+
+def _datum(form: FormData) -> date:
+    raw = str(form.get("datum") or "")
+    try:
+        d = date.fromisoformat(raw)
+    except ValueError:
+        raise FormFout("datum", "Vul een geldige datum in.") from None
+    if d > vandaag():
+        raise FormFout("datum", "De datum ligt in de toekomst.")
+    return d
+
+
+def _versie(form: FormData) -> int:
+    try:
+        return int(str(form.get("expected_version", "")))
+    except ValueError:
+        raise FormFout("expected_version", "De versie van het dossier ontbreekt; ververs de pagina.") from None
+
+
+def _enum(form: FormData, veld: str, cls: Any, leeg: bool = False) -> Any:
+    raw = str(form.get(veld) or "")
+    if not raw and leeg:
+        return None
+    try:
+        return cls(raw)
+    except ValueError:
+        raise FormFout(veld, "Maak een keuze uit de lijst.") from None
+
+
+def _tekst(form: FormData, veld: str) -> str | None:
+    raw = str(form.get(veld) or "").strip()
+    if len(raw) > 500:
+        raise FormFout(veld, "De toelichting is te lang (maximaal 500 tekens).")
+    return raw or None
+
+
+def _uuid(raw: str, veld: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise FormFout(veld, "Onbekend nummer.") from None
+
+
+def mount(app: FastAPI, officer: Any, region: str) -> None:
+    """Add the officer's pages to ``app`` (role ``leerplicht:<region>`` through the session cookie)."""
+    app.mount("/static", StaticFiles(directory=HIER / "static"), name="static")
+    basis: dict[str, Any] = {"regio": region, "labels": {
+        "melding_soort": MELDING_SOORT, "route": ROUTE, "interventie": INTERVENTIE, "uitkomst": UITKOMST,
+        "sluitreden": SLUITREDEN, "afwezigheid": AFWEZIGHEID, "fase": FASE, "werksoort": WERKSOORT,
+    }}
+
+    @app.get("/", include_in_schema=False)
+    async def start() -> Response:
+        return RedirectResponse("/werklijst", status_code=303)
+
+    @app.get("/werklijst", response_class=HTMLResponse, include_in_schema=False)
+    async def werklijst_pagina(
+        principal: Annotated[Principal, Depends(officer)], db: Annotated[asyncpg.Pool, Depends(_pool)]
+    ) -> HTMLResponse:
+        peildatum = vandaag()
+        async with db.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT d.stand, b.behandelaar FROM dossier d "
+                "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'"
+            )
+            paren = [(snapshot.from_json(json.loads(r["stand"])), r["behandelaar"]) for r in rows]
+            lijst = views.werklijst(region, werklijst(paren, peildatum))
+            overnames = await conn.fetch(
+                "SELECT dossier_id, pseudoniem, van_regio, pogingen, laatste_fout FROM overname "
+                "WHERE status = 'WACHT' ORDER BY ontvangen_op"
+            )
+            namen = await _namen(conn, [d.pseudoniem for d, _ in paren] + [o["pseudoniem"] for o in overnames])
+        open_dossiers = sorted(paren, key=lambda p: (p[0].geopend_op, str(p[0].dossier_id)))
+        return _render(
+            "werklijst.html", **basis, principal=principal, w=lijst, namen=namen, open_dossiers=open_dossiers,
+            overnames=overnames, peildatum=peildatum,
+        )
+
+    async def _dossier_pagina(
+        db: asyncpg.Pool, principal: Principal, dossier_id: uuid.UUID, *, status: int = 200,
+        fout: str | None = None, fout_veld: str | None = None, gelukt: str | None = None,
+    ) -> HTMLResponse:
+        async with db.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT d.stand, b.behandelaar FROM dossier d "
+                "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.dossier_id = $1",
+                dossier_id,
+            )
+            if row is None:
+                return _render("fout.html", 404, **basis, principal=principal, titel="Dossier niet gevonden",
+                               melding="Dit dossier bestaat niet in deze regio.")
+            state = snapshot.from_json(json.loads(row["stand"]))
+            d = await dossier_view(conn, state, row["behandelaar"])
+            identiteit = await conn.fetchrow("SELECT * FROM identiteit WHERE pseudoniem = $1", state.pseudoniem)
+        for t in d["tijdlijn"]:
+            t["tekst"] = tijdlijn_tekst(t)
+        return _render(
+            "dossier.html", status, **basis, principal=principal, d=d, state=state, identiteit=identiteit,
+            fout=fout, fout_veld=fout_veld, gelukt=GELUKT.get(gelukt or ""), vandaag=vandaag(),
+            routes=list(MasRoute), soorten=list(InterventieSoort), uitkomsten=list(InterventieUitkomst),
+            redenen=list(LeerplichtSluitreden),
+            onderzoek_meldingen=[
+                m for m in state.meldingen
+                if m.status.value == "IN_BEHANDELING" and state.onderzoek_voor(m.melding_id) is None
+            ],
+            open_uitkomst=[i for i in state.interventies if i.soort.mogelijke_uitkomsten and i.uitkomst is None],
+        )
+
+    @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def dossier_pagina(
+        dossier_id: uuid.UUID,
+        principal: Annotated[Principal, Depends(officer)],
+        db: Annotated[asyncpg.Pool, Depends(_pool)],
+        gelukt: str | None = None,
+    ) -> HTMLResponse:
+        return await _dossier_pagina(db, principal, dossier_id, gelukt=gelukt)
+
+    async def stap(
+        request: Request, principal: Principal, dossier_id: uuid.UUID, gelukt: str,
+        bouw: Any,
+    ) -> Response:
+        """Parse the form, run the command through the API's command path, answer with a page."""
+        db = _pool(request)
+        form = await request.form()
+        try:
+            versie = _versie(form)
+            build = await bouw(form)
+        except FormFout as exc:
+            return await _dossier_pagina(db, principal, dossier_id, status=422, fout=exc.melding, fout_veld=exc.veld)
+        runtime = request.app.state.runtime
+        try:
+            uitkomst = await handling.voer_uit(
+                runtime.pool, runtime.publisher, region, dossier_id, versie, build,
+                behandelaar=principal.client_id, correlation_id=uuid.UUID(request.state.correlation_id),
+            )
+        except DomeinFout as exc:
+            return await _dossier_pagina(db, principal, dossier_id, status=422, fout=_zin(exc.melding),
+                                         fout_veld=exc.veld)
+        except handling.VersieConflict:
+            return await _dossier_pagina(db, principal, dossier_id, status=409, fout=CONFLICT)
+        except handling.DossierOnbekend:
+            return await _dossier_pagina(db, principal, dossier_id, status=404)
+        except (handling.PublicatieMislukt, handling.NogInVerwerking):
+            return await _dossier_pagina(db, principal, dossier_id, status=503,
+                                         fout="Opslaan lukt nu niet. Probeer het over een ogenblik opnieuw.")
+        klaar = gelukt if uitkomst.dossier is not None else "later"
+        return RedirectResponse(f"/dossiers/{dossier_id}?gelukt={klaar}#melding", status_code=303)
+
+    def vast(cmd: Command) -> handling.BuildCommand:
+        async def build(conn: asyncpg.Connection, state: Dossier) -> Command:
+            return cmd
+
+        return build
+
+    def melding_stap(pad: str, cls: Any, gelukt: str) -> None:
+        @app.post(f"/dossiers/{{dossier_id}}/meldingen/{{melding_id}}/{pad}", include_in_schema=False)
+        async def post(
+            request: Request, dossier_id: uuid.UUID, melding_id: uuid.UUID,
+            principal: Annotated[Principal, Depends(officer)],
+        ) -> Response:
+            async def bouw(form: FormData) -> handling.BuildCommand:
+                return vast(cls(melding_id, _datum(form)))
+
+            return await stap(request, principal, dossier_id, gelukt, bouw)
+
+    melding_stap("in-behandeling", NeemInBehandeling, "in-behandeling")
+    melding_stap("ter-kennisgeving", NeemTerKennisgeving, "ter-kennisgeving")
+    melding_stap("afsluiten", SluitMeldingAf, "melding-afgesloten")
+
+    @app.post("/dossiers/{dossier_id}/onderzoek", include_in_schema=False)
+    async def onderzoek(
+        request: Request, dossier_id: uuid.UUID, principal: Annotated[Principal, Depends(officer)]
+    ) -> Response:
+        async def bouw(form: FormData) -> handling.BuildCommand:
+            melding_id = _uuid(str(form.get("melding_id") or ""), "melding_id")
+            return vast(StartOnderzoek(melding_id, _datum(form), form.get("met_leerling") == "ja"))
+
+        return await stap(request, principal, dossier_id, "onderzoek", bouw)
+
+    @app.post("/dossiers/{dossier_id}/route", include_in_schema=False)
+    async def route(
+        request: Request, dossier_id: uuid.UUID, principal: Annotated[Principal, Depends(officer)]
+    ) -> Response:
+        async def bouw(form: FormData) -> handling.BuildCommand:
+            try:
+                routes = tuple(MasRoute(str(r)) for r in form.getlist("routes"))
+            except ValueError:
+                raise FormFout("routes", "Kies een route uit de lijst.") from None
+            if not routes:
+                raise FormFout("routes", "Kies de basisroute of ten minste één vervolgroute.")
+            datum, toelichting = _datum(form), _tekst(form, "halt_toelichting")
+
+            async def build(conn: asyncpg.Connection, state: Dossier) -> Command:
+                leerling = await handling.leerling_gegevens(conn, state) if MasRoute.HALT in routes else None
+                return KiesRoute(routes, datum, leerling, toelichting)
+
+            return build
+
+        return await stap(request, principal, dossier_id, "route", bouw)
+
+    @app.post("/dossiers/{dossier_id}/interventies", include_in_schema=False)
+    async def interventie(
+        request: Request, dossier_id: uuid.UUID, principal: Annotated[Principal, Depends(officer)]
+    ) -> Response:
+        async def bouw(form: FormData) -> handling.BuildCommand:
+            soort: InterventieSoort = _enum(form, "soort", InterventieSoort)
+            uitkomst: InterventieUitkomst | None = _enum(form, "uitkomst", InterventieUitkomst, leeg=True)
+            raw_id = str(form.get("interventie_id") or "")
+            interventie_id = _uuid(raw_id, "interventie_id") if raw_id else uuid7()
+            datum, toelichting = _datum(form), _tekst(form, "halt_toelichting")
+
+            async def build(conn: asyncpg.Connection, state: Dossier) -> Command:
+                leerling = (
+                    await handling.leerling_gegevens(conn, state)
+                    if soort is InterventieSoort.HALT_VERWIJZING else None
+                )
+                return VoerInterventieUit(interventie_id, soort, datum, uitkomst, leerling, toelichting)
+
+            return build
+
+        return await stap(request, principal, dossier_id, "interventie", bouw)
+
+    @app.post("/dossiers/{dossier_id}/afsluiten", include_in_schema=False)
+    async def afsluiten(
+        request: Request, dossier_id: uuid.UUID, principal: Annotated[Principal, Depends(officer)]
+    ) -> Response:
+        async def bouw(form: FormData) -> handling.BuildCommand:
+            reden: LeerplichtSluitreden = _enum(form, "reden", LeerplichtSluitreden)
+            return vast(SluitDossier(reden, _datum(form), _tekst(form, "toelichting")))
+
+        return await stap(request, principal, dossier_id, "afgesloten", bouw)
+
+
+def _zin(melding: str) -> str:
+    """decide's message as a sentence for the page (the API gives it as is)."""
+    melding = melding.strip()
+    return (melding[:1].upper() + melding[1:]).rstrip(".") + "."

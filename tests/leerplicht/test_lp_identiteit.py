@@ -1,0 +1,165 @@
+"""The identity loop (leerplicht/identiteit.py) on real Kafka and PostgreSQL: latest value per pupil,
+a tombstone erases the row, nothing is dead-lettered, the checkpoint makes restarts and replays exact.
+
+Runs the loop in-process on region MC38's identity topic (no other suite uses it; identity topics
+are not counted by telling)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+import orjson
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from leerplicht.identiteit import PROJECTION, IdentiteitConsumer, laatste_per_leerling
+
+from contracts.identity import Adres, IdentiteitGewist, IdentiteitVastgelegd, encode_identity_record
+from contracts.topics import all_topic_specs, identity_topic
+from leerrecht.db import create_pool, migrate
+from leerrecht.kafka import EventPublisher, ensure_topics
+
+REGION = "MC38"
+TOPIC = identity_topic(REGION)
+
+
+def persoon(pseudo: str, straat: str = "Lange Voorhout", achternaam: str = "Jansen") -> IdentiteitVastgelegd:
+    return IdentiteitVastgelegd(
+        pseudoniem=pseudo, pgn="999993653", pgn_soort="BSN", voornamen="Sanne", tussenvoegsel="de",
+        achternaam=achternaam, geboortedatum=date(2012, 3, 14),
+        adres=Adres(straat=straat, huisnummer=9, postcode="2514 ED", woonplaats="Den Haag"),
+        woongemeente="GM0518", vastgelegd_op=datetime.now(UTC),
+    )
+
+
+def test_the_last_record_per_pupil_wins_and_a_tombstone_erases() -> None:
+    a, b = secrets.token_hex(20), secrets.token_hex(20)
+    records = [
+        encode_identity_record(persoon(a)),
+        encode_identity_record(persoon(b)),
+        encode_identity_record(persoon(a, straat="Kneuterdijk")),
+        encode_identity_record(IdentiteitGewist(pseudoniem=b)),
+        (b"999993653", orjson.dumps({"pgn": "999993653"})),  # not a pseudonym, not a record: skipped
+        (a.encode(), b"{not json"),
+    ]
+    laatste, onleesbaar = laatste_per_leerling(records)
+    assert onleesbaar == 2
+    assert laatste[b] is None
+    ra = laatste[a]
+    assert ra is not None and ra.adres is not None and ra.adres.straat == "Kneuterdijk"
+    # a key that differs from the pseudonym in the value is refused (contracts.identity)
+    _, mismatched = laatste_per_leerling([(b.encode(), encode_identity_record(persoon(a))[1])])
+    assert mismatched == 1
+
+
+async def _eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
+
+
+async def _run(pool: asyncpg.Pool, bootstrap: str) -> tuple[IdentiteitConsumer, asyncio.Task[None]]:
+    consumer = IdentiteitConsumer(pool, bootstrap, REGION)
+    return consumer, asyncio.create_task(consumer.run())
+
+
+async def _end_offsets(bootstrap: str) -> int:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    c = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await c.start()
+    try:
+        tps = [TopicPartition(TOPIC, p) for p in range(3)]
+        return int(sum((await c.end_offsets(tps)).values()))
+    finally:
+        await c.stop()
+
+
+async def _checkpointed(pool: asyncpg.Pool) -> int:
+    return int(await pool.fetchval(
+        "SELECT coalesce(sum(next_offset), 0) FROM checkpoint WHERE projection = $1", PROJECTION
+    ))
+
+
+@pytest.mark.infra
+async def test_identity_projection_erasure_restart_and_replay(infra: Any) -> None:
+    await ensure_topics(infra.bootstrap, [s for s in all_topic_specs([REGION]) if s.name == TOPIC])
+    a, b, c = (secrets.token_hex(24) for _ in range(3))
+    publisher = EventPublisher(infra.bootstrap, client_id="test-brp")
+    await publisher.start()
+    pool = await create_pool(await infra.adatabase_url("lpid"))
+    await migrate(pool, "leerplicht")
+    try:
+        for rec in [persoon(a), persoon(b), persoon(c, achternaam="Bakker"), persoon(a, straat="Kneuterdijk"),
+                    IdentiteitGewist(pseudoniem=b)]:
+            key, value = encode_identity_record(rec)
+            await publisher.publish_raw(TOPIC, value, key)
+        await publisher.publish_raw(TOPIC, b"{kapot", a.encode())  # undecodable: skipped, never copied
+        consumer, task = await _run(pool, infra.bootstrap)
+        end = await _end_offsets(infra.bootstrap)
+        await _eventually(lambda: _gelijk(_checkpointed(pool), end))
+        rows = {r["pseudoniem"]: r for r in await pool.fetch(
+            "SELECT * FROM identiteit WHERE pseudoniem = ANY($1::text[])", [a, b, c])}
+        assert set(rows) == {a, c}  # b was erased by its tombstone
+        assert rows[a]["straat"] == "Kneuterdijk" and rows[a]["achternaam"] == "Jansen"
+        assert rows[a]["postcode"] == "2514 ED" and rows[a]["geboortedatum"] == date(2012, 3, 14)
+        assert rows[c]["achternaam"] == "Bakker"
+        assert "pgn" not in rows[a]  # the PGN is not kept here
+        assert consumer.stats.onleesbaar >= 1
+
+        # erasure of a pupil whose row exists
+        key, value = encode_identity_record(IdentiteitGewist(pseudoniem=a))
+        await publisher.publish_raw(TOPIC, value, key)
+        await _eventually(lambda: _gelijk(pool.fetchval("SELECT count(*) FROM identiteit WHERE pseudoniem = $1", a), 0))
+        consumer.stop()
+        await asyncio.wait_for(task, 15)
+
+        # a restart on the same database continues at the stored offsets: nothing is applied twice
+        again, task2 = await _run(pool, infra.bootstrap)
+        key, value = encode_identity_record(persoon(c, achternaam="Visser"))
+        await publisher.publish_raw(TOPIC, value, key)
+        await _eventually(lambda: _gelijk(
+            pool.fetchval("SELECT achternaam FROM identiteit WHERE pseudoniem = $1", c), "Visser"))
+        assert again.stats.vastgelegd == 1 and again.stats.gewist == 0
+        again.stop()
+        await asyncio.wait_for(task2, 15)
+
+        # no dead-letter topic for identity records exists, whatever happened
+        admin = AIOKafkaAdminClient(bootstrap_servers=infra.bootstrap)
+        await admin.start()
+        try:
+            assert not [t for t in await admin.list_topics() if t.startswith(TOPIC + ".")]
+        finally:
+            await admin.close()
+    finally:
+        await publisher.stop()
+        await pool.close()
+
+    # replay from offset 0 into an empty database: the same rows, the erased ones stay erased
+    fresh = await create_pool(await infra.adatabase_url("lpidreplay"))
+    await migrate(fresh, "leerplicht")
+    try:
+        consumer, task = await _run(fresh, infra.bootstrap)
+        end = await _end_offsets(infra.bootstrap)
+        await _eventually(lambda: _gelijk(_checkpointed(fresh), end))
+        rows = await fresh.fetch("SELECT pseudoniem, achternaam FROM identiteit WHERE pseudoniem = ANY($1::text[])",
+                                 [a, b, c])
+        assert [(r["pseudoniem"], r["achternaam"]) for r in rows] == [(c, "Visser")]
+        consumer.stop()
+        await asyncio.wait_for(task, 15)
+    finally:
+        await fresh.close()
+
+
+async def _gelijk(waarde: Any, verwacht: Any) -> bool:
+    return bool(await waarde == verwacht)
