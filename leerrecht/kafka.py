@@ -78,8 +78,10 @@ class EventPublisher:
     """
 
     def __init__(self, bootstrap: str, client_id: str, **overrides: Any) -> None:
+        self._args = (bootstrap, client_id, overrides)
         self._producer = make_producer(bootstrap, client_id, **overrides)
         self._started = False
+        self._known_topics: set[str] = set()
 
     async def start(self) -> None:
         await self._producer.start()
@@ -90,24 +92,57 @@ class EventPublisher:
             await self._producer.stop()
             self._started = False
 
+    async def _ensure_metadata(self, topics: Iterable[str]) -> None:
+        """Fetch metadata for topics this producer has not written to yet, before sending.
+
+        aiokafka's idempotent producer, given one batch that mixes a topic it knows with one created
+        after its last metadata refresh, timed out with NotLeaderForPartition and then failed every
+        later send to that partition with OutOfOrderSequenceNumber (tests/leerrecht/test_kafka.py).
+        """
+        for topic in set(topics) - self._known_topics:
+            await self._producer.partitions_for(topic)
+            self._known_topics.add(topic)
+
+    async def _replace_producer(self) -> None:
+        """After a failed batch the idempotent sequence state may be poisoned: start afresh."""
+        bootstrap, client_id, overrides = self._args
+        old = self._producer
+        self._producer = make_producer(bootstrap, client_id, **overrides)
+        self._known_topics.clear()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(old.stop(), timeout=10)
+        if self._started:
+            await self._producer.start()
+
     async def publish(self, events: Iterable[OutgoingEvent], timeout: float = 30.0) -> list[tuple[int, int]]:
         """Returns (partition, offset) per event, in order. Raises when any record is not acked."""
-        futures = []
-        for ev in events:
-            headers = [("content-type", b"application/cloudevents+json"), *ev.headers]
-            futures.append(
-                await self._producer.send(ev.topic, ev.envelope.to_json(), key=ev.key_bytes(), headers=headers)
-            )
-        if not futures:
+        events = list(events)
+        if not events:
             return []
-        metadata = await asyncio.wait_for(asyncio.gather(*futures), timeout=timeout)
+        try:
+            await asyncio.wait_for(self._ensure_metadata(ev.topic for ev in events), timeout=timeout)
+            futures = []
+            for ev in events:
+                headers = [("content-type", b"application/cloudevents+json"), *ev.headers]
+                futures.append(
+                    await self._producer.send(ev.topic, ev.envelope.to_json(), key=ev.key_bytes(), headers=headers)
+                )
+            metadata = await asyncio.wait_for(asyncio.gather(*futures), timeout=timeout)
+        except Exception:
+            await self._replace_producer()
+            raise
         return [(m.partition, m.offset) for m in metadata]
 
     async def publish_raw(self, topic: str, value: bytes | None, key: bytes | None,
                           headers: Sequence[tuple[str, bytes]] = ()) -> None:
         """A record as it is: dead letters, identity records, and tombstones (``value=None``)."""
-        fut = await self._producer.send(topic, value, key=key, headers=list(headers))
-        await fut
+        try:
+            await self._ensure_metadata([topic])
+            fut = await self._producer.send(topic, value, key=key, headers=list(headers))
+            await fut
+        except Exception:
+            await self._replace_producer()
+            raise
 
 
 class TopicLike(Protocol):

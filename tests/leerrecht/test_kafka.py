@@ -37,3 +37,32 @@ async def test_an_event_topic_with_a_finite_retention_stops_the_service(infra) -
         await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "-1"})])
     assert name in str(err.value) and "retention.ms" in str(err.value)
     assert await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "604800000"})]) == []
+
+
+@pytest.mark.infra
+async def test_one_publish_to_a_known_and_a_new_topic_is_acknowledged(infra) -> None:  # type: ignore[no-untyped-def]
+    """A move goes to the old and the new region's topic in one publish. With aiokafka's idempotent
+    producer a batch that mixes a topic it writes to with one it has no metadata for used to fail
+    (NotLeaderForPartition after the timeout, then OutOfOrderSequenceNumber until restarted)."""
+    import uuid
+
+    from contracts.envelope import Envelope, utcnow, uuid7
+    from leerrecht.kafka import EventPublisher, OutgoingEvent, TopicSpec, ensure_topics
+
+    a, b = f"mix.a.{uuid.uuid4().hex[:6]}", f"mix.b.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(infra.bootstrap, [TopicSpec(a, 3, {})])
+
+    def event(n: int) -> Envelope:
+        return Envelope(type="nl.leerrecht.test.x", source="urn:nl:leerrecht:test", time=utcnow(),
+                        subject=f"p{n}", schema_version=1, correlation_id=uuid7(), data={"n": n})
+
+    pub = EventPublisher(infra.bootstrap, client_id="mix-test")
+    await pub.start()
+    try:
+        await pub.publish([OutgoingEvent(a, event(0))])
+        await ensure_topics(infra.bootstrap, [TopicSpec(b, 3, {})])  # created while the producer runs
+        acks = await pub.publish([OutgoingEvent(a, event(1)), OutgoingEvent(b, event(1))], timeout=15)
+        assert len(acks) == 2
+        assert len(await pub.publish([OutgoingEvent(b, event(2)), OutgoingEvent(a, event(2))], timeout=15)) == 2
+    finally:
+        await pub.stop()
