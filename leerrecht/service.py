@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,9 +74,6 @@ def _crash_if_failed(task: asyncio.Task[None]) -> None:
     exc = task.exception()
     if exc is not None:
         log.error("projection_crashed", task=task.get_name(), error=type(exc).__name__, detail=str(exc)[:300])
-        import os
-        import signal
-
         os.kill(os.getpid(), signal.SIGTERM)
 
 
