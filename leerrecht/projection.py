@@ -307,7 +307,9 @@ class ProjectionRunner:
         if not candidates or not self.dedupe_event_ids:
             return candidates
         new_ids = await conn.fetch(
-            "INSERT INTO applied_event (projection, event_id) SELECT $1, unnest($2::uuid[]) "
+            # sorted: two instances inserting overlapping ids (a move is on two regions' topics)
+            # would otherwise lock them in different orders and deadlock
+            "INSERT INTO applied_event (projection, event_id) SELECT $1, e FROM unnest($2::uuid[]) e ORDER BY e "
             "ON CONFLICT DO NOTHING RETURNING event_id",
             name, [e.envelope.id for e in candidates],
         )

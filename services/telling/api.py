@@ -9,6 +9,8 @@ position, so a figure can be reproduced from the log.
 
 import csv
 import io
+import json
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import asyncpg
@@ -17,12 +19,24 @@ from fastapi.responses import Response
 
 from leerrecht.http import Principal
 from leerrecht.kalender import load_region_table
-from telling.domain.disclosure import Gepubliceerd
+from telling.domain.disclosure import WEERGAVE_ONDERDRUKT, Gepubliceerd
 from telling.domain.figures import INDICATOREN, NATIONAAL, TABELLEN
-from telling.tabellen import beveilig, gebied_type, lees_tabellen, positie
+from telling.tabellen import beveilig, gebied_type, lees_cellen, lees_tabellen, positie
 
 GEBIED = r"^(NL|MC\d\d|GM\d{4})$"
 JAAR = r"^\d{4}-\d{4}$"
+
+PEILDATUM_UITLEG = (
+    "Cijfers zoals ze stonden aan het eind van de peildatum: berekend uit precies de events die het "
+    "platform op of vóór die dag in het log vastlegde (recordedtime, Nederlandse tijd), voor zover telling "
+    "ze al gelezen heeft (zie positie). De periode van een cijfer volgt de gebeurtenisdatum (bijvoorbeeld "
+    "het schooljaar van de einddatum van een melding); de peildatum volgt de registratiedatum. Een latere "
+    "correctie (een ingetrokken melding) verandert de cijfers vanaf de dag van de correctie, niet ervoor."
+)
+ONDERDRUKT_UITLEG = (
+    "'<10' betekent: niet gepubliceerd. Aantallen van 1 tot en met 9 personen worden niet getoond, en ook "
+    "een cel waaruit zo'n aantal terug te rekenen zou zijn (secundaire onderdrukking)."
+)
 
 
 def pool(request: Request) -> asyncpg.Pool:
@@ -34,34 +48,42 @@ def _onbeveiligd(principal: Principal) -> bool:
     return principal.role == "beheer"
 
 
-async def _cijfers(db: asyncpg.Pool, gebied: str, indicator: str | None, periode: str | None,
-                   tabel: str | None, onbeveiligd: bool) -> dict[str, Any]:
+def _peildatum(tekst: str | None) -> date | None:
+    if tekst is None:
+        return None
+    try:
+        d = date.fromisoformat(tekst)
+    except ValueError:
+        raise HTTPException(422, "Peildatum moet de vorm JJJJ-MM-DD hebben") from None
+    return d
+
+
+async def _cijfers(db: asyncpg.Pool, gebied: str | None, indicator: str | None, periode: str | None,
+                   tabel: str | None, onbeveiligd: bool, peildatum: date | None = None) -> dict[str, Any]:
+    """Cells with definitions and disclosure control; ``gebied=None``: every area (the exports)."""
     if indicator is not None and indicator not in INDICATOREN:
         raise HTTPException(404, f"Onbekende indicator '{indicator}'")
     if tabel is not None and tabel not in TABELLEN:
         raise HTTPException(404, f"Onbekende tabel '{tabel}'; kies uit {', '.join(TABELLEN)}")
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(
-            "SELECT indicator, periode, waarde FROM cijfer WHERE gebied = $1 "
-            "AND ($2::text IS NULL OR indicator = $2) AND ($3::text IS NULL OR periode = $3) "
-            "ORDER BY indicator, periode",
-            gebied, indicator, periode,
-        )
+        rows = await lees_cellen(conn, gebied, indicator, periode, peildatum)
         rows = [r for r in rows if tabel is None or INDICATOREN[r["indicator"]].tabel == tabel]
         paren = sorted({(r["indicator"], r["periode"]) for r in rows
                         if INDICATOREN[r["indicator"]].gepubliceerd})
-        tabellen = await lees_tabellen(conn, paren)
+        tabellen = await lees_tabellen(conn, paren, peildatum)
         pos = await positie(conn)
+    beveiligd = {p: beveilig(t) for p, t in tabellen.items()}
     cijfers = []
     for r in rows:
         ind = INDICATOREN[r["indicator"]]
         waarde = float(r["waarde"]) if ind.soort == "som" else int(r["waarde"])
-        shown = (beveilig(tabellen[(r["indicator"], r["periode"])]).get(gebied)
-                 if ind.gepubliceerd else None)
+        shown = beveiligd[(r["indicator"], r["periode"])].get(r["gebied"]) if ind.gepubliceerd else None
         onderdrukt = shown is not None and shown.onderdrukt
         cijfers.append({
             "indicator": ind.id,
             "tabel": ind.tabel,
+            "gebied": r["gebied"],
+            "gebied_type": gebied_type(r["gebied"]).value,
             "periode": r["periode"],
             "periode_soort": ind.periode,
             "waarde": waarde if (onbeveiligd or not onderdrukt) else None,
@@ -70,8 +92,107 @@ async def _cijfers(db: asyncpg.Pool, gebied: str, indicator: str | None, periode
             "definitie": ind.definitie,
             "definitie_id": ind.definitie_id,
         })
-    return {"gebied": gebied, "gebied_type": gebied_type(gebied).value, "positie": pos,
-            "onbeveiligd": onbeveiligd, "cijfers": cijfers}
+    out: dict[str, Any] = {"positie": pos, "onbeveiligd": onbeveiligd, "cijfers": cijfers}
+    if gebied is not None:
+        out = {"gebied": gebied, "gebied_type": gebied_type(gebied).value, **out}
+    if peildatum is not None:
+        out["peildatum"] = peildatum.isoformat()
+        out["peildatum_betekenis"] = PEILDATUM_UITLEG
+    return out
+
+
+def parquet_export(data: dict[str, Any], peildatum: date | None) -> bytes:
+    """The figures as one Parquet file: a row per (indicator, gebied, periode) with its definition;
+    the file's key-value metadata carries the as-of position, the peildatum and every definition, so
+    the file alone says what it contains and how to reproduce it from the log."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    c = data["cijfers"]
+    kolommen = {
+        "indicator": pa.array([x["indicator"] for x in c], pa.string()),
+        "definitie_id": pa.array([x["definitie_id"] for x in c], pa.string()),
+        "tabel": pa.array([x["tabel"] for x in c], pa.string()),
+        "gebied_type": pa.array([x["gebied_type"] for x in c], pa.string()),
+        "gebied": pa.array([x["gebied"] for x in c], pa.string()),
+        "periode_soort": pa.array([x["periode_soort"] for x in c], pa.string()),
+        "periode": pa.array([x["periode"] for x in c], pa.string()),
+        "waarde": pa.array([x["waarde"] for x in c], pa.float64()),
+        "weergave": pa.array([x["weergave"] for x in c], pa.string()),
+        "onderdrukt": pa.array([x["onderdrukt"] for x in c], pa.bool_()),
+        "definitie": pa.array([x["definitie"] for x in c], pa.string()).dictionary_encode(),
+    }
+    gebruikt = sorted({x["indicator"] for x in c})
+    meta = {
+        "leerrecht.positie": json.dumps(data["positie"], sort_keys=True),
+        "leerrecht.peildatum": peildatum.isoformat() if peildatum else "",
+        "leerrecht.peildatum_betekenis": PEILDATUM_UITLEG if peildatum else "",
+        "leerrecht.onbeveiligd": "ja" if data["onbeveiligd"] else "nee",
+        "leerrecht.onderdrukking": ONDERDRUKT_UITLEG,
+        "leerrecht.aangemaakt_op": datetime.now(UTC).isoformat(timespec="seconds"),
+        "leerrecht.definities": json.dumps({
+            i: {"definitie_id": INDICATOREN[i].definitie_id, "definitie": INDICATOREN[i].definitie,
+                "periode_soort": INDICATOREN[i].periode, "soort": INDICATOREN[i].soort,
+                "uitgesteld": INDICATOREN[i].uitgesteld or None}
+            for i in gebruikt
+        }, ensure_ascii=False, sort_keys=True),
+    }
+    table = pa.table(kolommen).replace_schema_metadata({k: v.encode() for k, v in meta.items()})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
+# Region and municipality names for the dashboard (the shipped table's newest version).
+def gebiedsnamen() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(region code → name, municipality code → name, municipality code → region code)."""
+    versie = load_region_table().version_on()
+    regios = {g.rmc_regiocode: g.rmc_regionaam for g in versie.gemeenten.values()}
+    return regios, {g.gemeentecode: g.gemeentenaam for g in versie.gemeenten.values()}, \
+        {g.gemeentecode: g.rmc_regiocode for g in versie.gemeenten.values()}
+
+
+async def reeksen(db: asyncpg.Pool, indicator: str, regio: str | None, onbeveiligd: bool,
+                  peildatum: date | None = None) -> dict[str, Any]:
+    """One published indicator over all its periods: NL, every region, and the municipalities of
+    ``regio``; disclosure control per (indicator, periode) table. Feeds the dashboard's charts and
+    tables (the page and its JSON show exactly the same numbers)."""
+    ind = INDICATOREN.get(indicator)
+    if ind is None or not ind.gepubliceerd:
+        raise HTTPException(404, f"Onbekende of niet gepubliceerde indicator '{indicator}'")
+    async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        periodes = [r["periode"] for r in await conn.fetch(
+            "SELECT DISTINCT periode FROM cijfer WHERE indicator = $1 ORDER BY periode", indicator)]
+        tabellen = await lees_tabellen(conn, [(indicator, p) for p in periodes], peildatum)
+        pos = await positie(conn)
+    periodes = [p for p in periodes if tabellen[(indicator, p)]]
+    beveiligd = {p: beveilig(tabellen[(indicator, p)]) for p in periodes}
+    regionamen, gemeentenamen, gemeenteregio = gebiedsnamen()
+
+    def waarden(gebied: str) -> list[dict[str, Any]]:
+        out = []
+        for p in periodes:
+            ruw = tabellen[(indicator, p)].get(gebied, (None, 0))[1]
+            shown = beveiligd[p].get(gebied, Gepubliceerd(ruw, False))
+            out.append({"periode": p, "waarde": ruw if onbeveiligd else shown.waarde,
+                        "weergave": str(ruw) if onbeveiligd else shown.weergave, "onderdrukt": shown.onderdrukt})
+        return out
+
+    gebieden = {g for t in tabellen.values() for g in t}
+    regios = sorted(g for g in gebieden if g.startswith("MC"))
+    gemeenten = sorted(g for g in gebieden if g.startswith("GM") and gemeenteregio.get(g) == regio)
+    return {
+        "indicator": ind.id, "definitie_id": ind.definitie_id, "definitie": ind.definitie, "tabel": ind.tabel,
+        "periode_soort": ind.periode, "uitgesteld": ind.uitgesteld or None,
+        "periodes": periodes, "positie": pos, "onbeveiligd": onbeveiligd,
+        "peildatum": peildatum.isoformat() if peildatum else None,
+        "toelichting_onderdrukt": ONDERDRUKT_UITLEG, "weergave_onderdrukt": WEERGAVE_ONDERDRUKT,
+        "landelijk": {"gebied": NATIONAAL, "naam": "Nederland", "waarden": waarden(NATIONAAL)},
+        "regios": [{"gebied": r, "naam": regionamen.get(r, r), "waarden": waarden(r)} for r in regios],
+        "regio": ({"gebied": regio, "naam": regionamen.get(regio, regio), "waarden": waarden(regio)}
+                  if regio else None),
+        "gemeenten": [{"gebied": g, "naam": gemeentenamen.get(g, g), "waarden": waarden(g)} for g in gemeenten],
+    }
 
 
 # The leerplichttelling form (art. 25 Lpw, domain.md C): section → field → indicator.
@@ -94,11 +215,91 @@ FORMULIER: dict[str, dict[str, str] | str] = {
 }
 
 
+# The form's wording (Dutch labels per section and field), for the CSV export and the page.
+SECTIES = {
+    "absoluut_verzuim": "Absoluut verzuim", "relatief_verzuim": "Relatief verzuim (16 uur in 4 weken)",
+    "luxeverzuim": "Luxeverzuim", "langdurig_relatief_verzuim": "Langdurig relatief verzuim",
+    "vrijstellingen": "Vrijstellingen", "processen_verbaal": "Processen-verbaal",
+    "halt_verwijzingen": "Halt-verwijzingen", "thuiszitters": "Thuiszitters (absoluut verzuim + LRV)",
+}
+ONDERDELEN = {
+    "totaal": "Totaal", "langer_dan_3_maanden": "Langer dan 3 maanden", "leerlingen": "Leerlingen",
+    "herhaald": "Waarvan herhaald", "op_1_september": "Op 1 september", "nieuw": "Nieuw in het schooljaar",
+    "verhuisd": "Verhuisd tijdens LRV",
+    **{a: f"Artikel {a}" for a in ("5a", "5b", "5c", "15", "3a", "3b")},
+}
+
+
 def _formulier_indicatoren() -> list[str]:
     out: list[str] = []
     for v in FORMULIER.values():
         out.extend(v.values() if isinstance(v, dict) else [v])
     return out
+
+
+async def formulier(db: asyncpg.Pool, gemeentecode: str, schooljaar: str, onbeveiligd: bool,
+                    peildatum: date | None = None) -> dict[str, Any]:
+    """The leerplichttelling of one municipality in the shape of the annual form (art. 25 Lpw)."""
+    if int(schooljaar[5:]) != int(schooljaar[:4]) + 1:
+        raise HTTPException(422, "Schooljaar moet de vorm JJJJ-JJJJ hebben met opeenvolgende jaren")
+    try:
+        gemeente = load_region_table().region_for(gemeentecode)
+    except KeyError:
+        raise HTTPException(404, f"Onbekende gemeente '{gemeentecode}'") from None
+    namen = _formulier_indicatoren()
+    async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        tabellen = await lees_tabellen(conn, [(n, schooljaar) for n in namen], peildatum)
+        pos = await positie(conn)
+
+    def veld(naam: str) -> dict[str, Any]:
+        tabel = tabellen[(naam, schooljaar)]
+        ruw = tabel.get(gemeentecode, (None, 0))[1]
+        shown = beveilig(tabel).get(gemeentecode, Gepubliceerd(ruw, False))
+        if onbeveiligd:
+            return {"waarde": ruw, "weergave": str(ruw), "onderdrukt": shown.onderdrukt}
+        return {"waarde": shown.waarde, "weergave": shown.weergave, "onderdrukt": shown.onderdrukt}
+
+    form: dict[str, Any] = {}
+    for sectie, inhoud in FORMULIER.items():
+        form[sectie] = ({k: veld(v) for k, v in inhoud.items()} if isinstance(inhoud, dict)
+                        else veld(inhoud))
+    out = {
+        "gemeente": gemeente.gemeentecode,
+        "gemeentenaam": gemeente.gemeentenaam,
+        "regio": gemeente.rmc_regiocode,
+        "schooljaar": schooljaar,
+        "positie": pos,
+        "onbeveiligd": onbeveiligd,
+        "telling": form,
+        "definities": {n: INDICATOREN[n].definitie for n in namen},
+        "toelichting_onderdrukt": ONDERDRUKT_UITLEG,
+    }
+    if peildatum is not None:
+        out["peildatum"] = peildatum.isoformat()
+        out["peildatum_betekenis"] = PEILDATUM_UITLEG
+    return out
+
+
+def formulier_csv(form: dict[str, Any]) -> str:
+    """One line per field of the form, with its label, value and definition (semicolons, UTF-8)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\n")
+    w.writerow(["gemeente", "gemeentenaam", "schooljaar", "sectie", "onderdeel", "omschrijving", "waarde",
+                "onderdrukt", "indicator", "definitie_id", "definitie"])
+    for sectie, inhoud in FORMULIER.items():
+        velden = inhoud.items() if isinstance(inhoud, dict) else [("totaal", inhoud)]
+        for onderdeel, naam in velden:
+            v = form["telling"][sectie][onderdeel] if isinstance(inhoud, dict) else form["telling"][sectie]
+            omschrijving = SECTIES[sectie] + ("" if not isinstance(inhoud, dict) else
+                                              f" – {ONDERDELEN.get(onderdeel, onderdeel)}")
+            w.writerow([form["gemeente"], form["gemeentenaam"], form["schooljaar"], sectie, onderdeel,
+                        omschrijving, v["weergave"], "ja" if v["onderdrukt"] else "nee", naam,
+                        INDICATOREN[naam].definitie_id, INDICATOREN[naam].definitie])
+    return buf.getvalue()
+
+
+def _positie_kop(pos: dict[str, int]) -> str:
+    return ",".join(f"{k}={v}" for k, v in pos.items())[:4000]
 
 
 def build_router(analyst: Any) -> APIRouter:
@@ -112,8 +313,10 @@ def build_router(analyst: Any) -> APIRouter:
         indicator: Annotated[str | None, Query(max_length=64)] = None,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
         tabel: Annotated[str | None, Query(max_length=32)] = None,
+        peildatum: Annotated[str | None, Query(max_length=10, description=PEILDATUM_UITLEG)] = None,
     ) -> dict[str, Any]:
-        return await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal))
+        return await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal),
+                              _peildatum(peildatum))
 
     @router.get("/cijfers.csv", summary="Cijfers als CSV (puntkomma-gescheiden, UTF-8)",
                 response_class=Response)
@@ -124,8 +327,10 @@ def build_router(analyst: Any) -> APIRouter:
         indicator: Annotated[str | None, Query(max_length=64)] = None,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
         tabel: Annotated[str | None, Query(max_length=32)] = None,
+        peildatum: Annotated[str | None, Query(max_length=10)] = None,
     ) -> Response:
-        data = await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal))
+        data = await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal),
+                              _peildatum(peildatum))
         buf = io.StringIO()
         w = csv.writer(buf, delimiter=";", lineterminator="\n")
         w.writerow(["indicator", "definitie_id", "gebied_type", "gebied", "periode_soort", "periode",
@@ -135,10 +340,55 @@ def build_router(analyst: Any) -> APIRouter:
                         c["periode_soort"], c["periode"],
                         c["weergave"] if c["waarde"] is None else c["waarde"],
                         "ja" if c["onderdrukt"] else "nee"])
-        pos = ",".join(f"{k}={v}" for k, v in data["positie"].items())
         return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="cijfers-{gebied}.csv"',
-            "X-Leerrecht-Positie": pos[:4000],
+            "X-Leerrecht-Positie": _positie_kop(data["positie"]),
+        })
+
+    @router.get("/cijfers.parquet", response_class=Response,
+                summary="Cijfers als Parquet: per indicator, gebied en periode, met definities en peilpositie "
+                        "in de metadata van het bestand")
+    async def cijfers_parquet(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        principal: Annotated[Principal, Depends(analyst)],
+        gebied: Annotated[str | None, Query(pattern=GEBIED, description="Leeg: alle gebieden")] = None,
+        indicator: Annotated[str | None, Query(max_length=64)] = None,
+        periode: Annotated[str | None, Query(pattern=JAAR)] = None,
+        tabel: Annotated[str | None, Query(max_length=32)] = None,
+        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+    ) -> Response:
+        peil = _peildatum(peildatum)
+        data = await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal), peil)
+        naam = "-".join(x for x in ("cijfers", gebied, indicator, periode, peildatum) if x)
+        return Response(parquet_export(data, peil), media_type="application/vnd.apache.parquet", headers={
+            "Content-Disposition": f'attachment; filename="{naam}.parquet"',
+            "X-Leerrecht-Positie": _positie_kop(data["positie"]),
+        })
+
+    @router.get("/reeksen", summary="Eén gepubliceerde indicator over alle perioden: landelijk, per regio en "
+                                    "per gemeente van een regio (de gegevens van het dashboard)")
+    async def reeks(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        principal: Annotated[Principal, Depends(analyst)],
+        indicator: Annotated[str, Query(max_length=64)],
+        regio: Annotated[str | None, Query(pattern=r"^MC\d\d$")] = None,
+        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+    ) -> dict[str, Any]:
+        return await reeksen(db, indicator, regio, _onbeveiligd(principal), _peildatum(peildatum))
+
+    @router.get("/leerplichttelling/{gemeentecode}/{schooljaar}.csv", response_class=Response,
+                summary="De leerplichttelling van een gemeente als CSV, regel voor regel het jaarformulier")
+    async def leerplichttelling_csv(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        principal: Annotated[Principal, Depends(analyst)],
+        gemeentecode: Annotated[str, Path(pattern=r"^GM\d{4}$")],
+        schooljaar: Annotated[str, Path(pattern=JAAR)],
+        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+    ) -> Response:
+        form = await formulier(db, gemeentecode, schooljaar, _onbeveiligd(principal), _peildatum(peildatum))
+        return Response(formulier_csv(form), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="leerplichttelling-{gemeentecode}-{schooljaar}.csv"',
+            "X-Leerrecht-Positie": _positie_kop(form["positie"]),
         })
 
     @router.get("/leerplichttelling/{gemeentecode}/{schooljaar}",
@@ -148,41 +398,9 @@ def build_router(analyst: Any) -> APIRouter:
         principal: Annotated[Principal, Depends(analyst)],
         gemeentecode: Annotated[str, Path(pattern=r"^GM\d{4}$")],
         schooljaar: Annotated[str, Path(pattern=JAAR)],
+        peildatum: Annotated[str | None, Query(max_length=10)] = None,
     ) -> dict[str, Any]:
-        if int(schooljaar[5:]) != int(schooljaar[:4]) + 1:
-            raise HTTPException(422, "Schooljaar moet de vorm JJJJ-JJJJ hebben met opeenvolgende jaren")
-        try:
-            gemeente = load_region_table().region_for(gemeentecode)
-        except KeyError:
-            raise HTTPException(404, f"Onbekende gemeente '{gemeentecode}'") from None
-        onbeveiligd = _onbeveiligd(principal)
-        namen = _formulier_indicatoren()
-        async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            tabellen = await lees_tabellen(conn, [(n, schooljaar) for n in namen])
-            pos = await positie(conn)
-
-        def veld(naam: str) -> dict[str, Any]:
-            tabel = tabellen[(naam, schooljaar)]
-            ruw = tabel.get(gemeentecode, (None, 0))[1]
-            shown = beveilig(tabel).get(gemeentecode, Gepubliceerd(ruw, False))
-            if onbeveiligd:
-                return {"waarde": ruw, "weergave": str(ruw), "onderdrukt": shown.onderdrukt}
-            return {"waarde": shown.waarde, "weergave": shown.weergave, "onderdrukt": shown.onderdrukt}
-
-        form: dict[str, Any] = {}
-        for sectie, inhoud in FORMULIER.items():
-            form[sectie] = ({k: veld(v) for k, v in inhoud.items()} if isinstance(inhoud, dict)
-                            else veld(inhoud))
-        return {
-            "gemeente": gemeente.gemeentecode,
-            "gemeentenaam": gemeente.gemeentenaam,
-            "regio": gemeente.rmc_regiocode,
-            "schooljaar": schooljaar,
-            "positie": pos,
-            "onbeveiligd": onbeveiligd,
-            "telling": form,
-            "definities": {n: INDICATOREN[n].definitie for n in namen},
-        }
+        return await formulier(db, gemeentecode, schooljaar, _onbeveiligd(principal), _peildatum(peildatum))
 
     @router.get("/definities", summary="Alle indicatoren: definitie, bronnen (events) en wat nog ontbreekt")
     async def definities(_: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:

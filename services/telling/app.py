@@ -1,18 +1,24 @@
-"""Wiring of the national telling service: the whole log in, aggregates out (API and count stream)."""
+"""Wiring of the national telling service: the whole log in, aggregates out (API, dashboard, count
+stream)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from importlib import resources
 
-from leerrecht.http import create_app, parse_tokens, principal_dependency, require_role
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from leerrecht.http import add_login_routes, create_app, parse_tokens, principal_dependency, require_role
 from leerrecht.service import Runtime, lifespan_for
 from telling.api import build_router
 from telling.config import TellingSettings
+from telling.dashboard import build_dashboard_router
 from telling.runner import TellingRunner, count_topics
 
 
 def build_app(settings: TellingSettings) -> FastAPI:
-    current = principal_dependency(parse_tokens(settings.api_tokens))
+    tokens = parse_tokens(settings.api_tokens)
+    current = principal_dependency(tokens)
     analyst = require_role(current, "analist", "beheer")
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
@@ -25,4 +31,7 @@ def build_app(settings: TellingSettings) -> FastAPI:
         readiness=[lambda: app.state.runtime.ready()],
     )
     app.include_router(build_router(analyst))
+    add_login_routes(app, tokens, "Leerrecht – landelijke cijfers", home="/dashboard")
+    app.include_router(build_dashboard_router(tokens))
+    app.mount("/static", StaticFiles(directory=str(resources.files("telling") / "static")), name="static")
     return app

@@ -8,7 +8,7 @@
 3. runs the same :class:`~telling.projection.TellingProjection` from offset 0 with its own consumer
    group (``leerrecht.telling.rebuild.<schema>``) and its own checkpoints, printing progress, until the
    target is reached;
-4. prints the content hash of the rebuilt figures (:func:`telling.tabellen.inhoud_hash`).
+4. prints the content hash of the rebuilt figures and their as-of history (:func:`telling.tabellen.inhoud_hash`).
 
 ``python -m telling hash`` prints the hash of the live figures. With the log quiet (or both read up
 to the same position) the two must be equal: that is the check that every figure is reproducible from

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 import asyncpg
@@ -38,21 +39,54 @@ async def positie(conn: asyncpg.Connection, projectie: str = PROJECTIE) -> dict[
     return {f"{r['topic']}:{r['partition']}": int(r["next_offset"]) for r in rows}
 
 
-async def lees_tabellen(conn: asyncpg.Connection,
-                        paren: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Tabel]:
-    """All cells of the given (indicator, periode) tables: ``{gebied: (ouder, waarde)}`` each."""
+async def lees_tabellen(conn: asyncpg.Connection, paren: Sequence[tuple[str, str]],
+                        peildatum: date | None = None) -> dict[tuple[str, str], Tabel]:
+    """All cells of the given (indicator, periode) tables: ``{gebied: (ouder, waarde)}`` each.
+
+    With ``peildatum``: the values as of that day (the sum of the cell's history up to it; see
+    :mod:`telling.domain.historie` for what "as of" means)."""
     out: dict[tuple[str, str], Tabel] = {p: {} for p in paren}
     if not paren:
         return out
-    rows = await conn.fetch(
-        "SELECT c.indicator, c.periode, c.gebied, c.ouder, c.waarde FROM cijfer c "
-        "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
-        "ON c.indicator = t.indicator AND c.periode = t.periode",
-        [p[0] for p in paren], [p[1] for p in paren],
-    )
+    if peildatum is None:
+        rows = await conn.fetch(
+            "SELECT c.indicator, c.periode, c.gebied, c.ouder, c.waarde FROM cijfer c "
+            "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+            "ON c.indicator = t.indicator AND c.periode = t.periode",
+            [p[0] for p in paren], [p[1] for p in paren],
+        )
+    else:
+        rows = await conn.fetch(
+            "SELECT h.indicator, h.periode, h.gebied, c.ouder, sum(h.mutatie) AS waarde FROM cel_historie h "
+            "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+            "ON h.indicator = t.indicator AND h.periode = t.periode "
+            "JOIN cijfer c ON c.indicator = h.indicator AND c.gebied = h.gebied AND c.periode = h.periode "
+            "WHERE h.dag <= $3 GROUP BY 1, 2, 3, 4",
+            [p[0] for p in paren], [p[1] for p in paren], peildatum,
+        )
     for r in rows:
         out[(r["indicator"], r["periode"])][r["gebied"]] = (r["ouder"], int(r["waarde"]))
     return out
+
+
+async def lees_cellen(conn: asyncpg.Connection, gebied: str | None, indicator: str | None,
+                      periode: str | None, peildatum: date | None = None) -> list[asyncpg.Record]:
+    """Cells (``indicator, gebied, periode, waarde``), live or as of ``peildatum``; ``None`` filters
+    nothing. As of a day before a cell's first mutation the cell does not exist yet."""
+    if peildatum is None:
+        return list(await conn.fetch(
+            "SELECT indicator, gebied, periode, waarde FROM cijfer WHERE ($1::text IS NULL OR gebied = $1) "
+            "AND ($2::text IS NULL OR indicator = $2) AND ($3::text IS NULL OR periode = $3) "
+            "ORDER BY indicator, gebied, periode",
+            gebied, indicator, periode,
+        ))
+    return list(await conn.fetch(
+        "SELECT indicator, gebied, periode, sum(mutatie) AS waarde FROM cel_historie "
+        "WHERE ($1::text IS NULL OR gebied = $1) AND ($2::text IS NULL OR indicator = $2) "
+        "AND ($3::text IS NULL OR periode = $3) AND dag <= $4 "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        gebied, indicator, periode, peildatum,
+    ))
 
 
 def beveilig(tabel: Tabel) -> dict[str, Gepubliceerd]:
@@ -77,10 +111,12 @@ def _getal(v: Decimal) -> str:
 
 
 async def inhoud_hash(conn: asyncpg.Connection) -> tuple[str, int]:
-    """Content hash of the figures (sha256 over every non-zero cell, sorted) and the cell count.
+    """Content hash of the figures and their as-of history (sha256 over every non-zero cell and every
+    non-zero history mutation, sorted) and the cell count.
 
     Zero cells are left out: a cell that gained and lost a member in the live run exists with 0,
-    while a rebuild that saw the withdrawal first never created it. Same figures, same hash."""
+    while a rebuild that saw the withdrawal first never created it. Same figures, same hash. The
+    history is keyed by recordedtime, which travels with the events, so it must match as well."""
     h = hashlib.sha256()
     n = 0
     async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -91,4 +127,12 @@ async def inhoud_hash(conn: asyncpg.Connection) -> tuple[str, int]:
         ):
             h.update(f"{r['indicator']}|{r['gebied']}|{r['periode']}|{_getal(r['waarde'])}\n".encode())
             n += 1
+        h.update(b"historie\n")
+        async for r in conn.cursor(
+            "SELECT indicator, gebied, periode, dag, mutatie FROM cel_historie WHERE mutatie <> 0 "
+            "ORDER BY indicator COLLATE \"C\", gebied COLLATE \"C\", periode COLLATE \"C\", dag",
+            prefetch=5000,
+        ):
+            h.update(f"{r['indicator']}|{r['gebied']}|{r['periode']}|{r['dag']}|{_getal(r['mutatie'])}\n"
+                     .encode())
     return h.hexdigest(), n

@@ -8,6 +8,7 @@ Topics get a per-run prefix and the runner reads them by pattern, so other suite
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import sys
 import time
@@ -183,6 +184,88 @@ async def test_api_analysts_see_suppressed_figures_beheer_the_real_ones(omgeving
     definities = (await _get(pool, "/v1/definities", "t-analist")).json()["indicatoren"]
     lrv = next(d for d in definities if d["indicator"] == "lrv")
     assert "nl.leerrecht.registratie.melding_geregistreerd" in lrv["bronnen"] and lrv["uitgesteld"]
+
+
+@pytest.mark.infra
+async def test_as_of_a_peildatum_the_figures_are_those_of_the_events_recorded_up_to_that_day(
+        omgeving: Omgeving) -> None:
+    """Event time picks the period, recorded time the peildatum (telling.domain.historie). P1, P2, P3 and
+    P10 were reported on 27 October, P3's report withdrawn on 29 October; P5's LRV recorded 22 September,
+    P6's on 1 December."""
+    pool = omgeving.pool
+
+    async def waarde(token: str, peildatum: str, indicator: str, gebied: str = AMS) -> Any:
+        r = await _get(pool, "/v1/cijfers", token, gebied=gebied, indicator=indicator, periode=JAAR,
+                       peildatum=peildatum)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["peildatum"] == peildatum and "recordedtime" in body["peildatum_betekenis"]
+        return body["cijfers"][0]["waarde"] if body["cijfers"] else 0
+
+    assert await waarde("t-beheer", "2025-10-26", "relatief_verzuim") == 0
+    assert await waarde("t-beheer", "2025-10-28", "relatief_verzuim") == 4
+    assert await waarde("t-beheer", "2025-10-29", "relatief_verzuim") == 3
+    assert await waarde("t-beheer", "2025-10-28", "relatief_verzuim", "NL") == 5  # + P11 in Diemen
+    assert await waarde("t-beheer", "2025-11-30", "lrv") == 1
+    assert await waarde("t-beheer", "2025-12-01", "lrv") == 2
+    assert await waarde("t-analist", "2025-10-28", "relatief_verzuim") is None  # still suppressed
+    # the leerplichttelling form as of a date, too
+    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", "t-beheer", peildatum="2025-11-30")
+    assert r.json()["telling"]["langdurig_relatief_verzuim"]["totaal"]["waarde"] == 1
+    assert (await _get(pool, "/v1/cijfers", "t-beheer", peildatum="28-10-2025")).status_code == 422
+    async with pool.acquire() as conn:  # the history adds up to the live figures, cell by cell
+        verschil = await conn.fetch(
+            "SELECT c.indicator, c.gebied, c.periode, c.waarde, coalesce(h.som, 0) AS som FROM cijfer c "
+            "LEFT JOIN (SELECT indicator, gebied, periode, sum(mutatie) AS som FROM cel_historie GROUP BY 1, 2, 3) h "
+            "USING (indicator, gebied, periode) WHERE c.waarde <> coalesce(h.som, 0)")
+    assert verschil == []
+
+
+@pytest.mark.infra
+async def test_parquet_export_has_a_row_per_cell_and_definitions_and_position_in_its_metadata(
+        omgeving: Omgeving) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    r = await _get(omgeving.pool, "/v1/cijfers.parquet", "t-analist", tabel="leerplichttelling")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(r.content))
+    meta = {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
+    api = (await _get(omgeving.pool, "/v1/cijfers", "t-analist")).json()
+    assert json.loads(meta["leerrecht.positie"]) == api["positie"]
+    definities = json.loads(meta["leerrecht.definities"])
+    assert definities["relatief_verzuim"]["definitie_id"] == "relatief_verzuim/v1"
+    assert "16 uur" in definities["relatief_verzuim"]["definitie"] and "<10" in meta["leerrecht.onderdrukking"]
+    rows = table.to_pylist()
+    assert {x["gebied"] for x in rows} >= {"NL", "MC21", AMS, "GM0384", "MC29"}
+    assert {x["tabel"] for x in rows} == {"leerplichttelling"}
+    cel = next(x for x in rows if x["indicator"] == "relatief_verzuim" and x["gebied"] == AMS)
+    assert cel["waarde"] is None and cel["weergave"] == "<10" and cel["onderdrukt"]
+    assert cel["definitie_id"] == "relatief_verzuim/v1" and "16 uur" in cel["definitie"]
+    assert all(x["waarde"] is None or x["waarde"] == 0 or x["waarde"] >= 10 for x in rows)
+    beheer = pq.read_table(io.BytesIO((await _get(omgeving.pool, "/v1/cijfers.parquet", "t-beheer",
+                                                  indicator="relatief_verzuim", peildatum="2025-10-28")).content))
+    assert beheer.schema.metadata[b"leerrecht.peildatum"] == b"2025-10-28"
+    assert {(x["gebied"], x["waarde"]) for x in beheer.to_pylist()} >= {(AMS, 4.0), ("NL", 5.0)}
+
+
+@pytest.mark.infra
+async def test_leerplichttelling_csv_is_the_annual_form_line_by_line(omgeving: Omgeving) -> None:
+    r = await _get(omgeving.pool, f"/v1/leerplichttelling/{AMS}/{JAAR}.csv", "t-analist")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"].endswith(f'leerplichttelling-{AMS}-{JAAR}.csv"')
+    lines = r.text.splitlines()
+    assert lines[0].split(";")[:8] == ["gemeente", "gemeentenaam", "schooljaar", "sectie", "onderdeel",
+                                       "omschrijving", "waarde", "onderdrukt"]
+    assert len(lines) == 1 + 19  # every field of the form, once
+    assert any(line.startswith(f"{AMS};Amsterdam;{JAAR};relatief_verzuim;leerlingen;Relatief verzuim "
+                               "(16 uur in 4 weken) – Leerlingen;<10;ja;relatief_verzuim;relatief_verzuim/v1;")
+               for line in lines)
+    assert any(";vrijstellingen;5b;Vrijstellingen – Artikel 5b;0;nee;vrijstellingen_5b;" in line for line in lines)
+    form = (await _get(omgeving.pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", "t-analist")).json()
+    assert form["toelichting_onderdrukt"] and r.headers["x-leerrecht-positie"]
 
 
 def _leaves(t: dict[str, Any]) -> list[Any]:

@@ -54,11 +54,17 @@ class Stap:
     event: Event
     event_id: UUID
 
+    @property
+    def geregistreerd(self) -> datetime:
+        """The recorded time on the log: the same day it happened (the as-of history's clock)."""
+        return datetime(self.datum.year, self.datum.month, self.datum.day, 10, 5, tzinfo=UTC)
+
     def envelope(self) -> Envelope:
         return to_envelope(
             self.event, subject=self.subject, source=f"urn:nl:leerrecht:{type(self.event).domein}",
             occurred_at=datetime(self.datum.year, self.datum.month, self.datum.day, 10, tzinfo=UTC),
             correlation_id=uid(9999), region=self.region, event_id=self.event_id,
+            recorded_at=self.geregistreerd,
         )
 
 

@@ -576,6 +576,67 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
     return f
 
 
+def _unie(a: tuple[_F, ...], b: tuple[_F, ...]) -> tuple[_F, ...]:
+    if not b:
+        return a
+    if not a:
+        return b
+    seen = set(a)
+    return (*a, *(x for x in b if x not in seen))
+
+
+_K = TypeVar("_K")
+
+
+def _kies(a: _K | None, b: _K | None) -> _K | None:
+    """One field of a report from two partial views: the one that is set; if both are set and differ
+    (only possible for contradicting events with one id), the larger as text, so the choice does not
+    depend on the order."""
+    if a is None or a == b:
+        return b
+    if b is None:
+        return a
+    return max(a, b, key=str)
+
+
+def _meng_melding(a: MeldingFeit, b: MeldingFeit) -> MeldingFeit:
+    return MeldingFeit.model_construct(
+        soort=_kies(a.soort, b.soort), startdatum=_kies(a.startdatum, b.startdatum),
+        einddatum_melding=_kies(a.einddatum_melding, b.einddatum_melding),
+        einddatum_vastgesteld=_kies(a.einddatum_vastgesteld, b.einddatum_vastgesteld),
+        ingetrokken=a.ingetrokken or b.ingetrokken, regio=_kies(a.regio, b.regio),
+    )
+
+
+LEEG = Feiten()
+
+
+def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
+    """The facts of two sets of events together: ``fold(x + y) == voeg_samen(fold(x), fold(y))``.
+
+    Why: the as-of history (:mod:`telling.domain.historie`) keeps a person's facts per recorded day and
+    needs the facts as they stood on any day, i.e. the union of the days up to it. Every part of
+    :class:`Feiten` is a set (tuples without duplicates, dicts keyed by an event's id) and a report's
+    fields are each filled by one kind of event, so the union is well defined and commutative
+    (compared by membership: tuple order is irrelevant to :func:`lidmaatschappen`)."""
+    if b == LEEG:
+        return a
+    if a == LEEG:
+        return b
+    meldingen = dict(a.meldingen)
+    for k, m in b.meldingen.items():
+        meldingen[k] = _meng_melding(meldingen[k], m) if k in meldingen else m
+    return Feiten.model_construct(
+        woon=_unie(a.woon, b.woon), verhuizingen=_unie(a.verhuizingen, b.verhuizingen),
+        inschrijvingen=_unie(a.inschrijvingen, b.inschrijvingen),
+        herinschrijvingen=_unie(a.herinschrijvingen, b.herinschrijvingen),
+        meldingen=meldingen, absoluut=_unie(a.absoluut, b.absoluut),
+        vrijstellingen={**a.vrijstellingen, **b.vrijstellingen}, signalen={**a.signalen, **b.signalen},
+        interventies={**a.interventies, **b.interventies}, routes=_unie(a.routes, b.routes),
+        vsv=_unie(a.vsv, b.vsv), rmc=_unie(a.rmc, b.rmc),
+    )
+
+
 def woonplaats(f: Feiten, d: date) -> Woonfeit | None:
     """Where the person lived on ``d``: the latest observation on or before ``d``, else the earliest
     one after it. Order-independent (a set lookup), so a move processed late changes nothing."""

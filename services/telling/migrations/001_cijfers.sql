@@ -20,13 +20,18 @@ CREATE TABLE lidmaatschap (
     periode text NOT NULL,
     lid text NOT NULL,
     bron text NOT NULL DEFAULT '',
+    -- registratiedag of the source, only for per-event memberships (absences); NULL for memberships
+    -- derived from a person's facts (their history lives in leerling_feiten.dagen)
+    dag date,
     PRIMARY KEY (indicator, gebied, periode, lid, bron)
 );
 
--- The facts telling keeps per person (telling.domain.figures.Feiten as JSON): no identifying data.
+-- The facts telling keeps per person, per registratiedag (the Amsterdam day of the envelope's
+-- recordedtime): {"2025-10-27": Feiten, ...} (telling.domain.historie). No identifying data. The row
+-- is also the person's lock: two instances never fold one person at the same time.
 CREATE TABLE leerling_feiten (
     pseudoniem text PRIMARY KEY,
-    feiten jsonb NOT NULL
+    dagen jsonb NOT NULL
 );
 
 -- Outbox of the count stream: (indicator, periode) tables touched by a batch, written in the batch's

@@ -1,0 +1,116 @@
+"""The analysts' dashboard in real headless Chromium against the real service process: login, charts
+drawn by Chart.js from the API's JSON, suppressed cells as ``<10`` with the reason, definitions beside
+every figure (domain.md C)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from telling import proeflog
+
+from services import TOKENS, auth, launch, wait_ready
+
+N = 6000
+REGIOS = ("MC21", "MC29", "MC01")
+INDICATOR = "relatief_verzuim"
+
+
+def _produce(bootstrap: str, run: str) -> int:
+    """In a thread of its own: Playwright's sync API already runs an event loop in this one."""
+    log = proeflog.maak(N, regios=REGIOS, seed=3)
+
+    def go() -> dict[str, int]:
+        return asyncio.run(proeflog.publiceer(bootstrap, log, lambda r: f"{run}.leerrecht.regio.{r}.events"))
+
+    with ThreadPoolExecutor(1) as pool:
+        return sum(pool.submit(go).result().values())
+
+
+@pytest.mark.infra
+def test_an_analyst_sees_charts_suppressed_cells_and_definitions(infra, page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = f"d{uuid.uuid4().hex[:8]}"
+    assert _produce(infra.bootstrap, run) == N
+    svc = launch("telling", infra.bootstrap, infra.database_url("teld"),
+                 TELLING_EVENT_PATTERN=rf"^{run}\.leerrecht\.regio\.MC\d\d\.events$",
+                 TELLING_COUNT_TOPIC=f"{run}.telling.cijfers", TELLING_CONSUMER_GROUP=f"{run}.telling")
+    try:
+        wait_ready(svc)
+        deadline = time.monotonic() + 60
+        while True:  # until the service has read the whole log
+            r = httpx.get(f"{svc.url}/v1/cijfers", headers=auth("analist"))
+            if sum(r.json()["positie"].values()) >= N:
+                break
+            assert time.monotonic() < deadline, r.text[:300]
+            time.sleep(0.3)
+        api: dict[str, Any] = httpx.get(f"{svc.url}/v1/reeksen", headers=auth("analist"),
+                                        params={"indicator": INDICATOR, "regio": "MC21"}).json()
+
+        # not logged in: to the login page; a wrong code is refused
+        page.goto(f"{svc.url}/dashboard")
+        assert page.url.endswith("/inloggen")
+        page.fill("#token", "fout")
+        page.click("button[type=submit]")
+        assert page.locator("[role=alert]").inner_text() == "Onbekende toegangscode."
+        page.goto(f"{svc.url}/inloggen")
+        page.fill("#token", TOKENS["analist"])
+        page.click("button[type=submit]")
+        page.wait_for_url("**/dashboard")
+        assert page.locator("h1").inner_text() == "Landelijke cijfers leerrecht"
+
+        page.select_option("#indicator", INDICATOR)
+        page.select_option("#regio", "MC21")
+        page.click("form.keuze button[type=submit]")
+        page.wait_for_url(f"**/dashboard?indicator={INDICATOR}&regio=MC21*")
+        page.wait_for_selector("main[data-grafieken=klaar]", timeout=15_000)
+
+        charts = page.evaluate("""() => Object.fromEntries(
+            ['grafiek-landelijk', 'grafiek-regios', 'grafiek-gemeenten'].map(id => {
+                const c = Chart.getChart(document.getElementById(id));
+                return [id, c && {type: c.config.type, labels: c.data.labels,
+                                  datasets: c.data.datasets.map(d => ({label: d.label, data: d.data}))}];
+            }))""")
+        assert page.evaluate("() => Chart.version").startswith("4.")
+        nl = charts["grafiek-landelijk"]
+        assert nl["type"] == "line" and nl["labels"] == api["periodes"] == ["2024-2025", "2025-2026"]
+        assert nl["datasets"][0]["data"] == [w["waarde"] for w in api["landelijk"]["waarden"]]
+        assert all(isinstance(v, int) and v >= 10 for v in nl["datasets"][0]["data"])
+        regios = charts["grafiek-regios"]
+        assert regios["type"] == "bar" and [d["label"] for d in regios["datasets"]] == api["periodes"]
+        assert regios["labels"] == [r["naam"] for r in api["regios"]]
+        gemeenten = charts["grafiek-gemeenten"]
+        waarden = [v for d in gemeenten["datasets"] for v in d["data"]]
+        assert None in waarden, "suppressed municipalities are gaps in the chart"
+        assert all(v is None or v == 0 or v >= 10 for d in charts.values() for s in d["datasets"] for v in s["data"])
+
+        # tables: suppressed cells as <10 with the reason; the definition beside every figure
+        onderdrukt = page.locator("#tabel-gemeenten abbr.onderdrukt")
+        assert onderdrukt.count() == sum(1 for g in api["gemeenten"] for w in g["waarden"] if w["onderdrukt"]) > 0
+        assert onderdrukt.first.inner_text() == "<10"
+        assert "Aantallen van 1 tot en met 9" in page.locator("#onderdrukt-uitleg").inner_text()
+        definitie = api["definitie"]
+        assert "16 uur in 4 weken" in definitie
+        for sel in ("#def-kop + .definitie", "figure:nth-of-type(1) .definitie", "figure:nth-of-type(2) .definitie",
+                    "#tabel-landelijk caption", "#tabel-regios caption"):
+            assert definitie in page.locator(sel).first.inner_text(), sel
+        assert page.locator("#grafiek-fout").is_hidden()
+        assert page.locator("canvas[role=img][aria-label]").count() == 3
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        print(f"\nscreenshot: {tmp_path / 'dashboard.png'}")
+
+        # an officer's token does not open the dashboard (role check, 403)
+        ctx = page.context
+        ctx.clear_cookies()
+        page.goto(f"{svc.url}/inloggen")
+        page.fill("#token", TOKENS["lp_MC28"])
+        page.click("button[type=submit]")
+        assert "geen toegang" in page.content()
+    finally:
+        code = svc.stop()
+    assert code in (0, -15), svc.logs()[-2000:]
