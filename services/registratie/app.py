@@ -17,6 +17,7 @@ from contracts.topics import all_topic_specs
 from leerrecht.http import create_app, parse_tokens, principal_dependency, require_role
 from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
+from leerrecht.projection import ProjectionRunner, region_pattern
 from leerrecht.service import Runtime, lifespan_for
 from registratie.api import Toegang, build_router
 from registratie.config import RegistratieSettings
@@ -24,6 +25,7 @@ from registratie.domain.pseudonym import PseudonymKey, PseudonymKeyring
 from registratie.intake import IntakeService
 from registratie.klok import Klok
 from registratie.pagina import build_page_router
+from registratie.projection import MeldingStatusProjection
 from registratie.protocollen import load_protocols
 
 log = get_logger(__name__)
@@ -75,6 +77,12 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
                     log.error("dagtaak_mislukt", error=type(exc).__name__)
 
         runtime.background(sweeper(), name="republish-open")
+        # leerplicht's decisions on the schools' reports (the DUO statuses in the school's view)
+        runtime.start_runner(ProjectionRunner(
+            MeldingStatusProjection(), runtime.pool, settings.kafka_bootstrap_servers,
+            pattern=region_pattern("events"), group_id="leerrecht.registratie.meldingstatus",
+            batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
+        ))
         if settings.dagtaak_interval_s > 0:
             runtime.background(dagtaak(), name="dagtaak")
 
