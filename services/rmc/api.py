@@ -234,6 +234,8 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
                 "partner": d.traject.partner,
             },
             "plaatsing": None if d.plaatsing is None else d.plaatsing.model_dump(mode="json"),
+            "overgenomen_van": d.overgenomen_van,
+            "overgedragen_naar": d.overgedragen_naar,
             "gesloten_op": _iso(d.gesloten_op),
             "sluitreden": d.sluitreden.value if d.sluitreden else None,
             "contactpogingen": [{**dict(r), "datum": r["datum"].isoformat()} for r in contacten],

@@ -1,7 +1,8 @@
-"""Wiring of an RMC instance: its region's topic only, its own database (domain.md A6, B).
+"""Wiring of an RMC instance: its region's topics only, its own database (domain.md A6, B).
 
 Runs the projection (files, contact history, placements, partner weeks; automatic reactions into the
-outbox) and the outbox publisher next to the HTTP API.
+outbox), the outbox publisher and the identity consumer (the region's identity topic, for the coach's
+contact data) next to the HTTP API and the coaches' web pages.
 """
 
 from __future__ import annotations
@@ -10,23 +11,34 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI
 
-from contracts.topics import all_topic_specs, dlq_topic, region_events_topic
-from leerrecht.http import create_app, parse_tokens, principal_dependency, require_role
+from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
+from leerrecht.http import (
+    add_login_routes,
+    create_app,
+    parse_tokens,
+    principal_dependency,
+    require_role,
+    web_principal_dependency,
+)
 from leerrecht.projection import Delivered, ProjectionRunner
 from leerrecht.service import Runtime, lifespan_for
 from rmc.api import build_router, partner_dependency
 from rmc.config import RmcSettings
 from rmc.domain import Regels, parse_leeftijdsgrenzen
+from rmc.identiteit import IdentiteitConsumer
 from rmc.projection import RmcProjection
 from rmc.uitgaand import Uitgaand
+from rmc.web import build_web_router
 
 
 def build_app(settings: RmcSettings) -> FastAPI:
     region = settings.region
     topic = region_events_topic(region)
     regels = Regels(parse_leeftijdsgrenzen(settings.leeftijdsgrenzen))
-    current = principal_dependency(parse_tokens(settings.api_tokens))
+    tokens = parse_tokens(settings.api_tokens)
+    current = principal_dependency(tokens)
     coach = require_role(current, f"rmc:{region}")
+    web_coach = web_principal_dependency(tokens, f"rmc:{region}")
     partner = partner_dependency(current, region)
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
@@ -48,13 +60,19 @@ def build_app(settings: RmcSettings) -> FastAPI:
             )
         )
         runtime.background(uitgaand.run(), "rmc:uitgaand")
+        identiteit = IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region)
+        app.state.identiteit = identiteit
+        runtime.background(identiteit.run(), "rmc:identiteit")
 
-    specs = [s for s in all_topic_specs([region]) if s.name in (topic, dlq_topic(topic))]
+    wanted = (topic, dlq_topic(topic), identity_topic(region))
+    specs = [s for s in all_topic_specs([region]) if s.name in wanted]
     app = create_app(
         title=f"Leerrecht Doorstroompunt (RMC) {region}",
         description="Trajectbegeleiding van jongeren zonder startkwalificatie (domain.md A6).",
         lifespan=lifespan_for(settings, "rmc", specs, wire),  # type: ignore[arg-type]
-        readiness=[lambda: app.state.runtime.ready()],
+        readiness=[lambda: app.state.runtime.ready(), lambda: app.state.identiteit.ready],
     )
     app.include_router(build_router(coach, partner, region, regels))
+    add_login_routes(app, tokens, f"Doorstroompunt {region}", home="/werklijst")
+    app.include_router(build_web_router(web_coach, region, regels))
     return app

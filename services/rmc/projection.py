@@ -6,6 +6,18 @@ pseudonyms in one query each, run the pure :func:`rmc.domain.verwerk` over the e
 attempts / placements / partner weeks keyed by event id, pupil facts, and the reactions into the
 ``uitgaand`` outbox (published by :mod:`rmc.uitgaand` after the commit). Replay-safe: all writes are
 keyed upserts or ``ON CONFLICT DO NOTHING``, and reactions have ids derived from their cause.
+
+Moving house (domain.md A5/A6): the envelopes of every rmc event of a case are kept
+(``dossier_envelop``). When the reaction to a move out of the region is ``DossierOvergedragen``, the
+outbox gets, for the new region's topic, the case's history (the same envelopes, same ids, with the
+new region) followed by the ``DossierOvergedragen`` itself (same id as on this region's topic). The
+new instance folds the history into a file and continues it; the copies keep their ids, so a
+consumer of both topics (telling) counts each fact once. Only this region's rows are removed when
+their echo comes by; the new region's rows are always published (a replay of this instance
+publishes them again: same ids, dropped as duplicates by every consumer). A case that comes back to
+a region that transferred it away earlier is reopened from its whole kept history
+(:func:`rmc.domain.hervatten`): the copies of the other region's period were kept while the file
+here was closed.
 """
 
 from __future__ import annotations
@@ -19,18 +31,30 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from contracts.catalogue import ContractError, from_envelope, to_envelope
+from contracts.envelope import Envelope
 from contracts.events import registratie, rmc
 from contracts.events.base import Event
 from contracts.topics import region_events_topic
 from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered, PoisonEvent
-from rmc.domain import HANDLED_TYPES, STANDAARD_REGELS, Gebeurtenis, Jongere, Kenmerken, Regels, verwerk
+from rmc.domain import (
+    GESCHIEDENIS_TYPES,
+    HANDLED_TYPES,
+    STANDAARD_REGELS,
+    Gebeurtenis,
+    Jongere,
+    Kenmerken,
+    Regels,
+    hervatten,
+    is_terugkeer,
+    verwerk,
+)
 
 log = get_logger(__name__)
 
 NL = ZoneInfo("Europe/Amsterdam")
 TYPES = HANDLED_TYPES | {registratie.LeerlingIngeschreven.event_type}
-_COACH_BRON = re.compile(r"^urn:nl:leerrecht:rmc:MC[0-9]{2}:coach:([A-Za-z0-9_.-]{1,64})$")
+_COACH_BRON = re.compile(r"^urn:nl:leerrecht:rmc:(MC[0-9]{2}):coach:([A-Za-z0-9_.-]{1,64})$")
 
 
 def bron_coach(region: str, client_id: str) -> str | None:
@@ -40,20 +64,27 @@ def bron_coach(region: str, client_id: str) -> str | None:
     return None
 
 
-def actor_uit_bron(source: str) -> str | None:
+def actor_uit_bron(source: str, region: str | None = None) -> str | None:
+    """The coach named in a command's ``source``; with ``region`` only a coach of that region (history
+    received with a transfer names the old region's coach, who is not on this region's caseload)."""
     match = _COACH_BRON.match(source)
-    return match.group(1) if match else None
+    if match is None or (region is not None and match.group(1) != region):
+        return None
+    return match.group(2)
 
 
 def gebeurtenis(d: Delivered, event: Event, region: str) -> Gebeurtenis:
-    env = d.envelope
+    return gebeurtenis_uit(d.envelope, event, region)
+
+
+def gebeurtenis_uit(env: Envelope, event: Event, region: str) -> Gebeurtenis:
     return Gebeurtenis(
         id=env.id,
         pseudoniem=env.subject,
         event=event,
         datum=env.time.astimezone(NL).date(),
         regio=region,
-        actor=actor_uit_bron(env.source),
+        actor=actor_uit_bron(env.source, region),
     )
 
 
@@ -98,8 +129,9 @@ class RmcProjection:
         contacten: list[tuple[Any, ...]] = []
         plaatsingen: list[tuple[Any, ...]] = []
         weken: list[tuple[Any, ...]] = []
-        uitgaand: dict[UUID, tuple[UUID, str, str]] = {}
+        uitgaand: dict[tuple[UUID, str], tuple[UUID, str, str]] = {}
         echos: list[UUID] = []
+        envelopen: list[tuple[UUID, str, UUID, str]] = []  # (event_id, pseudoniem, dossier_id, json)
 
         for d, ev in items:
             p = d.envelope.subject
@@ -108,6 +140,13 @@ class RmcProjection:
             if ev.event_type not in HANDLED_TYPES:
                 continue
             g = gebeurtenis(d, ev, self.region)
+            self._bewaar(envelopen, p, ev, d.envelope)
+            vorige = states.get(p)
+            if vorige is not None and is_terugkeer(vorige, g):
+                assert isinstance(ev, rmc.DossierOvergedragen)
+                history = await self._geschiedenis(conn, ev.dossier_id, envelopen)
+                states[p] = hervatten(vorige, [gebeurtenis_uit(e, from_envelope(e), self.region) for e in history])
+                log.info("rmc_terugkeer", van_regio=ev.van_regio, geschiedenis=len(history))
             out = verwerk(states.get(p), g, self.regels, kenmerken.get(p))
             if out.toestand is None:
                 continue
@@ -115,9 +154,10 @@ class RmcProjection:
             gewijzigd.add(p)
             if out.echo:
                 echos.append(g.id)
-                uitgaand.pop(g.id, None)  # decided and seen back within one batch: nothing to publish
+                # decided and seen back within one batch: nothing to publish here
+                uitgaand.pop((g.id, self.topic), None)
             for t in out.toegepast:
-                self._rijen(t, contacten, plaatsingen, weken)
+                self._rijen(t, contacten, plaatsingen, weken, actor_uit_bron(d.envelope.source))
             for r in out.reacties:
                 env = to_envelope(
                     r.event,
@@ -129,7 +169,10 @@ class RmcProjection:
                     region=self.region,
                     event_id=r.id,
                 )
-                uitgaand[r.id] = (r.id, self.topic, env.to_json().decode())
+                if isinstance(r.event, rmc.DossierOvergedragen):
+                    await self._overdracht(conn, r.event, env, envelopen, uitgaand)
+                uitgaand[(r.id, self.topic)] = (r.id, self.topic, env.to_json().decode())
+                self._bewaar(envelopen, p, r.event, env)
                 log.info("rmc_reactie", event_type=env.type, event_id=str(r.id), oorzaak=str(d.envelope.id))
 
         if gewijzigd:
@@ -186,13 +229,67 @@ class RmcProjection:
                 "aanwezigheid_pct, voortgang) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
                 weken,
             )
+        if envelopen:
+            await conn.executemany(
+                "INSERT INTO dossier_envelop (event_id, pseudoniem, dossier_id, envelope) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                envelopen,
+            )
         if uitgaand:
             await conn.executemany(
                 "INSERT INTO uitgaand (event_id, topic, envelope) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                 list(uitgaand.values()),
             )
         if echos:
-            await conn.execute("DELETE FROM uitgaand WHERE event_id = ANY($1::uuid[])", echos)
+            await conn.execute(
+                "DELETE FROM uitgaand WHERE event_id = ANY($1::uuid[]) AND topic = $2", echos, self.topic
+            )
+
+    @staticmethod
+    def _bewaar(envelopen: list[tuple[UUID, str, UUID, str]], p: str, ev: Event, env: Envelope) -> None:
+        """Keep the envelope of every rmc event of a case (the coach's timeline; a later transfer)."""
+        dossier_id = getattr(ev, "dossier_id", None)
+        if ev.domein == "rmc" and isinstance(dossier_id, UUID):
+            envelopen.append((env.id, p, dossier_id, env.to_json().decode()))
+
+    async def _overdracht(
+        self,
+        conn: asyncpg.Connection,
+        ev: rmc.DossierOvergedragen,
+        env: Envelope,
+        envelopen: list[tuple[UUID, str, UUID, str]],
+        uitgaand: dict[tuple[UUID, str], tuple[UUID, str, str]],
+    ) -> None:
+        """Route a transfer to the new region: the case's history, then the transfer (domain.md A5/A6)."""
+        naar = region_events_topic(ev.naar_regio)
+        history = await self._geschiedenis(conn, ev.dossier_id, envelopen)
+        for original in history:
+            copy = original.model_copy(update={"region": ev.naar_regio})
+            uitgaand[(original.id, naar)] = (original.id, naar, copy.to_json().decode())
+        over = env.model_copy(update={"region": ev.naar_regio})
+        uitgaand[(env.id, naar)] = (env.id, naar, over.to_json().decode())
+        log.info("rmc_overdracht", naar_regio=ev.naar_regio, geschiedenis=len(history), event_id=str(env.id))
+
+    @staticmethod
+    async def _geschiedenis(
+        conn: asyncpg.Connection, dossier_id: UUID, envelopen: list[tuple[UUID, str, UUID, str]]
+    ) -> list[Envelope]:
+        """The history envelopes of a case in log order: kept ones, then this batch's (no doubles)."""
+        rows = await conn.fetch(
+            "SELECT event_id, envelope FROM dossier_envelop WHERE dossier_id = $1 ORDER BY volgnummer", dossier_id
+        )
+        kandidaten = [(r["event_id"], r["envelope"]) for r in rows]
+        kandidaten += [(i, text) for i, _, dossier, text in envelopen if dossier == dossier_id]
+        seen: set[UUID] = set()
+        out: list[Envelope] = []
+        for event_id, text in kandidaten:
+            if event_id in seen:
+                continue
+            seen.add(event_id)
+            env = Envelope.from_json(text)
+            if env.type in GESCHIEDENIS_TYPES:
+                out.append(env)
+        return out
 
     @staticmethod
     def _kenmerken(p: str, ev: Event, kenmerken: dict[str, Kenmerken]) -> bool:
@@ -211,11 +308,13 @@ class RmcProjection:
         contacten: list[tuple[Any, ...]],
         plaatsingen: list[tuple[Any, ...]],
         weken: list[tuple[Any, ...]],
+        actor: str | None,
     ) -> None:
         ev = g.event
         if isinstance(ev, rmc.ContactpogingGedaan):
+            # the coach who made the attempt, also when it was in the previous region (history)
             contacten.append(
-                (g.id, g.pseudoniem, ev.dossier_id, ev.datum, ev.kanaal.value, ev.geslaagd, g.actor)
+                (g.id, g.pseudoniem, ev.dossier_id, ev.datum, ev.kanaal.value, ev.geslaagd, actor)
             )
         elif isinstance(ev, rmc.JongereGeplaatst):
             plaatsingen.append(

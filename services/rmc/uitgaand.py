@@ -76,8 +76,12 @@ class Uitgaand:
             await self.publisher.publish(
                 [OutgoingEvent(r["topic"], Envelope.from_json(r["envelope"])) for r in rows]
             )
+            # keyed by (event_id, topic): a transfer has one event id on two topics (domain.md A5/A6)
             await conn.execute(
-                "DELETE FROM uitgaand WHERE event_id = ANY($1::uuid[])", [r["event_id"] for r in rows]
+                "DELETE FROM uitgaand u USING unnest($1::uuid[], $2::text[]) AS p(event_id, topic) "
+                "WHERE u.event_id = p.event_id AND u.topic = p.topic",
+                [r["event_id"] for r in rows],
+                [r["topic"] for r in rows],
             )
         log.info("uitgaand_gepubliceerd", aantal=len(rows))
         return len(rows)

@@ -9,12 +9,13 @@ from .decide import (
     Command,
     ContactpogingRegistreren,
     DomeinFout,
+    Overdragen,
     Plaatsen,
     TrajectStarten,
     VoortgangMelden,
     decide,
 )
-from .fold import HANDLED_TYPES, apply, fold, is_relevant
+from .fold import GESCHIEDENIS_TYPES, HANDLED_TYPES, apply, fold, hervatten, is_relevant, is_terugkeer
 from .leeftijd import (
     STANDAARD_LEEFTIJDSGRENZEN,
     LeeftijdsgrensTabel,
@@ -40,6 +41,7 @@ from .reacties import Verwerking, afgeleid_id, reageer, verwerk
 from .werklijst import Werkitem, Werklijst, werklijst
 
 __all__ = [
+    "GESCHIEDENIS_TYPES",
     "HANDLED_TYPES",
     "OPEN_STATUSSEN",
     "STANDAARD_LEEFTIJDSGRENZEN",
@@ -56,6 +58,7 @@ __all__ = [
     "Jongere",
     "Kenmerken",
     "LeeftijdsgrensTabel",
+    "Overdragen",
     "Plaatsen",
     "Plaatsing",
     "Regels",
@@ -72,7 +75,9 @@ __all__ = [
     "binnen_leeftijdsgrens",
     "decide",
     "fold",
+    "hervatten",
     "is_relevant",
+    "is_terugkeer",
     "leeftijd_op",
     "parse_leeftijdsgrenzen",
     "reageer",

@@ -24,6 +24,11 @@ Transitions (A6 Decision):
   after a move out of the region; ``GEEN_HULP_GEWENST`` only after the young person was reached
   at least once (one cannot know they want no help without contact). ``SK_BEHAALD`` and
   ``OVERLEDEN`` need no condition the file can check.
+* **Moving house (A5/A6)**: a young person with an open case who moves to another region
+  (``Verhuisd`` from this region to another) is transferred automatically (:class:`Overdragen`,
+  decided by :mod:`rmc.domain.reacties`): ``DossierOvergedragen`` (published on both regions' topics;
+  the new region continues the case with its history) and ``DossierGesloten(VERHUISD)`` here. The
+  closing date is the moving date, but never before the intake.
 * **Intake above the age limit (Decision)**: a young person at or above the limit on the intake
   date is *not taken in* (no ``JongereAangemeld``; :class:`Aanmelden` is refused with rule
   ``leeftijdsgrens``). They are outside the target group (A1), so opening and at once closing a
@@ -60,6 +65,7 @@ __all__ = [
     "Command",
     "ContactpogingRegistreren",
     "DomeinFout",
+    "Overdragen",
     "Plaatsen",
     "TrajectStarten",
     "VoortgangMelden",
@@ -148,6 +154,16 @@ class AutomatischPlaatsen:
     niveau: Opleidingsniveau | None = None
 
 
+@dataclass(frozen=True)
+class Overdragen:
+    """Transfer the open case to the region the young person moved to (domain.md A5/A6 moving house)."""
+
+    van_regio: str
+    naar_regio: str
+    naar_gemeente: str
+    verhuisdatum: date
+
+
 Command = (
     Aanmelden
     | ContactpogingRegistreren
@@ -156,6 +172,7 @@ Command = (
     | Afsluiten
     | VoortgangMelden
     | AutomatischPlaatsen
+    | Overdragen
 )
 
 
@@ -174,6 +191,8 @@ def decide(command: Command, state: Jongere | None, regels: Regels = STANDAARD_R
         return _plaatsen(command, d)
     if isinstance(command, Afsluiten):
         return _afsluiten(command, jongere, d, regels)
+    if isinstance(command, Overdragen):
+        return _overdragen(command, d)
     return _voortgang(command, d)
 
 
@@ -290,6 +309,20 @@ def _afsluiten(c: Afsluiten, j: Jongere, d: Dossier, regels: Regels) -> list[Eve
         raise DomeinFout("reden", "eerst_contact",
                          "GEEN_HULP_GEWENST vraagt minstens één geslaagd contact met de jongere")
     return [rmc.DossierGesloten(dossier_id=d.dossier_id, reden=c.reden, datum=c.datum)]
+
+
+def _overdragen(c: Overdragen, d: Dossier) -> list[Event]:
+    if c.van_regio == c.naar_regio:
+        raise DomeinFout("naar_regio", "zelfde_regio", "Een overdracht gaat naar een andere regio")
+    if not d.verhuisd_buiten_regio:
+        raise DomeinFout("reden", "geen_verhuizing_buiten_regio",
+                         "Er is geen verhuizing naar een andere regio geregistreerd")
+    datum = max(c.verhuisdatum, d.aangemeld_op)
+    return [
+        rmc.DossierOvergedragen(dossier_id=d.dossier_id, van_regio=c.van_regio, naar_regio=c.naar_regio,
+                                naar_gemeente=c.naar_gemeente, datum=datum),
+        rmc.DossierGesloten(dossier_id=d.dossier_id, reden=RmcSluitreden.VERHUISD, datum=datum),
+    ]
 
 
 def _voortgang(c: VoortgangMelden, d: Dossier) -> list[Event]:

@@ -13,8 +13,13 @@ What changes the file:
   ``JongereAangemeld`` creates one.
 * ``Herinschrijving`` (A3.7 A02) has its effect through the reaction (automatic placement); here it
   only counts as an event on the file.
-* ``Verhuisd`` (B): the woongemeente changes; a move out of the region marks the open dossier, for
-  closing with ``VERHUISD`` (transfers between regions are deferred).
+* ``Verhuisd`` (B): the woongemeente changes; a move out of the region marks the open dossier (the
+  reaction in :mod:`rmc.domain.reacties` then transfers and closes it).
+* ``DossierOvergedragen`` (A5/A6 moving house): in the old region it records where the case went
+  (``DossierGesloten(VERHUISD)`` follows); in the new region it arrives after the case's history
+  (the old instance re-publishes the history events, same ids, on the new region's topic, so this
+  file was built from them) and the case continues here: the woongemeente becomes the new one and
+  ``overgenomen_van`` names the old region.
 * rmc's own events move the status as domain.md A6 describes.
 """
 
@@ -27,7 +32,7 @@ from contracts.events import registratie, rmc
 
 from .model import Contactpoging, Dossier, Gebeurtenis, Jongere, Plaatsing, Status, Traject, Voortgangsweek
 
-__all__ = ["HANDLED_TYPES", "apply", "fold", "is_relevant"]
+__all__ = ["GESCHIEDENIS_TYPES", "HANDLED_TYPES", "apply", "fold", "hervatten", "is_relevant", "is_terugkeer"]
 
 HANDLED_TYPES = frozenset(
     {
@@ -48,6 +53,20 @@ HANDLED_TYPES = frozenset(
     }
 )
 """Event types the file is folded from. ``MeldingGeregistreerd`` counts only for the 18+ soort."""
+
+GESCHIEDENIS_TYPES = frozenset(
+    t.event_type
+    for t in (
+        rmc.JongereAangemeld,
+        rmc.ContactpogingGedaan,
+        rmc.InBeeld,
+        rmc.NietBereikbaar,
+        rmc.TrajectGestart,
+        rmc.TrajectVoortgang,
+        rmc.JongereGeplaatst,
+    )
+)
+"""The case history that moves with a transfer (A5/A6): not a closing, not an earlier transfer."""
 
 
 def is_relevant(g: Gebeurtenis) -> bool:
@@ -118,6 +137,8 @@ def apply(state: Jongere | None, g: Gebeurtenis) -> Jongere | None:
     # rmc's own events concern one dossier; an event for another (older) dossier changes nothing.
     if getattr(ev, "dossier_id", None) != d.dossier_id:
         return state
+    if isinstance(ev, rmc.DossierOvergedragen) and ev.naar_regio == g.regio and d.open:
+        state = state.model_copy(update={"woongemeente": ev.naar_gemeente})
     return state.model_copy(update={"dossier": _apply_rmc(d, g)})
 
 
@@ -165,8 +186,48 @@ def _apply_rmc(d: Dossier, g: Gebeurtenis) -> Dossier:
     if isinstance(ev, rmc.DossierOvergedragen):
         if ev.van_regio == g.regio:
             return d.model_copy(update={"overgedragen_naar": ev.naar_regio})
+        if ev.naar_regio == g.regio:
+            return d.model_copy(update={"overgenomen_van": ev.van_regio, "verhuisd_buiten_regio": False,
+                                        "overgedragen_naar": None})
         return d
     return d
+
+
+def is_terugkeer(state: Jongere | None, g: Gebeurtenis) -> bool:
+    """A case transferred away from this region earlier comes back (the young person moved back)."""
+    ev = g.event
+    return (
+        isinstance(ev, rmc.DossierOvergedragen)
+        and ev.naar_regio == g.regio
+        and state is not None
+        and state.dossier.dossier_id == ev.dossier_id
+        and not state.dossier.open
+        and state.dossier.overgedragen_naar is not None
+    )
+
+
+def hervatten(state: Jongere, geschiedenis: Iterable[Gebeurtenis]) -> Jongere:
+    """Reopen a returning case (:func:`is_terugkeer`) from its whole history, in log order.
+
+    The file here was closed with ``VERHUISD`` when the case left; while it was away, the other
+    region's history events came back as copies and were ignored by the closed file (and those that
+    were already here once are dropped as duplicates by id). Folding the history events of the case
+    (:data:`GESCHIEDENIS_TYPES`, both periods, without the closing) gives the case as it stands now;
+    the version stays monotonic (a stale form never matches) and no coach holds it yet."""
+    herbouwd: Jongere | None = None
+    dossier_id = state.dossier.dossier_id
+    for g in geschiedenis:
+        if g.event.event_type in GESCHIEDENIS_TYPES and getattr(g.event, "dossier_id", None) == dossier_id:
+            herbouwd = apply(herbouwd, g)
+    if herbouwd is None:
+        return state
+    return herbouwd.model_copy(update={
+        "versie": state.versie,
+        "coach": None,
+        "woongemeente": state.woongemeente,
+        "eerdere_dossiers": state.eerdere_dossiers,
+        "verwachte_echo": state.verwachte_echo,
+    })
 
 
 def fold(events: Iterable[Gebeurtenis], state: Jongere | None = None) -> Jongere | None:

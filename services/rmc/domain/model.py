@@ -119,6 +119,7 @@ class Dossier(_Frozen):
     verhuisd_buiten_regio: bool = False
     sk_behaald_op: date | None = None
     overgedragen_naar: str | None = None
+    overgenomen_van: str | None = None  # the region this open case was transferred from (A5/A6)
     gesloten_op: date | None = None
     sluitreden: RmcSluitreden | None = None
 

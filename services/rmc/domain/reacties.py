@@ -6,6 +6,9 @@
   intake date (then nothing: see the Decision in :mod:`rmc.domain.decide`).
 * A re-enrolment (``Herinschrijving``, A02) of a young person with an open dossier places them
   automatically with route ``ONDERWIJS``.
+* A move out of the region (``Verhuisd`` from this region to another, A5/A6 moving house) of a young
+  person with an open dossier transfers it: ``DossierOvergedragen`` + ``DossierGesloten(VERHUISD)``
+  (the adapter also routes the transfer, with the case's history, to the new region's topic).
 
 The projection runs :func:`verwerk` for every event, inside its transaction. Reaction events get
 ids *derived* from the cause's id (:func:`afgeleid_id`), so a redelivery or a replay from offset 0
@@ -24,7 +27,7 @@ from uuid import UUID
 from contracts.codes import MeldingSoort, RmcAanmeldBron
 from contracts.events import registratie
 
-from .decide import Aanmelden, AutomatischPlaatsen, Command, DomeinFout, decide
+from .decide import Aanmelden, AutomatischPlaatsen, Command, DomeinFout, Overdragen, decide
 from .fold import apply, is_relevant
 from .model import STANDAARD_REGELS, Gebeurtenis, Jongere, Kenmerken, Regels
 
@@ -65,6 +68,10 @@ def _command_for(state: Jongere | None, g: Gebeurtenis, kenmerken: Kenmerken | N
     if isinstance(ev, registratie.Herinschrijving) and open_dossier:
         return AutomatischPlaatsen(traject_id=afgeleid_id(g.id, "traject"), school=ev.school,
                                    ingangsdatum=ev.ingangsdatum, niveau=ev.niveau)
+    if (isinstance(ev, registratie.Verhuisd) and open_dossier and ev.oude_regio == g.regio
+            and ev.nieuwe_regio != g.regio):
+        return Overdragen(van_regio=g.regio, naar_regio=ev.nieuwe_regio, naar_gemeente=ev.nieuwe_gemeente,
+                          verhuisdatum=ev.verhuisdatum)
     return None
 
 

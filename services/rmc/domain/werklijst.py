@@ -13,7 +13,8 @@
   passed (is the placement lasting? → close with ``GEPLAATST_DUURZAAM``, A6).
 * ``leeftijdsgrens``: open cases at or above the age limit in force today (A1; close with
   ``LEEFTIJDSGRENS``), computed on year-month as in :mod:`rmc.domain.leeftijd`.
-* ``verhuisd``: open cases whose young person moved out of the region (close with ``VERHUISD``).
+* ``verhuisd``: open cases whose young person moved out of the region. Normally empty: the move
+  transfers and closes the case automatically (:mod:`rmc.domain.reacties`); a safety net.
 * ``sk_behaald``: open cases where DUO reported a startkwalificatie (close with ``SK_BEHAALD``).
 * ``caseload``: open cases per coach (the client id of the coach who last acted on the file;
   ``None`` = nobody yet).
