@@ -120,6 +120,7 @@ class ProjectionRunner:
         max_retries: int = 4,
         on_applied: Callable[[Sequence[Delivered]], Awaitable[None]] | None = None,
         dedupe_event_ids: bool = True,
+        allow_gaps: bool = False,
     ) -> None:
         if bool(topics) == bool(pattern):
             raise ValueError("give either topics or a pattern")
@@ -134,6 +135,7 @@ class ProjectionRunner:
         self.max_retries = max_retries
         self.on_applied = on_applied
         self.dedupe_event_ids = dedupe_event_ids
+        self.allow_gaps = allow_gaps  # compacted topics have holes in their offsets
         self.stats = RunnerStats()
         self._assigned: set[TopicPartition] = set()
         self._consumer: AIOKafkaConsumer | None = None
@@ -294,7 +296,7 @@ class ProjectionRunner:
         )
         if last < stored:
             return []  # a zombie or a redelivery: the whole batch is already in
-        if first > stored and not created:
+        if first > stored and not created and not self.allow_gaps:
             # Event topics have contiguous offsets: records between the checkpoint and this batch
             # were never applied (the database lost commits). Never skip them.
             raise _Behind(stored)
@@ -410,3 +412,59 @@ async def count_applied(conn: asyncpg.Connection, projection: str, event_ids: Se
         projection, list(event_ids),
     )
     return int(n)
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A record that is not an event envelope (the erasable identity records), with its position."""
+
+    key: bytes | None
+    value: bytes | None  # None: a tombstone
+    topic: str
+    partition: int
+    offset: int
+
+
+class RawProjection(Protocol):
+    """Like :class:`Projection`, over raw records; it decodes them itself and must not raise for a
+    record it cannot read (skip it, log its position only): such a record is never copied."""
+
+    name: str
+
+    async def apply(self, conn: asyncpg.Connection, records: Sequence[RawRecord]) -> None: ...
+
+
+class RawRecordRunner(ProjectionRunner):
+    """The runner's guarantees (checkpoint in the row transaction, seek on assignment, zombie-safe,
+    retries and re-seek after a database outage) for a compacted topic of non-envelope records.
+
+    Why not the envelope runner: it dead-letters what it cannot decode, and a copy of an identity
+    record outside its compacted topic could never be erased (``contracts.topics``). Offsets of a
+    compacted topic have gaps, so gaps are allowed; event-id dedupe does not apply.
+    """
+
+    def __init__(self, projection: RawProjection, pool: asyncpg.Pool, bootstrap: str, *,
+                 topics: Sequence[str], group_id: str, batch_size: int = 1000) -> None:
+        super().__init__(projection, pool, bootstrap, topics=topics, group_id=group_id,  # type: ignore[arg-type]
+                         batch_size=batch_size, dedupe_event_ids=False, allow_gaps=True)
+
+    async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> bool:
+        items = [RawRecord(r.key, r.value, r.topic, r.partition, r.offset) for r in records]
+        first, last = items[0].offset, items[-1].offset
+        attempt = 0
+        while True:
+            try:
+                await self._apply_batch(tp, first, last, items)  # type: ignore[arg-type]
+                break
+            except TRANSIENT as exc:
+                if self._stopping.is_set():
+                    raise
+                attempt += 1
+                await self._backoff(min(attempt, self.max_retries) + 1, exc)
+                await self._reseek_when_database_is_back()
+                return False
+        if self._consumer is not None and tp in self._assigned:
+            with contextlib.suppress(Exception):  # an optimisation only; the database is the truth
+                await self._consumer.commit({tp: last + 1})
+        self.stats.batches += 1
+        return True

@@ -8,7 +8,7 @@ from leerrecht.service import serve
 
 
 def main() -> None:
-    settings = LeerplichtSettings()  # type: ignore[call-arg]
+    settings = LeerplichtSettings()
     serve(build_app(settings), settings, f"leerplicht-{settings.region}")
 
 

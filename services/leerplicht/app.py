@@ -7,8 +7,6 @@ the officer's JSON API (``/v1``) and the officer's web pages (:mod:`leerplicht.w
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
@@ -32,19 +30,6 @@ from leerrecht.service import Runtime, lifespan_for
 log = get_logger(__name__)
 
 
-async def _altijd(consumer: IdentiteitConsumer) -> None:
-    """Keep the identity loop running: a broker hiccup must not leave the page without names."""
-    while True:
-        try:
-            await consumer.run()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.error("identiteit_herstart", error=type(exc).__name__)
-            await asyncio.sleep(1.0)
-
-
 def build_app(settings: LeerplichtSettings) -> FastAPI:
     region = settings.region
     topic = region_events_topic(region)
@@ -61,9 +46,7 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
             topics=[topic], group_id=f"leerrecht.leerplicht.{region}",
             batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
         ))
-        identiteit = IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region)
-        app.state.identiteit = identiteit
-        runtime.background(_altijd(identiteit), name="identiteit")
+        runtime.start_runner(IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region))
         runtime.background(
             overdracht.overdracht_lus(
                 runtime.pool, settings.kafka_bootstrap_servers, projection, bronnen, settings.overdracht_token
@@ -75,7 +58,7 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     specs = [s for s in all_topic_specs([region]) if s.name in eigen]
 
     async def ready() -> bool:
-        return bool(await app.state.runtime.ready()) and app.state.identiteit.ready
+        return bool(await app.state.runtime.ready())
 
     app = create_app(
         title=f"Leerrecht leerplicht {region}",

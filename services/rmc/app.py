@@ -60,17 +60,15 @@ def build_app(settings: RmcSettings) -> FastAPI:
             )
         )
         runtime.background(uitgaand.run(), "rmc:uitgaand")
-        identiteit = IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region)
-        app.state.identiteit = identiteit
-        runtime.background(identiteit.run(), "rmc:identiteit")
+        runtime.start_runner(IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region))
 
     wanted = (topic, dlq_topic(topic), identity_topic(region))
     specs = [s for s in all_topic_specs([region]) if s.name in wanted]
     app = create_app(
         title=f"Leerrecht Doorstroompunt (RMC) {region}",
         description="Trajectbegeleiding van jongeren zonder startkwalificatie (domain.md A6).",
-        lifespan=lifespan_for(settings, "rmc", specs, wire),  # type: ignore[arg-type]
-        readiness=[lambda: app.state.runtime.ready(), lambda: app.state.identiteit.ready],
+        lifespan=lifespan_for(settings, "rmc", specs, wire),
+        readiness=[lambda: app.state.runtime.ready()],
     )
     app.include_router(build_router(coach, partner, region, regels))
     add_login_routes(app, tokens, f"Doorstroompunt {region}", home="/werklijst")

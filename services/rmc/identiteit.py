@@ -5,7 +5,7 @@ The identity topic ``leerrecht.regio.<MCxx>.identiteit`` holds plain records, no
 (:mod:`contracts.identity`): the shared :class:`~leerrecht.projection.ProjectionRunner` would
 dead-letter them, and an identity record must never be copied to a dead-letter topic (a copy outside
 the compacted topic could not be erased). So this is a small dedicated consumer with the runner's
-guarantees, and without dead letters:
+guarantees (:class:`~leerrecht.projection.RawRecordRunner`), and without dead letters:
 
 * The position per partition lives in the ``checkpoint`` table (projection ``rmc-identiteit``) and
   is written in the same transaction as the rows; on assignment we seek to the stored offsets.
@@ -23,21 +23,17 @@ Only name, phone and email are kept (the coach's need); PGN, address and birth d
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
 from pydantic import ValidationError
 
 from contracts.identity import IdentiteitGewist, IdentiteitVastgelegd, decode_identity_record, is_pseudoniem
 from contracts.topics import identity_topic
 from leerrecht.logging import get_logger
+from leerrecht.projection import RawRecord, RawRecordRunner
 
 log = get_logger(__name__)
 
@@ -73,26 +69,9 @@ def samenvatten(records: Sequence[tuple[bytes | None, bytes | None]]) -> Samenva
     return Samenvatting(laatste, onleesbaar)
 
 
-async def schrijven(
-    conn: asyncpg.Connection, topic: str, partition: int, first: int, last: int,
-    records: Sequence[tuple[int, bytes | None, bytes | None]],
-) -> Samenvatting | None:
-    """Apply one partition batch inside the caller's transaction; ``None`` when it was already in."""
-    await conn.execute(
-        "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) "
-        "ON CONFLICT DO NOTHING", NAAM, topic, partition,
-    )
-    stored = await conn.fetchval(
-        "SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 FOR UPDATE",
-        NAAM, topic, partition,
-    )
-    if last < stored:
-        return None
-    await conn.execute(
-        "UPDATE checkpoint SET next_offset=$4, updated_at=now() WHERE projection=$1 AND topic=$2 AND partition=$3",
-        NAAM, topic, partition, last + 1,
-    )
-    s = samenvatten([(k, v) for offset, k, v in records if offset >= stored])
+async def schrijven(conn: asyncpg.Connection, records: Sequence[RawRecord]) -> Samenvatting:
+    """Apply one partition batch inside the runner's transaction (which also moves the checkpoint)."""
+    s = samenvatten([(r.key, r.value) for r in records])
     bewaren = [r for r in s.laatste.values() if r is not None]
     wissen = sorted(p for p, r in s.laatste.items() if r is None)
     if bewaren:
@@ -110,87 +89,19 @@ async def schrijven(
     return s
 
 
-class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, consumer: IdentiteitConsumer) -> None:
-        self.owner = consumer
+class IdentiteitProjection:
+    name = NAAM
 
-    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        self.owner.assigned.difference_update(revoked)
+    async def apply(self, conn: asyncpg.Connection, records: Sequence[RawRecord]) -> None:
+        s = await schrijven(conn, records)
+        if s.onleesbaar:
+            log.warning("identiteit_onleesbaar", partition=records[0].partition, first=records[0].offset,
+                        last=records[-1].offset, aantal=s.onleesbaar)
 
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        await self.owner.seek_to_stored(assigned)
 
-
-class IdentiteitConsumer:
+class IdentiteitConsumer(RawRecordRunner):
     """Consumes the region's identity topic into ``identiteit`` (see the module docstring)."""
 
     def __init__(self, pool: asyncpg.Pool, bootstrap: str, region: str, batch_size: int = 500) -> None:
-        self.pool = pool
-        self.bootstrap = bootstrap
-        self.topic = identity_topic(region)
-        self.group_id = f"leerrecht.rmc.{region}.identiteit"
-        self.batch_size = batch_size
-        self.assigned: set[TopicPartition] = set()
-        self.ready = False
-        self._consumer: AIOKafkaConsumer | None = None
-
-    async def run(self) -> None:
-        """Runs until cancelled; any failure is retried with backoff (never skipped, never dead-lettered)."""
-        poging = 0
-        while True:
-            try:
-                await self._run()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                poging += 1
-                self.ready = False
-                delay = min(10.0, 0.2 * 2**poging) * (0.5 + random.random())
-                log.warning("identiteit_retry", error=type(exc).__name__, poging=poging, delay_s=round(delay, 2))
-                await asyncio.sleep(delay)
-
-    async def _run(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,
-            auto_offset_reset="earliest", max_poll_records=self.batch_size,
-            session_timeout_ms=10_000, heartbeat_interval_ms=1_000, metadata_max_age_ms=5_000,
-        )
-        self._consumer = consumer
-        await consumer.start()
-        try:
-            consumer.subscribe([self.topic], listener=_SeekToStored(self))
-            self.ready = True
-            log.info("identiteit_gestart", group=self.group_id)
-            while True:
-                batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-                for tp, records in batches.items():
-                    if tp in self.assigned and records:
-                        await self._process(tp, records)
-        finally:
-            self.ready = False
-            self.assigned.clear()
-            with contextlib.suppress(Exception):
-                await consumer.stop()
-
-    async def seek_to_stored(self, assigned: Sequence[TopicPartition]) -> None:
-        consumer = self._consumer
-        assert consumer is not None
-        async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT topic, partition, next_offset FROM checkpoint WHERE projection = $1", NAAM
-            )
-        stored = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
-        for tp in assigned:
-            consumer.seek(tp, stored.get((tp.topic, tp.partition), 0))
-        self.assigned.update(assigned)
-
-    async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
-        first, last = records[0].offset, records[-1].offset
-        async with self.pool.acquire() as conn, conn.transaction():
-            s = await schrijven(conn, tp.topic, tp.partition, first, last,
-                                [(r.offset, r.key, r.value) for r in records])
-        if s is not None and s.onleesbaar:
-            log.warning("identiteit_onleesbaar", partition=tp.partition, first=first, last=last, aantal=s.onleesbaar)
-        if self._consumer is not None and tp in self.assigned:
-            with contextlib.suppress(Exception):  # an optimisation only; the database is the truth
-                await self._consumer.commit({tp: last + 1})
+        super().__init__(IdentiteitProjection(), pool, bootstrap, topics=[identity_topic(region)],
+                         group_id=f"leerrecht.rmc.{region}.identiteit", batch_size=batch_size)

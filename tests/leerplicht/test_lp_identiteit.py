@@ -115,7 +115,7 @@ async def test_identity_projection_erasure_restart_and_replay(infra: Any) -> Non
         assert rows[a]["postcode"] == "2514 ED" and rows[a]["geboortedatum"] == date(2012, 3, 14)
         assert rows[c]["achternaam"] == "Bakker"
         assert "pgn" not in rows[a]  # the PGN is not kept here
-        assert consumer.stats.onleesbaar >= 1
+        assert consumer.projection.stats.onleesbaar >= 1
 
         # erasure of a pupil whose row exists
         key, value = encode_identity_record(IdentiteitGewist(pseudoniem=a))
@@ -130,7 +130,7 @@ async def test_identity_projection_erasure_restart_and_replay(infra: Any) -> Non
         await publisher.publish_raw(TOPIC, value, key)
         await _eventually(lambda: _gelijk(
             pool.fetchval("SELECT achternaam FROM identiteit WHERE pseudoniem = $1", c), "Visser"))
-        assert again.stats.vastgelegd == 1 and again.stats.gewist == 0
+        assert again.projection.stats.vastgelegd == 1 and again.projection.stats.gewist == 0
         again.stop()
         await asyncio.wait_for(task2, 15)
 
