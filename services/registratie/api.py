@@ -35,7 +35,7 @@ from contracts.events.registratie import LesurenGepland
 from contracts.identity import Adres, IdentiteitGewist, IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic
 from leerrecht.http import Principal
-from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for, standaard_kalender
+from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for
 from registratie import school as schoolview
 from registratie import state
 from registratie.domain.bsn import PgnOngeldig, valideer_pgn
@@ -56,6 +56,7 @@ from registratie.domain.intake import (
     verlof_besluiten,
     vrijstelling_registreren,
 )
+from registratie.domain.kalender import snelle_kalender
 from registratie.domain.plicht import plicht_op
 from registratie.domain.pseudonym import PseudonymKeyring
 from registratie.intake import (
@@ -247,8 +248,9 @@ def bestaande_week(week: str) -> None:
         raise fout(422, "week", "bestaande_week", "Deze ISO-week ligt buiten het bereik van het platform.")
 
 
-def intake_service(request: Request) -> IntakeService:
-    """The service lives on the app's runtime, opened in the lifespan."""
+async def intake_service(request: Request) -> IntakeService:
+    """The service lives on the app's runtime, opened in the lifespan. ``async``: FastAPI runs a plain
+    ``def`` dependency in a worker thread, a hop per request for a dictionary lookup."""
     service: IntakeService = request.app.state.intake
     return service
 
@@ -400,7 +402,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
             return afwezigheid_registreren(
                 await state.leerling(conn, pseudoniem), afwezigheid_id=afwezigheid_id,
                 school=principal.client_id, datum=body.datum, uren=body.uren, code=body.code,
-                vandaag=service.klok.vandaag(), kalender=standaard_kalender(),
+                vandaag=service.klok.vandaag(), kalender=snelle_kalender(),
             )
 
         decide = enkel(besluit, lambda b: {"afwezigheid_id": str(afwezigheid_id)}, _at(body.datum, now))
@@ -429,19 +431,19 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
 
         async def decide(conn: Any) -> Uitkomst:
             besluiten: list[Besluit] = []
-            leerlingen: dict[str, Any] = {}
-            ids: set[UUID] = set()
+            # all pupils and all already-used ids of the batch in three queries, not two per row
+            leerlingen = await state.leerlingen(conn, (p for _, _, p, _ in geldig))
+            ids: set[UUID] = {r["afwezigheid_id"] for r in await conn.fetch(
+                "SELECT afwezigheid_id FROM afwezigheid WHERE afwezigheid_id = ANY($1::uuid[])",
+                [a for _, _, _, a in geldig])} if geldig else set()
             for i, rij, pseudoniem, afwezigheid_id in geldig:
-                if pseudoniem not in leerlingen:
-                    leerlingen[pseudoniem] = await state.leerling(conn, pseudoniem)
                 try:
-                    if afwezigheid_id in ids or await conn.fetchval(
-                            "SELECT 1 FROM afwezigheid WHERE afwezigheid_id = $1", afwezigheid_id):
+                    if afwezigheid_id in ids:
                         raise Afgewezen("afwezigheid_id", "uniek", "Deze afwezigheid-id is al gebruikt.")
                     b = afwezigheid_registreren(
                         leerlingen[pseudoniem], afwezigheid_id=afwezigheid_id, school=principal.client_id,
                         datum=rij.datum, uren=rij.uren, code=rij.code, vandaag=vandaag,
-                        kalender=standaard_kalender(),
+                        kalender=snelle_kalender(),
                     )
                 except Afgewezen as exc:
                     resultaten[i] = {**rijnummer(i), "status": 422, "fouten": [exc.as_dict()]}
@@ -582,7 +584,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
                 await state.leerling(conn, pseudoniem), verlof_id=verlof_id, school=principal.client_id,
                 verleend=body.verleend, soort=body.soort, van=body.van, tot_en_met=body.tot_en_met,
                 schooldagen=body.schooldagen, beslisser=body.beslisser,
-                eerder=await state.verloven(conn, pseudoniem), kalender=standaard_kalender(),
+                eerder=await state.verloven(conn, pseudoniem), kalender=snelle_kalender(),
             )
 
         decide = enkel(besluit, lambda b: {"verlof_id": str(verlof_id)}, service.klok.nu())

@@ -45,7 +45,7 @@ from leerrecht.projection import TRANSIENT
 from registratie.domain.intake import Besluit
 from registratie.domain.protocols import Protocol
 from registratie.klok import Klok
-from registratie.regels import SOURCE, beoordeel
+from registratie.regels import SOURCE, beoordeel_alle
 
 log = get_logger(__name__)
 
@@ -148,16 +148,17 @@ class IntakeService:
         except TimeoutError:
             raise NietBeschikbaar("database") from None
         timed_out = False
+        ontgrendeld: list[bool] = []  # set when the success path released the locks itself
         try:
             async with asyncio.timeout(self.timeout_s):
                 return await self._submit(conn, client, sleutel, digest, decide, leerlingen, raw, bewaar_leeg,
-                                          vandaag)
+                                          vandaag, ontgrendeld)
         except TimeoutError:
             timed_out = True
             conn.terminate()  # the server then drops the session's advisory locks with it
             raise NietBeschikbaar("timeout") from None
         finally:
-            if not timed_out and not conn.is_closed():
+            if not timed_out and not ontgrendeld and not conn.is_closed():
                 with contextlib.suppress(*TRANSIENT):
                     await conn.execute("SELECT pg_advisory_unlock_all()")
             await self.pool.release(conn)
@@ -165,9 +166,14 @@ class IntakeService:
     async def _submit(
         self, conn: asyncpg.Connection, client: str, sleutel: str, digest: str, decide: Decide,
         leerlingen: Iterable[str], raw: Callable[[], list[RawRecord]] | None, bewaar_leeg: bool, vandaag: date,
+        ontgrendeld: list[bool],
     ) -> Resultaat:
-        for p in sorted(set(leerlingen)):
-            await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", "leerling/" + p)
+        # one statement for all pupils: unnest yields the (sorted) array in order and the locks are
+        # taken row by row in that order, so two submissions can never wait on each other crosswise
+        sleutels = ["leerling/" + p for p in sorted(set(leerlingen))]
+        if sleutels:
+            await conn.execute(
+                "SELECT count(pg_advisory_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k", sleutels)
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", client + "/" + sleutel)
             row = await conn.fetchrow(
@@ -193,11 +199,25 @@ class IntakeService:
                     orjson.dumps(antwoord).decode(),
                 )
         await self.publish(envelopes, raw() if raw is not None else [])
-        await conn.execute(
-            "UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
-            "WHERE client = $1 AND sleutel = $2", client, sleutel,
-        )
+        await self._gepubliceerd(conn, client, sleutel)
+        ontgrendeld.append(True)
         return Resultaat(201, antwoord, herhaald=row is not None)
+
+    @staticmethod
+    async def _gepubliceerd(conn: asyncpg.Connection, client: str, sleutel: str) -> None:
+        """Mark the submission published and release the pupils' locks, in one round trip.
+
+        This commit need not wait for the disk (``synchronous_commit`` off for this statement only):
+        the events are durable in Kafka already, and a mark lost in a database crash leaves the row
+        ``open``, so the sweeper publishes the same envelopes (same event ids) once more, which every
+        consumer drops. The submission itself (state and envelopes) was committed synchronously
+        before anything was published."""
+        await conn.execute(
+            "WITH u AS (UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
+            "WHERE client = $1 AND sleutel = $2 RETURNING 1) "
+            "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_unlock_all(), (SELECT count(*) FROM u)",
+            client, sleutel,
+        )
 
     async def _decide_and_evaluate(
         self, conn: asyncpg.Connection, decide: Decide, vandaag: date
@@ -214,9 +234,8 @@ class IntakeService:
         if uitkomst.extra_state is not None:
             await uitkomst.extra_state(conn)
         pupils = {b.pseudoniem for b in uitkomst.besluiten} | uitkomst.beoordelen
-        for p in sorted(pupils):
-            envelopes += await beoordeel(conn, p, vandaag, correlation_id=correlation, nu=self.klok.nu(),
-                                         protocols=self.protocols)
+        envelopes += await beoordeel_alle(conn, pupils, vandaag, correlation_id=correlation, nu=self.klok.nu(),
+                                          protocols=self.protocols)
         return envelopes, uitkomst.antwoord
 
     async def publish(self, envelopes: Sequence[Envelope], raw: Sequence[RawRecord] = ()) -> None:

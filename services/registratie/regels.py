@@ -44,7 +44,7 @@ own envelopes before publishing (one idempotent submission, see ``registratie.in
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -74,8 +74,9 @@ from registratie.domain import (
     evaluate,
 )
 from registratie.domain.intake import school_of
+from registratie.domain.kalender import snelle_kalender
 from registratie.domain.protocols import Protocol
-from registratie.state import Feiten, apply_to_state, feiten
+from registratie.state import Feiten, apply_to_state, feiten_van
 
 log = get_logger(__name__)
 SOURCE = "urn:nl:leerrecht:registratie"
@@ -232,25 +233,80 @@ async def beoordeel(
 ) -> list[Envelope]:
     """Evaluate one pupil for ``vandaag`` and return the envelopes of what is new (already applied to
     registratie's own state and recorded in ``beslissing``). Runs inside the caller's transaction."""
-    f = await feiten(conn, pseudoniem)
-    if f is None:
+    return await beoordeel_alle(conn, [pseudoniem], vandaag, correlation_id=correlation_id, nu=nu,
+                                protocols=protocols)
+
+
+async def beoordeel_alle(
+    conn: asyncpg.Connection, pseudoniemen: Iterable[str], vandaag: date, *, correlation_id: UUID, nu: datetime,
+    protocols: Sequence[Protocol] = (),
+) -> list[Envelope]:
+    """:func:`beoordeel` for several pupils at once, in sorted order: the same decisions and events
+    as evaluating them one by one (each pupil's rules read only that pupil's facts), but the facts
+    and the earlier decisions are read, and the decisions written, in a fixed number of statements
+    for the whole set instead of about ten round trips per pupil. Runs inside the caller's
+    transaction; the caller holds the pupils' locks (``registratie.intake``)."""
+    keys = sorted(set(pseudoniemen))
+    alle_feiten = await feiten_van(conn, keys)
+    te_beoordelen = [p for p in keys if alle_feiten[p] is not None]
+    if not te_beoordelen:
         return []
+    bestaand_van: dict[str, dict[str, asyncpg.Record]] = {p: {} for p in te_beoordelen}
+    for r in await conn.fetch(
+        "SELECT pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, gegevens, gemeld, "
+        "termijn_verstreken FROM beslissing WHERE pseudoniem = ANY($1::text[]) FOR UPDATE", te_beoordelen,
+    ):
+        bestaand_van[r["pseudoniem"]][r["sleutel"]] = r
+    envelopes: list[Envelope] = []
+    rijen: list[tuple[Any, ...]] = []
+    weg: list[tuple[str, str]] = []
+    for p in te_beoordelen:
+        f = alle_feiten[p]
+        assert f is not None
+        uitkomst = _beoordeel_een(f, bestaand_van[p], vandaag, correlation_id, nu, protocols)
+        if uitkomst is None:
+            continue
+        envelopes += uitkomst[0]
+        rijen += uitkomst[1]
+        weg += ((p, s) for s in uitkomst[2])
+    if rijen:
+        await conn.executemany(
+            "INSERT INTO beslissing (pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, "
+            "gegevens, gemeld, termijn_verstreken, bijgewerkt_op) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+            "$11, $12) ON CONFLICT (pseudoniem, sleutel) DO UPDATE SET soort = EXCLUDED.soort, "
+            "vingerafdruk = EXCLUDED.vingerafdruk, actueel = true, event_id = EXCLUDED.event_id, "
+            "school = EXCLUDED.school, gegevens = EXCLUDED.gegevens, gemeld = EXCLUDED.gemeld, "
+            "termijn_verstreken = EXCLUDED.termijn_verstreken, bijgewerkt_op = EXCLUDED.bijgewerkt_op",
+            rijen,
+        )
+    if weg:
+        await conn.execute(
+            "UPDATE beslissing b SET actueel = false, bijgewerkt_op = $3 "
+            "FROM unnest($1::text[], $2::text[]) AS w(pseudoniem, sleutel) "
+            "WHERE b.pseudoniem = w.pseudoniem AND b.sleutel = w.sleutel",
+            [p for p, _ in weg], [s for _, s in weg], vandaag,
+        )
+    await apply_to_state(conn, envelopes, vandaag)  # a withdrawal or an end date changes the facts
+    return envelopes
+
+
+def _beoordeel_een(
+    f: Feiten, bestaand: dict[str, asyncpg.Record], vandaag: date, correlation_id: UUID, nu: datetime,
+    protocols: Sequence[Protocol],
+) -> tuple[list[Envelope], list[tuple[Any, ...]], list[str]] | None:
+    """One pupil's evaluation without I/O: the new envelopes, the ``beslissing`` rows to upsert and
+    the keys that are no longer current; ``None`` when the rules could not judge the facts."""
+    pseudoniem = f.pupil.pseudonym
     try:
-        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag)
+        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag,
+                             kalender=snelle_kalender())
     except BuitenKalenderbereik:
         log.warning("regels_buiten_kalender", datum=vandaag.isoformat())
-        return []
+        return None
     except (ValueError, ArithmeticError) as exc:
         # facts the rules cannot judge must not block the intake itself; the daily run tries again
         log.error("regels_mislukt", error=type(exc).__name__)
-        return []
-    bestaand = {
-        r["sleutel"]: r
-        for r in await conn.fetch(
-            "SELECT sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, gegevens, gemeld, "
-            "termijn_verstreken FROM beslissing WHERE pseudoniem = $1 FOR UPDATE", pseudoniem,
-        )
-    }
+        return None
 
     def envelope(event: Event) -> Envelope:
         return to_envelope(event, subject=pseudoniem, source=SOURCE, occurred_at=nu,
@@ -290,21 +346,5 @@ async def beoordeel(
                 meldplicht_id=object_id, soort=MeldingSoort(gegevens["meldingsoort"]), school=school_of(school),
                 uiterlijk_melden_op=uiterlijk)))
             rijen[i] = (*r[:10], True, r[11])
-    if rijen:
-        await conn.executemany(
-            "INSERT INTO beslissing (pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, "
-            "gegevens, gemeld, termijn_verstreken, bijgewerkt_op) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-            "$11, $12) ON CONFLICT (pseudoniem, sleutel) DO UPDATE SET soort = EXCLUDED.soort, "
-            "vingerafdruk = EXCLUDED.vingerafdruk, actueel = true, event_id = EXCLUDED.event_id, "
-            "school = EXCLUDED.school, gegevens = EXCLUDED.gegevens, gemeld = EXCLUDED.gemeld, "
-            "termijn_verstreken = EXCLUDED.termijn_verstreken, bijgewerkt_op = EXCLUDED.bijgewerkt_op",
-            rijen,
-        )
     weg = [s for s, r in bestaand.items() if r["actueel"] and s not in gezien]
-    if weg:
-        await conn.execute(
-            "UPDATE beslissing SET actueel = false, bijgewerkt_op = $3 WHERE pseudoniem = $1 AND sleutel = ANY($2)",
-            pseudoniem, weg, vandaag,
-        )
-    await apply_to_state(conn, envelopes, vandaag)  # a withdrawal or an end date changes the facts
-    return envelopes
+    return envelopes, rijen, weg

@@ -12,9 +12,10 @@ for validating a submission) and the rules' facts (:class:`Feiten`, for ``evalua
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -44,23 +45,36 @@ from registratie.domain.model import Absence, Enrolment, FiledReport, PupilFacts
 
 
 async def leerling(conn: asyncpg.Connection, pseudoniem: str) -> Leerling | None:
-    row = await conn.fetchrow(
-        "SELECT woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op FROM leerling "
-        "WHERE pseudoniem = $1", pseudoniem,
+    return (await leerlingen(conn, [pseudoniem]))[pseudoniem]
+
+
+async def leerlingen(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> dict[str, Leerling | None]:
+    """The intake's view of several pupils in two queries, however many there are: a batch of 500
+    rows must not cost 1,000 round trips (``None`` for a pupil registratie does not know)."""
+    keys = sorted(set(pseudoniemen))
+    rows = await conn.fetch(
+        "SELECT pseudoniem, woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op "
+        "FROM leerling WHERE pseudoniem = ANY($1::text[])", keys,
     )
-    if row is None:
-        return None
-    ins = await conn.fetch(
-        "SELECT school, school_type, vakantieregio, ingangsdatum, einddatum, klas FROM inschrijving "
-        "WHERE pseudoniem = $1 ORDER BY ingangsdatum, school", pseudoniem,
-    )
-    return Leerling(
-        pseudoniem, row["woongemeente"], row["regio"],
-        tuple(Inschrijving(r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
-                           r["ingangsdatum"], r["einddatum"], r["klas"]) for r in ins),
-        geboortejaar_maand=row["geboortejaar_maand"], geboortedatum=row["geboortedatum"],
-        startkwalificatie_op=row["startkwalificatie_op"],
-    )
+    ins: dict[str, list[Inschrijving]] = {}
+    if rows:
+        for r in await conn.fetch(
+            "SELECT pseudoniem, school, school_type, vakantieregio, ingangsdatum, einddatum, klas FROM inschrijving "
+            "WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem, ingangsdatum, school",
+            [r["pseudoniem"] for r in rows],
+        ):
+            ins.setdefault(r["pseudoniem"], []).append(Inschrijving(
+                r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
+                r["ingangsdatum"], r["einddatum"], r["klas"]))
+    out: dict[str, Leerling | None] = dict.fromkeys(keys)
+    for row in rows:
+        p = row["pseudoniem"]
+        out[p] = Leerling(
+            p, row["woongemeente"], row["regio"], tuple(ins.get(p, ())),
+            geboortejaar_maand=row["geboortejaar_maand"], geboortedatum=row["geboortedatum"],
+            startkwalificatie_op=row["startkwalificatie_op"],
+        )
+    return out
 
 
 async def afwezigheid(conn: asyncpg.Connection, afwezigheid_id: UUID) -> AfwezigheidStand | None:
@@ -119,38 +133,66 @@ class Feiten:
 async def feiten(conn: asyncpg.Connection, pseudoniem: str) -> Feiten | None:
     """Everything the rules need for one pupil; ``None`` when the birth date is unknown (no rule can
     then decide leer- or kwalificatieplicht, A1)."""
-    row = await conn.fetchrow(
-        "SELECT woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op FROM leerling "
-        "WHERE pseudoniem = $1", pseudoniem,
+    return (await feiten_van(conn, [pseudoniem]))[pseudoniem]
+
+
+def _per_leerling(rows: Iterable[asyncpg.Record]) -> dict[str, list[asyncpg.Record]]:
+    out: dict[str, list[asyncpg.Record]] = {}
+    for r in rows:
+        out.setdefault(r["pseudoniem"], []).append(r)
+    return out
+
+
+async def feiten_van(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> dict[str, Feiten | None]:
+    """:func:`feiten` for several pupils in six queries in all (not six per pupil): the intake
+    evaluates every pupil of a batch (A3) before it answers, so the per-pupil round trips were most
+    of a batch's time. Within a pupil the rows come in the order the single-pupil read gave them."""
+    keys = sorted(set(pseudoniemen))
+    out: dict[str, Feiten | None] = dict.fromkeys(keys)
+    rows = await conn.fetch(
+        "SELECT pseudoniem, woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op "
+        "FROM leerling WHERE pseudoniem = ANY($1::text[]) AND geboortedatum IS NOT NULL", keys,
     )
-    if row is None or row["geboortedatum"] is None:
-        return None
-    ins = await conn.fetch(
-        "SELECT school, school_type, vakantieregio, ingangsdatum, einddatum, isk, uitschrijfreden "
-        "FROM inschrijving WHERE pseudoniem = $1", pseudoniem,
-    )
-    vrij = await conn.fetch(
-        "SELECT vrijstelling_id, artikel, van, tot_en_met FROM vrijstelling WHERE pseudoniem = $1", pseudoniem,
-    )
-    afw = await conn.fetch(
-        "SELECT afwezigheid_id, datum, uren, code, school, geregistreerd_op FROM afwezigheid "
-        "WHERE pseudoniem = $1", pseudoniem,
-    )
-    her = await conn.fetch(
-        "SELECT afwezigheid_id, nieuwe_code, nieuwe_uren, geregistreerd_op FROM hercodering "
-        "WHERE pseudoniem = $1 ORDER BY event_id", pseudoniem,
-    )
-    mel = await conn.fetch(
-        "SELECT melding_id, soort, startdatum, einddatum, status, school FROM melding "
-        "WHERE pseudoniem = $1 AND soort <> 'ABSOLUUT'", pseudoniem,
-    )
+    if not rows:
+        return out
+    bekend = [r["pseudoniem"] for r in rows]
+    ins = _per_leerling(await conn.fetch(
+        "SELECT pseudoniem, school, school_type, vakantieregio, ingangsdatum, einddatum, isk, uitschrijfreden "
+        "FROM inschrijving WHERE pseudoniem = ANY($1::text[])", bekend,
+    ))
+    vrij = _per_leerling(await conn.fetch(
+        "SELECT pseudoniem, vrijstelling_id, artikel, van, tot_en_met FROM vrijstelling "
+        "WHERE pseudoniem = ANY($1::text[])", bekend,
+    ))
+    afw = _per_leerling(await conn.fetch(
+        "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op FROM afwezigheid "
+        "WHERE pseudoniem = ANY($1::text[])", bekend,
+    ))
+    her = _per_leerling(await conn.fetch(
+        "SELECT pseudoniem, afwezigheid_id, nieuwe_code, nieuwe_uren, geregistreerd_op FROM hercodering "
+        "WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem, event_id", bekend,
+    ))
+    mel = _per_leerling(await conn.fetch(
+        "SELECT pseudoniem, melding_id, soort, startdatum, einddatum, status, school FROM melding "
+        "WHERE pseudoniem = ANY($1::text[]) AND soort <> 'ABSOLUUT'", bekend,
+    ))
+    for row in rows:
+        p = row["pseudoniem"]
+        out[p] = _feiten(row, ins.get(p, []), vrij.get(p, []), afw.get(p, []), her.get(p, []), mel.get(p, []))
+    return out
+
+
+def _feiten(
+    row: asyncpg.Record, ins: Sequence[asyncpg.Record], vrij: Sequence[asyncpg.Record],
+    afw: Sequence[asyncpg.Record], her: Sequence[asyncpg.Record], mel: Sequence[asyncpg.Record],
+) -> Feiten:
     enrolments = tuple(
         Enrolment(r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
                   r["ingangsdatum"], r["einddatum"], r["isk"])
         for r in ins
     )
     pupil = PupilFacts(
-        pseudonym=pseudoniem,
+        pseudonym=row["pseudoniem"],
         geboortedatum=row["geboortedatum"],
         enrolments=enrolments,
         vrijstellingen=tuple(
@@ -218,14 +260,34 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
 
     Decision events (MeldplichtBereikt, SignaalGegeven, …) are recorded by ``registratie.regels`` in
     the ``beslissing`` table; here only the facts. ``vandaag`` is the registration day (A2: the
-    ``ONBEKEND`` window runs from when the school knew)."""
+    ``ONBEKEND`` window runs from when the school knew).
+
+    Absences, by far the most frequent fact, are inserted together (one pipelined ``executemany`` per
+    run of consecutive absences) instead of one round trip each; any other fact flushes them first,
+    so the writes happen in the order of the events."""
     seen: set[UUID] = set()
+    afwezigheden: list[tuple[Any, ...]] = []
+
+    async def flush() -> None:
+        if afwezigheden:
+            await conn.executemany(
+                "INSERT INTO afwezigheid (afwezigheid_id, pseudoniem, school, datum, uren, eenheid, code, "
+                "event_id, geregistreerd_op) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+                afwezigheden,
+            )
+            afwezigheden.clear()
+
     for env in envelopes:
         if env.id in seen:  # a move is one event on two topics
             continue
         seen.add(env.id)
         event = from_envelope(env)
         p = env.subject
+        if isinstance(event, reg.AfwezigheidGeregistreerd):
+            afwezigheden.append((event.afwezigheid_id, p, event.school.code, event.datum, event.uren,
+                                 event.eenheid.value, event.code.value, env.id, vandaag))
+            continue
+        await flush()
         match event:
             case reg.LeerlingIngeschreven():
                 await conn.execute(
@@ -251,13 +313,6 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
                         "UPDATE leerling SET startkwalificatie_op = LEAST(COALESCE(startkwalificatie_op, $2), $2) "
                         "WHERE pseudoniem = $1", p, event.uitschrijfdatum,
                     )
-            case reg.AfwezigheidGeregistreerd():
-                await conn.execute(
-                    "INSERT INTO afwezigheid (afwezigheid_id, pseudoniem, school, datum, uren, eenheid, code, "
-                    "event_id, geregistreerd_op) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-                    event.afwezigheid_id, p, event.school.code, event.datum, event.uren,
-                    event.eenheid.value, event.code.value, env.id, vandaag,
-                )
             case reg.AfwezigheidGecorrigeerd():
                 await conn.execute(
                     "INSERT INTO hercodering (event_id, afwezigheid_id, pseudoniem, oude_code, nieuwe_code, "
@@ -322,3 +377,4 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
                 )
             case _:
                 pass  # the platform's own decisions: see registratie.regels
+    await flush()

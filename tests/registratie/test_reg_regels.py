@@ -181,3 +181,35 @@ async def test_lrv_report_gets_its_end_date_when_the_pupil_is_back(reg: Reg) -> 
     assert r.status_code == 201, r.text
     [e] = of_type(await reg.events(MC28, p), ev.MeldingEinddatumVastgesteld)
     assert str(e.melding_id) == r.json()["melding_id"] and e.einddatum == D(2026, 11, 24), "back on 25 Nov"
+
+
+async def test_one_batch_evaluates_every_pupil_on_its_own_facts(reg: Reg) -> None:
+    """A batch's pupils are read and evaluated together (registratie.regels.beoordeel_alle); each
+    pupil's duties still follow from its own facts only, once, on its own subject (A3.3, A3.1)."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    a, b, c = bsn(), bsn(), bsn()
+    pa, pb, pc = await enrol(reg, a), await enrol(reg, b), await enrol(reg, c)
+    eerder = await absent(reg, c, "2026-11-16", 1, "ZIEK")  # c: an id already stored
+    rows = [
+        {"pgn": a, "datum": "2026-11-20", "uren": 5, "code": "LUXE"},
+        {"pgn": b, "datum": "2026-11-19", "uren": 3, "code": "LUXE"},
+        {"pgn": c, "datum": "2026-11-18", "uren": 1, "code": "ZIEK"},
+        {"pgn": c, "datum": "2026-11-17", "uren": 1, "code": "ZIEK", "afwezigheid_id": eerder},
+    ]
+    key = f"batch-regels-{pa[:8]}"
+    r = await reg.post("/v1/afwezigheden/batch", {"rijen": rows}, key=key)
+    assert r.status_code == 207, r.text
+    assert [x["status"] for x in r.json()["resultaten"]] == [201, 201, 201, 422]
+    assert r.json()["resultaten"][3]["fouten"][0]["regel"] == "uniek"
+    [ma] = of_type(await reg.events(MC28, pa), ev.MeldplichtBereikt)
+    [mb] = of_type(await reg.events(MC28, pb), ev.MeldplichtBereikt)
+    assert (ma.soort, ma.uren, ma.vanaf) == (MeldingSoort.LUXE, 5, D(2026, 11, 20))
+    assert (mb.soort, mb.uren, mb.vanaf) == (MeldingSoort.LUXE, 3, D(2026, 11, 19))
+    assert of_type(await reg.events(MC28, pc), ev.MeldplichtBereikt) == []
+    assert len(of_type(await reg.events(MC28, pc), ev.AfwezigheidGeregistreerd)) == 2
+    # the replay publishes nothing new; a later absence of a does not publish a's duty again
+    again = await reg.post("/v1/afwezigheden/batch", {"rijen": rows}, key=key)
+    assert again.status_code == 207 and again.json() == r.json()
+    await absent(reg, a, "2026-11-23", 1, "ZIEK")
+    assert len(of_type(await reg.events(MC28, pa), ev.MeldplichtBereikt)) == 1
+    assert len(of_type(await reg.events(MC28, pb), ev.MeldplichtBereikt)) == 1
