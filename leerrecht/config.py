@@ -21,6 +21,9 @@ class ServiceSettings(BaseSettings):
     # first step; the roles already separate schools, officers, DUO and analysts.
     api_tokens: str = Field(default="", alias="API_TOKENS")
     projection_batch_size: int = Field(default=5000, alias="PROJECTION_BATCH_SIZE", ge=1, le=100_000)
+    # Connections per process. Each HTTP command holds one for its whole submission (including the
+    # broker's ack), so this bounds concurrent commands; PostgreSQL's max_connections bounds the sum.
+    db_pool_size: int = Field(default=10, alias="DB_POOL_SIZE", ge=2, le=200)
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

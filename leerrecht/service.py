@@ -79,7 +79,7 @@ def _crash_if_failed(task: asyncio.Task[None]) -> None:
 
 async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence[TopicLike] = ()) -> Runtime:
     await ensure_database(settings.database_url)
-    pool = await create_pool(settings.database_url)
+    pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
     await migrate(pool, package)
     if topics:
         await ensure_topics(settings.kafka_bootstrap_servers, topics)
