@@ -18,12 +18,11 @@ Decisions:
 
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from contracts.codes import Plicht
+from leerrecht.leeftijdsgrens import STANDAARD_LEEFTIJDSGRENS, LeeftijdsgrensTabel
 
 from .model import PupilFacts
 
@@ -134,25 +133,6 @@ def is_leer_of_kwalificatieplichtig(pupil: PupilFacts, d: date) -> bool:
     return plicht_op(pupil, d) in (PlichtStatus.LEERPLICHTIG, PlichtStatus.KWALIFICATIEPLICHTIG)
 
 
-@dataclass(frozen=True)
-class LeeftijdsgrensTabel:
-    """Doorstroompunt upper age by date of effect: ``((valid_from, grens), …)``; age < grens."""
-
-    versies: tuple[tuple[date, int], ...]
-
-    def __post_init__(self) -> None:
-        if not self.versies:
-            raise ValueError("leeftijdsgrenstabel is leeg")
-        object.__setattr__(self, "versies", tuple(sorted(self.versies)))
-
-    def grens_op(self, d: date) -> int:
-        i = bisect.bisect_right([v for v, _ in self.versies], d) - 1
-        if i < 0:
-            raise ValueError(f"geen Doorstroompunt-leeftijdsgrens bekend op {d.isoformat()}")
-        return self.versies[i][1]
-
-
-STANDAARD_LEEFTIJDSGRENS = LeeftijdsgrensTabel(((date.min, 23), (date(2026, 1, 1), 27)))
 
 
 def in_doorstroompunt_doelgroep(

@@ -18,10 +18,11 @@ the side of help. Example: born 2003-01, age 22 on 2026-01-31, age 23 from 2026-
 
 from __future__ import annotations
 
-import bisect
 import re
-from dataclasses import dataclass
 from datetime import date
+
+from leerrecht.leeftijdsgrens import STANDAARD_LEEFTIJDSGRENS as STANDAARD_LEEFTIJDSGRENZEN
+from leerrecht.leeftijdsgrens import LeeftijdsgrensTabel
 
 __all__ = [
     "STANDAARD_LEEFTIJDSGRENZEN",
@@ -49,25 +50,6 @@ def leeftijd_op(geboortejaar_maand: str, peildatum: date) -> int:
     return max(0, peildatum.year - jaar - (1 if peildatum.month <= maand else 0))
 
 
-@dataclass(frozen=True)
-class LeeftijdsgrensTabel:
-    """Upper age (exclusive) of the Doorstroompunt target group by date of effect (A1)."""
-
-    versies: tuple[tuple[date, int], ...]
-
-    def __post_init__(self) -> None:
-        if not self.versies:
-            raise ValueError("leeftijdsgrenstabel is leeg")
-        object.__setattr__(self, "versies", tuple(sorted(self.versies)))
-
-    def grens_op(self, d: date) -> int:
-        i = bisect.bisect_right([v for v, _ in self.versies], d) - 1
-        if i < 0:
-            raise ValueError(f"geen Doorstroompunt-leeftijdsgrens bekend op {d.isoformat()}")
-        return self.versies[i][1]
-
-
-STANDAARD_LEEFTIJDSGRENZEN = LeeftijdsgrensTabel(((date.min, 23), (date(2026, 1, 1), 27)))
 
 
 def binnen_leeftijdsgrens(geboortejaar_maand: str, peildatum: date, tabel: LeeftijdsgrensTabel) -> bool:
