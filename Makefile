@@ -4,7 +4,9 @@
 demo: bootstrap          ## Kafka + PostgreSQL + the four services + a realistic demo; Ctrl-C stops all
 	.venv/bin/python deploy/local/run_platform.py
 
-test: bootstrap          ## the whole suite on real Kafka and PostgreSQL (started by the fixtures)
+test: bootstrap          ## lint, types, and the whole suite on real Kafka and PostgreSQL (started by the fixtures)
+	.venv/bin/ruff check .
+	.venv/bin/mypy
 	.venv/bin/pytest
 
 bootstrap:
