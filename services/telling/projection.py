@@ -2,7 +2,13 @@
 
 Per batch (one transaction, run by :class:`~leerrecht.projection.ProjectionRunner`):
 
-1. The high-volume absence events only add to sums (:func:`~telling.domain.figures.effects`).
+1. The high-volume absence events (~90 % of the log) only add to sums and mark a pupil as having an
+   ongeoorloofde absence (:func:`~telling.domain.figures.effects`). They are read with a fast path
+   (:func:`_afwezigheid`: the few fields needed, checked as the contract does, no full pydantic decode)
+   and aggregated in memory per (schooljaar, region, soort, registratiedag), so the cells and their
+   history are written once per batch, not once per absence. A pupil with an ongeoorloofde absence is
+   one membership row per cell with the earliest registratiedag (:func:`_eerste_bron`), not one row per
+   absence. Events of types telling does not count are not decoded at all.
 2. Every person in the batch is locked (their ``leerling_feiten`` row, ``FOR UPDATE``, in sorted order):
    two instances of one consumer group can hold the two regional topics of a person who moved, and
    must not both fold that person's facts from the same old state (a lost update).
@@ -32,13 +38,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import asyncpg
 from pydantic import TypeAdapter
 
-from contracts.catalogue import event_classes, from_envelope
+from contracts.catalogue import from_envelope, schema_uri
+from contracts.codes import AfwezigheidCode
+from contracts.envelope import Envelope
 from contracts.events.base import Event
+from contracts.events.registratie import AfwezigheidGeregistreerd
 from leerrecht.projection import Delivered
 from telling.domain.figures import (
     INDICATOREN,
@@ -46,87 +56,174 @@ from telling.domain.figures import (
     STATEFUL_TYPES,
     Cell,
     Feiten,
-    Increment,
     Membership,
-    effects,
+    afwezigheid_leden,
+    afwezigheid_som_cellen,
+    afwezigheid_soort,
     neem_op,
+    schooljaar,
 )
 from telling.domain.historie import Dagen, verwerk
 
-COUNTED = frozenset(c.event_type for c in event_classes())
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAGEN = TypeAdapter(dict[date, Feiten])
 
 Sleutel = tuple[str, str, str]
+Lid = tuple[str, str, str, str]  # (indicator, gebied, periode, lid)
 
 
 def _key(c: Cell) -> Sleutel:
     return (c.indicator, c.gebied, c.periode)
+
+AFWEZIG = AfwezigheidGeregistreerd.event_type
+_AFWEZIG_VERSIE = AfwezigheidGeregistreerd.schema_version
+_AFWEZIG_SCHEMA = schema_uri(AFWEZIG, _AFWEZIG_VERSIE)
+_AFWEZIG_VELDEN = frozenset(AfwezigheidGeregistreerd.model_fields)
+_SOORT = {c.value: afwezigheid_soort(c) for c in AfwezigheidCode}
+_HONDERDSTE = Decimal("0.01")
+
+
+@lru_cache(maxsize=4096)
+def _som_cellen(jaar: str, regio: str, soort: str) -> tuple[tuple[tuple[Sleutel, Cell], ...], ...]:
+    """:func:`~telling.domain.figures.afwezigheid_som_cellen` with their keys, computed once."""
+    return tuple(tuple((_key(c), c) for c in cells) for cells in afwezigheid_som_cellen(jaar, regio, soort))
+
+
+@lru_cache(maxsize=4096)
+def _leden_cellen(jaar: str, regio: str) -> tuple[tuple[Sleutel, Cell], ...]:
+    return tuple((_key(c), c) for c in afwezigheid_leden(jaar, regio))
+
+
+@lru_cache(maxsize=8192)
+def _jaar(datum: str) -> str | None:
+    """The schooljaar of an ISO date string (``None``: not a plain ``YYYY-MM-DD``)."""
+    if len(datum) != 10 or datum[4] != "-" or datum[7] != "-":
+        return None
+    try:
+        return schooljaar(date.fromisoformat(datum))
+    except ValueError:
+        return None
+
+
+def _afwezigheid(env: Envelope) -> tuple[str, str, Decimal]:
+    """(schooljaar, soort, uren) of an absence: the fast path for ~90 % of the log.
+
+    Why not :func:`~contracts.catalogue.from_envelope`: a full pydantic decode of the payload costs
+    more than everything else telling does with an absence (../shared/notes/perf-baselines.md: decode
+    trusted internal events with the fastest correct path). The fields telling uses are checked as
+    strictly as the contract does (date, code, 0 < uren <= 24 with at most 2 decimals, the field set);
+    anything else (another schema version to upcast, an odd value) takes the full decode, which
+    raises for an invalid payload exactly as before (dead letter)."""
+    data = env.data
+    if (env.schema_version == _AFWEZIG_VERSIE and env.dataschema in (None, _AFWEZIG_SCHEMA)
+            and data.keys() == _AFWEZIG_VELDEN):
+        jaar = _jaar(data["datum"]) if isinstance(data["datum"], str) else None
+        soort = _SOORT.get(data["code"]) if isinstance(data["code"], str) else None
+        u = data["uren"]
+        uren: Decimal | None = None
+        # as pydantic reads a JSON number into a Decimal: an integral float becomes an integer
+        if isinstance(u, float):
+            uren = Decimal(int(u)) if u.is_integer() else Decimal(repr(u))
+        elif isinstance(u, int) and not isinstance(u, bool):
+            uren = Decimal(u)
+        if (jaar is not None and soort is not None and uren is not None and 0 < uren <= 24
+                and uren.quantize(_HONDERDSTE) == uren):
+            return jaar, soort, uren
+    event = from_envelope(env)
+    assert isinstance(event, AfwezigheidGeregistreerd)
+    return schooljaar(event.datum), afwezigheid_soort(event.code), event.uren
 
 
 class TellingProjection:
     name = "telling"
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
-        totals: dict[tuple[Cell, date], Decimal] = defaultdict(Decimal)
-        legacy: dict[Membership, date] = {}
+        # absences, aggregated in memory: (schooljaar, regio, soort, registratiedag) -> [aantal, uren],
+        # and per (schooljaar, regio, pupil) with an ongeoorloofde absence its earliest registratiedag
+        sommen: dict[tuple[str, str, str, date], tuple[int, Decimal]] = {}
+        ongeoorloofd: dict[tuple[str, str, str], date] = {}
         per_persoon: dict[str, list[tuple[Event, str, date, date]]] = {}
         for d in events:
             env = d.envelope
-            if env.type not in COUNTED or env.region is None:
+            regio = env.region
+            if regio is None:
                 continue
-            event = from_envelope(env)
-            geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
-            if env.type in STATEFUL_TYPES:
+            if env.type == AFWEZIG:
+                jaar, soort, uren = _afwezigheid(env)
+                geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
+                sk = (jaar, regio, soort, geregistreerd)
+                som = sommen.get(sk)
+                sommen[sk] = (1, uren) if som is None else (som[0] + 1, som[1] + uren)
+                if soort == "ongeoorloofd":
+                    k = (jaar, regio, env.subject)
+                    eerder = ongeoorloofd.get(k)
+                    if eerder is None or geregistreerd < eerder:
+                        ongeoorloofd[k] = geregistreerd
+            elif env.type in STATEFUL_TYPES:
+                # events of types telling does not count are not even decoded
+                geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
                 dag = env.time.astimezone(AMSTERDAM).date()
-                per_persoon.setdefault(env.subject, []).append((event, env.region, dag, geregistreerd))
-                continue
-            for eff in effects(event, env.subject, env.region):
-                if isinstance(eff, Increment):
-                    totals[(eff.cell, geregistreerd)] += eff.amount
-                else:
-                    legacy[eff] = min(legacy.get(eff, geregistreerd), geregistreerd)
+                per_persoon.setdefault(env.subject, []).append((from_envelope(env), regio, dag, geregistreerd))
 
-        oud = await _vergrendel(conn, sorted(per_persoon.keys() | {m.person for m in legacy}))
-        erbij, eraf, historie = await self._feiten(conn, per_persoon, oud)
-        erbij |= legacy.keys()
-        cellen: dict[Cell, Cell] = {m.cell: m.cell for m in (*erbij, *eraf)}
-        delta: dict[Sleutel, Decimal] = defaultdict(Decimal)
-        if cellen:
-            leden_delta, legacy_historie = await _leden_bijwerken(conn, erbij, eraf, legacy)
-            for k, n in leden_delta.items():
-                delta[k] += n
-            for (cell, dag), n in legacy_historie.items():
-                historie[(cell, dag)] += n
-        for (cell, dag), amount in totals.items():
-            cellen.setdefault(cell, cell)
-            delta[_key(cell)] += amount
-            historie[(cell, dag)] += amount
-        if cellen:
-            keys = sorted(cellen.values(), key=_key)
+        # everything below is keyed by plain tuples: hashing them is cheaper than hashing Cells
+        cellen: dict[Sleutel, Cell] = {}
+        delta: dict[Sleutel, Decimal | int] = defaultdict(int)
+        historie: dict[tuple[str, str, str, date], Decimal | int] = defaultdict(int)
+        for (jaar, regio, soort, geregistreerd), (aantal, uren) in sommen.items():
+            tellen, optellen = _som_cellen(jaar, regio, soort)
+            for sleutel, cell in tellen:
+                cellen[sleutel] = cell
+                delta[sleutel] += aantal
+                historie[(*sleutel, geregistreerd)] += aantal
+            for sleutel, cell in optellen:
+                cellen[sleutel] = cell
+                delta[sleutel] += uren
+                historie[(*sleutel, geregistreerd)] += uren
+        eerste: dict[Lid, date] = {}
+        for (jaar, regio, lid), geregistreerd in ongeoorloofd.items():
+            for sleutel, cell in _leden_cellen(jaar, regio):
+                cellen[sleutel] = cell
+                lk = (*sleutel, lid)
+                eerder = eerste.get(lk)
+                if eerder is None or geregistreerd < eerder:
+                    eerste[lk] = geregistreerd
+
+        oud = await _vergrendel(conn, sorted(per_persoon.keys() | {k[2] for k in ongeoorloofd}),
+                                per_persoon.keys())
+        erbij, eraf, feiten_historie = await self._feiten(conn, per_persoon, oud)
+        for (cell, dag), n in feiten_historie.items():
+            historie[(*_key(cell), dag)] += n
+        for m in (*erbij, *eraf):
+            cellen.setdefault(_key(m.cell), m.cell)
+        if erbij or eraf:
+            for sleutel, verschil in (await _leden_bijwerken(conn, erbij, eraf)).items():
+                delta[sleutel] += verschil
+        if eerste:
+            await _eerste_bron(conn, eerste, delta, historie)
+        # One statement for the cells, their history and the outbox: the runner gives a rebuild many
+        # small partition batches, where round trips, not rows, are the cost. Keys are sorted in every
+        # part (no deadlock between instances); numbers travel as text: exact, and asyncpg encodes
+        # text arrays far cheaper than numeric ones.
+        keys = sorted(cellen)
+        rijen = sorted((*k, str(n)) for k, n in historie.items() if n)
+        tabellen = sorted({(k[0], k[2]) for k in cellen if INDICATOREN[k[0]].gepubliceerd})
+        if keys or rijen:
+            hist = [list(c) for c in zip(*rijen, strict=True)] if rijen else [[], [], [], [], []]
             await conn.execute(
-                "INSERT INTO cijfer (indicator, gebied, periode, ouder, waarde) "
-                "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[]) "
+                "WITH cel AS (INSERT INTO cijfer (indicator, gebied, periode, ouder, waarde) "
+                "SELECT i, g, p, o, w::numeric FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+                "$5::text[]) AS t(i, g, p, o, w) "
                 "ON CONFLICT (indicator, gebied, periode) DO UPDATE SET "
-                "waarde = cijfer.waarde + EXCLUDED.waarde, ouder = COALESCE(EXCLUDED.ouder, cijfer.ouder)",
-                [k.indicator for k in keys], [k.gebied for k in keys], [k.periode for k in keys],
-                [k.ouder for k in keys], [delta.get(_key(k), Decimal(0)) for k in keys],
-            )
-        rijen = sorted((*_key(c), d, n) for (c, d), n in historie.items() if n)
-        if rijen:
-            await conn.execute(
-                "INSERT INTO cel_historie (indicator, gebied, periode, dag, mutatie) "
-                "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::numeric[]) "
+                "waarde = cijfer.waarde + EXCLUDED.waarde, ouder = COALESCE(EXCLUDED.ouder, cijfer.ouder)), "
+                "hist AS (INSERT INTO cel_historie (indicator, gebied, periode, dag, mutatie) "
+                "SELECT i, g, p, d, m::numeric FROM unnest($6::text[], $7::text[], $8::text[], $9::date[], "
+                "$10::text[]) AS t(i, g, p, d, m) "
                 "ON CONFLICT (indicator, gebied, periode, dag) "
-                "DO UPDATE SET mutatie = cel_historie.mutatie + EXCLUDED.mutatie",
-                *[list(c) for c in zip(*rijen, strict=True)],
-            )
-        tabellen = sorted({(c.indicator, c.periode) for c in cellen if INDICATOREN[c.indicator].gepubliceerd})
-        if tabellen:
-            await conn.execute(
-                "INSERT INTO cijfer_gewijzigd (indicator, periode) "
-                "SELECT * FROM unnest($1::text[], $2::text[])",
-                [t[0] for t in tabellen], [t[1] for t in tabellen],
+                "DO UPDATE SET mutatie = cel_historie.mutatie + EXCLUDED.mutatie) "
+                "INSERT INTO cijfer_gewijzigd (indicator, periode) SELECT * FROM unnest($11::text[], $12::text[])",
+                [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+                [cellen[k].ouder for k in keys], [str(delta.get(k, 0)) for k in keys],
+                *hist, [t[0] for t in tabellen], [t[1] for t in tabellen],
             )
 
     async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[tuple[Event, str, date, date]]],
@@ -162,8 +259,11 @@ class TellingProjection:
         return erbij, eraf, historie
 
 
-async def _vergrendel(conn: asyncpg.Connection, personen: list[str]) -> dict[str, Dagen]:
-    """Lock every person of the batch (sorted: no deadlock between instances) and read their facts.
+async def _vergrendel(conn: asyncpg.Connection, personen: list[str], met_feiten: Iterable[str],
+                      ) -> dict[str, Dagen]:
+    """Lock every person of the batch (sorted: no deadlock between instances) and read the facts of
+    those with stateful events (``met_feiten``); a person with only absences needs the lock, not the
+    facts, and their JSON is neither sent nor parsed.
 
     The row is created first when missing, so a person new to both instances is locked as well:
     the second INSERT waits for the first to commit and then finds the row."""
@@ -175,26 +275,23 @@ async def _vergrendel(conn: asyncpg.Connection, personen: list[str]) -> dict[str
         personen,
     )
     rows = await conn.fetch(
-        "SELECT pseudoniem, dagen::text AS dagen FROM leerling_feiten WHERE pseudoniem = ANY($1::text[]) "
-        "ORDER BY pseudoniem FOR UPDATE",
-        personen,
+        "SELECT pseudoniem, CASE WHEN pseudoniem = ANY($2::text[]) THEN dagen::text END AS dagen "
+        "FROM leerling_feiten WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem FOR UPDATE",
+        personen, list(met_feiten),
     )
-    return {r["pseudoniem"]: DAGEN.validate_json(r["dagen"]) for r in rows if r["dagen"] != "{}"}
+    return {r["pseudoniem"]: DAGEN.validate_json(r["dagen"]) for r in rows
+            if r["dagen"] is not None and r["dagen"] != "{}"}
 
 
-def _kolommen(leden: Iterable[Membership], dagen: dict[Membership, date] | None = None) -> list[list[object]]:
+def _kolommen(leden: Iterable[Membership]) -> list[list[object]]:
     rows = sorted((m.cell.indicator, m.cell.gebied, m.cell.periode, m.person, m.bron) for m in leden)
-    cols: list[list[object]] = [list(col) for col in zip(*rows, strict=True)]
-    if dagen is not None:
-        cols.append([dagen.get(Membership(Cell(r[0], r[1], r[2]), r[3], r[4])) for r in rows])
-    return cols
+    return [list(col) for col in zip(*rows, strict=True)]
 
 
 async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], eraf: set[Membership],
-                           legacy: dict[Membership, date],
-                           ) -> tuple[dict[Sleutel, int], dict[tuple[Cell, date], int]]:
-    """Write the membership changes; return per cell the change in its value, and the history of the
-    per-event memberships (absences: a pupil counts from the earliest registratiedag of its sources).
+                           ) -> dict[Sleutel, int]:
+    """Write the changes of the memberships derived from persons' facts; return per cell the change
+    in its value.
 
     Incremental, so a batch costs what it touches, not the size of the national cells: per (cell,
     member) the number of sources before, minus the rows really deleted, plus the rows really inserted
@@ -202,17 +299,15 @@ async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], era
     when it has at least the indicator's ``drempel`` sources."""
     paren = sorted({(*_key(m.cell), m.person) for m in (*erbij, *eraf)})
     kolommen = [list(c) for c in zip(*paren, strict=True)]
-    voor: dict[tuple[str, str, str, str], int] = {}
-    eerste: dict[tuple[str, str, str, str], date | None] = {}
+    voor: dict[Lid, int] = {}
     for r in await conn.fetch(
-        "SELECT l.indicator, l.gebied, l.periode, l.lid, count(*) AS n, min(l.dag) AS dag FROM lidmaatschap l "
+        "SELECT l.indicator, l.gebied, l.periode, l.lid, count(*) AS n FROM lidmaatschap l "
         "JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(indicator, gebied, periode, lid) "
         "ON l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode AND l.lid = t.lid "
         "GROUP BY 1, 2, 3, 4",
         *kolommen,
     ):
-        k = (r["indicator"], r["gebied"], r["periode"], r["lid"])
-        voor[k], eerste[k] = int(r["n"]), r["dag"]
+        voor[(r["indicator"], r["gebied"], r["periode"], r["lid"])] = int(r["n"])
     na = dict(voor)
     if eraf:
         for r in await conn.fetch(
@@ -224,31 +319,67 @@ async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], era
         ):
             k = (r["indicator"], r["gebied"], r["periode"], r["lid"])
             na[k] = na.get(k, 0) - 1
-    nieuw_eerste: dict[tuple[str, str, str, str], date] = {}
     if erbij:
         for r in await conn.fetch(
-            "INSERT INTO lidmaatschap (indicator, gebied, periode, lid, bron, dag) "
-            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[]) "
-            "ON CONFLICT DO NOTHING RETURNING indicator, gebied, periode, lid, dag",
-            *_kolommen(erbij, legacy),
+            "INSERT INTO lidmaatschap (indicator, gebied, periode, lid, bron) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+            "ON CONFLICT DO NOTHING RETURNING indicator, gebied, periode, lid",
+            *_kolommen(erbij),
         ):
             k = (r["indicator"], r["gebied"], r["periode"], r["lid"])
             na[k] = na.get(k, 0) + 1
-            if r["dag"] is not None:
-                nieuw_eerste[k] = min(nieuw_eerste.get(k, r["dag"]), r["dag"])
     delta: dict[Sleutel, int] = defaultdict(int)
     for k, n in na.items():
         drempel = INDICATOREN[k[0]].drempel
         delta[k[:3]] += int(n >= drempel) - int(voor.get(k, 0) >= drempel)
-    # Per-event memberships (drempel 1, never deleted): the member counts from its earliest source's
-    # registratiedag; a source recorded earlier that arrives later moves that day back.
-    historie: dict[tuple[Cell, date], int] = defaultdict(int)
-    for k, dag in nieuw_eerste.items():
-        cell = Cell(*k[:3])
-        was = eerste.get(k) if voor.get(k, 0) > 0 else None
-        if was is None:
-            historie[(cell, dag)] += 1
-        elif dag < was:
-            historie[(cell, was)] -= 1
-            historie[(cell, dag)] += 1
-    return delta, historie
+    return delta
+
+
+async def _eerste_bron(conn: asyncpg.Connection, eerste: dict[Lid, date],
+                       delta: dict[Sleutel, Decimal | int],
+                       historie: dict[tuple[str, str, str, date], Decimal | int]) -> None:
+    """The per-event memberships (a pupil with an ongeoorloofde absence; drempel 1, never withdrawn):
+    add per cell the change in its value to ``delta`` and to ``historie`` (the member counts from the earliest
+    registratiedag of its sources; a source recorded earlier that arrives later moves that day back).
+
+    Such a member is one row (``bron`` ``''``, ``dag`` = the earliest registratiedag), not one row per
+    absence: the figure only needs *whether* and *since when*, and hundreds of rows per pupil made the
+    table and its writes grow with the absences instead of the pupils. Only a new member or an earlier
+    day is written, so a replay (or a later absence of a known member) writes nothing. The persons are
+    locked by the caller, so no other instance changes these rows between the read and the write.
+    (Rows of an older layout, one per absence id, are read the same way: ``min(dag)`` of any rows.)"""
+    paren = sorted(eerste)
+    was: dict[Lid, date | None] = {}
+    for r in await conn.fetch(
+        "SELECT l.indicator, l.gebied, l.periode, l.lid, min(l.dag) AS dag FROM lidmaatschap l "
+        "JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(indicator, gebied, periode, lid) "
+        "ON l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode AND l.lid = t.lid "
+        "GROUP BY 1, 2, 3, 4",
+        *[list(c) for c in zip(*paren, strict=True)],
+    ):
+        was[(r["indicator"], r["gebied"], r["periode"], r["lid"])] = r["dag"]
+    schrijf: list[tuple[str, str, str, str, date]] = []
+    for k in paren:
+        dag = eerste[k]
+        cel = k[:3]
+        if k not in was:
+            delta[cel] += 1
+            historie[(*cel, dag)] += 1
+        else:
+            vorige = was[k]
+            if vorige is None:
+                historie[(*cel, dag)] += 1
+            elif dag < vorige:
+                historie[(*cel, vorige)] -= 1
+                historie[(*cel, dag)] += 1
+            else:
+                continue
+        schrijf.append((*k, dag))
+    if schrijf:
+        await conn.execute(
+            "INSERT INTO lidmaatschap (indicator, gebied, periode, lid, bron, dag) "
+            "SELECT i, g, p, l, '', d FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[]) "
+            "AS t(i, g, p, l, d) ON CONFLICT (indicator, gebied, periode, lid, bron) "
+            "DO UPDATE SET dag = LEAST(lidmaatschap.dag, EXCLUDED.dag)",
+            *[list(c) for c in zip(*schrijf, strict=True)],
+        )

@@ -46,6 +46,7 @@ class CijferStroom:
         self.publisher = publisher
         self.topic = topic
         self.interval = interval
+        self.min_gap = min(interval, 1.0)
         self.projectie = projectie
         self.published = 0
         self._wake = asyncio.Event()
@@ -63,7 +64,11 @@ class CijferStroom:
         while not self._stopping.is_set():
             try:
                 while await self.publish_pending() and not self._stopping.is_set():
-                    pass
+                    # Under load every batch adds pending tables; a round recomputes whole tables
+                    # (secondary suppression), so rounds back to back would take the projection's
+                    # CPU in this process. A short pause lets a round take several batches at once.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), timeout=self.min_gap)
                 attempt = 0
             except Exception as exc:
                 attempt += 1

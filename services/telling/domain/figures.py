@@ -347,20 +347,45 @@ ONGEOORLOOFD = frozenset({AfwezigheidCode.ONGEOORLOOFD, AfwezigheidCode.TE_LAAT,
                           AfwezigheidCode.ONBEKEND})
 
 
+def afwezigheid_soort(code: AfwezigheidCode) -> Literal["geoorloofd", "ongeoorloofd"]:
+    """Which hour sum an absence adds to (A2): unauthorised or still unknown counts as ongeoorloofd."""
+    return "ongeoorloofd" if code in ONGEOORLOOFD else "geoorloofd"
+
+
+def afwezigheid_som_cellen(jaar: str, regio: str, soort: str) -> tuple[list[Cell], list[Cell]]:
+    """The cells an absence of ``soort`` in ``jaar`` and ``regio`` adds to: (its count, its hours)."""
+    return (gebied_cellen("afwezigheid.registraties", jaar, regio),
+            gebied_cellen(f"afwezigheid.uren.{soort}", jaar, regio))
+
+
+def afwezigheid_totalen(jaar: str, regio: str, soort: str, aantal: int, uren: Decimal) -> list[Increment]:
+    """The sums of ``aantal`` absences of one ``soort`` in one schooljaar and region, ``uren`` hours
+    together: what :func:`effects` adds for each of them, added up once.
+
+    Why: absences are ~90 % of the log; the projection aggregates a batch per (schooljaar, region,
+    soort) in memory and expands the cells once (../shared/notes/perf-baselines.md)."""
+    tellen, optellen = afwezigheid_som_cellen(jaar, regio, soort)
+    return [*(Increment(cell, Decimal(aantal)) for cell in tellen), *(Increment(cell, uren) for cell in optellen)]
+
+
+def afwezigheid_leden(jaar: str, regio: str) -> list[Cell]:
+    """The cells in which a pupil with an ongeoorloofde absence in ``jaar`` counts (once, drempel 1)."""
+    return gebied_cellen("leerlingen.met_ongeoorloofde_afwezigheid", jaar, regio)
+
+
 def effects(event: Event, subject: str, region: str) -> Iterable[Increment | Membership]:
     """The per-event effects of the high-volume absence events (the skeleton's ``afwezigheid.*``).
 
     Absences are not kept as facts per pupil (hundreds per pupil per year); they only add to sums.
+    The reference for one event; the projection uses the same definitions per batch
+    (:func:`afwezigheid_totalen`, :func:`afwezigheid_leden`).
     """
     if isinstance(event, AfwezigheidGeregistreerd):
         jaar = schooljaar(event.datum)
-        kind = "ongeoorloofd" if event.code in ONGEOORLOOFD else "geoorloofd"
-        for cell in gebied_cellen("afwezigheid.registraties", jaar, region):
-            yield Increment(cell, Decimal(1))
-        for cell in gebied_cellen(f"afwezigheid.uren.{kind}", jaar, region):
-            yield Increment(cell, event.uren)
+        kind = afwezigheid_soort(event.code)
+        yield from afwezigheid_totalen(jaar, region, kind, 1, event.uren)
         if kind == "ongeoorloofd":
-            for cell in gebied_cellen("leerlingen.met_ongeoorloofde_afwezigheid", jaar, region):
+            for cell in afwezigheid_leden(jaar, region):
                 yield Membership(cell, subject, str(event.afwezigheid_id))
 
 
