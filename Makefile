@@ -28,3 +28,4 @@ docs:                    ## regenerate JSON Schemas, examples, catalogue and Asy
 bench: bootstrap         ## throughput benchmarks (events/s, ratios to raw aiokafka and COPY)
 	.venv/bin/python -m benchmarks
 	.venv/bin/python -m benchmarks.intake
+	.venv/bin/python -m benchmarks.rebuild --events 200000   # --events 1000000 for the issue's 1M replay

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -38,7 +37,7 @@ from contracts.events.base import School
 from contracts.events.registratie import AfwezigheidGeregistreerd
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, OutgoingEvent, ensure_topics
-from leerrecht.localinfra import KafkaNode, PostgresNode, ensure_kafka_jars, free_port
+from leerrecht.localinfra import throwaway_servers
 from leerrecht.logging import configure_logging
 from leerrecht.projection import Projection, ProjectionRunner
 
@@ -206,28 +205,15 @@ def main() -> None:
     parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
     args = parser.parse_args()
     configure_logging("bench", json=True, level="WARNING")
-    home = None
-    nodes: list[Any] = []
-    if not (args.bootstrap and args.admin_dsn):
-        ensure_kafka_jars()
-        home = Path(tempfile.mkdtemp(prefix="leerrecht-bench-"))
-        kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
-        pg = PostgresNode(home=home / "pg", port=free_port())
-        pg.start()
-        kafka.start()
-        nodes = [kafka, pg]
-        args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
-    try:
+    with contextlib.ExitStack() as stack:
+        if not (args.bootstrap and args.admin_dsn):
+            kafka, pg = stack.enter_context(throwaway_servers("leerrecht-bench-"))
+            args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
         results = asyncio.run(main_async(args))
         out = Path(__file__).parent / "results"
         out.mkdir(exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         (out / f"{stamp}.json").write_text(json.dumps({"events": args.events, **results}, indent=2))
-    finally:
-        for node in nodes:
-            node.stop()
-        if home:
-            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

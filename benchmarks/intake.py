@@ -19,12 +19,9 @@ import argparse
 import asyncio
 import base64
 import secrets
-import shutil
-import tempfile
 import time
 import uuid
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,7 +29,7 @@ from aiokafka import AIOKafkaProducer
 
 from leerrecht import processes
 from leerrecht.kafka import TopicSpec, ensure_topics
-from leerrecht.localinfra import KafkaNode, PostgresNode, ensure_kafka_jars, free_port
+from leerrecht.localinfra import throwaway_servers
 from leerrecht.synthetic import synthetic_bsns
 
 SCHOOL = "00AP00"  # WereldWijs, Zoetermeer (MC28)
@@ -138,41 +135,31 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=2000)
     parser.add_argument("--batches", type=int, default=20, help="batches of 500 rows")
     args = parser.parse_args()
-    ensure_kafka_jars()
-    home = Path(tempfile.mkdtemp(prefix="leerrecht-bench-intake-"))
-    kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
-    pg = PostgresNode(home=home / "pg", port=free_port())
-    svc = None
-    try:
-        pg.start()
-        kafka.start()
+    with throwaway_servers("leerrecht-bench-intake-") as (kafka, pg):
         svc = processes.launch("registratie", {
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap, "DATABASE_URL": pg.dsn("bench_registratie"),
             "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "REGIONS": "MC28", "LOG_LEVEL": "WARNING",
             "PSEUDONYM_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        }, log=home / "registratie.log")
-        processes.wait_ready(svc)
-        print(f"Leerrecht intake benchmark: {args.pupils} pupils, {args.singles} single requests, "
-              f"{args.batches} batches of 500 rows\n")
-        raw_single = asyncio.run(raw_send_and_wait(kafka.bootstrap, args.singles))
-        raw_batch = asyncio.run(raw_batched(kafka.bootstrap, args.batches * 500))
-        res = asyncio.run(run(svc.url, args.pupils, args.singles, args.batches))
-        for label, rate in (
-            ("raw aiokafka send_and_wait, 32 concurrent", raw_single),
-            ("raw aiokafka batched produce, 500 per flush", raw_batch),
-            ("POST /v1/afwezigheden, 32 concurrent clients", res["http_single"]),
-            ("POST /v1/afwezigheden/batch, 500 rows, 4 clients", res["http_batch"]),
-        ):
-            print(f"  {label:<52} {rate:>10,.0f} absences/s")
-        print("\nRatios")
-        print(f"  {'single intake / raw send_and_wait':<52} {res['http_single'] / raw_single:>10.2f}")
-        print(f"  {'batch intake / raw batched produce':<52} {res['http_batch'] / raw_batch:>10.2f}")
-    finally:
-        if svc is not None:
+        }, log=kafka.home.parent / "registratie.log")
+        try:
+            processes.wait_ready(svc)
+            print(f"Leerrecht intake benchmark: {args.pupils} pupils, {args.singles} single requests, "
+                  f"{args.batches} batches of 500 rows\n")
+            raw_single = asyncio.run(raw_send_and_wait(kafka.bootstrap, args.singles))
+            raw_batch = asyncio.run(raw_batched(kafka.bootstrap, args.batches * 500))
+            res = asyncio.run(run(svc.url, args.pupils, args.singles, args.batches))
+        finally:
             svc.stop()
-        kafka.stop()
-        pg.stop()
-        shutil.rmtree(home, ignore_errors=True)
+    for label, rate in (
+        ("raw aiokafka send_and_wait, 32 concurrent", raw_single),
+        ("raw aiokafka batched produce, 500 per flush", raw_batch),
+        ("POST /v1/afwezigheden, 32 concurrent clients", res["http_single"]),
+        ("POST /v1/afwezigheden/batch, 500 rows, 4 clients", res["http_batch"]),
+    ):
+        print(f"  {label:<52} {rate:>10,.0f} absences/s")
+    print("\nRatios")
+    print(f"  {'single intake / raw send_and_wait':<52} {res['http_single'] / raw_single:>10.2f}")
+    print(f"  {'batch intake / raw batched produce':<52} {res['http_batch'] / raw_batch:>10.2f}")
 
 
 if __name__ == "__main__":

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -36,7 +35,7 @@ from telling.tabellen import inhoud_hash
 
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, ensure_topics
-from leerrecht.localinfra import KafkaNode, PostgresNode, ensure_kafka_jars, free_port
+from leerrecht.localinfra import throwaway_servers
 from leerrecht.logging import configure_logging
 
 
@@ -158,27 +157,14 @@ def main() -> None:
     parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
     args = parser.parse_args()
     configure_logging("bench", json=True, level="WARNING")
-    home = None
-    nodes: list[Any] = []
-    if not (args.bootstrap and args.admin_dsn):
-        ensure_kafka_jars()
-        home = Path(tempfile.mkdtemp(prefix="leerrecht-rebuild-"))
-        kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port(), heap="1g")
-        pg = PostgresNode(home=home / "pg", port=free_port())
-        pg.start()
-        kafka.start()
-        nodes = [kafka, pg]
-        args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
-    try:
+    with contextlib.ExitStack() as stack:
+        if not (args.bootstrap and args.admin_dsn):
+            kafka, pg = stack.enter_context(throwaway_servers("leerrecht-rebuild-"))
+            args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
         results = asyncio.run(main_async(args))
         out = Path(__file__).parent / "results"
         out.mkdir(exist_ok=True)
         (out / f"rebuild-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(results, indent=2))
-    finally:
-        for node in nodes:
-            node.stop()
-        if home:
-            shutil.rmtree(home, ignore_errors=True)
     if not results["gelijk"]:
         sys.exit(1)
 

@@ -24,8 +24,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -437,6 +439,26 @@ async def create_database(admin_dsn: str, name: str) -> None:
             await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+# ----------------------------------------------------------------------------------- throwaway pair
+
+
+@contextlib.contextmanager
+def throwaway_servers(prefix: str, heap: str = "1g", fast: bool = False) -> Iterator[tuple[KafkaNode, PostgresNode]]:
+    """Kafka and PostgreSQL on free ports in a temporary folder, removed afterwards (tests, benchmarks)."""
+    ensure_kafka_jars()
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port(), heap=heap)
+    pg = PostgresNode(home=home / "pg", port=free_port(), fast=fast)
+    try:
+        pg.start()
+        kafka.start()
+        yield kafka, pg
+    finally:
+        kafka.stop()
+        pg.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------------------------ CLI

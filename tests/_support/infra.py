@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from leerrecht.db import ensure_database
-from leerrecht.localinfra import KafkaNode, PostgresNode, ensure_kafka_jars, free_port
+from leerrecht.localinfra import KafkaNode, PostgresNode, throwaway_servers
 
 
 @dataclass
@@ -85,12 +83,8 @@ def start_infra() -> Infra:
         infra = Infra(bootstrap=kc.get_bootstrap_server(), admin_dsn=pc.get_connection_url())
         infra._cleanup += [kc.stop, pc.stop]
         return infra
-    ensure_kafka_jars()
-    home = Path(tempfile.mkdtemp(prefix="leerrecht-test-"))
-    kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port())
-    pg = PostgresNode(home=home / "postgres", port=free_port(), fast=True)
-    pg.start()
-    kafka.start()
+    servers = throwaway_servers("leerrecht-test-", heap="512m", fast=True)
+    kafka, pg = servers.__enter__()
     infra = Infra(bootstrap=kafka.bootstrap, admin_dsn=pg.dsn(), kafka=kafka, postgres=pg)
-    infra._cleanup += [lambda: shutil.rmtree(home, ignore_errors=True), pg.stop, kafka.stop]
+    infra._cleanup.append(lambda: servers.__exit__(None, None, None))
     return infra
