@@ -347,4 +347,28 @@ def _beoordeel_een(
                 uiterlijk_melden_op=uiterlijk)))
             rijen[i] = (*r[:10], True, r[11])
     weg = [s for s, r in bestaand.items() if r["actueel"] and s not in gezien]
+    envelopes += [envelope(h) for h in herinschrijvingen(f, [bestaand[s] for s in weg])]
     return envelopes, rijen, weg
+
+
+def herinschrijvingen(f: Feiten, vervallen: Sequence[asyncpg.Record]) -> list[Event]:
+    """A published potential-vsv signal that lapses because the young person enrolled again is DUO's
+    A02 fact: a re-enrolment (A3.7), which places the young person with the Doorstroompunt (A6).
+
+    The enrolment that ended the signal is the first one starting after the un-enrolment. A signal
+    that lapses for another reason (a startkwalificatie, leaving the country) is no re-enrolment.
+    """
+    out: list[Event] = []
+    for r in vervallen:
+        if r["soort"] != VSV or r["event_id"] is None:
+            continue  # never published: nobody was told, so nobody needs the correction
+        uitgeschreven = date.fromisoformat(json.loads(r["gegevens"])["uitschrijfdatum"])
+        nieuw = sorted((e for e in f.pupil.enrolments if e.start > uitgeschreven), key=lambda e: e.start)
+        if not nieuw:
+            continue
+        e = nieuw[0]
+        out.append(reg.Herinschrijving(
+            lijst_maand=f"{e.start.year:04d}-{e.start.month:02d}", school=school_of(e.school_id),
+            school_type=e.school_type, ingangsdatum=e.start,
+        ))
+    return out
