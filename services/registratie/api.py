@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Query, Request, UploadFile
@@ -25,6 +25,8 @@ from contracts.codes import (
     Beslisser,
     IntrekkingsReden,
     MeldingSoort,
+    Opleidingsniveau,
+    SchoolType,
     StartkwalificatieNiveau,
     UitschrijvingsReden,
     VerlofSoort,
@@ -39,6 +41,7 @@ from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for
 from registratie import school as schoolview
 from registratie import state
 from registratie.domain.bsn import PgnOngeldig, valideer_pgn
+from registratie.domain.duo_vsv import herinschrijving_a02, potentieel_vsv_a01
 from registratie.domain.intake import (
     Afgewezen,
     Besluit,
@@ -205,6 +208,31 @@ class KandidaatIn(_DuoPersoon):
 
 class KandidatenIn(_In):
     kandidaten: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_RIJEN)
+
+
+class VsvA01In(_DuoPersoon):
+    """One row of DUO's A01 list (domain.md A3.7)."""
+
+    uitschrijfdatum: date
+    laatste_school: Brin6 | None = None
+    school_type: SchoolType | None = None
+
+
+class VsvA02In(_In):
+    """One row of DUO's A02 list (domain.md A3.7): a re-enrolment."""
+
+    pgn: Pgn
+    school: Brin6
+    school_type: SchoolType
+    ingangsdatum: date
+    niveau: Opleidingsniveau | None = None
+
+
+class VsvLijstIn(_In):
+    lijst: Literal["A01", "A02"] = Field(description="A01: uitschrijvingen zonder startkwalificatie; "
+                                                     "A02: herinschrijvingen.")
+    maand: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="Maand van de lijst, JJJJ-MM.")
+    rijen: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_RIJEN)
 
 
 class LesurenIn(_In):
@@ -709,6 +737,85 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
 
             aantal = sum(r["status"] == 201 for r in resultaten)
             return Uitkomst(besluiten, {"geaccepteerd": aantal, "geweigerd": len(resultaten) - aantal,
+                                        "resultaten": resultaten}, now)
+
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide,
+                         [p for _, _, p in geldig], status=207)
+
+    @router.post("/duo/vsv-lijsten", status_code=207, summary="VSV-lijst van DUO (A01 of A02)",
+                 description="A01: uitschrijvingen zonder startkwalificatie (PotentieelVsvGesignaleerd); A02: "
+                             "herinschrijvingen (Herinschrijving). Per rij een status: 201 gepubliceerd, 200 al "
+                             "gesignaleerd (niets gepubliceerd), 422 geweigerd met veld en regel.")
+    async def post_vsv_lijst(body: VsvLijstIn, sleutel: IdempotencyKey, service: Service,
+                             principal: Duo) -> JSONResponse:
+        """Domain.md A3.7. Nobody is told the same fact twice: an A01 row for a person the platform
+        already signalled itself (a current ``vsv`` decision that was published), or for an
+        un-enrolment already published, and an A02 row for a re-enrolment already published (the
+        ``vsv_feit`` table, filled from registratie's own events), answer 200 and publish nothing."""
+        vandaag = service.klok.vandaag()
+        now = service.klok.nu()
+        model: type[VsvA01In] | type[VsvA02In] = VsvA01In if body.lijst == "A01" else VsvA02In
+        resultaten: list[dict[str, Any]] = [{} for _ in body.rijen]
+        geldig: list[tuple[int, VsvA01In | VsvA02In, str]] = []
+        for i, rij in enumerate(body.rijen):
+            try:
+                r = model.model_validate(rij)
+                geldig.append((i, r, keyring.pseudoniem(r.pgn)))
+            except ValidationError as exc:
+                resultaten[i] = {"rij": i + 1, "status": 422, "fouten": rij_fouten(exc)}
+            except PgnOngeldig as exc:
+                resultaten[i] = {"rij": i + 1, "status": 422,
+                                 "fouten": [{"veld": "pgn", "regel": "elfproef", "melding": str(exc)}]}
+
+        async def al_bekend(conn: Any, pseudoniem: str, r: VsvA01In | VsvA02In) -> bool:
+            if isinstance(r, VsvA01In):
+                gesignaleerd = await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM beslissing WHERE pseudoniem = $1 AND sleutel = 'vsv' "
+                    "AND actueel AND event_id IS NOT NULL) OR EXISTS (SELECT 1 FROM vsv_feit WHERE "
+                    "pseudoniem = $1 AND lijst = 'A01' AND datum = $2)", pseudoniem, r.uitschrijfdatum)
+            else:
+                gesignaleerd = await conn.fetchval(
+                    "SELECT EXISTS (SELECT 1 FROM vsv_feit WHERE pseudoniem = $1 AND lijst = 'A02' "
+                    "AND datum = $2)", pseudoniem, r.ingangsdatum)
+            return bool(gesignaleerd)
+
+        async def decide(conn: Any) -> Uitkomst:
+            besluiten: list[Besluit] = []
+            in_deze_lijst: set[tuple[str, date]] = set()  # the same fact twice in one list
+            for i, r, pseudoniem in geldig:
+                datum = r.uitschrijfdatum if isinstance(r, VsvA01In) else r.ingangsdatum
+                try:
+                    async with conn.transaction():  # a savepoint: a refused row leaves no trace
+                        if isinstance(r, VsvA01In):
+                            leerling = await bekend_of_vastleggen(conn, service, pseudoniem, r, r.uitschrijfdatum)
+                        else:
+                            leerling = await state.leerling(conn, pseudoniem)
+                        if (pseudoniem, datum) in in_deze_lijst or await al_bekend(conn, pseudoniem, r):
+                            resultaten[i] = {"rij": i + 1, "status": 200, "melding": "al gesignaleerd"}
+                            continue
+                        if isinstance(r, VsvA01In):
+                            b = potentieel_vsv_a01(leerling, lijst_maand=body.maand, uitschrijfdatum=r.uitschrijfdatum,
+                                                   laatste_school=r.laatste_school, school_type=r.school_type,
+                                                   vandaag=vandaag)
+                        else:
+                            b = herinschrijving_a02(leerling, lijst_maand=body.maand, school=r.school,
+                                                    school_type=r.school_type, ingangsdatum=r.ingangsdatum,
+                                                    niveau=r.niveau, vandaag=vandaag)
+                except Afgewezen as exc:
+                    resultaten[i] = {"rij": i + 1, "status": 422, "fouten": [exc.as_dict()]}
+                    continue
+                except ValidationError as exc:
+                    resultaten[i] = {"rij": i + 1, "status": 422, "fouten": rij_fouten(exc)}
+                    continue
+                in_deze_lijst.add((pseudoniem, datum))
+                besluiten.append(Besluit(b.pseudoniem, b.regio, b.events, tijd=_at(datum, now)))
+                resultaten[i] = {"rij": i + 1, "status": 201, "pseudoniem": pseudoniem}
+
+            def tel(status: int) -> int:
+                return sum(r.get("status") == status for r in resultaten)
+
+            return Uitkomst(besluiten, {"lijst": body.lijst, "maand": body.maand, "gepubliceerd": tel(201),
+                                        "al_gesignaleerd": tel(200), "geweigerd": tel(422),
                                         "resultaten": resultaten}, now)
 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide,

@@ -375,6 +375,30 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
                     p, env.id, json.dumps({"sinds": event.sinds.isoformat(), "plicht": event.plicht.value,
                                            "bron": "DUO"}), vandaag,
                 )
+            case reg.PotentieelVsvGesignaleerd():
+                # platform's own (registratie.regels) or DUO's A01: either way the fact was told once
+                await conn.execute(
+                    "INSERT INTO vsv_feit (pseudoniem, lijst, datum, event_id) VALUES ($1, 'A01', $2, $3) "
+                    "ON CONFLICT DO NOTHING", p, event.uitschrijfdatum, env.id,
+                )
+                # DUO's A01 takes the key the platform's own rule uses (like DUO's absoluut verzuim
+                # above), so the platform does not signal the same un-enrolment again; the platform's
+                # own signal already holds a current row, which this leaves as it is.
+                await conn.execute(
+                    "INSERT INTO beslissing (pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, "
+                    "event_id, gegevens, bijgewerkt_op) VALUES ($1, 'vsv', 'VSV', $2, true, $3, $3, $4, $5) "
+                    "ON CONFLICT (pseudoniem, sleutel) DO UPDATE SET actueel = true, "
+                    "vingerafdruk = EXCLUDED.vingerafdruk, event_id = EXCLUDED.event_id, "
+                    "gegevens = EXCLUDED.gegevens, bijgewerkt_op = EXCLUDED.bijgewerkt_op "
+                    "WHERE NOT beslissing.actueel",
+                    p, event.uitschrijfdatum.isoformat(), env.id,
+                    json.dumps({"uitschrijfdatum": event.uitschrijfdatum.isoformat()}), vandaag,
+                )
+            case reg.Herinschrijving():
+                await conn.execute(
+                    "INSERT INTO vsv_feit (pseudoniem, lijst, datum, event_id) VALUES ($1, 'A02', $2, $3) "
+                    "ON CONFLICT DO NOTHING", p, event.ingangsdatum, env.id,
+                )
             case _:
                 pass  # the platform's own decisions: see registratie.regels
     await flush()
