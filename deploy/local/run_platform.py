@@ -116,7 +116,12 @@ def print_report(urls: dict[str, str], summary: dict[str, int], figures: list[di
     for c in figures:
         value = "<10" if c["waarde"] is None else c["waarde"]  # disclosure control: counts 1–9 suppressed
         print(f"  {c['periode']}  {c['indicator']:<45} {value!s:>10}")
-    print("\nOpen in de browser (API-documentatie, OpenAPI):")
+    pages = {"registratie": "/school?token=" + DEMO_TOKENS["school_00AP00"][0], "telling": "/inloggen",
+             "leerplicht": "/inloggen", "rmc": "/inloggen"}
+    print("\nOpen in de browser (schermen; inloggen met een token hieronder):")
+    for name, url in urls.items():
+        print(f"  {name:<16} {url}{pages[name.split('-')[0]]}")
+    print("\nAPI-documentatie (OpenAPI):")
     for name, url in urls.items():
         print(f"  {name:<16} {url}/docs")
     print("\nTokens voor 'Authorize' in /docs:")
