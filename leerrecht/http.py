@@ -124,6 +124,11 @@ def add_login_routes(app: FastAPI, tokens: dict[str, Principal], title: str, hom
         return response
 
 
+def runtime_pool(request: Request) -> Any:
+    """The service's PostgreSQL pool, opened in the lifespan (a FastAPI dependency)."""
+    return request.app.state.runtime.pool
+
+
 def require_role(current: Callable[..., Principal], *roles: str) -> Callable[..., Principal]:
     def check(principal: Principal = Depends(current)) -> Principal:  # noqa: B008
         if principal.role not in roles:

@@ -76,7 +76,7 @@ def main() -> int:
         urls = {svc.name: svc.url for svc in started}
         summary = asyncio.run(feed(urls["registratie"]))
         figures = wait_for_figures(urls["telling"], summary["afwezigheden"])
-        print_report(urls, summary, figures, time.monotonic() - t0)
+        print_report(urls, summary, figures, time.monotonic() - t0, state / "logs")
         while not stopping:
             time.sleep(0.5)
             for svc in started:
@@ -109,7 +109,7 @@ def wait_for_figures(telling_url: str, expected: int, timeout: float = 120) -> l
 
 
 def print_report(urls: dict[str, str], summary: dict[str, int], figures: list[dict[str, object]],
-                 elapsed: float) -> None:
+                 elapsed: float, logs: Path) -> None:
     print(f"\n✔ Leerrecht draait ({elapsed:.0f}s). Ingevoerd: {summary['leerlingen']} leerlingen, "
           f"{summary['afwezigheden']} afwezigheden.\n")
     print("Landelijke cijfers (telling, uit het eventlog):")
@@ -127,7 +127,7 @@ def print_report(urls: dict[str, str], summary: dict[str, int], figures: list[di
     print("\nTokens voor 'Authorize' in /docs:")
     for role, (token, who) in DEMO_TOKENS.items():
         print(f"  {role:<12} {token}   ({who})")
-    print("\nLogs: .local/logs/   Stoppen: Ctrl-C", flush=True)
+    print(f"\nLogs: {logs}   Stoppen: Ctrl-C", flush=True)
 
 
 if __name__ == "__main__":

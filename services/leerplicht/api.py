@@ -39,14 +39,12 @@ from leerplicht.domain import (
     werklijst,
 )
 from leerplicht.projection import AMSTERDAM
-from leerrecht.http import Principal
+from leerrecht.http import Principal, runtime_pool
 
 PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
 
 
-def pool(request: Request) -> asyncpg.Pool:
-    p: asyncpg.Pool = request.app.state.runtime.pool
-    return p
+pool = runtime_pool
 
 
 def vandaag() -> date:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.codes import ContactKanaal, Opleidingsniveau, RmcRoute, RmcSluitreden, Voortgang
 from contracts.envelope import uuid7
 from contracts.events.base import School
-from leerrecht.http import Principal
+from leerrecht.http import Principal, runtime_pool
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
 from rmc.domain import (
     Afsluiten,
@@ -43,9 +43,7 @@ CODE = r"^[a-z0-9][a-z0-9_.-]{1,63}$"
 BRIN6 = r"^[0-9]{2}[A-Z]{2}[0-9]{2}$"
 
 
-def pool(request: Request) -> asyncpg.Pool:
-    p: asyncpg.Pool = request.app.state.runtime.pool
-    return p
+pool = runtime_pool
 
 
 def runtime(request: Request) -> Any:

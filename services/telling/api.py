@@ -14,10 +14,10 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 
-from leerrecht.http import Principal
+from leerrecht.http import Principal, runtime_pool
 from leerrecht.kalender import load_region_table
 from telling.domain.disclosure import WEERGAVE_ONDERDRUKT, Gepubliceerd
 from telling.domain.figures import INDICATOREN, NATIONAAL, TABELLEN
@@ -39,9 +39,7 @@ ONDERDRUKT_UITLEG = (
 )
 
 
-def pool(request: Request) -> asyncpg.Pool:
-    p: asyncpg.Pool = request.app.state.runtime.pool
-    return p
+pool = runtime_pool
 
 
 def _onbeveiligd(principal: Principal) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,16 +30,22 @@ class Infra:
     postgres: PostgresNode | None = None
     _cleanup: list[Any] = field(default_factory=list)
 
+    def _new_url(self, prefix: str) -> str:
+        return self.admin_dsn.rsplit("/", 1)[0] + f"/{prefix}_{uuid.uuid4().hex[:10]}"
+
     def database_url(self, prefix: str = "t") -> str:
-        """A fresh, empty database: services share nothing but Kafka."""
-        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        url = self.admin_dsn.rsplit("/", 1)[0] + "/" + name
-        asyncio.run(ensure_database(url)) if not _loop_running() else None
+        """A fresh, empty database: services share nothing but Kafka. Inside a running event loop
+        (a sync fixture of an async test) it is created from a thread with a loop of its own."""
+        url = self._new_url(prefix)
+        if _loop_running():
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(asyncio.run, ensure_database(url)).result()
+        else:
+            asyncio.run(ensure_database(url))
         return url
 
     async def adatabase_url(self, prefix: str = "t") -> str:
-        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        url = self.admin_dsn.rsplit("/", 1)[0] + "/" + name
+        url = self._new_url(prefix)
         await ensure_database(url)
         return url
 
