@@ -8,8 +8,8 @@ between typed events and envelopes on the log.
   under an older schema version through registered upcasters: pure ``dict -> dict`` functions from
   version *n* to *n + 1*, chained. Old events on the log are never rewritten.
 
-Every event type currently has ``schema_version`` 1 and no upcaster is registered: there is no older
-shape to migrate from yet. The mechanism is exercised by a test with a test-only catalogue.
+Registered upcasters (below :data:`CATALOGUE`): ``AfwezigheidGecorrigeerd`` v1 → v2. The chaining
+of several steps is exercised by a test with a test-only catalogue.
 
 ``dataschema`` is the https URI ``https://leerrecht.nl/schemas/<type>/v<n>.json``, mirroring the
 committed snapshot ``contracts/schemas/<type>/v<n>.json`` (also the ``$id`` inside it).
@@ -213,6 +213,13 @@ def _concrete_events(*modules: Any) -> list[type[Event]]:
 
 CATALOGUE = Catalogue(_concrete_events(registratie, leerplicht, rmc, telling))
 """All Leerrecht events. Register upcasters here, next to the models, when a version is bumped."""
+
+
+@CATALOGUE.register_upcaster(registratie.AfwezigheidGecorrigeerd.event_type, 1)
+def _afwezigheid_gecorrigeerd_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 → v2: ``datum`` and ``oude_uren`` were not recorded in v1 and cannot be derived from the
+    payload, so they become ``None`` (*unknown*), never a guess (see the model's docstring)."""
+    return {**data, "datum": None, "oude_uren": None}
 
 
 def event_classes() -> list[type[Event]]:

@@ -147,8 +147,10 @@ GOLDEN: list[Golden] = [
     Golden(
         registratie.AfwezigheidGecorrigeerd(
             afwezigheid_id=AFWEZIGHEID,
+            datum=date(2025, 10, 6),
             oude_code=AfwezigheidCode.ONBEKEND,
             nieuwe_code=AfwezigheidCode.ZIEK,
+            oude_uren=Decimal("5"),
             nieuwe_uren=None,
         ),
         _at(date(2025, 10, 7)),

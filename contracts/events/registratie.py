@@ -123,19 +123,37 @@ class AfwezigheidGeregistreerd(RegistratieEvent):
 class AfwezigheidGecorrigeerd(RegistratieEvent):
     """An earlier absence was recoded (domain.md A2: recoding is an event of its own, never an overwrite),
     e.g. ``ONBEKEND`` → ``ZIEK`` within 2 school days. ``nieuwe_uren`` corrects the hours as well.
+
+    Schema v2 adds what a consumer needs without keeping every absence (telling moves hours between
+    its geoorloofd/ongeoorloofd sums, domain.md C): ``datum``, the day of the absence (its
+    schooljaar), and ``oude_uren``, the hours in force before this correction (after earlier
+    recodings). Both are required keys in v2, but nullable: a v1 correction did not record them and
+    an upcaster must not invent them (the absence is not in the payload and upcasters are pure), so
+    the v1 → v2 upcaster (:mod:`contracts.catalogue`) sets both to ``null``, meaning *unknown*.
+    Producers of v2 (registratie) always fill both; a consumer reads ``null`` as "a v1 correction"
+    and must not guess (telling then moves no hours). They are known or unknown together.
     """
 
     event_type: ClassVar[str] = "nl.leerrecht.registratie.afwezigheid_gecorrigeerd"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
 
     afwezigheid_id: UUID
+    datum: date | None = Field(
+        description="Day of the corrected absence (v2). null only in a v1 correction upcast to v2: unknown."
+    )
     oude_code: AfwezigheidCode
     nieuwe_code: AfwezigheidCode
+    oude_uren: Uren | None = Field(
+        description="Hours in force before this correction (v2). null only in an upcast v1 correction: unknown."
+    )
     nieuwe_uren: Uren | None = None
 
     @model_validator(mode="after")
     def _iets_gewijzigd(self) -> Self:
-        if self.oude_code is self.nieuwe_code and self.nieuwe_uren is None:
+        if (self.datum is None) != (self.oude_uren is None):
+            raise ValueError("datum and oude_uren are known together (both null only in an upcast v1 event)")
+        zelfde_uren = self.nieuwe_uren is None or self.nieuwe_uren == self.oude_uren
+        if self.oude_code is self.nieuwe_code and zelfde_uren:
             raise ValueError("a correction must change the code or the hours")
         return self
 

@@ -120,6 +120,10 @@ async def test_onbekend_recoded_to_ziek_before_the_report_gives_no_duty(reg: Reg
     assert r.status_code == 201, r.text
     [c] = of_type(await reg.events(MC28, pr), ev.AfwezigheidGecorrigeerd)
     assert (c.oude_code.value, c.nieuwe_code.value) == ("ONBEKEND", "ZIEK")
+    # schema v2: the absence's day and the hours in force before, for telling's hour sums
+    assert (c.datum, c.oude_uren, c.nieuwe_uren) == (D(2026, 11, 26), 4, None)
+    assert [e.schema_version for e in await reg.events(MC28, pr)
+            if e.type == ev.AfwezigheidGecorrigeerd.event_type] == [2]
 
     reg.zet_vandaag(D(2026, 12, 2))  # the recoding window of 26 Nov has passed
     await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})

@@ -261,7 +261,9 @@ def afwezigheid_hercoderen(
     nieuwe_uren: Decimal | None,
 ) -> Besluit:
     """A2: recoding is an event of its own (``AfwezigheidGecorrigeerd``), never an overwrite. Only the
-    school that registered the absence recodes it; ``oude_code`` is the code in force now."""
+    school that registered the absence recodes it; ``oude_code`` and ``oude_uren`` are the code and
+    hours in force now (after earlier recodings), ``datum`` the day of the absence: with them (schema
+    v2) telling moves the hours between its sums without keeping every absence (domain.md C)."""
     if afwezigheid is None or afwezigheid.school != school:
         raise Afgewezen("afwezigheid_id", "eigen_afwezigheid",
                         "Deze afwezigheid is niet door uw school geregistreerd.")
@@ -270,7 +272,8 @@ def afwezigheid_hercoderen(
     if nieuwe_code is afwezigheid.code and (nieuwe_uren is None or nieuwe_uren == afwezigheid.uren):
         raise Afgewezen("nieuwe_code", "iets_gewijzigd", "De hercodering wijzigt de code noch de uren.")
     event = AfwezigheidGecorrigeerd(
-        afwezigheid_id=afwezigheid.afwezigheid_id, oude_code=afwezigheid.code, nieuwe_code=nieuwe_code,
+        afwezigheid_id=afwezigheid.afwezigheid_id, datum=afwezigheid.datum, oude_code=afwezigheid.code,
+        nieuwe_code=nieuwe_code, oude_uren=afwezigheid.uren,
         nieuwe_uren=nieuwe_uren if nieuwe_uren != afwezigheid.uren else None,
     )
     return Besluit(afwezigheid.pseudoniem, afwezigheid.regio, (event,))
