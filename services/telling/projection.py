@@ -25,6 +25,12 @@ Per batch (one transaction, run by :class:`~leerrecht.projection.ProjectionRunne
    (:mod:`telling.domain.historie` explains event time versus recorded time).
 6. The (indicator, periode) tables touched go to the outbox ``cijfer_gewijzigd`` for the count stream.
 
+**The klok** (``telling_klok``): the day before the latest registratiedag read. A batch that moves it
+on takes its row exclusively and also recomputes every person whose ``wekker`` it passed (an LRV report
+open for 3 months now, a 1 October of the vsv startset); other batches share the row, so a klok move
+and person batches of another instance never interleave. The row is always locked before any person
+(no deadlock). The klok comes from the log, never from the wall clock: a rebuild reaches the same one.
+
 All of it is safe under replay: the runner skips applied offsets and event ids, and even without that
 the facts are a set union (an event folded twice changes nothing) and membership deltas only count
 rows that really changed. Only the skeleton's absence sums rely on the runner's dedupe. Keys are
@@ -36,7 +42,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -48,7 +54,7 @@ from contracts.catalogue import from_envelope, schema_uri
 from contracts.codes import AfwezigheidCode
 from contracts.envelope import Envelope
 from contracts.events.base import Event
-from contracts.events.registratie import AfwezigheidGeregistreerd
+from contracts.events.registratie import AfwezigheidGecorrigeerd, AfwezigheidGeregistreerd
 from leerrecht.projection import Delivered
 from telling.domain.figures import (
     INDICATOREN,
@@ -63,7 +69,7 @@ from telling.domain.figures import (
     neem_op,
     schooljaar,
 )
-from telling.domain.historie import Dagen, verwerk
+from telling.domain.historie import Dagen, verwerk, wekker
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAGEN = TypeAdapter(dict[date, Feiten])
@@ -134,6 +140,44 @@ def _afwezigheid(env: Envelope) -> tuple[str, str, Decimal]:
     return schooljaar(event.datum), afwezigheid_soort(event.code), event.uren
 
 
+GECORRIGEERD = AfwezigheidGecorrigeerd.event_type
+Sommen = dict[tuple[str, str, str, date], tuple[int, Decimal]]
+
+
+def _hercodering(env: Envelope) -> tuple[str, str, Decimal, str, Decimal] | None:
+    """(schooljaar, old soort, old hours, new soort, new hours) of a recoding (domain.md A2), or ``None``
+    when it moves nothing.
+
+    Why this is enough without keeping each absence: schema v2 of ``AfwezigheidGecorrigeerd`` carries
+    the absence's ``datum`` and the hours in force before the correction (``oude_uren``), so the sums
+    are corrected from the event alone. A v1 correction (upcast: both ``None``) cannot be placed in a
+    schooljaar nor sized, and telling does not guess: it moves nothing (documented in the indicators'
+    ``uitgesteld``). Recodings are a small share of the log: the full decode is fine here."""
+    event = from_envelope(env)
+    assert isinstance(event, AfwezigheidGecorrigeerd)
+    if event.datum is None or event.oude_uren is None:
+        return None
+    nieuwe_uren = event.nieuwe_uren if event.nieuwe_uren is not None else event.oude_uren
+    return (schooljaar(event.datum), afwezigheid_soort(event.oude_code), event.oude_uren,
+            afwezigheid_soort(event.nieuwe_code), nieuwe_uren)
+
+
+def _verschuif(sommen: Sommen, regio: str, dag: date, hercodering: tuple[str, str, Decimal, str, Decimal]) -> None:
+    """Fold a recoding into the batch's absence sums: ``oude_uren`` leave the old soort's hours and the
+    new hours join the new soort's (within one soort only the difference remains), in the schooljaar of
+    the absence and the event's region, attributed to the recoding's registratiedag ``dag`` (the
+    history, like absences). The count of registrations does not change (``aantal`` 0: a recoding is
+    not a new absence). Replay safety is the runner's event-id dedupe, as for the absence sums.
+
+    The event's region is the pupil's region when recoding: after a move between the absence and its
+    recoding the hours leave the new region's sum (the national sum is exact either way)."""
+    jaar, oude_soort, oude_uren, nieuwe_soort, nieuwe_uren = hercodering
+    for soort, uren in ((oude_soort, -oude_uren), (nieuwe_soort, nieuwe_uren)):
+        sk = (jaar, regio, soort, dag)
+        som = sommen.get(sk)
+        sommen[sk] = (0, uren) if som is None else (som[0], som[1] + uren)
+
+
 class TellingProjection:
     name = "telling"
 
@@ -143,11 +187,15 @@ class TellingProjection:
         sommen: dict[tuple[str, str, str, date], tuple[int, Decimal]] = {}
         ongeoorloofd: dict[tuple[str, str, str], date] = {}
         per_persoon: dict[str, list[tuple[Event, str, date, date]]] = {}
+        laatste_dag: date | None = None
         for d in events:
             env = d.envelope
             regio = env.region
             if regio is None:
                 continue
+            dag_vastgelegd = env.recorded_at.astimezone(AMSTERDAM).date()
+            if laatste_dag is None or dag_vastgelegd > laatste_dag:
+                laatste_dag = dag_vastgelegd
             if env.type == AFWEZIG:
                 jaar, soort, uren = _afwezigheid(env)
                 geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
@@ -159,6 +207,16 @@ class TellingProjection:
                     eerder = ongeoorloofd.get(k)
                     if eerder is None or geregistreerd < eerder:
                         ongeoorloofd[k] = geregistreerd
+            elif env.type == GECORRIGEERD:
+                hercodering = _hercodering(env)
+                if hercodering is not None:
+                    geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
+                    _verschuif(sommen, regio, geregistreerd, hercodering)
+                    if hercodering[3] == "ongeoorloofd":  # recoded to ongeoorloofd: now has one (never retracted)
+                        k = (hercodering[0], regio, env.subject)
+                        eerder = ongeoorloofd.get(k)
+                        if eerder is None or geregistreerd < eerder:
+                            ongeoorloofd[k] = geregistreerd
             elif env.type in STATEFUL_TYPES:
                 # events of types telling does not count are not even decoded
                 geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
@@ -171,7 +229,7 @@ class TellingProjection:
         historie: dict[tuple[str, str, str, date], Decimal | int] = defaultdict(int)
         for (jaar, regio, soort, geregistreerd), (aantal, uren) in sommen.items():
             tellen, optellen = _som_cellen(jaar, regio, soort)
-            for sleutel, cell in tellen:
+            for sleutel, cell in tellen if aantal else ():  # 0: only recodings (hours, no new absence)
                 cellen[sleutel] = cell
                 delta[sleutel] += aantal
                 historie[(*sleutel, geregistreerd)] += aantal
@@ -188,9 +246,14 @@ class TellingProjection:
                 if eerder is None or geregistreerd < eerder:
                     eerste[lk] = geregistreerd
 
-        oud = await _vergrendel(conn, sorted(per_persoon.keys() | {k[2] for k in ongeoorloofd}),
-                                per_persoon.keys())
-        erbij, eraf, feiten_historie = await self._feiten(conn, per_persoon, oud)
+        klok_oud, klok = await _klok(conn, laatste_dag - timedelta(days=1) if laatste_dag else None)
+        wakker: list[str] = []
+        if klok != klok_oud and klok is not None:
+            wakker = [r["pseudoniem"] for r in await conn.fetch(
+                "SELECT pseudoniem FROM leerling_feiten WHERE wekker <= $1", klok)]
+        met_feiten = per_persoon.keys() | set(wakker)
+        oud = await _vergrendel(conn, sorted(met_feiten | {k[2] for k in ongeoorloofd}), met_feiten)
+        erbij, eraf, feiten_historie = await self._feiten(conn, per_persoon, oud, wakker, klok_oud, klok)
         for (cell, dag), n in feiten_historie.items():
             historie[(*_key(cell), dag)] += n
         for m in (*erbij, *eraf):
@@ -227,36 +290,51 @@ class TellingProjection:
             )
 
     async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[tuple[Event, str, date, date]]],
-                      oud: dict[str, Dagen],
+                      oud: dict[str, Dagen], wakker: Iterable[str], klok_oud: date | None, klok: date | None,
                       ) -> tuple[set[Membership], set[Membership], dict[tuple[Cell, date], Decimal]]:
-        """Fold the batch into each person's facts per registratiedag; return the memberships gained
-        and lost and the history mutations."""
+        """Fold the batch into each person's facts per registratiedag, and move the persons woken by
+        the klok on to it; return the memberships gained and lost and the history mutations."""
         erbij: set[Membership] = set()
         eraf: set[Membership] = set()
         historie: dict[tuple[Cell, date], Decimal] = defaultdict(Decimal)
-        opslaan: list[tuple[str, str]] = []
-        for persoon, items in sorted(per_persoon.items()):
+        opslaan: list[tuple[str, str | None, date | None]] = []
+        for persoon in sorted(per_persoon.keys() | set(wakker)):
             voor = oud.get(persoon, {})
             na = dict(voor)
-            for event, regio, dag, geregistreerd in items:
+            for event, regio, dag, geregistreerd in per_persoon.get(persoon, ()):
                 f = neem_op(na.get(geregistreerd, LEEG), event, regio, dag)
                 if f != LEEG:
                     na[geregistreerd] = f
-            if na == voor:
+            if na == voor and klok == klok_oud:
                 continue
-            verschil = verwerk(voor, na, persoon)
+            verschil = verwerk(voor, na, persoon, klok_oud, klok)
             erbij |= verschil.erbij
             eraf |= verschil.eraf
             for k, n in verschil.mutaties.items():
                 historie[k] += n
-            opslaan.append((persoon, DAGEN.dump_json(na).decode()))
+            opslaan.append((persoon, DAGEN.dump_json(na).decode() if na != voor else None, wekker(na, klok)))
         if opslaan:
             await conn.execute(
-                "UPDATE leerling_feiten SET dagen = t.f::jsonb "
-                "FROM unnest($1::text[], $2::text[]) AS t(p, f) WHERE pseudoniem = t.p",
-                [p for p, _ in opslaan], [f for _, f in opslaan],
+                "UPDATE leerling_feiten SET dagen = COALESCE(t.f::jsonb, dagen), wekker = t.w "
+                "FROM unnest($1::text[], $2::text[], $3::date[]) AS t(p, f, w) WHERE pseudoniem = t.p",
+                [p for p, _, _ in opslaan], [f for _, f, _ in opslaan], [w for _, _, w in opslaan],
             )
         return erbij, eraf, historie
+
+
+async def _klok(conn: asyncpg.Connection, batch_klok: date | None) -> tuple[date | None, date | None]:
+    """Lock the klok row (before any person: no deadlock) and move it on to ``batch_klok`` if that is
+    later; return (klok before, klok now). Exclusively only when it moves (about once a day), shared
+    otherwise, so batches of two instances still run side by side."""
+    nu = await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1")
+    if batch_klok is None or (nu is not None and batch_klok <= nu):
+        gedeeld = await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1 FOR SHARE")
+        return gedeeld, gedeeld
+    oud = await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1 FOR UPDATE")
+    if oud is not None and batch_klok <= oud:
+        return oud, oud
+    await conn.execute("UPDATE telling_klok SET datum = $1 WHERE id = 1", batch_klok)
+    return oud, batch_klok
 
 
 async def _vergrendel(conn: asyncpg.Connection, personen: list[str], met_feiten: Iterable[str],

@@ -116,7 +116,8 @@ async def inhoud_hash(conn: asyncpg.Connection) -> tuple[str, int]:
 
     Zero cells are left out: a cell that gained and lost a member in the live run exists with 0,
     while a rebuild that saw the withdrawal first never created it. Same figures, same hash. The
-    history is keyed by recordedtime, which travels with the events, so it must match as well."""
+    history is keyed by recordedtime, which travels with the events, so it must match as well, and so
+    must the klok, which is derived from it."""
     h = hashlib.sha256()
     n = 0
     async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -127,6 +128,8 @@ async def inhoud_hash(conn: asyncpg.Connection) -> tuple[str, int]:
         ):
             h.update(f"{r['indicator']}|{r['gebied']}|{r['periode']}|{_getal(r['waarde'])}\n".encode())
             n += 1
+        # the klok the figures stand at (telling.projection): a rebuild must reach the same one
+        h.update(f"klok|{await conn.fetchval('SELECT datum FROM telling_klok WHERE id = 1')}\n".encode())
         h.update(b"historie\n")
         async for r in conn.cursor(
             "SELECT indicator, gebied, periode, dag, mutatie FROM cel_historie WHERE mutatie <> 0 "

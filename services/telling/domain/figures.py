@@ -23,17 +23,23 @@ A cell is ``(indicator, gebied, periode)``: ``gebied`` is ``NL``, a region ``MCx
 ``GMxxxx`` (the woongemeente, A4/C); ``periode`` is a year ``2025-2026``, a schooljaar (1 Aug – 31 Jul)
 or, for vsv, a vsv-jaar (from 1 Oct) as the indicator says (:attr:`Indicator.periode`).
 
-What needs a clock (a report still open on a later 1 September with no event since, "> 3 months" of
-a case that is still open) is deferred: the log has no "time passed" event yet; see ``uitgesteld`` on
-the indicators.
+What needs a clock (an LRV report still open on a later 1 September, "> 3 months" of a case that is
+still open, the vsv startset "enrolled on 1 October") reads the **klok** passed to
+:func:`lidmaatschappen`: the last day that has passed *according to the log* (the projection derives
+it from the latest recorded day it has read, see ``telling.projection``), never the wall clock, so a
+rebuild from the same log reaches the same figures. A person's memberships change with the klok only on
+the dates :func:`grenzen` names, which is what lets the projection wake exactly the persons concerned
+when the klok moves on (``wekker``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import takewhile
 from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -46,7 +52,9 @@ from contracts.codes import (
     MeldingSoort,
     RmcRoute,
     RmcSluitreden,
+    SchoolType,
     SignaalSoort,
+    UitschrijvingsReden,
     Vrijstellingsartikel,
 )
 from contracts.events import leerplicht, registratie, rmc
@@ -141,6 +149,7 @@ def _t(event_cls: type[Event]) -> str:
     return event_cls.event_type
 
 
+_HERCODERING = _t(registratie.AfwezigheidGecorrigeerd)
 _MELDING = _t(registratie.MeldingGeregistreerd)
 _INTREKKING = _t(registratie.MeldingIngetrokken)
 _EINDDATUM = _t(registratie.MeldingEinddatumVastgesteld)
@@ -150,6 +159,34 @@ _VERHUISD = _t(registratie.Verhuisd)
 _VRIJSTELLING = _t(registratie.VrijstellingGeregistreerd)
 _INTERVENTIE = _t(leerplicht.InterventieUitgevoerd)
 _WOON = (_INSCHRIJVING, _VERHUISD)
+_UITSCHRIJVING = _t(registratie.LeerlingUitgeschreven)
+_SK = _t(registratie.StartkwalificatieBehaald)
+_BEHANDELING = _t(leerplicht.MeldingInBehandeling)
+_ROUTE = _t(leerplicht.RouteGekozen)
+_VSV_STARTSET_BRONNEN = (_INSCHRIJVING, _UITSCHRIJVING, _SK, _VERHUISD)
+_RMC_PLAATSING = (_t(rmc.JongereAangemeld), _t(rmc.JongereGeplaatst), *_WOON)
+
+VSV_LEEFTIJDSGRENS = 23
+"""The vsv figures count young people under 23 on 1 October (the national vsv definition, DUO/OCW),
+also after the Doorstroompunt age limit rose to 27 (A1): a **Decision** so that the series stays
+comparable with the national vsv figures of earlier years."""
+
+MAS_TIJD_TOT_ROUTE = ((28, "binnen_4_weken", "binnen 4 weken"),
+                      (84, "4_tot_12_weken", "na 4 tot 12 weken"),
+                      (None, "langer_dan_12_weken", "na meer dan 12 weken"))
+"""Time from report to route in calendar days (upper bound inclusive; ``None``: no bound). A5 sets
+the deadlines of the first steps (pick up within 5 working days, first contact within 10); the route
+follows the onderzoek, so the buckets are wider: a **Decision**, comparable across regions."""
+
+PLAATSING_BINNEN = ((3, "binnen_3_maanden", "binnen 3 maanden"),
+                    (6, "3_tot_6_maanden", "na 3 tot 6 maanden"),
+                    (None, "langer_dan_6_maanden", "na meer dan 6 maanden"))
+"""Time from aanmelding to placement in calendar months (A6; **Decision**: 3 months is the horizon
+A6 uses for a lasting placement)."""
+
+HALT_RECIDIVE_MAANDEN = 12
+"""Re-offending after Halt (C, MAS monitor): a new verzuimmelding starting within 12 months after
+the Halt referral (**Decision**: the horizon of Halt's own recidivism monitor)."""
 
 _LRV_BRONNEN = (_MELDING, _EINDDATUM, _INTREKKING, *_WOON)
 _ABSOLUUT_BRONNEN = (_ABSOLUUT, _MELDING, _INTREKKING, _INSCHRIJVING)
@@ -161,16 +198,24 @@ _LIJST: list[Indicator] = [
               "Aantal geregistreerde afwezigheden (alle codes), per schooljaar.",
               (_t(AfwezigheidGeregistreerd),), soort="aantal"),
     Indicator("afwezigheid.uren.geoorloofd", "afwezigheid",
-              "Som van geregistreerde uren geoorloofde afwezigheid (A2), per schooljaar.",
-              (_t(AfwezigheidGeregistreerd),), soort="som",
-              uitgesteld="Hercodering (AfwezigheidGecorrigeerd) verschuift nog geen uren."),
+              "Som van geregistreerde uren geoorloofde afwezigheid (A2), per schooljaar; een hercodering "
+              "verschuift de uren naar de nieuwe soort.",
+              (_t(AfwezigheidGeregistreerd), _HERCODERING), soort="som", versie=2,
+              uitgesteld="Een hercodering uit schema v1 (zonder datum en oude uren) verschuift geen uren; "
+                         "na een verhuizing verschuift een hercodering de uren in de regio van de hercodering."),
     Indicator("afwezigheid.uren.ongeoorloofd", "afwezigheid",
-              "Som van geregistreerde uren ongeoorloofde of nog onbekende afwezigheid (A2).",
-              (_t(AfwezigheidGeregistreerd),), soort="som",
-              uitgesteld="Hercodering (AfwezigheidGecorrigeerd) verschuift nog geen uren."),
+              "Som van geregistreerde uren ongeoorloofde of nog onbekende afwezigheid (A2); een "
+              "hercodering verschuift de uren naar de nieuwe soort.",
+              (_t(AfwezigheidGeregistreerd), _HERCODERING), soort="som", versie=2,
+              uitgesteld="Een hercodering uit schema v1 (zonder datum en oude uren) verschuift geen uren; "
+                         "na een verhuizing verschuift een hercodering de uren in de regio van de hercodering. "
+                         "Een hercodering naar geoorloofd haalt de leerling niet uit "
+                         "leerlingen.met_ongeoorloofde_afwezigheid."),
     Indicator("leerlingen.met_ongeoorloofde_afwezigheid", "afwezigheid",
-              "Unieke leerlingen met minstens één registratie ongeoorloofde afwezigheid, per schooljaar.",
-              (_t(AfwezigheidGeregistreerd),)),
+              "Unieke leerlingen met minstens één registratie ongeoorloofde afwezigheid (ook na hercodering "
+              "naar ongeoorloofd), per schooljaar.",
+              (_t(AfwezigheidGeregistreerd), _HERCODERING),
+              uitgesteld="Een hercodering naar geoorloofd haalt de leerling er niet uit."),
     # --- leerplichttelling (art. 25 Lpw), per woongemeente per schooljaar, unieke personen ----
     Indicator("absoluut_verzuim", "leerplichttelling",
               "Unieke leer- of kwalificatieplichtige inwoners die nergens staan ingeschreven en geen "
@@ -178,13 +223,12 @@ _LIJST: list[Indicator] = [
               "ingetrokken), geteld in het schooljaar van het signaal.",
               _ABSOLUUT_BRONNEN,
               uitgesteld="Een geval dat doorloopt in een volgend schooljaar telt daar pas bij een "
-                         "nieuw signaal."),
+                         "nieuw signaal (DUO levert maandelijks kandidaten)."),
     Indicator("absoluut_verzuim_langer_dan_3_maanden", "leerplichttelling",
               "Van het absoluut verzuim: personen die langer dan 3 maanden nergens ingeschreven waren "
-              "(van 'sinds' tot de nieuwe inschrijving of het laatste signaal), geteld in het "
-              "schooljaar waarin de 3 maanden verstreken.",
-              (_ABSOLUUT, _INSCHRIJVING),
-              uitgesteld="Een nog lopend geval zonder nieuw signaal telt pas mee bij het volgende signaal."),
+              "(van 'sinds' tot de nieuwe inschrijving; zonder nieuwe inschrijving tot vandaag volgens "
+              "het log), geteld in het schooljaar waarin de 3 maanden verstreken.",
+              (_ABSOLUUT, _INSCHRIJVING), versie=2),
     Indicator("relatief_verzuim", "leerplichttelling",
               "Unieke leerlingen met minstens één (niet ingetrokken) melding '16 uur in 4 weken' "
               "(A3.1), in het schooljaar van de einddatum van de melding.",
@@ -198,20 +242,19 @@ _LIJST: list[Indicator] = [
               (_MELDING, _INTREKKING, *_WOON)),
     Indicator("lrv", "leerplichttelling",
               "Unieke leerlingen met een (niet ingetrokken) melding langdurig relatief verzuim (A3.2) "
-              "die in het schooljaar openstond.",
-              _LRV_BRONNEN,
-              uitgesteld="Een melding zonder einddatum telt alleen in het schooljaar van de startdatum."),
+              "die in het schooljaar openstond; een melding zonder einddatum staat open tot vandaag "
+              "volgens het log.",
+              _LRV_BRONNEN, versie=2),
     Indicator("lrv_op_1_september", "leerplichttelling",
               "Van het LRV: leerlingen met een LRV-melding die op 1 september van het schooljaar openstond.",
-              _LRV_BRONNEN,
-              uitgesteld="Een melding zonder einddatum telt alleen op 1 september van het startjaar."),
+              _LRV_BRONNEN, versie=2),
     Indicator("lrv_nieuw", "leerplichttelling",
               "Van het LRV: leerlingen met een LRV-melding die na 1 september van het schooljaar begon.",
               _LRV_BRONNEN),
     Indicator("lrv_langer_dan_3_maanden", "leerplichttelling",
-              "Van het LRV: leerlingen van wie de LRV-melding langer dan 3 maanden duurde (einddatum "
-              "bekend), geteld in het schooljaar waarin de 3 maanden verstreken.",
-              _LRV_BRONNEN, uitgesteld="Een nog openstaande melding telt niet mee (klok nodig)."),
+              "Van het LRV: leerlingen van wie de LRV-melding langer dan 3 maanden openstond (ook een "
+              "melding die nog openstaat), geteld in het schooljaar waarin de 3 maanden verstreken.",
+              _LRV_BRONNEN, versie=2),
     Indicator("lrv_verhuisd", "leerplichttelling",
               "Van het LRV: leerlingen die verhuisden terwijl hun LRV-melding openstond, geteld bij de "
               "oude woongemeente in het schooljaar van de verhuizing.",
@@ -244,30 +287,59 @@ _LIJST: list[Indicator] = [
     ],
     Indicator("mas_dossiers_met_route", "mas",
               "Dossiers (zaken) waarin minstens één route is gekozen: de noemer van het aandeel per route.",
-              (_t(leerplicht.RouteGekozen),), soort="dossiers",
-              uitgesteld="Tijd van melding tot route en recidive na Halt volgen later."),
+              (_ROUTE,), soort="dossiers"),
+    *[
+        Indicator(f"mas_tijd_tot_route_{naam}", "mas",
+                  f"Dossiers (zaken) waarin de eerste route {tekst} na de melding werd gekozen (A5): van "
+                  "de vroegste melddatum van de meldingen in het dossier tot de eerste routekeuze, in "
+                  "het schooljaar van die keuze.",
+                  (_MELDING, _BEHANDELING, _ROUTE), soort="dossiers")
+        for _, naam, tekst in MAS_TIJD_TOT_ROUTE
+    ],
     Indicator("halt_positief", "mas", "Unieke leerlingen met Halt-uitkomst positief (A5).",
               (_INTERVENTIE, *_WOON)),
     Indicator("halt_negatief", "mas", "Unieke leerlingen met Halt-uitkomst negatief (A5).",
               (_INTERVENTIE, *_WOON)),
+    Indicator("halt_recidive", "mas",
+              f"Van de naar Halt verwezen leerlingen: wie binnen {HALT_RECIDIVE_MAANDEN} maanden na de "
+              "verwijzing opnieuw werd gemeld voor verzuim (16 uur, luxe of LRV, niet ingetrokken), "
+              "geteld in het schooljaar van de verwijzing. Noemer: halt_verwijzingen; voor het laatste "
+              "jaar is het cijfer pas na 12 maanden compleet.",
+              (_INTERVENTIE, _MELDING, _INTREKKING, *_WOON)),
     # --- vsv ---------------------------------------------------------------------------------
     Indicator("potentieel_vsv", "vsv",
               "Nieuwe potentiële voortijdig schoolverlaters (A3.7, DUO A01): unieke personen per "
               "vsv-jaar (vanaf 1 oktober) van de uitschrijfdatum, bij de woongemeente van de lijst.",
-              (_t(registratie.PotentieelVsvGesignaleerd),), periode="vsvjaar",
-              uitgesteld="Startset (ingeschreven op 1 oktober) en vsv-percentage volgen later."),
+              (_t(registratie.PotentieelVsvGesignaleerd),), periode="vsvjaar"),
     Indicator("potentieel_vsv_heringeschreven", "vsv",
               "Van de potentiële vsv'ers: personen die daarna weer zijn ingeschreven (DUO A02).",
               (_t(registratie.PotentieelVsvGesignaleerd), _t(registratie.Herinschrijving)),
               periode="vsvjaar"),
+    Indicator("vsv_startset", "vsv",
+              f"Startset (C): unieke jongeren jonger dan {VSV_LEEFTIJDSGRENS} die op 1 oktober van het "
+              "vsv-jaar in het vo, (v)so of mbo stonden ingeschreven en geen startkwalificatie hadden, "
+              "bij hun woongemeente op 1 oktober. De noemer van het vsv-percentage.",
+              _VSV_STARTSET_BRONNEN, periode="vsvjaar"),
+    Indicator("vsv_nieuw", "vsv",
+              "Nieuwe voortijdig schoolverlaters (C): van de startset van het vsv-jaar, wie op 1 oktober "
+              "een jaar later nergens meer stond ingeschreven en nog geen startkwalificatie had (wie "
+              "emigreerde telt niet mee). Bekend "
+              "vanaf die tweede 1 oktober; vsv-percentage = vsv_nieuw / vsv_startset.",
+              _VSV_STARTSET_BRONNEN, periode="vsvjaar"),
     # --- Doorstroompunt (RMC) ----------------------------------------------------------------
     Indicator("doorstroompunt_aangemeld", "doorstroompunt",
               "Unieke jongeren aangemeld bij het Doorstroompunt (A6), in het schooljaar van aanmelding.",
               (_t(rmc.JongereAangemeld),)),
     Indicator("doorstroompunt_geplaatst", "doorstroompunt",
               "Unieke jongeren geplaatst (status GEPLAATST, A6), in het schooljaar van de startdatum.",
-              (_t(rmc.JongereGeplaatst), *_WOON, _t(rmc.JongereAangemeld)),
-              uitgesteld="Tijd tot plaatsing volgt later."),
+              (_t(rmc.JongereGeplaatst), *_WOON, _t(rmc.JongereAangemeld))),
+    *[
+        Indicator(f"doorstroompunt_geplaatst_{naam}", "doorstroompunt",
+                  f"Unieke jongeren geplaatst {tekst} na aanmelding (A6), in het schooljaar van de "
+                  "startdatum van de plaatsing.",
+                  _RMC_PLAATSING)
+        for _, naam, tekst in PLAATSING_BINNEN
+    ],
     *[
         Indicator(f"doorstroompunt_geplaatst_{b.value.lower()}", "doorstroompunt",
                   f"Unieke jongeren geplaatst met bestemming {b.value} (A6).",
@@ -421,10 +493,34 @@ class MeldingFeit(_Feit):
     einddatum_vastgesteld: date | None = None
     ingetrokken: bool = False
     regio: str | None = None
+    gemeld_op: date | None = None
 
     @property
     def einddatum(self) -> date | None:
         return self.einddatum_vastgesteld or self.einddatum_melding
+
+
+class Schoolinschrijving(_Feit):
+    """An enrolment: from ``datum`` at ``school`` (BRIN6) of ``school_type``."""
+
+    datum: date
+    school: str
+    school_type: SchoolType
+
+
+class Uitschrijving(_Feit):
+    """An un-enrolment: ``datum`` is the last day enrolled (registratie's **Decision**, inclusive)."""
+
+    datum: date
+    school: str
+    reden: UitschrijvingsReden
+
+
+class Behandeling(_Feit):
+    """Report ``melding`` is handled in leerplicht dossier ``dossier`` (A4 *In behandeling*)."""
+
+    melding: str
+    dossier: str
 
 
 class AbsoluutFeit(_Feit):
@@ -490,14 +586,20 @@ class Feiten(_Feit):
     routes: tuple[RouteFeit, ...] = ()
     vsv: tuple[VsvFeit, ...] = ()
     rmc: tuple[RmcFeit, ...] = ()
+    schoolinschrijvingen: tuple[Schoolinschrijving, ...] = ()
+    uitschrijvingen: tuple[Uitschrijving, ...] = ()
+    startkwalificaties: tuple[date, ...] = ()
+    geboren: tuple[str, ...] = ()
+    behandelingen: tuple[Behandeling, ...] = ()
 
 
 STATEFUL: tuple[type[Event], ...] = (
-    registratie.LeerlingIngeschreven, registratie.Verhuisd, registratie.MeldingGeregistreerd,
+    registratie.LeerlingIngeschreven, registratie.LeerlingUitgeschreven,
+    registratie.StartkwalificatieBehaald, registratie.Verhuisd, registratie.MeldingGeregistreerd,
     registratie.MeldingIngetrokken, registratie.MeldingEinddatumVastgesteld,
     registratie.AbsoluutVerzuimGesignaleerd, registratie.VrijstellingGeregistreerd,
     registratie.SignaalGegeven, registratie.PotentieelVsvGesignaleerd, registratie.Herinschrijving,
-    leerplicht.InterventieUitgevoerd, leerplicht.RouteGekozen,
+    leerplicht.InterventieUitgevoerd, leerplicht.RouteGekozen, leerplicht.MeldingInBehandeling,
     rmc.JongereAangemeld, rmc.JongereGeplaatst, rmc.NietBereikbaar, rmc.DossierGesloten,
 )
 STATEFUL_TYPES = frozenset(c.event_type for c in STATEFUL)
@@ -531,7 +633,22 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
                 "woon": _plus(f.woon, Woonfeit(datum=event.ingangsdatum, gemeente=event.woongemeente,
                                                regio=regio)),
                 "inschrijvingen": _plus(f.inschrijvingen, event.ingangsdatum),
+                "schoolinschrijvingen": _plus(f.schoolinschrijvingen, Schoolinschrijving(
+                    datum=event.ingangsdatum, school=event.school.code, school_type=event.school_type)),
+                "geboren": _plus(f.geboren, event.geboortejaar_maand),
             })
+        case registratie.LeerlingUitgeschreven():
+            f = f.model_copy(update={
+                "uitschrijvingen": _plus(f.uitschrijvingen, Uitschrijving(
+                    datum=event.uitschrijfdatum, school=event.school.code, reden=event.reden)),
+                "startkwalificaties": (_plus(f.startkwalificaties, event.uitschrijfdatum)
+                                       if event.met_startkwalificatie else f.startkwalificaties),
+            })
+        case registratie.StartkwalificatieBehaald():
+            f = f.model_copy(update={"startkwalificaties": _plus(f.startkwalificaties, event.datum)})
+        case leerplicht.MeldingInBehandeling():
+            f = f.model_copy(update={"behandelingen": _plus(f.behandelingen, Behandeling(
+                melding=str(event.melding_id), dossier=str(event.dossier_id)))})
         case registratie.Verhuisd():
             oud = Woonfeit(datum=event.verhuisdatum - timedelta(days=1), gemeente=event.oude_gemeente,
                            regio=event.oude_regio)
@@ -545,7 +662,7 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
             })
         case registratie.MeldingGeregistreerd():
             f = _melding(f, event.melding_id, soort=event.soort, startdatum=event.startdatum,
-                         einddatum_melding=event.einddatum, regio=regio)
+                         einddatum_melding=event.einddatum, regio=regio, gemeld_op=peildatum)
         case registratie.MeldingEinddatumVastgesteld():
             f = _melding(f, event.melding_id, einddatum_vastgesteld=event.einddatum)
         case registratie.MeldingIngetrokken():
@@ -554,6 +671,7 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
             f = f.model_copy(update={
                 "absoluut": _plus(f.absoluut, AbsoluutFeit(peildatum=peildatum, sinds=event.sinds,
                                                            gemeente=event.woongemeente, regio=regio)),
+                "geboren": _plus(f.geboren, event.geboortejaar_maand),
                 "woon": _plus(f.woon, Woonfeit(datum=peildatum, gemeente=event.woongemeente, regio=regio)),
             })
         case registratie.VrijstellingGeregistreerd():
@@ -584,6 +702,7 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
             f = f.model_copy(update={
                 "rmc": _plus(f.rmc, RmcFeit(soort="aangemeld", dossier=str(event.dossier_id),
                                             datum=event.datum, regio=regio)),
+                "geboren": _plus(f.geboren, event.geboortejaar_maand),
                 "woon": _plus(f.woon, Woonfeit(datum=event.datum, gemeente=event.woongemeente, regio=regio)),
             })
         case rmc.JongereGeplaatst():
@@ -630,6 +749,7 @@ def _meng_melding(a: MeldingFeit, b: MeldingFeit) -> MeldingFeit:
         einddatum_melding=_kies(a.einddatum_melding, b.einddatum_melding),
         einddatum_vastgesteld=_kies(a.einddatum_vastgesteld, b.einddatum_vastgesteld),
         ingetrokken=a.ingetrokken or b.ingetrokken, regio=_kies(a.regio, b.regio),
+        gemeld_op=_kies(a.gemeld_op, b.gemeld_op),
     )
 
 
@@ -659,6 +779,10 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
         vrijstellingen={**a.vrijstellingen, **b.vrijstellingen}, signalen={**a.signalen, **b.signalen},
         interventies={**a.interventies, **b.interventies}, routes=_unie(a.routes, b.routes),
         vsv=_unie(a.vsv, b.vsv), rmc=_unie(a.rmc, b.rmc),
+        schoolinschrijvingen=_unie(a.schoolinschrijvingen, b.schoolinschrijvingen),
+        uitschrijvingen=_unie(a.uitschrijvingen, b.uitschrijvingen),
+        startkwalificaties=_unie(a.startkwalificaties, b.startkwalificaties),
+        geboren=_unie(a.geboren, b.geboren), behandelingen=_unie(a.behandelingen, b.behandelingen),
     )
 
 
@@ -673,11 +797,14 @@ def woonplaats(f: Feiten, d: date) -> Woonfeit | None:
     return min(f.woon, key=lambda w: (w.datum, -w.prio, w.gemeente))
 
 
-def lidmaatschappen(f: Feiten, lid: str) -> frozenset[Membership]:
+def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[Membership]:
     """All memberships that follow from one person's facts (the definitions in :data:`INDICATOREN`).
 
-    The projection stores the difference between the memberships before and after a batch; a cell's
-    value is then the number of distinct members (with ≥ ``drempel`` sources)."""
+    ``klok``: the last day that has passed according to the log (module docstring); ``None`` knows no
+    time beyond the facts themselves: an open report then counts only in its start year, and nothing
+    that needs a peildatum (the vsv startset) counts. The projection stores the difference between the
+    memberships before and after a batch; a cell's value is then the number of distinct members (with
+    ≥ ``drempel`` sources)."""
     out: set[Membership] = set()
 
     def tel(ind: str, periode: str, d: date, regio: str, bron: str, *, gemeente: str | None = None,
@@ -703,7 +830,7 @@ def lidmaatschappen(f: Feiten, lid: str) -> frozenset[Membership]:
             for ind in ("absoluut_verzuim", "thuiszitters", "leerrecht_telling"):
                 tel(ind, schooljaar(start), start, regio, mid)
         elif m.soort is MeldingSoort.LRV:
-            _lrv(f, mid, m, start, regio, tel)
+            _lrv(f, mid, m, start, regio, tel, klok)
 
     for a in f.absoluut:
         for ind in ("absoluut_verzuim", "thuiszitters", "leerrecht_telling"):
@@ -711,7 +838,7 @@ def lidmaatschappen(f: Feiten, lid: str) -> frozenset[Membership]:
     for sinds in {a.sinds for a in f.absoluut}:
         laatste = max((a for a in f.absoluut if a.sinds == sinds), key=lambda a: (a.peildatum, a.gemeente))
         terug = [d for d in f.inschrijvingen if d >= sinds]
-        eind = min(terug) if terug else laatste.peildatum
+        eind = min(terug) if terug else max(laatste.peildatum, klok or laatste.peildatum)
         drie = plus_maanden(sinds, 3)
         if eind > drie:
             tel("absoluut_verzuim_langer_dan_3_maanden", schooljaar(drie), drie, laatste.regio,
@@ -738,11 +865,14 @@ def lidmaatschappen(f: Feiten, lid: str) -> frozenset[Membership]:
                 tel("halt_positief", jaar, i.datum, i.regio, iid)
             elif i.uitkomst is InterventieUitkomst.HALT_NEGATIEF:
                 tel("halt_negatief", jaar, i.datum, i.regio, iid)
+            if _opnieuw_gemeld(f, i.datum):
+                tel("halt_recidive", jaar, i.datum, i.regio, iid)
 
     for r in f.routes:
         jaar = schooljaar(r.datum)
         tel(f"mas_route_{r.route.value.lower()}", jaar, r.datum, r.regio, "", wie=r.dossier)
         tel("mas_dossiers_met_route", jaar, r.datum, r.regio, "", wie=r.dossier)
+    _tijd_tot_route(f, tel)
 
     for u in f.vsv:
         jaar = vsvjaar(u.uitschrijfdatum)
@@ -762,25 +892,178 @@ def lidmaatschappen(f: Feiten, lid: str) -> frozenset[Membership]:
             tel("doorstroompunt_niet_bereikbaar", jaar, e.datum, e.regio, e.dossier)
         elif e.soort == "duurzaam":
             tel("doorstroompunt_geplaatst_duurzaam", jaar, e.datum, e.regio, e.dossier)
+    _tijd_tot_plaatsing(f, tel)
+    if klok is not None:
+        _vsv_startset(f, klok, tel)
     return frozenset(out)
 
 
-def _lrv(f: Feiten, mid: str, m: MeldingFeit, start: date, regio: str, tel: _Tel) -> None:
+_VERZUIMMELDING = frozenset({MeldingSoort.ZESTIEN_UUR, MeldingSoort.LUXE, MeldingSoort.LRV})
+VSV_SCHOOLTYPES = frozenset({SchoolType.VO, SchoolType.VSO, SchoolType.MBO})
+"""The vsv startset counts pupils in vo and mbo (and, in this platform, vso: domain.md C's "(v)so")."""
+
+
+def _opnieuw_gemeld(f: Feiten, verwezen: date) -> bool:
+    """Re-offending after a Halt referral on ``verwezen`` (:data:`HALT_RECIDIVE_MAANDEN`)."""
+    tot = plus_maanden(verwezen, HALT_RECIDIVE_MAANDEN)
+    return any(not m.ingetrokken and m.soort in _VERZUIMMELDING and m.startdatum is not None
+               and verwezen < m.startdatum <= tot for m in f.meldingen.values())
+
+
+def _tijd_tot_route(f: Feiten, tel: _Tel) -> None:
+    """Per dossier: calendar days from the earliest report date of its reports to its first route."""
+    eerste: dict[str, RouteFeit] = {}
+    for r in f.routes:
+        e = eerste.get(r.dossier)
+        if e is None or (r.datum, r.regio) < (e.datum, e.regio):
+            eerste[r.dossier] = r
+    for dossier, r in sorted(eerste.items()):
+        gemeld = [m.gemeld_op for b in f.behandelingen if b.dossier == dossier
+                  for m in (f.meldingen.get(b.melding),) if m is not None and m.gemeld_op is not None]
+        if not gemeld:
+            continue
+        dagen = (r.datum - min(gemeld)).days
+        naam = next(n for grens, n, _ in MAS_TIJD_TOT_ROUTE if grens is None or dagen <= grens)
+        tel(f"mas_tijd_tot_route_{naam}", schooljaar(r.datum), r.datum, r.regio, "", wie=dossier)
+
+
+def _tijd_tot_plaatsing(f: Feiten, tel: _Tel) -> None:
+    """Per Doorstroompunt dossier and placement: months from aanmelding to the placement's start."""
+    aangemeld: dict[str, date] = {}
+    for e in f.rmc:
+        if e.soort == "aangemeld" and (e.dossier not in aangemeld or e.datum < aangemeld[e.dossier]):
+            aangemeld[e.dossier] = e.datum
+    for e in f.rmc:
+        if e.soort != "geplaatst" or e.dossier not in aangemeld:
+            continue
+        begin = aangemeld[e.dossier]
+        naam = next(n for grens, n, _ in PLAATSING_BINNEN
+                    if grens is None or e.datum <= plus_maanden(begin, grens))
+        tel(f"doorstroompunt_geplaatst_{naam}", schooljaar(e.datum), e.datum, e.regio, e.dossier)
+
+
+def leeftijd_op(geboortejaar_maand: str, d: date) -> int:
+    """Age in whole years on ``d`` from birth year and month (the log never has the day).
+    **Decision**: the birthday counts from the first of the birth month."""
+    jaar, maand = int(geboortejaar_maand[:4]), int(geboortejaar_maand[5:7])
+    return d.year - jaar - (1 if maand > d.month else 0)
+
+
+def ingeschreven_op(f: Feiten, d: date, types: frozenset[SchoolType] | None = None) -> bool:
+    """Enrolled on ``d`` at a school (of one of ``types``): an enrolment from on or before ``d`` that no
+    un-enrolment at that school ended before ``d`` (the un-enrolment date is the last day)."""
+    return any(
+        i.datum <= d and (types is None or i.school_type in types)
+        and not any(u.school == i.school and i.datum <= u.datum < d for u in f.uitschrijvingen)
+        for i in f.schoolinschrijvingen
+    )
+
+
+def _in_startset(f: Feiten, peildatum: date) -> bool:
+    if not f.geboren or leeftijd_op(min(f.geboren), peildatum) >= VSV_LEEFTIJDSGRENS:
+        return False
+    if any(d <= peildatum for d in f.startkwalificaties):
+        return False
+    return ingeschreven_op(f, peildatum, VSV_SCHOOLTYPES)
+
+
+def _vsv_startset(f: Feiten, klok: date, tel: _Tel) -> None:
+    """The startset of every vsv-jaar whose 1 October has passed, and who left it a year later (C)."""
+    if not f.schoolinschrijvingen:
+        return
+    eerste = min(i.datum for i in f.schoolinschrijvingen if i.school_type in VSV_SCHOOLTYPES) \
+        if any(i.school_type in VSV_SCHOOLTYPES for i in f.schoolinschrijvingen) else None
+    if eerste is None:
+        return
+    for jaar in range(eerste.year - 1, klok.year + 1):
+        peil = date(jaar, 10, 1)
+        if peil > klok or not _in_startset(f, peil):
+            continue
+        w = woonplaats(f, peil)
+        if w is None:
+            continue
+        periode, bron = vsvjaar(peil), f"vsv:{jaar}"
+        tel("vsv_startset", periode, peil, w.regio, bron, gemeente=w.gemeente)
+        later = date(jaar + 1, 10, 1)
+        if (later <= klok and not ingeschreven_op(f, later)
+                and not any(d <= later for d in f.startkwalificaties)
+                and not any(u.reden is UitschrijvingsReden.EMIGRATIE and peil <= u.datum < later
+                            for u in f.uitschrijvingen)):
+            tel("vsv_nieuw", periode, peil, w.regio, bron, gemeente=w.gemeente)
+
+
+def grenzen(f: Feiten, na: date, tot: date) -> list[date]:
+    """The days ``t`` in ``(na, tot]`` on which the person's memberships may change with the klok alone:
+    ``lidmaatschappen(f, lid, t)`` can differ from ``(…, t - 1 day)`` only on these days.
+
+    Why: the projection recomputes a person when the klok passes their next such day (their
+    ``wekker``) and the as-of history records a change on exactly that day, so figures move with
+    time without a daily pass over every person. A superset is harmless (a day without change writes
+    nothing); a missing day would be a wrong figure, which the property test guards."""
+    return list(dict.fromkeys(takewhile(lambda t: t <= tot, _grenzen(f, na))))
+
+
+def volgende_grens(f: Feiten, na: date, voor: date | None = None) -> date | None:
+    """The first of :func:`grenzen` after ``na`` (and before ``voor``), or ``None``."""
+    t = next(_grenzen(f, na), None)
+    return t if t is not None and (voor is None or t < voor) else None
+
+
+def _grenzen(f: Feiten, na: date) -> Iterator[date]:
+    bronnen: list[Iterator[date]] = []
+    for m in f.meldingen.values():
+        if (m.soort is MeldingSoort.LRV and not m.ingetrokken and m.startdatum is not None
+                and m.einddatum is None):
+            bronnen.append(_lrv_grenzen(m.startdatum))
+    for sinds in {a.sinds for a in f.absoluut}:
+        if not any(d >= sinds for d in f.inschrijvingen):
+            bronnen.append(iter([plus_maanden(sinds, 3) + timedelta(days=1)]))
+    bronnen.append(_vsv_grenzen(f))
+    return (t for t in heapq.merge(*bronnen) if t > na)
+
+
+def _lrv_grenzen(start: date) -> Iterator[date]:
+    """An open LRV report: every 1 August (a new schooljaar it is open in), every 1 September (open on
+    1 September) and the day after 3 months."""
+    drie = plus_maanden(start, 3) + timedelta(days=1)
+    jaar = start.year
+    while True:
+        yield from sorted((date(jaar, 8, 1), date(jaar, 9, 1), *((drie,) if drie.year == jaar else ())))
+        jaar += 1
+
+
+def _vsv_grenzen(f: Feiten) -> Iterator[date]:
+    """Every 1 October on which the person is, or a year earlier was, in vo/(v)so/mbo (startset and
+    new vsv'er, :func:`_vsv_startset`), bounded by the vsv age limit."""
+    inschrijvingen = [i for i in f.schoolinschrijvingen if i.school_type in VSV_SCHOOLTYPES]
+    if not inschrijvingen:
+        return
+    begin = min(i.datum for i in inschrijvingen).year
+    eind = (int(min(f.geboren)[:4]) + VSV_LEEFTIJDSGRENS + 2) if f.geboren else begin + 40
+    for jaar in range(begin, eind + 1):
+        peil = date(jaar, 10, 1)
+        if ingeschreven_op(f, peil, VSV_SCHOOLTYPES) or ingeschreven_op(f, date(jaar - 1, 10, 1), VSV_SCHOOLTYPES):
+            yield peil
+
+
+def _lrv(f: Feiten, mid: str, m: MeldingFeit, start: date, regio: str, tel: _Tel,
+         klok: date | None) -> None:
     """LRV (A3.2) in the leerplichttelling's breakdown: open in the year, at 1 Sept, new, > 3 months,
-    moved away. An LRV report without an end date counts only in its start year (no clock yet)."""
+    moved away. A report without an end date is open up to the klok (without one: its start year)."""
     eind = m.einddatum
-    for jaar in schooljaren(start, eind or start):
+    open_tot = eind or (max(start, klok) if klok is not None else start)
+    for jaar in schooljaren(start, open_tot):
         begin = schooljaar_begin(jaar)
         d = max(start, begin)
         for ind in ("lrv", "thuiszitters", "leerrecht_telling"):
             tel(ind, jaar, d, regio, mid)
         sep1 = date(begin.year, 9, 1)
-        if start <= sep1 and (eind is None or eind >= sep1):
+        if start <= sep1 and (eind >= sep1 if eind is not None else klok is None or klok >= sep1):
             tel("lrv_op_1_september", jaar, sep1, regio, mid)
     if start > date(schooljaar_begin(schooljaar(start)).year, 9, 1):
         tel("lrv_nieuw", schooljaar(start), start, regio, mid)
     drie = plus_maanden(start, 3)
-    if eind is not None and eind > drie:
+    if (eind if eind is not None else klok or start) > drie:
         tel("lrv_langer_dan_3_maanden", schooljaar(drie), drie, regio, mid)
     for v in f.verhuizingen:
         if start <= v.datum and (eind is None or eind >= v.datum):

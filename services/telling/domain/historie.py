@@ -25,16 +25,34 @@ D, so an event that arrives late, or out of order across topics, is simply folde
 
 Summed over batches these mutations telescope to the person's final history, so replay, batch size and
 arrival order do not change the history either.
+
+**The klok** (the last day passed according to the log, :mod:`telling.domain.figures`): on day ``e``
+a person's memberships are ``lidmaatschappen(facts recorded up to e, min(e, klok))``. They change on
+the person's own days and, between them, on the days :func:`~telling.domain.figures.grenzen` names up
+to the klok; those are the points of the history (:func:`_punten`). When the klok moves on from
+``K0`` to ``K1``, only days after ``K0`` can change, and only for a person with a boundary in
+``(K0, K1]``: the person's :func:`wekker`. So the history is still a function of the log (its facts
+and its latest recorded day), whatever order a rebuild reads it in.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from telling.domain.figures import LEEG, Cell, Feiten, Membership, lidmaatschappen, voeg_samen, waarden
+from telling.domain.figures import (
+    LEEG,
+    Cell,
+    Feiten,
+    Membership,
+    grenzen,
+    lidmaatschappen,
+    voeg_samen,
+    volgende_grens,
+    waarden,
+)
 
 Dagen = dict[date, Feiten]
 Mutaties = dict[tuple[Cell, date], int]
@@ -59,15 +77,55 @@ def stand(dagen: Mapping[date, Feiten], tot: date | None = None) -> Feiten:
     return f
 
 
+def _eff(e: date, klok: date | None) -> date | None:
+    return None if klok is None else min(e, klok)
+
+
+def _punten(dagen: Mapping[date, Feiten], vanaf: date, basis: Feiten, klok: date | None,
+            ) -> Iterator[tuple[date, Feiten]]:
+    """Every day from ``vanaf`` on where the person's memberships may change, with the facts known
+    then: the person's own days, and the klok boundaries between them up to the klok."""
+    dagen_na = sorted(d for d in dagen if d >= vanaf)
+    if basis != LEEG and klok is not None:
+        eind = min(klok, dagen_na[0] - timedelta(days=1)) if dagen_na else klok
+        for t in grenzen(basis, vanaf - timedelta(days=1), eind):
+            yield t, basis
+    cum = basis
+    for i, d in enumerate(dagen_na):
+        cum = voeg_samen(cum, dagen[d])
+        yield d, cum
+        if klok is not None:
+            eind = min(klok, dagen_na[i + 1] - timedelta(days=1)) if i + 1 < len(dagen_na) else klok
+            for t in grenzen(cum, d, eind):
+                yield t, cum
+
+
+def wekker(dagen: Mapping[date, Feiten], klok: date | None) -> date | None:
+    """The first day after ``klok`` on which the klok alone changes this person's history: a boundary
+    of the facts known on some day that falls before the person's next day (``None``: never)."""
+    if klok is None:
+        return None
+    volgorde = sorted(dagen)
+    cum, beste = LEEG, None
+    for i, d in enumerate(volgorde):
+        cum = voeg_samen(cum, dagen[d])
+        volgende = volgorde[i + 1] if i + 1 < len(volgorde) else None
+        if volgende is not None and volgende <= klok + timedelta(days=1):
+            continue
+        t = volgende_grens(cum, klok, volgende)
+        if t is not None and (beste is None or t < beste):
+            beste = t
+    return beste
+
+
 def _reeks(dagen: Mapping[date, Feiten], vanaf: date, basis: Feiten, basis_leden: frozenset[Membership],
-           lid: str) -> tuple[Mutaties, frozenset[Membership]]:
+           lid: str, klok: date | None = None) -> tuple[Mutaties, frozenset[Membership]]:
     """The mutations of the days from ``vanaf`` on, relative to ``basis`` (the facts before it)."""
     uit: Mutaties = defaultdict(int)
-    cum, leden = basis, basis_leden
+    leden = basis_leden
     vorige = waarden(basis_leden)
-    for d in sorted(x for x in dagen if x >= vanaf):
-        cum = voeg_samen(cum, dagen[d])
-        leden = lidmaatschappen(cum, lid)
+    for d, cum in _punten(dagen, vanaf, basis, klok):
+        leden = lidmaatschappen(cum, lid, _eff(d, klok))
         nu = waarden(leden)
         for cell in nu.keys() | vorige.keys():
             verschil = nu.get(cell, 0) - vorige.get(cell, 0)
@@ -77,19 +135,26 @@ def _reeks(dagen: Mapping[date, Feiten], vanaf: date, basis: Feiten, basis_leden
     return uit, leden
 
 
-def verwerk(oud: Mapping[date, Feiten], nieuw: Mapping[date, Feiten], lid: str) -> Verschil:
-    """The change from a person's days ``oud`` to ``nieuw`` (``lid``: the pseudonym).
+def verwerk(oud: Mapping[date, Feiten], nieuw: Mapping[date, Feiten], lid: str,
+            klok_oud: date | None = None, klok_nieuw: date | None = None) -> Verschil:
+    """The change from a person's days ``oud`` at klok ``klok_oud`` to ``nieuw`` at ``klok_nieuw``
+    (``lid``: the pseudonym).
 
-    Only the days from the earliest changed day on are recomputed: the usual batch adds a new latest
-    day and costs two membership derivations, as without history."""
+    Only the days from the earliest changed day (or the first day after the old klok) on are
+    recomputed: the usual batch adds a new latest day and costs two membership derivations."""
     gewijzigd = [d for d in oud.keys() | nieuw.keys() if oud.get(d) != nieuw.get(d)]
+    if klok_oud != klok_nieuw:
+        gewijzigd.append(date.min if klok_oud is None or klok_nieuw is None
+                         else min(klok_oud, klok_nieuw) + timedelta(days=1))
     if not gewijzigd:
         return Verschil()
     vanaf = min(gewijzigd)
     basis = stand({d: f for d, f in oud.items() if d < vanaf})
-    basis_leden = lidmaatschappen(basis, lid) if basis != LEEG else frozenset()
-    mut_oud, leden_oud = _reeks(oud, vanaf, basis, basis_leden, lid)
-    mut_nieuw, leden_nieuw = _reeks(nieuw, vanaf, basis, basis_leden, lid)
+    # the day before ``vanaf`` is on or before both kloks, so it reads the same under either
+    vorige_dag = vanaf - timedelta(days=1) if vanaf > date.min else vanaf
+    basis_leden = lidmaatschappen(basis, lid, _eff(vorige_dag, klok_oud)) if basis != LEEG else frozenset()
+    mut_oud, leden_oud = _reeks(oud, vanaf, basis, basis_leden, lid, klok_oud)
+    mut_nieuw, leden_nieuw = _reeks(nieuw, vanaf, basis, basis_leden, lid, klok_nieuw)
     mutaties = {k: v - mut_oud.get(k, 0) for k, v in mut_nieuw.items()}
     for k, v in mut_oud.items():
         if k not in mut_nieuw:

@@ -1,0 +1,125 @@
+"""The klok on real Kafka and PostgreSQL: a later event anywhere on the log moves the figures of a
+person who had no event since (an LRV report open for 3 months, the vsv startset on 1 October), the
+history records the change on the day it happened, and a rebuild from offset 0 reaches the same hash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+import pytest
+from telling.config import TellingSettings
+from telling.rebuild import rebuild
+from telling.runner import TellingRunner, count_topics
+from telling.tabellen import inhoud_hash
+from tl_scenario import AMS, SCHOOL, Stap, p, uid
+
+from contracts.codes import Melder, MeldingSoort, SchoolType, StartkwalificatieNiveau, Vakantieregio
+from contracts.events import registratie
+from leerrecht.db import create_pool, migrate
+from leerrecht.kafka import EventPublisher, OutgoingEvent, TopicSpec, ensure_topics
+
+REGIO = "MC21"
+
+
+def _ingeschreven(d: date, geboren: str) -> registratie.LeerlingIngeschreven:
+    return registratie.LeerlingIngeschreven(
+        school=SCHOOL, school_type=SchoolType.VO, ingangsdatum=d, vakantieregio=Vakantieregio.NOORD,
+        woongemeente=AMS, geboortejaar_maand=geboren)
+
+
+async def _wacht(check: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"niet bereikt binnen {timeout}s")
+
+
+@pytest.mark.infra
+async def test_a_later_event_elsewhere_moves_an_open_report_past_3_months_and_the_rebuild_agrees(
+        infra) -> None:  # type: ignore[no-untyped-def]
+    run = f"k{uuid.uuid4().hex[:8]}"
+    topic = f"{run}.leerrecht.regio.{REGIO}.events"
+    settings = TellingSettings(
+        KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap, DATABASE_URL=await infra.adatabase_url("klok"),
+        TELLING_EVENT_PATTERN=rf"^{run}\.leerrecht\.regio\.MC\d\d\.events$",
+        TELLING_COUNT_TOPIC=f"{run}.telling.cijfers", TELLING_CONSUMER_GROUP=f"{run}.telling",
+        PROJECTION_BATCH_SIZE="5", TELLING_PUBLISH_INTERVAL_S="0.3",
+    )
+    await ensure_topics(infra.bootstrap, [TopicSpec(topic, 3, {"retention.ms": "-1"}),
+                                          *count_topics(settings.count_topic)])
+    publisher = EventPublisher(infra.bootstrap, client_id="telling-klok-test")
+    await publisher.start()
+    pool = await create_pool(settings.database_url)
+    await migrate(pool, "telling")
+    runner = TellingRunner(pool, settings, publisher)
+    task = asyncio.create_task(runner.run())
+    gepubliceerd = 0
+
+    async def publiceer(*stappen: Stap) -> None:
+        nonlocal gepubliceerd
+        await publisher.publish([OutgoingEvent(topic, s.envelope()) for s in stappen])
+        gepubliceerd += len(stappen)
+
+        async def gelezen() -> bool:
+            async with pool.acquire() as conn:
+                n = await conn.fetchval(
+                    "SELECT coalesce(sum(next_offset), 0) FROM checkpoint WHERE projection = 'telling'")
+            return int(n) >= gepubliceerd
+        await _wacht(gelezen)
+
+    async def waarde(indicator: str, periode: str, gebied: str = "NL", tot: date | None = None) -> int:
+        async with pool.acquire() as conn:
+            if tot is None:
+                v = await conn.fetchval("SELECT waarde FROM cijfer WHERE indicator = $1 AND gebied = $2 "
+                                        "AND periode = $3", indicator, gebied, periode)
+            else:
+                v = await conn.fetchval("SELECT sum(mutatie) FROM cel_historie WHERE indicator = $1 AND "
+                                        "gebied = $2 AND periode = $3 AND dag <= $4", indicator, gebied, periode, tot)
+        return int(v or 0)
+
+    try:
+        a, b = p(41), p(42)
+        lrv = registratie.MeldingGeregistreerd(melding_id=uid(4101), soort=MeldingSoort.LRV, melder=Melder.SCHOOL,
+                                               school=SCHOOL, startdatum=date(2025, 9, 15))
+        await publiceer(Stap(a, REGIO, date(2025, 8, 25), _ingeschreven(date(2025, 8, 25), "2010-04"), uid(80_001)),
+                        Stap(a, REGIO, date(2025, 9, 16), lrv, uid(80_002)))
+        assert await waarde("lrv", "2025-2026") == 1
+        assert await waarde("lrv_langer_dan_3_maanden", "2025-2026") == 0
+        assert await waarde("vsv_startset", "2025-2026") == 0  # 1 October not yet passed on the log
+
+        # person B's enrolment, recorded 17 Dec: the klok reaches 16 Dec, A's report is open > 3 months
+        await publiceer(Stap(b, REGIO, date(2025, 12, 17), _ingeschreven(date(2025, 12, 17), "2011-02"),
+                             uid(80_003)))
+        assert await waarde("lrv_langer_dan_3_maanden", "2025-2026") == 1
+        assert await waarde("lrv_langer_dan_3_maanden", "2025-2026", tot=date(2025, 12, 15)) == 0
+        assert await waarde("lrv_langer_dan_3_maanden", "2025-2026", tot=date(2025, 12, 16)) == 1
+        assert await waarde("vsv_startset", "2025-2026", AMS) == 1  # A was in vo on 1 Oct 2025
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT datum FROM telling_klok") == date(2025, 12, 16)
+            assert await conn.fetchval("SELECT wekker FROM leerling_feiten WHERE pseudoniem = $1", a) == \
+                date(2026, 8, 1)
+
+        # a year on: A's report is still open in 2026-2027 and on its 1 September; both in the startset
+        await publiceer(Stap(b, REGIO, date(2026, 10, 2), registratie.StartkwalificatieBehaald(
+            datum=date(2026, 7, 1), niveau=StartkwalificatieNiveau.HAVO), uid(80_004)))
+        assert await waarde("lrv", "2026-2027") == 1
+        assert await waarde("lrv_op_1_september", "2026-2027") == 1
+        assert await waarde("vsv_startset", "2026-2027", AMS) == 1  # A only: B has an SK since July
+        assert await waarde("vsv_startset", "2025-2026", AMS) == 1  # B enrolled after 1 Oct 2025
+
+        async with pool.acquire() as conn:
+            live, _ = await inhoud_hash(conn)
+        _, herbouwd, _ = await rebuild(settings, f"rk_{uuid.uuid4().hex[:8]}", timeout=60, meld=lambda _: None)
+        assert herbouwd == live
+    finally:
+        runner.stop()
+        await asyncio.wait({task}, timeout=30)
+        await publisher.stop()
+        await pool.close()
