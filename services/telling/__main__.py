@@ -1,6 +1,7 @@
 """``python -m telling``: run the national telling service.
 
-``python -m telling rebuild [...]`` rebuilds all figures from offset 0 into a fresh schema (blue/green,
+``python -m telling rebuild [...]`` rebuilds all figures from offset 0 into a fresh schema; with
+``--switch`` it then switches the live service over to it, ``--rollback SCHEMA`` switches back (blue/green,
 see :mod:`telling.rebuild`); ``python -m telling hash`` prints the content hash of the live figures.
 """
 

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from leerrecht.http import add_login_routes, create_app, parse_tokens, principal_dependency, require_role
 from leerrecht.service import Runtime, lifespan_for
 from telling.api import build_router
+from telling.blauwgroen import Wisselwachter
 from telling.config import TellingSettings
 from telling.dashboard import build_dashboard_router
 from telling.runner import TellingRunner, count_topics
@@ -21,8 +22,11 @@ def build_app(settings: TellingSettings) -> FastAPI:
     current = principal_dependency(tokens)
     analyst = require_role(current, "analist", "beheer")
 
-    def wire(runtime: Runtime, app: FastAPI) -> None:
-        runtime.start_runner(TellingRunner(runtime.pool, settings, runtime.publisher))
+    async def wire(runtime: Runtime, app: FastAPI) -> None:
+        # blue/green: the watcher owns the runner and moves it to a switched schema (telling.blauwgroen)
+        wachter = Wisselwachter(runtime, lambda: TellingRunner(runtime.pool, settings, runtime.publisher))
+        await wachter.start()
+        runtime.background(wachter.run(), "telling:wisselwachter")
 
     app = create_app(
         title="Leerrecht telling",
