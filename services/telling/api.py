@@ -19,9 +19,17 @@ from fastapi.responses import Response
 
 from leerrecht.http import Principal, runtime_pool
 from leerrecht.kalender import load_region_table
-from telling.domain.disclosure import WEERGAVE_ONDERDRUKT, Gepubliceerd
-from telling.domain.figures import INDICATOREN, NATIONAAL, TABELLEN
-from telling.tabellen import beveilig, gebied_type, lees_cellen, lees_tabellen, positie
+from telling.domain.disclosure import MIN_NOEMER, WEERGAVE_ONDERDRUKT, Gepubliceerd, aandeel
+from telling.domain.figures import AANDELEN, INDICATOREN, NATIONAAL, TABELLEN, UITSPLITSINGEN
+from telling.tabellen import (
+    beveilig,
+    beveilig_uitsplitsingen,
+    gebied_type,
+    lees_cellen,
+    lees_tabellen,
+    lees_uitsplitsingen,
+    positie,
+)
 
 GEBIED = r"^(NL|MC\d\d|GM\d{4})$"
 JAAR = r"^\d{4}-\d{4}$"
@@ -300,6 +308,76 @@ def _positie_kop(pos: dict[str, int]) -> str:
     return ",".join(f"{k}={v}" for k, v in pos.items())[:4000]
 
 
+async def uitsplitsingen(db: asyncpg.Pool, indicator: str, periode: str, onbeveiligd: bool,
+                         peildatum: date | None = None) -> dict[str, Any]:
+    """One figure of one period for NL and every region, broken down by school type and by age band
+    (C), with the disclosure control of the area table and its breakdowns applied together."""
+    ind = INDICATOREN.get(indicator)
+    if ind is None or not ind.gepubliceerd:
+        raise HTTPException(404, f"Onbekende of niet gepubliceerde indicator '{indicator}'")
+    async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        tabel = (await lees_tabellen(conn, [(indicator, periode)], peildatum))[(indicator, periode)]
+        ruw = (await lees_uitsplitsingen(conn, [(indicator, periode)], peildatum))[(indicator, periode)]
+        pos = await positie(conn)
+    gebieden = beveilig(tabel)
+    shown = beveilig_uitsplitsingen(tabel, gebieden, ruw)
+    rijen = sorted({g for g in tabel if g == NATIONAAL or g.startswith("MC")})
+
+    def cel(waarde: int, s: Gepubliceerd | None) -> dict[str, Any]:
+        onderdrukt = s is not None and s.onderdrukt
+        return {"waarde": waarde if onbeveiligd or not onderdrukt else None, "onderdrukt": onderdrukt,
+                "weergave": str(waarde) if onbeveiligd or s is None else s.weergave}
+
+    return {
+        "indicator": ind.id, "definitie_id": ind.definitie_id, "definitie": ind.definitie, "periode": periode,
+        "positie": pos, "onbeveiligd": onbeveiligd,
+        **({"peildatum": peildatum.isoformat()} if peildatum else {}),
+        "uitsplitsingen": {
+            dimensie: [{
+                "gebied": g, "gebied_type": gebied_type(g).value,
+                "totaal": cel(tabel[g][1], gebieden.get(g)),
+                "categorieen": {c: cel(ruw.get((g, f"{dimensie}:{c}"), 0), shown.get((g, f"{dimensie}:{c}")))
+                                for c in categorieen},
+            } for g in rijen]
+            for dimensie, categorieen in UITSPLITSINGEN.items()
+        },
+        "toelichting": "Per gebied tellen de categorieën op tot hooguit het totaal: wie in de periode in twee "
+                       "categorieën viel telt in beide, wie geen bekend schooltype of geboortejaar heeft alleen "
+                       "in het totaal. " + ONDERDRUKT_UITLEG,
+    }
+
+
+async def percentages(db: asyncpg.Pool, gebied: str, periode: str | None, onbeveiligd: bool,
+                      peildatum: date | None = None) -> dict[str, Any]:
+    """The rates of C (vsv %, Halt recidive, MAS share per route) from the published counts: a rate
+    only where the denominator is at least 100 and the numerator is shown (disclosure control)."""
+    data = await _cijfers(db, gebied, None, periode, None, onbeveiligd, peildatum)
+    per: dict[tuple[str, str], dict[str, Any]] = {(c["indicator"], c["periode"]): c for c in data["cijfers"]}
+    perioden = sorted({p for _, p in per})
+    out = []
+    for a in AANDELEN.values():
+        for p in perioden:
+            t, n = per.get((a.teller, p)), per.get((a.noemer, p))
+            if n is None:
+                continue
+            teller = 0 if t is None else t["waarde"]
+            noemer = n["waarde"]
+            if onbeveiligd:
+                pct = None if not noemer else 100.0 * (teller or 0) / noemer
+                publiceerbaar = aandeel(None if t and t["onderdrukt"] else teller,
+                                        None if n["onderdrukt"] else noemer) is not None
+            else:
+                r = aandeel(teller, noemer)
+                pct, publiceerbaar = (None if r is None else 100.0 * r), r is not None
+            out.append({"aandeel": a.id, "periode": p, "teller": a.teller, "noemer": a.noemer,
+                        "teller_waarde": teller, "noemer_waarde": noemer,
+                        "percentage": None if pct is None else round(pct, 1), "gepubliceerd": publiceerbaar,
+                        "definitie": a.definitie})
+    return {"gebied": gebied, "positie": data["positie"], "onbeveiligd": onbeveiligd, "percentages": out,
+            "toelichting": f"Een percentage wordt alleen gepubliceerd als de noemer minstens {MIN_NOEMER} is "
+                           "en de teller getoond wordt (domain.md C)."}
+
+
 def build_router(analyst: Any) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["telling"])
 
@@ -400,6 +478,28 @@ def build_router(analyst: Any) -> APIRouter:
     ) -> dict[str, Any]:
         return await formulier(db, gemeentecode, schooljaar, _onbeveiligd(principal), _peildatum(peildatum))
 
+    @router.get("/uitsplitsingen", summary="Eén cijfer van één periode per schooltype en per leeftijdsband, "
+                                           "landelijk en per regio")
+    async def uitsplitsing(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        principal: Annotated[Principal, Depends(analyst)],
+        indicator: Annotated[str, Query(max_length=64)],
+        periode: Annotated[str, Query(pattern=JAAR)],
+        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+    ) -> dict[str, Any]:
+        return await uitsplitsingen(db, indicator, periode, _onbeveiligd(principal), _peildatum(peildatum))
+
+    @router.get("/percentages", summary="Percentages (vsv, Halt-recidive, aandeel per MAS-route) uit de "
+                                        "gepubliceerde aantallen, alleen bij een noemer van minstens 100")
+    async def percentage(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        principal: Annotated[Principal, Depends(analyst)],
+        gebied: Annotated[str, Query(pattern=GEBIED)] = NATIONAAL,
+        periode: Annotated[str | None, Query(pattern=JAAR)] = None,
+        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+    ) -> dict[str, Any]:
+        return await percentages(db, gebied, periode, _onbeveiligd(principal), _peildatum(peildatum))
+
     @router.get("/definities", summary="Alle indicatoren: definitie, bronnen (events) en wat nog ontbreekt")
     async def definities(_: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
         return {"indicatoren": [
@@ -407,6 +507,10 @@ def build_router(analyst: Any) -> APIRouter:
              "soort": i.soort, "definitie": i.definitie, "bronnen": list(dict.fromkeys(i.bronnen)),
              "gepubliceerd_op_stroom": i.gepubliceerd, "uitgesteld": i.uitgesteld or None}
             for i in INDICATOREN.values()
-        ]}
+        ], "aandelen": [
+            {"aandeel": a.id, "teller": a.teller, "noemer": a.noemer, "definitie": a.definitie,
+             "minimale_noemer": MIN_NOEMER}
+            for a in AANDELEN.values()
+        ], "uitsplitsingen": {d: list(c) for d, c in UITSPLITSINGEN.items()}}
 
     return router

@@ -74,12 +74,12 @@ from telling.domain.historie import Dagen, verwerk, wekker
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAGEN = TypeAdapter(dict[date, Feiten])
 
-Sleutel = tuple[str, str, str]
-Lid = tuple[str, str, str, str]  # (indicator, gebied, periode, lid)
+Sleutel = tuple[str, str, str, str]  # (indicator, gebied, periode, uitsplitsing)
+Lid = tuple[str, str, str, str, str]  # (indicator, gebied, periode, uitsplitsing, lid)
 
 
 def _key(c: Cell) -> Sleutel:
-    return (c.indicator, c.gebied, c.periode)
+    return (c.indicator, c.gebied, c.periode, c.uitsplitsing)
 
 AFWEZIG = AfwezigheidGeregistreerd.event_type
 _AFWEZIG_VERSIE = AfwezigheidGeregistreerd.schema_version
@@ -226,7 +226,7 @@ class TellingProjection:
         # everything below is keyed by plain tuples: hashing them is cheaper than hashing Cells
         cellen: dict[Sleutel, Cell] = {}
         delta: dict[Sleutel, Decimal | int] = defaultdict(int)
-        historie: dict[tuple[str, str, str, date], Decimal | int] = defaultdict(int)
+        historie: dict[tuple[str, str, str, str, date], Decimal | int] = defaultdict(int)
         for (jaar, regio, soort, geregistreerd), (aantal, uren) in sommen.items():
             tellen, optellen = _som_cellen(jaar, regio, soort)
             for sleutel, cell in tellen if aantal else ():  # 0: only recodings (hours, no new absence)
@@ -271,20 +271,20 @@ class TellingProjection:
         rijen = sorted((*k, str(n)) for k, n in historie.items() if n)
         tabellen = sorted({(k[0], k[2]) for k in cellen if INDICATOREN[k[0]].gepubliceerd})
         if keys or rijen:
-            hist = [list(c) for c in zip(*rijen, strict=True)] if rijen else [[], [], [], [], []]
+            hist = [list(c) for c in zip(*rijen, strict=True)] if rijen else [[], [], [], [], [], []]
             await conn.execute(
-                "WITH cel AS (INSERT INTO cijfer (indicator, gebied, periode, ouder, waarde) "
-                "SELECT i, g, p, o, w::numeric FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
-                "$5::text[]) AS t(i, g, p, o, w) "
-                "ON CONFLICT (indicator, gebied, periode) DO UPDATE SET "
+                "WITH cel AS (INSERT INTO cijfer (indicator, gebied, periode, uitsplitsing, ouder, waarde) "
+                "SELECT i, g, p, u, o, w::numeric FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], "
+                "$5::text[], $6::text[]) AS t(i, g, p, u, o, w) "
+                "ON CONFLICT (indicator, gebied, periode, uitsplitsing) DO UPDATE SET "
                 "waarde = cijfer.waarde + EXCLUDED.waarde, ouder = COALESCE(EXCLUDED.ouder, cijfer.ouder)), "
-                "hist AS (INSERT INTO cel_historie (indicator, gebied, periode, dag, mutatie) "
-                "SELECT i, g, p, d, m::numeric FROM unnest($6::text[], $7::text[], $8::text[], $9::date[], "
-                "$10::text[]) AS t(i, g, p, d, m) "
-                "ON CONFLICT (indicator, gebied, periode, dag) "
+                "hist AS (INSERT INTO cel_historie (indicator, gebied, periode, uitsplitsing, dag, mutatie) "
+                "SELECT i, g, p, u, d, m::numeric FROM unnest($7::text[], $8::text[], $9::text[], $10::text[], "
+                "$11::date[], $12::text[]) AS t(i, g, p, u, d, m) "
+                "ON CONFLICT (indicator, gebied, periode, uitsplitsing, dag) "
                 "DO UPDATE SET mutatie = cel_historie.mutatie + EXCLUDED.mutatie) "
-                "INSERT INTO cijfer_gewijzigd (indicator, periode) SELECT * FROM unnest($11::text[], $12::text[])",
-                [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+                "INSERT INTO cijfer_gewijzigd (indicator, periode) SELECT * FROM unnest($13::text[], $14::text[])",
+                [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], [k[3] for k in keys],
                 [cellen[k].ouder for k in keys], [str(delta.get(k, 0)) for k in keys],
                 *hist, [t[0] for t in tabellen], [t[1] for t in tabellen],
             )
@@ -362,7 +362,8 @@ async def _vergrendel(conn: asyncpg.Connection, personen: list[str], met_feiten:
 
 
 def _kolommen(leden: Iterable[Membership]) -> list[list[object]]:
-    rows = sorted((m.cell.indicator, m.cell.gebied, m.cell.periode, m.person, m.bron) for m in leden)
+    rows = sorted((m.cell.indicator, m.cell.gebied, m.cell.periode, m.cell.uitsplitsing, m.person, m.bron)
+                  for m in leden)
     return [list(col) for col in zip(*rows, strict=True)]
 
 
@@ -379,43 +380,45 @@ async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], era
     kolommen = [list(c) for c in zip(*paren, strict=True)]
     voor: dict[Lid, int] = {}
     for r in await conn.fetch(
-        "SELECT l.indicator, l.gebied, l.periode, l.lid, count(*) AS n FROM lidmaatschap l "
-        "JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(indicator, gebied, periode, lid) "
-        "ON l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode AND l.lid = t.lid "
-        "GROUP BY 1, 2, 3, 4",
+        "SELECT l.indicator, l.gebied, l.periode, l.uitsplitsing, l.lid, count(*) AS n FROM lidmaatschap l "
+        "JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+        "AS t(indicator, gebied, periode, uitsplitsing, lid) "
+        "ON l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode "
+        "AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid GROUP BY 1, 2, 3, 4, 5",
         *kolommen,
     ):
-        voor[(r["indicator"], r["gebied"], r["periode"], r["lid"])] = int(r["n"])
+        voor[(r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])] = int(r["n"])
     na = dict(voor)
     if eraf:
         for r in await conn.fetch(
             "DELETE FROM lidmaatschap l USING unnest($1::text[], $2::text[], $3::text[], $4::text[], "
-            "$5::text[]) AS t(indicator, gebied, periode, lid, bron) WHERE l.indicator = t.indicator "
-            "AND l.gebied = t.gebied AND l.periode = t.periode AND l.lid = t.lid AND l.bron = t.bron "
-            "RETURNING l.indicator, l.gebied, l.periode, l.lid",
+            "$5::text[], $6::text[]) AS t(indicator, gebied, periode, uitsplitsing, lid, bron) "
+            "WHERE l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode "
+            "AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid AND l.bron = t.bron "
+            "RETURNING l.indicator, l.gebied, l.periode, l.uitsplitsing, l.lid",
             *_kolommen(eraf),
         ):
-            k = (r["indicator"], r["gebied"], r["periode"], r["lid"])
+            k = (r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])
             na[k] = na.get(k, 0) - 1
     if erbij:
         for r in await conn.fetch(
-            "INSERT INTO lidmaatschap (indicator, gebied, periode, lid, bron) "
-            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
-            "ON CONFLICT DO NOTHING RETURNING indicator, gebied, periode, lid",
+            "INSERT INTO lidmaatschap (indicator, gebied, periode, uitsplitsing, lid, bron) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+            "ON CONFLICT DO NOTHING RETURNING indicator, gebied, periode, uitsplitsing, lid",
             *_kolommen(erbij),
         ):
-            k = (r["indicator"], r["gebied"], r["periode"], r["lid"])
+            k = (r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])
             na[k] = na.get(k, 0) + 1
     delta: dict[Sleutel, int] = defaultdict(int)
     for k, n in na.items():
         drempel = INDICATOREN[k[0]].drempel
-        delta[k[:3]] += int(n >= drempel) - int(voor.get(k, 0) >= drempel)
+        delta[k[:4]] += int(n >= drempel) - int(voor.get(k, 0) >= drempel)
     return delta
 
 
 async def _eerste_bron(conn: asyncpg.Connection, eerste: dict[Lid, date],
                        delta: dict[Sleutel, Decimal | int],
-                       historie: dict[tuple[str, str, str, date], Decimal | int]) -> None:
+                       historie: dict[tuple[str, str, str, str, date], Decimal | int]) -> None:
     """The per-event memberships (a pupil with an ongeoorloofde absence; drempel 1, never withdrawn):
     add per cell the change in its value to ``delta`` and to ``historie`` (the member counts from the earliest
     registratiedag of its sources; a source recorded earlier that arrives later moves that day back).
@@ -429,17 +432,19 @@ async def _eerste_bron(conn: asyncpg.Connection, eerste: dict[Lid, date],
     paren = sorted(eerste)
     was: dict[Lid, date | None] = {}
     for r in await conn.fetch(
-        "SELECT l.indicator, l.gebied, l.periode, l.lid, min(l.dag) AS dag FROM lidmaatschap l "
-        "JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(indicator, gebied, periode, lid) "
-        "ON l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode AND l.lid = t.lid "
-        "GROUP BY 1, 2, 3, 4",
+        "SELECT l.indicator, l.gebied, l.periode, l.uitsplitsing, l.lid, min(l.dag) AS dag FROM lidmaatschap l "
+        "JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+        "AS t(indicator, gebied, periode, uitsplitsing, lid) "
+        "ON l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode "
+        "AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid "
+        "GROUP BY 1, 2, 3, 4, 5",
         *[list(c) for c in zip(*paren, strict=True)],
     ):
-        was[(r["indicator"], r["gebied"], r["periode"], r["lid"])] = r["dag"]
-    schrijf: list[tuple[str, str, str, str, date]] = []
+        was[(r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])] = r["dag"]
+    schrijf: list[tuple[str, str, str, str, str, date]] = []
     for k in paren:
         dag = eerste[k]
-        cel = k[:3]
+        cel = k[:4]
         if k not in was:
             delta[cel] += 1
             historie[(*cel, dag)] += 1
@@ -455,9 +460,9 @@ async def _eerste_bron(conn: asyncpg.Connection, eerste: dict[Lid, date],
         schrijf.append((*k, dag))
     if schrijf:
         await conn.execute(
-            "INSERT INTO lidmaatschap (indicator, gebied, periode, lid, bron, dag) "
-            "SELECT i, g, p, l, '', d FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[]) "
-            "AS t(i, g, p, l, d) ON CONFLICT (indicator, gebied, periode, lid, bron) "
+            "INSERT INTO lidmaatschap (indicator, gebied, periode, uitsplitsing, lid, bron, dag) "
+            "SELECT i, g, p, u, l, '', d FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+            "$6::date[]) AS t(i, g, p, u, l, d) ON CONFLICT (indicator, gebied, periode, uitsplitsing, lid, bron) "
             "DO UPDATE SET dag = LEAST(lidmaatschap.dag, EXCLUDED.dag)",
             *[list(c) for c in zip(*schrijf, strict=True)],
         )

@@ -12,9 +12,10 @@ which is harmless on a compacted topic keyed by cell. Only one publisher works a
 PostgreSQL advisory lock), so an older snapshot can never overwrite a newer value on the topic.
 
 Secondary suppression makes a cell's published form depend on its neighbours, so the publisher
-recomputes the whole table and sends every cell whose *published* form (value or suppression) changed,
-compared with ``gepubliceerd``. No pseudonym can appear: a message is built only from cell keys,
-published values and offsets.
+recomputes the whole table (the areas and their breakdowns by school type and age band, suppressed
+together: :func:`~telling.domain.disclosure.publiceer_uitsplitsingen`) and sends every cell whose
+*published* form (value or suppression) changed, compared with ``gepubliceerd``. No pseudonym can
+appear: a message is built only from cell keys, published values and offsets.
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ from contracts.topics import COUNT_TOPIC
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered
-from telling.tabellen import PROJECTIE, beveilig, cijfer_event, lees_tabellen, positie
+from telling.tabellen import (
+    PROJECTIE,
+    beveilig,
+    beveilig_uitsplitsingen,
+    cijfer_event,
+    lees_tabellen,
+    lees_uitsplitsingen,
+    positie,
+)
 
 log = get_logger(__name__)
 
@@ -106,6 +115,7 @@ class CijferStroom:
                 if not pos:
                     return 0  # cannot happen (the outbox is written with a checkpoint); never drop work
                 tabellen = await lees_tabellen(conn, paren)
+                uitsplitsingen = await lees_uitsplitsingen(conn, paren)
                 vorige = {
                     r["cel_sleutel"]: (r["waarde"], r["onderdrukt"])
                     for r in await conn.fetch(
@@ -118,8 +128,12 @@ class CijferStroom:
             uit: list[OutgoingEvent] = []
             rijen: list[tuple[str, str, str, int | None, bool]] = []
             for (indicator, periode), tabel in sorted(tabellen.items()):
-                for gebied, shown in sorted(beveilig(tabel).items()):
-                    ev = cijfer_event(indicator, periode, gebied, shown, pos)
+                gebieden = beveilig(tabel)
+                cellen = [(gebied, "", shown) for gebied, shown in sorted(gebieden.items())]
+                cellen += [(gebied, u, shown) for (gebied, u), shown in sorted(beveilig_uitsplitsingen(
+                    tabel, gebieden, uitsplitsingen[(indicator, periode)]).items())]
+                for gebied, uitsplitsing, shown in cellen:
+                    ev = cijfer_event(indicator, periode, gebied, shown, pos, uitsplitsing)
                     sleutel = ev.cel_sleutel()
                     if vorige.get(sleutel) == (shown.waarde, shown.onderdrukt):
                         continue

@@ -14,10 +14,10 @@ from decimal import Decimal
 
 import asyncpg
 
-from contracts.codes import GebiedType
+from contracts.codes import GebiedType, TellingSchoolType
 from contracts.events.telling import CijferBijgewerkt
-from telling.domain.disclosure import Gepubliceerd, boom, publiceer
-from telling.domain.figures import INDICATOREN, NATIONAAL
+from telling.domain.disclosure import Gepubliceerd, boom, publiceer, publiceer_uitsplitsingen
+from telling.domain.figures import INDICATOREN, LEEFTIJD, NATIONAAL, SCHOOLTYPE
 
 PROJECTIE = "telling"
 Tabel = dict[str, tuple[str | None, int]]
@@ -52,7 +52,7 @@ async def lees_tabellen(conn: asyncpg.Connection, paren: Sequence[tuple[str, str
         rows = await conn.fetch(
             "SELECT c.indicator, c.periode, c.gebied, c.ouder, c.waarde FROM cijfer c "
             "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
-            "ON c.indicator = t.indicator AND c.periode = t.periode",
+            "ON c.indicator = t.indicator AND c.periode = t.periode WHERE c.uitsplitsing = ''",
             [p[0] for p in paren], [p[1] for p in paren],
         )
     else:
@@ -61,7 +61,7 @@ async def lees_tabellen(conn: asyncpg.Connection, paren: Sequence[tuple[str, str
             "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
             "ON h.indicator = t.indicator AND h.periode = t.periode "
             "JOIN cijfer c ON c.indicator = h.indicator AND c.gebied = h.gebied AND c.periode = h.periode "
-            "WHERE h.dag <= $3 GROUP BY 1, 2, 3, 4",
+            "AND c.uitsplitsing = h.uitsplitsing WHERE h.dag <= $3 AND h.uitsplitsing = '' GROUP BY 1, 2, 3, 4",
             [p[0] for p in paren], [p[1] for p in paren], peildatum,
         )
     for r in rows:
@@ -75,18 +75,59 @@ async def lees_cellen(conn: asyncpg.Connection, gebied: str | None, indicator: s
     nothing. As of a day before a cell's first mutation the cell does not exist yet."""
     if peildatum is None:
         return list(await conn.fetch(
-            "SELECT indicator, gebied, periode, waarde FROM cijfer WHERE ($1::text IS NULL OR gebied = $1) "
+            "SELECT indicator, gebied, periode, waarde FROM cijfer WHERE uitsplitsing = '' "
+            "AND ($1::text IS NULL OR gebied = $1) "
             "AND ($2::text IS NULL OR indicator = $2) AND ($3::text IS NULL OR periode = $3) "
             "ORDER BY indicator, gebied, periode",
             gebied, indicator, periode,
         ))
     return list(await conn.fetch(
         "SELECT indicator, gebied, periode, sum(mutatie) AS waarde FROM cel_historie "
-        "WHERE ($1::text IS NULL OR gebied = $1) AND ($2::text IS NULL OR indicator = $2) "
+        "WHERE uitsplitsing = '' AND ($1::text IS NULL OR gebied = $1) AND ($2::text IS NULL OR indicator = $2) "
         "AND ($3::text IS NULL OR periode = $3) AND dag <= $4 "
         "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
         gebied, indicator, periode, peildatum,
     ))
+
+
+Uitsplitsingen = dict[tuple[str, str], int]
+"""The breakdown cells of one (indicator, periode): ``{(gebied, uitsplitsing): waarde}``."""
+
+
+async def lees_uitsplitsingen(conn: asyncpg.Connection, paren: Sequence[tuple[str, str]],
+                              peildatum: date | None = None) -> dict[tuple[str, str], Uitsplitsingen]:
+    """The breakdown cells (school type, age band; NL and regions) of the given tables, live or as of
+    ``peildatum`` (like :func:`lees_tabellen`)."""
+    out: dict[tuple[str, str], Uitsplitsingen] = {p: {} for p in paren}
+    if not paren:
+        return out
+    if peildatum is None:
+        rows = await conn.fetch(
+            "SELECT c.indicator, c.periode, c.gebied, c.uitsplitsing, c.waarde FROM cijfer c "
+            "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+            "ON c.indicator = t.indicator AND c.periode = t.periode WHERE c.uitsplitsing <> ''",
+            [p[0] for p in paren], [p[1] for p in paren],
+        )
+    else:
+        rows = await conn.fetch(
+            "SELECT h.indicator, h.periode, h.gebied, h.uitsplitsing, sum(h.mutatie) AS waarde "
+            "FROM cel_historie h JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+            "ON h.indicator = t.indicator AND h.periode = t.periode "
+            "WHERE h.dag <= $3 AND h.uitsplitsing <> '' GROUP BY 1, 2, 3, 4",
+            [p[0] for p in paren], [p[1] for p in paren], peildatum,
+        )
+    for r in rows:
+        out[(r["indicator"], r["periode"])][(r["gebied"], r["uitsplitsing"])] = int(r["waarde"])
+    return out
+
+
+def beveilig_uitsplitsingen(tabel: Tabel, gebieden: dict[str, Gepubliceerd],
+                            uitsplitsingen: Uitsplitsingen) -> dict[tuple[str, str], Gepubliceerd]:
+    """The breakdown cells as the public sees them, consistent with the area table ``gebieden`` as
+    published (:func:`~telling.domain.disclosure.publiceer_uitsplitsingen`)."""
+    if not uitsplitsingen:
+        return {}
+    return publiceer_uitsplitsingen(tabel, gebieden, uitsplitsingen)
 
 
 def beveilig(tabel: Tabel) -> dict[str, Gepubliceerd]:
@@ -97,11 +138,14 @@ def beveilig(tabel: Tabel) -> dict[str, Gepubliceerd]:
 
 
 def cijfer_event(indicator: str, periode: str, gebied: str, shown: Gepubliceerd,
-                 pos: dict[str, int]) -> CijferBijgewerkt:
+                 pos: dict[str, int], uitsplitsing: str = "") -> CijferBijgewerkt:
     ind = INDICATOREN[indicator]
+    dimensie, _, categorie = uitsplitsing.partition(":")
     return CijferBijgewerkt(
         indicator_id=ind.stroom_id, definitie_id=ind.definitie_id, periode=f"{ind.periode}:{periode}",
-        gebied_type=gebied_type(gebied), gebied_code=gebied, school_type=None, leeftijdsband=None,
+        gebied_type=gebied_type(gebied), gebied_code=gebied,
+        school_type=TellingSchoolType(categorie) if dimensie == SCHOOLTYPE else None,
+        leeftijdsband=categorie if dimensie == LEEFTIJD else None,
         waarde=shown.waarde, onderdrukt=shown.onderdrukt, positie=pos,
     )
 
@@ -122,20 +166,23 @@ async def inhoud_hash(conn: asyncpg.Connection) -> tuple[str, int]:
     n = 0
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         async for r in conn.cursor(
-            "SELECT indicator, gebied, periode, waarde FROM cijfer WHERE waarde <> 0 "
-            "ORDER BY indicator COLLATE \"C\", gebied COLLATE \"C\", periode COLLATE \"C\"",
+            "SELECT indicator, gebied, periode, uitsplitsing, waarde FROM cijfer WHERE waarde <> 0 "
+            "ORDER BY indicator COLLATE \"C\", gebied COLLATE \"C\", periode COLLATE \"C\", "
+            "uitsplitsing COLLATE \"C\"",
             prefetch=5000,
         ):
-            h.update(f"{r['indicator']}|{r['gebied']}|{r['periode']}|{_getal(r['waarde'])}\n".encode())
+            h.update(f"{r['indicator']}|{r['gebied']}|{r['periode']}|{r['uitsplitsing']}|{_getal(r['waarde'])}\n"
+                     .encode())
             n += 1
         # the klok the figures stand at (telling.projection): a rebuild must reach the same one
         h.update(f"klok|{await conn.fetchval('SELECT datum FROM telling_klok WHERE id = 1')}\n".encode())
         h.update(b"historie\n")
         async for r in conn.cursor(
-            "SELECT indicator, gebied, periode, dag, mutatie FROM cel_historie WHERE mutatie <> 0 "
-            "ORDER BY indicator COLLATE \"C\", gebied COLLATE \"C\", periode COLLATE \"C\", dag",
+            "SELECT indicator, gebied, periode, uitsplitsing, dag, mutatie FROM cel_historie WHERE mutatie <> 0 "
+            "ORDER BY indicator COLLATE \"C\", gebied COLLATE \"C\", periode COLLATE \"C\", "
+            "uitsplitsing COLLATE \"C\", dag",
             prefetch=5000,
         ):
-            h.update(f"{r['indicator']}|{r['gebied']}|{r['periode']}|{r['dag']}|{_getal(r['mutatie'])}\n"
-                     .encode())
+            h.update(f"{r['indicator']}|{r['gebied']}|{r['periode']}|{r['uitsplitsing']}|{r['dag']}|"
+                     f"{_getal(r['mutatie'])}\n".encode())
     return h.hexdigest(), n

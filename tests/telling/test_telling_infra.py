@@ -115,7 +115,7 @@ async def _at_least(pool: asyncpg.Pool, n: int) -> bool:
 
 async def _cijfers(pool: asyncpg.Pool) -> dict[tuple[str, str, str], int]:
     async with pool.acquire() as conn:
-        rows = await conn.fetch("SELECT indicator, gebied, periode, waarde FROM cijfer")
+        rows = await conn.fetch("SELECT indicator, gebied, periode, waarde FROM cijfer WHERE uitsplitsing = ''")
     return {(r["indicator"], r["gebied"], r["periode"]): int(r["waarde"]) for r in rows}
 
 
@@ -189,6 +189,32 @@ async def test_api_analysts_see_suppressed_figures_beheer_the_real_ones(omgeving
 
 
 @pytest.mark.infra
+async def test_breakdowns_and_rates_are_published_under_disclosure_control(omgeving: Omgeving) -> None:
+    """P5 and P6 (LRV, both in vo, born 2011) in the school-type and age breakdowns; the Halt recidive
+    and MAS route shares computed for beheer, not published for analysts (denominator < 100)."""
+    pool = omgeving.pool
+    beheer = (await _get(pool, "/v1/uitsplitsingen", "t-beheer", indicator="lrv", periode=JAAR)).json()
+    nl = next(r for r in beheer["uitsplitsingen"]["schooltype"] if r["gebied"] == "NL")
+    assert nl["totaal"]["waarde"] == 2 and nl["categorieen"]["vo"]["waarde"] == 2
+    assert nl["categorieen"]["po"]["waarde"] == 0
+    leeftijd = next(r for r in beheer["uitsplitsingen"]["leeftijd"] if r["gebied"] == "NL")
+    assert leeftijd["categorieen"]["12-15"]["waarde"] == 2
+    analist = (await _get(pool, "/v1/uitsplitsingen", "t-analist", indicator="lrv", periode=JAAR)).json()
+    nl = next(r for r in analist["uitsplitsingen"]["schooltype"] if r["gebied"] == "NL")
+    assert nl["categorieen"]["vo"] == {"waarde": None, "onderdrukt": True, "weergave": "<10"}
+    assert (await _get(pool, "/v1/uitsplitsingen", "t-analist", indicator="bestaat_niet",
+                       periode=JAAR)).status_code == 404
+
+    pct = {(r["aandeel"], r["periode"]): r for r in
+           (await _get(pool, "/v1/percentages", "t-beheer", periode=JAAR)).json()["percentages"]}
+    assert pct[("halt_recidive_percentage", JAAR)]["percentage"] == 0.0  # P10 was not reported again
+    assert pct[("mas_aandeel_halt", JAAR)]["percentage"] == 100.0
+    assert not pct[("mas_aandeel_halt", JAAR)]["gepubliceerd"]
+    analist_pct = (await _get(pool, "/v1/percentages", "t-analist", periode=JAAR)).json()["percentages"]
+    assert analist_pct and all(r["percentage"] is None and not r["gepubliceerd"] for r in analist_pct)
+
+
+@pytest.mark.infra
 async def test_as_of_a_peildatum_the_figures_are_those_of_the_events_recorded_up_to_that_day(
         omgeving: Omgeving) -> None:
     """Event time picks the period, recorded time the peildatum (telling.domain.historie). P1, P2, P3 and
@@ -218,8 +244,9 @@ async def test_as_of_a_peildatum_the_figures_are_those_of_the_events_recorded_up
     async with pool.acquire() as conn:  # the history adds up to the live figures, cell by cell
         verschil = await conn.fetch(
             "SELECT c.indicator, c.gebied, c.periode, c.waarde, coalesce(h.som, 0) AS som FROM cijfer c "
-            "LEFT JOIN (SELECT indicator, gebied, periode, sum(mutatie) AS som FROM cel_historie GROUP BY 1, 2, 3) h "
-            "USING (indicator, gebied, periode) WHERE c.waarde <> coalesce(h.som, 0)")
+            "LEFT JOIN (SELECT indicator, gebied, periode, uitsplitsing, sum(mutatie) AS som FROM cel_historie "
+            "GROUP BY 1, 2, 3, 4) h USING (indicator, gebied, periode, uitsplitsing) "
+            "WHERE c.waarde <> coalesce(h.som, 0)")
     assert verschil == []
 
 
@@ -330,6 +357,13 @@ async def test_count_stream_carries_suppressed_cells_with_position_and_no_pseudo
     for gebied, shown in beveilig(tabel).items():
         ev = laatste[f"relatief_verzuim|schooljaar:{JAAR}|{gebied}|*|*"]
         assert (ev.waarde, ev.onderdrukt) == (shown.waarde, shown.onderdrukt)
+    # the breakdowns travel on the stream too, NL and regions only, under the same control
+    vo = laatste[f"relatief_verzuim|schooljaar:{JAAR}|NL|vo|*"]
+    assert vo.school_type is not None and vo.school_type.value == "vo" and vo.onderdrukt
+    band = laatste[f"relatief_verzuim|schooljaar:{JAAR}|MC21|*|12-15"]
+    assert band.leeftijdsband == "12-15" and band.onderdrukt
+    assert not any(e.gebied_type.value == "GEMEENTE" and (e.school_type or e.leeftijdsband)
+                   for e in laatste.values())
     assert omgeving.runner.stroom.published == len(records)
 
 

@@ -78,10 +78,11 @@ async def test_a_later_event_elsewhere_moves_an_open_report_past_3_months_and_th
         async with pool.acquire() as conn:
             if tot is None:
                 v = await conn.fetchval("SELECT waarde FROM cijfer WHERE indicator = $1 AND gebied = $2 "
-                                        "AND periode = $3", indicator, gebied, periode)
+                                        "AND periode = $3 AND uitsplitsing = ''", indicator, gebied, periode)
             else:
                 v = await conn.fetchval("SELECT sum(mutatie) FROM cel_historie WHERE indicator = $1 AND "
-                                        "gebied = $2 AND periode = $3 AND dag <= $4", indicator, gebied, periode, tot)
+                                        "gebied = $2 AND periode = $3 AND dag <= $4 AND uitsplitsing = ''",
+                                        indicator, gebied, periode, tot)
         return int(v or 0)
 
     try:

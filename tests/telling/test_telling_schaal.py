@@ -121,8 +121,9 @@ async def test_two_instances_split_the_partitions_and_nothing_is_lost(schaal: Sc
         dubbel = await conn.fetchval("SELECT count(*) - count(DISTINCT event_id) FROM applied_event")
         assert dubbel == 0
         verschil = await conn.fetchval(
-            "SELECT count(*) FROM cijfer c LEFT JOIN (SELECT indicator, gebied, periode, sum(mutatie) AS som "
-            "FROM cel_historie GROUP BY 1, 2, 3) h USING (indicator, gebied, periode) "
+            "SELECT count(*) FROM cijfer c LEFT JOIN (SELECT indicator, gebied, periode, uitsplitsing, "
+            "sum(mutatie) AS som FROM cel_historie GROUP BY 1, 2, 3, 4) h "
+            "USING (indicator, gebied, periode, uitsplitsing) "
             "WHERE c.waarde <> coalesce(h.som, 0)")
         assert verschil == 0, "the as-of history must add up to the live figures"
         negatief = await conn.fetchval("SELECT count(*) FROM cijfer WHERE waarde < 0")
@@ -220,7 +221,8 @@ async def test_two_batches_of_one_person_on_two_connections_wait_for_each_other(
             await asyncio.wait_for(task, 10)
             feiten = await a.fetchval("SELECT dagen::text FROM leerling_feiten WHERE pseudoniem = $1", p(6))
             rijen = await a.fetch("SELECT indicator, gebied, waarde FROM cijfer WHERE periode = '2025-2026' "
-                                  "AND indicator IN ('lrv', 'lrv_langer_dan_3_maanden') AND gebied = 'NL'")
+                                  "AND indicator IN ('lrv', 'lrv_langer_dan_3_maanden') AND gebied = 'NL' "
+                                  "AND uitsplitsing = ''")
     finally:
         await pool.close()
     # the report's parts, on their two registratiedagen: nothing of A's batch was lost

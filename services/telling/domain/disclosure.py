@@ -214,9 +214,9 @@ def _voorkeur(tabel: Kruistabel) -> Callable[[Cel], tuple[bool, bool, bool, int,
     return sleutel
 
 
-def _enkelvoudig_aanvullen(tabel: Kruistabel, weg: set[Cel]) -> None:
+def _enkelvoudig_aanvullen(tabel: Kruistabel, weg: set[Cel], vast: Set[Cel] = frozenset()) -> None:
     """The 1-D rule over every sum (rows and columns): while a sum hides exactly one member, hide
-    its most preferred visible member too (in place)."""
+    its most preferred visible member too (in place), never one of ``vast``."""
     voorkeur = _voorkeur(tabel)
     gewijzigd = True
     while gewijzigd:
@@ -225,7 +225,10 @@ def _enkelvoudig_aanvullen(tabel: Kruistabel, weg: set[Cel]) -> None:
             alle = (som, *leden)
             if sum(1 for c in alle if c in weg) != 1:
                 continue
-            weg.add(min((c for c in alle if c not in weg), key=voorkeur))
+            kandidaten = [c for c in alle if c not in weg and c not in vast]
+            if not kandidaten:
+                raise ValueError(f"sum {som} hides one member and every other member must stay published")
+            weg.add(min(kandidaten, key=voorkeur))
             gewijzigd = True
 
 
@@ -269,30 +272,43 @@ def _buren(tabel: Kruistabel, cel: Cel) -> set[Cel]:
 
 
 def onderdruk_kruistabel(cellen: Mapping[Cel, int], ouders: Mapping[str, str | None],
-                         totaal: str = TOTAAL) -> frozenset[Cel]:
+                         totaal: str = TOTAAL, *, vooraf: Set[Cel] = frozenset(),
+                         vast: Set[Cel] = frozenset()) -> frozenset[Cel]:
     """The cells of a cross-table to suppress, primary and secondary (domain.md C **Decision**).
 
     ``cellen`` maps ``(rij, kolom)`` to a count: rows are areas (NL and its regions, a tree given by
     ``ouders``), columns the categories of one breakdown plus the total column ``totaal``. See the
     module docstring for the method; the result hides every 1–9 cell, no hidden cell is exactly
     derivable from the published cells and the margins, and no secondary cell could be shown again
-    on its own without making some hidden cell derivable."""
-    tabel = kruistabel(cellen, ouders, totaal)
+    on its own without making some hidden cell derivable.
+
+    ``vooraf``: cells already hidden elsewhere (the total column as suppressed in the area table, which
+    is published too); ``vast``: cells already published elsewhere, never hidden here. Together they keep
+    the cross-table consistent with the area table, so neither reveals what the other hides."""
+    return _onderdruk(kruistabel(cellen, ouders, totaal), vooraf, vast)
+
+
+def _onderdruk(tabel: Kruistabel, vooraf: Set[Cel], vast: Set[Cel]) -> frozenset[Cel]:
+    """The method of :func:`onderdruk_kruistabel` on a table in normal form (any set of sums)."""
     voorkeur = _voorkeur(tabel)
-    primair = {c for c, w in tabel.waarden.items() if primair_onderdrukt(w)}
+    primair = {c for c, w in tabel.waarden.items() if primair_onderdrukt(w)} | set(vooraf)
+    if primair & set(vast):
+        raise ValueError(f"cells both to hide and to publish: {sorted(primair & set(vast))}")
     weg = set(primair)
-    _enkelvoudig_aanvullen(tabel, weg)
+    _enkelvoudig_aanvullen(tabel, weg, vast)
     while bepaald := bepaalde_cellen(tabel, weg):
         # a cycle of sums pins a hidden cell: hide a neighbour that breaks it (the cheapest that
         # does; if none does on its own, the cheapest, and the loop goes on). Every round hides at
         # least one more cell, and a fully hidden table pins nothing, so this ends.
         doel = min(bepaald, key=voorkeur)
-        kandidaten = sorted(_buren(tabel, doel) - weg, key=voorkeur)
+        kandidaten = sorted(_buren(tabel, doel) - weg - vast, key=voorkeur)
         if not kandidaten:
-            kandidaten = sorted((c for c in tabel.waarden if c not in weg), key=voorkeur)
+            kandidaten = sorted((c for c in tabel.waarden if c not in weg and c not in vast), key=voorkeur)
+        if not kandidaten:
+            raise ValueError(f"cell {doel} is derivable and every visible cell must stay published")
         keuze = next((c for c in kandidaten if doel not in bepaalde_cellen(tabel, weg | {c})), kandidaten[0])
         weg.add(keuze)
-        _enkelvoudig_aanvullen(tabel, weg)
+        _enkelvoudig_aanvullen(tabel, weg, vast)
     # greedy choices can become redundant later: show again every secondary cell that is not needed,
     # largest (most informative) first. Repeat until a pass changes nothing: showing one cell can make
     # another unneeded (it was needed only to protect the cell now shown, which is no longer secret).
@@ -309,8 +325,57 @@ def onderdruk_kruistabel(cellen: Mapping[Cel, int], ouders: Mapping[str, str | N
 
 
 def publiceer_kruistabel(cellen: Mapping[Cel, int], ouders: Mapping[str, str | None],
-                         totaal: str = TOTAAL) -> dict[Cel, Gepubliceerd]:
+                         totaal: str = TOTAAL, *, vooraf: Set[Cel] = frozenset(),
+                         vast: Set[Cel] = frozenset()) -> dict[Cel, Gepubliceerd]:
     """Every cell of the cross-table (the full rows × columns grid) as published."""
     tabel = kruistabel(cellen, ouders, totaal)
-    weg = onderdruk_kruistabel(cellen, ouders, totaal)
+    weg = onderdruk_kruistabel(cellen, ouders, totaal, vooraf=vooraf, vast=vast)
     return {c: Gepubliceerd(None, True) if c in weg else Gepubliceerd(w, False) for c, w in tabel.waarden.items()}
+
+
+def publiceer_uitsplitsingen(gebieden: Mapping[str, tuple[str | None, int]], gepubliceerd: Mapping[str, Gepubliceerd],
+                             uitsplitsingen: Mapping[tuple[str, str], int]) -> dict[tuple[str, str], Gepubliceerd]:
+    """The breakdown cells ``{(gebied, "dimensie:categorie"): waarde}`` of one figure as published.
+
+    ``gebieden`` is the figure's area table (``{gebied: (ouder, waarde)}``: municipalities, regions,
+    NL) and ``gepubliceerd`` how it was published (:func:`publiceer`). The breakdowns are published
+    for NL and the regions: per dimension, the categories of an area add up to its total, and per
+    category the regions add up to NL. All of it is one system of sums, solved together: the area
+    totals are fixed as the area table published them (hidden there: hidden here, ``vooraf``; shown
+    there: never hidden here, ``vast``), and breakdown cells are hidden until no hidden cell, of either
+    publication, can be derived from everything published together (checked per dimension against
+    the whole area tree: the municipalities' sums pin region totals too). Categories may add up to
+    less than the total (unknown school type or age): that residual is treated as known."""
+    if not uitsplitsingen:
+        return {}
+    waarden: dict[Cel, int] = {(g, TOTAAL): w for g, (_, w) in gebieden.items()}
+    sommen: list[tuple[Cel, tuple[Cel, ...]]] = []
+    kinderen: dict[str, list[str]] = {}
+    for g, (ouder, _) in sorted(gebieden.items()):
+        if ouder is not None and ouder in gebieden and ouder != g:
+            kinderen.setdefault(ouder, []).append(g)
+    sommen += [((p, TOTAAL), tuple((k, TOTAAL) for k in kids)) for p, kids in sorted(kinderen.items())]
+    categorieen: dict[str, set[str]] = {}
+    for (g, u), w in uitsplitsingen.items():
+        waarden[(g, u)] = w
+        waarden.setdefault((g, TOTAAL), 0)
+        categorieen.setdefault(u.partition(":")[0], set()).add(u)
+    waarden.setdefault(("NL", TOTAAL), 0)
+    for _, us in sorted(categorieen.items()):
+        rijen = sorted({g for g, u in uitsplitsingen if u in us} | {"NL"})
+        for r in rijen:
+            sommen.append(((r, TOTAAL), tuple((r, u) for u in sorted(us))))
+        for u in sorted(us):
+            sommen.append((("NL", u), tuple((r, u) for r in rijen if r != "NL")))
+    for som, leden in sommen:
+        for cel in (som, *leden):
+            waarden.setdefault(cel, 0)  # an empty cell is a published 0
+    tabel = Kruistabel(waarden, tuple(sorted({g for g, _ in waarden})), tuple(sorted({k for _, k in waarden})),
+                       TOTAAL, frozenset(kinderen) | {"NL"}, tuple(sommen))
+    totaal_weg = {(g, TOTAAL) for g, s in gepubliceerd.items() if s.onderdrukt}
+    vast = {c for c in waarden if c[1] == TOTAAL} - totaal_weg
+    weg = _onderdruk(tabel, totaal_weg, vast)
+    # every stored cell, and an empty cell that had to be hidden too (else it would read as a published 0)
+    uit = {k: Gepubliceerd(None, True) if k in weg else Gepubliceerd(w, False) for k, w in uitsplitsingen.items()}
+    uit.update({k: Gepubliceerd(None, True) for k in weg if k[1] != TOTAAL and k not in uit})
+    return uit

@@ -54,6 +54,7 @@ from contracts.codes import (
     RmcSluitreden,
     SchoolType,
     SignaalSoort,
+    TellingSchoolType,
     UitschrijvingsReden,
     Vrijstellingsartikel,
 )
@@ -377,18 +378,73 @@ def indicator(naam: str) -> Indicator:
     return INDICATOREN[naam]
 
 
+@dataclass(frozen=True)
+class Aandeel:
+    """A rate of two published counts of the same area and period (C): published only where the
+    denominator is at least 100 and the numerator is shown (:func:`~telling.domain.disclosure.aandeel`)."""
+
+    id: str
+    teller: str
+    noemer: str
+    definitie: str
+
+
+AANDELEN: dict[str, Aandeel] = {a.id: a for a in [
+    Aandeel("vsv_percentage", "vsv_nieuw", "vsv_startset",
+            "Vsv-percentage (C): nieuwe voortijdig schoolverlaters als deel van de startset van het vsv-jaar."),
+    Aandeel("halt_recidive_percentage", "halt_recidive", "halt_verwijzingen",
+            "Deel van de naar Halt verwezen leerlingen dat binnen 12 maanden opnieuw werd gemeld (MAS-monitor; "
+            "in de praktijk verzuimt 50–60 % na Halt niet opnieuw)."),
+    *[Aandeel(f"mas_aandeel_{r.value.lower()}", f"mas_route_{r.value.lower()}", "mas_dossiers_met_route",
+              f"Aandeel van de dossiers met een route waarin de route {r.value} is gekozen (MAS-monitor; onderzoek "
+              "naar dossiers uit 2019 vond de basisroute in 44 % van de zaken).")
+      for r in MasRoute],
+]}
+for _a in AANDELEN.values():
+    if _a.teller not in INDICATOREN or _a.noemer not in INDICATOREN:
+        raise RuntimeError(f"aandeel {_a.id} names an unknown indicator")
+
+
 # --------------------------------------------------------------------------- cells and effects
 
 
 @dataclass(frozen=True)
 class Cell:
     """A counter cell. ``ouder`` (the enclosing area: a gemeente's region, a region's ``NL``) is
-    carried along for the disclosure tables but is not part of the cell's identity."""
+    carried along for the disclosure tables but is not part of the cell's identity. ``uitsplitsing``
+    is a breakdown of the area's figure (C): ``""`` for none, else ``"schooltype:vo"`` or
+    ``"leeftijd:12-15"`` (:data:`UITSPLITSINGEN`)."""
 
     indicator: str
     gebied: str
     periode: str
     ouder: str | None = field(default=None, compare=False)
+    uitsplitsing: str = ""
+
+
+SCHOOLTYPE, LEEFTIJD = "schooltype", "leeftijd"
+LEEFTIJDSBANDEN: tuple[tuple[int, int | None], ...] = ((0, 11), (12, 15), (16, 17), (18, 22), (23, 26), (27, None))
+"""Age bands of the breakdown (C): under 12 only the parents answer (A1), 12–15 leerplichtig and
+personally answerable, 16–17 kwalificatieplichtig, 18–22 the classic vsv/RMC group, 23–26 the group
+added in 2026 (A1), 27 and older."""
+UITSPLITSINGEN: dict[str, tuple[str, ...]] = {
+    SCHOOLTYPE: tuple(t.value for t in TellingSchoolType),
+    LEEFTIJD: tuple(f"{a}-{b}" if b is not None else f"{a}+" for a, b in LEEFTIJDSBANDEN),
+}
+"""Every breakdown and its categories. Published for NL and the regions only: a municipality split
+five ways would be mostly suppressed cells."""
+
+
+def leeftijdsband(leeftijd: int) -> str:
+    for a, b in LEEFTIJDSBANDEN:
+        if leeftijd >= a and (b is None or leeftijd <= b):
+            return f"{a}-{b}" if b is not None else f"{a}+"
+    raise ValueError(f"negative age {leeftijd}")
+
+
+_TELLING_SCHOOLTYPE = {SchoolType.PO: TellingSchoolType.PO, SchoolType.VO: TellingSchoolType.VO,
+                       SchoolType.MBO: TellingSchoolType.MBO, SchoolType.SO: TellingSchoolType.V_SO,
+                       SchoolType.VSO: TellingSchoolType.V_SO}
 
 
 @dataclass(frozen=True)
@@ -407,11 +463,15 @@ class Membership:
     bron: str = ""
 
 
-def gebied_cellen(indicator: str, periode: str, regio: str, gemeente: str | None = None) -> list[Cell]:
-    """The cells one fact counts in: NL, its region and, when known, its woongemeente."""
+def gebied_cellen(indicator: str, periode: str, regio: str, gemeente: str | None = None,
+                  uitsplitsingen: Iterable[str] = ()) -> list[Cell]:
+    """The cells one fact counts in: NL, its region and, when known, its woongemeente; and for NL and
+    the region each breakdown the person falls in (``"schooltype:vo"``, ...)."""
     cells = [Cell(indicator, NATIONAAL, periode, None), Cell(indicator, regio, periode, NATIONAAL)]
     if gemeente is not None:
         cells.append(Cell(indicator, gemeente, periode, regio))
+    for u in uitsplitsingen:
+        cells += [Cell(indicator, NATIONAAL, periode, None, u), Cell(indicator, regio, periode, NATIONAAL, u)]
     return cells
 
 
@@ -806,6 +866,7 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
     memberships before and after a batch; a cell's value is then the number of distinct members (with
     ≥ ``drempel`` sources)."""
     out: set[Membership] = set()
+    splits: dict[date, tuple[str, ...]] = {}
 
     def tel(ind: str, periode: str, d: date, regio: str, bron: str, *, gemeente: str | None = None,
             wie: str = lid) -> None:
@@ -813,7 +874,12 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
             w = woonplaats(f, d)
             if w is not None:
                 gemeente, regio = w.gemeente, w.regio
-        for cell in gebied_cellen(ind, periode, regio, gemeente):
+        u: tuple[str, ...] = ()
+        if INDICATOREN[ind].soort == "personen":
+            if d not in splits:
+                splits[d] = uitsplitsingen_op(f, d)
+            u = splits[d]
+        for cell in gebied_cellen(ind, periode, regio, gemeente, u):
             out.add(Membership(cell, wie, bron))
 
     for mid, m in f.meldingen.items():
@@ -901,6 +967,30 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
 _VERZUIMMELDING = frozenset({MeldingSoort.ZESTIEN_UUR, MeldingSoort.LUXE, MeldingSoort.LRV})
 VSV_SCHOOLTYPES = frozenset({SchoolType.VO, SchoolType.VSO, SchoolType.MBO})
 """The vsv startset counts pupils in vo and mbo (and, in this platform, vso: domain.md C's "(v)so")."""
+
+
+def uitsplitsingen_op(f: Feiten, d: date) -> tuple[str, ...]:
+    """The breakdown categories of the person on ``d`` (C): the school type of the enrolment active
+    then (the latest started; ``geen`` when not enrolled) and the age band (when the birth month is
+    known). **Decision**: a person counts in one school type per cell, that of the reference day of
+    the fact (a report's start, a signal's day, 1 October for the startset). What is unknown is left
+    out: the categories then add up to less than the total (a residual the disclosure control treats
+    as known, the cautious choice)."""
+    actief = [i for i in f.schoolinschrijvingen if i.datum <= d
+              and not any(u.school == i.school and i.datum <= u.datum < d for u in f.uitschrijvingen)]
+    out: list[str] = []
+    if actief:
+        st = _TELLING_SCHOOLTYPE[max(actief, key=lambda i: (i.datum, i.school)).school_type]
+        out.append(f"{SCHOOLTYPE}:{st.value}")
+    elif f.schoolinschrijvingen or f.absoluut:
+        # known not to be enrolled then; without any enrolment on the log (enrolled before the
+        # platform started) the school type is unknown and the person counts only in the total
+        out.append(f"{SCHOOLTYPE}:{TellingSchoolType.GEEN.value}")
+    if f.geboren:
+        leeftijd = leeftijd_op(min(f.geboren), d)
+        if leeftijd >= 0:
+            out.append(f"{LEEFTIJD}:{leeftijdsband(leeftijd)}")
+    return tuple(out)
 
 
 def _opnieuw_gemeld(f: Feiten, verwezen: date) -> bool:

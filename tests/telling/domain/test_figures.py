@@ -37,7 +37,7 @@ def fold(stappen: Sequence[Stap]) -> dict[tuple[str, str, str], int]:
     leden: set[Membership] = set()
     for subject, f in feiten.items():
         leden |= lidmaatschappen(f, subject)
-    return {(c.indicator, c.gebied, c.periode): v for c, v in waarden(leden).items()}
+    return {(c.indicator, c.gebied, c.periode): v for c, v in waarden(leden).items() if not c.uitsplitsing}
 
 
 def test_leerplichttelling_of_amsterdam_matches_the_hand_count() -> None:
