@@ -19,7 +19,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, select_autoescape
 
 from leerrecht.http import Principal, web_principal_dependency
-from telling.api import ONDERDRUKT_UITLEG, PEILDATUM_UITLEG, _onbeveiligd, _peildatum, gebiedsnamen, pool, reeksen
+from telling.api import (
+    ONDERDRUKT_UITLEG,
+    PEILDATUM_UITLEG,
+    _onbeveiligd,
+    _peildatum,
+    gebiedsnamen,
+    pool,
+    reeksen,
+    uitsplitsingen,
+)
 from telling.domain.figures import INDICATOREN, TABELLEN
 
 STANDAARD = "thuiszitters"
@@ -66,6 +75,9 @@ def build_dashboard_router(tokens: dict[str, Principal]) -> APIRouter:
         regio = regio or None
         peil = _peildatum(peildatum or None)
         data = await reeksen(db, indicator, regio, _onbeveiligd(principal), peil)
+        # the breakdowns of the latest period (person counts only: cases and sums are not broken down)
+        u = (await uitsplitsingen(db, indicator, data["periodes"][-1], _onbeveiligd(principal), peil)
+             if data["periodes"] and INDICATOREN[indicator].soort == "personen" else None)
         params: dict[str, Any] = {"indicator": indicator}
         if regio:
             params["regio"] = regio
@@ -73,7 +85,7 @@ def build_dashboard_router(tokens: dict[str, Principal]) -> APIRouter:
             params["peildatum"] = peil.isoformat()
         regionamen, _, _ = gebiedsnamen()
         html = _TEMPLATE.render(
-            d=data, principal=principal, keuzes=keuzes(), regios=sorted(regionamen.items()),
+            d=data, u=u, regionamen=regionamen, principal=principal, keuzes=keuzes(), regios=sorted(regionamen.items()),
             gekozen_regio=regio, peildatum=peil.isoformat() if peil else "",
             bron="/v1/reeksen?" + urlencode(params),
             csv="/v1/cijfers.csv?" + urlencode({"indicator": indicator, "gebied": regio or "NL"}),

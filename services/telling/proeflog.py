@@ -41,6 +41,8 @@ from contracts.codes import (
     SignaalBron,
     SignaalOntvanger,
     SignaalSoort,
+    StartkwalificatieNiveau,
+    UitschrijvingsReden,
     UrenEenheid,
     Vakantieregio,
     Vrijstellingsartikel,
@@ -96,7 +98,15 @@ def _templates() -> dict[str, str]:
     t: dict[str, tuple[Event, dict[str, str]]] = {
         "ingeschreven": (registratie.LeerlingIngeschreven(
             school=school, school_type=SchoolType.VO, ingangsdatum=d0, vakantieregio=Vakantieregio.NOORD,
-            woongemeente=g0, geboortejaar_maand="2011-03"), {}),
+            woongemeente=g0, geboortejaar_maand="2011-03"),
+            {'"school_type":"vo"': '"school_type":"{st}"',
+             '"geboortejaar_maand":"2011-03"': '"geboortejaar_maand":"{geb}"'}),
+        "uitgeschreven": (registratie.LeerlingUitgeschreven(
+            school=school, uitschrijfdatum=d0, reden=UitschrijvingsReden.VOORTIJDIG_VERLATEN,
+            met_startkwalificatie=False), {}),
+        "sk": (registratie.StartkwalificatieBehaald(datum=d0, niveau=StartkwalificatieNiveau.MBO_2), {}),
+        "behandeling": (leerplicht.MeldingInBehandeling(melding_id=i0, dossier_id=i1, datum=d0, nieuw_dossier=True),
+                        {}),
         "zestien": (registratie.MeldingGeregistreerd(
             melding_id=i0, soort=MeldingSoort.ZESTIEN_UUR, melder=Melder.SCHOOL, school=school, startdatum=d0,
             einddatum=d1, uren=Decimal("16.5"), eenheid=UrenEenheid.LESUUR), {}),
@@ -172,7 +182,7 @@ def _iso(dt: datetime) -> str:
 
 
 _LEEG = {f: "" for f in ("id0", "id1", "id2", "d0", "d1", "d2", "g0", "g1", "r0", "r1", "artikel", "soort",
-                         "route", "uitkomst", "bestemming", "code", "uren")}
+                         "route", "uitkomst", "bestemming", "code", "uren", "st", "geb")}
 
 
 class _Maker:
@@ -241,7 +251,17 @@ class _Maker:
             plan.append((d, sjabloon, velden))
 
         start = dag(15, 40)
-        later(start, "ingeschreven", d0=start.isoformat(), g0=gem)
+        # school type and age as in the population: the breakdowns (C) and the vsv startset need them
+        st, (jong, oud) = rnd.choices(_SCHOOLTYPES, weights=[45, 35, 15, 5])[0]
+        geboren = f"{jaar - rnd.randint(jong, oud)}-{rnd.randint(1, 12):02d}"
+        later(start, "ingeschreven", d0=start.isoformat(), g0=gem, st=st, geb=geboren)
+        if st in ("vo", "mbo", "vso") and rnd.random() < 0.12:
+            weg = dag(120, 340)
+            later(weg, "uitgeschreven", d0=weg.isoformat())  # leaves without SK: a vsv'er a year on
+        elif st in ("vo", "mbo") and rnd.random() < 0.1:
+            diploma = dag(300, 360)
+            later(diploma, "sk", d0=diploma.isoformat())
+        melding: str | None = None
         if verhuis is not None:
             later(verhuis, "verhuisd", d0=verhuis.isoformat(), g0=gem, g1=nieuw[1], r0=regio, r1=nieuw[0])
         for _ in range(rnd.randrange(0, 40)):
@@ -254,12 +274,13 @@ class _Maker:
                 s = dag(40, 320)
                 e = s + timedelta(days=18)
                 mid = self.nieuw_id()
+                melding = melding or mid
                 later(e + timedelta(days=2), "zestien", id0=mid, d0=s.isoformat(), d1=e.isoformat())
                 if rnd.random() < 0.1:
                     later(e + timedelta(days=9), "ingetrokken", id0=mid)
         elif r < 0.30:
             s = dag(20, 250)
-            mid = self.nieuw_id()
+            mid = melding = self.nieuw_id()
             later(s + timedelta(days=28), "lrv", id0=mid, d0=s.isoformat())
             if rnd.random() < 0.6:
                 e = s + timedelta(days=rnd.randrange(40, 200))
@@ -283,6 +304,9 @@ class _Maker:
         if r < 0.30 and rnd.random() < 0.5:
             dossier = self.nieuw_id()
             d = dag(100, 300)
+            if melding is not None:
+                opgepakt = d - timedelta(days=rnd.randrange(1, 100))
+                later(opgepakt, "behandeling", id0=melding, id1=dossier, d0=opgepakt.isoformat())
             later(d, "route", id0=dossier, d0=d.isoformat(), route=rnd.choice(_ROUTES))
             if rnd.random() < 0.5:
                 d2 = d + timedelta(days=20)
@@ -317,6 +341,7 @@ class _Maker:
 
 
 _CODES = [c.value for c in AfwezigheidCode]
+_SCHOOLTYPES = [("po", (5, 11)), ("vo", (12, 17)), ("mbo", (16, 22)), ("vso", (12, 19))]
 _ARTIKELEN = [a.value for a in Vrijstellingsartikel]
 _ROUTES = [r.value for r in MasRoute]
 _BESTEMMINGEN = [b.value for b in RmcRoute]

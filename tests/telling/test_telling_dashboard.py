@@ -100,6 +100,15 @@ def test_an_analyst_sees_charts_suppressed_cells_and_definitions(infra, page, tm
             assert definitie in page.locator(sel).first.inner_text(), sel
         assert page.locator("#grafiek-fout").is_hidden()
         assert page.locator("canvas[role=img][aria-label]").count() == 3
+        # the breakdowns of the latest period: the page shows what the API publishes
+        uit = httpx.get(f"{svc.url}/v1/uitsplitsingen", headers=auth("analist"),
+                        params={"indicator": INDICATOR, "periode": api["periodes"][-1]}).json()
+        for dimensie in ("schooltype", "leeftijd"):
+            nl_rij = next(r for r in uit["uitsplitsingen"][dimensie] if r["gebied"] == "NL")
+            cellen = page.locator(f"#uitsplitsing-{dimensie} tr[data-gebied=NL] td")
+            assert [cellen.nth(i).inner_text() for i in range(cellen.count())] == [
+                nl_rij["totaal"]["weergave"], *[c["weergave"] for c in nl_rij["categorieen"].values()]]
+        assert any(c["waarde"] for r in uit["uitsplitsingen"]["schooltype"] for c in r["categorieen"].values())
         page.set_viewport_size({"width": 1280, "height": 900})
         page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
         print(f"\nscreenshot: {tmp_path / 'dashboard.png'}")
