@@ -29,6 +29,7 @@ from typing import Any
 import asyncpg
 from telling import proeflog
 from telling.config import TellingSettings
+from telling.projection import inhalen
 from telling.rebuild import rebuild
 from telling.runner import TellingRunner, count_topics
 from telling.tabellen import inhoud_hash
@@ -118,6 +119,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     t_live, t_stroom, stats = await live(settings, totaal, args.timeout)
     conn = await asyncpg.connect(url)
     try:
+        t0 = time.perf_counter()
+        rondes = await inhalen(conn)  # persons still behind the klok (the runner's own loop may be idle)
+        if rondes:
+            say(f"  inhalen na het lezen: {rondes} rondes in {time.perf_counter() - t0:.1f}s")
         h_live, cellen = await inhoud_hash(conn)
         historie = await conn.fetchval("SELECT count(*) FROM cel_historie")
     finally:

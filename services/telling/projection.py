@@ -25,11 +25,16 @@ Per batch (one transaction, run by :class:`~leerrecht.projection.ProjectionRunne
    (:mod:`telling.domain.historie` explains event time versus recorded time).
 6. The (indicator, periode) tables touched go to the outbox ``cijfer_gewijzigd`` for the count stream.
 
-**The klok** (``telling_klok``): the day before the latest registratiedag read. A batch that moves it
-on takes its row exclusively and also recomputes every person whose ``wekker`` it passed (an LRV report
-open for 3 months now, a 1 October of the vsv startset); other batches share the row, so a klok move
-and person batches of another instance never interleave. The row is always locked before any person
-(no deadlock). The klok comes from the log, never from the wall clock: a rebuild reaches the same one.
+**The klok** (``telling_klok``): the day before the latest registratiedag read. It comes from the log,
+never from the wall clock: a rebuild reaches the same one. A batch that moves it on takes its row
+exclusively; other batches share it, so the klok never moves under a batch of another instance (the
+row is locked before any person: no deadlock). A person whose ``wekker`` the klok passed (an LRV
+report open for 3 months now, a 1 October of the vsv startset) is *behind*: each batch brings at most
+:data:`WEKKERS_PER_BATCH` of them up to date, each from the klok it was computed at (``klok`` per
+person), and :func:`inhalen` does the rest when the log is quiet. Why chunks: on 1 October every pupil
+in vo and mbo wakes at once; one batch for all of them would hold the event loop for minutes (the
+consumer's heartbeats expired in the 1M benchmark). The figures are final once nobody is behind
+(:func:`achterstand`); the rebuild and the hash wait for that.
 
 All of it is safe under replay: the runner skips applied offsets and event ids, and even without that
 the facts are a set union (an event folded twice changes nothing) and membership deltas only count
@@ -73,6 +78,8 @@ from telling.domain.historie import Dagen, verwerk, wekker
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 DAGEN = TypeAdapter(dict[date, Feiten])
+
+WEKKERS_PER_BATCH = 1000
 
 Sleutel = tuple[str, str, str, str]  # (indicator, gebied, periode, uitsplitsing)
 Lid = tuple[str, str, str, str, str]  # (indicator, gebied, periode, uitsplitsing, lid)
@@ -246,14 +253,15 @@ class TellingProjection:
                 if eerder is None or geregistreerd < eerder:
                     eerste[lk] = geregistreerd
 
-        klok_oud, klok = await _klok(conn, laatste_dag - timedelta(days=1) if laatste_dag else None)
+        _, klok = await _klok(conn, laatste_dag - timedelta(days=1) if laatste_dag else None)
         wakker: list[str] = []
-        if klok != klok_oud and klok is not None:
+        if klok is not None:
             wakker = [r["pseudoniem"] for r in await conn.fetch(
-                "SELECT pseudoniem FROM leerling_feiten WHERE wekker <= $1", klok)]
+                "SELECT pseudoniem FROM leerling_feiten WHERE wekker <= $1 ORDER BY wekker, pseudoniem "
+                "LIMIT $2", klok, WEKKERS_PER_BATCH)]
         met_feiten = per_persoon.keys() | set(wakker)
         oud = await _vergrendel(conn, sorted(met_feiten | {k[2] for k in ongeoorloofd}), met_feiten)
-        erbij, eraf, feiten_historie = await self._feiten(conn, per_persoon, oud, wakker, klok_oud, klok)
+        erbij, eraf, feiten_historie = await self._feiten(conn, per_persoon, oud, wakker, klok)
         for (cell, dag), n in feiten_historie.items():
             historie[(*_key(cell), dag)] += n
         for m in (*erbij, *eraf):
@@ -290,16 +298,17 @@ class TellingProjection:
             )
 
     async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[tuple[Event, str, date, date]]],
-                      oud: dict[str, Dagen], wakker: Iterable[str], klok_oud: date | None, klok: date | None,
+                      oud: dict[str, tuple[Dagen, date | None]], wakker: Iterable[str], klok: date | None,
                       ) -> tuple[set[Membership], set[Membership], dict[tuple[Cell, date], Decimal]]:
-        """Fold the batch into each person's facts per registratiedag, and move the persons woken by
-        the klok on to it; return the memberships gained and lost and the history mutations."""
+        """Fold the batch into each person's facts per registratiedag, and bring every person (those of
+        the batch and the woken ones) from the klok they were computed at to the current one; return the
+        memberships gained and lost and the history mutations."""
         erbij: set[Membership] = set()
         eraf: set[Membership] = set()
         historie: dict[tuple[Cell, date], Decimal] = defaultdict(Decimal)
-        opslaan: list[tuple[str, str | None, date | None]] = []
+        opslaan: list[tuple[str, str | None, date | None, date | None]] = []
         for persoon in sorted(per_persoon.keys() | set(wakker)):
-            voor = oud.get(persoon, {})
+            voor, klok_oud = oud.get(persoon, ({}, None))
             na = dict(voor)
             for event, regio, dag, geregistreerd in per_persoon.get(persoon, ()):
                 f = neem_op(na.get(geregistreerd, LEEG), event, regio, dag)
@@ -312,12 +321,12 @@ class TellingProjection:
             eraf |= verschil.eraf
             for k, n in verschil.mutaties.items():
                 historie[k] += n
-            opslaan.append((persoon, DAGEN.dump_json(na).decode() if na != voor else None, wekker(na, klok)))
+            opslaan.append((persoon, DAGEN.dump_json(na).decode() if na != voor else None, wekker(na, klok), klok))
         if opslaan:
             await conn.execute(
-                "UPDATE leerling_feiten SET dagen = COALESCE(t.f::jsonb, dagen), wekker = t.w "
-                "FROM unnest($1::text[], $2::text[], $3::date[]) AS t(p, f, w) WHERE pseudoniem = t.p",
-                [p for p, _, _ in opslaan], [f for _, f, _ in opslaan], [w for _, _, w in opslaan],
+                "UPDATE leerling_feiten SET dagen = COALESCE(t.f::jsonb, dagen), wekker = t.w, klok = t.k "
+                "FROM unnest($1::text[], $2::text[], $3::date[], $4::date[]) AS t(p, f, w, k) WHERE pseudoniem = t.p",
+                *[list(c) for c in zip(*opslaan, strict=True)],
             )
         return erbij, eraf, historie
 
@@ -337,8 +346,26 @@ async def _klok(conn: asyncpg.Connection, batch_klok: date | None) -> tuple[date
     return oud, batch_klok
 
 
+async def achterstand(conn: asyncpg.Connection) -> int:
+    """How many persons are behind the klok (woken, not yet brought up to date): 0 = final figures."""
+    return int(await conn.fetchval(
+        "SELECT count(*) FROM leerling_feiten WHERE wekker <= (SELECT datum FROM telling_klok WHERE id = 1)"))
+
+
+async def inhalen(conn: asyncpg.Connection, projectie: TellingProjection | None = None) -> int:
+    """Bring every person behind the klok up to date, a chunk per transaction (an empty batch: no
+    event, no checkpoint); returns the number of chunks. Safe next to running batches (row locks)."""
+    projectie = projectie or TellingProjection()
+    rondes = 0
+    while await achterstand(conn):
+        async with conn.transaction():
+            await projectie.apply(conn, [])
+        rondes += 1
+    return rondes
+
+
 async def _vergrendel(conn: asyncpg.Connection, personen: list[str], met_feiten: Iterable[str],
-                      ) -> dict[str, Dagen]:
+                      ) -> dict[str, tuple[Dagen, date | None]]:
     """Lock every person of the batch (sorted: no deadlock between instances) and read the facts of
     those with stateful events (``met_feiten``); a person with only absences needs the lock, not the
     facts, and their JSON is neither sent nor parsed.
@@ -353,11 +380,11 @@ async def _vergrendel(conn: asyncpg.Connection, personen: list[str], met_feiten:
         personen,
     )
     rows = await conn.fetch(
-        "SELECT pseudoniem, CASE WHEN pseudoniem = ANY($2::text[]) THEN dagen::text END AS dagen "
+        "SELECT pseudoniem, CASE WHEN pseudoniem = ANY($2::text[]) THEN dagen::text END AS dagen, klok "
         "FROM leerling_feiten WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem FOR UPDATE",
         personen, list(met_feiten),
     )
-    return {r["pseudoniem"]: DAGEN.validate_json(r["dagen"]) for r in rows
+    return {r["pseudoniem"]: (DAGEN.validate_json(r["dagen"]), r["klok"]) for r in rows
             if r["dagen"] is not None and r["dagen"] != "{}"}
 
 

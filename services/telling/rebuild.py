@@ -61,7 +61,7 @@ from leerrecht.logging import configure_logging
 from leerrecht.projection import ProjectionRunner
 from telling.blauwgroen import sluit_verzoek, vraag_wissel, wacht_op_stilstand, wissel_schemas
 from telling.config import TellingSettings
-from telling.projection import TellingProjection
+from telling.projection import TellingProjection, achterstand, inhalen
 from telling.tabellen import PROJECTIE, inhoud_hash
 
 SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -243,6 +243,7 @@ async def rebuild(settings: TellingSettings, schema: str | None = None, timeout:
             await _volg(pool, runner, task, vast, lambda g, t: g >= t, deadline, balk)
             await _stop(runner, task)
             async with pool.acquire() as conn:
+                await inhalen(conn)  # persons woken by the klok's last moves (telling.projection)
                 h, n = await inhoud_hash(conn)
             meld(f"klaar: {n} cellen, inhoudshash {h}")
             return schema, h, n
@@ -281,6 +282,7 @@ async def _wissel(settings: TellingSettings, pool: asyncpg.Pool, runner: Begrens
         await _volg(pool, runner, task, stil, lambda g, t: g >= t, deadline, balk)
         await _stop(runner, task)
         async with pool.acquire() as c:
+            await inhalen(c)
             stand = await posities(c)
             h_nieuw, n_nieuw = await inhoud_hash(c)
         h_live, n_live = await _hash_public(conn)
@@ -304,8 +306,10 @@ async def _wissel(settings: TellingSettings, pool: asyncpg.Pool, runner: Begrens
 
 
 async def _hash_public(conn: asyncpg.Connection) -> tuple[str, int]:
+    """The live figures' hash, once nobody there is behind the klok (the live runner is paused)."""
     await conn.execute("SET search_path TO public")
     try:
+        await inhalen(conn)
         return await inhoud_hash(conn)
     finally:
         await conn.execute("RESET search_path")
@@ -340,10 +344,13 @@ async def terugdraaien(settings: TellingSettings, schema: str, switch_timeout: f
         await conn.close()
 
 
-async def live_hash(settings: TellingSettings) -> tuple[str, int]:
+async def live_hash(settings: TellingSettings) -> tuple[str, int, int]:
+    """The live hash, cells and how many persons are still behind the klok (0: the figures are final;
+    the running service catches up by itself, so this reads and never writes)."""
     conn = await asyncpg.connect(settings.database_url)
     try:
-        return await inhoud_hash(conn)
+        h, n = await inhoud_hash(conn)
+        return h, n, await achterstand(conn)
     finally:
         await conn.close()
 
@@ -379,8 +386,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def main_hash() -> None:
-    h, n = asyncio.run(live_hash(TellingSettings()))
-    print(f"live: {n} cellen, inhoudshash {h}")
+    h, n, achter = asyncio.run(live_hash(TellingSettings()))
+    print(f"live: {n} cellen, inhoudshash {h}"
+          + (f" (nog {achter} personen achter op de klok: de dienst haalt ze in)" if achter else ""))
 
 
 if __name__ == "__main__":

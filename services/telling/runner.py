@@ -7,6 +7,7 @@ stopping the runner finishes its batch and then stops the publisher after its la
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import asyncpg
@@ -14,9 +15,10 @@ import asyncpg
 from contracts.topics import CONFIGS, PARTITIONS, TopicKind, dlq_topic, topic_kind
 from leerrecht.kafka import EventPublisher
 from leerrecht.kafka import TopicSpec as KafkaTopicSpec
+from leerrecht.logging import get_logger
 from leerrecht.projection import ProjectionRunner
 from telling.config import TellingSettings
-from telling.projection import TellingProjection
+from telling.projection import TellingProjection, achterstand, inhalen
 from telling.stream import CijferStroom
 
 
@@ -32,6 +34,9 @@ def count_topics(topic: str) -> list[KafkaTopicSpec]:
     return specs
 
 
+log = get_logger(__name__)
+
+
 class TellingRunner(ProjectionRunner):
     def __init__(self, pool: asyncpg.Pool, settings: TellingSettings, publisher: EventPublisher,
                  **kwargs: Any) -> None:
@@ -45,8 +50,27 @@ class TellingRunner(ProjectionRunner):
 
     async def run(self) -> None:
         task = asyncio.create_task(self.stroom.run(), name="telling:cijferstroom")
+        inhaal = asyncio.create_task(self._inhalen(), name="telling:inhalen")
         try:
             await super().run()
         finally:
+            inhaal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await inhaal
             self.stroom.stop()
             await task
+
+    async def _inhalen(self, interval: float = 1.0) -> None:
+        """Bring persons behind the klok up to date when the log is quiet (batches do it as they go,
+        a chunk each: :mod:`telling.projection`). Stops with the runner; an error waits a round."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with self.pool.acquire() as conn:
+                    if await achterstand(conn):
+                        await inhalen(conn)
+                        self.stroom.wek()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("inhalen_mislukt", error=type(exc).__name__)

@@ -64,6 +64,10 @@ class CijferStroom:
     async def on_applied(self, _: Sequence[Delivered]) -> None:
         self._wake.set()
 
+    def wek(self) -> None:
+        """Publish soon: the figures changed outside a batch (persons brought up to the klok)."""
+        self._wake.set()
+
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()

@@ -16,8 +16,11 @@ import asyncpg
 
 from contracts.codes import GebiedType, TellingSchoolType
 from contracts.events.telling import CijferBijgewerkt
+from leerrecht.logging import get_logger
 from telling.domain.disclosure import Gepubliceerd, boom, publiceer, publiceer_uitsplitsingen
 from telling.domain.figures import INDICATOREN, LEEFTIJD, NATIONAAL, SCHOOLTYPE
+
+log = get_logger(__name__)
 
 PROJECTIE = "telling"
 Tabel = dict[str, tuple[str | None, int]]
@@ -39,32 +42,34 @@ async def positie(conn: asyncpg.Connection, projectie: str = PROJECTIE) -> dict[
     return {f"{r['topic']}:{r['partition']}": int(r["next_offset"]) for r in rows}
 
 
+async def _lees(conn: asyncpg.Connection, paren: Sequence[tuple[str, str]], peildatum: date | None,
+                uitgesplitst: bool) -> list[asyncpg.Record]:
+    """The cells of the given (indicator, periode) tables, live or as of ``peildatum`` (the sum of
+    each cell's history up to it; see :mod:`telling.domain.historie` for what "as of" means): the
+    area cells (``uitgesplitst`` false) or their breakdowns."""
+    if peildatum is None:
+        return list(await conn.fetch(
+            "SELECT c.indicator, c.periode, c.gebied, c.uitsplitsing, c.ouder, c.waarde FROM cijfer c "
+            "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+            "ON c.indicator = t.indicator AND c.periode = t.periode WHERE (c.uitsplitsing <> '') = $3",
+            [p[0] for p in paren], [p[1] for p in paren], uitgesplitst,
+        ))
+    return list(await conn.fetch(
+        "SELECT h.indicator, h.periode, h.gebied, h.uitsplitsing, c.ouder, sum(h.mutatie) AS waarde "
+        "FROM cel_historie h JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+        "ON h.indicator = t.indicator AND h.periode = t.periode "
+        "JOIN cijfer c ON c.indicator = h.indicator AND c.gebied = h.gebied AND c.periode = h.periode "
+        "AND c.uitsplitsing = h.uitsplitsing WHERE h.dag <= $3 AND (h.uitsplitsing <> '') = $4 "
+        "GROUP BY 1, 2, 3, 4, 5",
+        [p[0] for p in paren], [p[1] for p in paren], peildatum, uitgesplitst,
+    ))
+
+
 async def lees_tabellen(conn: asyncpg.Connection, paren: Sequence[tuple[str, str]],
                         peildatum: date | None = None) -> dict[tuple[str, str], Tabel]:
-    """All cells of the given (indicator, periode) tables: ``{gebied: (ouder, waarde)}`` each.
-
-    With ``peildatum``: the values as of that day (the sum of the cell's history up to it; see
-    :mod:`telling.domain.historie` for what "as of" means)."""
+    """All area cells of the given (indicator, periode) tables: ``{gebied: (ouder, waarde)}`` each."""
     out: dict[tuple[str, str], Tabel] = {p: {} for p in paren}
-    if not paren:
-        return out
-    if peildatum is None:
-        rows = await conn.fetch(
-            "SELECT c.indicator, c.periode, c.gebied, c.ouder, c.waarde FROM cijfer c "
-            "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
-            "ON c.indicator = t.indicator AND c.periode = t.periode WHERE c.uitsplitsing = ''",
-            [p[0] for p in paren], [p[1] for p in paren],
-        )
-    else:
-        rows = await conn.fetch(
-            "SELECT h.indicator, h.periode, h.gebied, c.ouder, sum(h.mutatie) AS waarde FROM cel_historie h "
-            "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
-            "ON h.indicator = t.indicator AND h.periode = t.periode "
-            "JOIN cijfer c ON c.indicator = h.indicator AND c.gebied = h.gebied AND c.periode = h.periode "
-            "AND c.uitsplitsing = h.uitsplitsing WHERE h.dag <= $3 AND h.uitsplitsing = '' GROUP BY 1, 2, 3, 4",
-            [p[0] for p in paren], [p[1] for p in paren], peildatum,
-        )
-    for r in rows:
+    for r in await _lees(conn, paren, peildatum, False) if paren else ():
         out[(r["indicator"], r["periode"])][r["gebied"]] = (r["ouder"], int(r["waarde"]))
     return out
 
@@ -96,27 +101,9 @@ Uitsplitsingen = dict[tuple[str, str], int]
 
 async def lees_uitsplitsingen(conn: asyncpg.Connection, paren: Sequence[tuple[str, str]],
                               peildatum: date | None = None) -> dict[tuple[str, str], Uitsplitsingen]:
-    """The breakdown cells (school type, age band; NL and regions) of the given tables, live or as of
-    ``peildatum`` (like :func:`lees_tabellen`)."""
+    """The breakdown cells (school type, age band; NL and regions) of the given tables."""
     out: dict[tuple[str, str], Uitsplitsingen] = {p: {} for p in paren}
-    if not paren:
-        return out
-    if peildatum is None:
-        rows = await conn.fetch(
-            "SELECT c.indicator, c.periode, c.gebied, c.uitsplitsing, c.waarde FROM cijfer c "
-            "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
-            "ON c.indicator = t.indicator AND c.periode = t.periode WHERE c.uitsplitsing <> ''",
-            [p[0] for p in paren], [p[1] for p in paren],
-        )
-    else:
-        rows = await conn.fetch(
-            "SELECT h.indicator, h.periode, h.gebied, h.uitsplitsing, sum(h.mutatie) AS waarde "
-            "FROM cel_historie h JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
-            "ON h.indicator = t.indicator AND h.periode = t.periode "
-            "WHERE h.dag <= $3 AND h.uitsplitsing <> '' GROUP BY 1, 2, 3, 4",
-            [p[0] for p in paren], [p[1] for p in paren], peildatum,
-        )
-    for r in rows:
+    for r in await _lees(conn, paren, peildatum, True) if paren else ():
         out[(r["indicator"], r["periode"])][(r["gebied"], r["uitsplitsing"])] = int(r["waarde"])
     return out
 
@@ -127,7 +114,12 @@ def beveilig_uitsplitsingen(tabel: Tabel, gebieden: dict[str, Gepubliceerd],
     published (:func:`~telling.domain.disclosure.publiceer_uitsplitsingen`)."""
     if not uitsplitsingen:
         return {}
-    return publiceer_uitsplitsingen(tabel, gebieden, uitsplitsingen)
+    try:
+        return publiceer_uitsplitsingen(tabel, gebieden, uitsplitsingen)
+    except ValueError as exc:
+        # never let one table stop the count stream: publish none of its breakdown values (safe)
+        log.warning("uitsplitsing_volledig_onderdrukt", fout=str(exc)[:200])
+        return {k: Gepubliceerd(None, True) for k in uitsplitsingen}
 
 
 def beveilig(tabel: Tabel) -> dict[str, Gepubliceerd]:

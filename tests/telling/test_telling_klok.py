@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 
 import pytest
+from telling import projection
 from telling.config import TellingSettings
 from telling.rebuild import rebuild
 from telling.runner import TellingRunner, count_topics
@@ -43,7 +44,9 @@ async def _wacht(check: Callable[[], Awaitable[bool]], timeout: float = 60.0) ->
 
 @pytest.mark.infra
 async def test_a_later_event_elsewhere_moves_an_open_report_past_3_months_and_the_rebuild_agrees(
-        infra) -> None:  # type: ignore[no-untyped-def]
+        infra, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # one woken person per batch: the other two are brought up to date by the runner's catch-up loop
+    monkeypatch.setattr(projection, "WEKKERS_PER_BATCH", 1)
     run = f"k{uuid.uuid4().hex[:8]}"
     topic = f"{run}.leerrecht.regio.{REGIO}.events"
     settings = TellingSettings(
@@ -86,21 +89,31 @@ async def test_a_later_event_elsewhere_moves_an_open_report_past_3_months_and_th
         return int(v or 0)
 
     try:
-        a, b = p(41), p(42)
-        lrv = registratie.MeldingGeregistreerd(melding_id=uid(4101), soort=MeldingSoort.LRV, melder=Melder.SCHOOL,
-                                               school=SCHOOL, startdatum=date(2025, 9, 15))
+        a, b, c, d = p(41), p(42), p(43), p(44)
+
+        def lrv(n: int) -> registratie.MeldingGeregistreerd:
+            return registratie.MeldingGeregistreerd(melding_id=uid(n), soort=MeldingSoort.LRV, melder=Melder.SCHOOL,
+                                                    school=SCHOOL, startdatum=date(2025, 9, 15))
         await publiceer(Stap(a, REGIO, date(2025, 8, 25), _ingeschreven(date(2025, 8, 25), "2010-04"), uid(80_001)),
-                        Stap(a, REGIO, date(2025, 9, 16), lrv, uid(80_002)))
-        assert await waarde("lrv", "2025-2026") == 1
+                        Stap(a, REGIO, date(2025, 9, 16), lrv(4101), uid(80_002)),
+                        Stap(c, REGIO, date(2025, 9, 16), lrv(4301), uid(80_005)),
+                        Stap(d, REGIO, date(2025, 9, 16), lrv(4401), uid(80_006)))
+        assert await waarde("lrv", "2025-2026") == 3
         assert await waarde("lrv_langer_dan_3_maanden", "2025-2026") == 0
         assert await waarde("vsv_startset", "2025-2026") == 0  # 1 October not yet passed on the log
 
-        # person B's enrolment, recorded 17 Dec: the klok reaches 16 Dec, A's report is open > 3 months
+        # person B's enrolment, recorded 17 Dec: the klok reaches 16 Dec, the three reports are open
+        # > 3 months; one is brought up to date in B's batch, the others by the catch-up loop
         await publiceer(Stap(b, REGIO, date(2025, 12, 17), _ingeschreven(date(2025, 12, 17), "2011-02"),
                              uid(80_003)))
-        assert await waarde("lrv_langer_dan_3_maanden", "2025-2026") == 1
+
+        async def bij() -> bool:
+            async with pool.acquire() as conn:
+                return await projection.achterstand(conn) == 0
+        await _wacht(bij)
+        assert await waarde("lrv_langer_dan_3_maanden", "2025-2026") == 3
         assert await waarde("lrv_langer_dan_3_maanden", "2025-2026", tot=date(2025, 12, 15)) == 0
-        assert await waarde("lrv_langer_dan_3_maanden", "2025-2026", tot=date(2025, 12, 16)) == 1
+        assert await waarde("lrv_langer_dan_3_maanden", "2025-2026", tot=date(2025, 12, 16)) == 3
         assert await waarde("vsv_startset", "2025-2026", AMS) == 1  # A was in vo on 1 Oct 2025
         async with pool.acquire() as conn:
             assert await conn.fetchval("SELECT datum FROM telling_klok") == date(2025, 12, 16)
@@ -110,8 +123,9 @@ async def test_a_later_event_elsewhere_moves_an_open_report_past_3_months_and_th
         # a year on: A's report is still open in 2026-2027 and on its 1 September; both in the startset
         await publiceer(Stap(b, REGIO, date(2026, 10, 2), registratie.StartkwalificatieBehaald(
             datum=date(2026, 7, 1), niveau=StartkwalificatieNiveau.HAVO), uid(80_004)))
-        assert await waarde("lrv", "2026-2027") == 1
-        assert await waarde("lrv_op_1_september", "2026-2027") == 1
+        await _wacht(bij)
+        assert await waarde("lrv", "2026-2027") == 3
+        assert await waarde("lrv_op_1_september", "2026-2027") == 3
         assert await waarde("vsv_startset", "2026-2027", AMS) == 1  # A only: B has an SK since July
         assert await waarde("vsv_startset", "2025-2026", AMS) == 1  # B enrolled after 1 Oct 2025
 

@@ -361,8 +361,12 @@ def publiceer_uitsplitsingen(gebieden: Mapping[str, tuple[str | None, int]], gep
         waarden.setdefault((g, TOTAAL), 0)
         categorieen.setdefault(u.partition(":")[0], set()).add(u)
     waarden.setdefault(("NL", TOTAAL), 0)
+    # every region of the area table is a row, also one without any breakdown cell (its categories
+    # are empty cells that may have to be hidden): a region left out would make the NL row's sum
+    # pin the other regions' totals (the residual is treated as known)
+    regios = {g for g, (ouder, _) in gebieden.items() if ouder == "NL"}
     for _, us in sorted(categorieen.items()):
-        rijen = sorted({g for g, u in uitsplitsingen if u in us} | {"NL"})
+        rijen = sorted({g for g, u in uitsplitsingen if u in us} | regios | {"NL"})
         for r in rijen:
             sommen.append(((r, TOTAAL), tuple((r, u) for u in sorted(us))))
         for u in sorted(us):

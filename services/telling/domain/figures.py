@@ -1104,31 +1104,31 @@ def _grenzen(f: Feiten, na: date) -> Iterator[date]:
     for m in f.meldingen.values():
         if (m.soort is MeldingSoort.LRV and not m.ingetrokken and m.startdatum is not None
                 and m.einddatum is None):
-            bronnen.append(_lrv_grenzen(m.startdatum))
+            bronnen.append(_lrv_grenzen(m.startdatum, na))
     for sinds in {a.sinds for a in f.absoluut}:
         if not any(d >= sinds for d in f.inschrijvingen):
             bronnen.append(iter([plus_maanden(sinds, 3) + timedelta(days=1)]))
-    bronnen.append(_vsv_grenzen(f))
+    bronnen.append(_vsv_grenzen(f, na))
     return (t for t in heapq.merge(*bronnen) if t > na)
 
 
-def _lrv_grenzen(start: date) -> Iterator[date]:
+def _lrv_grenzen(start: date, na: date) -> Iterator[date]:
     """An open LRV report: every 1 August (a new schooljaar it is open in), every 1 September (open on
-    1 September) and the day after 3 months."""
+    1 September) and the day after 3 months (from the year of ``na`` on: earlier ones are not asked)."""
     drie = plus_maanden(start, 3) + timedelta(days=1)
-    jaar = start.year
+    jaar = max(start.year, na.year)
     while True:
         yield from sorted((date(jaar, 8, 1), date(jaar, 9, 1), *((drie,) if drie.year == jaar else ())))
         jaar += 1
 
 
-def _vsv_grenzen(f: Feiten) -> Iterator[date]:
+def _vsv_grenzen(f: Feiten, na: date) -> Iterator[date]:
     """Every 1 October on which the person is, or a year earlier was, in vo/(v)so/mbo (startset and
-    new vsv'er, :func:`_vsv_startset`), bounded by the vsv age limit."""
+    new vsv'er, :func:`_vsv_startset`), bounded by the vsv age limit (from the year of ``na`` on)."""
     inschrijvingen = [i for i in f.schoolinschrijvingen if i.school_type in VSV_SCHOOLTYPES]
     if not inschrijvingen:
         return
-    begin = min(i.datum for i in inschrijvingen).year
+    begin = max(min(i.datum for i in inschrijvingen).year, na.year)
     eind = (int(min(f.geboren)[:4]) + VSV_LEEFTIJDSGRENS + 2) if f.geboren else begin + 40
     for jaar in range(begin, eind + 1):
         peil = date(jaar, 10, 1)
