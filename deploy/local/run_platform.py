@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import os
 import secrets
+import shutil
 import signal
 import sys
 import time
@@ -21,13 +23,37 @@ from pathlib import Path
 import httpx
 
 from leerrecht import processes
-from leerrecht.localinfra import DEFAULT_STATE, ensure_kafka_jars, nodes
+from leerrecht.localinfra import DEFAULT_STATE, KafkaNode, PostgresNode, ensure_kafka_jars, nodes
 
 sys.path.insert(0, str(Path(__file__).parent))
 from demo_feed import DEMO_TOKENS, feed
 
 REGIONS = ("MC28", "MC29")  # Haaglanden/Westland and Rijnmond
 BASE_PORT = int(os.environ.get("LEERRECHT_HTTP_BASE_PORT", "8100"))
+
+
+def _migraties() -> str:
+    """A fingerprint of every service's migrations."""
+    bestanden = sorted((Path(__file__).resolve().parents[2] / "services").glob("*/migrations/*.sql"))
+    return hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in bestanden)).hexdigest()
+
+
+def _verse_start_na_schemawijziging(state: Path, kafka: KafkaNode, pg: PostgresNode) -> Path:
+    """Start from empty demo data when the migrations changed since the last demo.
+
+    Why: before the first release a migration may still be edited in place; a service then refuses a
+    database migrated by the older version ("changed after it was applied"). Demo data is fed anew
+    on every run, so nothing is lost by starting over; production keeps its data (new migrations)."""
+    stempel = state / "demo-migraties.sha256"
+    nu = _migraties()
+    oud = stempel.read_text().strip() if stempel.exists() else None
+    if oud != nu and (pg.data.exists() or kafka.home.exists()):
+        print("▶ De demogegevens zijn van een andere versie van de migraties: opnieuw beginnen.", flush=True)
+        kafka.stop()
+        pg.stop()
+        shutil.rmtree(pg.home, ignore_errors=True)
+        shutil.rmtree(kafka.home, ignore_errors=True)
+    return stempel
 
 
 def main() -> int:
@@ -45,6 +71,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
+        stempel = _verse_start_na_schemawijziging(state, kafka, pg)
         print("▶ PostgreSQL en Kafka starten…", flush=True)
         pg.start()
         kafka.start()
@@ -72,6 +99,7 @@ def main() -> int:
                 processes.wait_ready(svc)  # it creates the topics the others subscribe to
         for svc in started:
             processes.wait_ready(svc)
+        stempel.write_text(_migraties())
         print(f"▶ Demo invoeren (scholen in Zoetermeer en Spijkenisse)… ({time.monotonic() - t0:.0f}s)", flush=True)
         urls = {svc.name: svc.url for svc in started}
         summary = asyncio.run(feed(urls["registratie"]))
