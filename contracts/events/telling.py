@@ -77,12 +77,12 @@ class CijferBijgewerkt(TellingEvent):
 
     def cel_sleutel(self) -> str:
         """The cell key: envelope subject and Kafka key on the count stream (latest value per cell)."""
-        return "|".join(
-            (
-                self.indicator_id,
-                self.periode,
-                self.gebied_code,
-                self.school_type.value if self.school_type is not None else "*",
-                self.leeftijdsband or "*",
-            )
-        )
+        return self.sleutel(self.indicator_id, self.periode, self.gebied_code, self.school_type, self.leeftijdsband)
+
+    @staticmethod
+    def sleutel(indicator_id: str, periode: str, gebied_code: str, school_type: TellingSchoolType | None,
+                leeftijdsband: str | None) -> str:
+        """:meth:`cel_sleutel` from the parts, without building (and validating) the event: a
+        publisher compares keys of every cell and builds events only for the cells that changed."""
+        return "|".join((indicator_id, periode, gebied_code,
+                         school_type.value if school_type is not None else "*", leeftijdsband or "*"))

@@ -36,6 +36,7 @@ from telling.tabellen import (
     PROJECTIE,
     beveilig,
     beveilig_uitsplitsingen,
+    cel_sleutel,
     cijfer_event,
     lees_tabellen,
     lees_uitsplitsingen,
@@ -137,10 +138,10 @@ class CijferStroom:
                 cellen += [(gebied, u, shown) for (gebied, u), shown in sorted(beveilig_uitsplitsingen(
                     tabel, gebieden, uitsplitsingen[(indicator, periode)]).items())]
                 for gebied, uitsplitsing, shown in cellen:
-                    ev = cijfer_event(indicator, periode, gebied, shown, pos, uitsplitsing)
-                    sleutel = ev.cel_sleutel()
+                    sleutel = cel_sleutel(indicator, periode, gebied, uitsplitsing)
                     if vorige.get(sleutel) == (shown.waarde, shown.onderdrukt):
-                        continue
+                        continue  # unchanged: no event is even built (most cells of a table)
+                    ev = cijfer_event(indicator, periode, gebied, shown, pos, uitsplitsing)
                     env = to_envelope(ev, subject=sleutel, source="urn:nl:leerrecht:telling",
                                       occurred_at=utcnow(), correlation_id=uuid7())
                     uit.append(OutgoingEvent(self.topic, env))

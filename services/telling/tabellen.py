@@ -129,16 +129,26 @@ def beveilig(tabel: Tabel) -> dict[str, Gepubliceerd]:
     return {k: v for k, v in publiceer(boom(tabel)).items() if k in tabel}
 
 
+def _uitsplitsing(uitsplitsing: str) -> tuple[TellingSchoolType | None, str | None]:
+    dimensie, _, categorie = uitsplitsing.partition(":")
+    return (TellingSchoolType(categorie) if dimensie == SCHOOLTYPE else None,
+            categorie if dimensie == LEEFTIJD else None)
+
+
+def cel_sleutel(indicator: str, periode: str, gebied: str, uitsplitsing: str = "") -> str:
+    """The count stream's key of a cell (:meth:`CijferBijgewerkt.cel_sleutel`), without the event."""
+    ind = INDICATOREN[indicator]
+    return CijferBijgewerkt.sleutel(ind.stroom_id, f"{ind.periode}:{periode}", gebied, *_uitsplitsing(uitsplitsing))
+
+
 def cijfer_event(indicator: str, periode: str, gebied: str, shown: Gepubliceerd,
                  pos: dict[str, int], uitsplitsing: str = "") -> CijferBijgewerkt:
     ind = INDICATOREN[indicator]
-    dimensie, _, categorie = uitsplitsing.partition(":")
+    school_type, leeftijdsband = _uitsplitsing(uitsplitsing)
     return CijferBijgewerkt(
         indicator_id=ind.stroom_id, definitie_id=ind.definitie_id, periode=f"{ind.periode}:{periode}",
-        gebied_type=gebied_type(gebied), gebied_code=gebied,
-        school_type=TellingSchoolType(categorie) if dimensie == SCHOOLTYPE else None,
-        leeftijdsband=categorie if dimensie == LEEFTIJD else None,
-        waarde=shown.waarde, onderdrukt=shown.onderdrukt, positie=pos,
+        gebied_type=gebied_type(gebied), gebied_code=gebied, school_type=school_type,
+        leeftijdsband=leeftijdsband, waarde=shown.waarde, onderdrukt=shown.onderdrukt, positie=pos,
     )
 
 

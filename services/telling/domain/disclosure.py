@@ -147,6 +147,7 @@ def aandeel(teller: int | None, noemer: int | None) -> float | None:
 TOTAAL = "*"
 
 Cel = tuple[str, str]
+Getal = int | Fraction
 """A cell of a cross-table: ``(rij, kolom)`` = (area code, category code or the total ``"*"``)."""
 
 
@@ -237,30 +238,38 @@ def bepaalde_cellen(tabel: Kruistabel, weg: Set[Cel]) -> frozenset[Cel]:
 
     The sum equations restricted to the hidden cells form a linear system ``A x = b`` (``b`` from the
     published cells and the known residuals). A hidden cell is determined exactly when its unit vector
-    lies in the row space of ``A``; after Gauss-Jordan elimination (exact, with ``Fraction``) that is
-    a pivot column whose reduced row has no other non-zero entry. Sparse rows (dicts) keep it fast:
-    the equations have ±1 coefficients and a handful of unknowns each."""
-    draaipunten: dict[Cel, dict[Cel, Fraction]] = {}
+    lies in the row space of ``A``; after Gauss-Jordan elimination (exact) that is a pivot column whose
+    reduced row has no other non-zero entry. Sparse rows (dicts) keep it fast: the equations have ±1
+    coefficients and a handful of unknowns each. Exact without ``Fraction`` where possible: sums of
+    a table are (nearly) totally unimodular, so almost every pivot is ±1 and the rows stay integers;
+    only another pivot turns a row into fractions (Python's int and Fraction are both exact). That
+    made the count stream's cross-tables ~5× cheaper than Fraction throughout (1M benchmark)."""
+    draaipunten: dict[Cel, dict[Cel, Getal]] = {}
     for som, leden in tabel.sommen:
-        rij: dict[Cel, Fraction] = {}
+        rij: dict[Cel, Getal] = {}
         for cel, coef in ((som, 1), *((c, -1) for c in leden)):
             if cel in weg:
-                rij[cel] = rij.get(cel, Fraction(0)) + coef
+                rij[cel] = rij.get(cel, 0) + coef
         for p in [c for c in rij if c in draaipunten]:  # reduce by the pivots found so far
             f = rij[p]
             for c, v in draaipunten[p].items():
-                rij[c] = rij.get(c, Fraction(0)) - f * v
+                rij[c] = rij.get(c, 0) - f * v
         rij = {c: v for c, v in rij.items() if v != 0}
         if not rij:
             continue
         p = min(rij)
         f = rij[p]
-        rij = {c: v / f for c, v in rij.items()}
+        if f == 1:
+            pass
+        elif f == -1:
+            rij = {c: -v for c, v in rij.items()}
+        else:
+            rij = {c: Fraction(v) / f for c, v in rij.items()}
         for q, andere in draaipunten.items():  # keep every pivot row free of the new pivot column
             if p in andere:
                 g = andere[p]
                 for c, v in rij.items():
-                    andere[c] = andere.get(c, Fraction(0)) - g * v
+                    andere[c] = andere.get(c, 0) - g * v
                 draaipunten[q] = {c: v for c, v in andere.items() if v != 0}
         draaipunten[p] = rij
     return frozenset(p for p, rij in draaipunten.items() if len(rij) == 1)
