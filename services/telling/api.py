@@ -489,6 +489,31 @@ def build_router(analyst: Any) -> APIRouter:
     ) -> dict[str, Any]:
         return await uitsplitsingen(db, indicator, periode, _onbeveiligd(principal), _peildatum(peildatum))
 
+    @router.get("/uitsplitsingen.csv", response_class=Response,
+                summary="De uitsplitsingen van één cijfer en periode als CSV: een regel per gebied en categorie")
+    async def uitsplitsing_csv(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        principal: Annotated[Principal, Depends(analyst)],
+        indicator: Annotated[str, Query(max_length=64)],
+        periode: Annotated[str, Query(pattern=JAAR)],
+        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+    ) -> Response:
+        data = await uitsplitsingen(db, indicator, periode, _onbeveiligd(principal), _peildatum(peildatum))
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter=";", lineterminator="\n")
+        w.writerow(["indicator", "definitie_id", "periode", "uitsplitsing", "gebied_type", "gebied", "categorie",
+                    "waarde", "onderdrukt"])
+        for dimensie, rijen in data["uitsplitsingen"].items():
+            for r in rijen:
+                for categorie, c in (("totaal", r["totaal"]), *r["categorieen"].items()):
+                    w.writerow([data["indicator"], data["definitie_id"], periode, dimensie, r["gebied_type"],
+                                r["gebied"], categorie, c["weergave"] if c["waarde"] is None else c["waarde"],
+                                "ja" if c["onderdrukt"] else "nee"])
+        return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="uitsplitsingen-{indicator}-{periode}.csv"',
+            "X-Leerrecht-Positie": _positie_kop(data["positie"]),
+        })
+
     @router.get("/percentages", summary="Percentages (vsv, Halt-recidive, aandeel per MAS-route) uit de "
                                         "gepubliceerde aantallen, alleen bij een noemer van minstens 100")
     async def percentage(

@@ -204,6 +204,12 @@ async def test_breakdowns_and_rates_are_published_under_disclosure_control(omgev
     assert nl["categorieen"]["vo"] == {"waarde": None, "onderdrukt": True, "weergave": "<10"}
     assert (await _get(pool, "/v1/uitsplitsingen", "t-analist", indicator="bestaat_niet",
                        periode=JAAR)).status_code == 404
+    r = await _get(pool, "/v1/uitsplitsingen.csv", "t-analist", indicator="lrv", periode=JAAR)
+    regels = r.text.splitlines()
+    assert regels[0].startswith("indicator;definitie_id;periode;uitsplitsing;")
+    assert f"lrv;lrv/v2;{JAAR};schooltype;LAND;NL;vo;<10;ja" in regels
+    assert f"lrv;lrv/v2;{JAAR};leeftijd;LAND;NL;po;" not in r.text
+    assert "X-Leerrecht-Positie" in r.headers
 
     pct = {(r["aandeel"], r["periode"]): r for r in
            (await _get(pool, "/v1/percentages", "t-beheer", periode=JAAR)).json()["percentages"]}
