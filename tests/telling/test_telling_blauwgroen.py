@@ -14,7 +14,6 @@ import asyncio
 import os
 import re
 import sys
-import time
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,17 +22,17 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from telling.config import TellingSettings
 from telling.rebuild import rebuild
-from telling.runner import count_topics
 from telling.tabellen import inhoud_hash
+from tl_omgeving import geisoleerde_telling
+from tl_omgeving import wacht as _wacht
 from tl_scenario import SCENARIO
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, UrenEenheid
 from contracts.events import registratie
 from contracts.events.base import School
-from leerrecht.kafka import EventPublisher, OutgoingEvent, TopicSpec, ensure_topics
+from leerrecht.kafka import EventPublisher, OutgoingEvent
 from services import auth, launch, wait_ready
 
 JAAR = "2025-2026"
@@ -57,15 +56,6 @@ def _afwezigheden(run: str, start: int, n: int, topics: dict[str, str]) -> list[
     return out
 
 
-async def _wacht(check: Any, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"niet bereikt binnen {timeout}s: {last!r}")
 
 
 async def _stand(conn: asyncpg.Connection, schema: str = "public") -> tuple[int, int]:
@@ -91,20 +81,8 @@ async def _cli(env: dict[str, str], *args: str, timeout: float = 120) -> str:
 
 @pytest.mark.infra
 async def test_rebuild_switches_the_running_service_without_losing_or_doubling(infra) -> None:  # type: ignore[no-untyped-def]
-    run = f"bg{uuid.uuid4().hex[:8]}"
-    topics = {r: f"{run}.leerrecht.regio.{r}.events" for r in ("MC21", "MC29")}
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
-        "DATABASE_URL": await infra.adatabase_url("tbg"),
-        "TELLING_EVENT_PATTERN": rf"^{run}\.leerrecht\.regio\.MC\d\d\.events$",
-        "TELLING_COUNT_TOPIC": f"{run}.telling.cijfers",
-        "TELLING_CONSUMER_GROUP": f"{run}.telling",
-        "TELLING_PUBLISH_INTERVAL_S": "0.3",
-        "PROJECTION_BATCH_SIZE": "100",
-    }
-    settings = TellingSettings(**env)
-    await ensure_topics(infra.bootstrap, [TopicSpec(t, 3, {"retention.ms": "-1"}) for t in topics.values()]
-                        + count_topics(settings.count_topic))
+    g = await geisoleerde_telling(infra, "bg", "tbg", ("MC21", "MC29"), batch=100)
+    run, topics, env, settings = g.run, g.topics, g.env, g.settings
     pub = EventPublisher(infra.bootstrap, client_id="telling-blauwgroen-test")
     await pub.start()
     # the scenario gives published tables (the count stream), the absences a countable figure

@@ -11,7 +11,6 @@ import asyncio
 import io
 import os
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,8 +26,10 @@ from fastapi import FastAPI
 from telling.api import build_router
 from telling.config import TellingSettings
 from telling.rebuild import rebuild
-from telling.runner import TellingRunner, count_topics
+from telling.runner import TellingRunner
 from telling.tabellen import beveilig, inhoud_hash, lees_tabellen, positie
+from tl_omgeving import geisoleerde_telling
+from tl_omgeving import wacht as _wacht
 from tl_scenario import AMS, LEERPLICHTTELLING_GM0363, OVERIG_VERWACHT, PERSONEN, SCENARIO, Stap, p, uid
 
 from contracts.catalogue import decode
@@ -37,7 +38,7 @@ from contracts.events import registratie
 from contracts.events.telling import CijferBijgewerkt
 from leerrecht.db import create_pool, migrate
 from leerrecht.http import parse_tokens, principal_dependency, require_role
-from leerrecht.kafka import EventPublisher, OutgoingEvent, TopicSpec, ensure_topics
+from leerrecht.kafka import EventPublisher, OutgoingEvent
 
 JAAR = "2025-2026"
 TOKENS = "t-analist=analist-1:analist,t-beheer=beheer-1:beheer,t-school=00AP00:school"
@@ -54,15 +55,6 @@ class Omgeving:
     env: dict[str, str]
 
 
-async def _wacht(check: Any, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"niet bereikt binnen {timeout}s: {last!r}")
 
 
 async def _gelezen(pool: asyncpg.Pool) -> int:
@@ -79,20 +71,8 @@ def _start(pool: asyncpg.Pool, settings: TellingSettings, publisher: EventPublis
 
 @pytest.fixture(scope="module")
 async def omgeving(infra) -> AsyncIterator[Omgeving]:  # type: ignore[no-untyped-def]
-    run = f"t{uuid.uuid4().hex[:8]}"
-    topics = {r: f"{run}.leerrecht.regio.{r}.events" for r in ("MC21", "MC29")}
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
-        "DATABASE_URL": await infra.adatabase_url("tel"),
-        "TELLING_EVENT_PATTERN": rf"^{run}\.leerrecht\.regio\.MC\d\d\.events$",
-        "TELLING_COUNT_TOPIC": f"{run}.telling.cijfers",
-        "TELLING_CONSUMER_GROUP": f"{run}.telling",
-        "PROJECTION_BATCH_SIZE": "7",
-        "TELLING_PUBLISH_INTERVAL_S": "0.3",
-    }
-    settings = TellingSettings(**env)
-    await ensure_topics(infra.bootstrap, [TopicSpec(t, 3, {"retention.ms": "-1"}) for t in topics.values()]
-                        + count_topics(settings.count_topic))
+    g = await geisoleerde_telling(infra, "t", "tel", ("MC21", "MC29"), batch=7)
+    topics, env, settings = g.topics, g.env, g.settings
     publisher = EventPublisher(infra.bootstrap, client_id="telling-test")
     await publisher.start()
     await publisher.publish([OutgoingEvent(topics[s.region], s.envelope()) for s in SCENARIO])

@@ -6,23 +6,22 @@ history records the change on the day it happened, and a rebuild from offset 0 r
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 import pytest
 from telling import projection
-from telling.config import TellingSettings
 from telling.rebuild import rebuild
-from telling.runner import TellingRunner, count_topics
+from telling.runner import TellingRunner
 from telling.tabellen import inhoud_hash
+from tl_omgeving import geisoleerde_telling
+from tl_omgeving import wacht as _wacht
 from tl_scenario import AMS, SCHOOL, Stap, p, uid
 
 from contracts.codes import Melder, MeldingSoort, SchoolType, StartkwalificatieNiveau, Vakantieregio
 from contracts.events import registratie
 from leerrecht.db import create_pool, migrate
-from leerrecht.kafka import EventPublisher, OutgoingEvent, TopicSpec, ensure_topics
+from leerrecht.kafka import EventPublisher, OutgoingEvent
 
 REGIO = "MC21"
 
@@ -33,13 +32,6 @@ def _ingeschreven(d: date, geboren: str) -> registratie.LeerlingIngeschreven:
         woongemeente=AMS, geboortejaar_maand=geboren)
 
 
-async def _wacht(check: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"niet bereikt binnen {timeout}s")
 
 
 @pytest.mark.infra
@@ -47,16 +39,8 @@ async def test_a_later_event_elsewhere_moves_an_open_report_past_3_months_and_th
         infra, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # one woken person per batch: the other two are brought up to date by the runner's catch-up loop
     monkeypatch.setattr(projection, "WEKKERS_PER_BATCH", 1)
-    run = f"k{uuid.uuid4().hex[:8]}"
-    topic = f"{run}.leerrecht.regio.{REGIO}.events"
-    settings = TellingSettings(
-        KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap, DATABASE_URL=await infra.adatabase_url("klok"),
-        TELLING_EVENT_PATTERN=rf"^{run}\.leerrecht\.regio\.MC\d\d\.events$",
-        TELLING_COUNT_TOPIC=f"{run}.telling.cijfers", TELLING_CONSUMER_GROUP=f"{run}.telling",
-        PROJECTION_BATCH_SIZE="5", TELLING_PUBLISH_INTERVAL_S="0.3",
-    )
-    await ensure_topics(infra.bootstrap, [TopicSpec(topic, 3, {"retention.ms": "-1"}),
-                                          *count_topics(settings.count_topic)])
+    g = await geisoleerde_telling(infra, "k", "klok", (REGIO,), batch=5)
+    topic, settings = g.topic(REGIO), g.settings
     publisher = EventPublisher(infra.bootstrap, client_id="telling-klok-test")
     await publisher.start()
     pool = await create_pool(settings.database_url)
