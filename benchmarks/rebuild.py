@@ -9,6 +9,9 @@
 3. Runs the **rebuild** (``telling.rebuild``: a fresh schema, a new consumer group, from offset 0);
    reports events/s.
 4. Prints both content hashes (figures and as-of history) and exits 1 if they differ.
+5. Measures, in the same run and on the same topics, the raw limits to compare with: a plain aiokafka
+   consumer reading the whole log (``getmany``, no decoding) and PostgreSQL ``COPY`` of as many rows,
+   and prints live and rebuild as ratios to them.
 
 Starts its own Kafka and PostgreSQL unless ``--bootstrap`` and ``--admin-dsn`` are given. Results also go
 to ``benchmarks/results/rebuild-<timestamp>.json``.
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer
 from telling import proeflog
 from telling.config import TellingSettings
 from telling.projection import inhalen
@@ -34,6 +38,7 @@ from telling.rebuild import rebuild
 from telling.runner import TellingRunner, count_topics
 from telling.tabellen import inhoud_hash
 
+from benchmarks.__main__ import pg_copy
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, ensure_topics
 from leerrecht.localinfra import throwaway_servers
@@ -84,6 +89,24 @@ async def live(settings: TellingSettings, totaal: int, timeout: float) -> tuple[
         await publisher.stop()
         await pool.close()
     return duur, stroom, {**runner.stats.__dict__, "cijfers_gepubliceerd": runner.stroom.published}
+
+
+async def raw_consume_pattern(bootstrap: str, pattern: str, n: int) -> float:
+    """Seconds for a plain aiokafka consumer to read ``n`` records of every topic matching ``pattern``."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"raw-{uuid.uuid4().hex[:6]}",
+                                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=5000,
+                                fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=16 * 1024 * 1024)
+    consumer.subscribe(pattern=pattern)
+    await consumer.start()
+    try:
+        t0 = time.perf_counter()
+        seen = 0
+        while seen < n:
+            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+            seen += sum(len(r) for r in batches.values())
+        return time.perf_counter() - t0
+    finally:
+        await consumer.stop()
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
@@ -137,6 +160,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                                             meld=lambda s: None)
     t_rb = time.perf_counter() - t0
     say(f"  rebuild: {totaal:,} events in {t_rb:.1f}s = {totaal / t_rb:,.0f} ev/s; {cellen_rb:,} cellen")
+
+    say("Raw limits, same run, same topics")
+    t_raw = await raw_consume_pattern(args.bootstrap, settings.event_pattern, totaal)
+    pool = await create_pool(url)
+    try:
+        t0 = time.perf_counter()
+        await pg_copy(pool, [b""] * totaal)
+        t_copy = time.perf_counter() - t0
+    finally:
+        await pool.close()
+    raw, copy = totaal / t_raw, totaal / t_copy
+    say(f"  raw aiokafka getmany: {raw:,.0f} ev/s; PostgreSQL COPY: {copy:,.0f} rows/s")
+    say(f"  live    = {totaal / t_live / raw:.3f} of raw consume, {totaal / t_live / copy:.3f} of COPY")
+    say(f"  rebuild = {totaal / t_rb / raw:.3f} of raw consume, {totaal / t_rb / copy:.3f} of COPY")
     gelijk = h_live == h_rebuild and cellen == cellen_rb
     say("")
     say(f"  live hash    {h_live}")
@@ -149,6 +186,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "stroom_leeg_s": t_stroom, "rebuild_s": t_rb, "rebuild_ev_s": totaal / t_rb,
         "cellen": cellen, "historieregels": historie, "hash_live": h_live, "hash_rebuild": h_rebuild,
         "gelijk": gelijk, "batch": args.batch, "stats_live": stats,
+        "raw_consume_ev_s": raw, "copy_rows_s": copy,
     }
 
 
