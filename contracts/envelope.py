@@ -55,7 +55,12 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     specversion: Literal["1.0"] = SPECVERSION
-    id: uuid.UUID = Field(default_factory=uuid7, description="Event id, UUIDv7.")
+    id: uuid.UUID = Field(
+        default_factory=uuid7,
+        description="Event id: a UUIDv7 for a new fact; a deterministic UUIDv5 where the same fact must "
+                    "get the same id on every replay (e.g. a transfer derived from another event). "
+                    "Consumers deduplicate on it.",
+    )
     type: str = Field(description="Event type, e.g. nl.leerrecht.registratie.afwezigheid_geregistreerd.")
     source: str = Field(description="Producer, as a URI reference, e.g. urn:nl:leerrecht:registratie.")
     time: AwareDatetime = Field(description="When it happened in the world (occurred_at).")
