@@ -222,6 +222,12 @@ def _afwezigheid_gecorrigeerd_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "datum": None, "oude_uren": None}
 
 
+@CATALOGUE.register_upcaster(registratie.MeldingGeregistreerd.event_type, 1)
+def _melding_geregistreerd_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 → v2: the woongemeente and birth month were not in v1; ``None`` (unknown), never a guess."""
+    return {**data, "woongemeente": None, "geboortejaar_maand": None}
+
+
 def event_classes() -> list[type[Event]]:
     """All current event classes, sorted by event type."""
     return CATALOGUE.event_classes()

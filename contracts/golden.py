@@ -190,6 +190,8 @@ GOLDEN: list[Golden] = [
             uren=Decimal("16.5"),
             eenheid=UrenEenheid.LESUUR,
             herhaling=0,
+            woongemeente="GM0363",
+            geboortejaar_maand="2011-03",
         ),
         _at(date(2025, 10, 27)),
     ),

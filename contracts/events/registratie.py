@@ -209,10 +209,15 @@ class MeldingGeregistreerd(RegistratieEvent):
     (A3.1) the end date is the day 16 hours were reached and ``herhaling`` counts the repeat reports
     under continuous absence (at most 4). ``einddatum`` of an LRV report is set later, when the pupil
     returns or leaves (A3.2): see :class:`MeldingEinddatumVastgesteld`.
+
+    Schema v2 adds the pupil's ``woongemeente`` (the office the report goes to, A4) and
+    ``geboortejaar_maand`` (age rules: Halt from 12, A5; the age breakdown of the figures, C), so a
+    consumer need not have seen the pupil's enrolment, which may predate the log. Both are optional:
+    a v1 report upcast to v2 has neither (unknown), and registratie may not know a birth date.
     """
 
     event_type: ClassVar[str] = "nl.leerrecht.registratie.melding_geregistreerd"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
 
     melding_id: UUID
     soort: MeldingSoort
@@ -223,6 +228,8 @@ class MeldingGeregistreerd(RegistratieEvent):
     uren: UrenTotaal | None = Field(default=None, description="Ongeoorloofd hours in the period.")
     eenheid: UrenEenheid | None = None
     herhaling: int = Field(default=0, ge=0, le=4, description="0 = first report; 1..4 = repeat (A3.1).")
+    woongemeente: Gemeentecode | None = Field(default=None, description="The pupil's woongemeente (v2).")
+    geboortejaar_maand: GeboortejaarMaand | None = Field(default=None, description="Birth year and month (v2).")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -144,6 +144,8 @@ async def test_filed_report_stops_the_term_and_a_vrijstelling_withdraws_it(reg: 
     melding_id = r.json()["melding_id"]
     [g] = of_type(await reg.events(MC28, p), ev.MeldingGeregistreerd)
     assert str(g.melding_id) == melding_id and g.herhaling == 0
+    # schema v2: the office's municipality and the birth month (never the birth date) travel along
+    assert (g.woongemeente, g.geboortejaar_maand) == ("GM0637", "2014-05")
 
     reg.zet_vandaag(D(2026, 12, 4))  # past the due date, but the school reported
     await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})

@@ -318,6 +318,7 @@ def melding_registreren(
         melding_id=melding_id, soort=soort, melder=Melder.SCHOOL, school=school_of(school),
         startdatum=startdatum, einddatum=einddatum, uren=uren,
         eenheid=ins.school_type.uren_eenheid if uren is not None else None, herhaling=min(herhaling, 4),
+        woongemeente=leerling.woongemeente, geboortejaar_maand=leerling.geboortejaar_maand or None,
     )
     return Besluit(leerling.pseudoniem, leerling.regio, (event,))
 

@@ -723,6 +723,11 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
         case registratie.MeldingGeregistreerd():
             f = _melding(f, event.melding_id, soort=event.soort, startdatum=event.startdatum,
                          einddatum_melding=event.einddatum, regio=regio, gemeld_op=peildatum)
+            if event.woongemeente is not None:  # v2: where the pupil lived when the report was filed
+                f = f.model_copy(update={"woon": _plus(f.woon, Woonfeit(
+                    datum=peildatum, gemeente=event.woongemeente, regio=regio))})
+            if event.geboortejaar_maand is not None:
+                f = f.model_copy(update={"geboren": _plus(f.geboren, event.geboortejaar_maand)})
         case registratie.MeldingEinddatumVastgesteld():
             f = _melding(f, event.melding_id, einddatum_vastgesteld=event.einddatum)
         case registratie.MeldingIngetrokken():

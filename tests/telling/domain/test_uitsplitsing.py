@@ -65,6 +65,15 @@ def test_not_enrolled_and_unknown_school_type() -> None:
         melding_id=uid(2), soort=MeldingSoort.LUXE, melder=Melder.SCHOOL, school=SCHOOL,
         startdatum=date(2026, 3, 9), einddatum=date(2026, 3, 13)), REGIO, date(2026, 3, 13))
     assert uitsplitsingen_op(alleen_melding, date(2026, 3, 9)) == ()
+    # schema v2 of the report carries the woongemeente and birth month: the age band and the
+    # municipality are known without the enrolment (the school type still is not)
+    v2 = neem_op(LEEG, registratie.MeldingGeregistreerd(
+        melding_id=uid(3), soort=MeldingSoort.LUXE, melder=Melder.SCHOOL, school=SCHOOL,
+        startdatum=date(2026, 3, 9), einddatum=date(2026, 3, 13), woongemeente=AMS,
+        geboortejaar_maand="2012-06"), REGIO, date(2026, 3, 13))
+    assert uitsplitsingen_op(v2, date(2026, 3, 9)) == ("leeftijd:12-15",)
+    leden = waarden(lidmaatschappen(v2, "x"))
+    assert leden[Cell("luxeverzuim", AMS, "2025-2026")] == 1
 
 
 def _gecombineerd(gebieden: dict[str, tuple[str | None, int]], uitsplitsingen: dict[tuple[str, str], int],
