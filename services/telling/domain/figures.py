@@ -265,7 +265,9 @@ _LIJST: list[Indicator] = [
                   f"Unieke personen met een vrijstelling op grond van artikel {a.value} Leerplichtwet, "
                   "in elk schooljaar waarin de vrijstelling geldt.",
                   (_VRIJSTELLING, *_WOON),
-                  uitgesteld="Een vrijstelling zonder einddatum telt alleen in het schooljaar van 'van'.")
+                  uitgesteld="Een vrijstelling zonder einddatum telt in elk schooljaar tot vandaag volgens het "
+                             "log, tot en met het schooljaar waarin de persoon 18 wordt (zonder bekende "
+                             "geboortemaand: hooguit 13 schooljaren).", versie=2)
         for a in Vrijstellingsartikel
     ],
     Indicator("processen_verbaal", "leerplichttelling",
@@ -916,7 +918,7 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
                 f"abs:{sinds}", gemeente=laatste.gemeente)
 
     for vid, v in f.vrijstellingen.items():
-        for jaar in schooljaren(v.van, v.tot_en_met or v.van):
+        for jaar in schooljaren(v.van, _vrijstelling_tot(f, v, klok)):
             d = max(v.van, schooljaar_begin(jaar))
             tel(f"vrijstellingen_{v.artikel.value}", jaar, d, v.regio, vid)
             if v.artikel is Vrijstellingsartikel.ARTIKEL_5A:
@@ -996,6 +998,26 @@ def uitsplitsingen_op(f: Feiten, d: date) -> tuple[str, ...]:
         if leeftijd >= 0:
             out.append(f"{LEEFTIJD}:{leeftijdsband(leeftijd)}")
     return tuple(out)
+
+
+VRIJSTELLING_HOOGSTENS_JAREN = 13
+"""An open-ended vrijstelling counts at most this many schooljaren when the birth month is unknown: the
+longest a person can be leer- or kwalificatieplichtig (from 5 to 18, A1). **Decision**."""
+
+
+def _vrijstelling_tot(f: Feiten, v: VrijstellingFeit, klok: date | None) -> date:
+    """The last day an exemption counts: its end date; without one, the klok (the log's today), but
+    not past the schooljaar in which the person turns 18 (A1: no plicht left to exempt from)."""
+    if v.tot_en_met is not None:
+        return v.tot_en_met
+    if klok is None or klok <= v.van:
+        return v.van
+    if f.geboren:
+        achttien = int(min(f.geboren)[:4]) + 18
+        grens = date(achttien, 7, 31) if int(min(f.geboren)[5:7]) < 8 else date(achttien + 1, 7, 31)
+    else:
+        grens = date(int(schooljaar(v.van)[:4]) + VRIJSTELLING_HOOGSTENS_JAREN, 7, 31)
+    return max(v.van, min(klok, grens))
 
 
 def _opnieuw_gemeld(f: Feiten, verwezen: date) -> bool:
@@ -1114,6 +1136,10 @@ def _grenzen(f: Feiten, na: date) -> Iterator[date]:
         if not any(d >= sinds for d in f.inschrijvingen):
             bronnen.append(iter([plus_maanden(sinds, 3) + timedelta(days=1)]))
     bronnen.append(_vsv_grenzen(f, na))
+    for v in f.vrijstellingen.values():
+        if v.tot_en_met is None:  # open-ended: every 1 August it may count in a new schooljaar
+            laatste = _vrijstelling_tot(f, v, date.max).year
+            bronnen.append(date(j, 8, 1) for j in range(max(v.van.year, na.year), laatste + 1))
     return (t for t in heapq.merge(*bronnen) if t > na)
 
 

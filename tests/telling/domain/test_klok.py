@@ -45,6 +45,7 @@ from contracts.codes import (
     UitschrijvingsReden,
     UrenEenheid,
     Vakantieregio,
+    Vrijstellingsartikel,
 )
 from contracts.events import leerplicht, registratie, rmc
 from contracts.events.base import Event
@@ -151,6 +152,26 @@ def test_vsv_startset_and_new_vsv_follow_the_two_1_octobers() -> None:
     assert _waarde(oud, date(2025, 10, 1), "vsv_startset", "2025-2026") == 0  # 23 on 1 Oct 2025
 
 
+def _vrijstelling(n: int, van: date) -> registratie.VrijstellingGeregistreerd:
+    return registratie.VrijstellingGeregistreerd(vrijstelling_id=uid(n), artikel=Vrijstellingsartikel.ARTIKEL_5A,
+                                                 van=van, tot_en_met=None)
+
+
+def test_an_open_ended_vrijstelling_counts_every_schooljaar_until_the_person_turns_18() -> None:
+    f = _feiten((date(2025, 11, 3), _vrijstelling(1, date(2025, 11, 1))))
+    assert _waarde(f, None, "vrijstellingen_5a", "2025-2026", REGIO) == 1
+    assert _waarde(f, date(2026, 7, 31), "vrijstellingen_5a", "2026-2027", REGIO) == 0
+    assert _waarde(f, date(2026, 8, 1), "vrijstellingen_5a", "2026-2027", REGIO) == 1
+    assert _waarde(f, date(2026, 8, 1), "leerrecht_telling", "2026-2027", REGIO) == 1
+    # without a birth month at most 13 schooljaren (5 to 18)
+    assert _waarde(f, date(2040, 1, 1), "vrijstellingen_5a", "2037-2038", REGIO) == 1
+    assert _waarde(f, date(2040, 1, 1), "vrijstellingen_5a", "2038-2039", REGIO) == 0
+    # born March 2008: 18 in March 2026, so 2025-2026 is the last schooljaar
+    oud = neem_op(f, _ingeschreven(date(2025, 8, 20), SchoolType.VSO, geboren="2008-03"), REGIO, date(2025, 8, 20))
+    assert _waarde(oud, date(2026, 9, 1), "vrijstellingen_5a", "2025-2026") == 1
+    assert _waarde(oud, date(2026, 9, 1), "vrijstellingen_5a", "2026-2027") == 0
+
+
 def test_age_from_birth_year_and_month() -> None:
     assert leeftijd_op("2002-10", date(2025, 10, 1)) == 23  # the birthday counts from the 1st
     assert leeftijd_op("2002-11", date(2025, 10, 1)) == 22
@@ -218,6 +239,7 @@ def _extra_personen() -> list[Stap]:
         (34, date(2025, 11, 3), _lrv(3401, date(2025, 10, 27))),
         (34, date(2026, 2, 2), registratie.MeldingEinddatumVastgesteld(melding_id=uid(3401),
                                                                        einddatum=date(2026, 1, 30))),
+        (35, date(2025, 10, 6), _vrijstelling(3501, date(2025, 10, 1))),
     ]
     return [Stap(p(n), REGIO, d, ev, UUID(int=0x0199_0000_0000_7000_8000_0000_0001_0000 + i))
             for i, (n, d, ev) in enumerate(rows)]
@@ -248,7 +270,7 @@ def test_memberships_change_with_the_klok_only_on_the_named_boundaries() -> None
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 1200), st.integers(0, 5), st.integers(0, 400)), min_size=1, max_size=6))
+@given(st.lists(st.tuples(st.integers(0, 1200), st.integers(0, 6), st.integers(0, 400)), min_size=1, max_size=6))
 def test_boundaries_are_complete_for_random_facts(items: list[tuple[int, int, int]]) -> None:
     """Random open/closed LRV reports, absoluut signals, enrolments and un-enrolments."""
     begin = date(2024, 8, 1)
@@ -266,8 +288,10 @@ def test_boundaries_are_complete_for_random_facts(items: list[tuple[int, int, in
             ev = _ingeschreven(d, SchoolType.MBO, geboren="2008-10")
         elif soort == 4:
             ev = _uitgeschreven(d)
-        else:
+        elif soort == 5:
             ev = registratie.StartkwalificatieBehaald(datum=d, niveau=StartkwalificatieNiveau.MBO_2)
+        else:
+            ev = _vrijstelling(900 + n, d)
         f = neem_op(f, ev, REGIO, d)
     namen = set(grenzen(f, begin, date(2029, 12, 31)))
     vorige = lidmaatschappen(f, "x", begin)
