@@ -70,12 +70,22 @@ def _ppid(pid: int) -> int | None:
         return None
 
 
+def _stopped(pid: int) -> bool:
+    """Whether the process is stopped (state T) by a signal."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "T"
+    except (OSError, IndexError):
+        return False
+
+
 def _stop_pid(pid: int, timeout: float = 30.0) -> None:
     """SIGTERM the process group we started, then SIGKILL if it does not leave in time."""
     if not _pid_alive(pid):
         return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, signal.SIGCONT)  # a stopped member (after pause()) acts on SIGTERM only once continued
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
@@ -372,6 +382,7 @@ class PostgresNode:
         pid = int(self.pid_file.read_text())
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGQUIT)  # the group: runuser and the postmaster under it
+            os.killpg(pid, signal.SIGCONT)  # a stopped member acts on SIGQUIT only once continued
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and (_pid_alive(pid) or _port_open(self.port)):
             with contextlib.suppress(ChildProcessError):
@@ -403,9 +414,20 @@ class PostgresNode:
                 os.kill(pid, signal.SIGSTOP)
 
     def resume(self) -> None:
-        for pid in self._server_pids():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
+        """SIGCONT the whole server, until no process of it is stopped any more.
+
+        Why more than once: runuser stops itself when it sees its child stop (job-control mirroring);
+        if that notice arrives after our SIGCONT, runuser stays stopped for good, and the test runs
+        left such wrappers behind, stopped, after the server was gone."""
+        deadline = time.monotonic() + 5.0
+        while True:
+            pids = self._server_pids()
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+            time.sleep(0.05)
+            if not any(_stopped(pid) for pid in pids) or time.monotonic() > deadline:
+                return
 
     def create_database(self, name: str) -> str:
         asyncio.run(create_database(self.dsn(), name))
