@@ -1,0 +1,30 @@
+"""Throughput benchmarks (README: ``make bench``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from leerrecht.localinfra import throwaway_servers
+
+Bench = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
+
+
+def run_on_servers(args: argparse.Namespace, prefix: str, main_async: Bench, name: str) -> dict[str, Any]:
+    """Run ``main_async`` against ``--bootstrap``/``--admin-dsn`` when given, else against a throwaway
+    Kafka and PostgreSQL; write the results to ``benchmarks/results/<name><timestamp>.json``."""
+    with contextlib.ExitStack() as stack:
+        if not (args.bootstrap and args.admin_dsn):
+            kafka, pg = stack.enter_context(throwaway_servers(prefix))
+            args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
+        results = asyncio.run(main_async(args))
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"{name}{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(results, indent=2))
+    return results

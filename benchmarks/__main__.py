@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from benchmarks import run_on_servers
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, UrenEenheid
 from contracts.envelope import utcnow, uuid7
@@ -37,7 +35,6 @@ from contracts.events.base import School
 from contracts.events.registratie import AfwezigheidGeregistreerd
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, OutgoingEvent, ensure_topics
-from leerrecht.localinfra import throwaway_servers
 from leerrecht.logging import configure_logging
 from leerrecht.projection import Projection, ProjectionRunner
 
@@ -205,15 +202,10 @@ def main() -> None:
     parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
     args = parser.parse_args()
     configure_logging("bench", json=True, level="WARNING")
-    with contextlib.ExitStack() as stack:
-        if not (args.bootstrap and args.admin_dsn):
-            kafka, pg = stack.enter_context(throwaway_servers("leerrecht-bench-"))
-            args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
-        results = asyncio.run(main_async(args))
-        out = Path(__file__).parent / "results"
-        out.mkdir(exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        (out / f"{stamp}.json").write_text(json.dumps({"events": args.events, **results}, indent=2))
+    async def met_aantal(a: argparse.Namespace) -> dict[str, Any]:
+        return {"events": a.events, **await main_async(a)}
+
+    run_on_servers(args, "leerrecht-bench-", met_aantal, "")
 
 
 if __name__ == "__main__":

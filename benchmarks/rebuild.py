@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -38,10 +35,10 @@ from telling.rebuild import rebuild
 from telling.runner import TellingRunner, count_topics
 from telling.tabellen import inhoud_hash
 
+from benchmarks import run_on_servers
 from benchmarks.__main__ import pg_copy
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, ensure_topics
-from leerrecht.localinfra import throwaway_servers
 from leerrecht.logging import configure_logging
 
 
@@ -200,14 +197,7 @@ def main() -> None:
     parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
     args = parser.parse_args()
     configure_logging("bench", json=True, level="WARNING")
-    with contextlib.ExitStack() as stack:
-        if not (args.bootstrap and args.admin_dsn):
-            kafka, pg = stack.enter_context(throwaway_servers("leerrecht-rebuild-"))
-            args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
-        results = asyncio.run(main_async(args))
-        out = Path(__file__).parent / "results"
-        out.mkdir(exist_ok=True)
-        (out / f"rebuild-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(results, indent=2))
+    results = run_on_servers(args, "leerrecht-rebuild-", main_async, "rebuild-")
     if not results["gelijk"]:
         sys.exit(1)
 

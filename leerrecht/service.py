@@ -45,6 +45,18 @@ class Runtime:
         task.add_done_callback(_crash_if_failed)
         self.tasks.append(task)
 
+    async def stop_runner(self, runner: ProjectionRunner, warn: Callable[[], None] = lambda: None) -> None:
+        """Stop one runner and wait until its last batch committed (telling's blue/green switch moves
+        a service to another schema this way); ``warn`` is called every 30 s it is still busy."""
+        i = self.runners.index(runner)
+        task = self.tasks[i]
+        runner.stop()
+        while not task.done():
+            await asyncio.wait({task}, timeout=30)
+            if not task.done():
+                warn()
+        del self.runners[i], self.tasks[i]
+
     def background(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         """A periodic chore (a sweeper, a publisher loop); cancelled, not awaited, on shutdown."""
         self.background_tasks.append(asyncio.create_task(coro, name=name))

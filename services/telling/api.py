@@ -362,16 +362,14 @@ async def percentages(db: asyncpg.Pool, gebied: str, periode: str | None, onbeve
                 continue
             teller = 0 if t is None else t["waarde"]
             noemer = n["waarde"]
-            if onbeveiligd:
-                pct = None if not noemer else 100.0 * (teller or 0) / noemer
-                publiceerbaar = aandeel(None if t and t["onderdrukt"] else teller,
-                                        None if n["onderdrukt"] else noemer) is not None
-            else:
-                r = aandeel(teller, noemer)
-                pct, publiceerbaar = (None if r is None else 100.0 * r), r is not None
+            # what the public may see; beheer sees the rate itself as well, with this flag
+            publiek = aandeel(None if t is not None and t["onderdrukt"] else teller,
+                              None if n["onderdrukt"] else noemer)
+            pct = (100.0 * teller / noemer if noemer else None) if onbeveiligd else (
+                None if publiek is None else 100.0 * publiek)
             out.append({"aandeel": a.id, "periode": p, "teller": a.teller, "noemer": a.noemer,
                         "teller_waarde": teller, "noemer_waarde": noemer,
-                        "percentage": None if pct is None else round(pct, 1), "gepubliceerd": publiceerbaar,
+                        "percentage": None if pct is None else round(pct, 1), "gepubliceerd": publiek is not None,
                         "definitie": a.definitie})
     return {"gebied": gebied, "positie": data["positie"], "onbeveiligd": onbeveiligd, "percentages": out,
             "toelichting": f"Een percentage wordt alleen gepubliceerd als de noemer minstens {MIN_NOEMER} is "

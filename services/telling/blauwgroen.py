@@ -196,15 +196,7 @@ class Wisselwachter:
         runner = self._runner
         if runner is None:
             return
-        runner.stop()
-        i = self.runtime.runners.index(runner)
-        task = self.runtime.tasks[i]
-        while not task.done():
-            await asyncio.wait({task}, timeout=30)
-            if not task.done():
-                log.warning("wisselwachter_wacht_op_batch")
-        self.runtime.runners.pop(i)
-        self.runtime.tasks.pop(i)
+        await self.runtime.stop_runner(runner, lambda: log.warning("wisselwachter_wacht_op_batch"))
         self._runner = None
 
 

@@ -253,7 +253,7 @@ class TellingProjection:
                 if eerder is None or geregistreerd < eerder:
                     eerste[lk] = geregistreerd
 
-        _, klok = await _klok(conn, laatste_dag - timedelta(days=1) if laatste_dag else None)
+        klok = await _klok(conn, laatste_dag - timedelta(days=1) if laatste_dag else None)
         wakker: list[str] = []
         if klok is not None:
             wakker = [r["pseudoniem"] for r in await conn.fetch(
@@ -331,19 +331,19 @@ class TellingProjection:
         return erbij, eraf, historie
 
 
-async def _klok(conn: asyncpg.Connection, batch_klok: date | None) -> tuple[date | None, date | None]:
-    """Lock the klok row (before any person: no deadlock) and move it on to ``batch_klok`` if that is
-    later; return (klok before, klok now). Exclusively only when it moves (about once a day), shared
-    otherwise, so batches of two instances still run side by side."""
+async def _klok(conn: asyncpg.Connection, batch_klok: date | None) -> date | None:
+    """Lock the klok row (before any person: no deadlock), move it on to ``batch_klok`` if that is
+    later, and return it. Exclusively only when it moves (about once a day), shared otherwise, so
+    batches of two instances still run side by side. (Each person carries the klok it was computed
+    at, so the klok before the move is not needed.)"""
     nu = await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1")
     if batch_klok is None or (nu is not None and batch_klok <= nu):
-        gedeeld = await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1 FOR SHARE")
-        return gedeeld, gedeeld
+        return await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1 FOR SHARE")
     oud = await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1 FOR UPDATE")
     if oud is not None and batch_klok <= oud:
-        return oud, oud
+        return oud
     await conn.execute("UPDATE telling_klok SET datum = $1 WHERE id = 1", batch_klok)
-    return oud, batch_klok
+    return batch_klok
 
 
 async def achterstand(conn: asyncpg.Connection) -> int:

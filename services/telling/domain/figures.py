@@ -983,8 +983,7 @@ def uitsplitsingen_op(f: Feiten, d: date) -> tuple[str, ...]:
     the fact (a report's start, a signal's day, 1 October for the startset). What is unknown is left
     out: the categories then add up to less than the total (a residual the disclosure control treats
     as known, the cautious choice)."""
-    actief = [i for i in f.schoolinschrijvingen if i.datum <= d
-              and not any(u.school == i.school and i.datum <= u.datum < d for u in f.uitschrijvingen)]
+    actief = actieve_inschrijvingen(f, d)
     out: list[str] = []
     if actief:
         st = _TELLING_SCHOOLTYPE[max(actief, key=lambda i: (i.datum, i.school)).school_type]
@@ -1066,14 +1065,16 @@ def leeftijd_op(geboortejaar_maand: str, d: date) -> int:
     return d.year - jaar - (1 if maand > d.month else 0)
 
 
+def actieve_inschrijvingen(f: Feiten, d: date) -> list[Schoolinschrijving]:
+    """The enrolments active on ``d``: from on or before ``d`` and not ended before ``d`` by an
+    un-enrolment at that school (the un-enrolment date is the last day)."""
+    return [i for i in f.schoolinschrijvingen if i.datum <= d
+            and not any(u.school == i.school and i.datum <= u.datum < d for u in f.uitschrijvingen)]
+
+
 def ingeschreven_op(f: Feiten, d: date, types: frozenset[SchoolType] | None = None) -> bool:
-    """Enrolled on ``d`` at a school (of one of ``types``): an enrolment from on or before ``d`` that no
-    un-enrolment at that school ended before ``d`` (the un-enrolment date is the last day)."""
-    return any(
-        i.datum <= d and (types is None or i.school_type in types)
-        and not any(u.school == i.school and i.datum <= u.datum < d for u in f.uitschrijvingen)
-        for i in f.schoolinschrijvingen
-    )
+    """Enrolled on ``d`` at a school (of one of ``types``)."""
+    return any(types is None or i.school_type in types for i in actieve_inschrijvingen(f, d))
 
 
 def _in_startset(f: Feiten, peildatum: date) -> bool:
@@ -1086,13 +1087,10 @@ def _in_startset(f: Feiten, peildatum: date) -> bool:
 
 def _vsv_startset(f: Feiten, klok: date, tel: _Tel) -> None:
     """The startset of every vsv-jaar whose 1 October has passed, and who left it a year later (C)."""
-    if not f.schoolinschrijvingen:
+    vsv = [i.datum for i in f.schoolinschrijvingen if i.school_type in VSV_SCHOOLTYPES]
+    if not vsv:
         return
-    eerste = min(i.datum for i in f.schoolinschrijvingen if i.school_type in VSV_SCHOOLTYPES) \
-        if any(i.school_type in VSV_SCHOOLTYPES for i in f.schoolinschrijvingen) else None
-    if eerste is None:
-        return
-    for jaar in range(eerste.year - 1, klok.year + 1):
+    for jaar in range(min(vsv).year, klok.year + 1):
         peil = date(jaar, 10, 1)
         if peil > klok or not _in_startset(f, peil):
             continue
