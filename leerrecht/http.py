@@ -16,10 +16,11 @@ from typing import Any
 import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from leerrecht.logging import get_logger
+from leerrecht.metrics import exposition
 
 log = get_logger(__name__)
 
@@ -172,7 +173,7 @@ def create_app(
         request.state.correlation_id = cid
         response = await call_next(request)
         response.headers["x-correlation-id"] = cid
-        if request.url.path not in ("/health", "/ready"):
+        if request.url.path not in ("/health", "/ready", "/metrics"):
             log.info("http_request", status=response.status_code)
         return response
 
@@ -181,6 +182,12 @@ def create_app(
         return JSONResponse(status_code=422, content={
             "title": "Ongeldige invoer", "status": 422, "fouten": _validation_errors(exc),
         })
+
+    @app.get("/metrics", tags=["beheer"], summary="Metrieken (Prometheus-tekstformaat)",
+             response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     @app.get("/health", tags=["beheer"], summary="Leeft het proces?")
     async def health() -> dict[str, str]:

@@ -1,0 +1,30 @@
+"""Process metrics in the Prometheus text format, served at ``/metrics`` by every service.
+
+One module, so the counters that several parts of the runtime raise (dead letters, quarantined
+identity records, sequence anomalies, refused requests) have one name and one set of labels each.
+Labels never carry personal data: a projection or route name, never a pseudonym.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+
+DEAD_LETTERS = Counter(
+    "leerrecht_dead_letters_total", "Records a projection sent to its dead-letter topic.", ["projection"]
+)
+QUARANTINED = Counter(
+    "leerrecht_quarantined_records_total",
+    "Identity records that could not be stored and were put in quarantine.", ["projection"],
+)
+SEQUENCE_ANOMALIES = Counter(
+    "leerrecht_sequence_anomalies_total",
+    "Per-pupil sequence numbers that arrived with a gap or out of order.", ["projection", "kind"],
+)
+HTTP_REFUSED = Counter(
+    "leerrecht_http_refused_total", "Requests refused at the edge (size or rate limits).", ["reason"]
+)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The current metrics and their content type."""
+    return generate_latest(), CONTENT_TYPE_LATEST
