@@ -26,6 +26,7 @@ import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.events.base import Gemeentecode
+from contracts.tekst import HuisnummerToevoeging, Naam, Straat, Tussenvoegsel, Woonplaats
 
 PSEUDONIEM_PATTERN = r"^[A-Za-z0-9_:-]{16,128}$"
 """A pseudonym is a keyed hash of the PGN, encoded as hex or base64url. Anything shorter than 16
@@ -44,11 +45,11 @@ Pseudoniem = str
 class Adres(BaseModel):
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
 
-    straat: str = Field(min_length=1, max_length=100)
+    straat: Straat
     huisnummer: int = Field(ge=1, le=99999)
-    huisnummer_toevoeging: str | None = Field(default=None, max_length=10)
+    huisnummer_toevoeging: HuisnummerToevoeging | None = None
     postcode: str = Field(pattern=r"^[1-9][0-9]{3} ?[A-Z]{2}$")
-    woonplaats: str = Field(min_length=1, max_length=80)
+    woonplaats: Woonplaats
 
 
 class IdentiteitVastgelegd(BaseModel):
@@ -60,9 +61,9 @@ class IdentiteitVastgelegd(BaseModel):
     pseudoniem: Pseudoniem = Field(pattern=PSEUDONIEM_PATTERN)
     pgn: str = Field(pattern=r"^[0-9]{9}$", description="BSN, or DUO's onderwijsnummer where there is none.")
     pgn_soort: Literal["BSN", "ONDERWIJSNUMMER"]
-    voornamen: str = Field(min_length=1, max_length=200)
-    tussenvoegsel: str | None = Field(default=None, max_length=20)
-    achternaam: str = Field(min_length=1, max_length=200)
+    voornamen: Naam
+    tussenvoegsel: Tussenvoegsel | None = None
+    achternaam: Naam
     geboortedatum: date
     adres: Adres | None = None
     woongemeente: Gemeentecode
