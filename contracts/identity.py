@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.events.base import Gemeentecode
-from contracts.tekst import HuisnummerToevoeging, Naam, Straat, Tussenvoegsel, Woonplaats
+from contracts.tekst import HuisnummerToevoeging, Naam, Straat, Tussenvoegsel, Woonplaats, tekst
 
 PSEUDONIEM_PATTERN = r"^[A-Za-z0-9_:-]{16,128}$"
 """A pseudonym is a keyed hash of the PGN, encoded as hex or base64url. Anything shorter than 16
@@ -36,10 +36,15 @@ _PSEUDONIEM_RE = re.compile(PSEUDONIEM_PATTERN)
 
 def is_pseudoniem(value: str) -> bool:
     """Shape check of a pseudonym (cannot prove it is one, but rejects anything that looks like a PGN)."""
-    return bool(_PSEUDONIEM_RE.match(value)) and not value.isdigit()
+    return bool(_PSEUDONIEM_RE.fullmatch(value)) and not value.isdigit()
 
 
 Pseudoniem = str
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN), tekst(254, min_lengte=0)]
+"""The pattern alone lets a NUL or a bidi control through (``\\s`` is not every invisible character);
+the shared text rules refuse those."""
 
 
 class Adres(BaseModel):
@@ -70,7 +75,7 @@ class IdentiteitVastgelegd(BaseModel):
     telefoon: str | None = Field(
         default=None, pattern=r"^\+?[0-9 ()-]{6,20}$", description="For RMC contact."
     )
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = None
     vastgelegd_op: AwareDatetime
 
 

@@ -140,12 +140,14 @@ Tussenvoegsel = Annotated[str, tekst(20, min_lengte=0)]
 Straat = Annotated[str, tekst(100)]
 Woonplaats = Annotated[str, tekst(80)]
 HuisnummerToevoeging = Annotated[str, tekst(10, min_lengte=0)]
-Toelichting = Annotated[str, tekst(500, meerregelig=True)]
+TOELICHTING = tekst(500, meerregelig=True)
+Toelichting = Annotated[str, TOELICHTING]
 """An officer's reason (domain.md A5: OVERIG, a Halt override): several lines allowed."""
 Omschrijving = Annotated[str, tekst(200)]
 """The text of a school's protocol rule (SignaalGegeven, domain.md A3.2)."""
 KorteTekst = Annotated[str, tekst(64)]
 """A short identifier-like parameter typed by a person (a coach id, an indicator name)."""
+Tabelnaam = Annotated[str, tekst(32)]
 
 
 class TekstFout(ValueError):
