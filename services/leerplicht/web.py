@@ -253,7 +253,7 @@ def _tekst(form: FormData, veld: str) -> str | None:
     try:
         return controleer_tekst(raw, TOELICHTING)
     except TekstFout as exc:
-        raise FormFout(veld, exc.melding) from None
+        raise FormFout(veld, f"Toelichting: {exc.melding}") from None
 
 
 def _invoer(form: FormData) -> dict[str, str]:
