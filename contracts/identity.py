@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from contracts.events.base import Gemeentecode
+from contracts.tekst import HuisnummerToevoeging, Naam, Straat, Tussenvoegsel, Woonplaats, tekst
 
 PSEUDONIEM_PATTERN = r"^[A-Za-z0-9_:-]{16,128}$"
 """A pseudonym is a keyed hash of the PGN, encoded as hex or base64url. Anything shorter than 16
@@ -35,20 +36,25 @@ _PSEUDONIEM_RE = re.compile(PSEUDONIEM_PATTERN)
 
 def is_pseudoniem(value: str) -> bool:
     """Shape check of a pseudonym (cannot prove it is one, but rejects anything that looks like a PGN)."""
-    return bool(_PSEUDONIEM_RE.match(value)) and not value.isdigit()
+    return bool(_PSEUDONIEM_RE.fullmatch(value)) and not value.isdigit()
 
 
 Pseudoniem = str
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN), tekst(254, min_lengte=0)]
+"""The pattern alone lets a NUL or a bidi control through (``\\s`` is not every invisible character);
+the shared text rules refuse those."""
 
 
 class Adres(BaseModel):
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
 
-    straat: str = Field(min_length=1, max_length=100)
+    straat: Straat
     huisnummer: int = Field(ge=1, le=99999)
-    huisnummer_toevoeging: str | None = Field(default=None, max_length=10)
+    huisnummer_toevoeging: HuisnummerToevoeging | None = None
     postcode: str = Field(pattern=r"^[1-9][0-9]{3} ?[A-Z]{2}$")
-    woonplaats: str = Field(min_length=1, max_length=80)
+    woonplaats: Woonplaats
 
 
 class IdentiteitVastgelegd(BaseModel):
@@ -60,16 +66,16 @@ class IdentiteitVastgelegd(BaseModel):
     pseudoniem: Pseudoniem = Field(pattern=PSEUDONIEM_PATTERN)
     pgn: str = Field(pattern=r"^[0-9]{9}$", description="BSN, or DUO's onderwijsnummer where there is none.")
     pgn_soort: Literal["BSN", "ONDERWIJSNUMMER"]
-    voornamen: str = Field(min_length=1, max_length=200)
-    tussenvoegsel: str | None = Field(default=None, max_length=20)
-    achternaam: str = Field(min_length=1, max_length=200)
+    voornamen: Naam
+    tussenvoegsel: Tussenvoegsel | None = None
+    achternaam: Naam
     geboortedatum: date
     adres: Adres | None = None
     woongemeente: Gemeentecode
     telefoon: str | None = Field(
         default=None, pattern=r"^\+?[0-9 ()-]{6,20}$", description="For RMC contact."
     )
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = None
     vastgelegd_op: AwareDatetime
 
 

@@ -8,6 +8,7 @@ case file (reliability matrix A1, A4).
 
 
 import hmac
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -139,11 +140,19 @@ def require_role(current: Callable[..., Principal], *roles: str) -> Callable[...
     return check
 
 
+_VELD_DEEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+
+
+def _veld_deel(part: Any) -> str:
+    """A field name the client made up (an unknown key) is input too: it could hold a BSN or a NUL."""
+    return str(part) if isinstance(part, int) or _VELD_DEEL.match(str(part)) else "onbekend_veld"
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     """Name the field and the rule, never echo the rejected value (it may be a BSN)."""
     out = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        loc = [_veld_deel(p) for p in err.get("loc", ()) if p != "body"]
         out.append({"veld": ".".join(loc) or "body", "regel": err.get("type"), "melding": err.get("msg")})
     return out
 

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from contracts.codes import HaltAdvies, InterventieSoort, InterventieUitkomst, LeerplichtSluitreden, MasRoute
 from contracts.events.base import Domein, Event, Gemeentecode, Regiocode, vrije_tekst
+from contracts.tekst import Toelichting
 
 
 class LeerplichtEvent(Event):
@@ -80,7 +81,7 @@ class HaltAdviesOverschreven(LeerplichtEvent):
     dossier_id: UUID
     advies: HaltAdvies = Field(description="The platform's advice that was overridden.")
     datum: date
-    toelichting: str | None = vrije_tekst(500, "The officer's reason for the override.")
+    toelichting: Toelichting | None = vrije_tekst(500, "The officer's reason for the override.")
 
     @model_validator(mode="after")
     def _reden_verplicht(self) -> Self:
@@ -165,7 +166,7 @@ class DossierGesloten(LeerplichtEvent):
     dossier_id: UUID
     reden: LeerplichtSluitreden
     datum: date
-    toelichting: str | None = vrije_tekst(500, "Reason, only with reden OVERIG.")
+    toelichting: Toelichting | None = vrije_tekst(500, "Reason, only with reden OVERIG.")
 
     @model_validator(mode="after")
     def _toelichting_bij_overig(self) -> Self:

@@ -48,6 +48,7 @@ from contracts.events.base import (
     UrenTotaal,
     vrije_tekst,
 )
+from contracts.tekst import Omschrijving
 
 _DUO_MAAND = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
@@ -447,7 +448,7 @@ class SignaalGegeven(RegistratieEvent):
     soort: SignaalSoort
     regel_id: Code
     regel_geldig_vanaf: date
-    omschrijving: str | None = vrije_tekst(200, "Text of the protocol rule, e.g. '5x te laat of afwezig'.")
+    omschrijving: Omschrijving | None = vrije_tekst(200, "Text of the protocol rule, e.g. '5x te laat of afwezig'.")
     school: School
     peildatum: date = Field(description="The day the rule fired.")
     ontvangers: list[SignaalOntvanger] = Field(min_length=1, max_length=2)

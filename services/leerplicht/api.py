@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.codes import InterventieSoort, InterventieUitkomst, LeerplichtSluitreden, MasRoute
 from contracts.envelope import uuid7
+from contracts.tekst import Toelichting
 from leerplicht import handling, snapshot, views
 from leerplicht.domain import (
     Command,
@@ -69,7 +70,7 @@ class OnderzoekOpdracht(_Opdracht):
 
 class RouteOpdracht(_Opdracht):
     routes: list[MasRoute] = Field(min_length=1, max_length=4)
-    halt_toelichting: str | None = Field(default=None, min_length=1, max_length=500)
+    halt_toelichting: Toelichting | None = None
 
 
 class InterventieOpdracht(_Opdracht):
@@ -79,12 +80,12 @@ class InterventieOpdracht(_Opdracht):
         default=None,
         description="Leeg voor een nieuwe interventie; het id van een eerdere om de uitkomst vast te leggen.",
     )
-    halt_toelichting: str | None = Field(default=None, min_length=1, max_length=500)
+    halt_toelichting: Toelichting | None = None
 
 
 class AfsluitOpdracht(_Opdracht):
     reden: LeerplichtSluitreden
-    toelichting: str | None = Field(default=None, min_length=1, max_length=500)
+    toelichting: Toelichting | None = None
 
 
 def _fout(status: int, title: str, fouten: list[dict[str, Any]], **extra: Any) -> JSONResponse:

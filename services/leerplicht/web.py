@@ -36,6 +36,7 @@ from contracts.codes import (
     MeldingSoort,
 )
 from contracts.envelope import uuid7
+from contracts.tekst import TOELICHTING, TekstFout, controleer_tekst, zonder_verboden_tekens
 from leerplicht import handling, snapshot, views
 from leerplicht.api import dossier_view, vandaag
 from leerplicht.domain import (
@@ -245,10 +246,20 @@ def _enum(form: FormData, veld: str, cls: Any, leeg: bool = False) -> Any:
 
 
 def _tekst(form: FormData, veld: str) -> str | None:
-    raw = str(form.get(veld) or "").strip()
-    if len(raw) > 500:
-        raise FormFout(veld, "De toelichting is te lang (maximaal 500 tekens).")
-    return raw or None
+    """A toelichting under the platform's text rules (:mod:`contracts.tekst`); empty is none."""
+    raw = str(form.get(veld) or "")
+    if not raw.strip():
+        return None
+    try:
+        return controleer_tekst(raw, TOELICHTING)
+    except TekstFout as exc:
+        raise FormFout(veld, f"Toelichting: {exc.melding}") from None
+
+
+def _invoer(form: FormData) -> dict[str, str]:
+    """What was typed, to fill a refused form in again: text fields only, and without the characters
+    the rules refuse (a NUL or a bidi control is not shown back either)."""
+    return {k: zonder_verboden_tekens(v, meerregelig=True) for k, v in form.items() if isinstance(v, str)}
 
 
 def _uuid(raw: str, veld: str) -> uuid.UUID:
@@ -296,6 +307,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
     async def _dossier_pagina(
         db: asyncpg.Pool, principal: Principal, dossier_id: uuid.UUID, *, status: int = 200,
         fout: str | None = None, fout_veld: str | None = None, gelukt: str | None = None,
+        formulier: str | None = None, invoer: dict[str, str] | None = None,
     ) -> HTMLResponse:
         async with db.acquire() as conn:
             row = await conn.fetchrow(
@@ -314,6 +326,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
         return _render(
             "dossier.html", status, **basis, principal=principal, d=d, state=state, identiteit=identiteit,
             fout=fout, fout_veld=fout_veld, gelukt=GELUKT.get(gelukt or ""), vandaag=vandaag(),
+            formulier=formulier, invoer=invoer or {},
             routes=list(MasRoute), soorten=list(InterventieSoort), uitkomsten=list(InterventieUitkomst),
             redenen=list(LeerplichtSluitreden),
             onderzoek_meldingen=[
@@ -339,11 +352,13 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
         """Parse the form, run the command through the API's command path, answer with a page."""
         db = _pool(request)
         form = await request.form()
+        invoer = _invoer(form)
         try:
             versie = _versie(form)
             build = await bouw(form)
         except FormFout as exc:
-            return await _dossier_pagina(db, principal, dossier_id, status=422, fout=exc.melding, fout_veld=exc.veld)
+            return await _dossier_pagina(db, principal, dossier_id, status=422, fout=exc.melding, fout_veld=exc.veld,
+                                         formulier=gelukt, invoer=invoer)
         runtime = request.app.state.runtime
         try:
             uitkomst = await handling.voer_uit(
@@ -352,7 +367,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             )
         except DomeinFout as exc:
             return await _dossier_pagina(db, principal, dossier_id, status=422, fout=_zin(exc.melding),
-                                         fout_veld=exc.veld)
+                                         fout_veld=exc.veld, formulier=gelukt, invoer=invoer)
         except handling.VersieConflict:
             return await _dossier_pagina(db, principal, dossier_id, status=409, fout=CONFLICT)
         except handling.DossierOnbekend:

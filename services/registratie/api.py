@@ -34,7 +34,15 @@ from contracts.codes import (
 )
 from contracts.envelope import uuid7
 from contracts.events.registratie import LesurenGepland
-from contracts.identity import Adres, IdentiteitGewist, IdentiteitVastgelegd, encode_identity_record
+from contracts.identity import (
+    Adres,
+    Email,
+    IdentiteitGewist,
+    IdentiteitVastgelegd,
+    encode_identity_record,
+    is_pseudoniem,
+)
+from contracts.tekst import HuisnummerToevoeging, Naam, Straat, Tussenvoegsel, Woonplaats
 from contracts.topics import identity_topic
 from leerrecht.http import Principal
 from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for
@@ -91,23 +99,24 @@ class _In(BaseModel):
 
 
 class AdresIn(_In):
-    straat: str = Field(min_length=1, max_length=100)
+    straat: Straat
     huisnummer: int = Field(ge=1, le=99999)
-    huisnummer_toevoeging: str | None = Field(default=None, max_length=10)
+    huisnummer_toevoeging: HuisnummerToevoeging | None = None
     postcode: str = Field(pattern=r"^[1-9][0-9]{3} ?[A-Z]{2}$")
-    woonplaats: str = Field(min_length=1, max_length=80)
+    woonplaats: Woonplaats
 
 
 class IdentiteitIn(_In):
     """Identifying data: goes only to the identity topic of the region of residence (domain.md B);
-    registratie stores none of it."""
+    registratie stores none of it. Every text field follows :mod:`contracts.tekst` (issue 11: a NUL
+    in a first name, once accepted here, took the region's consumers down)."""
 
-    voornamen: str = Field(min_length=1, max_length=200)
-    tussenvoegsel: str | None = Field(default=None, max_length=20)
-    achternaam: str = Field(min_length=1, max_length=200)
+    voornamen: Naam
+    tussenvoegsel: Tussenvoegsel | None = None
+    achternaam: Naam
     adres: AdresIn | None = None
     telefoon: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{6,20}$")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = None
 
 
 class InschrijvingIn(_In):
@@ -410,7 +419,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
         try:
             return IdentiteitVastgelegd(
                 pseudoniem=pseudoniem, pgn=pgn.nummer, pgn_soort=pgn.soort.value, voornamen=i.voornamen,
-                tussenvoegsel=i.tussenvoegsel, achternaam=i.achternaam, geboortedatum=body.geboortedatum,
+                tussenvoegsel=i.tussenvoegsel or None, achternaam=i.achternaam, geboortedatum=body.geboortedatum,
                 adres=Adres(**i.adres.model_dump()) if i.adres else None, woongemeente=body.woongemeente,
                 telefoon=i.telefoon, email=i.email, vastgelegd_op=now,
             )
@@ -842,7 +851,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
                                "stond. Op pseudoniem: een PGN hoort niet in een URL (die komt in logs terecht); "
                                "met een PGN: POST /v1/identiteit/vergeten.")
     async def delete_identiteit(pseudoniem: str, service: Service, principal: DuoOfBeheer) -> JSONResponse:
-        if not 16 <= len(pseudoniem) <= 128 or pseudoniem.isdigit():
+        if not is_pseudoniem(pseudoniem):  # its shape, so no NUL or other stray text reaches the database
             raise fout(422, "pseudoniem", "pseudoniem", "Geef het pseudoniem van de leerling.")
         return await vergeten(service, pseudoniem)
 

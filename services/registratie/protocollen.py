@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from contracts.codes import AfwezigheidCode
+from contracts.tekst import KorteTekst, Omschrijving
 from registratie.domain.decisions import Ontvanger
 from registratie.domain.protocols import GracePeriod, Protocol, ProtocolScope, SignaalMaat, SignaalRegel
 
@@ -36,8 +37,8 @@ class _Strict(BaseModel):
 
 
 class SignaalRegelConfig(_Strict):
-    regel_id: str = Field(min_length=1, max_length=64)
-    omschrijving: str = Field(min_length=1, max_length=200)
+    regel_id: KorteTekst
+    omschrijving: Omschrijving  # goes onto the log in SignaalGegeven: the same text rules as the event
     codes: list[AfwezigheidCode] = Field(min_length=1)
     maat: SignaalMaat
     drempel: Decimal = Field(gt=0)
@@ -51,7 +52,7 @@ class GratieConfig(_Strict):
 
 
 class ProtocolConfig(_Strict):
-    protocol_id: str = Field(min_length=1, max_length=64)
+    protocol_id: KorteTekst
     scope: ProtocolScope
     scope_code: str = Field(pattern=r"^([0-9]{2}[A-Z]{2}[0-9]{2}|MC[0-9]{2})$")
     valid_from: date

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.codes import ContactKanaal, Opleidingsniveau, RmcRoute, RmcSluitreden, Voortgang
 from contracts.envelope import uuid7
 from contracts.events.base import School
+from contracts.tekst import KorteTekst
 from leerrecht.http import Principal, runtime_pool
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
 from rmc.domain import (
@@ -327,7 +328,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
     async def werklijst_(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(coach)],
-        coach_id: Annotated[str | None, Query(alias="coach", max_length=64)] = None,
+        coach_id: Annotated[KorteTekst | None, Query(alias="coach")] = None,
     ) -> dict[str, Any]:
         rows = await db.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
         dag = vandaag()

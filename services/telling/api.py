@@ -17,6 +17,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 
+from contracts.tekst import KorteTekst, Tabelnaam
 from leerrecht.http import Principal, runtime_pool
 from leerrecht.kalender import load_region_table
 from telling.domain.disclosure import MIN_NOEMER, WEERGAVE_ONDERDRUKT, Gepubliceerd, aandeel
@@ -384,9 +385,9 @@ def build_router(analyst: Any) -> APIRouter:
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
         gebied: Annotated[str, Query(pattern=GEBIED)] = NATIONAAL,
-        indicator: Annotated[str | None, Query(max_length=64)] = None,
+        indicator: Annotated[KorteTekst | None, Query()] = None,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
-        tabel: Annotated[str | None, Query(max_length=32)] = None,
+        tabel: Annotated[Tabelnaam | None, Query()] = None,
         peildatum: Annotated[str | None, Query(max_length=10, description=PEILDATUM_UITLEG)] = None,
     ) -> dict[str, Any]:
         return await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal),
@@ -398,9 +399,9 @@ def build_router(analyst: Any) -> APIRouter:
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
         gebied: Annotated[str, Query(pattern=GEBIED)] = NATIONAAL,
-        indicator: Annotated[str | None, Query(max_length=64)] = None,
+        indicator: Annotated[KorteTekst | None, Query()] = None,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
-        tabel: Annotated[str | None, Query(max_length=32)] = None,
+        tabel: Annotated[Tabelnaam | None, Query()] = None,
         peildatum: Annotated[str | None, Query(max_length=10)] = None,
     ) -> Response:
         data = await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal),
@@ -426,9 +427,9 @@ def build_router(analyst: Any) -> APIRouter:
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
         gebied: Annotated[str | None, Query(pattern=GEBIED, description="Leeg: alle gebieden")] = None,
-        indicator: Annotated[str | None, Query(max_length=64)] = None,
+        indicator: Annotated[KorteTekst | None, Query()] = None,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
-        tabel: Annotated[str | None, Query(max_length=32)] = None,
+        tabel: Annotated[Tabelnaam | None, Query()] = None,
         peildatum: Annotated[str | None, Query(max_length=10)] = None,
     ) -> Response:
         peil = _peildatum(peildatum)
@@ -444,7 +445,7 @@ def build_router(analyst: Any) -> APIRouter:
     async def reeks(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
-        indicator: Annotated[str, Query(max_length=64)],
+        indicator: Annotated[KorteTekst, Query()],
         regio: Annotated[str | None, Query(pattern=r"^MC\d\d$")] = None,
         peildatum: Annotated[str | None, Query(max_length=10)] = None,
     ) -> dict[str, Any]:
@@ -481,7 +482,7 @@ def build_router(analyst: Any) -> APIRouter:
     async def uitsplitsing(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
-        indicator: Annotated[str, Query(max_length=64)],
+        indicator: Annotated[KorteTekst, Query()],
         periode: Annotated[str, Query(pattern=JAAR)],
         peildatum: Annotated[str | None, Query(max_length=10)] = None,
     ) -> dict[str, Any]:
@@ -492,7 +493,7 @@ def build_router(analyst: Any) -> APIRouter:
     async def uitsplitsing_csv(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
-        indicator: Annotated[str, Query(max_length=64)],
+        indicator: Annotated[KorteTekst, Query()],
         periode: Annotated[str, Query(pattern=JAAR)],
         peildatum: Annotated[str | None, Query(max_length=10)] = None,
     ) -> Response:

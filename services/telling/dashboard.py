@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, select_autoescape
 
+from contracts.tekst import KorteTekst
 from leerrecht.http import Principal, web_principal_dependency
 from telling.api import (
     ONDERDRUKT_UITLEG,
@@ -68,7 +69,7 @@ def build_dashboard_router(tokens: dict[str, Principal]) -> APIRouter:
         request: Request,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analist)],
-        indicator: Annotated[str, Query(max_length=64)] = STANDAARD,
+        indicator: Annotated[KorteTekst, Query()] = STANDAARD,
         regio: Annotated[str | None, Query(pattern=r"^(MC\d\d)?$")] = None,
         peildatum: Annotated[str | None, Query(max_length=10)] = None,
     ) -> HTMLResponse:

@@ -191,3 +191,74 @@ def test_no_pgn_or_unkeyed_hash_of_it_on_any_topic(platform: dict[str, ServicePr
         ]
         for needle in forbidden:
             assert needle not in blob
+
+
+BSN_EVE = "222333443"  # lives in Zoetermeer (MC28); only the NUL test below enrols her
+
+
+async def _identity_values(bootstrap: str, topic: str) -> list[bytes]:
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=None, enable_auto_commit=False)
+    await consumer.start()
+    values: list[bytes] = []
+    try:
+        for _ in range(6):
+            batch = await consumer.getmany(timeout_ms=500)
+            values += [r.value or b"" for rs in batch.values() for r in rs]
+    finally:
+        await consumer.stop()
+    return values
+
+
+@pytest.mark.infra
+def test_a_nul_in_a_first_name_is_refused_at_the_edge_and_the_region_keeps_running(
+    platform: dict[str, ServiceProcess], infra  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 11: ``"Eve\\u0000"`` was answered 201, went onto the compacted identity topic and took
+    leerplicht and rmc of the region down after every restart. Now: 422 naming the field and the
+    rule, nothing on the identity topic, and the region's consumers keep going."""
+    import asyncio
+
+    import asyncpg
+
+    reg, lp = platform["registratie"], platform["lp_MC28"]
+
+    def inschrijving(voornamen: str, key: str) -> httpx.Response:
+        return httpx.post(f"{reg.url}/v1/inschrijvingen", headers={**auth("school"), "Idempotency-Key": key}, json={
+            "pgn": BSN_EVE, "geboortedatum": "2014-02-01", "woongemeente": "GM0637", "school": "00AP00",
+            "ingangsdatum": "2025-08-25", "klas": "7A",
+            "identiteit": {"voornamen": voornamen, "achternaam": "Çelik-D'Souza"},
+        })
+
+    r = inschrijving("Eve\u0000", "ins-eve-nul-0001")
+    assert r.status_code == 422, r.text
+    fouten = r.json()["fouten"]
+    assert {"veld": "identiteit.voornamen", "regel": "tekst_tekens"} in [
+        {"veld": f["veld"], "regel": f["regel"]} for f in fouten]
+    assert all(f["melding"] and "Eve" not in f["melding"] for f in fouten), "Dutch message, never the value"
+    assert BSN_EVE not in r.text
+    bidi = inschrijving("Eve\u202e", "ins-eve-bidi-0001")
+    assert bidi.status_code == 422 and bidi.json()["fouten"][0]["regel"] == "tekst_tekens"
+
+    values = asyncio.run(_identity_values(infra.bootstrap, "leerrecht.regio.MC28.identiteit"))
+    assert not [v for v in values if BSN_EVE.encode() in v], "nothing of the refused enrolment was published"
+
+    # the same pupil with a clean name goes through, and the region's identity consumer stores it
+    ok = inschrijving("  Zoë Anne-Lotte ", "ins-eve-ok-0001")
+    assert ok.status_code == 201, ok.text
+    pseudo = ok.json()["pseudoniem"]
+
+    async def opgeslagen() -> Any:
+        conn = await asyncpg.connect(lp.env["DATABASE_URL"])
+        try:
+            return await conn.fetchrow("SELECT voornamen, achternaam FROM identiteit WHERE pseudoniem = $1", pseudo)
+        finally:
+            await conn.close()
+
+    row = eventually(lambda: asyncio.run(opgeslagen()))
+    assert (row["voornamen"], row["achternaam"]) == ("Zoë Anne-Lotte", "Çelik-D'Souza"), "NFC, trimmed"
+    for name in ("lp_MC28", "rmc_MC28"):
+        assert platform[name].proc.poll() is None, f"{name} must keep running"
+        assert httpx.get(f"{platform[name].url}/ready").status_code == 200
