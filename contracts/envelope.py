@@ -6,6 +6,10 @@ log without knowing our Python models. Field names in Python are the platform's 
 the CloudEvents attribute names used on the wire. CloudEvents extension attribute names must be
 lower-case alphanumerics, hence ``correlationid`` and friends.
 
+``subjectsequence`` is optional and was added later: an envelope without it is as valid as before
+(absent = unknown), so old events and old consumers keep working. It is our own extension, not the
+CloudEvents ``sequence`` extension, whose value is a string ordered lexicographically.
+
 The payload (``data``) is kept as a plain mapping here: the envelope is decoded once by every
 consumer, while the typed payload model is chosen from ``(type, schema_version)`` by the catalogue
 (see :mod:`contracts.catalogue`), which also upcasts old versions.
@@ -72,6 +76,13 @@ class Envelope(BaseModel):
     correlation_id: uuid.UUID = Field(alias="correlationid")
     causation_id: uuid.UUID | None = Field(alias="causationid", default=None)
     region: str | None = Field(default=None, description="Doorstroompunt region code (MCxx) it is routed to.")
+    subject_sequence: int | None = Field(
+        alias="subjectsequence", default=None, ge=1,
+        description="Per-subject sequence number, given by the producer when it decided the event: "
+                    "1, 2, 3, … without gaps per (source, subject, topic), so a consumer can see that an "
+                    "event is missing or arrived out of order. A re-publish carries the same number "
+                    "(and the same id). Absent: unknown (older events, producers that do not number).",
+    )
     data: dict[str, Any]
 
     @property

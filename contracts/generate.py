@@ -225,6 +225,12 @@ def catalogue_markdown() -> str:
         "personal data: persons appear only as the envelope `subject` (a pseudonym); identity lives",
         "in the erasable regional identity topic.",
         "",
+        "The optional envelope attribute `subjectsequence` numbers a producer's events per subject and",
+        "topic: 1, 2, 3, … without gaps (registratie numbers every pupil event at decision time; a",
+        "re-publish keeps the number and the id). A consumer that sees a number skipped or arriving after",
+        "a higher one reports it (`leerrecht.volgorde`); absent means unknown (older events, producers",
+        "that do not number), so envelopes without it stay valid.",
+        "",
         "| Dutch term | event type | v | topic | explanation |",
         "|---|---|---|---|---|",
     ]

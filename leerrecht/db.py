@@ -42,6 +42,16 @@ CREATE TABLE IF NOT EXISTS applied_event (
     event_id uuid NOT NULL,
     PRIMARY KEY (projection, event_id)
 );
+-- The highest per-subject sequence number (envelope ``subjectsequence``) seen per projection, topic
+-- and producer, moved in the batch's transaction: a gap or a reordering is reported (leerrecht.volgorde).
+CREATE TABLE IF NOT EXISTS volgorde (
+    projection text NOT NULL,
+    topic text NOT NULL,
+    source text NOT NULL,
+    subject text NOT NULL,
+    hoogste bigint NOT NULL,
+    PRIMARY KEY (projection, topic, source, subject)
+);
 """
 
 

@@ -37,6 +37,7 @@ from pydantic import ValidationError
 from contracts.envelope import Envelope
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
+from leerrecht.volgorde import meld_afwijkingen, volgorde_bijwerken
 
 log = get_logger(__name__)
 
@@ -275,9 +276,11 @@ class ProjectionRunner:
                            events: Sequence[Delivered]) -> list[Delivered]:
         async with self.pool.acquire() as conn, conn.transaction():
             fresh = await self._claim(conn, tp, first, last, events)
+            volgorde = await volgorde_bijwerken(conn, self.projection.name, tp.topic, fresh)
             if fresh:
                 await self.projection.apply(conn, fresh)
             await self.before_db_commit(tp, last)
+        meld_afwijkingen(self.projection.name, tp.topic, volgorde)
         self.stats.applied += len(fresh)
         self.stats.skipped += len(events) - len(fresh)
         return fresh

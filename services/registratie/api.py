@@ -77,6 +77,7 @@ from registratie.intake import (
     RawRecord,
     SleutelHergebruikt,
     Uitkomst,
+    vergrendeld,
 )
 from registratie.scholen import po_vestigingen
 
@@ -108,8 +109,9 @@ class AdresIn(_In):
 
 class IdentiteitIn(_In):
     """Identifying data: goes only to the identity topic of the region of residence (domain.md B);
-    registratie stores none of it. Every text field follows :mod:`contracts.tekst` (issue 11: a NUL
-    in a first name, once accepted here, took the region's consumers down)."""
+    registratie holds it only until the broker acknowledged it (``identiteit_wachtend``). Every text
+    field follows :mod:`contracts.tekst` (issue 11: a NUL in a first name, once accepted here, took the
+    region's consumers down)."""
 
     voornamen: Naam
     tussenvoegsel: Tussenvoegsel | None = None
@@ -374,7 +376,8 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
 
     @router.post("/inschrijvingen", status_code=201, summary="Leerling inschrijven",
                  description="Met een optioneel blok `identiteit` (namen, adres): dat gaat alleen naar het "
-                             "identiteitstopic van de woonregio; de registratie bewaart het niet.")
+                             "identiteitstopic van de woonregio; de registratie bewaart het alleen tot het "
+                             "daar gepubliceerd is.")
     async def post_inschrijving(body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
                                 principal: SchoolOfDuo) -> JSONResponse:
         check_school(principal, body.school)
@@ -833,7 +836,10 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
     # -- identity: "vergeet leerling" ---------------------------------------------------------------
 
     async def vergeten(service: IntakeService, pseudoniem: str) -> JSONResponse:
-        async with service.pool.acquire() as conn:
+        """Under the pupil's lock, so no live submission or sweeper publishes the identity in between;
+        an identity still waiting for the broker is erased first (committed before the tombstone
+        goes out, so a failed tombstone never leaves a name to be published later)."""
+        async with service.pool.acquire() as conn, vergrendeld(conn, [pseudoniem]):
             regios = {r["regio"] for r in await conn.fetch(
                 "SELECT regio FROM identiteit_regio WHERE pseudoniem = $1", pseudoniem)}
             huidig = await conn.fetchval("SELECT regio FROM leerling WHERE pseudoniem = $1", pseudoniem)
@@ -842,6 +848,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
             if huidig is not None:
                 regios.add(huidig)
             key, value = encode_identity_record(IdentiteitGewist(pseudoniem=pseudoniem))
+            await conn.execute("DELETE FROM identiteit_wachtend WHERE record_key = $1", key)
             await service.publish([], [RawRecord(identity_topic(r), key, value) for r in sorted(regios)])
             await conn.execute("DELETE FROM identiteit_regio WHERE pseudoniem = $1", pseudoniem)
         return JSONResponse({"gewist_in": sorted(regios)})

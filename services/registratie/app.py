@@ -8,7 +8,6 @@ MeldtermijnVerstreken, held-back duties, absoluut verzuim), idempotent per day, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 
 from fastapi import FastAPI
@@ -62,10 +61,12 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
         async def sweeper() -> None:
             while True:
                 await asyncio.sleep(15)
-                with contextlib.suppress(Exception):
+                try:
                     n = await service.republish_open()
                     if n:
                         log.warning("open_submissions_republished", count=n)
+                except Exception as exc:  # the broker or database is away: the next round tries again
+                    log.error("republish_open_failed", error=type(exc).__name__)
 
         async def dagtaak() -> None:
             while True:

@@ -16,8 +16,17 @@ Flow for one submission (a school's or DUO's request with its ``Idempotency-Key`
 4. Publish and wait for ``acks=all``; mark the row published. A failure answers 503 with Retry-After.
 
 So the client sees 2xx only for events that are durable in Kafka, and a retry never creates a
-second event. Identity records (names, address) are never stored here: they travel beside the
-envelopes (``RawRecord``) and are rebuilt from the request on a retry.
+second event.
+
+Identity records (names, address) travel beside the envelopes (``RawRecord``). They are stored only
+while they wait for the broker (``identiteit_wachtend``, in the transaction that stores the envelopes)
+and deleted in the statement that marks the submission published, so a replay and the sweeper publish
+the identity too, and no name stays here once it is out; "vergeet leerling" deletes a waiting one.
+
+Every pupil event gets a sequence number per (pupil, topic) at decision time, under the pupil's lock
+(``volgnummers_toekennen``, envelope ``subjectsequence``); a re-publish sends the stored envelopes, so
+their numbers do not change. The sweeper takes the same per-pupil locks, in the same order, as a live
+submission: it never publishes a pupil's older events in the middle of a newer submission.
 """
 
 from __future__ import annotations
@@ -27,7 +36,8 @@ import contextlib
 import hashlib
 import hmac
 import json
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -111,6 +121,74 @@ def topic_of(env: Envelope) -> str:
     return region_events_topic(env.region) if env.region else SCHOOL_EVENTS_TOPIC
 
 
+async def vergrendel(conn: asyncpg.Connection, leerlingen: Iterable[str]) -> None:
+    """Take the pupils' session advisory locks, one statement for all: unnest yields the (sorted)
+    array in order and the locks are taken row by row in that order, so two holders can never wait
+    on each other crosswise. Used by a live submission, the sweeper and "vergeet leerling" alike."""
+    sleutels = ["leerling/" + p for p in sorted(set(leerlingen))]
+    if sleutels:
+        await conn.execute(
+            "SELECT count(pg_advisory_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k", sleutels)
+
+
+@contextlib.asynccontextmanager
+async def vergrendeld(conn: asyncpg.Connection, leerlingen: Iterable[str]) -> AsyncIterator[None]:
+    """:func:`vergrendel`, released on the way out (also after a failure)."""
+    await vergrendel(conn, leerlingen)
+    try:
+        yield
+    finally:
+        if not conn.is_closed():
+            with contextlib.suppress(*TRANSIENT):
+                await conn.execute("SELECT pg_advisory_unlock_all()")
+
+
+async def volgnummers_toekennen(conn: asyncpg.Connection, envelopes: Sequence[Envelope],
+                                leerlingen: Iterable[str]) -> list[Envelope]:
+    """Number the events of the locked pupils per (pupil, topic), in publication order: one statement
+    raises every counter and returns its new value. A move puts one event on two regions' topics, and
+    each copy gets the next number of its own topic, so every topic's stream of a pupil is gapless.
+
+    Only pupils whose lock is held are numbered: without the lock two submissions could take numbers
+    in one order and reach the log in the other. School facts (subject = BRIN6) stay unnumbered."""
+    gesloten = set(leerlingen)
+    aantallen = Counter((e.subject, topic_of(e)) for e in envelopes if e.subject in gesloten)
+    los = sum(1 for e in envelopes if e.region and e.subject not in gesloten)
+    if los:
+        log.warning("volgnummer_zonder_slot", events=los)
+    if not aantallen:
+        return list(envelopes)
+    keys = sorted(aantallen)  # sorted: counter rows are locked in one order
+    rows = await conn.fetch(
+        "INSERT INTO volgnummer AS v (subject, topic, laatste) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+        "ON CONFLICT (subject, topic) DO UPDATE SET laatste = v.laatste + excluded.laatste "
+        "RETURNING subject, topic, laatste",
+        [k[0] for k in keys], [k[1] for k in keys], [aantallen[k] for k in keys],
+    )
+    laatste = {(r["subject"], r["topic"]): r["laatste"] - aantallen[(r["subject"], r["topic"])] for r in rows}
+    out: list[Envelope] = []
+    for e in envelopes:
+        k = (e.subject, topic_of(e))
+        if k in laatste:
+            laatste[k] += 1
+            e = e.model_copy(update={"subject_sequence": laatste[k]})
+        out.append(e)
+    return out
+
+
+def _record(r: asyncpg.Record) -> RawRecord:
+    value = r["record_value"]
+    return RawRecord(r["topic"], bytes(r["record_key"]), None if value is None else bytes(value))
+
+
+async def wachtende_records(conn: asyncpg.Connection, client: str, sleutel: str) -> list[RawRecord]:
+    """The identity records of a submission that still wait for the broker, in their order."""
+    return [_record(r) for r in await conn.fetch(
+        "SELECT topic, record_key, record_value FROM identiteit_wachtend WHERE client = $1 AND sleutel = $2 "
+        "ORDER BY volgnr", client, sleutel)]
+
+
 class IntakeService:
     def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, klok: Klok, hash_key: bytes,
                  protocols: Sequence[Protocol] = (), timeout_s: float = 10.0) -> None:
@@ -168,16 +246,12 @@ class IntakeService:
         leerlingen: Iterable[str], raw: Callable[[], list[RawRecord]] | None, bewaar_leeg: bool, vandaag: date,
         ontgrendeld: list[bool],
     ) -> Resultaat:
-        # one statement for all pupils: unnest yields the (sorted) array in order and the locks are
-        # taken row by row in that order, so two submissions can never wait on each other crosswise
-        sleutels = ["leerling/" + p for p in sorted(set(leerlingen))]
-        if sleutels:
-            await conn.execute(
-                "SELECT count(pg_advisory_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k", sleutels)
+        pupils = sorted(set(leerlingen))
+        await vergrendel(conn, pupils)
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", client + "/" + sleutel)
             row = await conn.fetchrow(
-                "SELECT inhoud_hash, status, envelopes, antwoord FROM intake_verzoek "
+                "SELECT inhoud_hash, status, envelopes, antwoord, leerlingen FROM intake_verzoek "
                 "WHERE client = $1 AND sleutel = $2", client, sleutel,
             )
             if row is not None:
@@ -187,40 +261,59 @@ class IntakeService:
                 if row["status"] == "gepubliceerd":
                     return Resultaat(200, antwoord, herhaald=True)
                 envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
+                if row["leerlingen"] is not None:
+                    records = await wachtende_records(conn, client, sleutel)
+                else:  # stored before the pending store existed: rebuilt from the request
+                    records = raw() if raw is not None else []
             else:
-                envelopes, antwoord = await self._decide_and_evaluate(conn, decide, vandaag)
-                if not envelopes and not bewaar_leeg:
+                envelopes, antwoord = await self._decide_and_evaluate(conn, decide, vandaag, pupils)
+                records = raw() if raw is not None else []
+                if not envelopes and not records and not bewaar_leeg:
                     return Resultaat(200, antwoord)
-                await conn.execute(
-                    "INSERT INTO intake_verzoek (client, sleutel, inhoud_hash, status, envelopes, antwoord) "
-                    "VALUES ($1, $2, $3, 'open', $4, $5)",
-                    client, sleutel, digest,
-                    orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in envelopes]).decode(),
-                    orjson.dumps(antwoord).decode(),
-                )
-        await self.publish(envelopes, raw() if raw is not None else [])
+                await self._bewaar(conn, client, sleutel, digest, pupils, envelopes, antwoord, records)
+        await self.publish(envelopes, records)
         await self._gepubliceerd(conn, client, sleutel)
         ontgrendeld.append(True)
         return Resultaat(201, antwoord, herhaald=row is not None)
 
     @staticmethod
+    async def _bewaar(conn: asyncpg.Connection, client: str, sleutel: str, digest: str, pupils: list[str],
+                      envelopes: Sequence[Envelope], antwoord: dict[str, Any], records: Sequence[RawRecord]) -> None:
+        """Store the submission ``open`` with its identity records waiting beside it, in one statement."""
+        await conn.execute(
+            "WITH v AS (INSERT INTO intake_verzoek (client, sleutel, inhoud_hash, status, envelopes, antwoord, "
+            "leerlingen) VALUES ($1, $2, $3, 'open', $4, $5, $6) RETURNING client, sleutel) "
+            "INSERT INTO identiteit_wachtend (client, sleutel, volgnr, topic, record_key, record_value) "
+            "SELECT v.client, v.sleutel, r.n, r.topic, r.k, r.w FROM v, "
+            "unnest($7::text[], $8::bytea[], $9::bytea[]) WITH ORDINALITY AS r(topic, k, w, n)",
+            client, sleutel, digest,
+            orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in envelopes]).decode(),
+            orjson.dumps(antwoord).decode(), pupils,
+            [r.topic for r in records], [r.key for r in records], [r.value for r in records],
+        )
+
+    @staticmethod
     async def _gepubliceerd(conn: asyncpg.Connection, client: str, sleutel: str) -> None:
-        """Mark the submission published and release the pupils' locks, in one round trip.
+        """Mark the submission published, erase its waiting identity records and release the pupils'
+        locks, in one round trip.
 
         This commit need not wait for the disk (``synchronous_commit`` off for this statement only):
         the events are durable in Kafka already, and a mark lost in a database crash leaves the row
         ``open``, so the sweeper publishes the same envelopes (same event ids) once more, which every
         consumer drops. The submission itself (state and envelopes) was committed synchronously
-        before anything was published."""
+        before anything was published. (A lost erasure of the identity records likewise only publishes
+        the same identity once more; "vergeet leerling" commits synchronously, flushing this one too.)"""
         await conn.execute(
             "WITH u AS (UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
-            "WHERE client = $1 AND sleutel = $2 RETURNING 1) "
-            "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_unlock_all(), (SELECT count(*) FROM u)",
+            "WHERE client = $1 AND sleutel = $2 RETURNING 1), "
+            "w AS (DELETE FROM identiteit_wachtend WHERE client = $1 AND sleutel = $2 RETURNING 1) "
+            "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_unlock_all(), "
+            "(SELECT count(*) FROM u), (SELECT count(*) FROM w)",
             client, sleutel,
         )
 
     async def _decide_and_evaluate(
-        self, conn: asyncpg.Connection, decide: Decide, vandaag: date
+        self, conn: asyncpg.Connection, decide: Decide, vandaag: date, gesloten: Sequence[str]
     ) -> tuple[list[Envelope], dict[str, Any]]:
         from registratie.state import apply_to_state
 
@@ -236,7 +329,7 @@ class IntakeService:
         pupils = {b.pseudoniem for b in uitkomst.besluiten} | uitkomst.beoordelen
         envelopes += await beoordeel_alle(conn, pupils, vandaag, correlation_id=correlation, nu=self.klok.nu(),
                                           protocols=self.protocols)
-        return envelopes, uitkomst.antwoord
+        return await volgnummers_toekennen(conn, envelopes, gesloten), uitkomst.antwoord
 
     async def publish(self, envelopes: Sequence[Envelope], raw: Sequence[RawRecord] = ()) -> None:
         try:
@@ -250,21 +343,36 @@ class IntakeService:
 
     async def republish_open(self, older_than_s: float = 30.0) -> int:
         """Publish submissions left open by a crash or outage, so nothing accepted is stranded (the
-        state was applied when they were stored: a transactional outbox)."""
+        state was applied when they were stored: a transactional outbox). Complete, identity records
+        included, and under the pupils' locks like a live submission; returns how many it published."""
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
-                "SELECT client, sleutel, envelopes FROM intake_verzoek WHERE status = 'open' "
+                # submissions stored before ``leerlingen`` existed: the pupils of their envelopes
+                "SELECT client, sleutel, coalesce(leerlingen, ARRAY(SELECT DISTINCT e ->> 'subject' "
+                "FROM jsonb_array_elements(envelopes) e WHERE e ->> 'region' IS NOT NULL)) AS leerlingen "
+                "FROM intake_verzoek WHERE status = 'open' "
                 "AND aangemaakt_op < now() - make_interval(secs => $1) ORDER BY aangemaakt_op LIMIT 500",
                 older_than_s,
             )
+            gepubliceerd = 0
             for row in rows:
-                envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
-                await self.publish(envelopes)
-                await conn.execute(
-                    "UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
-                    "WHERE client = $1 AND sleutel = $2 AND status = 'open'", row["client"], row["sleutel"],
-                )
-        return len(rows)
+                gepubliceerd += await self._herpubliceer(conn, row["client"], row["sleutel"], row["leerlingen"])
+        return gepubliceerd
+
+    async def _herpubliceer(self, conn: asyncpg.Connection, client: str, sleutel: str,
+                            leerlingen: Sequence[str]) -> bool:
+        """One open submission, under its pupils' locks. Read again once the locks are held: a live
+        replay of the same key may have published it while the sweeper waited."""
+        async with vergrendeld(conn, leerlingen):
+            envelopes_json = await conn.fetchval(
+                "SELECT envelopes FROM intake_verzoek WHERE client = $1 AND sleutel = $2 AND status = 'open'",
+                client, sleutel)
+            if envelopes_json is None:
+                return False
+            envelopes = [Envelope.model_validate(e) for e in json.loads(envelopes_json)]
+            await self.publish(envelopes, await wachtende_records(conn, client, sleutel))
+            await self._gepubliceerd(conn, client, sleutel)
+        return True
 
     async def dagtaak(self, vandaag: date | None = None) -> int:
         """The daily run (A3 time-dependent rules): re-evaluate every pupil whose decisions may have
