@@ -248,6 +248,7 @@ class IntakeService:
     ) -> Resultaat:
         pupils = sorted(set(leerlingen))
         await vergrendel(conn, pupils)
+        await self._eerst_openstaande(conn, pupils, client, sleutel)
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", client + "/" + sleutel)
             row = await conn.fetchrow(
@@ -358,6 +359,27 @@ class IntakeService:
             for row in rows:
                 gepubliceerd += await self._herpubliceer(conn, row["client"], row["sleutel"], row["leerlingen"])
         return gepubliceerd
+
+    async def _eerst_openstaande(self, conn: asyncpg.Connection, pupils: Sequence[str], client: str,
+                                 sleutel: str) -> None:
+        """Publish the pupils' older submissions still ``open`` (an earlier attempt got a 503) before
+        deciding a new one, under the locks already held: so a pupil's events reach the log in the
+        order they were decided, also when the older one is retried or swept later. A failure here
+        fails this submission too (503): a newer fact never overtakes an older one."""
+        if not pupils:
+            return
+        rows = await conn.fetch(
+            "SELECT client, sleutel, envelopes FROM intake_verzoek WHERE status = 'open' "
+            "AND leerlingen && $1::text[] AND NOT (client = $2 AND sleutel = $3) ORDER BY aangemaakt_op",
+            list(pupils), client, sleutel)
+        for row in rows:
+            envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
+            await self.publish(envelopes, await wachtende_records(conn, row["client"], row["sleutel"]))
+            await conn.execute(
+                "WITH u AS (UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
+                "WHERE client = $1 AND sleutel = $2 RETURNING 1) "
+                "DELETE FROM identiteit_wachtend WHERE client = $1 AND sleutel = $2", row["client"], row["sleutel"])
+            log.info("openstaande_inzending_eerst_gepubliceerd", events=len(envelopes))
 
     async def _herpubliceer(self, conn: asyncpg.Connection, client: str, sleutel: str,
                             leerlingen: Sequence[str]) -> bool:

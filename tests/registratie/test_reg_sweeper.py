@@ -191,3 +191,27 @@ async def test_sequence_numbers_are_contiguous_per_pupil_and_topic_across_a_move
     n_oud, n_nieuw = volgnummers(oud), volgnummers(nieuw)
     assert n_oud == list(range(1, len(n_oud) + 1)) and len(n_oud) >= 3
     assert n_nieuw == list(range(1, len(n_nieuw) + 1)) and len(n_nieuw) >= 2
+
+
+async def test_a_newer_submission_publishes_the_pupils_older_open_one_first(reg: Reg) -> None:
+    """Decision order is log order: a school's retry of a 503 that comes after a newer submission
+    would otherwise put the older fact on the log after the newer one (consumers then see a reordering)."""
+    reg.zet_vandaag(date(2026, 11, 27))
+    pgn = bsn()
+    r = await reg.post("/v1/inschrijvingen", inschrijving(pgn, gemeente="GM0637"))
+    assert r.status_code == 201, r.text
+    p = r.json()["pseudoniem"]
+    oud_key = sleutel()
+    with onderbroken(reg.app.state.intake):
+        r = await reg.client.post("/v1/afwezigheden", json={"pgn": pgn, "datum": "2026-11-12", "uren": 2,
+                                                             "code": "LUXE"}, headers=auth("school", oud_key))
+    assert r.status_code == 503, r.text
+    r = await reg.post("/v1/afwezigheden", {"pgn": pgn, "datum": "2026-11-13", "uren": 3, "code": "LUXE"})
+    assert r.status_code == 201, r.text
+    assert await status(reg, oud_key) == "gepubliceerd", "published first, by the newer submission"
+
+    n = volgnummers(await reg.events(MC28, p))
+    assert n == sorted(n) == list(range(1, len(n) + 1)), "log order equals decision order"
+    r = await reg.client.post("/v1/afwezigheden", json={"pgn": pgn, "datum": "2026-11-12", "uren": 2,
+                                                         "code": "LUXE"}, headers=auth("school", oud_key))
+    assert r.status_code == 200 and r.headers.get("Idempotent-Replay") == "true", r.text
