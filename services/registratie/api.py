@@ -33,7 +33,7 @@ from contracts.codes import (
     Vrijstellingsartikel,
 )
 from contracts.envelope import uuid7
-from contracts.events.registratie import LesurenGepland
+from contracts.events.registratie import AfwezigheidGecorrigeerd, AfwezigheidGeregistreerd, LesurenGepland
 from contracts.identity import (
     Adres,
     Email,
@@ -52,10 +52,13 @@ from registratie.domain.bsn import PgnOngeldig, valideer_pgn
 from registratie.domain.duo_vsv import herinschrijving_a02, potentieel_vsv_a01
 from registratie.domain.intake import (
     Afgewezen,
+    AfwezigheidStand,
     Besluit,
+    Duplicaat,
     absoluut_verzuim_kandidaat,
     afwezigheid_hercoderen,
     afwezigheid_registreren,
+    dag_na,
     inschrijven,
     melding_intrekken,
     melding_registreren,
@@ -362,7 +365,9 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
                                       "melding": "Nog niet bevestigd; probeer het opnieuw met dezelfde sleutel."},
                                 headers={"Retry-After": "5"}) from None
         headers = {"Idempotent-Replay": "true"} if res.herhaald else {}
-        return JSONResponse(status_code=status or res.status, content=res.antwoord, headers=headers)
+        # a registration that states a fact already held (domain.md A2) is acknowledged with 200
+        code = status or (200 if res.antwoord.get("duplicaat") is True else res.status)
+        return JSONResponse(status_code=code, content=res.antwoord, headers=headers)
 
     def enkel(besluit_van: Callable[[Any], Any], antwoord: Callable[[Besluit], dict[str, Any]],
               tijd: datetime) -> Callable[[Any], Any]:
@@ -431,27 +436,72 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
                                       "fouten": [{**f, "veld": "identiteit." + f["veld"]}
                                                  for f in rij_fouten(exc)]}) from None
 
-    @router.post("/afwezigheden", status_code=201, summary="Afwezigheid registreren")
+    @router.post("/afwezigheden", status_code=201, summary="Afwezigheid registreren",
+                 description="De totale uren van één dag voor één code (domain.md A2). Dezelfde dag en code "
+                             "met dezelfde uren nog eens: 200 met `duplicaat: true` en de bestaande "
+                             "afwezigheid_id; er wordt niets gepubliceerd. Met andere uren: een correctie "
+                             "(AfwezigheidGecorrigeerd, `gecorrigeerd: true`). Alleen op schooldagen; alle "
+                             "codes van een dag samen ten hoogste één schooldag.",
+                 responses={200: {"description": "Al geregistreerd (duplicaat); niets gepubliceerd."}})
     async def post_afwezigheid(body: AfwezigheidIn, sleutel: IdempotencyKey, service: Service,
                                principal: School) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
         now = service.klok.nu()
         afwezigheid_id = body.afwezigheid_id or uuid7()
 
-        async def besluit(conn: Any) -> Besluit:
-            return afwezigheid_registreren(
-                await state.leerling(conn, pseudoniem), afwezigheid_id=afwezigheid_id,
-                school=principal.client_id, datum=body.datum, uren=body.uren, code=body.code,
-                vandaag=service.klok.vandaag(), kalender=snelle_kalender(),
+        async def decide(conn: Any) -> Uitkomst:
+            dag = (await state.afwezigheden_op(conn, [(pseudoniem, body.datum)])).get((pseudoniem, body.datum), [])
+            gebruikt: set[UUID] = set()
+            if body.afwezigheid_id is not None:
+                gebruikt = {r["afwezigheid_id"] for r in await conn.fetch(
+                    "SELECT afwezigheid_id FROM afwezigheid WHERE afwezigheid_id = $1", afwezigheid_id)}
+            uitkomst = afwezigheid_besluit(
+                await state.leerling(conn, pseudoniem), dag, afwezigheid_id=afwezigheid_id, rij=body,
+                school=principal.client_id, vandaag=service.klok.vandaag(), now=now, gebruikt=gebruikt,
             )
+            if isinstance(uitkomst, Duplicaat):
+                return Uitkomst([], {"afwezigheid_id": str(uitkomst.afwezigheid_id), "duplicaat": True,
+                                     "event_ids": []}, now)
+            return Uitkomst([uitkomst], {**afwezigheid_antwoord(uitkomst), "event_ids": []}, uitkomst.tijd or now)
 
-        decide = enkel(besluit, lambda b: {"afwezigheid_id": str(afwezigheid_id)}, _at(body.datum, now))
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+
+    def afwezigheid_besluit(leerling: Any, dag: Sequence[AfwezigheidStand], *, afwezigheid_id: UUID,
+                            rij: AfwezigheidIn, school: str, vandaag: date, now: datetime,
+                            gebruikt: set[UUID]) -> Besluit | Duplicaat:
+        """One row: a duplicate, a correction or a new absence (domain.md A2). A school's own id may
+        name a new absence only once; a duplicate or a correction keeps the id registratie holds."""
+        uitkomst = afwezigheid_registreren(
+            leerling, afwezigheid_id=afwezigheid_id, school=school, datum=rij.datum, uren=rij.uren,
+            code=rij.code, vandaag=vandaag, kalender=snelle_kalender(), dag=dag,
+        )
+        if isinstance(uitkomst, Duplicaat):
+            return uitkomst
+        [event] = uitkomst.events
+        if isinstance(event, AfwezigheidGeregistreerd):
+            if afwezigheid_id in gebruikt:
+                raise Afgewezen("afwezigheid_id", "uniek", "Deze afwezigheid-id is al gebruikt.")
+            # a new absence happened on its day; a correction happens now (the submission's time)
+            return Besluit(uitkomst.pseudoniem, uitkomst.regio, uitkomst.events, tijd=_at(rij.datum, now))
+        return uitkomst
+
+    def afwezigheid_antwoord(besluit: Besluit) -> dict[str, Any]:
+        [event] = besluit.events
+        assert isinstance(event, AfwezigheidGeregistreerd | AfwezigheidGecorrigeerd)
+        antwoord: dict[str, Any] = {"afwezigheid_id": str(event.afwezigheid_id)}
+        if isinstance(event, AfwezigheidGecorrigeerd):
+            antwoord["gecorrigeerd"] = True
+        return antwoord
 
     async def afwezigheden_batch(rijen: Sequence[dict[str, Any]], service: IntakeService, principal: Principal,
                                  sleutel: str, payload: Any, rijnummer: Callable[[int], dict[str, int]]
                                  ) -> JSONResponse:
-        """Per-row results (207): each row is checked on its own; the valid rows are published together."""
+        """Per-row results (207): each row is checked on its own; the valid rows are published together.
+
+        A row is a fact per day (domain.md A2): 201 for a new absence or a correction (published), 200
+        "al geregistreerd" for a fact registratie already holds (nothing published, so a file uploaded
+        again under another key changes nothing), 422 refused. Rows are decided in order against the
+        day as the earlier rows left it: of two rows with the same pupil, date and code the first wins."""
         now = service.klok.nu()
         vandaag = service.klok.vandaag()
         resultaten: list[dict[str, Any]] = [{} for _ in rijen]
@@ -471,38 +521,46 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
 
         async def decide(conn: Any) -> Uitkomst:
             besluiten: list[Besluit] = []
-            # all pupils and all already-used ids of the batch in three queries, not two per row
+            # all pupils, their days and all already-used ids of the batch in a few queries, not two per row
             leerlingen = await state.leerlingen(conn, (p for _, _, p, _ in geldig))
             ids: set[UUID] = {r["afwezigheid_id"] for r in await conn.fetch(
                 "SELECT afwezigheid_id FROM afwezigheid WHERE afwezigheid_id = ANY($1::uuid[])",
                 [a for _, _, _, a in geldig])} if geldig else set()
+            dagen = await state.afwezigheden_op(conn, ((p, rij.datum) for _, rij, p, _ in geldig))
             for i, rij, pseudoniem, afwezigheid_id in geldig:
+                dag = dagen.get((pseudoniem, rij.datum), [])
                 try:
-                    if afwezigheid_id in ids:
-                        raise Afgewezen("afwezigheid_id", "uniek", "Deze afwezigheid-id is al gebruikt.")
-                    b = afwezigheid_registreren(
-                        leerlingen[pseudoniem], afwezigheid_id=afwezigheid_id, school=principal.client_id,
-                        datum=rij.datum, uren=rij.uren, code=rij.code, vandaag=vandaag,
-                        kalender=snelle_kalender(),
-                    )
+                    b = afwezigheid_besluit(leerlingen[pseudoniem], dag, afwezigheid_id=afwezigheid_id, rij=rij,
+                                            school=principal.client_id, vandaag=vandaag, now=now, gebruikt=ids)
                 except Afgewezen as exc:
                     resultaten[i] = {**rijnummer(i), "status": 422, "fouten": [exc.as_dict()]}
                     continue
                 except ValidationError as exc:
                     resultaten[i] = {**rijnummer(i), "status": 422, "fouten": rij_fouten(exc)}
                     continue
+                if isinstance(b, Duplicaat):
+                    resultaten[i] = {**rijnummer(i), "status": 200, "melding": "al geregistreerd",
+                                     "afwezigheid_id": str(b.afwezigheid_id)}
+                    continue
                 ids.add(afwezigheid_id)
-                besluiten.append(Besluit(b.pseudoniem, b.regio, b.events, tijd=_at(rij.datum, now)))
-                resultaten[i] = {**rijnummer(i), "status": 201, "afwezigheid_id": str(afwezigheid_id)}
-            aantal = sum(r["status"] == 201 for r in resultaten)
-            return Uitkomst(besluiten, {"geaccepteerd": aantal, "geweigerd": len(resultaten) - aantal,
-                                        "resultaten": resultaten}, now)
+                # the next row of the same pupil and day is decided against this one: the first row wins
+                dagen[(pseudoniem, rij.datum)] = dag_na(dag, b, principal.client_id)
+                besluiten.append(b)
+                resultaten[i] = {**rijnummer(i), "status": 201, **afwezigheid_antwoord(b)}
+
+            def tel(status: int) -> int:
+                return sum(r["status"] == status for r in resultaten)
+
+            return Uitkomst(besluiten, {"geaccepteerd": tel(201), "al_geregistreerd": tel(200),
+                                        "geweigerd": tel(422), "resultaten": resultaten}, now)
 
         return await run(service, principal, sleutel, payload, decide, [p for _, _, p, _ in geldig], status=207)
 
     @router.post("/afwezigheden/batch", status_code=207, summary="Afwezigheid registreren, meerdere rijen",
-                 description="Antwoord 207 met per rij een status (201 of 422). Een geweigerde rij houdt de "
-                             "geldige rijen niet tegen; de geldige rijen worden samen gepubliceerd.")
+                 description="Antwoord 207 met per rij een status: 201 (nieuw of correctie), 200 (al "
+                             "geregistreerd, niets gepubliceerd) of 422. Een geweigerde rij houdt de geldige "
+                             "rijen niet tegen; de geldige rijen worden samen gepubliceerd. Van twee rijen met "
+                             "dezelfde leerling, datum en code wint de eerste.")
     async def post_afwezigheden_batch(body: AfwezighedenBatchIn, sleutel: IdempotencyKey, service: Service,
                                       principal: School) -> JSONResponse:
         return await afwezigheden_batch(body.rijen, service, principal, sleutel, body.model_dump(mode="json"),
@@ -566,9 +624,12 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
                                                                    "geregistreerd.")
 
         async def besluit(conn: Any) -> Besluit:
-            return afwezigheid_hercoderen(await state.afwezigheid(conn, body.afwezigheid_id),
-                                          school=principal.client_id, nieuwe_code=body.nieuwe_code,
-                                          nieuwe_uren=body.nieuwe_uren)
+            nu = await state.afwezigheid(conn, body.afwezigheid_id)
+            dag = (await state.afwezigheden_op(conn, [(nu.pseudoniem, nu.datum)])).get(
+                (nu.pseudoniem, nu.datum), []) if nu is not None else []
+            return afwezigheid_hercoderen(nu, school=principal.client_id, nieuwe_code=body.nieuwe_code,
+                                          nieuwe_uren=body.nieuwe_uren,
+                                          dagtotaal=sum((a.uren for a in dag), Decimal(0)))
 
         decide = enkel(besluit, lambda b: {"afwezigheid_id": str(body.afwezigheid_id)}, service.klok.nu())
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [stand.pseudoniem])

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -86,15 +87,52 @@ async def afwezigheid(conn: asyncpg.Connection, afwezigheid_id: UUID) -> Afwezig
     )
     if row is None:
         return None
+    hercoderingen = await conn.fetch(
+        "SELECT afwezigheid_id, nieuwe_code, nieuwe_uren FROM hercodering WHERE afwezigheid_id = $1 "
+        "ORDER BY event_id", afwezigheid_id,
+    )
+    return _stand(row, hercoderingen)
+
+
+def _stand(row: asyncpg.Record, hercoderingen: Iterable[asyncpg.Record]) -> AfwezigheidStand:
+    """Fold an absence's recodings (in order) into the stand; what it held before goes to ``eerder``."""
     code, uren = AfwezigheidCode(row["code"]), row["uren"]
-    for h in await conn.fetch(
-        "SELECT nieuwe_code, nieuwe_uren FROM hercodering WHERE afwezigheid_id = $1 ORDER BY event_id",
-        afwezigheid_id,
-    ):
+    eerder: list[tuple[AfwezigheidCode, Decimal]] = []
+    for h in hercoderingen:
+        eerder.append((code, uren))
         code = AfwezigheidCode(h["nieuwe_code"])
         uren = h["nieuwe_uren"] if h["nieuwe_uren"] is not None else uren
     return AfwezigheidStand(row["afwezigheid_id"], row["pseudoniem"], row["regio"], row["school"], row["datum"],
-                            code, uren)
+                            code, uren, tuple(eerder))
+
+
+async def afwezigheden_op(
+    conn: asyncpg.Connection, dagen: Iterable[tuple[str, date]]
+) -> dict[tuple[str, date], list[AfwezigheidStand]]:
+    """Every absence of each (pupil, day), as it stands, in two queries however many days a batch
+    names (A2: a registration is decided against the day's facts; every school's, since all codes of
+    the day together are bounded). Days without absences are absent from the result."""
+    paren = sorted(set(dagen))
+    if not paren:
+        return {}
+    rows = await conn.fetch(
+        "SELECT a.afwezigheid_id, a.pseudoniem, l.regio, a.school, a.datum, a.code, a.uren FROM afwezigheid a "
+        "JOIN leerling l USING (pseudoniem) JOIN unnest($1::text[], $2::date[]) AS d(pseudoniem, datum) "
+        "ON a.pseudoniem = d.pseudoniem AND a.datum = d.datum ORDER BY a.afwezigheid_id",
+        [p for p, _ in paren], [d for _, d in paren],
+    )
+    her: dict[UUID, list[asyncpg.Record]] = {}
+    if rows:
+        for h in await conn.fetch(
+            "SELECT afwezigheid_id, nieuwe_code, nieuwe_uren FROM hercodering WHERE pseudoniem = ANY($1::text[]) "
+            "AND afwezigheid_id = ANY($2::uuid[]) ORDER BY event_id",
+            sorted({r["pseudoniem"] for r in rows}), [r["afwezigheid_id"] for r in rows],
+        ):
+            her.setdefault(h["afwezigheid_id"], []).append(h)
+    out: dict[tuple[str, date], list[AfwezigheidStand]] = {}
+    for r in rows:
+        out.setdefault((r["pseudoniem"], r["datum"]), []).append(_stand(r, her.get(r["afwezigheid_id"], ())))
+    return out
 
 
 async def melding(conn: asyncpg.Connection, melding_id: UUID) -> MeldingStand | None:

@@ -74,8 +74,11 @@ def test_broker_restart_under_intake_loses_and_doubles_nothing(infra) -> None:  
         days = [f"2025-09-{d:02d}" for d in (1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 15, 16, 17, 18, 19, 22, 23, 24, 25, 26,
                                              29, 30)]
         requests = [
+            # one fact per pupil, day and code (domain.md A2): past PUPILS * len(days) requests the
+            # days come round again, under another code, so that every request is a new absence
             (f"f10-afw-{n:04d}", {"pgn": bsns[n % PUPILS], "datum": days[(n // PUPILS) % len(days)], "uren": 0.5,
-                                  "code": "ZIEK", "afwezigheid_id": str(uuid.uuid4())})
+                                  "code": ("ZIEK", "TE_LAAT")[n // (PUPILS * len(days))],
+                                  "afwezigheid_id": str(uuid.uuid4())})
             for n in range(REQUESTS)
         ]
         answers: dict[str, int] = {}

@@ -49,7 +49,7 @@ from contracts.events.registratie import (
     VerlofVerleend,
     VrijstellingGeregistreerd,
 )
-from leerrecht.kalender import BuitenKalenderbereik, SchoolKalender
+from leerrecht.kalender import BuitenKalenderbereik, SchoolKalender, feestdagen, standaard_kalender
 
 from .codes import kalenderregio
 from .plicht import schooljaar_begin
@@ -109,7 +109,11 @@ class Leerling:
 
 @dataclass(frozen=True)
 class AfwezigheidStand:
-    """An absence as registered, with the code and hours in force after earlier recodings."""
+    """An absence as registered, with the code and hours in force after earlier recodings.
+
+    ``eerder`` lists the (code, hours) it held before, oldest first (the registration itself and
+    every recoding but the last): a school that states one of those again re-uploads an old file,
+    it does not register a second absence (see :func:`afwezigheid_registreren`)."""
 
     afwezigheid_id: UUID
     pseudoniem: str
@@ -118,6 +122,7 @@ class AfwezigheidStand:
     datum: date
     code: AfwezigheidCode
     uren: Decimal
+    eerder: tuple[tuple[AfwezigheidCode, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,51 @@ def inschrijven(
     return Besluit(pseudoniem, regio, (event,))
 
 
+#: **Decision** (A2, "what a registration is"): all codes of one pupil on one day together cannot
+#: exceed one school day. The domain allows the hours the school scheduled that day once it publishes
+#: its timetable, but ``LesurenGepland`` is per class per ISO *week*: no per-day schedule exists, so
+#: the fixed school day applies to every school type (clock hours in po, lesson hours elsewhere).
+MAX_UREN_PER_SCHOOLDAG = Decimal(10)
+
+
+@dataclass(frozen=True)
+class Duplicaat:
+    """The registration states a fact registratie already holds (A2): acknowledged, nothing
+    published, no hours added. ``afwezigheid_id`` is the absence that holds it."""
+
+    afwezigheid_id: UUID
+
+
+def alleen_schooldag(datum: date, ins: Inschrijving, kalender: SchoolKalender) -> None:
+    """A2: absence exists only on the pupil's school days (the enrolment's vakantieregio). Refuses a
+    date outside the known school calendar as well: there the lesweken that decide what counts (A3.1)
+    cannot be known, so the absence would be counted wrongly."""
+    regio = kalenderregio(ins.vakantieregio)
+    try:
+        if kalender.is_schooldag(datum, regio):
+            return
+        vakantie = kalender.vakantie_op(datum, regio)
+    except BuitenKalenderbereik:
+        raise Afgewezen("datum", "binnen_schoolkalender",
+                        "Voor deze datum zijn de schoolvakanties nog niet bekend.") from None
+    if datum.weekday() >= 5:
+        waarom = "deze datum valt in het weekend"
+    elif vakantie is not None:
+        waarom = f"deze datum valt in de {vakantie.naam.lower()} van uw school"
+    else:
+        naam = feestdagen(datum.year).get(datum)
+        waarom = f"deze datum is een feestdag ({naam})" if naam else "deze datum is een feestdag"
+    raise Afgewezen("datum", "alleen_schooldagen",
+                    f"Afwezigheid wordt alleen op schooldagen geregistreerd; {waarom}.")
+
+
+def _binnen_schooldag(totaal: Decimal, veld: str) -> None:
+    if totaal > MAX_UREN_PER_SCHOOLDAG:
+        raise Afgewezen(veld, "maximaal_een_schooldag",
+                        f"Alle afwezigheid van deze leerling op deze dag samen is ten hoogste één schooldag "
+                        f"({MAX_UREN_PER_SCHOOLDAG} uur).")
+
+
 def afwezigheid_registreren(
     leerling: Leerling | None,
     *,
@@ -226,10 +276,24 @@ def afwezigheid_registreren(
     code: AfwezigheidCode,
     vandaag: date,
     kalender: SchoolKalender | None = None,
-) -> Besluit:
-    """Absence is accepted only for a pupil enrolled at the submitting school on that day, on a date
-    the school calendar covers (the lesweken decide what counts, A3.1; outside the known holidays
-    they cannot be decided, so the absence would be counted wrongly)."""
+    dag: Sequence[AfwezigheidStand] = (),
+) -> Besluit | Duplicaat:
+    """A registration states, for one pupil, school, date and code, the **total** hours of that day
+    (A2, "what a registration is"); ``dag`` is every absence of this pupil on ``datum`` as it stands.
+
+    Accepted only for a pupil enrolled at the submitting school on that day, on one of its school days
+    (:func:`alleen_schooldag`). Then, against what the school already registered for that day:
+
+    * the same code with the same hours (summed, should a recoding have put two absences under one
+      code) is a :class:`Duplicaat`; so is a statement equal to what a since-recoded absence held
+      before (an old file uploaded again after the school recoded), when no absence holds that code
+      now: a re-uploaded file changes nothing;
+    * the same code with other hours is a correction, ``AfwezigheidGecorrigeerd`` (the code stays,
+      ``oude_uren`` → ``nieuwe_uren``), never an overwrite: leerplicht, rmc and telling follow the
+      event, and the rules are evaluated again;
+    * another code is a new ``AfwezigheidGeregistreerd``.
+
+    All codes of the pupil on that day together stay within :data:`MAX_UREN_PER_SCHOOLDAG`."""
     if datum > vandaag:
         raise Afgewezen(
             "datum", "niet_in_toekomst", "Afwezigheid kan niet in de toekomst worden geregistreerd."
@@ -240,17 +304,55 @@ def afwezigheid_registreren(
     if leerling is None or ins is None:
         raise Afgewezen("leerling", "ingeschreven_op_school",
                         "Deze leerling is op die datum niet ingeschreven op uw school.")
-    if kalender is not None:
-        try:
-            kalender.is_schooldag(datum, kalenderregio(ins.vakantieregio))
-        except BuitenKalenderbereik:
-            raise Afgewezen("datum", "binnen_schoolkalender",
-                            "Voor deze datum zijn de schoolvakanties nog niet bekend.") from None
-    event = AfwezigheidGeregistreerd(
-        afwezigheid_id=afwezigheid_id, school=school_of(school), datum=datum, uren=uren,
-        eenheid=ins.school_type.uren_eenheid, code=code,
+    alleen_schooldag(datum, ins, kalender or standaard_kalender())
+    dag = [a for a in dag if a.datum == datum]
+    dagtotaal = sum((a.uren for a in dag), Decimal(0))
+    zelfde = sorted((a for a in dag if a.school == school and a.code is code), key=lambda a: a.afwezigheid_id)
+    if not zelfde:
+        eerder = next((a for a in dag if a.school == school and (code, uren) in a.eerder), None)
+        if eerder is not None:
+            return Duplicaat(eerder.afwezigheid_id)
+        _binnen_schooldag(dagtotaal + uren, "uren")
+        event: Event = AfwezigheidGeregistreerd(
+            afwezigheid_id=afwezigheid_id, school=school_of(school), datum=datum, uren=uren,
+            eenheid=ins.school_type.uren_eenheid, code=code,
+        )
+        return Besluit(leerling.pseudoniem, leerling.regio, (event,))
+    staand = sum((a.uren for a in zelfde), Decimal(0))
+    if staand == uren:
+        return Duplicaat(zelfde[0].afwezigheid_id)
+    _binnen_schooldag(dagtotaal - staand + uren, "uren")
+    # one absence per code and day is the rule; two arise only when a recoding moved one under the
+    # code of another. The latest then takes the difference, when that leaves it any hours.
+    doel = zelfde[-1]
+    nieuw = uren - (staand - doel.uren)
+    if nieuw <= 0:
+        raise Afgewezen("uren", "eenduidige_correctie",
+                        "Op deze dag staan meerdere afwezigheden met deze code; hercodeer ze afzonderlijk.")
+    event = AfwezigheidGecorrigeerd(
+        afwezigheid_id=doel.afwezigheid_id, datum=datum, oude_code=code, nieuwe_code=code,
+        oude_uren=doel.uren, nieuwe_uren=nieuw,
     )
     return Besluit(leerling.pseudoniem, leerling.regio, (event,))
+
+
+def dag_na(dag: Sequence[AfwezigheidStand], besluit: Besluit, school: str) -> list[AfwezigheidStand]:
+    """The absences of a pupil's day after ``besluit`` (of :func:`afwezigheid_registreren`) took effect,
+    so that the next row of the same batch is decided against it (the first row of a key wins)."""
+    uit = list(dag)
+    for event in besluit.events:
+        if isinstance(event, AfwezigheidGeregistreerd):
+            uit.append(AfwezigheidStand(event.afwezigheid_id, besluit.pseudoniem, besluit.regio, school,
+                                        event.datum, event.code, event.uren))
+        elif isinstance(event, AfwezigheidGecorrigeerd):
+            uit = [
+                AfwezigheidStand(a.afwezigheid_id, a.pseudoniem, a.regio, a.school, a.datum, event.nieuwe_code,
+                                 event.nieuwe_uren if event.nieuwe_uren is not None else a.uren,
+                                 (*a.eerder, (a.code, a.uren)))
+                if a.afwezigheid_id == event.afwezigheid_id else a
+                for a in uit
+            ]
+    return uit
 
 
 def afwezigheid_hercoderen(
@@ -259,11 +361,14 @@ def afwezigheid_hercoderen(
     school: str,
     nieuwe_code: AfwezigheidCode,
     nieuwe_uren: Decimal | None,
+    dagtotaal: Decimal | None = None,
 ) -> Besluit:
     """A2: recoding is an event of its own (``AfwezigheidGecorrigeerd``), never an overwrite. Only the
     school that registered the absence recodes it; ``oude_code`` and ``oude_uren`` are the code and
     hours in force now (after earlier recodings), ``datum`` the day of the absence: with them (schema
-    v2) telling moves the hours between its sums without keeping every absence (domain.md C)."""
+    v2) telling moves the hours between its sums without keeping every absence (domain.md C).
+    ``dagtotaal``, the pupil's hours of that day as they stand, keeps new hours within one school day
+    (A2, :data:`MAX_UREN_PER_SCHOOLDAG`)."""
     if afwezigheid is None or afwezigheid.school != school:
         raise Afgewezen("afwezigheid_id", "eigen_afwezigheid",
                         "Deze afwezigheid is niet door uw school geregistreerd.")
@@ -271,6 +376,8 @@ def afwezigheid_hercoderen(
         raise Afgewezen("nieuwe_uren", "bereik_0_24", "Uren moet groter dan 0 en ten hoogste 24 zijn.")
     if nieuwe_code is afwezigheid.code and (nieuwe_uren is None or nieuwe_uren == afwezigheid.uren):
         raise Afgewezen("nieuwe_code", "iets_gewijzigd", "De hercodering wijzigt de code noch de uren.")
+    if nieuwe_uren is not None and dagtotaal is not None:
+        _binnen_schooldag(dagtotaal - afwezigheid.uren + nieuwe_uren, "nieuwe_uren")
     event = AfwezigheidGecorrigeerd(
         afwezigheid_id=afwezigheid.afwezigheid_id, datum=afwezigheid.datum, oude_code=afwezigheid.code,
         nieuwe_code=nieuwe_code, oude_uren=afwezigheid.uren,

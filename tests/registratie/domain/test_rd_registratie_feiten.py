@@ -1,0 +1,250 @@
+"""A registration is a fact per day (domain.md A2, "what a registration is"): the pure intake decision.
+
+`afwezigheid_registreren` decides one registration against the pupil's day as it stands: refused on a
+day without school, a duplicate (nothing published), a correction (``AfwezigheidGecorrigeerd``) or a
+new absence, with all codes of the day together at most one school day.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from registratie.domain import Absence, Decision, Enrolment, PupilFacts, Recoding, evaluate
+from registratie.domain.intake import (
+    MAX_UREN_PER_SCHOOLDAG,
+    Afgewezen,
+    AfwezigheidStand,
+    Besluit,
+    Duplicaat,
+    Inschrijving,
+    Leerling,
+    afwezigheid_hercoderen,
+    afwezigheid_registreren,
+    dag_na,
+)
+from registratie.domain.kalender import snelle_kalender
+
+from contracts.codes import AfwezigheidCode, SchoolType, Vakantieregio
+from contracts.events.registratie import AfwezigheidGecorrigeerd, AfwezigheidGeregistreerd
+
+D = date
+SCHOOL, ANDERE = "00AP00", "00AV00"
+START = D(2025, 8, 25)
+TODAY = D(2026, 5, 29)
+GEBOORTEDATUM = D(2012, 3, 15)
+C = AfwezigheidCode
+
+
+def leerling(*scholen: str) -> Leerling:
+    return Leerling("p-test", "GM0637", "MC28", tuple(
+        Inschrijving(s, SchoolType.PO, Vakantieregio.MIDDEN, START, None) for s in scholen or (SCHOOL,)))
+
+
+_ids = (UUID(int=i) for i in itertools.count(1))
+
+
+def registreer(datum: date, uren: str | Decimal, code: C = C.ONGEOORLOOFD, *, dag: Sequence[AfwezigheidStand] = (),
+               school: str = SCHOOL, wie: Leerling | None = None) -> Besluit | Duplicaat:
+    return afwezigheid_registreren(
+        wie or leerling(SCHOOL, ANDERE), afwezigheid_id=next(_ids), school=school, datum=datum, uren=Decimal(uren),
+        code=code, vandaag=TODAY, kalender=snelle_kalender(), dag=dag,
+    )
+
+
+def stand(datum: date, uren: str, code: C = C.ONGEOORLOOFD, *, school: str = SCHOOL,
+          eerder: tuple[tuple[C, Decimal], ...] = ()) -> AfwezigheidStand:
+    return AfwezigheidStand(next(_ids), "p-test", "MC28", school, datum, code, Decimal(uren), eerder)
+
+
+def geweigerd(datum: date, uren: str = "4", **kw: object) -> Afgewezen:
+    with pytest.raises(Afgewezen) as exc:
+        registreer(datum, uren, **kw)  # type: ignore[arg-type]
+    return exc.value
+
+
+@pytest.mark.parametrize(("datum", "waarom"), [
+    (D(2025, 11, 22), "weekend"),                    # Saturday
+    (D(2025, 11, 23), "weekend"),                    # Sunday
+    (D(2025, 10, 20), "herfstvakantie"),             # midden: 18–26 October 2025
+    (D(2026, 2, 16), "voorjaarsvakantie"),
+    (D(2026, 4, 3), "Goede Vrijdag"),                # Atw art. 3 lid 2
+    (D(2026, 4, 6), "Tweede Paasdag"),
+    (D(2026, 5, 14), "Hemelvaartsdag"),
+    (D(2026, 5, 25), "Tweede Pinksterdag"),
+])
+def test_a_day_without_school_is_refused_naming_the_field_and_the_rule(datum: date, waarom: str) -> None:
+    fout = geweigerd(datum)
+    assert (fout.veld, fout.regel) == ("datum", "alleen_schooldagen")
+    assert waarom in fout.melding and datum.isoformat() not in fout.melding
+
+
+def test_a_school_day_is_accepted_and_a_date_outside_the_calendar_is_refused() -> None:
+    b = registreer(D(2026, 4, 2), "4")  # the Thursday before Goede Vrijdag
+    assert isinstance(b, Besluit) and isinstance(b.events[0], AfwezigheidGeregistreerd)
+    wie = Leerling("p-test", "GM0637", "MC28", (Inschrijving(SCHOOL, SchoolType.PO, Vakantieregio.MIDDEN,
+                                                             D(2019, 8, 1), None),))
+    with pytest.raises(Afgewezen) as exc:
+        afwezigheid_registreren(wie, afwezigheid_id=next(_ids), school=SCHOOL, datum=D(2019, 9, 2),
+                                uren=Decimal(2), code=C.ZIEK, vandaag=TODAY, kalender=snelle_kalender())
+    assert (exc.value.veld, exc.value.regel) == ("datum", "binnen_schoolkalender")
+
+
+def test_the_same_code_and_hours_again_is_a_duplicate_of_the_absence_that_holds_it() -> None:
+    er = stand(D(2026, 3, 9), "3")
+    assert registreer(D(2026, 3, 9), "3.00", dag=[er]) == Duplicaat(er.afwezigheid_id)
+    # another school's absence on that day is not this school's fact
+    assert isinstance(registreer(D(2026, 3, 9), "3", dag=[stand(D(2026, 3, 9), "3", school=ANDERE)]), Besluit)
+
+
+def test_the_same_code_with_other_hours_is_a_correction_event() -> None:
+    er = stand(D(2026, 3, 9), "3")
+    b = registreer(D(2026, 3, 9), "5", dag=[er, stand(D(2026, 3, 9), "1", C.ZIEK)])
+    assert isinstance(b, Besluit)
+    [e] = b.events
+    assert isinstance(e, AfwezigheidGecorrigeerd)
+    assert (e.afwezigheid_id, e.datum, e.oude_code, e.nieuwe_code, e.oude_uren, e.nieuwe_uren) == (
+        er.afwezigheid_id, D(2026, 3, 9), C.ONGEOORLOOFD, C.ONGEOORLOOFD, Decimal(3), Decimal(5))
+    na = dag_na([er], b, SCHOOL)
+    assert [(a.afwezigheid_id, a.uren, a.eerder) for a in na] == [
+        (er.afwezigheid_id, Decimal(5), ((C.ONGEOORLOOFD, Decimal(3)),))]
+
+
+def test_all_codes_of_the_pupil_on_one_day_stay_within_one_school_day() -> None:
+    assert MAX_UREN_PER_SCHOOLDAG == 10
+    fout = geweigerd(D(2026, 3, 9), "16")
+    assert (fout.veld, fout.regel) == ("uren", "maximaal_een_schooldag")
+    dag = [stand(D(2026, 3, 9), "6", C.ZIEK), stand(D(2026, 3, 9), "2", C.TE_LAAT, school=ANDERE)]
+    assert isinstance(registreer(D(2026, 3, 9), "2", dag=dag), Besluit)  # exactly 10
+    assert geweigerd(D(2026, 3, 9), "2.25", dag=dag).regel == "maximaal_een_schooldag"
+    # a correction is measured against the day without the hours it replaces
+    assert isinstance(registreer(D(2026, 3, 9), "8", C.ZIEK, dag=dag), Besluit)
+    assert geweigerd(D(2026, 3, 9), "8.5", code=C.ZIEK, dag=dag).regel == "maximaal_een_schooldag"
+
+
+def test_two_absences_under_one_code_are_corrected_together_or_refused_as_ambiguous() -> None:
+    """A recoding can put a second absence under a code already held that day."""
+    eerste, tweede = stand(D(2026, 3, 9), "2", C.ZIEK), stand(D(2026, 3, 9), "3", C.ZIEK)
+    assert isinstance(registreer(D(2026, 3, 9), "5", C.ZIEK, dag=[eerste, tweede]), Duplicaat)
+    b = registreer(D(2026, 3, 9), "6", C.ZIEK, dag=[eerste, tweede])
+    assert isinstance(b, Besluit)
+    [e] = b.events
+    assert isinstance(e, AfwezigheidGecorrigeerd) and (e.afwezigheid_id, e.nieuwe_uren) == (tweede.afwezigheid_id, 4)
+    assert geweigerd(D(2026, 3, 9), "2", code=C.ZIEK, dag=[eerste, tweede]).regel == "eenduidige_correctie"
+
+
+def test_what_a_recoded_absence_held_before_is_a_duplicate_while_no_absence_holds_that_code() -> None:
+    her = stand(D(2026, 3, 9), "3", C.ZIEK, eerder=((C.ONBEKEND, Decimal(3)),))
+    assert registreer(D(2026, 3, 9), "3", C.ONBEKEND, dag=[her]) == Duplicaat(her.afwezigheid_id)
+    assert isinstance(registreer(D(2026, 3, 9), "2", C.ONBEKEND, dag=[her]), Besluit), "other hours: a new fact"
+
+
+def test_a_recoding_keeps_the_day_within_one_school_day() -> None:
+    her = stand(D(2026, 3, 9), "3", C.ONBEKEND)
+    with pytest.raises(Afgewezen) as exc:
+        afwezigheid_hercoderen(her, school=SCHOOL, nieuwe_code=C.ZIEK, nieuwe_uren=Decimal(5), dagtotaal=Decimal(9))
+    assert (exc.value.veld, exc.value.regel) == ("nieuwe_uren", "maximaal_een_schooldag")
+    b = afwezigheid_hercoderen(her, school=SCHOOL, nieuwe_code=C.ZIEK, nieuwe_uren=Decimal(4), dagtotaal=Decimal(9))
+    assert isinstance(b.events[0], AfwezigheidGecorrigeerd)
+
+
+# ------------------------------------------------------------------------------------------------
+# Properties: a submission is folded through the intake decision into the pupil's state, and the
+# legal rules are evaluated on the events it published (as registratie.state does).
+# ------------------------------------------------------------------------------------------------
+
+SPAN_START = D(2026, 1, 5)
+SPAN_DAYS = 120  # over the voorjaarsvakantie, Goede Vrijdag, Pasen, Koningsdag, the meivakantie
+PUPIL = PupilFacts("p-test", GEBOORTEDATUM, enrolments=(Enrolment(SCHOOL, SchoolType.PO, Vakantieregio.MIDDEN,
+                                                                   START),))
+Feit = tuple[date, AfwezigheidCode, Decimal]
+
+dagen = st.integers(min_value=0, max_value=SPAN_DAYS).map(lambda i: SPAN_START + timedelta(days=i))
+uren = st.decimals(min_value=Decimal("0.25"), max_value=Decimal(10), places=2)
+feiten = st.lists(st.tuples(dagen, st.sampled_from(list(AfwezigheidCode)), uren), max_size=30)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+class Registratie:
+    """The pupil's absences as registratie holds them, and the events it published."""
+
+    def __init__(self) -> None:
+        self.dagen: dict[date, list[AfwezigheidStand]] = {}
+        self.events: list[AfwezigheidGeregistreerd | AfwezigheidGecorrigeerd] = []
+
+    def inzenden(self, rijen: Sequence[Feit]) -> int:
+        """One submission (a file); returns how many events it published."""
+        voor = len(self.events)
+        wie = leerling()
+        for datum, code, u in rijen:
+            dag = self.dagen.get(datum, [])
+            try:
+                # a new absence per day and code at most, so its id can follow from them (the same
+                # absence gets the same id whatever else was submitted)
+                b = afwezigheid_registreren(wie, afwezigheid_id=uuid5(NAMESPACE_URL, f"{datum}/{code}"),
+                                            school=SCHOOL, datum=datum,
+                                            uren=u, code=code, vandaag=TODAY, kalender=snelle_kalender(), dag=dag)
+            except Afgewezen:
+                continue
+            if isinstance(b, Besluit):
+                self.dagen[datum] = dag_na(dag, b, SCHOOL)
+                self.events.extend(b.events)  # type: ignore[arg-type]
+        return len(self.events) - voor
+
+    def besluiten(self) -> list[Decision]:
+        absences = [Absence(str(e.afwezigheid_id), e.datum, e.uren, e.code, SCHOOL, TODAY)
+                    for e in self.events if isinstance(e, AfwezigheidGeregistreerd)]
+        recodings = [Recoding(str(e.afwezigheid_id), e.nieuwe_code, TODAY, e.nieuwe_uren)
+                     for e in self.events if isinstance(e, AfwezigheidGecorrigeerd)]
+        return evaluate(PUPIL, absences, recodings, (), (), TODAY)
+
+    def als_bestand(self) -> list[Feit]:
+        return [(a.datum, a.code, a.uren) for dag in self.dagen.values() for a in dag]
+
+
+def schooldag(d: date) -> bool:
+    return snelle_kalender().is_schooldag(d, "midden")
+
+
+@SETTINGS
+@given(feiten)
+def test_hours_on_days_without_school_never_count(rijen: list[Feit]) -> None:
+    alles, alleen_schooldagen = Registratie(), Registratie()
+    alles.inzenden(rijen)
+    alleen_schooldagen.inzenden([r for r in rijen if schooldag(r[0])])
+    assert all(schooldag(d) for d in alles.dagen)
+    assert alles.besluiten() == alleen_schooldagen.besluiten()
+
+
+@SETTINGS
+@given(feiten)
+def test_a_day_never_holds_more_than_one_school_day(rijen: list[Feit]) -> None:
+    r = Registratie()
+    r.inzenden(rijen)
+    assert all(sum(a.uren for a in dag) <= MAX_UREN_PER_SCHOOLDAG for dag in r.dagen.values())
+
+
+@SETTINGS
+@given(feiten, st.randoms(use_true_random=False))
+def test_submitting_the_same_facts_again_changes_nothing(rijen: list[Feit], rnd: object) -> None:
+    r = Registratie()
+    r.inzenden(rijen)
+    besluiten = r.besluiten()
+    # the same file again, under any key
+    bestand = list({(d, c): (d, c, u) for d, c, u in rijen}.values())  # one row per day and code
+    eenmaal = Registratie()
+    eenmaal.inzenden(bestand)
+    eenmaal_besluiten = eenmaal.besluiten()
+    assert eenmaal.inzenden(bestand) == 0
+    assert eenmaal.besluiten() == eenmaal_besluiten
+    # the facts as they stand, stated again in any order
+    feiten_nu = r.als_bestand()
+    rnd.shuffle(feiten_nu)  # type: ignore[attr-defined]
+    assert r.inzenden(feiten_nu) == 0
+    assert r.besluiten() == besluiten
