@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Protocol
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from leerrecht.metrics import HTTP_REFUSED
@@ -51,11 +51,7 @@ def _binnen_bereik(d: date) -> date:
     return d
 
 
-Dag = Annotated[
-    date,
-    AfterValidator(_binnen_bereik),
-    Field(description=f"Datum JJJJ-MM-DD, van {EERSTE_DAG.isoformat()} tot en met {LAATSTE_DAG.isoformat()}"),
-]
+Dag = Annotated[date, AfterValidator(_binnen_bereik)]
 """A calendar day the platform can compute with. A far-future or ancient day (9999-12-31) is a 422
 naming the field, never a 500 from date arithmetic that runs past ``date.max`` or loops for years."""
 
