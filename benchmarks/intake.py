@@ -140,6 +140,7 @@ def main() -> None:
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap, "DATABASE_URL": pg.dsn("bench_registratie"),
             "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "REGIONS": "MC28", "LOG_LEVEL": "WARNING",
             "PSEUDONYM_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "RATE_LIMIT_PER_S": "0",  # one school token measures throughput here: no per-client limit
         }, log=kafka.home.parent / "registratie.log")
         try:
             processes.wait_ready(svc)

@@ -24,6 +24,13 @@ class ServiceSettings(BaseSettings):
     # Connections per process. Each HTTP command holds one for its whole submission (including the
     # broker's ack), so this bounds concurrent commands; PostgreSQL's max_connections bounds the sum.
     db_pool_size: int = Field(default=10, alias="DB_POOL_SIZE", ge=2, le=200)
+    # Edge limits (leerrecht.grenzen), checked before a body is parsed or a token checked against a
+    # role: the largest request body (a service may allow more on one path, e.g. registratie's CSV),
+    # and a token bucket per client: RATE_LIMIT_PER_S requests per second, RATE_LIMIT_BURST at once
+    # (0 per second: no rate limit). Generous: a school's whole day fits in the burst.
+    http_max_body_bytes: int = Field(default=1024 * 1024, alias="HTTP_MAX_BODY_BYTES", ge=1024)
+    rate_limit_per_s: float = Field(default=200.0, alias="RATE_LIMIT_PER_S", ge=0)
+    rate_limit_burst: int = Field(default=2000, alias="RATE_LIMIT_BURST", ge=1)
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

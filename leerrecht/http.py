@@ -10,7 +10,7 @@ case file (reliability matrix A1, A4).
 import hmac
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from leerrecht.grenzen import EdgeLimits as EdgeLimits  # re-exported: services build theirs here
+from leerrecht.grenzen import EdgeMiddleware
 from leerrecht.logging import get_logger
 from leerrecht.metrics import exposition
 
@@ -164,11 +166,18 @@ def create_app(
     version: str = "1.0.0",
     readiness: Iterable[Callable[[], Awaitable[bool] | bool]] = (),
     lifespan: Any = None,
+    limits: EdgeLimits | None = None,
+    tokens: Mapping[str, Principal] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with OpenAPI at /docs, health endpoints and the platform's error shape."""
+    """A FastAPI app with OpenAPI at /docs, health endpoints and the platform's error shape.
+
+    Every request passes the edge limits first (``leerrecht.grenzen``: body size, then the rate of the
+    client of the presented token), before routing, parsing and authentication."""
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
                   docs_url="/docs", openapi_url="/openapi.json")
     checks = list(readiness)
+    # added before the correlation middleware, so it runs inside it: refusals get a correlation id too
+    app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=dict(tokens or {}))
 
     @app.middleware("http")
     async def correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -40,6 +40,7 @@ from leerplicht.domain import (
     werklijst,
 )
 from leerplicht.projection import AMSTERDAM
+from leerrecht.grenzen import Dag
 from leerrecht.http import Principal, runtime_pool
 
 PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
@@ -152,7 +153,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
     async def werklijst_(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
-        peildatum: Annotated[date | None, Query(description="Standaard vandaag")] = None,
+        peildatum: Annotated[Dag | None, Query(description="Standaard vandaag; 2000-01-01 t/m 2100-12-31")] = None,
     ) -> dict[str, Any]:
         rows = await db.fetch(
             "SELECT d.stand, b.behandelaar FROM dossier d "

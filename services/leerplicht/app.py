@@ -16,6 +16,7 @@ from leerplicht.config import LeerplichtSettings
 from leerplicht.identiteit import IdentiteitConsumer
 from leerplicht.projection import LeerplichtProjection
 from leerrecht.http import (
+    EdgeLimits,
     add_login_routes,
     create_app,
     parse_tokens,
@@ -65,6 +66,8 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
         description="Regionaal bureau leerplicht: meldingen en dossiers volgens de MAS.",
         lifespan=lifespan_for(settings, "leerplicht", specs, wire),
         readiness=[ready],
+        limits=EdgeLimits.from_settings(settings),
+        tokens=tokens,
     )
     app.include_router(build_router(officer, region))
     app.include_router(overdracht.build_router(current))

@@ -44,10 +44,12 @@ from contracts.identity import (
 )
 from contracts.tekst import HuisnummerToevoeging, Naam, Straat, Tussenvoegsel, Woonplaats
 from contracts.topics import identity_topic
+from leerrecht.grenzen import omvang
 from leerrecht.http import Principal
 from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for
 from registratie import school as schoolview
 from registratie import state
+from registratie.csvlezen import GeenUtf8, TeGroot, lees_regels
 from registratie.domain.bsn import PgnOngeldig, valideer_pgn
 from registratie.domain.duo_vsv import herinschrijving_a02, potentieel_vsv_a01
 from registratie.domain.intake import (
@@ -318,7 +320,11 @@ def _at(day: date, now: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=now.tzinfo)
 
 
-def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
+CSV_PAD = "/v1/afwezigheden/csv"
+
+
+def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: int = 4 * 1024 * 1024,
+                 csv_max_rijen: int = MAX_RIJEN) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["intake"])
     SchoolOfDuo = Annotated[Principal, Depends(toegang.school_of_duo)]
     School = Annotated[Principal, Depends(toegang.school)]
@@ -575,30 +581,32 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang) -> APIRouter:
         return PlainTextResponse(body, media_type="text/csv; charset=utf-8",
                                  headers={"Content-Disposition": 'attachment; filename="afwezigheid.csv"'})
 
-    @router.post("/afwezigheden/csv", status_code=207, summary="Afwezigheid uploaden als CSV",
+    @router.post(CSV_PAD.removeprefix("/v1"), status_code=207, summary="Afwezigheid uploaden als CSV",
                  description="Puntkomma of komma als scheidingsteken; uren mogen een decimale komma hebben. "
-                             "Antwoord per regel (regel 1 is de kopregel).")
+                             "Antwoord per regel (regel 1 is de kopregel). Het hele bestand wordt gelezen, "
+                             f"tot {csv_max_rijen} regels met gegevens en {omvang(csv_max_bytes)}; een groter "
+                             "bestand wordt geweigerd met 413 (nooit afgekapt).",
+                 responses={413: {"description": "Bestand of verzoek groter dan de grens"}})
     async def post_afwezigheden_csv(sleutel: IdempotencyKey, service: Service, principal: School,
                                     bestand: Annotated[UploadFile, File(description="CSV met kolommen "
                                                                         "pgn;datum;uren;code")]) -> JSONResponse:
-        raw_bytes = await bestand.read(2_000_000)
         try:
-            text = raw_bytes.decode("utf-8-sig")
-        except UnicodeDecodeError:
+            regels = await lees_regels(bestand, csv_max_bytes, csv_max_rijen)
+        except TeGroot as exc:
+            raise fout(413, "bestand", exc.regel, exc.melding) from None
+        except GeenUtf8:
             raise fout(422, "bestand", "utf8", "Het bestand is geen UTF-8-tekst.") from None
-        regels = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
-                  if line.strip() and not line.lstrip().startswith("#")]
         if not regels:
             raise fout(422, "bestand", "niet_leeg", "Het bestand bevat geen regels.")
         delim = ";" if ";" in regels[0][1] else ","
-        reader = csv.reader([line for _, line in regels], delimiter=delim)
-        rows = list(reader)
+        try:
+            rows = list(csv.reader([line for _, line in regels], delimiter=delim))
+        except csv.Error:  # e.g. a field over the csv module's 128 KiB field limit
+            raise fout(422, "bestand", "csv_opmaak", "Het bestand is geen leesbare CSV.") from None
         header = [h.strip().lower() for h in rows[0]]
         if not {"pgn", "datum", "uren", "code"} <= set(header):
             raise fout(422, "bestand", "kopregel", "De kopregel moet de kolommen pgn, datum, uren en code hebben.")
         data = rows[1:]
-        if len(data) > MAX_RIJEN:
-            raise fout(422, "bestand", "maximaal_1000_regels", f"Ten hoogste {MAX_RIJEN} regels per bestand.")
         if not data:
             raise fout(422, "bestand", "niet_leeg", "Het bestand bevat geen gegevensregels.")
         rijen = []

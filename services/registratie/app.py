@@ -13,12 +13,12 @@ import hashlib
 from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs
-from leerrecht.http import create_app, parse_tokens, principal_dependency, require_role
+from leerrecht.http import EdgeLimits, create_app, parse_tokens, principal_dependency, require_role
 from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
 from leerrecht.projection import ProjectionRunner, region_pattern
 from leerrecht.service import Runtime, lifespan_for
-from registratie.api import Toegang, build_router
+from registratie.api import CSV_PAD, Toegang, build_router
 from registratie.config import RegistratieSettings
 from registratie.domain.pseudonym import PseudonymKey, PseudonymKeyring
 from registratie.intake import IntakeService
@@ -28,6 +28,7 @@ from registratie.projection import MeldingStatusProjection
 from registratie.protocollen import load_protocols
 
 log = get_logger(__name__)
+MULTIPART_MARGE = 64 * 1024
 
 
 def all_regions() -> list[str]:
@@ -95,7 +96,11 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
                     "register-feiten; de wettelijke meldregels (domain.md A3) en het overzicht voor de school.",
         lifespan=lifespan,
         readiness=[lambda: app.state.runtime.ready()],
+        # the CSV upload may be as large as its file limit plus the multipart framing around it
+        limits=EdgeLimits.from_settings(settings, {CSV_PAD: settings.csv_max_bytes + MULTIPART_MARGE}),
+        tokens=tokens,
     )
-    app.include_router(build_router(keyring, toegang))
+    app.include_router(build_router(keyring, toegang, csv_max_bytes=settings.csv_max_bytes,
+                                    csv_max_rijen=settings.csv_max_rijen))
     app.include_router(build_page_router(tokens))
     return app

@@ -23,3 +23,7 @@ class RegistratieSettings(ServiceSettings):
     local_protocols_file: str | None = Field(default=None, alias="LOCAL_PROTOCOLS_FILE")
     # Seconds a submission may take (database and broker) before the school gets 503 + Retry-After.
     intake_timeout_s: float = Field(default=10.0, alias="INTAKE_TIMEOUT_S", gt=0, le=120)
+    # The absence CSV (POST /v1/afwezigheden/csv) is read whole up to these limits; a larger file is
+    # refused with 413, never cut. Data rows (header, blank and comment lines not counted) and bytes.
+    csv_max_rijen: int = Field(default=1000, alias="CSV_MAX_RIJEN", ge=1, le=100_000)
+    csv_max_bytes: int = Field(default=4 * 1024 * 1024, alias="CSV_MAX_BYTES", ge=1024)

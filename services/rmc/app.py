@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
 from leerrecht.http import (
+    EdgeLimits,
     add_login_routes,
     create_app,
     parse_tokens,
@@ -69,6 +70,8 @@ def build_app(settings: RmcSettings) -> FastAPI:
         description="Trajectbegeleiding van jongeren zonder startkwalificatie (domain.md A6).",
         lifespan=lifespan_for(settings, "rmc", specs, wire),
         readiness=[lambda: app.state.runtime.ready()],
+        limits=EdgeLimits.from_settings(settings),
+        tokens=tokens,
     )
     app.include_router(build_router(coach, partner, region, regels))
     add_login_routes(app, tokens, f"Doorstroompunt {region}", home="/werklijst")

@@ -15,9 +15,12 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import TypeAdapter, ValidationError
 
 from contracts.tekst import KorteTekst, Tabelnaam
+from leerrecht.grenzen import EERSTE_DAG, LAATSTE_DAG, Dag
 from leerrecht.http import Principal, runtime_pool
 from leerrecht.kalender import load_region_table
 from telling.domain.disclosure import MIN_NOEMER, WEERGAVE_ONDERDRUKT, Gepubliceerd, aandeel
@@ -42,6 +45,7 @@ PEILDATUM_UITLEG = (
     "het schooljaar van de einddatum van een melding); de peildatum volgt de registratiedatum. Een latere "
     "correctie (een ingetrokken melding) verandert de cijfers vanaf de dag van de correctie, niet ervoor."
 )
+PEILDATUM_DAG = f"JJJJ-MM-DD, van {EERSTE_DAG} tot en met {LAATSTE_DAG}. " + PEILDATUM_UITLEG
 ONDERDRUKT_UITLEG = (
     "'<10' betekent: niet gepubliceerd. Aantallen van 1 tot en met 9 personen worden niet getoond, en ook "
     "een cel waaruit zo'n aantal terug te rekenen zou zijn (secundaire onderdrukking)."
@@ -55,14 +59,18 @@ def _onbeveiligd(principal: Principal) -> bool:
     return principal.role == "beheer"
 
 
+_DAG: TypeAdapter[date] = TypeAdapter(Dag)
+
+
 def _peildatum(tekst: str | None) -> date | None:
-    if tekst is None:
+    """For the dashboard's form, whose empty field means "no peildatum": the same check as the API's."""
+    if not tekst:
         return None
     try:
-        d = date.fromisoformat(tekst)
-    except ValueError:
-        raise HTTPException(422, "Peildatum moet de vorm JJJJ-MM-DD hebben") from None
-    return d
+        return _DAG.validate_python(tekst)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("query", "peildatum")} for e in exc.errors(
+            include_url=False, include_input=False, include_context=False)]) from None
 
 
 async def _cijfers(db: asyncpg.Pool, gebied: str | None, indicator: str | None, periode: str | None,
@@ -388,10 +396,10 @@ def build_router(analyst: Any) -> APIRouter:
         indicator: Annotated[KorteTekst | None, Query()] = None,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
         tabel: Annotated[Tabelnaam | None, Query()] = None,
-        peildatum: Annotated[str | None, Query(max_length=10, description=PEILDATUM_UITLEG)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> dict[str, Any]:
         return await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal),
-                              _peildatum(peildatum))
+                              peildatum)
 
     @router.get("/cijfers.csv", summary="Cijfers als CSV (puntkomma-gescheiden, UTF-8)",
                 response_class=Response)
@@ -402,10 +410,10 @@ def build_router(analyst: Any) -> APIRouter:
         indicator: Annotated[KorteTekst | None, Query()] = None,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
         tabel: Annotated[Tabelnaam | None, Query()] = None,
-        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> Response:
         data = await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal),
-                              _peildatum(peildatum))
+                              peildatum)
         buf = io.StringIO()
         w = csv.writer(buf, delimiter=";", lineterminator="\n")
         w.writerow(["indicator", "definitie_id", "gebied_type", "gebied", "periode_soort", "periode",
@@ -430,12 +438,12 @@ def build_router(analyst: Any) -> APIRouter:
         indicator: Annotated[KorteTekst | None, Query()] = None,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
         tabel: Annotated[Tabelnaam | None, Query()] = None,
-        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> Response:
-        peil = _peildatum(peildatum)
-        data = await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal), peil)
-        naam = "-".join(x for x in ("cijfers", gebied, indicator, periode, peildatum) if x)
-        return Response(parquet_export(data, peil), media_type="application/vnd.apache.parquet", headers={
+        data = await _cijfers(db, gebied, indicator, periode, tabel, _onbeveiligd(principal), peildatum)
+        peil = peildatum.isoformat() if peildatum else None
+        naam = "-".join(x for x in ("cijfers", gebied, indicator, periode, peil) if x)
+        return Response(parquet_export(data, peildatum), media_type="application/vnd.apache.parquet", headers={
             "Content-Disposition": f'attachment; filename="{naam}.parquet"',
             "X-Leerrecht-Positie": _positie_kop(data["positie"]),
         })
@@ -447,9 +455,9 @@ def build_router(analyst: Any) -> APIRouter:
         principal: Annotated[Principal, Depends(analyst)],
         indicator: Annotated[KorteTekst, Query()],
         regio: Annotated[str | None, Query(pattern=r"^MC\d\d$")] = None,
-        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> dict[str, Any]:
-        return await reeksen(db, indicator, regio, _onbeveiligd(principal), _peildatum(peildatum))
+        return await reeksen(db, indicator, regio, _onbeveiligd(principal), peildatum)
 
     @router.get("/leerplichttelling/{gemeentecode}/{schooljaar}.csv", response_class=Response,
                 summary="De leerplichttelling van een gemeente als CSV, regel voor regel het jaarformulier")
@@ -458,9 +466,9 @@ def build_router(analyst: Any) -> APIRouter:
         principal: Annotated[Principal, Depends(analyst)],
         gemeentecode: Annotated[str, Path(pattern=r"^GM\d{4}$")],
         schooljaar: Annotated[str, Path(pattern=JAAR)],
-        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> Response:
-        form = await formulier(db, gemeentecode, schooljaar, _onbeveiligd(principal), _peildatum(peildatum))
+        form = await formulier(db, gemeentecode, schooljaar, _onbeveiligd(principal), peildatum)
         return Response(formulier_csv(form), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="leerplichttelling-{gemeentecode}-{schooljaar}.csv"',
             "X-Leerrecht-Positie": _positie_kop(form["positie"]),
@@ -473,9 +481,9 @@ def build_router(analyst: Any) -> APIRouter:
         principal: Annotated[Principal, Depends(analyst)],
         gemeentecode: Annotated[str, Path(pattern=r"^GM\d{4}$")],
         schooljaar: Annotated[str, Path(pattern=JAAR)],
-        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> dict[str, Any]:
-        return await formulier(db, gemeentecode, schooljaar, _onbeveiligd(principal), _peildatum(peildatum))
+        return await formulier(db, gemeentecode, schooljaar, _onbeveiligd(principal), peildatum)
 
     @router.get("/uitsplitsingen", summary="Eén cijfer van één periode per schooltype en per leeftijdsband, "
                                            "landelijk en per regio")
@@ -484,9 +492,9 @@ def build_router(analyst: Any) -> APIRouter:
         principal: Annotated[Principal, Depends(analyst)],
         indicator: Annotated[KorteTekst, Query()],
         periode: Annotated[str, Query(pattern=JAAR)],
-        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> dict[str, Any]:
-        return await uitsplitsingen(db, indicator, periode, _onbeveiligd(principal), _peildatum(peildatum))
+        return await uitsplitsingen(db, indicator, periode, _onbeveiligd(principal), peildatum)
 
     @router.get("/uitsplitsingen.csv", response_class=Response,
                 summary="De uitsplitsingen van één cijfer en periode als CSV: een regel per gebied en categorie")
@@ -495,9 +503,9 @@ def build_router(analyst: Any) -> APIRouter:
         principal: Annotated[Principal, Depends(analyst)],
         indicator: Annotated[KorteTekst, Query()],
         periode: Annotated[str, Query(pattern=JAAR)],
-        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> Response:
-        data = await uitsplitsingen(db, indicator, periode, _onbeveiligd(principal), _peildatum(peildatum))
+        data = await uitsplitsingen(db, indicator, periode, _onbeveiligd(principal), peildatum)
         buf = io.StringIO()
         w = csv.writer(buf, delimiter=";", lineterminator="\n")
         w.writerow(["indicator", "definitie_id", "periode", "uitsplitsing", "gebied_type", "gebied", "categorie",
@@ -520,9 +528,9 @@ def build_router(analyst: Any) -> APIRouter:
         principal: Annotated[Principal, Depends(analyst)],
         gebied: Annotated[str, Query(pattern=GEBIED)] = NATIONAAL,
         periode: Annotated[str | None, Query(pattern=JAAR)] = None,
-        peildatum: Annotated[str | None, Query(max_length=10)] = None,
+        peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> dict[str, Any]:
-        return await percentages(db, gebied, periode, _onbeveiligd(principal), _peildatum(peildatum))
+        return await percentages(db, gebied, periode, _onbeveiligd(principal), peildatum)
 
     @router.get("/definities", summary="Alle indicatoren: definitie, bronnen (events) en wat nog ontbreekt")
     async def definities(_: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:

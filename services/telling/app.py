@@ -8,7 +8,7 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from leerrecht.http import add_login_routes, create_app, parse_tokens, principal_dependency, require_role
+from leerrecht.http import EdgeLimits, add_login_routes, create_app, parse_tokens, principal_dependency, require_role
 from leerrecht.service import Runtime, lifespan_for
 from telling.api import build_router
 from telling.blauwgroen import Wisselwachter
@@ -33,6 +33,8 @@ def build_app(settings: TellingSettings) -> FastAPI:
         description="Landelijke cijfers, berekend uit het eventlog en reproduceerbaar.",
         lifespan=lifespan_for(settings, "telling", count_topics(settings.count_topic), wire),
         readiness=[lambda: app.state.runtime.ready()],
+        limits=EdgeLimits.from_settings(settings),
+        tokens=tokens,
     )
     app.include_router(build_router(analyst))
     add_login_routes(app, tokens, "Leerrecht – landelijke cijfers", home="/dashboard")
