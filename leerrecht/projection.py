@@ -34,6 +34,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from pydantic import ValidationError
 
+from contracts.catalogue import ContractError
 from contracts.envelope import Envelope
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
@@ -83,6 +84,12 @@ class _Behind(Exception):
 
 class PoisonEvent(Exception):
     """A projection raises this for an event that can never be applied (a validation error)."""
+
+
+POISON: tuple[type[BaseException], ...] = (PoisonEvent, ContractError)
+"""Failures that are a property of the record, not of the moment: an event the catalogue cannot read
+(unknown version, invalid payload) fails the same way on every retry, so it goes to the dead letters at
+once instead of after a round of backoffs that stalls the partition (F9, B3)."""
 
 
 @dataclass
@@ -248,7 +255,7 @@ class ProjectionRunner:
                             partition=tp.partition, stored=behind.offset, fetched_from=first)
                 await self._reseek_when_database_is_back()
                 return False
-            except PoisonEvent:
+            except POISON:
                 attempt = self.max_retries + 1
             except Exception as exc:
                 attempt += 1
@@ -350,7 +357,7 @@ class ProjectionRunner:
                     raise
                 except Exception as exc:
                     attempt += 1
-                    if not isinstance(exc, PoisonEvent) and attempt <= self.max_retries:
+                    if not isinstance(exc, POISON) and attempt <= self.max_retries:
                         await self._backoff(attempt, exc)
                         continue
                     log.error("event_dead_lettered", projection=self.projection.name,

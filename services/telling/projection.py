@@ -55,7 +55,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from pydantic import TypeAdapter
 
-from contracts.catalogue import from_envelope, schema_uri
+from contracts.catalogue import event_classes, from_envelope, schema_uri
 from contracts.codes import AfwezigheidCode
 from contracts.envelope import Envelope
 from contracts.events.base import Event
@@ -87,6 +87,11 @@ Lid = tuple[str, str, str, str, str]  # (indicator, gebied, periode, uitsplitsin
 
 def _key(c: Cell) -> Sleutel:
     return (c.indicator, c.gebied, c.periode, c.uitsplitsing)
+
+BEKEND = frozenset(c.event_type for c in event_classes())
+"""Types in the catalogue. A record of any other type is no fact telling can place, so it must not move
+the klok either (a klok moved on wakes persons and changes figures): it is skipped like a type telling
+does not count."""
 
 AFWEZIG = AfwezigheidGeregistreerd.event_type
 _AFWEZIG_VERSIE = AfwezigheidGeregistreerd.schema_version
@@ -198,7 +203,7 @@ class TellingProjection:
         for d in events:
             env = d.envelope
             regio = env.region
-            if regio is None:
+            if regio is None or env.type not in BEKEND:
                 continue
             dag_vastgelegd = env.recorded_at.astimezone(AMSTERDAM).date()
             if laatste_dag is None or dag_vastgelegd > laatste_dag:

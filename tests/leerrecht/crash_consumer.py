@@ -1,7 +1,11 @@
 """A projection consumer as a separate OS process, for crash, restart and rebalance tests.
 
 Usage: python crash_consumer.py BOOTSTRAP DATABASE_URL TOPIC GROUP [--crash after_db_commit|before_db_commit]
-       [--crash-after-batches N] [--unsafe-checkpoint] [--batch-size N] [--dedupe]
+       [--crash-after-batches N] [--unsafe-checkpoint] [--batch-size N] [--dedupe] [--stall-after-batches N]
+
+``--stall-after-batches N`` makes a zombie: after N batches the process stops itself (SIGSTOP) holding a
+fetched batch it has not applied yet, prints ``stalled`` with that batch's position, and once continued
+(SIGCONT) applies it late and prints ``late_commit`` with how many of its events were fresh (F4).
 
 The projection records how many times each event was applied (``applied.times``), so a test sees
 any double effect directly. Event-id deduplication is OFF unless --dedupe: the checkpoint alone must
@@ -47,9 +51,22 @@ class CountingProjection:
 
 
 class CrashingRunner(ProjectionRunner):
-    def __init__(self, *a: object, crash: str | None, after: int, **kw: object) -> None:
+    def __init__(self, *a: object, crash: str | None, after: int, stall: int | None = None, **kw: object) -> None:
         super().__init__(*a, **kw)  # type: ignore[arg-type]
         self.crash, self.after, self.done = crash, after, 0
+        self.stall = stall
+
+    async def _apply_batch(
+        self, tp: TopicPartition, first: int, last: int, events: Sequence[Delivered]
+    ) -> list[Delivered]:
+        if self.stall is None or self.done < self.stall:
+            return await super()._apply_batch(tp, first, last, events)
+        self.stall = None
+        print(f"stalled {tp.topic} {tp.partition} {first} {last}", flush=True)
+        os.kill(os.getpid(), signal.SIGSTOP)  # frozen here until SIGCONT: the group moves on without us
+        fresh = await super()._apply_batch(tp, first, last, events)
+        print(f"late_commit {tp.partition} {first} {last} fresh={len(fresh)}", flush=True)
+        return fresh
 
     def _maybe_die(self, point: str) -> None:
         if self.crash == point and self.done >= self.after:
@@ -110,6 +127,7 @@ async def main() -> None:
     p.add_argument("--unsafe-checkpoint", action="store_true")
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--dedupe", action="store_true")
+    p.add_argument("--stall-after-batches", type=int)
     args = p.parse_args()
     configure_logging("crashtest", json=True, level="WARNING")
     pool = await create_pool(args.database_url)
@@ -126,6 +144,7 @@ async def main() -> None:
         batch_size=args.batch_size,
         crash=args.crash,
         after=args.crash_after_batches,
+        stall=args.stall_after_batches,
         dedupe_event_ids=args.dedupe,
     )
     loop = asyncio.get_running_loop()

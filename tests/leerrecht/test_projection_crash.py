@@ -10,6 +10,10 @@ that proves the test can fail.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import time
 import uuid
 
 import asyncpg
@@ -92,3 +96,82 @@ async def test_rebalance_between_two_consumers_of_one_group(infra) -> None:  # t
         await conn.close()
     assert parts == 6
     assert offsets == 2 * N_EVENTS
+
+
+async def _line_starting(proc: subprocess.Popen[bytes], prefix: str, timeout: float) -> str:
+    """The first line of the consumer's output that starts with ``prefix`` (the rest is skipped)."""
+    assert proc.stdout is not None
+
+    def read() -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline().decode(errors="replace")  # type: ignore[union-attr]
+            if not line:
+                return ""
+            if line.startswith(prefix):
+                return line.strip()
+        return ""
+
+    line = await asyncio.wait_for(asyncio.to_thread(read), timeout)
+    assert line, f"the consumer never printed {prefix!r}"
+    return line
+
+
+async def _rows_with_versions(db: str) -> dict[str, tuple[int, str]]:
+    """Per table of the projection (and its checkpoint): the row count and an md5 over every row *with
+    its xmin*, so a row rewritten to the same values still shows up as changed."""
+    conn = await asyncpg.connect(db)
+    try:
+        out = {}
+        for table in ("applied", "total", "checkpoint", "applied_event"):
+            row = await conn.fetchrow(
+                f"SELECT count(*) AS n, md5(coalesce(string_agg(t.xmin::text || ':' || t::text, '|' "
+                f"ORDER BY t::text), '')) AS h FROM {table} t")
+            assert row is not None
+            out[table] = (int(row["n"]), str(row["h"]))
+        return out
+    finally:
+        await conn.close()
+
+
+@pytest.mark.infra
+async def test_a_zombie_that_commits_after_losing_its_partitions_changes_no_row(infra) -> None:  # type: ignore[no-untyped-def]
+    """F4: consumer A is frozen (SIGSTOP) holding a fetched batch it has not applied. Its session expires,
+    the group hands every partition to B, and B applies everything. Then A is continued and runs its
+    late transaction for the stale batch: it must change 0 rows (rows, counter and checkpoint, compared
+    with their row versions), and every event stays applied exactly once."""
+    topic = f"zombie.{uuid.uuid4().hex[:8]}"
+    db = await infra.adatabase_url("zombie")
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    await produce(infra.bootstrap, topic, N_EVENTS, partitions=3)
+    a = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "50", "--stall-after-batches", "2")
+    b = None
+    try:
+        stalled = await _line_starting(a, "stalled", timeout=60)
+        _, _, partition, _, last = stalled.split()
+        b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200")
+        # B gets A's partitions once A's session (10 s) has expired
+        distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=60)
+        assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS)
+        conn = await asyncpg.connect(db)
+        try:
+            stored = await conn.fetchval("SELECT next_offset FROM checkpoint WHERE topic = $1 AND partition = $2",
+                                         topic, int(partition))
+        finally:
+            await conn.close()
+        assert stored > int(last), "the new owner must have moved past the zombie's batch"
+        await asyncio.sleep(1.0)  # B is idle now
+        before = await _rows_with_versions(db)
+
+        os.kill(a.pid, signal.SIGCONT)
+        late = await _line_starting(a, "late_commit", timeout=30)
+        assert late.endswith("fresh=0"), late
+        await asyncio.sleep(1.0)  # let a wrong runner's effects (a rewound checkpoint, B re-applying) show
+        after = await _rows_with_versions(db)
+        assert after == before, "the zombie's late commit changed rows"
+        assert await applied_state(db) == (N_EVENTS, 0, N_EVENTS)
+    finally:
+        os.kill(a.pid, signal.SIGCONT) if a.poll() is None else None
+        stop(a)
+        if b is not None:
+            stop(b)
