@@ -5,7 +5,7 @@ registratie runs as a real process on real Kafka and PostgreSQL with a small per
 a 201 or a 429 with ``Retry-After`` (never a 5xx); every 201's absence is on the log exactly once, and
 nothing refused is on it. Another school is not slowed down by the first. The school then retries
 what was refused, with the same keys, after the Retry-After, until everything is accepted: in the
-end all 120 absences are on the log exactly once. Region MC33 (Zeeuws-Vlaanderen) is used by no
+end all 120 absences are on the log exactly once. Region MC19 (Utrecht) is used by no
 other test.
 """
 
@@ -27,7 +27,7 @@ from leerrecht.synthetic import synthetic_bsns
 from services import auth, start_service
 
 pytestmark = pytest.mark.infra
-TOPIC = "leerrecht.regio.MC33.events"
+TOPIC = "leerrecht.regio.MC19.events"
 PUPILS, REQUESTS, RATE, BURST = 6, 120, 20, 10
 
 
@@ -68,14 +68,14 @@ async def burst(url: str, requests: list[tuple[str, dict[str, Any]]]) -> dict[st
 
 
 def test_a_burst_above_the_rate_gets_429_and_every_accepted_absence_is_kept_once(infra) -> None:  # type: ignore[no-untyped-def]
-    reg = start_service("registratie", infra.bootstrap, infra.database_url("l2reg"), REGIONS="MC33",
+    reg = start_service("registratie", infra.bootstrap, infra.database_url("l2reg"), REGIONS="MC19",
                         DAGTAAK_INTERVAL_S="0", REGISTRATIE_VANDAAG="2026-11-27",
                         RATE_LIMIT_PER_S=str(RATE), RATE_LIMIT_BURST=str(BURST))
     try:
         bsns = synthetic_bsns(PUPILS, start=9300)
         for i, pgn in enumerate(bsns):  # DUO enrols: its bucket is not the school's
             r = httpx.post(f"{reg.url}/v1/inschrijvingen", headers={**auth("duo"), "Idempotency-Key": f"l2-ins-{i}"},
-                           json={"pgn": pgn, "geboortedatum": "2012-06-01", "woongemeente": "GM0715",
+                           json={"pgn": pgn, "geboortedatum": "2012-06-01", "woongemeente": "GM0312",
                                  "school": "00AP00", "ingangsdatum": "2026-08-24"}, timeout=30)
             assert r.status_code == 201, r.text
         days = school_days(REQUESTS // PUPILS)
