@@ -23,3 +23,8 @@ class RegistratieSettings(ServiceSettings):
     local_protocols_file: str | None = Field(default=None, alias="LOCAL_PROTOCOLS_FILE")
     # Seconds a submission may take (database and broker) before the school gets 503 + Retry-After.
     intake_timeout_s: float = Field(default=10.0, alias="INTAKE_TIMEOUT_S", gt=0, le=120)
+    # The outbox sweeper: every SWEEPER_INTERVAL_S it publishes submissions still open after
+    # SWEEPER_MIN_AGE_S (left by a crash or an outage). The age should exceed INTAKE_TIMEOUT_S, so a
+    # live request is not published twice at once; failure tests and the soak make both short.
+    sweeper_interval_s: float = Field(default=15.0, alias="SWEEPER_INTERVAL_S", gt=0)
+    sweeper_min_age_s: float = Field(default=30.0, alias="SWEEPER_MIN_AGE_S", ge=0)
