@@ -87,6 +87,10 @@ class Platform:
             old.proc.send_signal(signal.SIGKILL)
         old.proc.wait()
         port = int(old.url.rsplit(":", 1)[1])
+        # launch() truncates the log: keep the killed incarnation's log beside it
+        with contextlib.suppress(OSError), old.log.open("rb") as src, \
+                (self.logs / f"{name}.earlier.log").open("ab") as dst:
+            dst.write(src.read())
         self.services[name] = processes.launch(_module(name), old.env,
                                                old.log, port=port, name=name)
 
