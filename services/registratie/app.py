@@ -61,9 +61,9 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
 
         async def sweeper() -> None:
             while True:
-                await asyncio.sleep(15)
+                await asyncio.sleep(settings.sweeper_interval_s)
                 try:
-                    n = await service.republish_open()
+                    n = await service.republish_open(older_than_s=settings.sweeper_min_age_s)
                     if n:
                         log.warning("open_submissions_republished", count=n)
                 except Exception as exc:  # the broker or database is away: the next round tries again

@@ -27,3 +27,8 @@ class RegistratieSettings(ServiceSettings):
     # refused with 413, never cut. Data rows (header, blank and comment lines not counted) and bytes.
     csv_max_rijen: int = Field(default=1000, alias="CSV_MAX_RIJEN", ge=1, le=100_000)
     csv_max_bytes: int = Field(default=4 * 1024 * 1024, alias="CSV_MAX_BYTES", ge=1024)
+    # The outbox sweeper: every SWEEPER_INTERVAL_S it publishes submissions still open after
+    # SWEEPER_MIN_AGE_S (left by a crash or an outage). The age should exceed INTAKE_TIMEOUT_S, so a
+    # live request is not published twice at once; failure tests and the soak make both short.
+    sweeper_interval_s: float = Field(default=15.0, alias="SWEEPER_INTERVAL_S", gt=0)
+    sweeper_min_age_s: float = Field(default=30.0, alias="SWEEPER_MIN_AGE_S", ge=0)
