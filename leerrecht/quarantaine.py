@@ -10,16 +10,17 @@ small write, erase and read that every such service shares.
   both, never neither.
 * :func:`wis` runs with the person's tombstone (same key), in the same transaction as the erasure of
   the person's other rows.
-* :func:`overzicht` gives beheer counts and positions, never key or value.
+* :func:`overzicht` gives beheer counts and positions, never key or value (:func:`beheer_router`).
 """
 
-from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
 
 import asyncpg
+from fastapi import APIRouter, Depends
 
+from leerrecht.http import Principal, runtime_pool
 from leerrecht.projection import RawRecord
 
 
@@ -61,3 +62,18 @@ async def overzicht(conn: asyncpg.Connection) -> dict[str, Any]:
         ],
     }
 
+
+
+def beheer_router(beheer: Callable[..., Principal]) -> APIRouter:
+    """``GET /v1/beheer/quarantaine`` (role beheer): counts and positions of the quarantined records."""
+    router = APIRouter(prefix="/v1/beheer", tags=["beheer"])
+
+    @router.get("/quarantaine", summary="Identiteitsrecords in quarantaine: aantallen en posities, geen inhoud")
+    async def lijst(
+        db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
+        _: Annotated[Principal, Depends(beheer)],
+    ) -> dict[str, Any]:
+        async with db.acquire() as conn:
+            return await overzicht(conn)
+
+    return router
