@@ -159,7 +159,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
         )
         paren = [(snapshot.from_json(json.loads(r["stand"])), r["behandelaar"]) for r in rows]
         async with db.acquire() as conn:
-            gemarkeerd = await aandacht.alle_open(conn)
+            gemarkeerd = await aandacht.werklijst(conn)
         return {**views.werklijst(region, werklijst(paren, peildatum or vandaag())), "aandacht_nodig": gemarkeerd}
 
     @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon")
@@ -369,4 +369,4 @@ async def dossier_view(conn: asyncpg.Connection, state: Dossier, behandelaar: st
         afwezigheid=afwezigheid,
         halt_advies=advies,
         termijnen=items_voor(state, peildatum, behandelaar),
-    ) | {"aandacht_nodig": (await aandacht.open_voor(conn, [state.dossier_id])).get(state.dossier_id)}
+    ) | {"aandacht_nodig": await aandacht.voor_dossier(conn, state.dossier_id)}

@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
-from leerplicht import beheer, overdracht, web
+from leerplicht import overdracht, web
 from leerplicht.api import build_router
 from leerplicht.config import LeerplichtSettings
 from leerplicht.identiteit import IdentiteitConsumer
 from leerplicht.projection import LeerplichtProjection
-from leerrecht import quarantaine
+from leerrecht import aandacht, quarantaine
 from leerrecht.http import (
     add_login_routes,
     create_app,
@@ -70,7 +70,7 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     )
     app.include_router(build_router(officer, region))
     app.include_router(overdracht.build_router(current))
-    app.include_router(beheer.build_router(beheerder, region))
+    app.include_router(aandacht.beheer_router(beheerder, LeerplichtProjection(region)))
     app.include_router(quarantaine.beheer_router(beheerder))
     add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst")
     web.mount(app, web_officer, region)

@@ -16,12 +16,12 @@ CREATE TABLE quarantaine (
 );
 CREATE INDEX quarantaine_sleutel ON quarantaine (sleutel);
 
--- Events the projection dead-lettered (leerplicht/aandacht.py): their claims are released and the dossier
+-- Events the projection dead-lettered (leerrecht/aandacht.py, leerplicht/aandacht.py): their claims are released and the dossier
 -- is marked as needing attention until beheer re-applies the event or resolves the mark. The envelope is
 -- kept as bytes (it may hold what jsonb refuses, e.g. NUL) for the re-apply.
 CREATE TABLE aandacht (
     event_id uuid PRIMARY KEY,
-    dossier_id uuid,
+    onderwerp text,               -- what is marked: the dossier id
     type text NOT NULL,
     reden text NOT NULL,          -- the error type, never its message
     topic text NOT NULL,
@@ -33,4 +33,4 @@ CREATE TABLE aandacht (
     afgehandeld_op timestamptz,
     afgehandeld_door text
 );
-CREATE INDEX aandacht_open ON aandacht (dossier_id) WHERE status = 'OPEN';
+CREATE INDEX aandacht_open ON aandacht (onderwerp) WHERE status = 'OPEN';
