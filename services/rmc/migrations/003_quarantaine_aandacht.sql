@@ -16,12 +16,12 @@ CREATE TABLE quarantaine (
 );
 CREATE INDEX quarantaine_sleutel ON quarantaine (sleutel);
 
--- Events the projection dead-lettered (rmc/aandacht.py): a command waiting for one no longer waits (it
+-- Events the projection dead-lettered (leerrecht/aandacht.py, rmc/projection.py): a command waiting for one no longer waits (it
 -- counts as settled), and the young person's file is marked as needing attention until beheer re-applies
 -- the event or resolves the mark. The envelope is kept as bytes for the re-apply.
 CREATE TABLE aandacht (
     event_id uuid PRIMARY KEY,
-    pseudoniem text NOT NULL,
+    onderwerp text,               -- what is marked: the pseudonym
     type text NOT NULL,
     reden text NOT NULL,          -- the error type, never its message
     topic text NOT NULL,
@@ -33,4 +33,4 @@ CREATE TABLE aandacht (
     afgehandeld_op timestamptz,
     afgehandeld_door text
 );
-CREATE INDEX aandacht_open ON aandacht (pseudoniem) WHERE status = 'OPEN';
+CREATE INDEX aandacht_open ON aandacht (onderwerp) WHERE status = 'OPEN';
