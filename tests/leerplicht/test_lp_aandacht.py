@@ -122,6 +122,8 @@ async def test_a_dead_lettered_command_event_releases_its_claim_and_marks_the_do
             assert mark["type"] == lpe.DossierGesloten.event_type
             w = (await http.get("/v1/werklijst")).json()
             assert [a["dossier_id"] for a in w["aandacht_nodig"]] == [str(dossier_id)]
+            pagina = (await http.get(f"/dossiers/{dossier_id}", headers={"Cookie": "leerrecht_sessie=t-lp-mc33"})).text
+            assert "Dit dossier heeft aandacht nodig" in pagina and "Eve" not in pagina
             metrics = (await http.get("/metrics")).text
             assert 'leerrecht_dead_letters_total{projection="leerplicht"} 1.0' in metrics
 
