@@ -38,6 +38,7 @@ from contracts.catalogue import ContractError
 from contracts.envelope import Envelope
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
+from leerrecht.metrics import DEAD_LETTERS, QUARANTINED
 from leerrecht.volgorde import meld_afwijkingen, volgorde_bijwerken
 
 log = get_logger(__name__)
@@ -90,6 +91,20 @@ POISON: tuple[type[BaseException], ...] = (PoisonEvent, ContractError)
 """Failures that are a property of the record, not of the moment: an event the catalogue cannot read
 (unknown version, invalid payload) fails the same way on every retry, so it goes to the dead letters at
 once instead of after a round of backoffs that stalls the partition (F9, B3)."""
+
+
+class DeadLetterHook(Protocol):
+    """Optional on a :class:`Projection`: called after an event was dead-lettered, in the transaction
+    that moves the checkpoint past it, so an aggregate that waits for the event (a pending claim) can be
+    released and marked for beheer. ``reden`` is the error *type* only, never content."""
+
+    async def on_dead_lettered(self, conn: asyncpg.Connection, event: Delivered, reden: str) -> None: ...
+
+
+def _reden(exc: BaseException) -> str:
+    """The error type, no message (messages can quote content); a PoisonEvent names its cause."""
+    cause = exc.__cause__ if isinstance(exc, PoisonEvent) and exc.__cause__ is not None else exc
+    return type(cause).__name__
 
 
 @dataclass
@@ -363,17 +378,36 @@ class ProjectionRunner:
                     log.error("event_dead_lettered", projection=self.projection.name,
                               event_type=ev.envelope.type, event_id=str(ev.envelope.id), error=type(exc).__name__)
                     await self._dead_letter([(_as_record(ev), f"{type(exc).__name__}: {str(exc)[:200]}")])
-                    async with self.pool.acquire() as conn, conn.transaction():
-                        await self._claim(conn, tp, first, ev.offset, [])
+                    await self._past_dead_letter(tp, first, ev, _reden(exc))
                     break
         # move the checkpoint past records that were undecodable at the end of the batch
         async with self.pool.acquire() as conn, conn.transaction():
             await self._claim(conn, tp, first, last, [])
         return applied
 
+    async def _past_dead_letter(self, tp: TopicPartition, first: int, ev: Delivered, reden: str) -> None:
+        """Move the checkpoint past a dead-lettered event and, in the same transaction, let the projection
+        release what waits for it (``on_dead_lettered``). A failing hook must not jam the partition: the
+        checkpoint then moves without it (logged)."""
+        hook = getattr(self.projection, "on_dead_lettered", None)
+        if hook is not None:
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await self._claim(conn, tp, first, ev.offset, [])
+                    await hook(conn, ev, reden)
+                return
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                log.error("dead_letter_hook_failed", projection=self.projection.name, event_id=str(ev.envelope.id),
+                          error=type(exc).__name__)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._claim(conn, tp, first, ev.offset, [])
+
     async def _dead_letter(self, poison: list[tuple[ConsumerRecord[Any, Any], str]]) -> None:
         for rec, reason in poison:
             self.stats.dead_lettered += 1
+            DEAD_LETTERS.labels(projection=self.projection.name).inc()
             if self.dead_letters is None:
                 log.error("dead_letter_unconfigured", projection=self.projection.name, topic=rec.topic,
                           partition=rec.partition, offset=rec.offset, reason=reason)
@@ -436,12 +470,17 @@ class RawRecord:
 
 
 class RawProjection(Protocol):
-    """Like :class:`Projection`, over raw records; it decodes them itself and must not raise for a
-    record it cannot read (skip it, log its position only): such a record is never copied."""
+    """Like :class:`Projection`, over raw records; it decodes them itself. For a record it cannot
+    decode it raises :class:`PoisonEvent` (the runner then isolates the record); ``quarantine`` stores a
+    record that fails on its own, in the transaction that moves the checkpoint past it. Such a record is
+    never copied to a topic (a copy there could not be erased); the quarantine row is erased with the
+    person's tombstone."""
 
     name: str
 
     async def apply(self, conn: asyncpg.Connection, records: Sequence[RawRecord]) -> None: ...
+
+    async def quarantine(self, conn: asyncpg.Connection, record: RawRecord, reden: str, fout: str) -> None: ...
 
 
 class RawRecordRunner(ProjectionRunner):
@@ -451,12 +490,19 @@ class RawRecordRunner(ProjectionRunner):
     Why not the envelope runner: it dead-letters what it cannot decode, and a copy of an identity
     record outside its compacted topic could never be erased (``contracts.topics``). Offsets of a
     compacted topic have gaps, so gaps are allowed; event-id dedupe does not apply.
+
+    A batch that fails for another reason than a transient one is retried, then applied record by
+    record (like :meth:`ProjectionRunner._apply_one_by_one`): a record that still fails on its own is
+    handed to the projection's ``quarantine`` with the checkpoint move, counted (``QUARANTINED``) and
+    logged by position and error type only; the consumer moves on. It never stops on a record.
     """
 
     def __init__(self, projection: RawProjection, pool: asyncpg.Pool, bootstrap: str, *,
                  topics: Sequence[str], group_id: str, batch_size: int = 1000) -> None:
         super().__init__(projection, pool, bootstrap, topics=topics, group_id=group_id,  # type: ignore[arg-type]
                          batch_size=batch_size, dedupe_event_ids=False, allow_gaps=True)
+        self.raw: RawProjection = projection
+        self.quarantined = 0
 
     async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> bool:
         items = [RawRecord(r.key, r.value, r.topic, r.partition, r.offset) for r in records]
@@ -464,17 +510,56 @@ class RawRecordRunner(ProjectionRunner):
         attempt = 0
         while True:
             try:
-                await self._apply_batch(tp, first, last, items)  # type: ignore[arg-type]
+                if attempt <= self.max_retries:
+                    await self._apply_batch(tp, first, last, items)  # type: ignore[arg-type]
+                else:
+                    await self._isolate(tp, first, last, items)
                 break
             except TRANSIENT as exc:
                 if self._stopping.is_set():
                     raise
-                attempt += 1
                 await self._backoff(min(attempt, self.max_retries) + 1, exc)
                 await self._reseek_when_database_is_back()
                 return False
+            except _Behind:
+                await self._reseek_when_database_is_back()
+                return False
+            except PoisonEvent:
+                attempt = self.max_retries + 1  # undecodable: no use retrying the batch
+            except Exception as exc:
+                attempt += 1
+                await self._backoff(attempt, exc)
         if self._consumer is not None and tp in self._assigned:
             with contextlib.suppress(Exception):  # an optimisation only; the database is the truth
                 await self._consumer.commit({tp: last + 1})
         self.stats.batches += 1
         return True
+
+    async def _isolate(self, tp: TopicPartition, first: int, last: int, items: Sequence[RawRecord]) -> None:
+        """Each record in its own transaction, in log order (so the latest value per key still wins)."""
+        for rec in items:
+            attempt = 0
+            while True:
+                try:
+                    await self._apply_batch(tp, first, rec.offset, [rec])  # type: ignore[list-item]
+                    break
+                except TRANSIENT:
+                    raise
+                except Exception as exc:
+                    attempt += 1
+                    if not isinstance(exc, PoisonEvent) and attempt <= self.max_retries:
+                        await self._backoff(attempt, exc)
+                        continue
+                    reden = "onleesbaar" if isinstance(exc, PoisonEvent) else "niet_op_te_slaan"
+                    async with self.pool.acquire() as conn, conn.transaction():
+                        fresh = await self._claim(conn, tp, first, rec.offset, [rec])  # type: ignore[list-item]
+                        if fresh:
+                            await self.raw.quarantine(conn, rec, reden, _reden(exc))
+                    if not fresh:
+                        break  # a zombie: the new owner handles it
+                    self.quarantined += 1
+                    QUARANTINED.labels(projection=self.projection.name).inc()
+                    # position and error type only: the content may be personal data
+                    log.error("record_quarantined", projection=self.projection.name, topic=rec.topic,
+                              partition=rec.partition, offset=rec.offset, reden=reden, error=_reden(exc))
+                    break

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.codes import InterventieSoort, InterventieUitkomst, LeerplichtSluitreden, MasRoute
 from contracts.envelope import uuid7
 from contracts.tekst import Toelichting
-from leerplicht import handling, snapshot, views
+from leerplicht import aandacht, handling, snapshot, views
 from leerplicht.domain import (
     Command,
     DomeinFout,
@@ -160,7 +160,9 @@ def build_router(officer: Any, region: str) -> APIRouter:
             "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'"
         )
         paren = [(snapshot.from_json(json.loads(r["stand"])), r["behandelaar"]) for r in rows]
-        return views.werklijst(region, werklijst(paren, peildatum or vandaag()))
+        async with db.acquire() as conn:
+            gemarkeerd = await aandacht.werklijst(conn)
+        return {**views.werklijst(region, werklijst(paren, peildatum or vandaag())), "aandacht_nodig": gemarkeerd}
 
     @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon")
     async def dossier(
@@ -369,4 +371,4 @@ async def dossier_view(conn: asyncpg.Connection, state: Dossier, behandelaar: st
         afwezigheid=afwezigheid,
         halt_advies=advies,
         termijnen=items_voor(state, peildatum, behandelaar),
-    )
+    ) | {"aandacht_nodig": await aandacht.voor_dossier(conn, state.dossier_id)}

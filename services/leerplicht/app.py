@@ -15,6 +15,7 @@ from leerplicht.api import build_router
 from leerplicht.config import LeerplichtSettings
 from leerplicht.identiteit import IdentiteitConsumer
 from leerplicht.projection import LeerplichtProjection
+from leerrecht import aandacht, quarantaine
 from leerrecht.http import (
     EdgeLimits,
     add_login_routes,
@@ -38,6 +39,7 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     current = principal_dependency(tokens)
     officer = require_role(current, f"leerplicht:{region}")
     web_officer = web_principal_dependency(tokens, f"leerplicht:{region}")
+    beheerder = require_role(current, "beheer")
     bronnen = overdracht.parse_bronnen(settings.overdracht_bronnen)
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
@@ -71,6 +73,8 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     )
     app.include_router(build_router(officer, region))
     app.include_router(overdracht.build_router(current))
+    app.include_router(aandacht.beheer_router(beheerder, LeerplichtProjection(region)))
+    app.include_router(quarantaine.beheer_router(beheerder))
     add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst")
     web.mount(app, web_officer, region)
     return app

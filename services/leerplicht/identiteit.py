@@ -11,8 +11,11 @@ envelopes (:mod:`contracts.identity`), and a dead-letter copy of one could never
   assignment — the runner's exactly-once pattern (see ``leerrecht/projection.py``);
 * upserts a value and **deletes the row on a tombstone** (erasure, domain.md B): the latest record per
   pseudonym in log order wins, so a replay from offset 0 into an empty database ends in the same rows;
-* skips a record it cannot decode, logging only its position and the error *type* — never its
-  content, never a copy: the record stays on the compacted topic, where it can still be erased.
+* never stops on a record: one it cannot decode (:class:`~leerrecht.projection.PoisonEvent`) or the
+  database refuses (e.g. a NUL in a name) is isolated by the runner and put in the ``quarantaine``
+  table (:mod:`leerrecht.quarantaine`: raw bytes, position, reason type) in the transaction that moves
+  the checkpoint; logged by position and error type only, counted, listed for beheer
+  (``GET /v1/beheer/quarantaine``). Never a copy on a topic; the person's tombstone erases it.
 
 Only name, birth date, address and woongemeente are kept (what the officer needs on the dossier page,
 domain.md B: identifying data reaches only the region of residence). PGN, phone and e-mail are not.
@@ -29,8 +32,9 @@ from pydantic import ValidationError
 
 from contracts.identity import IdentiteitGewist, IdentiteitVastgelegd, decode_identity_record
 from contracts.topics import identity_topic
+from leerrecht import quarantaine
 from leerrecht.logging import get_logger
-from leerrecht.projection import RawRecord, RawRecordRunner
+from leerrecht.projection import PoisonEvent, RawRecord, RawRecordRunner
 
 log = get_logger(__name__)
 
@@ -43,6 +47,7 @@ class IdentiteitStats:
     vastgelegd: int = 0
     gewist: int = 0
     onleesbaar: int = 0
+    quarantaine: int = 0
 
 
 def _rij(r: IdentiteitVastgelegd) -> tuple[Any, ...]:
@@ -76,6 +81,7 @@ async def schrijf(conn: asyncpg.Connection, laatste: dict[str, IdentiteitVastgel
     gewist = [p for p, r in laatste.items() if r is None]
     if gewist:
         await conn.execute("DELETE FROM identiteit WHERE pseudoniem = ANY($1::text[])", gewist)
+        await quarantaine.wis(conn, [p.encode() for p in gewist])
     rijen = [_rij(r) for r in laatste.values() if r is not None]
     if rijen:
         await conn.executemany(
@@ -102,15 +108,19 @@ class IdentiteitProjection:
 
     async def apply(self, conn: asyncpg.Connection, records: Sequence[RawRecord]) -> None:
         laatste, onleesbaar = laatste_per_leerling([(r.key or b"", r.value) for r in records])
+        if onleesbaar:
+            # the runner isolates the record and hands it to quarantine(); nothing of this batch is written
+            self.stats.onleesbaar += onleesbaar
+            raise PoisonEvent(f"{onleesbaar} onleesbare identiteitsrecords")
         await schrijf(conn, laatste)
         self.stats.batches += 1
         self.stats.gewist += sum(1 for r in laatste.values() if r is None)
         self.stats.vastgelegd += sum(1 for r in laatste.values() if r is not None)
-        if onleesbaar:
-            self.stats.onleesbaar += onleesbaar
-            # position and count only: the content may be personal data (and stays erasable on the topic)
-            log.error("identiteit_onleesbaar", topic=records[0].topic, partition=records[0].partition,
-                      tot_offset=records[-1].offset, aantal=onleesbaar)
+
+    async def quarantine(self, conn: asyncpg.Connection, record: RawRecord, reden: str, fout: str) -> None:
+        """A record that failed on its own: keep it (erasable) for beheer; the consumer moves on."""
+        await quarantaine.bewaar(conn, PROJECTION, record, reden, fout)
+        self.stats.quarantaine += 1
 
 
 class IdentiteitConsumer(RawRecordRunner):

@@ -53,7 +53,7 @@ from contracts.catalogue import from_envelope
 from contracts.events import leerplicht as lp
 from contracts.events import registratie as reg
 from contracts.events.base import Event
-from leerplicht import snapshot
+from leerplicht import aandacht, snapshot
 from leerplicht.domain.dossier import Dossier, Feit, apply, dossier_id_van, hoort_bij_leerplicht
 from leerplicht.domain.verhuizing import overdracht_opdracht
 from leerrecht.projection import Delivered
@@ -116,6 +116,10 @@ class LeerplichtProjection:
 
     def __init__(self, region: str) -> None:
         self.region = region
+
+    async def on_dead_lettered(self, conn: asyncpg.Connection, event: Delivered, reden: str) -> None:
+        """The runner dead-lettered ``event``: release its claim and mark its dossier (:mod:`leerplicht.aandacht`)."""
+        await aandacht.markeer(conn, event, reden)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         decoded: list[tuple[Delivered, Event]] = [

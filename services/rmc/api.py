@@ -24,6 +24,7 @@ from contracts.codes import ContactKanaal, Opleidingsniveau, RmcRoute, RmcSluitr
 from contracts.envelope import uuid7
 from contracts.events.base import School
 from contracts.tekst import KorteTekst
+from leerrecht import aandacht
 from leerrecht.http import Principal, runtime_pool
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
 from rmc.domain import (
@@ -134,6 +135,12 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+async def _aandacht(db: asyncpg.Pool, pseudoniem: str) -> dict[str, Any] | None:
+    """The open mark of a file: an event of it was dead-lettered (leerrecht.aandacht)."""
+    async with db.acquire() as conn:
+        return (await aandacht.open_voor(conn, [pseudoniem])).get(pseudoniem)
+
+
 def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["rmc"])
     Pseudo = Annotated[str, Path(pattern=PSEUDONIEM)]
@@ -241,6 +248,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             "plaatsingen": [{**dict(r), "startdatum": r["startdatum"].isoformat()} for r in plaatsingen],
             "voortgang": [{**dict(r), "traject_id": str(r["traject_id"])} for r in weken],
             "eerdere_dossiers": [str(i) for i in j.eerdere_dossiers],
+            "aandacht_nodig": await _aandacht(db, pseudoniem),
         }
 
     @router.post(
@@ -331,6 +339,9 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         coach_id: Annotated[KorteTekst | None, Query(alias="coach")] = None,
     ) -> dict[str, Any]:
         rows = await db.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
+        async with db.acquire() as conn:
+            gemarkeerd = [{**m, "pseudoniem": m["onderwerp"]} for m in await aandacht.alle_open(conn)
+                          if m["onderwerp"] is not None]
         dag = vandaag()
         lijst = werklijst(
             (Jongere.model_validate_json(r["toestand"]) for r in rows), dag, regels, coach=coach_id
@@ -344,6 +355,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             "leeftijdsgrens": [_item(w) for w in lijst.leeftijdsgrens],
             "verhuisd": [_item(w) for w in lijst.verhuisd],
             "sk_behaald": [_item(w) for w in lijst.sk_behaald],
+            "aandacht_nodig": gemarkeerd,
             "caseload": [
                 {"coach": c, "open_dossiers": n}
                 for c, n in sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))

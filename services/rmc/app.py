@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
+from leerrecht import aandacht, quarantaine
 from leerrecht.http import (
     EdgeLimits,
     add_login_routes,
@@ -41,6 +42,7 @@ def build_app(settings: RmcSettings) -> FastAPI:
     coach = require_role(current, f"rmc:{region}")
     web_coach = web_principal_dependency(tokens, f"rmc:{region}")
     partner = partner_dependency(current, region)
+    beheerder = require_role(current, "beheer")
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         uitgaand = Uitgaand(runtime.pool, runtime.publisher, wacht_s=settings.uitgaand_wacht_s)
@@ -74,6 +76,8 @@ def build_app(settings: RmcSettings) -> FastAPI:
         tokens=tokens,
     )
     app.include_router(build_router(coach, partner, region, regels))
+    app.include_router(aandacht.beheer_router(beheerder, RmcProjection(region, regels)))
+    app.include_router(quarantaine.beheer_router(beheerder))
     add_login_routes(app, tokens, f"Doorstroompunt {region}", home="/werklijst")
     app.include_router(build_web_router(web_coach, region, regels))
     return app

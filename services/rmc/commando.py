@@ -3,7 +3,9 @@
 1. Lock the young person's ``commando_slot`` row (``SELECT ... FOR UPDATE``): commands on one file run
    one at a time. The projection never touches that table, so it keeps applying events meanwhile.
 2. Wait until the projection applied the previous command's events (``wacht_op``; checked in the
-   runner's ``applied_event`` table), so no command decides on a file that misses them.
+   runner's ``applied_event`` table), so no command decides on a file that misses them. An event the
+   projection dead-lettered counts as settled (it is in ``aandacht``, :mod:`leerrecht.aandacht`, and the
+   file is marked for beheer): it will never be applied, and waiting for it would jam the file.
 3. Compare ``expected_version`` with the file's ``versie`` (409 when stale), then ``decide``.
 4. Publish to the region's topic and wait for the broker's acks (``acks=all``) before answering;
    remember the event ids in ``wacht_op``; commit (releases the lock).
@@ -26,9 +28,9 @@ import asyncpg
 
 from contracts.catalogue import to_envelope
 from contracts.topics import region_events_topic
+from leerrecht.aandacht import is_afgehandeld
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
-from leerrecht.projection import count_applied
 from rmc.domain import Command, DomeinFout, Jongere, Regels, decide
 
 log = get_logger(__name__)
@@ -71,7 +73,7 @@ async def _verwerkt(conn: asyncpg.Connection, ids: Sequence[UUID], timeout: floa
         return True
     deadline = time.monotonic() + timeout
     while True:
-        if await count_applied(conn, "rmc", list(ids)) >= len(ids):
+        if await is_afgehandeld(conn, "rmc", list(ids)) >= len(ids):
             return True
         if time.monotonic() >= deadline:
             return False

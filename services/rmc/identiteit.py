@@ -13,10 +13,13 @@ guarantees (:class:`~leerrecht.projection.RawRecordRunner`), and without dead le
 * Per batch the latest record per pseudonym wins (compaction semantics): an
   :class:`~contracts.identity.IdentiteitVastgelegd` upserts the row, a tombstone deletes it (erasure).
   A replay from offset 0 into an empty database ends in the same rows.
-* A record that cannot be decoded is not dead-lettered and not logged with its content: the row of
-  that pseudonym is deleted (**Decision**: the latest value per key is the identity; when it cannot be
-  read we do not know the identity, so we show nothing rather than stale contact data), and only its
-  partition and offset are logged.
+* A record that cannot be decoded, or that the database refuses (e.g. a NUL in a name), never stops
+  the consumer and is never copied to a topic: the runner isolates it and :meth:`quarantine` keeps it
+  in the ``quarantaine`` table (:mod:`leerrecht.quarantaine`: raw bytes, position, reason type) in the
+  transaction that moves the checkpoint; only its position and error type are logged; beheer sees it
+  at ``GET /v1/beheer/quarantaine``; the person's tombstone erases it. The row of that pseudonym is
+  deleted (**Decision**: the latest value per key is the identity; when it cannot be read or stored we
+  do not know the identity, so we show nothing rather than stale contact data).
 
 Only name, phone and email are kept (the coach's need); PGN, address and birth date are not.
 """
@@ -32,8 +35,9 @@ from pydantic import ValidationError
 
 from contracts.identity import IdentiteitGewist, IdentiteitVastgelegd, decode_identity_record, is_pseudoniem
 from contracts.topics import identity_topic
+from leerrecht import quarantaine
 from leerrecht.logging import get_logger
-from leerrecht.projection import RawRecord, RawRecordRunner
+from leerrecht.projection import PoisonEvent, RawRecord, RawRecordRunner
 
 log = get_logger(__name__)
 
@@ -86,6 +90,7 @@ async def schrijven(conn: asyncpg.Connection, records: Sequence[RawRecord]) -> S
         )
     if wissen:
         await conn.execute("DELETE FROM identiteit WHERE pseudoniem = ANY($1::text[])", wissen)
+        await quarantaine.wis(conn, [p.encode() for p in wissen])
     return s
 
 
@@ -93,10 +98,18 @@ class IdentiteitProjection:
     name = NAAM
 
     async def apply(self, conn: asyncpg.Connection, records: Sequence[RawRecord]) -> None:
-        s = await schrijven(conn, records)
-        if s.onleesbaar:
-            log.warning("identiteit_onleesbaar", partition=records[0].partition, first=records[0].offset,
-                        last=records[-1].offset, aantal=s.onleesbaar)
+        if samenvatten([(r.key, r.value) for r in records]).onleesbaar:
+            # the runner isolates the unreadable record(s) and hands them to quarantine()
+            raise PoisonEvent("onleesbaar identiteitsrecord")
+        await schrijven(conn, records)
+
+    async def quarantine(self, conn: asyncpg.Connection, record: RawRecord, reden: str, fout: str) -> None:
+        """Keep the record (erasable) for beheer, and show no stale contact data (module doc)."""
+        await quarantaine.bewaar(conn, NAAM, record, reden, fout)
+        with contextlib.suppress(UnicodeDecodeError):
+            p = (record.key or b"").decode()
+            if is_pseudoniem(p):
+                await conn.execute("DELETE FROM identiteit WHERE pseudoniem = $1", p)
 
 
 class IdentiteitConsumer(RawRecordRunner):

@@ -35,6 +35,7 @@ from contracts.envelope import Envelope
 from contracts.events import registratie, rmc
 from contracts.events.base import Event
 from contracts.topics import region_events_topic
+from leerrecht import aandacht
 from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered, PoisonEvent
 from rmc.domain import (
@@ -95,6 +96,13 @@ class RmcProjection:
         self.region = region
         self.regels = regels
         self.topic = region_events_topic(region)
+
+    async def on_dead_lettered(self, conn: asyncpg.Connection, event: Delivered, reden: str) -> None:
+        """The runner dead-lettered ``event``: mark the young person's file for beheer. A command waiting
+        for this event (``commando_slot.wacht_op``) counts it as settled (:mod:`rmc.commando`)."""
+        pseudoniem = event.envelope.subject
+        bekend = await conn.fetchval("SELECT 1 FROM jongere WHERE pseudoniem = $1", pseudoniem)
+        await aandacht.bewaar(conn, event, reden, pseudoniem if bekend else None)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         items: list[tuple[Delivered, Event]] = []

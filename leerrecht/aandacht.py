@@ -1,0 +1,190 @@
+"""Marks for beheer: events a projection dead-lettered, and the aggregate they concern (issue 11).
+
+A command path that waits for its own events (leerplicht's claimed versions, rmc's ``wacht_op``) would
+wait forever for an event the projection can never apply. The runner therefore calls the projection's
+``on_dead_lettered`` hook (:class:`leerrecht.projection.DeadLetterHook`) in the transaction that moves
+the checkpoint past the event; the service releases what waits for it and calls :func:`bewaar`, which
+records the event in its ``aandacht`` table (a migration of each service, same columns): the
+``onderwerp`` (a dossier id, a pseudonym) is marked as needing attention until beheer
+
+* re-applies the event after a fix (:func:`opnieuw_toepassen`: in one transaction with the runner's
+  event-id dedupe, out of log order — beheer's decision), or
+* resolves the mark without applying it (:func:`oplossen`, e.g. the command was repeated).
+
+The envelope is kept as bytes (it may hold what jsonb refuses, such as NUL); the reason is the error
+*type*, never its message (messages can quote content). Beheer's API is :func:`beheer_router`.
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from contracts.envelope import Envelope
+from leerrecht.http import Principal, runtime_pool
+from leerrecht.logging import get_logger
+from leerrecht.projection import Delivered, Projection
+
+log = get_logger(__name__)
+
+OPEN, OPNIEUW_TOEGEPAST, OPGELOST = "OPEN", "OPNIEUW_TOEGEPAST", "OPGELOST"
+
+
+class NietGevonden(LookupError):
+    """No open mark for this event id."""
+
+
+class OpnieuwMislukt(Exception):
+    """The event still cannot be applied; ``reden`` is the error type."""
+
+    def __init__(self, reden: str) -> None:
+        super().__init__(reden)
+        self.reden = reden
+
+
+async def bewaar(conn: asyncpg.Connection, ev: Delivered, reden: str, onderwerp: str | None) -> None:
+    env = ev.envelope
+    await conn.execute(
+        'INSERT INTO aandacht (event_id, onderwerp, type, reden, topic, partition, "offset", envelope) '
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING",
+        env.id, onderwerp, env.type, reden, ev.topic, ev.partition, ev.offset, env.to_json(),
+    )
+    log.error("aandacht_nodig", onderwerp_bekend=onderwerp is not None, event_id=str(env.id),
+              event_type=env.type, reden=reden)
+
+
+_KOLOMMEN = ('event_id, onderwerp, type, reden, status, gemarkeerd_op, topic, partition, "offset", '
+             "afgehandeld_op, afgehandeld_door")
+
+
+def _als_dict(r: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "event_id": str(r["event_id"]),
+        "onderwerp": r["onderwerp"],
+        "type": r["type"],
+        "reden": r["reden"],
+        "status": r["status"],
+        "sinds": r["gemarkeerd_op"].isoformat(),
+        "positie": {"topic": r["topic"], "partition": r["partition"], "offset": r["offset"]},
+        "afgehandeld_op": r["afgehandeld_op"].isoformat() if r["afgehandeld_op"] else None,
+        "afgehandeld_door": r["afgehandeld_door"],
+    }
+
+
+async def open_voor(conn: asyncpg.Connection, onderwerpen: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The open mark per subject (the oldest), for a dossier view."""
+    rows = await conn.fetch(
+        f"SELECT {_KOLOMMEN} FROM aandacht WHERE status = 'OPEN' AND onderwerp = ANY($1::text[]) "
+        "ORDER BY gemarkeerd_op DESC", list(onderwerpen))
+    return {r["onderwerp"]: _als_dict(r) for r in rows}
+
+
+async def alle_open(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Every open mark, oldest first, for a worklist."""
+    rows = await conn.fetch(f"SELECT {_KOLOMMEN} FROM aandacht WHERE status = 'OPEN' ORDER BY gemarkeerd_op")
+    return [_als_dict(r) for r in rows]
+
+
+async def is_afgehandeld(conn: asyncpg.Connection, projection: str, event_ids: Sequence[uuid.UUID]) -> int:
+    """How many of these events were applied or dead-lettered (a command path waits for no more)."""
+    n = await conn.fetchval(
+        "SELECT count(*) FROM unnest($2::uuid[]) i WHERE "
+        "EXISTS (SELECT 1 FROM applied_event a WHERE a.projection = $1 AND a.event_id = i) "
+        "OR EXISTS (SELECT 1 FROM aandacht m WHERE m.event_id = i)",
+        projection, list(event_ids))
+    return int(n)
+
+
+async def opnieuw_toepassen(pool: asyncpg.Pool, projection: Projection, event_id: uuid.UUID, door: str) -> None:
+    """Apply the dead-lettered event now (after a fix), with the runner's event-id dedupe and the end of
+    the mark in one transaction. Raises :class:`OpnieuwMislukt` (then nothing changed)."""
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            'SELECT envelope, topic, partition, "offset" FROM aandacht WHERE event_id = $1 AND status = $2 '
+            "FOR UPDATE", event_id, OPEN)
+        if row is None:
+            raise NietGevonden(str(event_id))
+        env = Envelope.from_json(bytes(row["envelope"]))
+        nieuw = await conn.fetchval(
+            "INSERT INTO applied_event (projection, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING "
+            "RETURNING true", projection.name, event_id)
+        if nieuw:
+            try:
+                async with conn.transaction():  # a savepoint: a failure leaves everything as it was
+                    await projection.apply(conn, [Delivered(env, row["topic"], row["partition"], row["offset"])])
+            except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError):
+                raise
+            except Exception as exc:
+                raise OpnieuwMislukt(type(exc).__name__) from exc
+        await conn.execute(
+            "UPDATE aandacht SET status = $2, afgehandeld_op = now(), afgehandeld_door = $3 WHERE event_id = $1",
+            event_id, OPNIEUW_TOEGEPAST, door)
+    log.info("aandacht_opnieuw_toegepast", event_id=str(event_id))
+
+
+async def oplossen(pool: asyncpg.Pool, event_id: uuid.UUID, door: str) -> None:
+    """Beheer decided the event stays unapplied: end the mark."""
+    async with pool.acquire() as conn:
+        done = await conn.fetchval(
+            "UPDATE aandacht SET status = $2, afgehandeld_op = now(), afgehandeld_door = $3 "
+            "WHERE event_id = $1 AND status = $4 RETURNING true", event_id, OPGELOST, door, OPEN)
+    if not done:
+        raise NietGevonden(str(event_id))
+    log.info("aandacht_opgelost", event_id=str(event_id))
+
+
+def _fout(status: int, title: str, regel: str, melding: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={
+        "title": title, "status": status, "fouten": [{"veld": "event_id", "regel": regel, "melding": melding}],
+    })
+
+
+def _niet_gevonden() -> JSONResponse:
+    return _fout(404, "Niet gevonden", "open_markering", "Er is geen openstaande markering voor deze gebeurtenis")
+
+
+def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> APIRouter:
+    """``/v1/beheer/aandacht`` (role beheer): list, re-apply, resolve."""
+    router = APIRouter(prefix="/v1/beheer", tags=["beheer"])
+
+    @router.get("/aandacht", summary="Wat aandacht nodig heeft: niet-toepasbare gebeurtenissen")
+    async def lijst(
+        db: Annotated[asyncpg.Pool, Depends(runtime_pool)], _: Annotated[Principal, Depends(beheer)],
+    ) -> dict[str, Any]:
+        async with db.acquire() as conn:
+            rows = await conn.fetch(f"SELECT {_KOLOMMEN} FROM aandacht ORDER BY gemarkeerd_op LIMIT 1000")
+        items = [_als_dict(r) for r in rows]
+        return {"open": sum(1 for i in items if i["status"] == OPEN), "aandacht": items}
+
+    @router.post("/aandacht/{event_id}/opnieuw", summary="De gebeurtenis opnieuw toepassen (na een herstel)",
+                 response_model=None)
+    async def opnieuw(
+        event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
+        wie: Annotated[Principal, Depends(beheer)],
+    ) -> dict[str, Any] | JSONResponse:
+        try:
+            await opnieuw_toepassen(db, projection, event_id, wie.client_id)
+        except NietGevonden:
+            return _niet_gevonden()
+        except OpnieuwMislukt as fout:
+            return _fout(409, "Opnieuw toepassen mislukt", "opnieuw_toepassen_mislukt",
+                         f"De gebeurtenis kan nog steeds niet worden verwerkt ({fout.reden}); "
+                         "de markering blijft staan")
+        return {"event_id": str(event_id), "status": OPNIEUW_TOEGEPAST}
+
+    @router.post("/aandacht/{event_id}/opgelost", summary="De markering afsluiten zonder de gebeurtenis toe te passen",
+                 response_model=None)
+    async def opgelost(
+        event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
+        wie: Annotated[Principal, Depends(beheer)],
+    ) -> dict[str, Any] | JSONResponse:
+        try:
+            await oplossen(db, event_id, wie.client_id)
+        except NietGevonden:
+            return _niet_gevonden()
+        return {"event_id": str(event_id), "status": OPGELOST}
+
+    return router
