@@ -11,7 +11,7 @@ more with its key, as a school unsure of the outcome would.
 Afterwards every acknowledged row is on the regional topic as exactly one event (the same event may
 be on the log twice when a publication's outcome was unknown: the same id, dropped by every
 consumer), no fact is there under two absence ids, and leerplicht's absence table and telling's
-counts hold each row exactly once. Region MC16 (Eem en Vallei) is used by no other test.
+counts hold each row exactly once. Region MC22 (West-Friesland) is used by no other test.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from leerrecht.kalender import standaard_kalender
 from leerrecht.synthetic import synthetic_bsns
 from services import ServiceProcess, auth, launch, start_service, wait_ready
 
-REGION = "MC16"
-GEMEENTE = "GM0307"  # Amersfoort
+REGION = "MC22"
+GEMEENTE = "GM0388"  # Enkhuizen
 TOPIC = f"leerrecht.regio.{REGION}.events"
 PUPILS = 16
 CLIENTS = 4

@@ -36,10 +36,10 @@ from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from services import API_TOKENS, ServiceProcess, auth, start_service
 
-REGION = "MC33"  # no other suite publishes here
+REGION = "MC18"  # no other suite publishes here
 OFFICER = {"Authorization": "Bearer t-lp-mc33"}
 BEHEER = auth("beheer")
-TOKENS_ENV = API_TOKENS + ",t-lp-mc33=officer-33:leerplicht:MC33"
+TOKENS_ENV = API_TOKENS + ",t-lp-mc33=officer-33:leerplicht:MC18"
 pytestmark = pytest.mark.infra
 
 

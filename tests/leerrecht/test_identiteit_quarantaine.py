@@ -5,7 +5,7 @@ never copy them to a topic, and the person's tombstone erases the quarantined re
 
 Before this change a NUL in a name made the consumer raise ``CharacterNotInRepertoireError`` and stop
 (the service exited, and crashed again after every restart). Each service gets a region no other suite
-uses (MC31, MC32), so the topic holds only this test's records."""
+uses (MC11, MC15), so the topic holds only this test's records."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ from leerrecht.projection import RawRecordRunner
 pytestmark = pytest.mark.infra
 
 SERVICES: dict[str, tuple[str, Callable[..., RawRecordRunner], str]] = {
-    "leerplicht": ("MC31", LpConsumer, "leerplicht-identiteit"),
-    "rmc": ("MC32", RmcConsumer, "rmc-identiteit"),
+    "leerplicht": ("MC11", LpConsumer, "leerplicht-identiteit"),
+    "rmc": ("MC15", RmcConsumer, "rmc-identiteit"),
 }
 
 

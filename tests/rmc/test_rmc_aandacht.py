@@ -29,10 +29,10 @@ from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from services import API_TOKENS, ServiceProcess, auth, start_service
 
-REGIO = "MC34"  # no other suite publishes here
+REGIO = "MC20"  # no other suite publishes here
 COACH = {"Authorization": "Bearer t-rmc-mc34"}
 BEHEER = auth("beheer")
-TOKENS_ENV = API_TOKENS + ",t-rmc-mc34=coach-34:rmc:MC34"
+TOKENS_ENV = API_TOKENS + ",t-rmc-mc34=coach-34:rmc:MC20"
 pytestmark = pytest.mark.infra
 
 
