@@ -187,6 +187,11 @@ async def test_poison_on_the_real_topic_is_dead_lettered_and_the_service_goes_on
             bad_ids = [Envelope.from_json(bad[k]).id for k in ("version_99", "invalid_data")]
             assert await conn.fetchval("SELECT count(*) FROM applied_event WHERE event_id = ANY($1::uuid[])",
                                        bad_ids) == 0
+            if await conn.fetchval("SELECT to_regclass('aandacht') IS NOT NULL"):
+                # leerplicht and rmc show every dead-lettered event to beheer (issue 11): exactly these two
+                rows = await conn.fetch("SELECT event_id FROM aandacht WHERE status = 'OPEN'")
+                marked = {r["event_id"] for r in rows}
+                assert marked == set(bad_ids), marked
         finally:
             await conn.close()
 
