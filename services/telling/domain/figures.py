@@ -61,6 +61,8 @@ from contracts.codes import (
 from contracts.events import leerplicht, registratie, rmc
 from contracts.events.base import Event
 from contracts.events.registratie import AfwezigheidGeregistreerd
+from leerrecht.leeftijd import Twijfel, geboortejaar_maand
+from leerrecht.leeftijd import leeftijd_op as _leeftijd_op
 
 NATIONAAL = "NL"
 
@@ -992,10 +994,8 @@ def uitsplitsingen_op(f: Feiten, d: date) -> tuple[str, ...]:
         # known not to be enrolled then; without any enrolment on the log (enrolled before the
         # platform started) the school type is unknown and the person counts only in the total
         out.append(f"{SCHOOLTYPE}:{TellingSchoolType.GEEN.value}")
-    if f.geboren:
-        leeftijd = leeftijd_op(min(f.geboren), d)
-        if leeftijd >= 0:
-            out.append(f"{LEEFTIJD}:{leeftijdsband(leeftijd)}")
+    if f.geboren and min(f.geboren) <= geboortejaar_maand(d):  # "JJJJ-MM" orders as text
+        out.append(f"{LEEFTIJD}:{leeftijdsband(leeftijd_op(min(f.geboren), d))}")
     return tuple(out)
 
 
@@ -1059,10 +1059,12 @@ def _tijd_tot_plaatsing(f: Feiten, tel: _Tel) -> None:
 
 
 def leeftijd_op(geboortejaar_maand: str, d: date) -> int:
-    """Age in whole years on ``d`` from birth year and month (the log never has the day).
-    **Decision**: the birthday counts from the first of the birth month."""
-    jaar, maand = int(geboortejaar_maand[:4]), int(geboortejaar_maand[5:7])
-    return d.year - jaar - (1 if maand > d.month else 0)
+    """Age in whole years on ``d`` from birth year and month (the log never has the day), by the
+    platform's one age function (A1, :func:`leerrecht.leeftijd.leeftijd_op`). **Decision**: inside the
+    birth month the doubt falls on the older side (the birthday counts from the first of the birth
+    month), as the figures have always counted; no rule decides a person's help here, and keeping the
+    side keeps the series (and the definition versions) unchanged."""
+    return _leeftijd_op(geboortejaar_maand, d, Twijfel.OUDST)
 
 
 def actieve_inschrijvingen(f: Feiten, d: date) -> list[Schoolinschrijving]:
@@ -1078,7 +1080,8 @@ def ingeschreven_op(f: Feiten, d: date, types: frozenset[SchoolType] | None = No
 
 
 def _in_startset(f: Feiten, peildatum: date) -> bool:
-    if not f.geboren or leeftijd_op(min(f.geboren), peildatum) >= VSV_LEEFTIJDSGRENS:
+    if (not f.geboren or min(f.geboren) > geboortejaar_maand(peildatum)
+            or leeftijd_op(min(f.geboren), peildatum) >= VSV_LEEFTIJDSGRENS):
         return False
     if any(d <= peildatum for d in f.startkwalificaties):
         return False
