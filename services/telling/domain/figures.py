@@ -674,7 +674,8 @@ STATEFUL: tuple[type[Event], ...] = (
     registratie.MeldingIngetrokken, registratie.MeldingEinddatumVastgesteld,
     registratie.AbsoluutVerzuimGesignaleerd, registratie.VrijstellingGeregistreerd,
     registratie.SignaalGegeven, registratie.PotentieelVsvGesignaleerd, registratie.Herinschrijving,
-    registratie.MeldplichtBereikt, leerplicht.InterventieUitgevoerd, leerplicht.RouteGekozen, leerplicht.MeldingInBehandeling,
+    registratie.MeldplichtBereikt, leerplicht.InterventieUitgevoerd, leerplicht.RouteGekozen,
+    leerplicht.MeldingInBehandeling,
     rmc.JongereAangemeld, rmc.JongereGeplaatst, rmc.NietBereikbaar, rmc.DossierGesloten,
 )
 STATEFUL_TYPES = frozenset(c.event_type for c in STATEFUL)
