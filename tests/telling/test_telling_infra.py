@@ -163,7 +163,7 @@ async def test_api_analysts_see_suppressed_figures_beheer_the_real_ones(omgeving
     assert (await _get(pool, "/v1/cijfers", "t-school")).status_code == 403
     definities = (await _get(pool, "/v1/definities", "t-analist")).json()["indicatoren"]
     lrv = next(d for d in definities if d["indicator"] == "lrv")
-    assert "nl.leerrecht.registratie.melding_geregistreerd" in lrv["bronnen"] and lrv["definitie_id"] == "lrv/v2"
+    assert "nl.leerrecht.registratie.melding_geregistreerd" in lrv["bronnen"] and lrv["definitie_id"] == "lrv/v3"
     absoluut = next(d for d in definities if d["indicator"] == "absoluut_verzuim")
     assert absoluut["uitgesteld"]
 
@@ -187,8 +187,8 @@ async def test_breakdowns_and_rates_are_published_under_disclosure_control(omgev
     r = await _get(pool, "/v1/uitsplitsingen.csv", "t-analist", indicator="lrv", periode=JAAR)
     regels = r.text.splitlines()
     assert regels[0].startswith("indicator;definitie_id;periode;uitsplitsing;")
-    assert f"lrv;lrv/v2;{JAAR};schooltype;LAND;NL;vo;<10;ja" in regels
-    assert f"lrv;lrv/v2;{JAAR};leeftijd;LAND;NL;po;" not in r.text
+    assert f"lrv;lrv/v3;{JAAR};schooltype;LAND;NL;vo;<10;ja" in regels
+    assert f"lrv;lrv/v3;{JAAR};leeftijd;LAND;NL;po;" not in r.text
     assert "X-Leerrecht-Positie" in r.headers
 
     pct = {(r["aandeel"], r["periode"]): r for r in

@@ -117,9 +117,14 @@ def _stappen() -> list[Stap]:
     # P4: luxeverzuim
     add(4, "MC21", date(2025, 8, 25), _ingeschreven(AMS))
     add(4, "MC21", date(2026, 2, 20), _melding(401, MeldingSoort.LUXE, date(2026, 2, 16), date(2026, 2, 20)))
-    # P5: LRV open on 1 Sept, ended after > 3 months; proces-verbaal
-    add(5, "MC21", date(2025, 8, 25), _ingeschreven(AMS))
-    add(5, "MC21", date(2025, 9, 22), _melding(501, MeldingSoort.LRV, date(2025, 8, 25)))
+    # P5: LRV reached before the summer (C: "at 1 Sept" needs the threshold before 1 Sept), open on
+    # 1 Sept, ended after > 3 months; proces-verbaal
+    add(5, "MC21", date(2024, 8, 26), _ingeschreven(AMS, date(2024, 8, 26)))
+    add(5, "MC21", date(2025, 6, 23), registratie.MeldplichtBereikt(
+        meldplicht_id=uid(502), soort=MeldingSoort.LRV, school=SCHOOL, vanaf=date(2025, 5, 19),
+        bereikt_op=date(2025, 6, 23), uren=Decimal(100), eenheid=UrenEenheid.LESUUR,
+        uiterlijk_melden_op=date(2025, 6, 30), regel_versie="lrv.v1"))
+    add(5, "MC21", date(2025, 6, 25), _melding(501, MeldingSoort.LRV, date(2025, 5, 19)))
     add(5, "MC21", date(2026, 1, 12), registratie.MeldingEinddatumVastgesteld(
         melding_id=uid(501), einddatum=date(2026, 1, 12)))
     add(5, "MC21", date(2025, 12, 1), leerplicht.InterventieUitgevoerd(

@@ -47,7 +47,7 @@ def potentieel_vsv_a01(
     _niet_in_toekomst("uitschrijfdatum", uitschrijfdatum, vandaag)
     if leerling.geboortedatum is not None:
         leeftijd = leeftijd_op(leerling.geboortedatum, uitschrijfdatum)
-        if not VSV_MINIMUM_LEEFTIJD <= leeftijd < grenzen.grens_op(uitschrijfdatum):
+        if leeftijd < VSV_MINIMUM_LEEFTIJD or not grenzen.binnen(leerling.geboortedatum, uitschrijfdatum):
             raise Afgewezen("geboortedatum", "leeftijd_12_tot_doorstroompuntgrens",
                             "Deze persoon was op de uitschrijfdatum niet tussen 12 jaar en de leeftijdsgrens "
                             "van het Doorstroompunt.")

@@ -50,6 +50,7 @@ from contracts.events.registratie import (
     VrijstellingGeregistreerd,
 )
 from leerrecht.kalender import BuitenKalenderbereik, SchoolKalender, feestdagen, standaard_kalender
+from leerrecht.leeftijd import leeftijd_op
 
 from .codes import kalenderregio
 from .plicht import schooljaar_begin
@@ -174,7 +175,7 @@ def plausibele_geboortedatum(geboortedatum: date, op: date) -> None:
     """Refuse a birth date after ``op`` or more than `MAX_LEEFTIJD` years before it."""
     if geboortedatum >= op:
         raise Afgewezen("geboortedatum", "in_het_verleden", "De geboortedatum moet vóór deze datum liggen.")
-    if op.year - geboortedatum.year > MAX_LEEFTIJD:
+    if leeftijd_op(geboortedatum, op) > MAX_LEEFTIJD:
         raise Afgewezen("geboortedatum", "plausibele_leeftijd",
                         f"Deze persoon zou ouder zijn dan {MAX_LEEFTIJD} jaar; controleer de geboortedatum.")
 

@@ -10,10 +10,13 @@ Decisions:
   earlier. A startkwalificatie does not end full leerplicht.
 * **Kwalificatieplicht** runs from the day after leerplicht ends until the day before the 18th
   birthday, or until the day before the SK diploma date, whichever is first.
-* **Birthdays on 29 February** are reached on 1 March in non-leap years. **UNSURE** (no source
-  read); it only moves a boundary by one day once every four years.
+* **Ages** come from the platform's one age function, :mod:`leerrecht.leeftijd` (A1 Decision: on
+  the full birth date, age N is reached on the N-th birthday; 29 February → 1 March in non-leap
+  years, **UNSURE**, no source read).
 * **Doorstroompunt age limit** is configuration with a date of effect (A1): below 23 before
-  2026-01-01, below 27 from then ("up to 23" = not yet 23, DUO [S1]).
+  2026-01-01, below 27 from then ("up to 23" = not yet 23, DUO [S1]). It is decided on the birth
+  year-month with the doubt on the side of help (:meth:`LeeftijdsgrensTabel.binnen`), as rmc and
+  telling decide it from the log, so the person leaves the group on the same day everywhere.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from contracts.codes import Plicht
+from leerrecht.leeftijd import leeftijd_op, verjaardag
 from leerrecht.leeftijdsgrens import STANDAARD_LEEFTIJDSGRENS, LeeftijdsgrensTabel
 
 from .model import PupilFacts
@@ -63,25 +67,6 @@ _PLICHT = {
     PlichtStatus.LEERPLICHTIG: Plicht.LEERPLICHT,
     PlichtStatus.KWALIFICATIEPLICHTIG: Plicht.KWALIFICATIEPLICHT,
 }
-
-
-def verjaardag(geboortedatum: date, leeftijd: int) -> date:
-    """The day the given age is reached (29 February → 1 March in non-leap years)."""
-    jaar = geboortedatum.year + leeftijd
-    try:
-        return geboortedatum.replace(year=jaar)
-    except ValueError:  # 29 February in a non-leap year
-        return date(jaar, 3, 1)
-
-
-def leeftijd_op(geboortedatum: date, d: date) -> int:
-    """Age in whole years on day ``d``."""
-    if d < geboortedatum:
-        raise ValueError("peildatum ligt voor de geboortedatum")
-    jaren = d.year - geboortedatum.year
-    if verjaardag(geboortedatum, jaren) > d:
-        jaren -= 1
-    return jaren
 
 
 def schooljaar_begin(d: date) -> date:
@@ -142,5 +127,5 @@ def in_doorstroompunt_doelgroep(
     return (
         plicht_op(pupil, d) is PlichtStatus.GEEN
         and not pupil.heeft_sk_op(d)
-        and leeftijd_op(pupil.geboortedatum, d) < grenzen.grens_op(d)
+        and grenzen.binnen(pupil.geboortedatum, d)
     )

@@ -1,6 +1,7 @@
 """Potential vsv: un-enrolment without SK (domain.md A3.7; DUO A01/A02).
 
-A person aged 12 up to the Doorstroompunt limit (on the un-enrolment day, `plicht.LeeftijdsgrensTabel`)
+A person aged 12 up to the Doorstroompunt limit (on the un-enrolment day, `plicht.LeeftijdsgrensTabel`;
+the limit on the birth year-month as rmc decides it, A1)
 whose last enrolment ended without a startkwalificatie and who is not enrolled again (re-enrolment,
 DUO A02, removes the signal). A school change with no day in between is not an un-enrolment.
 An SK obtained later also removes the signal (the person is no longer a potential vsv'er).
@@ -32,6 +33,6 @@ def potentieel_vsv(
     if any(e.start > last.end and e.start <= today for e in pupil.enrolments):
         return None  # re-enrolled since (and that enrolment ended too: covered by `last`)
     leeftijd = leeftijd_op(pupil.geboortedatum, last.end)
-    if not VSV_MINIMUM_LEEFTIJD <= leeftijd < grenzen.grens_op(last.end):
+    if leeftijd < VSV_MINIMUM_LEEFTIJD or not grenzen.binnen(pupil.geboortedatum, last.end):
         return None
     return PotentieelVsvSignal(uitschrijfdatum=last.end, school_id=last.school_id, leeftijd=leeftijd)

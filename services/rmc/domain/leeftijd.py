@@ -6,21 +6,21 @@ registratie applies, DUO): a young person is inside the target group while ``lee
 where the limit is the one in force *on the day of the check*. A 25-year-old is therefore outside
 on 2025-12-15 (limit 23) and inside on 2026-01-05 (limit 27).
 
-**Age on year-month (Decision).** Events carry ``geboortejaar_maand`` (YYYY-MM), never the birth
-date (domain.md B). Within the birth month the exact age is unknown, so rmc counts a new age as
-reached on the **first day of the month after the birth month**: never older than the young person
-can be (one day younger than someone born on the month's last day, on that day only). Why
-this side: registratie decides potential vsv on the exact birth date (A3.7), and the Doorstroompunt
-must never turn away someone that registratie correctly signalled; the price is that a young person
-may stay in the group up to one month longer than the exact rule would allow, which only errs on
-the side of help. Example: born 2003-01, age 22 on 2026-01-31, age 23 from 2026-02-01.
+**Age on year-month (Decision, A1: one age convention).** The platform's one age function,
+:func:`leerrecht.leeftijd.leeftijd_op`. Events carry ``geboortejaar_maand`` (YYYY-MM), never the
+birth date (domain.md B). Within the birth month the exact age is unknown; the Doorstroompunt is a
+protective rule, so the doubt falls on the side of help: a new age counts from the **first day of
+the month after the birth month**. registratie decides the same limit on the same year-month
+(:meth:`leerrecht.leeftijdsgrens.LeeftijdsgrensTabel.binnen`), so a young person leaves the group on
+the same day in both. Example: born 2003-01, age 22 on 2026-01-31, age 23 from 2026-02-01.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
+from leerrecht.leeftijd import Twijfel
+from leerrecht.leeftijd import leeftijd_op as _leeftijd_op
 from leerrecht.leeftijdsgrens import STANDAARD_LEEFTIJDSGRENS as STANDAARD_LEEFTIJDSGRENZEN
 from leerrecht.leeftijdsgrens import LeeftijdsgrensTabel
 
@@ -32,29 +32,16 @@ __all__ = [
     "parse_leeftijdsgrenzen",
 ]
 
-_JAAR_MAAND = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
-
-
-def _jaar_maand(geboortejaar_maand: str) -> tuple[int, int]:
-    match = _JAAR_MAAND.match(geboortejaar_maand)
-    if not match:
-        raise ValueError("geboortejaar_maand moet de vorm JJJJ-MM hebben")
-    return int(match.group(1)), int(match.group(2))
-
 
 def leeftijd_op(geboortejaar_maand: str, peildatum: date) -> int:
-    """Age in whole years on ``peildatum``; a birthday counts from the 1st of the next month."""
-    jaar, maand = _jaar_maand(geboortejaar_maand)
-    if (peildatum.year, peildatum.month) < (jaar, maand):
-        raise ValueError("peildatum ligt voor de geboortemaand")
-    return max(0, peildatum.year - jaar - (1 if peildatum.month <= maand else 0))
-
-
+    """Age in whole years on ``peildatum``; a birthday counts from the 1st of the next month (the
+    shared convention, doubt on the side of help)."""
+    return _leeftijd_op(geboortejaar_maand, peildatum, Twijfel.JONGST)
 
 
 def binnen_leeftijdsgrens(geboortejaar_maand: str, peildatum: date, tabel: LeeftijdsgrensTabel) -> bool:
     """Inside the target group's age range on ``peildatum`` (age below the limit then in force)."""
-    return leeftijd_op(geboortejaar_maand, peildatum) < tabel.grens_op(peildatum)
+    return tabel.binnen(geboortejaar_maand, peildatum)
 
 
 def parse_leeftijdsgrenzen(spec: str) -> LeeftijdsgrensTabel:

@@ -61,6 +61,8 @@ from contracts.codes import (
 from contracts.events import leerplicht, registratie, rmc
 from contracts.events.base import Event
 from contracts.events.registratie import AfwezigheidGeregistreerd
+from leerrecht.leeftijd import Twijfel, geboortejaar_maand
+from leerrecht.leeftijd import leeftijd_op as _leeftijd_op
 
 NATIONAAL = "NL"
 
@@ -189,7 +191,7 @@ HALT_RECIDIVE_MAANDEN = 12
 """Re-offending after Halt (C, MAS monitor): a new verzuimmelding starting within 12 months after
 the Halt referral (**Decision**: the horizon of Halt's own recidivism monitor)."""
 
-_LRV_BRONNEN = (_MELDING, _EINDDATUM, _INTREKKING, *_WOON)
+_LRV_BRONNEN = (_MELDING, _EINDDATUM, _INTREKKING, _t(registratie.MeldplichtBereikt), *_WOON)
 _ABSOLUUT_BRONNEN = (_ABSOLUUT, _MELDING, _INTREKKING, _INSCHRIJVING)
 
 
@@ -243,15 +245,17 @@ _LIJST: list[Indicator] = [
               (_MELDING, _INTREKKING, *_WOON)),
     Indicator("lrv", "leerplichttelling",
               "Unieke leerlingen met een (niet ingetrokken) melding langdurig relatief verzuim (A3.2) "
-              "die in het schooljaar openstond; een melding zonder einddatum staat open tot vandaag "
-              "volgens het log.",
-              _LRV_BRONNEN, versie=2),
+              "die in het schooljaar openstond, vanaf het schooljaar waarin de LRV-grens werd bereikt; "
+              "een melding zonder einddatum staat open tot vandaag volgens het log.",
+              _LRV_BRONNEN, versie=3),
     Indicator("lrv_op_1_september", "leerplichttelling",
-              "Van het LRV: leerlingen met een LRV-melding die op 1 september van het schooljaar openstond.",
-              _LRV_BRONNEN, versie=2),
+              "Van het LRV: leerlingen met een LRV-melding waarvan de LRV-grens vóór 1 september van het "
+              "schooljaar werd bereikt en die op 1 september nog openstond.",
+              _LRV_BRONNEN, versie=3),
     Indicator("lrv_nieuw", "leerplichttelling",
-              "Van het LRV: leerlingen met een LRV-melding die na 1 september van het schooljaar begon.",
-              _LRV_BRONNEN),
+              "Van het LRV: leerlingen met een LRV-melding waarvan de LRV-grens in het schooljaar vanaf 1 "
+              "september werd bereikt (ook als de eerste verzuimdag 1 september zelf was).",
+              _LRV_BRONNEN, versie=2),
     Indicator("lrv_langer_dan_3_maanden", "leerplichttelling",
               "Van het LRV: leerlingen van wie de LRV-melding langer dan 3 maanden openstond (ook een "
               "melding die nog openstaat), geteld in het schooljaar waarin de 3 maanden verstreken.",
@@ -279,7 +283,7 @@ _LIJST: list[Indicator] = [
     Indicator("thuiszitters", "leerplichttelling",
               "Thuiszitters volgens OCW (sinds 2016): unieke personen in absoluut verzuim of langdurig "
               "relatief verzuim in het schooljaar (vereniging, niet de som).",
-              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN)),
+              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN), versie=2),
     # --- MAS monitor -------------------------------------------------------------------------
     *[
         Indicator(f"mas_route_{r.value.lower()}", "mas",
@@ -365,7 +369,7 @@ _LIJST: list[Indicator] = [
               "Iedere jongere wiens recht op onderwijs op het spel staat (C): thuiszitters (absoluut + "
               "LRV), langdurig geoorloofd afwezigen, vrijstellingen 5a en onopgelost absoluut verzuim; "
               "unieke personen.",
-              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN, _VRIJSTELLING, _t(registratie.SignaalGegeven)),
+              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN, _VRIJSTELLING, _t(registratie.SignaalGegeven)), versie=2,
               uitgesteld="'Onopgelost' absoluut verzuim: elk gesignaleerd geval in het schooljaar telt."),
 ]
 
@@ -562,6 +566,14 @@ class MeldingFeit(_Feit):
         return self.einddatum_vastgesteld or self.einddatum_melding
 
 
+class LrvDrempel(_Feit):
+    """registratie's LRV rule fired (``MeldplichtBereikt``, A3.2): the absence run from ``vanaf``
+    became LRV on ``bereikt_op`` (the LRV threshold, C)."""
+
+    vanaf: date
+    bereikt_op: date
+
+
 class Schoolinschrijving(_Feit):
     """An enrolment: from ``datum`` at ``school`` (BRIN6) of ``school_type``."""
 
@@ -653,6 +665,7 @@ class Feiten(_Feit):
     startkwalificaties: tuple[date, ...] = ()
     geboren: tuple[str, ...] = ()
     behandelingen: tuple[Behandeling, ...] = ()
+    lrv_drempels: tuple[LrvDrempel, ...] = ()
 
 
 STATEFUL: tuple[type[Event], ...] = (
@@ -661,7 +674,8 @@ STATEFUL: tuple[type[Event], ...] = (
     registratie.MeldingIngetrokken, registratie.MeldingEinddatumVastgesteld,
     registratie.AbsoluutVerzuimGesignaleerd, registratie.VrijstellingGeregistreerd,
     registratie.SignaalGegeven, registratie.PotentieelVsvGesignaleerd, registratie.Herinschrijving,
-    leerplicht.InterventieUitgevoerd, leerplicht.RouteGekozen, leerplicht.MeldingInBehandeling,
+    registratie.MeldplichtBereikt, leerplicht.InterventieUitgevoerd, leerplicht.RouteGekozen,
+    leerplicht.MeldingInBehandeling,
     rmc.JongereAangemeld, rmc.JongereGeplaatst, rmc.NietBereikbaar, rmc.DossierGesloten,
 )
 STATEFUL_TYPES = frozenset(c.event_type for c in STATEFUL)
@@ -730,6 +744,9 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
                     datum=peildatum, gemeente=event.woongemeente, regio=regio))})
             if event.geboortejaar_maand is not None:
                 f = f.model_copy(update={"geboren": _plus(f.geboren, event.geboortejaar_maand)})
+        case registratie.MeldplichtBereikt() if event.soort is MeldingSoort.LRV:
+            f = f.model_copy(update={"lrv_drempels": _plus(f.lrv_drempels, LrvDrempel(
+                vanaf=event.vanaf, bereikt_op=event.bereikt_op))})
         case registratie.MeldingEinddatumVastgesteld():
             f = _melding(f, event.melding_id, einddatum_vastgesteld=event.einddatum)
         case registratie.MeldingIngetrokken():
@@ -850,6 +867,7 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
         uitschrijvingen=_unie(a.uitschrijvingen, b.uitschrijvingen),
         startkwalificaties=_unie(a.startkwalificaties, b.startkwalificaties),
         geboren=_unie(a.geboren, b.geboren), behandelingen=_unie(a.behandelingen, b.behandelingen),
+        lrv_drempels=_unie(a.lrv_drempels, b.lrv_drempels),
     )
 
 
@@ -992,10 +1010,8 @@ def uitsplitsingen_op(f: Feiten, d: date) -> tuple[str, ...]:
         # known not to be enrolled then; without any enrolment on the log (enrolled before the
         # platform started) the school type is unknown and the person counts only in the total
         out.append(f"{SCHOOLTYPE}:{TellingSchoolType.GEEN.value}")
-    if f.geboren:
-        leeftijd = leeftijd_op(min(f.geboren), d)
-        if leeftijd >= 0:
-            out.append(f"{LEEFTIJD}:{leeftijdsband(leeftijd)}")
+    if f.geboren and min(f.geboren) <= geboortejaar_maand(d):  # "JJJJ-MM" orders as text
+        out.append(f"{LEEFTIJD}:{leeftijdsband(leeftijd_op(min(f.geboren), d))}")
     return tuple(out)
 
 
@@ -1059,10 +1075,12 @@ def _tijd_tot_plaatsing(f: Feiten, tel: _Tel) -> None:
 
 
 def leeftijd_op(geboortejaar_maand: str, d: date) -> int:
-    """Age in whole years on ``d`` from birth year and month (the log never has the day).
-    **Decision**: the birthday counts from the first of the birth month."""
-    jaar, maand = int(geboortejaar_maand[:4]), int(geboortejaar_maand[5:7])
-    return d.year - jaar - (1 if maand > d.month else 0)
+    """Age in whole years on ``d`` from birth year and month (the log never has the day), by the
+    platform's one age function (A1, :func:`leerrecht.leeftijd.leeftijd_op`). **Decision**: inside the
+    birth month the doubt falls on the older side (the birthday counts from the first of the birth
+    month), as the figures have always counted; no rule decides a person's help here, and keeping the
+    side keeps the series (and the definition versions) unchanged."""
+    return _leeftijd_op(geboortejaar_maand, d, Twijfel.OUDST)
 
 
 def actieve_inschrijvingen(f: Feiten, d: date) -> list[Schoolinschrijving]:
@@ -1078,7 +1096,8 @@ def ingeschreven_op(f: Feiten, d: date, types: frozenset[SchoolType] | None = No
 
 
 def _in_startset(f: Feiten, peildatum: date) -> bool:
-    if not f.geboren or leeftijd_op(min(f.geboren), peildatum) >= VSV_LEEFTIJDSGRENS:
+    if (not f.geboren or min(f.geboren) > geboortejaar_maand(peildatum)
+            or leeftijd_op(min(f.geboren), peildatum) >= VSV_LEEFTIJDSGRENS):
         return False
     if any(d <= peildatum for d in f.startkwalificaties):
         return False
@@ -1165,22 +1184,38 @@ def _vsv_grenzen(f: Feiten, na: date) -> Iterator[date]:
             yield peil
 
 
+def lrv_drempel(f: Feiten, m: MeldingFeit, start: date) -> date:
+    """The day an LRV report's absence became LRV (C, Decision "at 1 Sept" / "new"): registratie's own
+    ``MeldplichtBereikt`` for the run that starts on the report's first day of absence (the earliest,
+    should there be several); without one (a report the school filed on its own, or from before the
+    platform), the day the report was filed, which a report always follows; as a last resort the
+    earliest day "more than 4 lesweken" can end (4 weeks after the first day)."""
+    bereikt = [d.bereikt_op for d in f.lrv_drempels if d.vanaf == start]
+    if bereikt:
+        return min(bereikt)
+    return m.gemeld_op if m.gemeld_op is not None else start + timedelta(days=28)
+
+
 def _lrv(f: Feiten, mid: str, m: MeldingFeit, start: date, regio: str, tel: _Tel,
          klok: date | None) -> None:
     """LRV (A3.2) in the leerplichttelling's breakdown: open in the year, at 1 Sept, new, > 3 months,
-    moved away. A report without an end date is open up to the klok (without one: its start year)."""
+    moved away. A report without an end date is open up to the klok (without one: its start year).
+    An LRV counts from the schooljaar its threshold was reached (:func:`lrv_drempel`): "at 1 Sept"
+    when reached before 1 September and still open then, "new" when reached from 1 September on."""
     eind = m.einddatum
     open_tot = eind or (max(start, klok) if klok is not None else start)
-    for jaar in schooljaren(start, open_tot):
+    drempel = lrv_drempel(f, m, start)
+    van = drempel if drempel <= open_tot else start  # an end before the threshold: a data error, as before
+    for jaar in schooljaren(van, open_tot):
         begin = schooljaar_begin(jaar)
         d = max(start, begin)
         for ind in ("lrv", "thuiszitters", "leerrecht_telling"):
             tel(ind, jaar, d, regio, mid)
         sep1 = date(begin.year, 9, 1)
-        if start <= sep1 and (eind >= sep1 if eind is not None else klok is None or klok >= sep1):
+        if drempel < sep1 and (eind >= sep1 if eind is not None else klok is None or klok >= sep1):
             tel("lrv_op_1_september", jaar, sep1, regio, mid)
-    if start > date(schooljaar_begin(schooljaar(start)).year, 9, 1):
-        tel("lrv_nieuw", schooljaar(start), start, regio, mid)
+    if drempel >= date(schooljaar_begin(schooljaar(drempel)).year, 9, 1):
+        tel("lrv_nieuw", schooljaar(drempel), max(start, drempel), regio, mid)
     drie = plus_maanden(start, 3)
     if (eind if eind is not None else klok or start) > drie:
         tel("lrv_langer_dan_3_maanden", schooljaar(drie), drie, regio, mid)

@@ -207,10 +207,10 @@ def test_halt_route_when_eligible_needs_no_override() -> None:
 
 
 def test_halt_route_against_the_advice_needs_a_reason() -> None:
-    te_veel = leerling(afwezigheden=[afw(date(2026, 3, 9), "60")])
+    te_veel = leerling(afwezigheden=[afw(date(2026, 3, 9), "61")])  # more than 60 (A5)
     err = fout(KiesRoute((MasRoute.HALT,), D3, te_veel), onderzocht())
     assert (err.veld, err.regel) == ("halt_toelichting", "halt_advies")
-    assert "60 uur" in err.melding
+    assert "61 uur" in err.melding
     events = decide(KiesRoute((MasRoute.HALT,), D3, te_veel, "Ouders werken mee; Halt past"), onderzocht())
     assert [type(e) for e in events] == [lp.HaltAdviesOverschreven, lp.RouteGekozen]
     override = events[0]
@@ -241,9 +241,9 @@ def test_halt_happens_once_per_pupil_even_with_a_reason() -> None:
 
 def test_halt_referral_rechecks_the_advice_unless_overridden() -> None:
     d = met_route(MasRoute.HALT, leerling=leerling())
-    later = leerling(afwezigheden=[afw(date(2026, 3, 9), "1", AfwezigheidCode.TE_LAAT)] * 60)
+    later = leerling(afwezigheden=[afw(date(2026, 3, 9), "0.5", AfwezigheidCode.TE_LAAT)] * 61)
     err = fout(VoerInterventieUit(uid(), InterventieSoort.HALT_VERWIJZING, D4, leerling=later), d)
-    assert err.regel == "halt_advies" and "60 keer te laat" in err.melding
+    assert err.regel == "halt_advies" and "61 keer te laat" in err.melding
     events = decide(
         VoerInterventieUit(
             uid(),

@@ -96,7 +96,9 @@ def test_lrv_without_end_date_counts_in_its_start_year_only() -> None:
     f = neem_op(Feiten(), _melding(1, MeldingSoort.LRV, date(2025, 8, 20)), "MC21", date(2025, 9, 1))
     leden = lidmaatschappen(f, "x" * 20)
     cells = {(m.cell.indicator, m.cell.periode) for m in leden if m.cell.gebied == "NL"}
-    assert cells == {("lrv", JAAR), ("lrv_op_1_september", JAAR), ("thuiszitters", JAAR),
+    # filed on 1 September without registratie's threshold event: the filing day stands in for the
+    # threshold, so the LRV is new in the year, not "at 1 September" (C, Decision)
+    assert cells == {("lrv", JAAR), ("lrv_nieuw", JAAR), ("thuiszitters", JAAR),
                      ("leerrecht_telling", JAAR)}
 
 

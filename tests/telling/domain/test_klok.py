@@ -382,3 +382,50 @@ def test_history_with_a_moving_klok_equals_the_history_computed_at_the_end() -> 
         rnd.shuffle(volgorde)
         _, h2, l2, k2 = _speel([*volgorde, slot], batch, per_batch)  # woken a few at a time, then caught up
         assert k2 == klok and l2 == leden and h2 == historie
+
+
+# ---- issue 12.7: an LRV counts "at 1 Sept" only when its threshold was reached before then -------
+
+
+def _lrv_bereikt(n: int, vanaf: date, bereikt_op: date) -> registratie.MeldplichtBereikt:
+    return registratie.MeldplichtBereikt(
+        meldplicht_id=uid(100 + n), soort=MeldingSoort.LRV, school=SCHOOL, vanaf=vanaf, bereikt_op=bereikt_op,
+        uren=Decimal(80), eenheid=UrenEenheid.LESUUR, uiterlijk_melden_op=bereikt_op + timedelta(days=7),
+        regel_versie="lrv.v1")
+
+
+def test_an_lrv_absent_from_1_september_that_became_lrv_on_29_september_is_new() -> None:
+    """domain.md C, Decision: "new" when the LRV threshold was reached during the schooljaar, even when
+    the first day of absence is 1 September itself."""
+    f = _feiten((date(2025, 8, 25), _ingeschreven(date(2025, 8, 25))),
+                (date(2025, 9, 29), _lrv_bereikt(1, date(2025, 9, 1), date(2025, 9, 29))),
+                (date(2025, 9, 30), _lrv(1, date(2025, 9, 1))))
+    assert _waarde(f, date(2025, 10, 1), "lrv_op_1_september", "2025-2026") == 0
+    assert _waarde(f, date(2025, 10, 1), "lrv_nieuw", "2025-2026") == 1
+    assert _waarde(f, date(2025, 10, 1), "lrv", "2025-2026") == 1
+    # without the rule's own event the filing day stands in for the threshold (a report follows it)
+    g = _feiten((date(2025, 8, 25), _ingeschreven(date(2025, 8, 25))), (date(2025, 9, 30), _lrv(1, date(2025, 9, 1))))
+    assert _waarde(g, date(2025, 10, 1), "lrv_op_1_september", "2025-2026") == 0
+    assert _waarde(g, date(2025, 10, 1), "lrv_nieuw", "2025-2026") == 1
+
+
+def test_an_lrv_reached_before_the_summer_and_still_open_counts_at_1_september_not_as_new() -> None:
+    f = _feiten((date(2024, 8, 26), _ingeschreven(date(2024, 8, 26))),
+                (date(2025, 6, 30), _lrv_bereikt(1, date(2025, 5, 26), date(2025, 6, 30))),
+                (date(2025, 7, 1), _lrv(1, date(2025, 5, 26))))
+    assert _waarde(f, date(2025, 10, 1), "lrv_op_1_september", "2025-2026") == 1
+    assert _waarde(f, date(2025, 10, 1), "lrv_nieuw", "2025-2026") == 0
+    assert _waarde(f, date(2025, 10, 1), "lrv_nieuw", "2024-2025") == 1
+
+
+def test_an_lrv_whose_absence_began_before_the_summer_counts_only_from_its_threshold_year() -> None:
+    """Absent from 7 July, the summer holiday skipped: LRV on 29 September. Not an LRV of the year
+    before (it was not one then), new in the year it became one."""
+    f = _feiten((date(2024, 8, 26), _ingeschreven(date(2024, 8, 26))),
+                (date(2025, 9, 29), _lrv_bereikt(1, date(2025, 7, 7), date(2025, 9, 29))),
+                (date(2025, 9, 30), _lrv(1, date(2025, 7, 7))))
+    assert _waarde(f, date(2025, 10, 1), "lrv", "2024-2025") == 0
+    assert _waarde(f, date(2025, 10, 1), "thuiszitters", "2024-2025") == 0
+    assert _waarde(f, date(2025, 10, 1), "lrv", "2025-2026") == 1
+    assert _waarde(f, date(2025, 10, 1), "lrv_nieuw", "2025-2026") == 1
+    assert _waarde(f, date(2025, 10, 1), "lrv_op_1_september", "2025-2026") == 0
