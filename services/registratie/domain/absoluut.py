@@ -18,8 +18,9 @@ arrive late, so a candidate waits):
   here: the new school and its vakantieregio are unknown) the latest first school day after the
   zomervakantie of that schooljaar over the three vakantieregio's, so a pupil moving to a school in
   a later region is not raised before that school started;
-* otherwise (an un-enrolment during the year, a vrijstelling that ended, a child never enrolled)
-  the candidate is raised 5 working days after ``sinds``.
+* an un-enrolment during the year: raised 5 working days after the un-enrolment (the last
+  enrolled day); any other spell (a vrijstelling that ended, a child never enrolled): 5 working
+  days after ``sinds``.
 """
 
 from __future__ import annotations
@@ -70,11 +71,11 @@ def meldbaar_vanaf(
     pupil: PupilFacts, sinds: date, kalender: SchoolKalender, gelijkgesteld: Collection[date] = ()
 ) -> date:
     """The first day a candidate whose spell began on ``sinds`` is raised (A3.6 Decision, module doc)."""
-    gewoon = add_working_days(sinds, REGISTERFEITEN_WACHTTIJD, gelijkgesteld)
     oud = next((e for e in pupil.enrolments if e.end == sinds - _DAG), None)
     if oud is None:
-        return gewoon
+        return add_working_days(sinds, REGISTERFEITEN_WACHTTIJD, gelijkgesteld)
     assert oud.end is not None
+    gewoon = add_working_days(oud.end, REGISTERFEITEN_WACHTTIJD, gelijkgesteld)  # after the un-enrolment
     regio = oud.kalenderregio
     volgende = kalender.add_schooldagen(oud.end, 1, regio)
     zomer = next(

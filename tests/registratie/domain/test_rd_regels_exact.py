@@ -172,6 +172,10 @@ def test_un_enrolment_during_the_year_waits_five_working_days() -> None:
     assert absoluut(run(p, [], D(2026, 3, 12))) == []
     [a] = absoluut(run(p, [], D(2026, 3, 13)))
     assert a.sinds == D(2026, 3, 7)
+    midweek = pupil(D(2014, 5, 1), vo(D(2024, 8, 1), D(2026, 3, 11)))  # un-enrolled on a Wednesday
+    assert absoluut(run(midweek, [], D(2026, 3, 17))) == []
+    [a] = absoluut(run(midweek, [], D(2026, 3, 18)))
+    assert a.sinds == D(2026, 3, 12)
 
 
 # ---------------------------------------------------------------------------------------------
