@@ -91,12 +91,14 @@ from registratie.state import Feiten, apply_to_state, feiten_van
 log = get_logger(__name__)
 SOURCE = "urn:nl:leerrecht:registratie"
 
-#: Version ids of the rule implementations (``MeldplichtBereikt.regel_versie``).
+#: Version ids of the rule implementations (``MeldplichtBereikt.regel_versie``). v2 (issue 12): days
+#: without school never count and a day counts for at most one school day (A2); LRV counts a day
+#: from 3 hours or the scheduled hours and needs 4 full lesweken and a day of the next (A3.2).
 REGEL_VERSIE: dict[MeldingSoort, str] = {
-    MeldingSoort.ZESTIEN_UUR: "zestien-uur.v1",
-    MeldingSoort.LRV: "lrv.v1",
-    MeldingSoort.LUXE: "luxe.v1",
-    MeldingSoort.ACHTTIEN_PLUS: "achttien-plus.v1",
+    MeldingSoort.ZESTIEN_UUR: "zestien-uur.v2",
+    MeldingSoort.LRV: "lrv.v2",
+    MeldingSoort.LUXE: "luxe.v2",
+    MeldingSoort.ACHTTIEN_PLUS: "achttien-plus.v2",
 }
 MAZL_GELDIG_VANAF = date(2025, 8, 1)
 _MAZL_REGEL = {
