@@ -168,7 +168,7 @@ async def test_luxe_is_reported_without_threshold(reg: Reg) -> None:
     p = await enrol(reg, pgn)
     await absent(reg, pgn, "2026-11-20", 5, "LUXE")
     [m] = of_type(await reg.events(MC28, p), ev.MeldplichtBereikt)
-    assert m.soort is MeldingSoort.LUXE and m.uren == 5 and m.regel_versie == "luxe.v1"
+    assert m.soort is MeldingSoort.LUXE and m.uren == 5 and m.regel_versie == "luxe.v2"
 
 
 async def test_lrv_report_gets_its_end_date_when_the_pupil_is_back(reg: Reg) -> None:
