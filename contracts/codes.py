@@ -440,11 +440,12 @@ class SignaalBron(StrEnum):
 
 
 class SignaalSoort(StrEnum):
-    """Signals that are not DUO reports (A3.8, A3.9): they only *add* attention."""
+    """Signals that are not DUO reports (A3.8, A3.9, A3.11, A2 late recoding): they only *add* attention."""
 
     ZORGWEKKEND_ZIEKTEVERZUIM = "ZORGWEKKEND_ZIEKTEVERZUIM"  # MAZL: 4th sick report in 12 weeks / 7th day
     LOKAAL_PROTOCOL = "LOKAAL_PROTOCOL"  # a school's or region's own protocol rule
-    LANGDURIG_GEOORLOOFD = "LANGDURIG_GEOORLOOFD"  # ≥ 4 consecutive weeks authorised absence (C)
+    LANGDURIG_GEOORLOOFD = "LANGDURIG_GEOORLOOFD"  # ≥ 4 consecutive weeks authorised absence (A3.11, C)
+    LATE_HERCODERING = "LATE_HERCODERING"  # ONBEKEND recoded after 2 school days removed a due duty (A2)
 
 
 class SignaalOntvanger(StrEnum):

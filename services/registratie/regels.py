@@ -13,6 +13,9 @@ IntrekkingSignal               MeldingIngetrokken, reden VRIJSTELLING (A3.10, DU
 AbsoluutVerzuimSignal          AbsoluutVerzuimGesignaleerd, bron PLATFORM (A3.6)
 PotentieelVsvSignal            PotentieelVsvGesignaleerd (A3.7)
 MazlSignal / ProtocolSignal    SignaalGegeven (A3.8, A3.9)
+LangdurigGeoorloofdSignal      SignaalGegeven LANGDURIG_GEOORLOOFD to the school (A3.11; telling
+                               counts it in the leerrecht count, C)
+LateHercoderingSignal          SignaalGegeven LATE_HERCODERING to leerplicht (A2 late recoding)
 HerbeoordelingSignal           none: there is no contract event for "please review"; it is kept
                                for the school's own view (GET /v1/school/signalen)
 overdue MeldplichtBereikt      MeldtermijnVerstreken (A3.1: onverwijld, 5 working days)
@@ -34,9 +37,14 @@ own envelopes before publishing (one idempotent submission, see ``registratie.in
   before the report removed it) is marked ``actueel = false``; nothing is published (the contracts
   have no "duty lapsed" event) and no MeldtermijnVerstreken will follow.
 * Register facts arrive late (DUO feeds, a new school's enrolment after the old school's
-  un-enrolment), so an absoluut verzuim or potential vsv the platform derives itself is held for
-  ``REGISTERFEITEN_WACHTTIJD`` working days after its start; a person whose last enrolment ended
-  with ``EMIGRATIE`` or ``OVERLEDEN`` is not signalled at all.
+  un-enrolment), so a potential vsv the platform derives itself is held for
+  ``REGISTERFEITEN_WACHTTIJD`` working days after its start; an absoluut verzuim candidate is held
+  by the rule itself (``registratie.domain.absoluut``: 5 working days, or after a summer
+  un-enrolment until 5 working days after the new school's first school day, A3.6 Decision). A
+  person whose last enrolment ended with ``EMIGRATIE`` or ``OVERLEDEN`` is not signalled at all.
+* A duty that a late recoding of ``ONBEKEND`` removed (A2 Decision "late recoding") is marked
+  ``actueel = false`` like any lapsed duty, and the domain's ``LateHercoderingSignal`` goes to the
+  region's leerplicht office as ``SignaalGegeven`` (soort ``LATE_HERCODERING``) for that pupil.
 * MAZL signals go to the school only (A3.8: to leerplicht "by agreement", which is not configured).
 * Local protocols (A3.9) come from configuration (``registratie.protocollen``), versioned by date.
 """
@@ -65,6 +73,8 @@ from registratie.domain import (
     Decision,
     HerbeoordelingSignal,
     IntrekkingSignal,
+    LangdurigGeoorloofdSignal,
+    LateHercoderingSignal,
     MazlCriterium,
     MazlSignal,
     MeldplichtSignal,
@@ -81,12 +91,14 @@ from registratie.state import Feiten, apply_to_state, feiten_van
 log = get_logger(__name__)
 SOURCE = "urn:nl:leerrecht:registratie"
 
-#: Version ids of the rule implementations (``MeldplichtBereikt.regel_versie``).
+#: Version ids of the rule implementations (``MeldplichtBereikt.regel_versie``). v2 (issue 12): days
+#: without school never count and a day counts for at most one school day (A2); LRV counts a day
+#: from 3 hours or the scheduled hours and needs 4 full lesweken and a day of the next (A3.2).
 REGEL_VERSIE: dict[MeldingSoort, str] = {
-    MeldingSoort.ZESTIEN_UUR: "zestien-uur.v1",
-    MeldingSoort.LRV: "lrv.v1",
-    MeldingSoort.LUXE: "luxe.v1",
-    MeldingSoort.ACHTTIEN_PLUS: "achttien-plus.v1",
+    MeldingSoort.ZESTIEN_UUR: "zestien-uur.v2",
+    MeldingSoort.LRV: "lrv.v2",
+    MeldingSoort.LUXE: "luxe.v2",
+    MeldingSoort.ACHTTIEN_PLUS: "achttien-plus.v2",
 }
 MAZL_GELDIG_VANAF = date(2025, 8, 1)
 _MAZL_REGEL = {
@@ -94,6 +106,14 @@ _MAZL_REGEL = {
     MazlCriterium.ZEVENDE_ZIEKTEDAG: ("mazl.zevende-ziektedag", "7e aaneengesloten schooldag ziek"),
 }
 REGISTERFEITEN_WACHTTIJD = 5
+#: A3.11 long authorised absence and A2 late recoding: platform rules, in force from this schooljaar
+LANGDURIG_REGEL = ("langdurig-geoorloofd", "Langdurig geoorloofd afwezig: 4 aaneengesloten lesweken")
+LATE_HERCODERING_REGEL = "hercodering.na-termijn"
+REGELS_GELDIG_VANAF = date(2025, 8, 1)
+_SOORT_TEKST = {
+    MeldingSoort.ZESTIEN_UUR: "16 uur in 4 weken", MeldingSoort.LRV: "langdurig relatief verzuim",
+    MeldingSoort.LUXE: "luxeverzuim", MeldingSoort.ACHTTIEN_PLUS: "18+",
+}
 
 MELDPLICHT, EINDDATUM, INTREKKING, HERBEOORDELING = "MELDPLICHT", "EINDDATUM", "INTREKKING", "HERBEOORDELING"
 ABSOLUUT, VSV, SIGNAAL = "ABSOLUUT", "VSV", "SIGNAAL"
@@ -150,7 +170,6 @@ def _voorstel(f: Feiten, d: Decision, vandaag: date) -> list[Voorstel]:
                 lambda _id: reg.AbsoluutVerzuimGesignaleerd(
                     bron=SignaalBron.PLATFORM, plicht=d.plicht, sinds=d.sinds, woongemeente=f.woongemeente,
                     geboortejaar_maand=f.geboortejaar_maand),
-                wachten=add_working_days(d.sinds, REGISTERFEITEN_WACHTTIJD) > vandaag,
             ))
         case PotentieelVsvSignal():
             if f.vertrokken:
@@ -187,6 +206,29 @@ def _voorstel(f: Feiten, d: Decision, vandaag: date) -> list[Voorstel]:
                     signaal_id=sid, soort=SignaalSoort.LOKAAL_PROTOCOL, regel_id=d.regel_id,
                     regel_geldig_vanaf=d.protocol_valid_from, omschrijving=d.omschrijving[:200],
                     school=school_of(d.school_id), peildatum=d.datum, ontvangers=[ontvanger]),
+            ))
+        case LangdurigGeoorloofdSignal():
+            regel_id, tekst = LANGDURIG_REGEL
+            out.append(Voorstel(
+                d.key, SIGNAAL, "1", d.school_id,
+                {"signaal": SignaalSoort.LANGDURIG_GEOORLOOFD.value, "regel_id": regel_id,
+                 "omschrijving": tekst, "datum": d.datum.isoformat()},
+                lambda sid: reg.SignaalGegeven(
+                    signaal_id=sid, soort=SignaalSoort.LANGDURIG_GEOORLOOFD, regel_id=regel_id,
+                    regel_geldig_vanaf=REGELS_GELDIG_VANAF, omschrijving=tekst, school=school_of(d.school_id),
+                    peildatum=d.datum, ontvangers=[SignaalOntvanger.SCHOOL]),
+            ))
+        case LateHercoderingSignal():
+            tekst = (f"ONBEKEND na 2 schooldagen gehercodeerd; meldplicht {_SOORT_TEKST.get(d.soort, d.soort.value)} "
+                     "vervallen")
+            out.append(Voorstel(
+                d.key, SIGNAAL, d.hercodeerd_op.isoformat(), d.school_id,
+                {"signaal": SignaalSoort.LATE_HERCODERING.value, "regel_id": LATE_HERCODERING_REGEL,
+                 "omschrijving": tekst, "datum": d.hercodeerd_op.isoformat()},
+                lambda sid: reg.SignaalGegeven(
+                    signaal_id=sid, soort=SignaalSoort.LATE_HERCODERING, regel_id=LATE_HERCODERING_REGEL,
+                    regel_geldig_vanaf=REGELS_GELDIG_VANAF, omschrijving=tekst, school=school_of(d.school_id),
+                    peildatum=d.hercodeerd_op, ontvangers=[SignaalOntvanger.LEERPLICHT]),
             ))
     return out
 

@@ -14,7 +14,7 @@ import pytest
 from reg_helpers import Reg, bsn
 
 from contracts.catalogue import from_envelope
-from contracts.codes import MeldingSoort
+from contracts.codes import MeldingSoort, SignaalOntvanger, SignaalSoort
 from contracts.events import registratie as ev
 from leerrecht.kalender import Vakantieregio as KalenderRegio
 from leerrecht.kalender import standaard_kalender
@@ -168,7 +168,7 @@ async def test_luxe_is_reported_without_threshold(reg: Reg) -> None:
     p = await enrol(reg, pgn)
     await absent(reg, pgn, "2026-11-20", 5, "LUXE")
     [m] = of_type(await reg.events(MC28, p), ev.MeldplichtBereikt)
-    assert m.soort is MeldingSoort.LUXE and m.uren == 5 and m.regel_versie == "luxe.v1"
+    assert m.soort is MeldingSoort.LUXE and m.uren == 5 and m.regel_versie == "luxe.v2"
 
 
 async def test_lrv_report_gets_its_end_date_when_the_pupil_is_back(reg: Reg) -> None:
@@ -219,3 +219,37 @@ async def test_one_batch_evaluates_every_pupil_on_its_own_facts(reg: Reg) -> Non
     await absent(reg, a, "2026-11-23", 1, "ZIEK")
     assert len(of_type(await reg.events(MC28, pa), ev.MeldplichtBereikt)) == 1
     assert len(of_type(await reg.events(MC28, pb), ev.MeldplichtBereikt)) == 1
+
+
+async def test_a_late_recoding_that_removes_a_due_duty_is_a_signal_for_leerplicht(reg: Reg) -> None:
+    """A2 Decision (late recoding): the recoding stands, the removed duty is shown to the office."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    p = await enrol(reg, pgn)
+    ids = [await absent(reg, pgn, datum, 4, "ONBEKEND")
+           for datum in ("2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23")]
+    [m] = of_type(await reg.events(MC28, p), ev.MeldplichtBereikt)  # every recoding window has passed
+    assert m.bereikt_op == D(2026, 11, 23)
+
+    r = await reg.post("/v1/hercoderingen", {"afwezigheid_id": ids[0], "nieuwe_code": "ZIEK"})
+    assert r.status_code == 201, r.text
+    [s] = [x for x in of_type(await reg.events(MC28, p), ev.SignaalGegeven)
+           if x.soort is SignaalSoort.LATE_HERCODERING]
+    assert (s.ontvangers, s.peildatum) == ([SignaalOntvanger.LEERPLICHT], D(2026, 11, 27))
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    assert len([x for x in of_type(await reg.events(MC28, p), ev.SignaalGegeven)
+                if x.soort is SignaalSoort.LATE_HERCODERING]) == 1, "evaluated again: published once"
+    assert of_type(await reg.events(MC28, p), ev.MeldtermijnVerstreken) == []
+
+
+async def test_four_weeks_of_authorised_absence_is_a_langdurig_geoorloofd_signal(reg: Reg) -> None:
+    """A3.11: every lesdag of 4 consecutive lesweken absent, authorised → a signal to the school."""
+    reg.zet_vandaag(D(2026, 10, 2))
+    pgn = bsn()
+    p = await enrol(reg, pgn)
+    kal = standaard_kalender()
+    for d in kal.schooldagen(KalenderRegio.MIDDEN, D(2026, 9, 7), D(2026, 10, 2)):
+        await absent(reg, pgn, d.isoformat(), 6, "VERLOF_GEWICHTIG")
+    [s] = of_type(await reg.events(MC28, p), ev.SignaalGegeven)
+    assert (s.soort, s.ontvangers, s.peildatum) == (
+        SignaalSoort.LANGDURIG_GEOORLOOFD, [SignaalOntvanger.SCHOOL], D(2026, 10, 2))

@@ -21,6 +21,8 @@ __all__ = [
     "Decision",
     "HerbeoordelingSignal",
     "IntrekkingSignal",
+    "LangdurigGeoorloofdSignal",
+    "LateHercoderingSignal",
     "MazlCriterium",
     "MazlSignal",
     "MeldplichtSignal",
@@ -127,6 +129,43 @@ class MazlSignal:
 
 
 @dataclass(frozen=True, slots=True)
+class LangdurigGeoorloofdSignal:
+    """Long authorised absence (A3.11): every lesdag of ≥ 4 consecutive lesweken absent, at least one
+    day authorised. Not a DUO report: a signal to the school and a fact for the leerrecht count (C).
+    ``datum``: the day the rule was met; ``dagen``: school days in the run so far."""
+
+    school_id: str
+    start: date
+    datum: date
+    dagen: int
+    ontvanger: Ontvanger = Ontvanger.SCHOOL
+
+    @property
+    def key(self) -> str:
+        return f"langdurig|{self.school_id}|{self.start.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class LateHercoderingSignal:
+    """A2 Decision (late recoding): a recoding of ``ONBEKEND`` made after its 2-school-day window
+    removed a report duty that was already due. The recoding stands (the truth wins over the
+    deadline); the removed duty is shown to the region's leerplicht office, never silently erased.
+    ``start``/``bereikt_op``: the removed duty; ``hercodeerd_op``: the day of the (latest) late
+    recoding that removed it."""
+
+    soort: MeldingSoort
+    school_id: str
+    start: date
+    bereikt_op: date
+    hercodeerd_op: date
+    ontvanger: Ontvanger = Ontvanger.LEERPLICHT
+
+    @property
+    def key(self) -> str:
+        return f"late-hercodering|{self.soort.value}|{self.school_id}|{self.start.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
 class ProtocolSignal:
     """A local protocol's signal rule fired (A3.9). Signals only add; they never suppress."""
 
@@ -150,4 +189,6 @@ Decision = (
     | PotentieelVsvSignal
     | MazlSignal
     | ProtocolSignal
+    | LangdurigGeoorloofdSignal
+    | LateHercoderingSignal
 )

@@ -1,21 +1,23 @@
-"""Langdurig relatief verzuim (LRV; domain.md A3.2).
+"""Langdurig relatief verzuim (LRV; domain.md A3.2) and the runs of whole days absent it shares
+with long authorised absence (A3.11, `langdurig`).
 
 Enrolled, ongeoorloofd absent for **more than 4 consecutive lesweken**, no vrijstelling; must be
 reported; the end date is set when the pupil returns or leaves.
 
-How "absent for whole weeks" is derived (**Decision**): schools register absence per day in hours
-and the platform has no timetable, so
+How "absent for whole weeks" is derived (domain.md A3.2 **Decision (which days count)**):
 
 * a school day is an *LRV-dag* when the pupil is leer- or kwalificatieplichtig and countable
-  (`EnrolmentContext.telbaar_basis`) and has at least ``min_uren_per_dag`` (default 4, in the
-  school's unit: more than half a school day in po clock hours and in vo lesson hours) of
-  ongeoorloofd absence other than ``TE_LAAT`` (being late is not being away);
-* an LRV streak is a run of consecutive school days (non-school days — weekends, feestdagen,
-  holiday weeks — neither break nor extend it) that are all LRV-dagen. A school day with no such
-  absence (present, ill, on leave) ends the streak;
-* the streak becomes LRV on its first day that lies at least 4 lesweken after its first day
-  (same weekday, 4 lesweken later, holiday weeks skipped): then the pupil has been away for 4 full
-  lesweken and more. The report is due 5 working days after that day.
+  (`EnrolmentContext.telbaar_basis`) and its ongeoorloofd hours other than ``TE_LAAT`` (being late
+  is not being away; a platform decision kept from before) cover the hours the school scheduled
+  that day, or else are at least 3 (`EnrolmentContext.afwezige_dag`: clock hours in po, lesson
+  hours elsewhere). A short school day (the po Wednesday, a 3-lesuur Friday) does not break a run;
+* a run is a sequence of consecutive school days (days without school — weekends, feestdagen,
+  holiday weeks — neither break nor extend it) that all count. It ends on the first school day
+  that does not count (present, ill, on leave, or absent less than a day);
+* "more than 4 lesweken" = every lesdag of 4 full consecutive lesweken and at least one lesdag of
+  the next: the first full lesweek is the run's first week when the run starts on that week's
+  first lesdag, else the next lesweek (holiday weeks skipped). The run becomes LRV on the first
+  lesdag of the fifth lesweek; the report is due 5 working days after that day.
 * End date: the last LRV-dag, once a later school day *before today* shows the pupil back (today's
   registrations may still arrive), or the last day of enrolment when the pupil left. Otherwise the
   report is open (``end=None``).
@@ -23,13 +25,13 @@ and the platform has no timetable, so
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from contracts.codes import AfwezigheidCode, MeldingSoort
-from leerrecht.kalender import add_working_days, week_start
+from leerrecht.kalender import BuitenKalenderbereik, add_working_days, week_start
 
 from .codes import ONGEOORLOOFD_CODES
 from .context import EnrolmentContext
@@ -37,14 +39,15 @@ from .decisions import MeldplichtSignal
 from .model import Absence, FiledReport
 from .plicht import is_leer_of_kwalificatieplichtig
 
-__all__ = ["LRV_REGEL", "LrvRegel", "lrv_signalen"]
+__all__ = ["LRV_REGEL", "LrvRegel", "eerste_volle_lesweek", "lesweek_na", "lrv_signalen", "runs"]
 
 _DAG = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
 class LrvRegel:
-    min_uren_per_dag: Decimal = Decimal(4)
+    """Parameters of A3.2: more than ``lesweken`` full lesweken; due ``termijn_werkdagen`` later."""
+
     lesweken: int = 4
     termijn_werkdagen: int = 5
 
@@ -52,9 +55,50 @@ class LrvRegel:
 LRV_REGEL = LrvRegel()
 
 
+def runs(ctx: EnrolmentContext, dagen: Sequence[date], telt: Callable[[date], bool]) -> list[list[date]]:
+    """Runs of consecutive school days of the enrolment's region that all count (module doc), from
+    the first of ``dagen`` (the days with absence) up to today or the end of the enrolment."""
+    if not dagen:
+        return []
+    last_day = ctx.today if ctx.enrolment.end is None else min(ctx.today, ctx.enrolment.end)
+    result: list[list[date]] = []
+    current: list[date] = []
+    for d in ctx.kalender.schooldagen(ctx.enrolment.kalenderregio, min(dagen), last_day):
+        if telt(d):
+            current.append(d)
+        elif current:
+            result.append(current)
+            current = []
+    if current:
+        result.append(current)
+    return result
+
+
+def eerste_volle_lesweek(ctx: EnrolmentContext, first: date) -> date | None:
+    """Monday of the first lesweek whose every lesdag lies in a run starting on ``first`` (A3.2);
+    ``None`` beyond the calendar."""
+    regio = ctx.enrolment.kalenderregio
+    monday = week_start(first)
+    if any(True for _ in ctx.kalender.schooldagen(regio, monday, first - _DAG)):
+        return lesweek_na(ctx, monday, 1)
+    return monday
+
+
+def lesweek_na(ctx: EnrolmentContext, monday: date | None, n: int) -> date | None:
+    """The lesweek ``n`` lesweken after ``monday``; ``None`` beyond the calendar (a run cannot reach
+    it before today, which lies inside the calendar)."""
+    if monday is None:
+        return None
+    try:
+        return ctx.kalender.schuif_lesweken(monday, n, ctx.enrolment.kalenderregio)
+    except BuitenKalenderbereik:
+        return None
+
+
 def lrv_signalen(
     ctx: EnrolmentContext, filed: Sequence[FiledReport], regel: LrvRegel = LRV_REGEL
 ) -> list[MeldplichtSignal]:
+    """LRV reports for one enrolment (domain.md A3.2 and its Decision "which days count")."""
     kal = ctx.kalender
     regio = ctx.enrolment.kalenderregio
     per_day: dict[date, list[Absence]] = {}
@@ -63,35 +107,23 @@ def lrv_signalen(
             per_day.setdefault(a.date, []).append(a)
     if not per_day:
         return []
+    last_day = ctx.today if ctx.enrolment.end is None else min(ctx.today, ctx.enrolment.end)
 
     def lrv_dag(d: date) -> bool:
         return (
             d in per_day
             and ctx.telbaar_basis(d)
             and is_leer_of_kwalificatieplichtig(ctx.pupil, d)
-            and sum((a.hours for a in per_day[d]), Decimal(0)) >= regel.min_uren_per_dag
+            and ctx.afwezige_dag(d, ctx.dag_uren(per_day[d]))
         )
-
-    last_day = ctx.today if ctx.enrolment.end is None else min(ctx.today, ctx.enrolment.end)
-    streaks: list[list[date]] = []
-    current: list[date] = []
-    for d in kal.schooldagen(regio, min(per_day), last_day):
-        if lrv_dag(d):
-            current.append(d)
-        elif current:
-            streaks.append(current)
-            current = []
-    if current:
-        streaks.append(current)
 
     filed_lrv = [r for r in filed if r.soort is MeldingSoort.LRV and r.actief]
     signals: list[MeldplichtSignal] = []
-    for streak in streaks:
+    for streak in runs(ctx, sorted(per_day), lrv_dag):
         first = streak[0]
-        # the same weekday, ``lesweken`` lesweken later: from then on the pupil is away > 4 weeks
-        target = kal.schuif_lesweken(week_start(first), regel.lesweken, regio)
-        target += timedelta(days=first.weekday())
-        reached = next((d for d in streak if d >= target), None)
+        # every lesdag of ``lesweken`` full lesweken, then the first lesdag of the next one
+        volgende = lesweek_na(ctx, eerste_volle_lesweek(ctx, first), regel.lesweken)
+        reached = None if volgende is None else next((d for d in streak if d >= volgende), None)
         if reached is None:
             continue
         last = streak[-1]
@@ -114,7 +146,7 @@ def lrv_signalen(
                 start=first,
                 end=end,
                 bereikt_op=reached,
-                hours=sum((a.hours for a in window), Decimal(0)),
+                hours=sum((ctx.dag_uren(per_day[d]) for d in streak), Decimal(0)),
                 unit=ctx.enrolment.eenheid,
                 due_date=add_working_days(reached, regel.termijn_werkdagen, ctx.gelijkgesteld),
                 absence_ids=tuple(sorted(a.absence_id for a in window)),

@@ -17,17 +17,17 @@ from datetime import date
 from decimal import Decimal
 
 from contracts.codes import AfwezigheidCode, MeldingSoort, MeldingStatus
-from leerrecht.kalender import BuitenKalenderbereik
 
 from .codes import ONGEOORLOOFD_CODES
 from .context import EnrolmentContext
 from .decisions import HerbeoordelingSignal, IntrekkingSignal
-from .model import FiledReport, PupilFacts
+from .model import Absence, FiledReport, PupilFacts
 
 __all__ = ["herbeoordelingen", "intrekkingen"]
 
 
 def intrekkingen(pupil: PupilFacts, reports: Sequence[FiledReport], today: date) -> list[IntrekkingSignal]:
+    """Withdrawals of reports overlapping a vrijstelling (domain.md A3.10, DUO reason V)."""
     signals: list[IntrekkingSignal] = []
     for r in reports:
         if not r.actief:
@@ -49,19 +49,16 @@ def herbeoordelingen(
     reports: Sequence[FiledReport],
     drempel_uren: Decimal = Decimal(16),
 ) -> list[HerbeoordelingSignal]:
+    """Filed reports to review after a recoding (domain.md A2 recoding, A3.1, A3.3; module doc)."""
     signals: list[HerbeoordelingSignal] = []
     for r in reports:
         if r.status not in _OPEN or r.end is None:
             continue
         if r.soort not in (MeldingSoort.ZESTIEN_UUR, MeldingSoort.ACHTTIEN_PLUS, MeldingSoort.LUXE):
             continue
-        absences = [
-            a
-            for ctx in contexts
-            if r.school_id is None or ctx.enrolment.school_id == r.school_id
-            for a in ctx.absences
-            if r.start <= a.date <= r.end and _in_lesweek(ctx, a.date)
-        ]
+        # the contexts hold school days only (A2); each day counts for at most one school day
+        ctxs = [c for c in contexts if r.school_id is None or c.enrolment.school_id == r.school_id]
+        absences = [a for c in ctxs for a in c.absences if r.start <= a.date <= r.end]
         if r.soort is MeldingSoort.LUXE:
             uren = sum((a.hours for a in absences if a.code is AfwezigheidCode.LUXE), Decimal(0))
             if uren == 0:
@@ -71,7 +68,13 @@ def herbeoordelingen(
                     )
                 )
             continue
-        uren = sum((a.hours for a in absences if a.code in ONGEOORLOOFD_CODES), Decimal(0))
+        uren = Decimal(0)
+        for c in ctxs:
+            per_dag: dict[date, list[Absence]] = {}
+            for a in c.absences:
+                if r.start <= a.date <= r.end and a.code in ONGEOORLOOFD_CODES:
+                    per_dag.setdefault(a.date, []).append(a)
+            uren += sum((c.dag_uren(v) for v in per_dag.values()), Decimal(0))
         if uren < drempel_uren:
             signals.append(
                 HerbeoordelingSignal(
@@ -84,9 +87,3 @@ def herbeoordelingen(
             )
     return signals
 
-
-def _in_lesweek(ctx: EnrolmentContext, d: date) -> bool:
-    try:
-        return ctx.kalender.lesweek_van(d, ctx.enrolment.kalenderregio) is not None
-    except BuitenKalenderbereik:
-        return False

@@ -3,7 +3,9 @@
 The rule, as implemented:
 
 * Counted: hours with a code in `ONGEOORLOOFD_CODES` (``ONBEKEND`` provisionally, see
-  `hercodering`), on days in a lesweek of the school's vakantieregio (holiday days do not count),
+  `hercodering`), on the school days of the school's vakantieregio only (domain.md A2 Decision
+  "what a registration is": weekends, feestdagen and holiday weeks never count, see `context`), at
+  most one school day's hours per day (`EnrolmentContext.dag_uren`),
   for a pupil who is leer- or kwalificatieplichtig that day (under 18 without SK; A1), enrolled
   at this school, without vrijstelling and outside any protocol grace period.
 * Threshold: **≥ 16** hours (**Decision** A3.1: DUO "minimaal 16 uur") within any 4 consecutive
@@ -78,15 +80,17 @@ def drempel_signalen(
     telbaar: Callable[[date], bool],
     filed: Sequence[FiledReport],
 ) -> list[MeldplichtSignal]:
-    """Threshold reports for one enrolment; ``telbaar(d)`` says whether day ``d`` may count."""
+    """Threshold reports for one enrolment (art. 21a Lpw, domain.md A3.1, A3.5); ``telbaar(d)`` says
+    whether day ``d`` may count (module doc)."""
     kal = ctx.kalender
     regio = ctx.enrolment.kalenderregio
 
     per_day: dict[date, list[Absence]] = {}
     for a in ctx.absences:
-        if a.code in ONGEOORLOOFD_CODES and telbaar(a.date) and kal.lesweek_van(a.date, regio) is not None:
+        if a.code in ONGEOORLOOFD_CODES and telbaar(a.date):
             per_day.setdefault(a.date, []).append(a)
     days = sorted(per_day)
+    dag_uren = {d: ctx.dag_uren(per_day[d]) for d in days}
 
     def eerste_telbare(e: date, lo: date) -> date:
         """Day after the last non-countable day in [lo, e); ``lo`` if there is none."""
@@ -103,7 +107,7 @@ def drempel_signalen(
                 continue
             lo = eerste_telbare(e, max(kal.venster_begin(e, regel.lesweken, regio), s))
             window = [a for d in days if lo <= d <= e for a in per_day[d]]
-            if sum((a.hours for a in window), Decimal(0)) >= regel.drempel_uren:
+            if sum((dag_uren[d] for d in days if lo <= d <= e), Decimal(0)) >= regel.drempel_uren:
                 return min(a.date for a in window), e, window
         return None
 
@@ -161,7 +165,7 @@ def drempel_signalen(
                 start=start,
                 end=e,
                 bereikt_op=e,
-                hours=sum((a.hours for a in window), Decimal(0)),
+                hours=sum((dag_uren[d] for d in {a.date for a in window}), Decimal(0)),
                 unit=ctx.enrolment.eenheid,
                 due_date=add_working_days(e, regel.termijn_werkdagen, ctx.gelijkgesteld),
                 absence_ids=tuple(sorted(a.absence_id for a in window)),
@@ -178,7 +182,8 @@ def drempel_signalen(
 def zestien_uur_signalen(
     ctx: EnrolmentContext, filed: Sequence[FiledReport], regel: DrempelRegel = ZESTIEN_UUR_REGEL
 ) -> list[MeldplichtSignal]:
-    """16-uur reports for one enrolment (pupil leer- or kwalificatieplichtig on the counted days)."""
+    """16-uur reports (art. 21a Lpw, domain.md A3.1) for one enrolment (pupil leer- or
+    kwalificatieplichtig on the counted days)."""
 
     def telbaar(d: date) -> bool:
         return ctx.telbaar_basis(d) and is_leer_of_kwalificatieplichtig(ctx.pupil, d)
