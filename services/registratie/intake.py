@@ -370,7 +370,11 @@ class IntakeService:
             return
         rows = await conn.fetch(
             "SELECT client, sleutel, envelopes FROM intake_verzoek WHERE status = 'open' "
-            "AND leerlingen && $1::text[] AND NOT (client = $2 AND sleutel = $3) ORDER BY aangemaakt_op",
+            "AND leerlingen && $1::text[] AND NOT (client = $2 AND sleutel = $3) ORDER BY aangemaakt_op "
+            # FOR UPDATE: the submission that held these locks before us releases them in the statement
+            # that marks it published, so its mark may not be committed yet; the row lock waits for that
+            # commit and re-checks ``status``, and it is not published a second time
+            "FOR UPDATE",
             list(pupils), client, sleutel)
         for row in rows:
             envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
@@ -387,7 +391,8 @@ class IntakeService:
         replay of the same key may have published it while the sweeper waited."""
         async with vergrendeld(conn, leerlingen):
             envelopes_json = await conn.fetchval(
-                "SELECT envelopes FROM intake_verzoek WHERE client = $1 AND sleutel = $2 AND status = 'open'",
+                "SELECT envelopes FROM intake_verzoek WHERE client = $1 AND sleutel = $2 AND status = 'open' "
+                "FOR UPDATE",  # waits for a live attempt's uncommitted mark (see _eerst_openstaande)
                 client, sleutel)
             if envelopes_json is None:
                 return False
