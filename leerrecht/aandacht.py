@@ -12,12 +12,14 @@ records the event in its ``aandacht`` table (a migration of each service, same c
 * resolves the mark without applying it (:func:`oplossen`, e.g. the command was repeated).
 
 The envelope is kept as bytes (it may hold what jsonb refuses, such as NUL); the reason is the error
-*type*, never its message (messages can quote content). Beheer's API is :func:`beheer_router`.
+*type*, never its message (messages can quote content). Beheer's API is :func:`beheer_router`, beheer's
+page is :mod:`leerrecht.beheer`; both act through :func:`afhandelen` (same outcome, same Dutch message).
 """
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from fastapi import APIRouter, Depends
@@ -136,14 +138,55 @@ async def oplossen(pool: asyncpg.Pool, event_id: uuid.UUID, door: str) -> None:
     log.info("aandacht_opgelost", event_id=str(event_id))
 
 
-def _fout(status: int, title: str, regel: str, melding: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={
-        "title": title, "status": status, "fouten": [{"veld": "event_id", "regel": regel, "melding": melding}],
+Actie = Literal["opnieuw", "opgelost"]
+
+
+@dataclass(frozen=True)
+class Afhandeling:
+    """What a beheer action on a mark came to: the API answers with it, the page shows ``melding``."""
+
+    status: int  # 200, 404 (no open mark) or 409 (the re-apply failed again)
+    title: str
+    regel: str | None
+    melding: str  # Dutch, without the final full stop (the API's style); never the event's content
+    nieuwe_status: str | None = None
+
+    @property
+    def gelukt(self) -> bool:
+        return self.status == 200
+
+
+GELUKT: dict[str, str] = {
+    "opnieuw": "De gebeurtenis is opnieuw verwerkt; de markering is afgesloten",
+    "opgelost": "De markering is afgesloten; de gebeurtenis blijft onverwerkt",
+}
+NIET_GEVONDEN = Afhandeling(404, "Niet gevonden", "open_markering",
+                            "Er is geen openstaande markering voor deze gebeurtenis")
+
+
+async def afhandelen(pool: asyncpg.Pool, projection: Projection, event_id: uuid.UUID, actie: Actie,
+                     door: str) -> Afhandeling:
+    """Re-apply (``opnieuw``) or resolve (``opgelost``) the open mark of ``event_id``, as ``door``."""
+    try:
+        if actie == "opnieuw":
+            await opnieuw_toepassen(pool, projection, event_id, door)
+            return Afhandeling(200, "Opnieuw toegepast", None, GELUKT[actie], OPNIEUW_TOEGEPAST)
+        await oplossen(pool, event_id, door)
+        return Afhandeling(200, "Opgelost", None, GELUKT[actie], OPGELOST)
+    except NietGevonden:
+        return NIET_GEVONDEN
+    except OpnieuwMislukt as fout:
+        return Afhandeling(409, "Opnieuw toepassen mislukt", "opnieuw_toepassen_mislukt",
+                           f"De gebeurtenis kan nog steeds niet worden verwerkt ({fout.reden}); "
+                           "de markering blijft staan")
+
+
+def _als_antwoord(event_id: uuid.UUID, a: Afhandeling) -> dict[str, Any] | JSONResponse:
+    if a.gelukt:
+        return {"event_id": str(event_id), "status": a.nieuwe_status}
+    return JSONResponse(status_code=a.status, content={
+        "title": a.title, "status": a.status, "fouten": [{"veld": "event_id", "regel": a.regel, "melding": a.melding}],
     })
-
-
-def _niet_gevonden() -> JSONResponse:
-    return _fout(404, "Niet gevonden", "open_markering", "Er is geen openstaande markering voor deze gebeurtenis")
 
 
 def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> APIRouter:
@@ -165,15 +208,7 @@ def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> A
         event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
         wie: Annotated[Principal, Depends(beheer)],
     ) -> dict[str, Any] | JSONResponse:
-        try:
-            await opnieuw_toepassen(db, projection, event_id, wie.client_id)
-        except NietGevonden:
-            return _niet_gevonden()
-        except OpnieuwMislukt as fout:
-            return _fout(409, "Opnieuw toepassen mislukt", "opnieuw_toepassen_mislukt",
-                         f"De gebeurtenis kan nog steeds niet worden verwerkt ({fout.reden}); "
-                         "de markering blijft staan")
-        return {"event_id": str(event_id), "status": OPNIEUW_TOEGEPAST}
+        return _als_antwoord(event_id, await afhandelen(db, projection, event_id, "opnieuw", wie.client_id))
 
     @router.post("/aandacht/{event_id}/opgelost", summary="De markering afsluiten zonder de gebeurtenis toe te passen",
                  response_model=None)
@@ -181,10 +216,6 @@ def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> A
         event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
         wie: Annotated[Principal, Depends(beheer)],
     ) -> dict[str, Any] | JSONResponse:
-        try:
-            await oplossen(db, event_id, wie.client_id)
-        except NietGevonden:
-            return _niet_gevonden()
-        return {"event_id": str(event_id), "status": OPGELOST}
+        return _als_antwoord(event_id, await afhandelen(db, projection, event_id, "opgelost", wie.client_id))
 
     return router

@@ -103,8 +103,12 @@ button{{padding:.6rem;background:#01689b;color:#fff;border:0;border-radius:4px}}
 <button type="submit">Inloggen</button></form></body></html>"""
 
 
-def add_login_routes(app: FastAPI, tokens: dict[str, Principal], title: str, home: str = "/") -> None:
-    """A minimal login for the web UI: the token goes into an HttpOnly, SameSite=Strict cookie."""
+def add_login_routes(
+    app: FastAPI, tokens: dict[str, Principal], title: str, home: str = "/",
+    home_per_rol: Mapping[str, str] | None = None,
+) -> None:
+    """A minimal login for the web UI: the token goes into an HttpOnly, SameSite=Strict cookie. After the
+    login a role in ``home_per_rol`` goes to its own page (beheer to ``/beheer``), every other to ``home``."""
     from fastapi import Form
     from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -114,10 +118,11 @@ def add_login_routes(app: FastAPI, tokens: dict[str, Principal], title: str, hom
 
     @app.post("/inloggen", include_in_schema=False)
     async def login(token: str = Form(...)) -> Response:
-        if _lookup(tokens, token) is None:
+        principal = _lookup(tokens, token)
+        if principal is None:
             page = _LOGIN_PAGE.format(title=title, fout='<p class="fout" role="alert">Onbekende toegangscode.</p>')
             return HTMLResponse(page, status_code=401)
-        response = RedirectResponse(home, status_code=303)
+        response = RedirectResponse((home_per_rol or {}).get(principal.role, home), status_code=303)
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=8 * 3600)
         return response
 

@@ -25,6 +25,17 @@ HTTP_REFUSED = Counter(
 )
 
 
+def per_projectie(counter: Counter) -> dict[str, float]:
+    """This process's count per ``projection`` label (summed over other labels), for the beheer page."""
+    uit: dict[str, float] = {}
+    for metric in counter.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_total"):
+                naam = sample.labels.get("projection", "")
+                uit[naam] = uit.get(naam, 0.0) + sample.value
+    return dict(sorted(uit.items()))
+
+
 def exposition() -> tuple[bytes, str]:
     """The current metrics and their content type."""
     return generate_latest(), CONTENT_TYPE_LATEST

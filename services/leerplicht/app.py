@@ -15,7 +15,7 @@ from leerplicht.api import build_router
 from leerplicht.config import LeerplichtSettings
 from leerplicht.identiteit import IdentiteitConsumer
 from leerplicht.projection import LeerplichtProjection
-from leerrecht import aandacht, quarantaine
+from leerrecht import aandacht, beheer, quarantaine
 from leerrecht.http import (
     EdgeLimits,
     add_login_routes,
@@ -40,6 +40,7 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     officer = require_role(current, f"leerplicht:{region}")
     web_officer = web_principal_dependency(tokens, f"leerplicht:{region}")
     beheerder = require_role(current, "beheer")
+    web_beheerder = web_principal_dependency(tokens, "beheer")
     bronnen = overdracht.parse_bronnen(settings.overdracht_bronnen)
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
@@ -75,6 +76,7 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     app.include_router(overdracht.build_router(current))
     app.include_router(aandacht.beheer_router(beheerder, LeerplichtProjection(region)))
     app.include_router(quarantaine.beheer_router(beheerder))
-    add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst")
+    add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst", home_per_rol={"beheer": "/beheer"})
     web.mount(app, web_officer, region)
+    app.include_router(beheer.web_router(web_beheerder, LeerplichtProjection(region), web.beheer_render(region)))
     return app

@@ -37,7 +37,7 @@ from contracts.codes import (
 )
 from contracts.envelope import uuid7
 from contracts.tekst import TOELICHTING, TekstFout, controleer_tekst, zonder_verboden_tekens
-from leerplicht import handling, snapshot, views
+from leerplicht import aandacht, handling, snapshot, views
 from leerplicht.api import dossier_view, vandaag
 from leerplicht.domain import (
     Command,
@@ -52,6 +52,7 @@ from leerplicht.domain import (
     VoerInterventieUit,
     werklijst,
 )
+from leerrecht.beheer import Render, tijd
 from leerrecht.http import Principal
 
 HIER = Path(__file__).parent
@@ -67,6 +68,7 @@ def nl_datum(waarde: Any) -> str:
 
 
 _env.filters["nl"] = nl_datum
+_env.filters["tijd"] = tijd
 
 MELDING_SOORT = {
     MeldingSoort.ZESTIEN_UUR: "16 uur in 4 weken",
@@ -298,10 +300,11 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
                 "WHERE status = 'WACHT' ORDER BY ontvangen_op"
             )
             namen = await _namen(conn, [d.pseudoniem for d, _ in paren] + [o["pseudoniem"] for o in overnames])
+            gemarkeerd = [m for m in await aandacht.werklijst(conn) if m["dossier_id"]]
         open_dossiers = sorted(paren, key=lambda p: (p[0].geopend_op, str(p[0].dossier_id)))
         return _render(
             "werklijst.html", **basis, principal=principal, w=lijst, namen=namen, open_dossiers=open_dossiers,
-            overnames=overnames, peildatum=peildatum,
+            overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd,
         )
 
     async def _dossier_pagina(
@@ -461,6 +464,15 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             return vast(SluitDossier(reden, _datum(form), _tekst(form, "toelichting")))
 
         return await stap(request, principal, dossier_id, "afgesloten", bouw)
+
+
+def beheer_render(region: str) -> Render:
+    """The beheer page (:mod:`leerrecht.beheer`) in this service's look."""
+
+    def render(principal: Principal, status: int, context: dict[str, Any]) -> Response:
+        return _render("beheer.html", status, regio=region, principal=principal, actief="beheer", **context)
+
+    return render
 
 
 def _zin(melding: str) -> str:

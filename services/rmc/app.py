@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
-from leerrecht import aandacht, quarantaine
+from leerrecht import aandacht, beheer, quarantaine
 from leerrecht.http import (
     EdgeLimits,
     add_login_routes,
@@ -30,7 +30,7 @@ from rmc.domain import Regels, parse_leeftijdsgrenzen
 from rmc.identiteit import IdentiteitConsumer
 from rmc.projection import RmcProjection
 from rmc.uitgaand import Uitgaand
-from rmc.web import build_web_router
+from rmc.web import beheer_render, build_web_router
 
 
 def build_app(settings: RmcSettings) -> FastAPI:
@@ -43,6 +43,7 @@ def build_app(settings: RmcSettings) -> FastAPI:
     web_coach = web_principal_dependency(tokens, f"rmc:{region}")
     partner = partner_dependency(current, region)
     beheerder = require_role(current, "beheer")
+    web_beheerder = web_principal_dependency(tokens, "beheer")
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         uitgaand = Uitgaand(runtime.pool, runtime.publisher, wacht_s=settings.uitgaand_wacht_s)
@@ -78,6 +79,7 @@ def build_app(settings: RmcSettings) -> FastAPI:
     app.include_router(build_router(coach, partner, region, regels))
     app.include_router(aandacht.beheer_router(beheerder, RmcProjection(region, regels)))
     app.include_router(quarantaine.beheer_router(beheerder))
-    add_login_routes(app, tokens, f"Doorstroompunt {region}", home="/werklijst")
+    add_login_routes(app, tokens, f"Doorstroompunt {region}", home="/werklijst", home_per_rol={"beheer": "/beheer"})
     app.include_router(build_web_router(web_coach, region, regels))
+    app.include_router(beheer.web_router(web_beheerder, RmcProjection(region, regels), beheer_render(region)))
     return app

@@ -34,6 +34,8 @@ from contracts.codes import ContactKanaal, Opleidingsniveau, RmcAanmeldBron, Rmc
 from contracts.envelope import Envelope, uuid7
 from contracts.events import rmc
 from contracts.events.base import School
+from leerrecht import aandacht
+from leerrecht.beheer import Render
 from leerrecht.http import Principal
 from rmc.api import PSEUDONIEM, AfsluitenIn, ContactpogingIn, PlaatsingIn, TrajectIn
 from rmc.commando import CommandoFout, uitvoeren, vandaag
@@ -248,6 +250,8 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
     ) -> Response:
         pool: asyncpg.Pool = request.app.state.runtime.pool
         rows = await pool.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
+        async with pool.acquire() as conn:
+            gemarkeerd = [m for m in await aandacht.alle_open(conn) if m["onderwerp"]]
         dag = vandaag()
         lijst = werklijst(
             (Jongere.model_validate_json(r["toestand"]) for r in rows),
@@ -270,7 +274,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
         ]
         caseload = sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
         return _pagina("werklijst.html", secties=secties, caseload=caseload, peildatum=dag,
-                       alleen_mijn=alleen_mijn, **common(principal))
+                       alleen_mijn=alleen_mijn, gemarkeerd=gemarkeerd, **common(principal))
 
     async def dossier_pagina(
         request: Request, principal: Principal, pseudoniem: str, *, status: int = 200,
@@ -291,6 +295,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
                 "SELECT volgnummer, envelope FROM dossier_envelop WHERE dossier_id = $1 ORDER BY volgnummer",
                 j.dossier.dossier_id,
             )
+            markering = (await aandacht.open_voor(conn, [pseudoniem])).get(pseudoniem)
         d = j.dossier
         return _pagina(
             "jongere.html",
@@ -315,6 +320,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             formulier=formulier,
             invoer=invoer or {},
             melding=melding,
+            aandacht_nodig=markering,
             veld=VELD,
             **common(principal),
         )
@@ -412,3 +418,12 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
         )
 
     return router
+
+
+def beheer_render(region: str) -> Render:
+    """The beheer page (:mod:`leerrecht.beheer`) in this service's look."""
+
+    def render(principal: Principal, status: int, context: dict[str, Any]) -> Response:
+        return _pagina("beheer.html", status=status, regio=region, coach=principal.client_id, beheer=True, **context)
+
+    return render
