@@ -449,10 +449,12 @@ class SignaalSoort(StrEnum):
 
 
 class SignaalOntvanger(StrEnum):
-    """Who a signal goes to (A3.8: the school and, by agreement, leerplicht)."""
+    """Who a signal goes to (A3.8: the school and, by agreement, leerplicht; A3.5/A6: the region's
+    Doorstroompunt, i.e. rmc, for young people 18+ without a startkwalificatie)."""
 
     SCHOOL = "SCHOOL"
     LEERPLICHT = "LEERPLICHT"
+    DOORSTROOMPUNT = "DOORSTROOMPUNT"
 
 
 class GebiedType(StrEnum):

@@ -362,10 +362,56 @@ GOLDEN: list[Golden] = [
             van_regio="MC14",
             naar_regio="MC25",
             naar_gemeente="GM0599",
-            open_meldingen=[fixed_uuid(14)],
+            open_meldingen=[MELDING],
             datum=date(2026, 1, 16),
+            geschiedenis=leerplicht.DossierGeschiedenis(
+                tijdlijn=[
+                    leerplicht.Tijdlijnstap(
+                        event_id=fixed_uuid(15),
+                        type=registratie.MeldingGeregistreerd.event_type,
+                        schema_version=2,
+                        bron="urn:nl:leerrecht:registratie",
+                        tijd=_at(date(2025, 10, 27)),
+                        correlatie_id=CORRELATIE,
+                        data={
+                            "melding_id": str(MELDING), "soort": "ZESTIEN_UUR", "melder": "SCHOOL",
+                            "school": {"brin": "12AB", "vestiging": "00"}, "startdatum": "2025-10-06",
+                            "einddatum": "2025-10-24", "uren": 16.5, "eenheid": "LESUUR", "herhaling": 0,
+                            "woongemeente": "GM0363", "geboortejaar_maand": "2011-03",
+                        },
+                    ),
+                    leerplicht.Tijdlijnstap(
+                        event_id=fixed_uuid(16),
+                        type=leerplicht.MeldingInBehandeling.event_type,
+                        schema_version=1,
+                        bron="urn:nl:leerrecht:leerplicht",
+                        tijd=_at(date(2025, 10, 29)),
+                        correlatie_id=CORRELATIE,
+                        data={
+                            "melding_id": str(MELDING), "dossier_id": str(DOSSIER), "datum": "2025-10-29",
+                            "nieuw_dossier": True,
+                        },
+                    ),
+                ],
+                afwezigheid=[
+                    leerplicht.OverdragenAfwezigheid(
+                        afwezigheid_id=AFWEZIGHEID,
+                        school=SCHOOL,
+                        datum=date(2025, 10, 6),
+                        uren=Decimal("6"),
+                        eenheid=UrenEenheid.LESUUR,
+                        code=AfwezigheidCode.ONGEOORLOOFD,
+                        oorspronkelijke_code=AfwezigheidCode.ONBEKEND,
+                    )
+                ],
+                geboortejaar_maand="2011-03",
+            ),
         ),
         _at(date(2026, 1, 16)),
+    ),
+    Golden(
+        leerplicht.DossierToegewezen(dossier_id=DOSSIER, behandelaar="lpa-mc14-007", datum=date(2025, 10, 29)),
+        _at(date(2025, 10, 29)),
     ),
     Golden(
         leerplicht.DossierGesloten(

@@ -8,13 +8,31 @@ events say what happened to a report, the dossier events what the officer did fo
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from contracts.codes import HaltAdvies, InterventieSoort, InterventieUitkomst, LeerplichtSluitreden, MasRoute
-from contracts.events.base import Domein, Event, Gemeentecode, Regiocode, vrije_tekst
+from contracts.codes import (
+    AfwezigheidCode,
+    HaltAdvies,
+    InterventieSoort,
+    InterventieUitkomst,
+    LeerplichtSluitreden,
+    MasRoute,
+    UrenEenheid,
+)
+from contracts.events.base import (
+    EVENT_TYPE_RE,
+    Domein,
+    Event,
+    GeboortejaarMaand,
+    Gemeentecode,
+    Regiocode,
+    School,
+    Uren,
+    vrije_tekst,
+)
 from contracts.tekst import Toelichting
 
 
@@ -134,13 +152,82 @@ class MeldingTerKennisgevingAangenomen(LeerplichtEvent):
     datum: date
 
 
+Medewerker = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="The account id of an officer or coach (the client id of their token, as in an rmc command's "
+        "source), never a name.",
+    ),
+]
+
+Bron = Annotated[
+    str,
+    Field(
+        pattern=r"^urn:nl:leerrecht:[a-z]+(:[A-Za-z0-9_.-]{1,64}){0,4}$",
+        max_length=200,
+        description="The producer of an event (its envelope source), e.g. urn:nl:leerrecht:registratie.",
+    ),
+]
+
+
+class _Deel(BaseModel):
+    """A part of an event payload: strict, frozen, no undeclared fields (like :class:`Event`)."""
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+
+class Tijdlijnstap(_Deel):
+    """One entry of a dossier's timeline, as it was on the log: the event's id, type, schema version,
+    producer, time, correlation id and payload. ``data`` is the payload of a catalogue event of
+    ``type`` at ``schema_version`` (a registratie report event or a leerplicht step), so it is held to
+    that event's own schema by the consumer (decoded and upcast through the catalogue): nothing
+    unreviewed rides along."""
+
+    event_id: UUID
+    type: str = Field(pattern=EVENT_TYPE_RE.pattern, max_length=120)
+    schema_version: int = Field(ge=1, le=1000)
+    bron: Bron
+    tijd: AwareDatetime
+    correlatie_id: UUID
+    data: dict[str, Any]
+
+
+class OverdragenAfwezigheid(_Deel):
+    """One absence of the pupil as the old office holds it: current code and hours after recodings (A2),
+    and the first code."""
+
+    afwezigheid_id: UUID
+    school: School
+    datum: date
+    uren: Uren
+    eenheid: UrenEenheid
+    code: AfwezigheidCode
+    oorspronkelijke_code: AfwezigheidCode | None = None
+
+
+class DossierGeschiedenis(_Deel):
+    """What the new office needs to continue the case on its own (domain.md A5 "transferred with their
+    history"): the dossier's timeline before the transfer (every event the old office folded into it,
+    in order: version *n* is entry *n*), the pupil's absence pattern (the newest 2,000 records; the
+    Halt advice and the dossier page) and the birth month (the Halt age rule)."""
+
+    tijdlijn: list[Tijdlijnstap] = Field(min_length=1, max_length=500)
+    afwezigheid: list[OverdragenAfwezigheid] = Field(default_factory=list, max_length=2000)
+    geboortejaar_maand: GeboortejaarMaand | None = None
+
+
 class DossierOvergedragen(LeerplichtEvent):
     """A dossier and its open reports moved with the pupil to another region's office (domain.md A5:
     moving house; the old office sees a closed, transferred case). Published on the old and the new
-    region's topics (same event id), so the new office receives the history pointer."""
+    region's topics (same event id).
+
+    v2 carries the dossier's ``geschiedenis``, so the new office rebuilds the case from its own topic
+    alone, also on a replay from offset 0 when the old office is gone. v1 events (from before) are read
+    with ``geschiedenis`` ``None``: unknown, the new office cannot rebuild that case and says so."""
 
     event_type: ClassVar[str] = "nl.leerrecht.leerplicht.dossier_overgedragen"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
 
     dossier_id: UUID
     van_regio: Regiocode
@@ -148,12 +235,29 @@ class DossierOvergedragen(LeerplichtEvent):
     naar_gemeente: Gemeentecode
     open_meldingen: list[UUID] = Field(default_factory=list, max_length=100)
     datum: date
+    geschiedenis: DossierGeschiedenis | None = Field(
+        default=None, description="The dossier's history; None only for a v1 transfer (unknown)."
+    )
 
     @model_validator(mode="after")
     def _andere_regio(self) -> Self:
         if self.van_regio == self.naar_regio:
             raise ValueError("a transfer goes to another region")
         return self
+
+
+class DossierToegewezen(LeerplichtEvent):
+    """An officer took the case (domain.md A5: the office handles the report as a case; the worklist
+    shows open dossiers per officer). On the log, so a replay keeps who handles the dossier; published
+    with the officer's first step on a dossier that has none. ``behandelaar`` is the officer's account
+    id, never a name. It is not a MAS step: the dossier's version does not move."""
+
+    event_type: ClassVar[str] = "nl.leerrecht.leerplicht.dossier_toegewezen"
+    schema_version: ClassVar[int] = 1
+
+    dossier_id: UUID
+    behandelaar: Medewerker
+    datum: date
 
 
 class DossierGesloten(LeerplichtEvent):

@@ -1,7 +1,7 @@
 """Wiring of a leerplicht instance: its region's topics only, its own database.
 
 Besides the projection of the region's events topic it runs the identity loop (the region's erasable
-identity topic, :mod:`leerplicht.identiteit`), the moving-house loops (:mod:`leerplicht.overdracht`),
+identity topic, :mod:`leerplicht.identiteit`), the transfer loop of moving house (:mod:`leerplicht.overdracht`),
 the officer's JSON API (``/v1``) and the officer's web pages (:mod:`leerplicht.web`).
 """
 
@@ -41,7 +41,6 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     web_officer = web_principal_dependency(tokens, f"leerplicht:{region}")
     beheerder = require_role(current, "beheer")
     web_beheerder = web_principal_dependency(tokens, "beheer")
-    bronnen = overdracht.parse_bronnen(settings.overdracht_bronnen)
 
     def wire(runtime: Runtime, app: FastAPI) -> None:
         projection = LeerplichtProjection(region)
@@ -51,12 +50,7 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
             batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
         ))
         runtime.start_runner(IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region))
-        runtime.background(
-            overdracht.overdracht_lus(
-                runtime.pool, settings.kafka_bootstrap_servers, projection, bronnen, settings.overdracht_token
-            ),
-            name="overdracht",
-        )
+        runtime.background(overdracht.overdracht_lus(runtime.pool, settings.kafka_bootstrap_servers), name="overdracht")
 
     eigen = (topic, dlq_topic(topic), identity_topic(region))
     specs = [s for s in all_topic_specs([region]) if s.name in eigen]
@@ -73,7 +67,6 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
         tokens=tokens,
     )
     app.include_router(build_router(officer, region))
-    app.include_router(overdracht.build_router(current))
     app.include_router(aandacht.beheer_router(beheerder, LeerplichtProjection(region)))
     app.include_router(quarantaine.beheer_router(beheerder))
     add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst", home_per_rol={"beheer": "/beheer"})

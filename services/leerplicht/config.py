@@ -1,21 +1,13 @@
-"""Configuration of a leerplicht instance: one regional office, one region."""
+"""Configuration of a leerplicht instance: one regional office, one region.
+
+A transferred dossier arrives with its history in the event (``DossierOvergedragen`` v2), so an
+office needs no address of, nor a token at, any other region's office.
+"""
 
 from __future__ import annotations
-
-from pydantic import Field
 
 from leerrecht.config import RegionalSettings
 
 
 class LeerplichtSettings(RegionalSettings):
-    overdracht_bronnen: str = Field(
-        default="",
-        alias="OVERDRACHT_BRONNEN",
-        description="The other regions' leerplicht offices, 'MC17=http://…,MC05=http://…': where the history "
-        "of a dossier transferred to this region is fetched (domain.md A5; leerplicht/overdracht.py).",
-    )
-    overdracht_token: str = Field(
-        default="",
-        alias="OVERDRACHT_TOKEN",
-        description="This office's token at those offices (role leerplicht:<this region> there).",
-    )
+    pass

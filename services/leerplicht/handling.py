@@ -9,7 +9,9 @@ See :mod:`leerplicht.projection` for the protocol between this path and the proj
    a command that held the lock before us committed), read version and pending claims again and
    check as in 1 (a concurrent command that won the lock makes this one a 409).
 3. ``decide`` on the snapshot; publish the events to the region topic and wait for acks=all; record
-   the event ids as pending claims (and the officer, the first time); commit.
+   the event ids as pending claims; commit. The officer's first step on a dossier nobody holds yet
+   publishes ``DossierToegewezen`` first, in the same batch (not a claim: it moves no version); the
+   projection records it, so the assignment is on the log and a replay keeps it.
 4. Wait (bounded) until the projection applied the claims, so the answer carries the new state.
 
 Two concurrent commands with the same expected version therefore give exactly one success: the second
@@ -20,16 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode
+from contracts.envelope import Envelope
+from contracts.events import leerplicht as lp
 from contracts.events.base import Event
 from contracts.topics import region_events_topic
 from leerplicht import snapshot
@@ -41,6 +47,8 @@ log = get_logger(__name__)
 
 SOURCE = "urn:nl:leerrecht:leerplicht"
 WACHTTIJD_S = 10.0
+_NL = ZoneInfo("Europe/Amsterdam")
+_MEDEWERKER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 class DossierOnbekend(LookupError):
@@ -179,19 +187,15 @@ async def voer_uit(
                 for ev in events
             ]
             topic = region_events_topic(region)
+            toewijzing = await _toewijzing(conn, state, behandelaar, now, correlation_id, region)
             try:
-                await publisher.publish([OutgoingEvent(topic, env) for env in envelopes])
+                await publisher.publish([OutgoingEvent(topic, env) for env in [*toewijzing, *envelopes]])
             except Exception as exc:  # any failure to get acks: roll back, claim nothing
                 log.warning("dossier_publish_failed", dossier_id=str(dossier_id), error=type(exc).__name__)
                 raise PublicatieMislukt(str(dossier_id)) from exc
             await conn.executemany(
                 "INSERT INTO dossier_pending (event_id, dossier_id) VALUES ($1, $2)",
                 [(env.id, dossier_id) for env in envelopes],
-            )
-            await conn.execute(
-                "INSERT INTO dossier_behandelaar (dossier_id, behandelaar) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                dossier_id,
-                behandelaar,
             )
         log.info("dossier_command", dossier_id=str(dossier_id), events=[e.event_type for e in events])
         geclaimd = version + len(events)
@@ -202,3 +206,30 @@ async def voer_uit(
         async with pool.acquire() as conn:
             raw = await conn.fetchval("SELECT stand FROM dossier WHERE dossier_id = $1", dossier_id)
         return Uitkomst(snapshot.from_json(json.loads(raw)), geclaimd, events)
+
+
+async def _toewijzing(
+    conn: asyncpg.Connection,
+    state: Dossier,
+    behandelaar: str,
+    now: datetime,
+    correlation_id: UUID,
+    region: str,
+) -> list[Envelope]:
+    """``DossierToegewezen`` for the officer's first step on a dossier nobody holds yet (A5), else none.
+    An account id that is not a plain id (the contract forbids anything name-like) is not put on the log."""
+    if await conn.fetchval("SELECT 1 FROM dossier_behandelaar WHERE dossier_id = $1", state.dossier_id):
+        return []
+    if not _MEDEWERKER.fullmatch(behandelaar):
+        log.warning("behandelaar_niet_op_log", dossier_id=str(state.dossier_id))
+        return []
+    event = lp.DossierToegewezen(
+        dossier_id=state.dossier_id, behandelaar=behandelaar, datum=now.astimezone(_NL).date()
+    )
+    return [
+        to_envelope(
+            event, subject=state.pseudoniem, source=SOURCE, occurred_at=now, correlation_id=correlation_id,
+            region=region,
+        )
+    ]
+

@@ -9,9 +9,12 @@ What it keeps (domain.md A2, A4, A5):
   over registratie's report events and leerplicht's own events; ``dossier_event`` is the timeline
   and ``dossier.stand`` the snapshot of the fold.
 * Moving house (A5): a ``Verhuisd`` out of this region queues the transfer of the pupil's open dossier
-  (``overdracht``); a ``DossierOvergedragen`` *to* this region queues the import of its history
-  (``overname``) and parks the pupil's later events (``wachtend_event``) until it has arrived. See
-  :mod:`leerplicht.overdracht`.
+  (``overdracht``); a ``DossierOvergedragen`` *to* this region opens the dossier here from the history
+  the event carries (v2), in this transaction: timeline, reports, absence pattern, birth month
+  (``overname`` records it). Report events of a report not known here are parked (``wachtend_event``)
+  and applied once a transfer brought the report. See :mod:`leerplicht.overdracht`.
+* ``dossier_behandelaar``: the officer who took the case, from ``DossierToegewezen`` (the first one
+  in log order wins), so a replay keeps the assignment.
 
 Single writer per dossier — the protocol between the command path (:mod:`leerplicht.handling`) and
 this projection. **Choice: the command path never writes dossier state; it only claims versions.**
@@ -40,6 +43,7 @@ Batching: one transaction per partition batch (the runner's); reads are one quer
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -49,19 +53,20 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from contracts.catalogue import from_envelope
+from contracts.catalogue import CATALOGUE, ContractError, from_envelope
+from contracts.envelope import Envelope
 from contracts.events import leerplicht as lp
 from contracts.events import registratie as reg
 from contracts.events.base import Event
 from leerplicht import aandacht, snapshot
 from leerplicht.domain.dossier import Dossier, Feit, apply, dossier_id_van, hoort_bij_leerplicht
-from leerplicht.domain.verhuizing import overdracht_opdracht
-from leerrecht.projection import Delivered
+from leerplicht.domain.verhuizing import herbouw, overdracht_opdracht
+from leerrecht.logging import get_logger
+from leerrecht.projection import Delivered, PoisonEvent
+
+log = get_logger(__name__)
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-OVERNAME_LOCK = 7_301_552_004
-"""Advisory lock (transaction scope) that serialises the projection's dossier batches with the import
-of a transferred dossier, so an event is either parked before the import or applied after it."""
 
 _DOSSIER_REGISTRATIE = (
     reg.MeldingGeregistreerd.event_type,
@@ -88,6 +93,7 @@ HANDLED = frozenset(
         reg.AfwezigheidGeregistreerd.event_type,
         reg.AfwezigheidGecorrigeerd.event_type,
         reg.LeerlingIngeschreven.event_type,
+        lp.DossierToegewezen.event_type,
         *_DOSSIER_REGISTRATIE,
         *_LEERPLICHT,
     }
@@ -126,7 +132,15 @@ class LeerplichtProjection:
             (d, from_envelope(d.envelope)) for d in events if d.envelope.type in HANDLED
         ]
         await self._afwezigheid(conn, decoded)
-        dossier_events = [(d, ev) for d, ev in decoded if d.envelope.type not in _ABSENCE_TYPES]
+        toegewezen = [
+            (ev.dossier_id, ev.behandelaar) for _, ev in decoded if isinstance(ev, lp.DossierToegewezen)
+        ]
+        if toegewezen:  # the first assignment in log order stays (a later one is a concurrent first step)
+            await conn.executemany(
+                "INSERT INTO dossier_behandelaar (dossier_id, behandelaar) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                toegewezen,
+            )
+        dossier_events = [(d, ev) for d, ev in decoded if d.envelope.type not in _NIET_DOSSIER]
         if dossier_events:
             await self._dossiers(conn, dossier_events)
 
@@ -181,17 +195,9 @@ class LeerplichtProjection:
             or (isinstance(ev, lp.MeldingTerKennisgevingAangenomen) and ev.dossier_id is None)
         }
         pseudoniemen = {
-            d.envelope.subject for d, ev in decoded if isinstance(ev, reg.MeldingGeregistreerd | reg.Verhuisd)
-        }
-        # Moving house (A5, leerplicht/overdracht.py): serialise with the import of transferred dossiers,
-        # then see which pupils still wait for one: their events are parked until it has arrived.
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", OVERNAME_LOCK)
-        wachtend: set[str] = {
-            r["pseudoniem"]
-            for r in await conn.fetch(
-                "SELECT pseudoniem FROM overname WHERE status = 'WACHT' AND pseudoniem = ANY($1::text[])",
-                list({d.envelope.subject for d, _ in decoded}),
-            )
+            d.envelope.subject
+            for d, ev in decoded
+            if isinstance(ev, reg.MeldingGeregistreerd | reg.Verhuisd | lp.DossierOvergedragen)
         }
         melding_dossier: dict[UUID, UUID] = {
             r["melding_id"]: r["dossier_id"]
@@ -232,12 +238,12 @@ class LeerplichtProjection:
         geparkeerd: list[Delivered] = []
         overdrachten: list[tuple[Any, ...]] = []
         overnames: list[tuple[Any, ...]] = []
+        overgenomen: list[_Overname] = []
 
-        for d, ev in decoded:
+        todo = deque(decoded)
+        while todo:
+            d, ev = todo.popleft()
             subject = d.envelope.subject
-            if subject in wachtend:
-                geparkeerd.append(d)  # the history of the pupil's transferred dossier comes first
-                continue
             if isinstance(ev, reg.Verhuisd):
                 open_id = open_dossier.get(subject)
                 opdracht = overdracht_opdracht(states.get(open_id) if open_id else None, ev, self.region)
@@ -248,11 +254,34 @@ class LeerplichtProjection:
                     )
                 continue
             if isinstance(ev, lp.DossierOvergedragen) and ev.naar_regio == self.region:
-                if ev.dossier_id not in states:  # else: already here (a redelivery or a move back)
-                    overnames.append(
-                        (ev.dossier_id, d.envelope.id, subject, ev.van_regio, d.envelope.to_json().decode())
-                    )
-                    wachtend.add(subject)
+                if ev.dossier_id in states:
+                    continue  # already here (a redelivery or a move back)
+                status = "KLAAR"
+                if ev.geschiedenis is None:
+                    status = "ZONDER_GESCHIEDENIS"  # a v1 transfer: its history is not on the log
+                elif subject in open_dossier:
+                    status = "OPEN_DOSSIER_AANWEZIG"  # two open cases of one pupil are not merged automatically
+                else:
+                    overname = self._overname(d, ev)
+                    states[ev.dossier_id] = overname.dossier
+                    gewijzigd.add(ev.dossier_id)
+                    open_dossier[subject] = ev.dossier_id
+                    for m in overname.dossier.meldingen:
+                        melding_dossier[m.melding_id] = ev.dossier_id
+                        nieuwe_meldingen.append((m.melding_id, ev.dossier_id))
+                    regels.extend(overname.regels)
+                    overgenomen.append(overname)
+                    # The pupil's parked report events (their report came with this transfer) go next,
+                    # in log order, before anything later in the log.
+                    terug = [p for p in geparkeerd if p.envelope.subject == subject]
+                    geparkeerd = [p for p in geparkeerd if p.envelope.subject != subject]
+                    todo.extendleft(reversed([(p, from_envelope(p.envelope)) for p in
+                                              await self._geparkeerd(conn, subject) + terug]))
+                if status != "KLAAR":
+                    log.warning("overname_zonder_dossier", dossier_id=str(ev.dossier_id), status=status)
+                overnames.append(
+                    (ev.dossier_id, d.envelope.id, subject, ev.van_regio, d.envelope.to_json().decode(), status)
+                )
                 continue
             target = self._doel(ev, subject, melding_dossier, open_dossier, states)
             if target is None and isinstance(ev, reg.MeldingIngetrokken | reg.MeldingEinddatumVastgesteld):
@@ -288,8 +317,20 @@ class LeerplichtProjection:
             )
 
         await self._verhuizing(conn, overdrachten, overnames, geparkeerd)
-        if not gewijzigd:
-            return
+        if gewijzigd:
+            await self._schrijf(conn, states, gewijzigd, bestaand, nieuwe_meldingen, regels)
+        if overgenomen:
+            await self._na_overname(conn, overgenomen)
+
+    async def _schrijf(
+        self,
+        conn: asyncpg.Connection,
+        states: dict[UUID, Dossier],
+        gewijzigd: set[UUID],
+        bestaand: set[UUID],
+        nieuwe_meldingen: list[tuple[UUID, UUID]],
+        regels: list[_Regel],
+    ) -> None:
         rows = [
             (
                 s.dossier_id,
@@ -314,7 +355,11 @@ class LeerplichtProjection:
             "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
             [r for r in rows if r[0] not in bestaand],
         )
-        await conn.executemany("INSERT INTO dossier_melding (melding_id, dossier_id) VALUES ($1, $2)", nieuwe_meldingen)
+        await conn.executemany(  # a transferred report known here before (a move back) follows its dossier
+            "INSERT INTO dossier_melding (melding_id, dossier_id) VALUES ($1, $2) "
+            "ON CONFLICT (melding_id) DO UPDATE SET dossier_id = EXCLUDED.dossier_id",
+            nieuwe_meldingen,
+        )
         await conn.executemany(
             "INSERT INTO dossier_event (event_id, dossier_id, seq, type, op, envelope) "
             "VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
@@ -337,8 +382,8 @@ class LeerplichtProjection:
             )
         if overnames:
             await conn.executemany(
-                "INSERT INTO overname (dossier_id, overdracht_event_id, pseudoniem, van_regio, envelope) "
-                "VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING",
+                "INSERT INTO overname (dossier_id, overdracht_event_id, pseudoniem, van_regio, envelope, status, "
+                "afgerond_op) VALUES ($1, $2, $3, $4, $5::jsonb, $6, now()) ON CONFLICT DO NOTHING",
                 overnames,
             )
         if geparkeerd:
@@ -350,6 +395,63 @@ class LeerplichtProjection:
                     for d in geparkeerd
                 ],
             )
+
+    @staticmethod
+    def _overname(d: Delivered, ev: lp.DossierOvergedragen) -> _Overname:
+        """The transferred dossier from the history the event carries (A5; contract v2): the old office's
+        timeline (decoded and upcast through the catalogue), folded and reopened here. A history that
+        cannot be read or does not fold is a poison event (dead letters, and beheer sees it)."""
+        assert ev.geschiedenis is not None
+        subject = d.envelope.subject
+        try:
+            stappen: list[tuple[lp.Tijdlijnstap, Feit]] = []
+            for stap in ev.geschiedenis.tijdlijn:
+                cls = CATALOGUE.lookup(stap.type, stap.schema_version)
+                event = cls.from_data(CATALOGUE.upcast(stap.type, stap.schema_version, stap.data))
+                stappen.append((stap, Feit(event, stap.event_id, subject, dag(stap.tijd))))
+            transfer = Feit(ev, d.envelope.id, subject, dag(d.envelope.time))
+            dossier = herbouw([f for _, f in stappen], transfer)
+        except (ContractError, ValueError) as exc:
+            raise PoisonEvent(f"overdracht {ev.dossier_id}: {type(exc).__name__}") from exc
+        regels = [
+            _Regel(stap.event_id, ev.dossier_id, n, stap.type, feit.op, _envelope_van(stap, subject))
+            for n, (stap, feit) in enumerate(stappen, start=1)
+        ]
+        regels.append(
+            _Regel(d.envelope.id, ev.dossier_id, dossier.version, d.envelope.type, transfer.op,
+                   d.envelope.to_json().decode())
+        )
+        return _Overname(dossier, regels, ev.geschiedenis)
+
+    async def _na_overname(self, conn: asyncpg.Connection, overgenomen: list[_Overname]) -> None:
+        """The absence pattern and birth month that came along with transferred dossiers."""
+        await conn.executemany(
+            "INSERT INTO afwezigheid (afwezigheid_id, pseudoniem, school, datum, uren, eenheid, code, "
+            "oorspronkelijke_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            [
+                (a.afwezigheid_id, o.dossier.pseudoniem, a.school.code, a.datum, a.uren, a.eenheid.value,
+                 a.code.value, a.oorspronkelijke_code.value if a.oorspronkelijke_code else None)
+                for o in overgenomen
+                for a in o.geschiedenis.afwezigheid
+            ],
+        )
+        await conn.executemany(
+            "INSERT INTO leerling (pseudoniem, geboortejaar_maand) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            [(o.dossier.pseudoniem, o.geschiedenis.geboortejaar_maand) for o in overgenomen
+             if o.geschiedenis.geboortejaar_maand],
+        )
+
+    @staticmethod
+    async def _geparkeerd(conn: asyncpg.Connection, pseudoniem: str) -> list[Delivered]:
+        """Take the pupil's parked events out of ``wachtend_event``, in log order."""
+        parked = await conn.fetch(
+            'DELETE FROM wachtend_event WHERE pseudoniem = $1 RETURNING topic, partition, "offset", envelope',
+            pseudoniem,
+        )
+        return [
+            Delivered(Envelope.model_validate(json.loads(p["envelope"])), p["topic"], p["partition"], p["offset"])
+            for p in sorted(parked, key=lambda p: (p["topic"], p["partition"], p["offset"]))
+        ]
 
     @staticmethod
     def _doel(
@@ -370,10 +472,29 @@ class LeerplichtProjection:
         return melding_dossier.get(melding) if isinstance(melding, UUID) else None
 
 
-_ABSENCE_TYPES = frozenset(
+_NIET_DOSSIER = frozenset(
     {
         reg.AfwezigheidGeregistreerd.event_type,
         reg.AfwezigheidGecorrigeerd.event_type,
         reg.LeerlingIngeschreven.event_type,
+        lp.DossierToegewezen.event_type,
     }
 )
+"""Events that are not folded into a dossier (absences, pupils, the officer's assignment)."""
+
+
+@dataclass
+class _Overname:
+    """A dossier transferred to this office, rebuilt from the transfer's history."""
+
+    dossier: Dossier
+    regels: list[_Regel]
+    geschiedenis: lp.DossierGeschiedenis
+
+
+def _envelope_van(stap: lp.Tijdlijnstap, subject: str) -> str:
+    """The timeline entry as the envelope it was on the old region's log (the dossier page shows its data)."""
+    return Envelope.model_validate(
+        {"id": stap.event_id, "type": stap.type, "source": stap.bron, "time": stap.tijd, "subject": subject,
+         "schemaversion": stap.schema_version, "correlationid": stap.correlatie_id, "data": stap.data}
+    ).to_json().decode()

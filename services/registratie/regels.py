@@ -78,7 +78,6 @@ from registratie.domain import (
     MazlCriterium,
     MazlSignal,
     MeldplichtSignal,
-    Ontvanger,
     PotentieelVsvSignal,
     ProtocolSignal,
     evaluate,
@@ -195,8 +194,7 @@ def _voorstel(f: Feiten, d: Decision, vandaag: date) -> list[Voorstel]:
                     peildatum=d.datum, ontvangers=[SignaalOntvanger.SCHOOL]),
             ))
         case ProtocolSignal():
-            ontvanger = (SignaalOntvanger.SCHOOL if d.ontvanger is Ontvanger.SCHOOL
-                         else SignaalOntvanger.LEERPLICHT)
+            ontvanger = SignaalOntvanger(d.ontvanger.value)  # the same three recipients (A3.5, A3.8, A3.9)
             out.append(Voorstel(
                 f"protocol|{d.protocol_id}|{d.regel_id}|{d.school_id}|{d.datum.isoformat()}", SIGNAAL, "1",
                 d.school_id,

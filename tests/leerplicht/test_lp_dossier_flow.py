@@ -279,6 +279,7 @@ async def test_report_to_closed_dossier_over_http_with_one_winner_under_concurre
         assert [t["event_id"] for t in again["tijdlijn"]] == [t["event_id"] for t in final["tijdlijn"]]
         assert again["meldingen"] == final["meldingen"] and again["interventies"] == final["interventies"]
         assert again["sluiting"] == final["sluiting"]
-        assert again["behandelaar"] is None  # local assignment, not on the log (see projection doc)
+        # the officer's assignment is on the log (DossierToegewezen), so a replay keeps it
+        assert again["behandelaar"] == final["behandelaar"] == "officer-17"
     finally:
         fresh.stop()

@@ -30,7 +30,7 @@ from .dossier import (
     nieuw_dossier_id,
 )
 from .halt import Afwezigheid, HaltBeoordeling, LeerlingGegevens, halt_advies
-from .verhuizing import neem_over, overdracht_opdracht
+from .verhuizing import herbouw, neem_over, overdracht_opdracht
 from .werklijst import WerkItem, Werklijst, WerkSoort, items_voor, werklijst
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "dossier_id_van",
     "fold",
     "halt_advies",
+    "herbouw",
     "hoort_bij_leerplicht",
     "items_voor",
     "melding_id_van",

@@ -141,6 +141,8 @@ class DraagOver:
     naar_regio: str
     naar_gemeente: str
     datum: date
+    geschiedenis: lp.DossierGeschiedenis | None = None
+    """The dossier's history as the old office holds it (the adapter gathers it, contract v2)."""
 
 
 Command = (
@@ -594,6 +596,7 @@ def _draag_over(c: DraagOver, state: Dossier) -> list[Event]:
             naar_gemeente=c.naar_gemeente,
             open_meldingen=open_ids,
             datum=c.datum,
+            geschiedenis=c.geschiedenis,
         )
     ]
 

@@ -9,9 +9,11 @@ The two halves, both pure:
   topic) into a :class:`~leerplicht.domain.commands.DraagOver` command for the pupil's open dossier;
   ``decide`` turns that into ``DossierOvergedragen`` (published on both regions' topics with one event
   id), and the fold closes the old dossier with reason ``VERHUISD`` (fase ``OVERGEDRAGEN``).
-* **New office** — :func:`neem_over` reopens the transferred dossier with its whole history: the
-  reports keep their DUO status (A4), the MAS steps, routes and interventions stay visible, and the
-  version continues from the old office's (the transfer is the last entry of the shared timeline).
+* **New office** — :func:`herbouw` folds the history the transfer carries (contract v2: the old
+  office's timeline) and :func:`neem_over` reopens the dossier: the reports keep their DUO status
+  (A4), the MAS steps, routes and interventions stay visible, and the version continues from the old
+  office's (the transfer is the last entry of the shared timeline). Nothing is asked of the old
+  office, so a replay of the new region's topic is self-contained.
 
 Decisions where A5 is silent:
 
@@ -24,15 +26,17 @@ Decisions where A5 is silent:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from contracts.events import leerplicht as lp
 from contracts.events import registratie as reg
 
 from .commands import DraagOver
-from .dossier import Dossier, DossierFase
+from .dossier import Dossier, DossierFase, Feit, apply
 
-__all__ = ["neem_over", "overdracht_opdracht"]
+__all__ = ["herbouw", "neem_over", "overdracht_opdracht"]
+
 
 def overdracht_opdracht(state: Dossier | None, verhuisd: reg.Verhuisd, regio: str) -> DraagOver | None:
     """The transfer this office (``regio``) must make after ``verhuisd``, or ``None``: no open dossier,
@@ -65,3 +69,22 @@ def neem_over(geschiedenis: Dossier, overdracht: lp.DossierOvergedragen) -> Doss
         overgenomen_op=overdracht.datum,
     )
 
+
+
+def herbouw(stappen: Sequence[Feit], overdracht: Feit) -> Dossier:
+    """The new office's dossier from the transferred history: the fold of the old office's timeline
+    ``stappen`` (version *n* is step *n*), then the transfer itself, reopened here (:func:`neem_over`).
+    An earlier transfer inside the history (a second move) reopens the case at that point too, as it
+    did at the office that received it. Raises ``ValueError`` when the history does not fold into the
+    dossier the transfer names, with one version per step."""
+    assert isinstance(overdracht.event, lp.DossierOvergedragen)
+    state: Dossier | None = None
+    for n, feit in enumerate(stappen, start=1):
+        state = apply(state, feit)
+        if state is None or state.version != n:
+            raise ValueError(f"step {n} of the history does not fold into the dossier")
+        if isinstance(feit.event, lp.DossierOvergedragen):
+            state = neem_over(state, feit.event)
+    if state is None or state.dossier_id != overdracht.event.dossier_id:
+        raise ValueError("history of another dossier")
+    return neem_over(apply(state, overdracht) or state, overdracht.event)

@@ -18,9 +18,11 @@ from leerplicht.domain import (
     VoerInterventieUit,
     apply,
     decide,
+    herbouw,
     neem_over,
     overdracht_opdracht,
 )
+from leerplicht.domain.dossier import Feit
 from lp_helpers import GEREGISTREERD_OP, feit, ingetrokken, melding, nieuw_dossier, uid, uitvoeren
 
 from contracts.codes import InterventieSoort, LeerplichtSluitreden, MasRoute, MeldingSoort, MeldingStatus
@@ -154,3 +156,65 @@ def test_neem_over_refuses_a_history_without_the_transfer_or_of_another_dossier(
     assert moved is not None
     with pytest.raises(ValueError, match="another dossier"):
         neem_over(replace(moved, dossier_id=uid()), ev)
+
+
+def _stappen(*commands: object, m: reg.MeldingGeregistreerd | None = None) -> list[Feit]:
+    """The facts of a dossier's timeline: a report, then each command's events, as the office folds them."""
+    feiten = [feit(m or melding(), GEREGISTREERD_OP)]
+    state = apply(None, feiten[0])
+    for c in commands:
+        assert state is not None
+        for ev in decide(c, state):  # type: ignore[arg-type]
+            f = feit(ev, c.datum)  # type: ignore[attr-defined]
+            feiten.append(f)
+            state = apply(state, f)
+    return feiten
+
+
+def test_herbouw_rebuilds_the_transferred_dossier_from_its_history_alone() -> None:
+    """Contract v2 (A5): the new office folds the history in the event; nothing from the old office."""
+    m = melding()
+    stappen = _stappen(NeemInBehandeling(m.melding_id, D1), StartOnderzoek(m.melding_id, D2, True), m=m)
+    oud = None
+    for f in stappen:
+        oud = apply(oud, f)
+    assert oud is not None and oud.version == 3
+    (ev,) = decide(DraagOver("MC27", "MC30", "GM0599", D3), oud)
+    overdracht = feit(ev, D3)
+    nieuw = herbouw(stappen, overdracht)
+    moved = apply(oud, overdracht)
+    assert moved is not None and isinstance(ev, lp.DossierOvergedragen)
+    assert nieuw == neem_over(moved, ev)
+    assert nieuw.open and nieuw.version == 4 and nieuw.overgenomen_van == "MC27"
+
+
+def test_herbouw_after_a_second_move_reopens_at_each_transfer() -> None:
+    stappen = _stappen()
+    d = apply(None, stappen[0])
+    assert d is not None
+    (eerste,) = decide(DraagOver("MC27", "MC30", "GM0599", D1), d)
+    bij_b = herbouw(stappen, feit(eerste, D1))
+    stappen = [*stappen, feit(eerste, D1)]
+    for c in (NeemInBehandeling(d.eerste_melding_id, D2),):
+        for ev in decide(c, bij_b):
+            f = feit(ev, D2)
+            stappen.append(f)
+            nxt = apply(bij_b, f)
+            assert nxt is not None
+            bij_b = nxt
+    (tweede,) = decide(DraagOver("MC30", "MC05", "GM0014", D3), bij_b)
+    bij_c = herbouw(stappen, feit(tweede, D3))
+    assert bij_c.open and bij_c.version == 4 and bij_c.overgenomen_van == "MC30"
+    assert bij_c.meldingen[0].status is MeldingStatus.IN_BEHANDELING
+
+
+def test_herbouw_refuses_a_history_that_does_not_fold_into_the_named_dossier() -> None:
+    stappen = _stappen()
+    d = apply(None, stappen[0])
+    assert d is not None
+    (ev,) = decide(DraagOver("MC27", "MC30", "GM0599", D3), d)
+    with pytest.raises(ValueError, match="does not fold"):
+        herbouw([feit(lp.MeldingAfgesloten(melding_id=uid(), dossier_id=uid(), datum=D1), D1)], feit(ev, D3))
+    ander = _stappen()
+    with pytest.raises(ValueError, match="another dossier"):
+        herbouw(ander, feit(ev, D3))
