@@ -307,9 +307,12 @@ class IntakeService:
         await conn.execute(
             "WITH u AS (UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
             "WHERE client = $1 AND sleutel = $2 RETURNING 1), "
-            "w AS (DELETE FROM identiteit_wachtend WHERE client = $1 AND sleutel = $2 RETURNING 1) "
-            "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_unlock_all(), "
-            "(SELECT count(*) FROM u), (SELECT count(*) FROM w)",
+            "w AS (DELETE FROM identiteit_wachtend WHERE client = $1 AND sleutel = $2 RETURNING 1), "
+            # the locks go only after the row is updated (and row-locked until the commit): ``n`` is
+            # computed before the outer target list runs, so a pupil's next submission that reads this
+            # row FOR UPDATE waits for the commit and sees it published
+            "n AS (SELECT (SELECT count(*) FROM u) AS u, (SELECT count(*) FROM w) AS w) "
+            "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_unlock_all(), n.u, n.w FROM n",
             client, sleutel,
         )
 
