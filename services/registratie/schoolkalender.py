@@ -55,12 +55,14 @@ class Kalenderbron:
         self.kalender: SnelleKalender = (snelle_kalender() if seed is None
                                          else SnelleKalender(self._seed, self._gelijkgesteld))
 
-    @staticmethod
-    async def _geladen(conn: asyncpg.Connection) -> tuple[int, list[SchoolVakantie]]:
+    async def _geladen(self, conn: asyncpg.Connection) -> tuple[int, list[SchoolVakantie]]:
+        """The stored version and rows; a school year a later release ships itself is the release's
+        (the seed wins: its data has a documented source, ``leerrecht/data/SOURCES.md``)."""
         versie = await conn.fetchval("SELECT coalesce(max(versie), 0) FROM schoolvakantie_versie")
         rows = await conn.fetch("SELECT schooljaar, vakantie, regio, begin, eind FROM schoolvakantie")
+        in_seed = {v.schooljaar for v in self._seed}
         return int(versie), [SchoolVakantie(r["schooljaar"], r["vakantie"], Vakantieregio(r["regio"]), r["begin"],
-                                            r["eind"]) for r in rows]
+                                            r["eind"]) for r in rows if r["schooljaar"] not in in_seed]
 
     async def laad(self, conn: asyncpg.Connection) -> bool:
         """Load what beheer stored when it is newer than what this process holds; True when it was."""

@@ -164,3 +164,24 @@ async def test_after_the_end_no_silent_skip_and_the_loaded_year_raises_the_duty(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app2), base_url="http://r2") as c2):
         stand2 = (await c2.get("/v1/beheer/kalender", headers=BEHEER)).json()
     assert stand2["kalender_einde"] == "2030-08-18" and stand2["versie"] == 1
+
+
+async def test_a_release_that_ships_a_loaded_school_year_wins_over_the_stored_one(kal: tuple[Reg, str]) -> None:
+    """After the load above, a later release may ship 2028-2029 itself (with corrected dates): the
+    shipped year is used, the stored 2029-2030 still extends it."""
+    import asyncpg
+    from registratie.schoolkalender import Kalenderbron
+
+    from leerrecht.kalender import lees_schoolvakanties, load_schoolvakanties
+
+    _, url = kal
+    verscheept = rijen("2028-2029")
+    verscheept[13] = {**verscheept[13], "eind": "2029-08-19"}  # midden's summer a week shorter
+    bron = Kalenderbron(load_schoolvakanties() + lees_schoolvakanties(verscheept))
+    conn = await asyncpg.connect(url)
+    try:
+        assert await bron.laad(conn)
+    finally:
+        await conn.close()
+    assert bron.versie == 1 and bron.kalender.einde() == D(2030, 8, 18)
+    assert bron.kalender.is_lesweek(D(2029, 8, 20), "midden"), "the shipped summer, not the stored one"
