@@ -170,6 +170,7 @@ def create_app(
     description: str,
     version: str = "1.0.0",
     readiness: Iterable[Callable[[], Awaitable[bool] | bool]] = (),
+    degradation: Iterable[Callable[[], Mapping[str, Any] | None]] = (),
     lifespan: Any = None,
     limits: EdgeLimits | None = None,
     tokens: Mapping[str, Principal] | None = None,
@@ -177,10 +178,27 @@ def create_app(
     """A FastAPI app with OpenAPI at /docs, health endpoints and the platform's error shape.
 
     Every request passes the edge limits first (``leerrecht.grenzen``: body size, then the rate of the
-    client of the presented token), before routing, parsing and authentication."""
+    client of the presented token), before routing, parsing and authentication.
+
+    ``degradation``: checks that return a reason when the process works but not fully (e.g. its
+    school calendar is about to end, domain.md A3.12). ``/health`` and ``/ready`` then say
+    ``"status": "degraded"`` with the reasons and stay 200: a restart would not help, a person must."""
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
                   docs_url="/docs", openapi_url="/openapi.json")
     checks = list(readiness)
+    degradations = list(degradation)
+
+    def redenen() -> list[Mapping[str, Any]]:
+        out: list[Mapping[str, Any]] = []
+        for check in degradations:
+            try:
+                reden = check()
+            except Exception as exc:  # a check that fails is itself a reason, never a 500 on a probe
+                log.error("degradatie_controle_mislukt", error=type(exc).__name__)
+                reden = {"reden": "controle_mislukt"}
+            if reden is not None:
+                out.append(reden)
+        return out
     # added before the correlation middleware, so it runs inside it: refusals get a correlation id too
     app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=dict(tokens or {}))
 
@@ -213,7 +231,9 @@ def create_app(
         return Response(body, media_type=content_type)
 
     @app.get("/health", tags=["beheer"], summary="Leeft het proces?")
-    async def health() -> dict[str, str]:
+    async def health() -> dict[str, Any]:
+        if r := redenen():
+            return {"status": "degraded", "redenen": r}
         return {"status": "ok"}
 
     @app.get("/ready", tags=["beheer"], summary="Kan het proces werk aannemen?")
@@ -227,6 +247,12 @@ def create_app(
                 ok = False
             results.append(ok)
         ok_all = all(results)
-        return JSONResponse(status_code=200 if ok_all else 503, content={"ready": ok_all})
+        content: dict[str, Any] = {"ready": ok_all}
+        if ok_all:
+            r = redenen()
+            content["status"] = "degraded" if r else "ok"
+            if r:
+                content["redenen"] = r
+        return JSONResponse(status_code=200 if ok_all else 503, content=content)
 
     return app

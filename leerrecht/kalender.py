@@ -24,6 +24,11 @@ Decisions (where the sources are ambiguous):
   feestdag (below). Studiedagen and school-specific free days are not modelled.
 * **Outside the data** (before the first known holiday of a region, after the last one) the
   calendar cannot tell holiday from lesweek and raises `BuitenKalenderbereik` instead of guessing.
+* **The data has a known end** (domain.md A3.12, a Decision): `SchoolKalender.einde` is the last day
+  known for *every* region, and `kalender_stand` says "degraded" from 12 months before it, so the
+  next school year is loaded long before the rules would stop. Further school years are validated
+  here (`lees_schoolvakanties`, `uitbreiding`: complete, following on, never changing a known
+  holiday) and loaded by the service that evaluates the rules (registratie) without a release.
 * **Feestdagen for working-day deadlines follow the Algemene termijnenwet (Atw) art. 3**:
   lid 1: Nieuwjaarsdag, tweede Paasdag, tweede Pinksterdag, beide Kerstdagen, Hemelvaartsdag, the
   day the King's birthday is celebrated (Koningsdag) and **the fifth of May, every year** (the
@@ -49,9 +54,13 @@ from functools import cache
 from importlib import resources
 
 __all__ = [
+    "WAARSCHUWING_MAANDEN",
     "BuitenKalenderbereik",
     "GemeenteRegio",
+    "KalenderFout",
+    "KalenderStand",
     "OnbekendeGemeente",
+    "OngeldigeSchoolvakanties",
     "RegionTable",
     "RegionTableVersion",
     "SchoolKalender",
@@ -62,12 +71,15 @@ __all__ = [
     "is_feestdag",
     "is_lesweek",
     "is_werkdag",
+    "kalender_stand",
+    "lees_schoolvakanties",
     "lesweken",
     "load_region_table",
     "load_schoolvakanties",
     "pasen",
     "rmc_regio_for",
     "standaard_kalender",
+    "uitbreiding",
     "vakantieregio_for",
     "week_start",
     "working_days_between",
@@ -202,6 +214,18 @@ class SchoolKalender:
                 f"({eerste.isoformat()} t/m {laatste.isoformat()}); lesweken zijn daar niet te bepalen"
             )
 
+    def einde_per_regio(self) -> dict[Vakantieregio, date]:
+        """The last known date of every region (the end of its last holiday)."""
+        return {r: self.bereik(r)[1] for r in Vakantieregio}
+
+    def einde(self) -> date:
+        """The last date known for every region: after it, some pupils' rules cannot be evaluated."""
+        return min(self.einde_per_regio().values())
+
+    def met_vakanties(self, extra: Sequence[SchoolVakantie]) -> SchoolKalender:
+        """This calendar with further holidays (validated by :func:`uitbreiding`), as the same class."""
+        return type(self)(self.vakanties + tuple(extra), self.gelijkgesteld)
+
     # -- days ----------------------------------------------------------------------------------
 
     def is_vakantiedag(self, d: date, regio: Vakantieregio | str) -> bool:
@@ -311,6 +335,212 @@ class SchoolKalender:
         if not self.is_lesweek(week_start_, r):
             raise ValueError(f"week van {week_start_.isoformat()} is geen lesweek in regio {r.value}")
         return bisect.bisect_left(self._lesweken[r], week_start_)
+
+
+# ---------------------------------------------------------------------------------------------
+# The calendar's end and its extension (domain.md A3.12)
+# ---------------------------------------------------------------------------------------------
+
+#: "degraded" from this many months before the calendar's end (domain.md A3.12)
+WAARSCHUWING_MAANDEN = 12
+VAKANTIES = ("Herfstvakantie", "Kerstvakantie", "Voorjaarsvakantie", "Meivakantie", "Zomervakantie")
+_KOLOMMEN = ("schooljaar", "vakantie", "regio", "begin", "eind")
+_MAX_VAKANTIEDAGEN = 60  # the longest published holiday is a summer of 44 days
+
+
+def _maanden_terug(d: date, maanden: int) -> date:
+    jaar, maand = divmod(d.year * 12 + d.month - 1 - maanden, 12)
+    dag = d.day
+    while True:
+        try:
+            return date(jaar, maand + 1, dag)
+        except ValueError:  # 29-31 in a shorter month: its last day
+            dag -= 1
+
+
+@dataclass(frozen=True)
+class KalenderStand:
+    """How far the calendar reaches from ``vandaag``: the health and beheer signal of A3.12."""
+
+    einde: date
+    waarschuwing_vanaf: date
+    vandaag: date
+    einde_per_regio: Mapping[Vakantieregio, date]
+
+    @property
+    def resterende_dagen(self) -> int:
+        return (self.einde - self.vandaag).days
+
+    @property
+    def resterende_dagen_per_regio(self) -> dict[Vakantieregio, int]:
+        return {r: (e - self.vandaag).days for r, e in self.einde_per_regio.items()}
+
+    @property
+    def reden(self) -> str | None:
+        """``kalender_verlopen`` after the end, ``kalender_loopt_af`` in the 12 months before it."""
+        if self.vandaag > self.einde:
+            return "kalender_verlopen"
+        if self.vandaag >= self.waarschuwing_vanaf:
+            return "kalender_loopt_af"
+        return None
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.reden is None else "degraded"
+
+    @property
+    def melding(self) -> str:
+        """The beheer line, in Dutch."""
+        einde = self.einde.strftime("%d-%m-%Y")
+        if self.reden == "kalender_verlopen":
+            return (f"De schoolkalender liep tot en met {einde}: de meldregels kunnen voor leerlingen met "
+                    "afwezigheid niet worden beoordeeld. Laad het volgende schooljaar "
+                    "(POST /v1/beheer/schoolvakanties); daarna worden zij opnieuw beoordeeld.")
+        if self.reden == "kalender_loopt_af":
+            return (f"De schoolkalender loopt tot en met {einde} (nog {self.resterende_dagen} dagen). "
+                    "Laad het volgende schooljaar (POST /v1/beheer/schoolvakanties).")
+        return f"De schoolkalender loopt tot en met {einde}."
+
+
+def kalender_stand(kalender: SchoolKalender, vandaag: date) -> KalenderStand:
+    """The calendar's reach on ``vandaag`` (pure)."""
+    einde = kalender.einde()
+    return KalenderStand(einde, _maanden_terug(einde, WAARSCHUWING_MAANDEN), vandaag, kalender.einde_per_regio())
+
+
+@dataclass(frozen=True, slots=True)
+class KalenderFout:
+    """One refused row or field, in the platform's error shape (``veld``, ``regel``, ``melding``)."""
+
+    veld: str
+    regel: str
+    melding: str
+
+
+class OngeldigeSchoolvakanties(ValueError):
+    """Rows that cannot be loaded; every problem found is in ``fouten`` (messages never echo values)."""
+
+    def __init__(self, fouten: Sequence[KalenderFout]) -> None:
+        super().__init__("; ".join(f"{f.veld}: {f.melding}" for f in fouten))
+        self.fouten = tuple(fouten)
+
+
+def _schooljaar(tekst: str) -> int | None:
+    """The first calendar year of ``YYYY-YYYY`` (consecutive years, 2000-2098), else ``None``."""
+    if len(tekst) != 9 or tekst[4] != "-" or not (tekst[:4].isdigit() and tekst[5:].isdigit()):
+        return None
+    a, b = int(tekst[:4]), int(tekst[5:])
+    return a if 2000 <= a <= 2098 and b == a + 1 else None
+
+
+def _rij(i: int, row: Mapping[str, object]) -> SchoolVakantie | KalenderFout:
+    """One row in the columns of ``schoolvakanties.csv``, or its first problem."""
+    waarden: dict[str, str] = {}
+    for kolom in _KOLOMMEN:
+        v = row.get(kolom)
+        if not isinstance(v, str) or not v.strip():
+            return KalenderFout(f"rijen[{i}].{kolom}", "verplicht", f"Kolom {kolom} ontbreekt of is leeg.")
+        waarden[kolom] = v.strip()
+    jaar = _schooljaar(waarden["schooljaar"])
+    if jaar is None:
+        return KalenderFout(f"rijen[{i}].schooljaar", "schooljaar",
+                            "Een schooljaar is twee opeenvolgende jaren, zoals 2028-2029.")
+    if waarden["vakantie"] not in VAKANTIES:
+        return KalenderFout(f"rijen[{i}].vakantie", "vakantie", "Vakantie is een van: " + ", ".join(VAKANTIES) + ".")
+    if waarden["regio"] not in {r.value for r in Vakantieregio}:
+        return KalenderFout(f"rijen[{i}].regio", "vakantieregio", "Regio is noord, midden of zuid.")
+    datums: dict[str, date] = {}
+    for kolom in ("begin", "eind"):
+        try:
+            datums[kolom] = date.fromisoformat(waarden[kolom])
+        except ValueError:
+            return KalenderFout(f"rijen[{i}].{kolom}", "datum", "Geen geldige datum (JJJJ-MM-DD).")
+        if len(waarden[kolom]) != 10:
+            return KalenderFout(f"rijen[{i}].{kolom}", "datum", "Geen geldige datum (JJJJ-MM-DD).")
+    begin, eind = datums["begin"], datums["eind"]
+    if eind < begin:
+        return KalenderFout(f"rijen[{i}].eind", "eind_na_begin", "De einddatum ligt voor de begindatum.")
+    if not date(jaar, 8, 1) <= begin or not eind <= date(jaar + 1, 9, 30):
+        veld = "begin" if not date(jaar, 8, 1) <= begin <= date(jaar + 1, 9, 30) else "eind"
+        return KalenderFout(f"rijen[{i}].{veld}", "binnen_schooljaar",
+                            "De vakantie valt niet tussen 1 augustus en 30 september van het volgende jaar.")
+    if (eind - begin).days >= _MAX_VAKANTIEDAGEN:
+        return KalenderFout(f"rijen[{i}].eind", "duur", f"Een vakantie duurt korter dan {_MAX_VAKANTIEDAGEN} dagen.")
+    return SchoolVakantie(waarden["schooljaar"], waarden["vakantie"], Vakantieregio(waarden["regio"]), begin, eind)
+
+
+def lees_schoolvakanties(rows: Sequence[Mapping[str, object]]) -> tuple[SchoolVakantie, ...]:
+    """Rows in the columns of ``leerrecht/data/schoolvakanties.csv`` (from a file or an API body),
+    each checked on its own; raises :class:`OngeldigeSchoolvakanties` with the first problem of
+    every bad row, so one answer names them all."""
+    uit = [_rij(i, row) for i, row in enumerate(rows)]
+    fouten = [u for u in uit if isinstance(u, KalenderFout)]
+    if fouten:
+        raise OngeldigeSchoolvakanties(fouten)
+    return tuple(u for u in uit if isinstance(u, SchoolVakantie))
+
+
+def uitbreiding(bestaand: Sequence[SchoolVakantie], nieuw: Sequence[SchoolVakantie]) -> tuple[SchoolVakantie, ...]:
+    """The rows of ``nieuw`` that extend ``bestaand``; the rest must be identical to what is known.
+
+    Why these rules: the lesweken are counted across everything between the first and the last
+    known holiday, so a missing holiday or school year would turn holiday weeks into lesweken and
+    count absence wrongly. Hence every new school year has all five holidays of all three regions,
+    the new school years follow the last known one without a gap, and no holidays of one region
+    overlap. A known holiday is never changed here: past evaluations and published duties rest on
+    it (a correction of reference data is a release, with its own note in ``data/SOURCES.md``).
+    Raises :class:`OngeldigeSchoolvakanties`."""
+    bekend = {(v.schooljaar, v.naam, v.regio): v for v in bestaand}
+    fouten: list[KalenderFout] = []
+    toe: list[tuple[int, SchoolVakantie]] = []
+    gezien: set[tuple[str, str, Vakantieregio]] = set()
+    for i, v in enumerate(nieuw):
+        sleutel = (v.schooljaar, v.naam, v.regio)
+        if sleutel in gezien:
+            fouten.append(KalenderFout(f"rijen[{i}]", "dubbel", "Deze vakantie staat meer dan eens in de rijen."))
+            continue
+        gezien.add(sleutel)
+        oud = bekend.get(sleutel)
+        if oud is None:
+            toe.append((i, v))
+        elif oud != v:
+            fouten.append(KalenderFout(f"rijen[{i}]", "al_vastgesteld",
+                                       "Deze vakantie is al vastgesteld met andere data; wijzigen kan niet."))
+    if fouten:
+        raise OngeldigeSchoolvakanties(fouten)
+    jaren = sorted({v.schooljaar for _, v in toe})
+    volledig = {(n, r) for n in VAKANTIES for r in Vakantieregio}
+    for jaar in jaren:
+        if {(v.naam, v.regio) for _, v in toe if v.schooljaar == jaar} != volledig:
+            fouten.append(KalenderFout("rijen", "volledig_schooljaar",
+                                       f"Schooljaar {jaar} is niet volledig: elke vakantie van elke regio hoort "
+                                       "erin (15 rijen)."))
+    bekende_jaren = sorted({v.schooljaar for v in bestaand})
+    verwacht = (_schooljaar(bekende_jaren[-1]) or 0) + 1 if bekende_jaren else None
+    for jaar in jaren:
+        start = _schooljaar(jaar)
+        if verwacht is not None and start != verwacht:
+            fouten.append(KalenderFout("rijen", "aansluitend_schooljaar",
+                                       f"Schooljaar {jaar} sluit niet aan op het laatst bekende schooljaar; "
+                                       "laad de schooljaren zonder gat."))
+            break
+        verwacht = (start or 0) + 1
+    if fouten:
+        raise OngeldigeSchoolvakanties(fouten)
+    for regio in Vakantieregio:
+        alle = sorted([(v.begin, -1, v) for v in bestaand if v.regio is regio]
+                      + [(v.begin, i, v) for i, v in toe if v.regio is regio], key=lambda t: (t[0], t[1]))
+        tot: tuple[date, int] | None = None  # the latest end so far, and its row (-1: known)
+        for _, i, v in alle:
+            if tot is not None and v.begin <= tot[0]:
+                rij = i if i >= 0 else tot[1]
+                fouten.append(KalenderFout(f"rijen[{rij}]", "overlap",
+                                           "Deze vakantie overlapt een andere vakantie van dezelfde regio."))
+            if tot is None or v.eind > tot[0]:
+                tot = (v.eind, i)
+    if fouten:
+        raise OngeldigeSchoolvakanties(fouten)
+    return tuple(v for _, v in toe)
 
 
 @cache

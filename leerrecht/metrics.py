@@ -7,7 +7,7 @@ Labels never carry personal data: a projection or route name, never a pseudonym.
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
 
 DEAD_LETTERS = Counter(
     "leerrecht_dead_letters_total", "Records a projection sent to its dead-letter topic.", ["projection"]
@@ -22,6 +22,14 @@ SEQUENCE_ANOMALIES = Counter(
 )
 HTTP_REFUSED = Counter(
     "leerrecht_http_refused_total", "Requests refused at the edge (size or rate limits).", ["reason"]
+)
+
+KALENDER_RESTERENDE_DAGEN = Gauge(
+    "leerrecht_kalender_resterende_dagen",
+    "Days from today to the end of the known school holidays, per vakantieregio; negative after it "
+    "(domain.md A3.12: alert from 365). Set at every health probe and daily run of a service that "
+    "evaluates with the calendar.",
+    ["vakantieregio"],
 )
 
 

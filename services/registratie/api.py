@@ -46,7 +46,7 @@ from contracts.tekst import HuisnummerToevoeging, Naam, Straat, Tussenvoegsel, W
 from contracts.topics import identity_topic
 from leerrecht.grenzen import omvang
 from leerrecht.http import Principal
-from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for
+from leerrecht.kalender import OnbekendeGemeente, SchoolKalender, rmc_regio_for
 from registratie import school as schoolview
 from registratie import state
 from registratie.csvlezen import GeenUtf8, TeGroot, lees_regels
@@ -72,7 +72,6 @@ from registratie.domain.intake import (
     verlof_besluiten,
     vrijstelling_registreren,
 )
-from registratie.domain.kalender import snelle_kalender
 from registratie.domain.plicht import plicht_op
 from registratie.domain.pseudonym import PseudonymKeyring
 from registratie.intake import (
@@ -464,6 +463,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
             uitkomst = afwezigheid_besluit(
                 await state.leerling(conn, pseudoniem), dag, afwezigheid_id=afwezigheid_id, rij=body,
                 school=principal.client_id, vandaag=service.klok.vandaag(), now=now, gebruikt=gebruikt,
+                kalender=service.kalender.kalender,
             )
             if isinstance(uitkomst, Duplicaat):
                 return Uitkomst([], {"afwezigheid_id": str(uitkomst.afwezigheid_id), "duplicaat": True,
@@ -474,12 +474,12 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
 
     def afwezigheid_besluit(leerling: Any, dag: Sequence[AfwezigheidStand], *, afwezigheid_id: UUID,
                             rij: AfwezigheidIn, school: str, vandaag: date, now: datetime,
-                            gebruikt: set[UUID]) -> Besluit | Duplicaat:
+                            gebruikt: set[UUID], kalender: SchoolKalender) -> Besluit | Duplicaat:
         """One row: a duplicate, a correction or a new absence (domain.md A2). A school's own id may
         name a new absence only once; a duplicate or a correction keeps the id registratie holds."""
         uitkomst = afwezigheid_registreren(
             leerling, afwezigheid_id=afwezigheid_id, school=school, datum=rij.datum, uren=rij.uren,
-            code=rij.code, vandaag=vandaag, kalender=snelle_kalender(), dag=dag,
+            code=rij.code, vandaag=vandaag, kalender=kalender, dag=dag,
         )
         if isinstance(uitkomst, Duplicaat):
             return uitkomst
@@ -537,7 +537,8 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                 dag = dagen.get((pseudoniem, rij.datum), [])
                 try:
                     b = afwezigheid_besluit(leerlingen[pseudoniem], dag, afwezigheid_id=afwezigheid_id, rij=rij,
-                                            school=principal.client_id, vandaag=vandaag, now=now, gebruikt=ids)
+                                            school=principal.client_id, vandaag=vandaag, now=now, gebruikt=ids,
+                                            kalender=service.kalender.kalender)
                 except Afgewezen as exc:
                     resultaten[i] = {**rijnummer(i), "status": 422, "fouten": [exc.as_dict()]}
                     continue
@@ -693,7 +694,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                 await state.leerling(conn, pseudoniem), verlof_id=verlof_id, school=principal.client_id,
                 verleend=body.verleend, soort=body.soort, van=body.van, tot_en_met=body.tot_en_met,
                 schooldagen=body.schooldagen, beslisser=body.beslisser,
-                eerder=await state.verloven(conn, pseudoniem), kalender=snelle_kalender(),
+                eerder=await state.verloven(conn, pseudoniem), kalender=service.kalender.kalender,
             )
 
         decide = enkel(besluit, lambda b: {"verlof_id": str(verlof_id)}, service.klok.nu())

@@ -3,6 +3,8 @@
 Background work: the outbox sweeper (publishes submissions left open by a crash or a broker outage)
 and the daily run of the time-dependent rules (``IntakeService.dagtaak``: overdue reports →
 MeldtermijnVerstreken, held-back duties, absoluut verzuim), idempotent per day, so it may run often.
+The school calendar (``registratie.schoolkalender``, A3.12) is loaded from the database at start and
+re-read once a minute; its end makes ``/health`` and ``/ready`` say "degraded" 12 months ahead.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ from registratie.api import CSV_PAD, Toegang, build_router
 from registratie.config import RegistratieSettings
 from registratie.domain.pseudonym import PseudonymKey, PseudonymKeyring
 from registratie.intake import IntakeService
+from registratie.kalender_api import build_kalender_router
 from registratie.klok import Klok
 from registratie.pagina import build_page_router
 from registratie.projection import MeldingStatusProjection
 from registratie.protocollen import load_protocols
+from registratie.schoolkalender import Kalenderbron
 
 log = get_logger(__name__)
 MULTIPART_MARGE = 64 * 1024
+KALENDER_INTERVAL_S = 60.0
 
 
 def all_regions() -> list[str]:
@@ -53,11 +58,25 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
     # the submissions' content hash is keyed with a key derived from the pseudonym key (see intake)
     hash_key = hashlib.sha256(b"leerrecht/intake-hash/" + key.secret).digest()
 
+    kalender = Kalenderbron()
+
     async def wire(runtime: Runtime, app: FastAPI) -> None:
+        async with runtime.pool.acquire() as conn:
+            await kalender.laad(conn)  # the school years beheer loaded after the shipped ones (A3.12)
         service = IntakeService(runtime.pool, runtime.publisher, klok, hash_key, protocols,
-                                timeout_s=settings.intake_timeout_s)
+                                timeout_s=settings.intake_timeout_s, kalender=kalender)
         app.state.intake = service
         app.state.klok = klok
+        await service.kalender_melden(klok.vandaag())
+
+        async def kalender_volgen() -> None:
+            while True:  # a school year another replica loaded
+                await asyncio.sleep(KALENDER_INTERVAL_S)
+                try:
+                    async with runtime.pool.acquire() as conn:
+                        await kalender.laad(conn)
+                except Exception as exc:  # the database is away: the next round tries again
+                    log.error("kalender_laden_mislukt", error=type(exc).__name__)
 
         async def sweeper() -> None:
             while True:
@@ -79,6 +98,7 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
                     log.error("dagtaak_mislukt", error=type(exc).__name__)
 
         runtime.background(sweeper(), name="republish-open")
+        runtime.background(kalender_volgen(), name="kalender-volgen")
         # leerplicht's decisions on the schools' reports (the DUO statuses in the school's view)
         runtime.start_runner(ProjectionRunner(
             MeldingStatusProjection(), runtime.pool, settings.kafka_bootstrap_servers,
@@ -96,11 +116,13 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
                     "register-feiten; de wettelijke meldregels (domain.md A3) en het overzicht voor de school.",
         lifespan=lifespan,
         readiness=[lambda: app.state.runtime.ready()],
+        degradation=[lambda: kalender.degradatie(klok.vandaag())],
         # the CSV upload may be as large as its file limit plus the multipart framing around it
         limits=EdgeLimits.from_settings(settings, {CSV_PAD: settings.csv_max_bytes + MULTIPART_MARGE}),
         tokens=tokens,
     )
     app.include_router(build_router(keyring, toegang, csv_max_bytes=settings.csv_max_bytes,
                                     csv_max_rijen=settings.csv_max_rijen))
+    app.include_router(build_kalender_router(toegang.beheer))
     app.include_router(build_page_router(tokens))
     return app

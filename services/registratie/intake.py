@@ -56,6 +56,7 @@ from registratie.domain.intake import Besluit
 from registratie.domain.protocols import Protocol
 from registratie.klok import Klok
 from registratie.regels import SOURCE, beoordeel_alle
+from registratie.schoolkalender import Kalenderbron
 
 log = get_logger(__name__)
 
@@ -191,8 +192,10 @@ async def wachtende_records(conn: asyncpg.Connection, client: str, sleutel: str)
 
 class IntakeService:
     def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, klok: Klok, hash_key: bytes,
-                 protocols: Sequence[Protocol] = (), timeout_s: float = 10.0) -> None:
+                 protocols: Sequence[Protocol] = (), timeout_s: float = 10.0,
+                 kalender: Kalenderbron | None = None) -> None:
         self.pool = pool
+        self.kalender = kalender or Kalenderbron()  # the school calendar the rules run on (A3.12)
         self.publisher = publisher
         self.klok = klok
         self._hash_key = hash_key
@@ -332,7 +335,7 @@ class IntakeService:
             await uitkomst.extra_state(conn)
         pupils = {b.pseudoniem for b in uitkomst.besluiten} | uitkomst.beoordelen
         envelopes += await beoordeel_alle(conn, pupils, vandaag, correlation_id=correlation, nu=self.klok.nu(),
-                                          protocols=self.protocols)
+                                          protocols=self.protocols, kalender=self.kalender.kalender)
         return await volgnummers_toekennen(conn, envelopes, gesloten), uitkomst.antwoord
 
     async def publish(self, envelopes: Sequence[Envelope], raw: Sequence[RawRecord] = ()) -> None:
@@ -411,28 +414,59 @@ class IntakeService:
 
         One submission per pupil and day (client ``platform``, key ``dagtaak/<date>/<pseudonym>``), so
         running it again the same day, or crashing halfway, publishes nothing twice. Returns the number
-        of pupils with new events."""
+        of pupils with new events. The pupils the calendar's end kept from evaluation are among them
+        (A3.12), and a calendar about to end, or ended, is said loudly at every run."""
         dag = vandaag or self.klok.vandaag()
         async with self.pool.acquire() as conn:
+            await self.kalender.laad(conn)  # another replica may have loaded a school year
             pupils = [r["pseudoniem"] for r in await conn.fetch(
                 """
                 SELECT l.pseudoniem FROM leerling l
                 WHERE l.geboortedatum IS NOT NULL AND (
                     EXISTS (SELECT 1 FROM afwezigheid a WHERE a.pseudoniem = l.pseudoniem AND a.datum >= $1::date - 120)
                  OR EXISTS (SELECT 1 FROM beslissing b WHERE b.pseudoniem = l.pseudoniem AND b.actueel)
+                 OR EXISTS (SELECT 1 FROM kalender_wachtend w WHERE w.pseudoniem = l.pseudoniem)
                  OR NOT EXISTS (SELECT 1 FROM inschrijving i WHERE i.pseudoniem = l.pseudoniem
                                  AND (i.einddatum IS NULL OR i.einddatum >= $1::date)))
                 ORDER BY l.pseudoniem
                 """,
                 dag,
             )]
+        gewijzigd = await self._beoordeel_elk(pupils, dag, "dagtaak")
+        await self.kalender_melden(dag)
+        return gewijzigd
+
+    async def _beoordeel_elk(self, pupils: Sequence[str], dag: date, soort: str) -> int:
         gewijzigd = 0
         for p in pupils:
             async def decide(_conn: asyncpg.Connection, p: str = p) -> Uitkomst:
-                return Uitkomst([], {"dagtaak": dag.isoformat()}, self.klok.nu(), beoordelen={p})
+                return Uitkomst([], {soort: dag.isoformat()}, self.klok.nu(), beoordelen={p})
 
-            res = await self.submit("platform", f"dagtaak/{dag.isoformat()}/{p}", {"dag": dag.isoformat(), "p": p},
+            res = await self.submit("platform", f"{soort}/{dag.isoformat()}/{p}", {"dag": dag.isoformat(), "p": p},
                                     decide, leerlingen=[p], bewaar_leeg=False, vandaag=dag)
             gewijzigd += res.status == 201
         return gewijzigd
+
+    async def kalender_melden(self, dag: date) -> None:
+        """The loud log line of A3.12 (error level, no personal data): from 12 months before the
+        calendar's end, with the number of pupils waiting for a longer calendar."""
+        stand = self.kalender.stand(dag)
+        if stand.reden is None:
+            return
+        async with self.pool.acquire() as conn:
+            wachtend = await conn.fetchval("SELECT count(*) FROM kalender_wachtend")
+        log.error(stand.reden, kalender_einde=stand.einde.isoformat(), resterende_dagen=stand.resterende_dagen,
+                  leerlingen_niet_beoordeeld=wachtend, melding=stand.melding)
+
+    async def herbeoordeel_wachtend(self, vandaag: date | None = None) -> int:
+        """After beheer loaded a school year: evaluate the pupils the calendar's end kept waiting
+        (``kalender_wachtend``), each in its own idempotent submission (key ``kalender-v<version>/…``).
+        Returns the number of pupils with new events; those still beyond the calendar stay waiting."""
+        dag = vandaag or self.klok.vandaag()
+        async with self.pool.acquire() as conn:
+            pupils = [r["pseudoniem"] for r in await conn.fetch(
+                "SELECT pseudoniem FROM kalender_wachtend ORDER BY pseudoniem")]
+        n = await self._beoordeel_elk(pupils, dag, f"kalender-v{self.kalender.versie}")
+        log.info("kalender_herbeoordeling_klaar", leerlingen=len(pupils), leerlingen_met_nieuwe_events=n)
+        return n
 

@@ -66,7 +66,7 @@ from contracts.codes import MeldingSoort, SignaalBron, SignaalOntvanger, Signaal
 from contracts.envelope import Envelope, uuid7
 from contracts.events import registratie as reg
 from contracts.events.base import Event
-from leerrecht.kalender import BuitenKalenderbereik, add_working_days
+from leerrecht.kalender import BuitenKalenderbereik, SchoolKalender, add_working_days
 from leerrecht.logging import get_logger
 from registratie.domain import (
     AbsoluutVerzuimSignal,
@@ -269,23 +269,28 @@ def _event_of(v: Voorstel, object_id: UUID) -> Event | None:
 
 async def beoordeel(
     conn: asyncpg.Connection, pseudoniem: str, vandaag: date, *, correlation_id: UUID, nu: datetime,
-    protocols: Sequence[Protocol] = (),
+    protocols: Sequence[Protocol] = (), kalender: SchoolKalender | None = None,
 ) -> list[Envelope]:
     """Evaluate one pupil for ``vandaag`` and return the envelopes of what is new (already applied to
     registratie's own state and recorded in ``beslissing``). Runs inside the caller's transaction."""
     return await beoordeel_alle(conn, [pseudoniem], vandaag, correlation_id=correlation_id, nu=nu,
-                                protocols=protocols)
+                                protocols=protocols, kalender=kalender)
 
 
 async def beoordeel_alle(
     conn: asyncpg.Connection, pseudoniemen: Iterable[str], vandaag: date, *, correlation_id: UUID, nu: datetime,
-    protocols: Sequence[Protocol] = (),
+    protocols: Sequence[Protocol] = (), kalender: SchoolKalender | None = None,
 ) -> list[Envelope]:
     """:func:`beoordeel` for several pupils at once, in sorted order: the same decisions and events
     as evaluating them one by one (each pupil's rules read only that pupil's facts), but the facts
     and the earlier decisions are read, and the decisions written, in a fixed number of statements
     for the whole set instead of about ten round trips per pupil. Runs inside the caller's
-    transaction; the caller holds the pupils' locks (``registratie.intake``)."""
+    transaction; the caller holds the pupils' locks (``registratie.intake``).
+
+    ``kalender``: the calendar of this process (``registratie.schoolkalender``; default the shipped
+    one). A pupil whose rules need a date beyond it is never skipped silently (A3.12): it is kept in
+    ``kalender_wachtend`` (and logged at error level) until an evaluation succeeds again."""
+    kal = kalender or snelle_kalender()
     keys = sorted(set(pseudoniemen))
     alle_feiten = await feiten_van(conn, keys)
     te_beoordelen = [p for p in keys if alle_feiten[p] is not None]
@@ -300,10 +305,15 @@ async def beoordeel_alle(
     envelopes: list[Envelope] = []
     rijen: list[tuple[Any, ...]] = []
     weg: list[tuple[str, str]] = []
+    buiten: list[str] = []
     for p in te_beoordelen:
         f = alle_feiten[p]
         assert f is not None
-        uitkomst = _beoordeel_een(f, bestaand_van[p], vandaag, correlation_id, nu, protocols)
+        try:
+            uitkomst = _beoordeel_een(f, bestaand_van[p], vandaag, correlation_id, nu, protocols, kal)
+        except BuitenKalenderbereik:
+            buiten.append(p)
+            continue
         if uitkomst is None:
             continue
         envelopes += uitkomst[0]
@@ -326,23 +336,39 @@ async def beoordeel_alle(
             "WHERE b.pseudoniem = w.pseudoniem AND b.sleutel = w.sleutel",
             [p for p, _ in weg], [s for _, s in weg], vandaag,
         )
+    await _onthoud_buiten_kalender(conn, te_beoordelen, buiten, vandaag, kal)
     await apply_to_state(conn, envelopes, vandaag)  # a withdrawal or an end date changes the facts
     return envelopes
 
 
+async def _onthoud_buiten_kalender(conn: asyncpg.Connection, beoordeeld: Sequence[str], buiten: Sequence[str],
+                                   vandaag: date, kalender: SchoolKalender) -> None:
+    """A3.12, never a silent skip: pupils whose rules need dates beyond the calendar are remembered
+    (``kalender_wachtend``) and evaluated again once beheer loads a school year; the others leave it."""
+    if buiten:
+        log.error("regels_buiten_kalender", datum=vandaag.isoformat(), leerlingen=len(buiten),
+                  kalender_einde=kalender.einde().isoformat())
+        await conn.execute(
+            "INSERT INTO kalender_wachtend (pseudoniem, sinds, laatst) SELECT p, $2, $2 FROM unnest($1::text[]) AS p "
+            "ON CONFLICT (pseudoniem) DO UPDATE SET laatst = EXCLUDED.laatst", list(buiten), vandaag)
+    if len(buiten) < len(beoordeeld):
+        weg = set(buiten)
+        await conn.execute("DELETE FROM kalender_wachtend WHERE pseudoniem = ANY($1::text[])",
+                           [p for p in beoordeeld if p not in weg])
+
+
 def _beoordeel_een(
     f: Feiten, bestaand: dict[str, asyncpg.Record], vandaag: date, correlation_id: UUID, nu: datetime,
-    protocols: Sequence[Protocol],
+    protocols: Sequence[Protocol], kalender: SchoolKalender,
 ) -> tuple[list[Envelope], list[tuple[Any, ...]], list[str]] | None:
     """One pupil's evaluation without I/O: the new envelopes, the ``beslissing`` rows to upsert and
-    the keys that are no longer current; ``None`` when the rules could not judge the facts."""
+    the keys that are no longer current; ``None`` when the rules could not judge the facts. Raises
+    ``BuitenKalenderbereik`` when they need dates beyond the calendar (the caller remembers the pupil)."""
     pseudoniem = f.pupil.pseudonym
     try:
-        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag,
-                             kalender=snelle_kalender())
+        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag, kalender=kalender)
     except BuitenKalenderbereik:
-        log.warning("regels_buiten_kalender", datum=vandaag.isoformat())
-        return None
+        raise
     except (ValueError, ArithmeticError) as exc:
         # facts the rules cannot judge must not block the intake itself; the daily run tries again
         log.error("regels_mislukt", error=type(exc).__name__)
