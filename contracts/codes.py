@@ -179,6 +179,31 @@ class IntrekkingsReden(StrEnum):
     AFWEZIGHEID_GECORRIGEERD = "AFWEZIGHEID_GECORRIGEERD"  # e.g. ONBEKEND recoded to ZIEK within 2 days
 
 
+class VervalReden(StrEnum):
+    """Why a published report duty lapsed without a report (A2, A3.10; ``MeldplichtVervallen``).
+
+    ``HERCODERING``: a recoding or hour correction (within its window, or of a non-provisional code)
+    took the absence below the rule; ``LATE_HERCODERING``: an ``ONBEKEND`` recoded after its
+    2-school-day window (A2 Decision "late recoding", also signalled to leerplicht);
+    ``VRIJSTELLING``: a vrijstelling covers the period (A3.10); ``OVERIG``: other changed facts
+    (e.g. an enrolment corrected)."""
+
+    HERCODERING = "HERCODERING"
+    LATE_HERCODERING = "LATE_HERCODERING"
+    VRIJSTELLING = "VRIJSTELLING"
+    OVERIG = "OVERIG"
+
+
+class HerbeoordelingsReden(StrEnum):
+    """Why the school is asked to review a filed report (A2 recoding, A4: only the school withdraws).
+
+    ``ONDER_DREMPEL``: a 16-uur or 18+ report's period holds fewer than 16 ongeoorloofd hours now
+    (A3.1); ``GEEN_LUXE``: a luxe report's period holds no ``LUXE`` absence any more (A3.3)."""
+
+    ONDER_DREMPEL = "ONDER_DREMPEL"
+    GEEN_LUXE = "GEEN_LUXE"
+
+
 class MasRoute(StrEnum):
     """MAS routes (A5): the light basisroute, or one or more of the four vervolgroutes."""
 

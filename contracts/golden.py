@@ -22,6 +22,7 @@ from contracts.codes import (
     ContactKanaal,
     GebiedType,
     HaltAdvies,
+    HerbeoordelingsReden,
     InterventieSoort,
     InterventieUitkomst,
     IntrekkingsReden,
@@ -43,6 +44,7 @@ from contracts.codes import (
     UrenEenheid,
     Vakantieregio,
     VerlofSoort,
+    VervalReden,
     Voortgang,
     Vrijstellingsartikel,
 )
@@ -227,6 +229,28 @@ GOLDEN: list[Golden] = [
             uiterlijk_melden_op=date(2025, 12, 5),
         ),
         _at(date(2025, 12, 6), 0),
+    ),
+    Golden(
+        registratie.MeldplichtVervallen(
+            meldplicht_id=MELDPLICHT,
+            soort=MeldingSoort.ZESTIEN_UUR,
+            school=SCHOOL,
+            vervallen_op=date(2025, 10, 28),
+            reden=VervalReden.HERCODERING,
+        ),
+        _at(date(2025, 10, 28), 9),
+    ),
+    Golden(
+        registratie.MeldingHerbeoordelingGevraagd(
+            melding_id=MELDING,
+            soort=MeldingSoort.ZESTIEN_UUR,
+            school=SCHOOL,
+            peildatum=date(2025, 11, 3),
+            uren_nu=Decimal("12.5"),
+            eenheid=UrenEenheid.LESUUR,
+            reden=HerbeoordelingsReden.ONDER_DREMPEL,
+        ),
+        _at(date(2025, 11, 3), 9),
     ),
     Golden(
         registratie.VrijstellingGeregistreerd(

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from contracts.codes import (
     AfwezigheidCode,
     Beslisser,
+    HerbeoordelingsReden,
     IntrekkingsReden,
     Melder,
     MeldingSoort,
@@ -31,6 +32,7 @@ from contracts.codes import (
     UrenEenheid,
     Vakantieregio,
     VerlofSoort,
+    VervalReden,
     Vrijstellingsartikel,
 )
 from contracts.events.base import (
@@ -317,6 +319,52 @@ class MeldtermijnVerstreken(RegistratieEvent):
     soort: MeldingSoort
     school: School
     uiterlijk_melden_op: date
+
+
+class MeldplichtVervallen(RegistratieEvent):
+    """A published report duty (:class:`MeldplichtBereikt` with this ``meldplicht_id``) lapsed before
+    the school reported: the facts no longer meet the rule (a recoding, domain.md A2; a vrijstelling, A3.10).
+    The school need not report and no :class:`MeldtermijnVerstreken` follows. A duty met by a filed
+    report does not lapse. Should the rule hold again later, that is a new duty with a new
+    ``meldplicht_id``: a lapsed duty stays lapsed.
+    """
+
+    event_type: ClassVar[str] = "nl.leerrecht.registratie.meldplicht_vervallen"
+    schema_version: ClassVar[int] = 1
+
+    meldplicht_id: UUID
+    soort: MeldingSoort
+    school: School
+    vervallen_op: date = Field(description="The day registratie found the duty no longer holds.")
+    reden: VervalReden
+
+
+class MeldingHerbeoordelingGevraagd(RegistratieEvent):
+    """Please review this report: a filed report no longer meets its threshold after a recoding
+    (domain.md A2, A3.1, A3.3). **Decision** (registratie): the report stays, it is a legal fact at
+    DUO and only the school withdraws it (A4); the school is asked to review it. ``uren_nu``: the
+    ongeoorloofd hours (``LUXE`` hours for a luxe report) in the report's period now, in ``eenheid``.
+    Asked again only when ``uren_nu`` changes.
+    """
+
+    event_type: ClassVar[str] = "nl.leerrecht.registratie.melding_herbeoordeling_gevraagd"
+    schema_version: ClassVar[int] = 1
+
+    melding_id: UUID
+    soort: MeldingSoort
+    school: School
+    peildatum: date = Field(description="The day registratie found the report below its rule.")
+    uren_nu: UrenTotaal
+    eenheid: UrenEenheid
+    reden: HerbeoordelingsReden
+
+    @model_validator(mode="after")
+    def _soort(self) -> Self:
+        if self.soort not in (MeldingSoort.ZESTIEN_UUR, MeldingSoort.ACHTTIEN_PLUS, MeldingSoort.LUXE):
+            raise ValueError("only 16-uur, 18+ and luxe reports are reviewed on their hours")
+        if (self.reden is HerbeoordelingsReden.GEEN_LUXE) != (self.soort is MeldingSoort.LUXE):
+            raise ValueError("reden GEEN_LUXE goes with a LUXE report, ONDER_DREMPEL with the others")
+        return self
 
 
 class VrijstellingGeregistreerd(RegistratieEvent):

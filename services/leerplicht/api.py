@@ -40,6 +40,7 @@ from leerplicht.domain import (
     werklijst,
 )
 from leerplicht.projection import AMSTERDAM
+from leerrecht import signalen
 from leerrecht.grenzen import Dag
 from leerrecht.http import Principal, runtime_pool
 
@@ -162,7 +163,9 @@ def build_router(officer: Any, region: str) -> APIRouter:
         paren = [(snapshot.from_json(json.loads(r["stand"])), r["behandelaar"]) for r in rows]
         async with db.acquire() as conn:
             gemarkeerd = await aandacht.werklijst(conn)
-        return {**views.werklijst(region, werklijst(paren, peildatum or vandaag())), "aandacht_nodig": gemarkeerd}
+            gesignaleerd = await signalen_werklijst(conn)
+        return {**views.werklijst(region, werklijst(paren, peildatum or vandaag())), "aandacht_nodig": gemarkeerd,
+                "signalen": gesignaleerd}
 
     @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon")
     async def dossier(
@@ -371,4 +374,20 @@ async def dossier_view(conn: asyncpg.Connection, state: Dossier, behandelaar: st
         afwezigheid=afwezigheid,
         halt_advies=advies,
         termijnen=items_voor(state, peildatum, behandelaar),
-    ) | {"aandacht_nodig": await aandacht.voor_dossier(conn, state.dossier_id)}
+    ) | {"aandacht_nodig": await aandacht.voor_dossier(conn, state.dossier_id),
+         "signalen": await signalen.lijst(conn, [state.pseudoniem])}
+
+
+async def signalen_werklijst(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """The signals addressed to this office (:mod:`leerrecht.signalen`), one worklist item each, with
+    the pupil's dossier where there is one (the open one, else the latest): the officer opens it."""
+    items = await signalen.lijst(conn)
+    dossiers = {
+        r["pseudoniem"]: str(r["dossier_id"])
+        for r in await conn.fetch(
+            "SELECT DISTINCT ON (pseudoniem) pseudoniem, dossier_id FROM dossier WHERE pseudoniem = ANY($1::text[]) "
+            "ORDER BY pseudoniem, fase = 'OPEN' DESC, geopend_op DESC, dossier_id",
+            sorted({i["pseudoniem"] for i in items}),
+        )
+    }
+    return [{**i, "dossier_id": dossiers.get(i["pseudoniem"])} for i in items]

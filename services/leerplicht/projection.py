@@ -13,6 +13,9 @@ What it keeps (domain.md A2, A4, A5):
   the event carries (v2), in this transaction: timeline, reports, absence pattern, birth month
   (``overname`` records it). Report events of a report not known here are parked (``wachtend_event``)
   and applied once a transfer brought the report. See :mod:`leerplicht.overdracht`.
+* ``signaal``: the ``SignaalGegeven`` addressed to ``LEERPLICHT`` (a late recoding that removed a duty
+  already due, A2; protocol signals, A3.9), for the worklist and the pupil's dossier
+  (:mod:`leerrecht.signalen`).
 * ``dossier_behandelaar``: the officer who took the case, from ``DossierToegewezen`` (the first one
   in log order wins), so a replay keeps the assignment.
 
@@ -54,6 +57,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from contracts.catalogue import CATALOGUE, ContractError, from_envelope
+from contracts.codes import SignaalOntvanger
 from contracts.envelope import Envelope
 from contracts.events import leerplicht as lp
 from contracts.events import registratie as reg
@@ -61,6 +65,7 @@ from contracts.events.base import Event
 from leerplicht import aandacht, snapshot
 from leerplicht.domain.dossier import Dossier, Feit, apply, dossier_id_van, hoort_bij_leerplicht
 from leerplicht.domain.verhuizing import herbouw, overdracht_opdracht
+from leerrecht import signalen
 from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered, PoisonEvent
 
@@ -93,6 +98,7 @@ HANDLED = frozenset(
         reg.AfwezigheidGeregistreerd.event_type,
         reg.AfwezigheidGecorrigeerd.event_type,
         reg.LeerlingIngeschreven.event_type,
+        reg.SignaalGegeven.event_type,
         lp.DossierToegewezen.event_type,
         *_DOSSIER_REGISTRATIE,
         *_LEERPLICHT,
@@ -140,6 +146,10 @@ class LeerplichtProjection:
                 "INSERT INTO dossier_behandelaar (dossier_id, behandelaar) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 toegewezen,
             )
+        await signalen.bewaar(
+            conn, [(d.envelope.subject, d.envelope.id, ev) for d, ev in decoded if isinstance(ev, reg.SignaalGegeven)],
+            SignaalOntvanger.LEERPLICHT,
+        )
         dossier_events = [(d, ev) for d, ev in decoded if d.envelope.type not in _NIET_DOSSIER]
         if dossier_events:
             await self._dossiers(conn, dossier_events)
@@ -477,10 +487,11 @@ _NIET_DOSSIER = frozenset(
         reg.AfwezigheidGeregistreerd.event_type,
         reg.AfwezigheidGecorrigeerd.event_type,
         reg.LeerlingIngeschreven.event_type,
+        reg.SignaalGegeven.event_type,
         lp.DossierToegewezen.event_type,
     }
 )
-"""Events that are not folded into a dossier (absences, pupils, the officer's assignment)."""
+"""Events that are not folded into a dossier (absences, pupils, signals, the officer's assignment)."""
 
 
 @dataclass

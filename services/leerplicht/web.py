@@ -38,7 +38,7 @@ from contracts.codes import (
 from contracts.envelope import uuid7
 from contracts.tekst import TOELICHTING, TekstFout, controleer_tekst, zonder_verboden_tekens
 from leerplicht import aandacht, handling, snapshot, views
-from leerplicht.api import dossier_view, vandaag
+from leerplicht.api import dossier_view, signalen_werklijst, vandaag
 from leerplicht.domain import (
     Command,
     DomeinFout,
@@ -301,10 +301,12 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             )
             namen = await _namen(conn, [d.pseudoniem for d, _ in paren] + [o["pseudoniem"] for o in overnames])
             gemarkeerd = [m for m in await aandacht.werklijst(conn) if m["dossier_id"]]
+            gesignaleerd = await signalen_werklijst(conn)
+            namen.update(await _namen(conn, [s["pseudoniem"] for s in gesignaleerd]))
         open_dossiers = sorted(paren, key=lambda p: (p[0].geopend_op, str(p[0].dossier_id)))
         return _render(
             "werklijst.html", **basis, principal=principal, w=lijst, namen=namen, open_dossiers=open_dossiers,
-            overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd,
+            overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd, signalen=gesignaleerd,
         )
 
     async def _dossier_pagina(

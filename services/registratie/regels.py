@@ -16,9 +16,10 @@ MazlSignal / ProtocolSignal    SignaalGegeven (A3.8, A3.9)
 LangdurigGeoorloofdSignal      SignaalGegeven LANGDURIG_GEOORLOOFD to the school (A3.11; telling
                                counts it in the leerrecht count, C)
 LateHercoderingSignal          SignaalGegeven LATE_HERCODERING to leerplicht (A2 late recoding)
-HerbeoordelingSignal           none: there is no contract event for "please review"; it is kept
-                               for the school's own view (GET /v1/school/signalen)
+HerbeoordelingSignal           MeldingHerbeoordelingGevraagd: please review this filed report (A2, A4);
+                               also in the school's own view (GET /v1/school/signalen)
 overdue MeldplichtBereikt      MeldtermijnVerstreken (A3.1: onverwijld, 5 working days)
+lapsed MeldplichtBereikt       MeldplichtVervallen (a published duty no longer holds, not met)
 =============================  ==============================================================
 
 Idempotence: the ``beslissing`` table holds, per pupil and decision key (``MeldplichtSignal.key``
@@ -30,21 +31,24 @@ own envelopes before publishing (one idempotent submission, see ``registratie.in
 **Decisions** taken here (the adapter's, not the law's):
 
 * A report duty that still rests on recodable ``ONBEKEND`` hours (``voorlopig_tot`` ≥ today) is held
-  back: the school may still recode (A2), and there is no contract event to take a published duty
-  back. The daily run publishes it once the window has passed, if it still holds. The deadline
+  back: the school may still recode (A2), and a duty published and taken back would only burden
+  the school and the office. The daily run publishes it once the window has passed, if it still holds. The deadline
   stays ``bereikt_op`` + 5 working days.
-* A duty that disappears (the school filed the report, which anchors the next count, or a recoding
-  before the report removed it) is marked ``actueel = false``; nothing is published (the contracts
-  have no "duty lapsed" event) and no MeldtermijnVerstreken will follow.
+* A duty that disappears is marked ``actueel = false`` and no MeldtermijnVerstreken will follow.
+  Met by the school's filed report (which anchors the next count): nothing more is published. Not
+  met (a recoding or a vrijstelling removed it) after its MeldplichtBereikt was published:
+  MeldplichtVervallen, once, with the reason; the row keeps the mark (``gegevens.vervallen_op``)
+  and, should the rule hold again, that is a new duty with a new ``meldplicht_id``.
 * Register facts arrive late (DUO feeds, a new school's enrolment after the old school's
   un-enrolment), so a potential vsv the platform derives itself is held for
   ``REGISTERFEITEN_WACHTTIJD`` working days after its start; an absoluut verzuim candidate is held
   by the rule itself (``registratie.domain.absoluut``: 5 working days, or after a summer
   un-enrolment until 5 working days after the new school's first school day, A3.6 Decision). A
   person whose last enrolment ended with ``EMIGRATIE`` or ``OVERLEDEN`` is not signalled at all.
-* A duty that a late recoding of ``ONBEKEND`` removed (A2 Decision "late recoding") is marked
-  ``actueel = false`` like any lapsed duty, and the domain's ``LateHercoderingSignal`` goes to the
-  region's leerplicht office as ``SignaalGegeven`` (soort ``LATE_HERCODERING``) for that pupil.
+* A duty that a late recoding of ``ONBEKEND`` removed (A2 Decision "late recoding") lapses like any
+  other (MeldplichtVervallen, reason ``LATE_HERCODERING``), and the domain's
+  ``LateHercoderingSignal`` goes to the region's leerplicht office as ``SignaalGegeven`` (soort
+  ``LATE_HERCODERING``) for that pupil.
 * MAZL signals go to the school only (A3.8: to leerplicht "by agreement", which is not configured).
 * Local protocols (A3.9) come from configuration (``registratie.protocollen``), versioned by date.
 """
@@ -62,7 +66,14 @@ import asyncpg
 from pydantic import ValidationError
 
 from contracts.catalogue import to_envelope
-from contracts.codes import MeldingSoort, SignaalBron, SignaalOntvanger, SignaalSoort
+from contracts.codes import (
+    HerbeoordelingsReden,
+    MeldingSoort,
+    SignaalBron,
+    SignaalOntvanger,
+    SignaalSoort,
+    VervalReden,
+)
 from contracts.envelope import Envelope, uuid7
 from contracts.events import registratie as reg
 from contracts.events.base import Event
@@ -154,12 +165,12 @@ def _voorstel(f: Feiten, d: Decision, vandaag: date) -> list[Voorstel]:
             ))
         case HerbeoordelingSignal():
             filed = next((r for r in f.reports if r.melding_id == d.melding_id), None)
+            school_id = filed.school_id if filed else None
             out.append(Voorstel(
-                f"herbeoordeling|{d.melding_id}", HERBEOORDELING, str(d.hours_now),
-                filed.school_id if filed else None,
+                f"herbeoordeling|{d.melding_id}", HERBEOORDELING, str(d.hours_now), school_id,
                 {"melding_id": d.melding_id, "soort": d.soort.value, "uren_nu": str(d.hours_now),
                  "reden": d.reden},
-                lambda _id: None,
+                lambda _id: _herbeoordeling(f, d, school_id, vandaag),
             ))
         case AbsoluutVerzuimSignal():
             if f.vertrokken:
@@ -259,6 +270,48 @@ def _meldplicht(f: Feiten, d: MeldplichtSignal, vandaag: date) -> list[Voorstel]
     return out
 
 
+def _herbeoordeling(f: Feiten, d: HerbeoordelingSignal, school_id: str | None,
+                    vandaag: date) -> reg.MeldingHerbeoordelingGevraagd | None:
+    """Please review this filed report (A2 recoding, A4: only the school withdraws it)."""
+    school_type = f.school_types.get(school_id) if school_id is not None else None
+    if school_id is None or school_type is None:
+        return None  # a report without a school of this pupil: nobody to ask
+    reden = HerbeoordelingsReden.GEEN_LUXE if d.soort is MeldingSoort.LUXE else HerbeoordelingsReden.ONDER_DREMPEL
+    return reg.MeldingHerbeoordelingGevraagd(
+        melding_id=UUID(d.melding_id), soort=d.soort, school=school_of(school_id), peildatum=vandaag,
+        uren_nu=d.hours_now, eenheid=school_type.uren_eenheid, reden=reden)
+
+
+def _vervallen(
+    f: Feiten, r: asyncpg.Record, gezien: set[str], vandaag: date,
+) -> reg.MeldplichtVervallen | None:
+    """The lapse of a published duty that is no longer decided (module doc), or ``None`` when it was
+    never published, was met by a filed report (which anchors the next count) or lapsed before."""
+    if r["soort"] != MELDPLICHT or r["event_id"] is None or r["gemeld"] or r["school"] is None:
+        return None
+    g = json.loads(r["gegevens"]) if isinstance(r["gegevens"], str) else dict(r["gegevens"])
+    if "vervallen_op" in g:
+        return None
+    soort, school = MeldingSoort(g["meldingsoort"]), r["school"]
+    vanaf = date.fromisoformat(g["vanaf"])
+    tot = date.fromisoformat(g["einddatum"]) if g.get("einddatum") else max(date.fromisoformat(g["bereikt_op"]),
+                                                                            vandaag)
+    if any(m.soort is soort and m.school_id == school and m.start <= tot and (m.end or vandaag) >= vanaf
+           for m in f.reports):
+        return None  # met: the school filed the report
+    in_periode = {a.absence_id for a in f.absences if a.school_id == school and vanaf <= a.date <= tot}
+    if f"late-hercodering|{r['sleutel']}" in gezien:
+        reden = VervalReden.LATE_HERCODERING
+    elif any(v.is_vrijstelling and v.overlapt(vanaf, tot) for v in f.pupil.vrijstellingen):
+        reden = VervalReden.VRIJSTELLING
+    elif any(h.absence_id in in_periode for h in f.recodings):
+        reden = VervalReden.HERCODERING
+    else:
+        reden = VervalReden.OVERIG
+    return reg.MeldplichtVervallen(meldplicht_id=r["object_id"], soort=soort, school=school_of(school),
+                                   vervallen_op=vandaag, reden=reden)
+
+
 def _event_of(v: Voorstel, object_id: UUID) -> Event | None:
     try:
         return v.maak(object_id)
@@ -304,7 +357,7 @@ async def beoordeel_alle(
         bestaand_van[r["pseudoniem"]][r["sleutel"]] = r
     envelopes: list[Envelope] = []
     rijen: list[tuple[Any, ...]] = []
-    weg: list[tuple[str, str]] = []
+    weg: list[tuple[str, str, dict[str, Any]]] = []
     buiten: list[str] = []
     for p in te_beoordelen:
         f = alle_feiten[p]
@@ -318,7 +371,7 @@ async def beoordeel_alle(
             continue
         envelopes += uitkomst[0]
         rijen += uitkomst[1]
-        weg += ((p, s) for s in uitkomst[2])
+        weg += ((p, s, mark) for s, mark in uitkomst[2])
     if rijen:
         await conn.executemany(
             "INSERT INTO beslissing (pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, "
@@ -331,10 +384,10 @@ async def beoordeel_alle(
         )
     if weg:
         await conn.execute(
-            "UPDATE beslissing b SET actueel = false, bijgewerkt_op = $3 "
-            "FROM unnest($1::text[], $2::text[]) AS w(pseudoniem, sleutel) "
+            "UPDATE beslissing b SET actueel = false, bijgewerkt_op = $3, gegevens = b.gegevens || w.mark "
+            "FROM unnest($1::text[], $2::text[], $4::jsonb[]) AS w(pseudoniem, sleutel, mark) "
             "WHERE b.pseudoniem = w.pseudoniem AND b.sleutel = w.sleutel",
-            [p for p, _ in weg], [s for _, s in weg], vandaag,
+            [p for p, _, _ in weg], [s for _, s, _ in weg], vandaag, [json.dumps(m) for _, _, m in weg],
         )
     await _onthoud_buiten_kalender(conn, te_beoordelen, buiten, vandaag, kal)
     await apply_to_state(conn, envelopes, vandaag)  # a withdrawal or an end date changes the facts
@@ -360,7 +413,7 @@ async def _onthoud_buiten_kalender(conn: asyncpg.Connection, beoordeeld: Sequenc
 def _beoordeel_een(
     f: Feiten, bestaand: dict[str, asyncpg.Record], vandaag: date, correlation_id: UUID, nu: datetime,
     protocols: Sequence[Protocol], kalender: SchoolKalender,
-) -> tuple[list[Envelope], list[tuple[Any, ...]], list[str]] | None:
+) -> tuple[list[Envelope], list[tuple[Any, ...]], list[tuple[str, dict[str, Any]]]] | None:
     """One pupil's evaluation without I/O: the new envelopes, the ``beslissing`` rows to upsert and
     the keys that are no longer current; ``None`` when the rules could not judge the facts. Raises
     ``BuitenKalenderbereik`` when they need dates beyond the calendar (the caller remembers the pupil)."""
@@ -391,7 +444,8 @@ def _beoordeel_een(
         if v.wachten:
             continue  # published before and still there: leave it as it is
         nieuw = oud is None or not oud["actueel"] or oud["vingerafdruk"] != v.vingerafdruk
-        object_id: UUID = oud["object_id"] if oud is not None else uuid7()
+        # a duty that lapsed (MeldplichtVervallen) stays lapsed: should it hold again, it is a new one
+        object_id: UUID = oud["object_id"] if oud is not None and not _is_vervallen(oud) else uuid7()
         event_id: UUID | None = oud["event_id"] if oud is not None else None
         verstreken = bool(oud["termijn_verstreken"]) if oud is not None and not nieuw else False
         if nieuw and (event := _event_of(v, object_id)) is not None:
@@ -412,9 +466,26 @@ def _beoordeel_een(
                 meldplicht_id=object_id, soort=MeldingSoort(gegevens["meldingsoort"]), school=school_of(school),
                 uiterlijk_melden_op=uiterlijk)))
             rijen[i] = (*r[:10], True, r[11])
-    weg = [s for s, r in bestaand.items() if r["actueel"] and s not in gezien]
-    envelopes += [envelope(h) for h in herinschrijvingen(f, [bestaand[s] for s in weg])]
+    weg: list[tuple[str, dict[str, Any]]] = []
+    for s, r in bestaand.items():
+        if not r["actueel"] or s in gezien:
+            continue
+        mark: dict[str, Any] = {}
+        if (vervallen := _vervallen(f, r, gezien, vandaag)) is not None:
+            env = envelope(vervallen)
+            envelopes.append(env)
+            mark = {"vervallen_op": vandaag.isoformat(), "vervallen_reden": vervallen.reden.value,
+                    "vervallen_event_id": str(env.id)}
+        weg.append((s, mark))
+    envelopes += [envelope(h) for h in herinschrijvingen(f, [bestaand[s] for s, _ in weg])]
     return envelopes, rijen, weg
+
+
+def _is_vervallen(r: asyncpg.Record) -> bool:
+    if r["actueel"] or r["soort"] != MELDPLICHT:
+        return False
+    g = r["gegevens"]
+    return "vervallen_op" in (json.loads(g) if isinstance(g, str) else g)
 
 
 def herinschrijvingen(f: Feiten, vervallen: Sequence[asyncpg.Record]) -> list[Event]:

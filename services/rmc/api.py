@@ -24,7 +24,7 @@ from contracts.codes import ContactKanaal, Opleidingsniveau, RmcRoute, RmcSluitr
 from contracts.envelope import uuid7
 from contracts.events.base import School
 from contracts.tekst import KorteTekst
-from leerrecht import aandacht
+from leerrecht import aandacht, signalen
 from leerrecht.http import Principal, runtime_pool
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
 from rmc.domain import (
@@ -133,6 +133,22 @@ def _item(w: Werkitem) -> dict[str, Any]:
 
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
+
+
+async def _signalen(db: asyncpg.Pool, pseudoniem: str) -> list[dict[str, Any]]:
+    """The signals addressed to the Doorstroompunt for this young person (leerrecht.signalen)."""
+    async with db.acquire() as conn:
+        return await signalen.lijst(conn, [pseudoniem])
+
+
+async def signalen_werklijst(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """The signals addressed to this Doorstroompunt, one worklist item each; ``dossier`` says whether
+    the young person has a file here (the coach opens it at ``/jongeren/{pseudoniem}``)."""
+    items = await signalen.lijst(conn)
+    met_dossier = {r["pseudoniem"] for r in await conn.fetch(
+        "SELECT pseudoniem FROM jongere WHERE pseudoniem = ANY($1::text[])",
+        sorted({i["pseudoniem"] for i in items}))}
+    return [{**i, "dossier": i["pseudoniem"] in met_dossier} for i in items]
 
 
 async def _aandacht(db: asyncpg.Pool, pseudoniem: str) -> dict[str, Any] | None:
@@ -249,6 +265,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             "voortgang": [{**dict(r), "traject_id": str(r["traject_id"])} for r in weken],
             "eerdere_dossiers": [str(i) for i in j.eerdere_dossiers],
             "aandacht_nodig": await _aandacht(db, pseudoniem),
+            "signalen": await _signalen(db, pseudoniem),
         }
 
     @router.post(
@@ -342,6 +359,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         async with db.acquire() as conn:
             gemarkeerd = [{**m, "pseudoniem": m["onderwerp"]} for m in await aandacht.alle_open(conn)
                           if m["onderwerp"] is not None]
+            gesignaleerd = await signalen_werklijst(conn)
         dag = vandaag()
         lijst = werklijst(
             (Jongere.model_validate_json(r["toestand"]) for r in rows), dag, regels, coach=coach_id
@@ -356,6 +374,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             "verhuisd": [_item(w) for w in lijst.verhuisd],
             "sk_behaald": [_item(w) for w in lijst.sk_behaald],
             "aandacht_nodig": gemarkeerd,
+            "signalen": gesignaleerd,
             "caseload": [
                 {"coach": c, "open_dossiers": n}
                 for c, n in sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))

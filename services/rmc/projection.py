@@ -18,6 +18,9 @@ publishes them again: same ids, dropped as duplicates by every consumer). A case
 a region that transferred it away earlier is reopened from its whole kept history
 (:func:`rmc.domain.hervatten`): the copies of the other region's period were kept while the file
 here was closed.
+
+Signals addressed to ``DOORSTROOMPUNT`` (``SignaalGegeven``, issue 12) are not file events: they are
+stored in ``signaal`` for the worklist and the young person's page (:mod:`leerrecht.signalen`).
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from contracts.catalogue import ContractError, from_envelope, to_envelope
+from contracts.codes import SignaalOntvanger
 from contracts.envelope import Envelope
 from contracts.events import registratie, rmc
 from contracts.events.base import Event
 from contracts.topics import region_events_topic
-from leerrecht import aandacht
+from leerrecht import aandacht, signalen
 from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered, PoisonEvent
 from rmc.domain import (
@@ -106,13 +110,23 @@ class RmcProjection:
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         items: list[tuple[Delivered, Event]] = []
+        gesignaleerd: list[tuple[str, UUID, registratie.SignaalGegeven]] = []
         for d in events:
+            if d.envelope.type == signalen.EVENT_TYPE:  # not a file event: stored for the worklist
+                try:
+                    s = from_envelope(d.envelope)
+                except ContractError as exc:
+                    raise PoisonEvent(f"{d.envelope.type}: {type(exc).__name__}") from exc
+                assert isinstance(s, registratie.SignaalGegeven)
+                gesignaleerd.append((d.envelope.subject, d.envelope.id, s))
+                continue
             if d.envelope.type not in TYPES:
                 continue
             try:
                 items.append((d, from_envelope(d.envelope)))
             except ContractError as exc:
                 raise PoisonEvent(f"{d.envelope.type}: {type(exc).__name__}") from exc
+        await signalen.bewaar(conn, gesignaleerd, SignaalOntvanger.DOORSTROOMPUNT)
         if not items:
             return
         pseudos = sorted({d.envelope.subject for d, _ in items})

@@ -34,10 +34,10 @@ from contracts.codes import ContactKanaal, Opleidingsniveau, RmcAanmeldBron, Rmc
 from contracts.envelope import Envelope, uuid7
 from contracts.events import rmc
 from contracts.events.base import School
-from leerrecht import aandacht
+from leerrecht import aandacht, signalen
 from leerrecht.beheer import Render
 from leerrecht.http import Principal
-from rmc.api import PSEUDONIEM, AfsluitenIn, ContactpogingIn, PlaatsingIn, TrajectIn
+from rmc.api import PSEUDONIEM, AfsluitenIn, ContactpogingIn, PlaatsingIn, TrajectIn, signalen_werklijst
 from rmc.commando import CommandoFout, uitvoeren, vandaag
 from rmc.domain import (
     Afsluiten,
@@ -252,6 +252,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
         rows = await pool.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
         async with pool.acquire() as conn:
             gemarkeerd = [m for m in await aandacht.alle_open(conn) if m["onderwerp"]]
+            gesignaleerd = await signalen_werklijst(conn)
         dag = vandaag()
         lijst = werklijst(
             (Jongere.model_validate_json(r["toestand"]) for r in rows),
@@ -274,7 +275,8 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
         ]
         caseload = sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
         return _pagina("werklijst.html", secties=secties, caseload=caseload, peildatum=dag,
-                       alleen_mijn=alleen_mijn, gemarkeerd=gemarkeerd, **common(principal))
+                       alleen_mijn=alleen_mijn, gemarkeerd=gemarkeerd, signalen=gesignaleerd,
+                       **common(principal))
 
     async def dossier_pagina(
         request: Request, principal: Principal, pseudoniem: str, *, status: int = 200,
@@ -296,6 +298,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
                 j.dossier.dossier_id,
             )
             markering = (await aandacht.open_voor(conn, [pseudoniem])).get(pseudoniem)
+            eigen_signalen = await signalen.lijst(conn, [pseudoniem])
         d = j.dossier
         return _pagina(
             "jongere.html",
@@ -321,6 +324,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             invoer=invoer or {},
             melding=melding,
             aandacht_nodig=markering,
+            signalen=eigen_signalen,
             veld=VELD,
             **common(principal),
         )

@@ -191,7 +191,8 @@ HALT_RECIDIVE_MAANDEN = 12
 """Re-offending after Halt (C, MAS monitor): a new verzuimmelding starting within 12 months after
 the Halt referral (**Decision**: the horizon of Halt's own recidivism monitor)."""
 
-_LRV_BRONNEN = (_MELDING, _EINDDATUM, _INTREKKING, _t(registratie.MeldplichtBereikt), *_WOON)
+_LRV_BRONNEN = (_MELDING, _EINDDATUM, _INTREKKING, _t(registratie.MeldplichtBereikt),
+                _t(registratie.MeldplichtVervallen), *_WOON)
 _ABSOLUUT_BRONNEN = (_ABSOLUUT, _MELDING, _INTREKKING, _INSCHRIJVING)
 
 
@@ -568,10 +569,12 @@ class MeldingFeit(_Feit):
 
 class LrvDrempel(_Feit):
     """registratie's LRV rule fired (``MeldplichtBereikt``, A3.2): the absence run from ``vanaf``
-    became LRV on ``bereikt_op`` (the LRV threshold, C)."""
+    became LRV on ``bereikt_op`` (the LRV threshold, C). ``meldplicht_id``: the duty, so a lapse
+    (``MeldplichtVervallen``) can set it aside; ``None`` in facts stored before it was kept."""
 
     vanaf: date
     bereikt_op: date
+    meldplicht_id: str | None = None
 
 
 class Schoolinschrijving(_Feit):
@@ -666,6 +669,7 @@ class Feiten(_Feit):
     geboren: tuple[str, ...] = ()
     behandelingen: tuple[Behandeling, ...] = ()
     lrv_drempels: tuple[LrvDrempel, ...] = ()
+    vervallen_meldplichten: tuple[str, ...] = ()
 
 
 STATEFUL: tuple[type[Event], ...] = (
@@ -674,7 +678,8 @@ STATEFUL: tuple[type[Event], ...] = (
     registratie.MeldingIngetrokken, registratie.MeldingEinddatumVastgesteld,
     registratie.AbsoluutVerzuimGesignaleerd, registratie.VrijstellingGeregistreerd,
     registratie.SignaalGegeven, registratie.PotentieelVsvGesignaleerd, registratie.Herinschrijving,
-    registratie.MeldplichtBereikt, leerplicht.InterventieUitgevoerd, leerplicht.RouteGekozen,
+    registratie.MeldplichtBereikt, registratie.MeldplichtVervallen, leerplicht.InterventieUitgevoerd,
+    leerplicht.RouteGekozen,
     leerplicht.MeldingInBehandeling,
     rmc.JongereAangemeld, rmc.JongereGeplaatst, rmc.NietBereikbaar, rmc.DossierGesloten,
 )
@@ -746,7 +751,10 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
                 f = f.model_copy(update={"geboren": _plus(f.geboren, event.geboortejaar_maand)})
         case registratie.MeldplichtBereikt() if event.soort is MeldingSoort.LRV:
             f = f.model_copy(update={"lrv_drempels": _plus(f.lrv_drempels, LrvDrempel(
-                vanaf=event.vanaf, bereikt_op=event.bereikt_op))})
+                vanaf=event.vanaf, bereikt_op=event.bereikt_op, meldplicht_id=str(event.meldplicht_id)))})
+        case registratie.MeldplichtVervallen() if event.soort is MeldingSoort.LRV:
+            f = f.model_copy(update={"vervallen_meldplichten": _plus(f.vervallen_meldplichten,
+                                                                     str(event.meldplicht_id))})
         case registratie.MeldingEinddatumVastgesteld():
             f = _melding(f, event.melding_id, einddatum_vastgesteld=event.einddatum)
         case registratie.MeldingIngetrokken():
@@ -868,6 +876,7 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
         startkwalificaties=_unie(a.startkwalificaties, b.startkwalificaties),
         geboren=_unie(a.geboren, b.geboren), behandelingen=_unie(a.behandelingen, b.behandelingen),
         lrv_drempels=_unie(a.lrv_drempels, b.lrv_drempels),
+        vervallen_meldplichten=_unie(a.vervallen_meldplichten, b.vervallen_meldplichten),
     )
 
 
@@ -1189,8 +1198,10 @@ def lrv_drempel(f: Feiten, m: MeldingFeit, start: date) -> date:
     ``MeldplichtBereikt`` for the run that starts on the report's first day of absence (the earliest,
     should there be several); without one (a report the school filed on its own, or from before the
     platform), the day the report was filed, which a report always follows; as a last resort the
-    earliest day "more than 4 lesweken" can end (4 weeks after the first day)."""
-    bereikt = [d.bereikt_op for d in f.lrv_drempels if d.vanaf == start]
+    earliest day "more than 4 lesweken" can end (4 weeks after the first day). A duty that lapsed
+    (``MeldplichtVervallen``: recoded, a vrijstelling) fixed no threshold and is left out."""
+    bereikt = [d.bereikt_op for d in f.lrv_drempels
+               if d.vanaf == start and (d.meldplicht_id is None or d.meldplicht_id not in f.vervallen_meldplichten)]
     if bereikt:
         return min(bereikt)
     return m.gemeld_op if m.gemeld_op is not None else start + timedelta(days=28)

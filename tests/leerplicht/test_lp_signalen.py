@@ -1,0 +1,138 @@
+"""Signals addressed to leerplicht reach the officer (domain.md A2 Decision "late recoding": shown to
+the region's leerplicht office for that pupil; A3.8/A3.9: signals to leerplicht by agreement).
+
+registratie publishes ``SignaalGegeven`` with its recipients on the region's topic. The leerplicht
+process stores those addressed to ``LEERPLICHT`` and shows them in the worklist (API and web) as an
+item for that pupil, and on the dossier page when the pupil has a dossier. A signal only for the
+school is not the office's. Real Kafka and PostgreSQL; region MC39 is this file's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from leerplicht.domain import nieuw_dossier_id
+
+from contracts.catalogue import to_envelope
+from contracts.codes import Melder, MeldingSoort, SignaalOntvanger, SignaalSoort, UrenEenheid
+from contracts.envelope import uuid7
+from contracts.events import registratie as reg
+from contracts.events.base import Event, School
+from contracts.topics import region_events_topic
+from leerrecht.kafka import EventPublisher, OutgoingEvent
+from services import API_TOKENS, ServiceProcess, start_service
+
+REGION = "MC39"
+TOKEN = "t-lp-mc39"
+OFFICER = {"Authorization": f"Bearer {TOKEN}"}
+TOKENS_ENV = API_TOKENS + f",{TOKEN}=officer-39:leerplicht:MC39"
+SCHOOL = School(brin="00AP", vestiging="00")
+pytestmark = pytest.mark.infra
+
+
+def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
+
+
+@pytest.fixture(scope="module")
+def lp(infra: Any) -> Iterator[ServiceProcess]:
+    svc = start_service("leerplicht", infra.bootstrap, infra.database_url("lpsignaal"), REGION=REGION,
+                        API_TOKENS=TOKENS_ENV)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+def publish(bootstrap: str, subject: str, *events: Event) -> None:
+    async def go() -> None:
+        publisher = EventPublisher(bootstrap, client_id="test-registratie")
+        await publisher.start()
+        try:
+            await publisher.publish([
+                OutgoingEvent(region_events_topic(REGION), to_envelope(
+                    ev, subject=subject, source="urn:nl:leerrecht:registratie", occurred_at=datetime.now(UTC),
+                    correlation_id=uuid7(), region=REGION))
+                for ev in events
+            ])
+        finally:
+            await publisher.stop()
+
+    asyncio.run(go())
+
+
+def signaal(soort: SignaalSoort, *ontvangers: SignaalOntvanger) -> reg.SignaalGegeven:
+    return reg.SignaalGegeven(
+        signaal_id=uuid.uuid4(), soort=soort, regel_id="hercodering.na-termijn", regel_geldig_vanaf=date(2025, 8, 1),
+        omschrijving="ONBEKEND na 2 schooldagen gehercodeerd; meldplicht 16 uur in 4 weken vervallen",
+        school=SCHOOL, peildatum=date(2026, 11, 27), ontvangers=list(ontvangers),
+    )
+
+
+def werklijst(svc: ServiceProcess) -> dict[str, Any]:
+    r = httpx.get(f"{svc.url}/v1/werklijst", headers=OFFICER, timeout=30)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def test_a_late_recoding_signal_shows_up_in_the_officers_worklist(lp: ServiceProcess, infra: Any) -> None:
+    pupil, school_only = secrets.token_hex(32), secrets.token_hex(32)
+    late = signaal(SignaalSoort.LATE_HERCODERING, SignaalOntvanger.LEERPLICHT)
+    publish(infra.bootstrap, school_only, signaal(SignaalSoort.ZORGWEKKEND_ZIEKTEVERZUIM, SignaalOntvanger.SCHOOL))
+    publish(infra.bootstrap, pupil, late)
+
+    items = eventually(lambda: [s for s in werklijst(lp).get("signalen", []) if s["pseudoniem"] == pupil])
+    [s] = items
+    assert (s["signaal_id"], s["soort"], s["peildatum"], s["school"]) == (
+        str(late.signaal_id), "LATE_HERCODERING", "2026-11-27", "00AP00")
+    assert s["omschrijving"] == late.omschrijving and s["dossier_id"] is None
+    assert [x for x in werklijst(lp)["signalen"] if x["pseudoniem"] == school_only] == [], "the school's only"
+
+    publish(infra.bootstrap, pupil, late)  # the same event again: one item
+    assert len([x for x in werklijst(lp)["signalen"] if x["pseudoniem"] == pupil]) == 1
+
+    with httpx.Client(base_url=lp.url, timeout=30) as client:
+        r = client.post("/inloggen", data={"token": TOKEN})
+        assert r.status_code == 303
+        page = client.get("/werklijst")
+        assert page.status_code == 200 and "Signalen" in page.text
+        assert "Late hercodering" in page.text and late.omschrijving is not None
+        assert late.omschrijving in page.text
+
+
+def test_a_signal_for_a_pupil_with_a_dossier_is_on_the_dossier_page(lp: ServiceProcess, infra: Any) -> None:
+    pupil = secrets.token_hex(32)
+    melding = reg.MeldingGeregistreerd(
+        melding_id=uuid.uuid4(), soort=MeldingSoort.ZESTIEN_UUR, melder=Melder.SCHOOL, school=SCHOOL,
+        startdatum=date(2026, 11, 2), einddatum=date(2026, 11, 23), uren=Decimal("17"),
+        eenheid=UrenEenheid.KLOKUUR,
+    )
+    dossier_id = nieuw_dossier_id(melding.melding_id)
+    s = signaal(SignaalSoort.LOKAAL_PROTOCOL, SignaalOntvanger.SCHOOL, SignaalOntvanger.LEERPLICHT)
+    publish(infra.bootstrap, pupil, melding, s)
+
+    [item] = eventually(lambda: [x for x in werklijst(lp).get("signalen", []) if x["pseudoniem"] == pupil])
+    assert item["dossier_id"] == str(dossier_id)
+    r = httpx.get(f"{lp.url}/v1/dossiers/{dossier_id}", headers=OFFICER, timeout=30)
+    assert r.status_code == 200, r.text
+    assert [x["signaal_id"] for x in r.json()["signalen"]] == [str(s.signaal_id)]
+    with httpx.Client(base_url=lp.url, timeout=30) as client:
+        client.post("/inloggen", data={"token": TOKEN})
+        page = client.get(f"/dossiers/{dossier_id}")
+        assert page.status_code == 200 and 'id="kop-signalen"' in page.text and "Lokaal protocol" in page.text
