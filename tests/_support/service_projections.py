@@ -12,7 +12,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -104,17 +104,6 @@ async def passed(conn: asyncpg.Connection, projection: str, topic: str, ends: di
     """The projection's checkpoint is at (or past) ``ends`` in every partition."""
     stored = await checkpoints(conn, projection, topic)
     return all(stored.get(p, 0) >= end for p, end in ends.items())
-
-
-async def wait_until(check: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not reached within {timeout:.0f}s: {what} (last: {last!r})")
 
 
 async def fingerprint(conn: asyncpg.Connection, skip: frozenset[str] = BOOKKEEPING) -> dict[str, str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -25,6 +24,7 @@ import httpx
 import pytest
 from leerplicht.domain import nieuw_dossier_id
 from leerplicht.projection import AMSTERDAM
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, Melder, MeldingSoort, SchoolType, UrenEenheid, Vakantieregio
@@ -43,16 +43,6 @@ TOKENS = API_TOKENS + ",t-lp-mc27=officer-27:leerplicht:MC27,t-lp-mc30=officer-3
 OFFICER_OUD = {"Authorization": "Bearer t-lp-mc27"}
 OFFICER_NIEUW = {"Authorization": "Bearer t-lp-mc30"}
 
-
-def eventually(check: Callable[[], Any], timeout: float = 45.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 def start(infra: Any, region: str, db: str) -> ServiceProcess:

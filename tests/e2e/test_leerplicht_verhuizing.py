@@ -27,6 +27,7 @@ import pytest
 from leerplicht.domain import nieuw_dossier_id
 from leerplicht.overdracht import overdracht_event_id
 from leerplicht.projection import AMSTERDAM
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, Melder, MeldingSoort, SchoolType, UrenEenheid, Vakantieregio
@@ -47,16 +48,6 @@ TOKENS_NIEUW = API_TOKENS + ",t-lp-mc06=officer-06:leerplicht:MC06"
 OFFICER_OUD = {"Authorization": "Bearer t-lp-mc17"}
 OFFICER_NIEUW = {"Authorization": "Bearer t-lp-mc06"}
 
-
-def eventually(check: Callable[[], Any], timeout: float = 45.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 def start_oud(infra: Any, db: str) -> ServiceProcess:

@@ -24,8 +24,8 @@ from service_projections import (
     ingeschreven,
     passed,
     pseudoniem,
-    wait_until,
 )
+from wachten import wait_until
 
 from contracts.envelope import Envelope
 from contracts.topics import all_topic_specs, region_events_topic

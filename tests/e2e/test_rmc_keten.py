@@ -12,13 +12,13 @@ are "today" (a coach cannot record a date before the intake, which is when the s
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
+from wachten import eventually
 
 from services import API_TOKENS, ServiceProcess, auth, launch, start_service, wait_ready
 
@@ -32,16 +32,6 @@ def schooljaar(d: date) -> str:
     start = d.year if d.month >= 8 else d.year - 1
     return f"{start}-{start + 1}"
 
-
-def eventually(check: Callable[[], Any], timeout: float = 45.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 @pytest.fixture(scope="module")

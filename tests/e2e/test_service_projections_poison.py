@@ -38,8 +38,8 @@ from service_projections import (
     passed,
     pseudoniem,
     quiet_fingerprint,
-    wait_until,
 )
+from wachten import wait_until
 
 from contracts.catalogue import schema_uri
 from contracts.envelope import Envelope, uuid7

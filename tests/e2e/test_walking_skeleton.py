@@ -11,12 +11,12 @@ absences there), so those cells are exact; national cells only have to include t
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from wachten import eventually
 
 from services import ServiceProcess, auth, launch, start_service, wait_ready
 
@@ -41,16 +41,6 @@ def platform(infra) -> Iterator[dict[str, ServiceProcess]]:  # type: ignore[no-u
         for p in procs.values():
             p.stop()
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 def enrol(reg: ServiceProcess, bsn: str, gemeente: str, key: str, expect: int = 201) -> str:

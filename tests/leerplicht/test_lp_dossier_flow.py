@@ -22,6 +22,7 @@ import httpx
 import pytest
 from leerplicht.domain import nieuw_dossier_id
 from leerplicht.projection import AMSTERDAM
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, Melder, MeldingSoort, SchoolType, UrenEenheid, Vakantieregio
@@ -43,16 +44,6 @@ TOKENS_ENV = API_TOKENS + ",t-lp-mc17=officer-17:leerplicht:MC17"
 SCHOOL = School(brin="00AP", vestiging="00")
 pytestmark = pytest.mark.infra
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from leerplicht.domain import nieuw_dossier_id
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import Melder, MeldingSoort, SignaalOntvanger, SignaalSoort, UrenEenheid
@@ -38,16 +38,6 @@ TOKENS_ENV = API_TOKENS + f",{TOKEN}=officer-39:leerplicht:MC39"
 SCHOOL = School(brin="00AP", vestiging="00")
 pytestmark = pytest.mark.infra
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,15 @@ Real Kafka and PostgreSQL; a region (MC16) and a schooljaar (2024-2025) no other
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, UrenEenheid
@@ -34,16 +34,6 @@ TOKENS_ENV = API_TOKENS + ",t-lp-mc16=officer-16:leerplicht:MC16"
 SCHOOL = School(brin="00AP", vestiging="00")
 pytestmark = pytest.mark.infra
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from leerplicht.api import vandaag
 from leerplicht.domain import nieuw_dossier_id
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import Melder, MeldingSoort, UrenEenheid
@@ -53,16 +54,6 @@ def lp(infra: Any) -> Iterator[ServiceProcess]:
     finally:
         svc.stop()
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 async def _publish_melding(bootstrap: str, pseudo: str) -> reg.MeldingGeregistreerd:

@@ -12,9 +12,8 @@ import concurrent.futures
 import contextlib
 import re
 import secrets
-import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +23,7 @@ import asyncpg
 import httpx
 import pytest
 from leerplicht.domain import nieuw_dossier_id
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, Melder, MeldingSoort, UrenEenheid
@@ -54,16 +54,6 @@ def lp(infra: Any) -> Iterator[tuple[ServiceProcess, str]]:
     finally:
         svc.stop()
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

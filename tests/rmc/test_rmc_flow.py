@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,6 +15,7 @@ from uuid import UUID
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import (
@@ -54,16 +55,6 @@ TOKENS_ENV = ",".join(
 def partner(name: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {PARTNER_TOKENS[name]}"}
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"not reached in {timeout}s; last value: {last!r}")
 
 
 def publish(bootstrap: str, *items: tuple[str, Event, datetime]) -> list[UUID]:

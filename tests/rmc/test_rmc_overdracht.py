@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import SchoolType
@@ -48,16 +49,6 @@ INTAKE = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 def auth(regio: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[regio]}"}
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"not reached in {timeout}s; last value: {last!r}")
 
 
 def publish(bootstrap: str, items: list[tuple[str, Envelope]]) -> None:

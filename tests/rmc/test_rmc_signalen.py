@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
+from wachten import eventually
 
 from contracts.catalogue import to_envelope
 from contracts.codes import SchoolType, SignaalOntvanger, SignaalSoort
@@ -35,16 +35,6 @@ TOKENS_ENV = API_TOKENS + f",{TOKEN}=coach-40:rmc:MC40"
 SCHOOL = School(brin="00AV", vestiging="00")
 pytestmark = pytest.mark.infra
 
-
-def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
 @pytest.fixture(scope="module")

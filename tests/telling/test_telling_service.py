@@ -4,15 +4,14 @@ figures with disclosure control, publishes the count stream, and stops cleanly o
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from tl_scenario import AMS, PERSONEN, SCENARIO
+from wachten import eventually
 
 from contracts.catalogue import decode
 from leerrecht.kafka import EventPublisher, OutgoingEvent, TopicSpec, ensure_topics
@@ -20,16 +19,6 @@ from services import auth, launch, wait_ready
 
 JAAR = "2025-2026"
 
-
-def eventually(check: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.3)
-    raise AssertionError(f"niet bereikt binnen {timeout}s: {last!r}")
 
 
 async def _produce(bootstrap: str, topics: dict[str, str]) -> None:
