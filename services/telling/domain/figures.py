@@ -267,11 +267,14 @@ _LIJST: list[Indicator] = [
     *[
         Indicator(f"vrijstellingen_{a.value}", "leerplichttelling",
                   f"Unieke personen met een vrijstelling op grond van artikel {a.value} Leerplichtwet, "
-                  "in elk schooljaar waarin de vrijstelling geldt.",
+                  "in elk schooljaar waarin de vrijstelling geldt, bij de woongemeente die DUO bij de "
+                  "vrijstelling opgaf, ingeschreven of niet (na een latere verhuizing: de nieuwe).",
                   (_VRIJSTELLING, *_WOON),
                   uitgesteld="Een vrijstelling zonder einddatum telt in elk schooljaar tot vandaag volgens het "
                              "log, tot en met het schooljaar waarin de persoon 18 wordt (zonder bekende "
-                             "geboortemaand: hooguit 13 schooljaren).", versie=2)
+                             "geboortemaand: hooguit 13 schooljaren). Een vrijstelling uit schema v1 (zonder "
+                             "woongemeente) telt bij de woongemeente die telling anders kent, en zonder die "
+                             "alleen landelijk en in de regio.", versie=3)
         for a in Vrijstellingsartikel
     ],
     Indicator("processen_verbaal", "leerplichttelling",
@@ -369,7 +372,7 @@ _LIJST: list[Indicator] = [
               "Iedere jongere wiens recht op onderwijs op het spel staat (C): thuiszitters (absoluut + "
               "LRV), langdurig geoorloofd afwezigen, vrijstellingen 5a en onopgelost absoluut verzuim; "
               "unieke personen.",
-              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN, _VRIJSTELLING, _t(registratie.SignaalGegeven)), versie=2,
+              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN, _VRIJSTELLING, _t(registratie.SignaalGegeven)), versie=3,
               uitgesteld="'Onopgelost' absoluut verzuim: elk gesignaleerd geval in het schooljaar telt."),
 ]
 
@@ -605,10 +608,15 @@ class AbsoluutFeit(_Feit):
 
 
 class VrijstellingFeit(_Feit):
+    """A vrijstelling; ``gemeente`` is the woongemeente DUO stated with it on ``geregistreerd_op``
+    (schema v2; both ``None`` for a v1 event), where it counts (C, Decision)."""
+
     artikel: Vrijstellingsartikel
     van: date
     tot_en_met: date | None
     regio: str
+    gemeente: str | None = None
+    geregistreerd_op: date | None = None
 
 
 class SignaalFeit(_Feit):
@@ -761,7 +769,8 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
         case registratie.VrijstellingGeregistreerd():
             f = f.model_copy(update={"vrijstellingen": {**f.vrijstellingen, str(event.vrijstelling_id):
                 VrijstellingFeit(artikel=event.artikel, van=event.van, tot_en_met=event.tot_en_met,
-                                 regio=regio)}})
+                                 regio=regio, gemeente=event.woongemeente,
+                                 geregistreerd_op=peildatum if event.woongemeente is not None else None)}})
         case registratie.SignaalGegeven() if event.soort in _TELT_ALS_LANGDURIG:
             f = f.model_copy(update={"signalen": {**f.signalen, str(event.signaal_id):
                 SignaalFeit(peildatum=event.peildatum, regio=regio)}})
@@ -938,9 +947,10 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
     for vid, v in f.vrijstellingen.items():
         for jaar in schooljaren(v.van, _vrijstelling_tot(f, v, klok)):
             d = max(v.van, schooljaar_begin(jaar))
-            tel(f"vrijstellingen_{v.artikel.value}", jaar, d, v.regio, vid)
+            regio, gemeente = _vrijstelling_woongemeente(f, v, d)
+            tel(f"vrijstellingen_{v.artikel.value}", jaar, d, regio, vid, gemeente=gemeente)
             if v.artikel is Vrijstellingsartikel.ARTIKEL_5A:
-                tel("leerrecht_telling", jaar, d, v.regio, vid)
+                tel("leerrecht_telling", jaar, d, regio, vid, gemeente=gemeente)
 
     for sid, s in f.signalen.items():
         for ind in ("langdurig_geoorloofd_afwezig", "leerrecht_telling"):
@@ -1033,6 +1043,19 @@ def _vrijstelling_tot(f: Feiten, v: VrijstellingFeit, klok: date | None) -> date
     else:
         grens = date(int(schooljaar(v.van)[:4]) + VRIJSTELLING_HOOGSTENS_JAREN, 7, 31)
     return max(v.van, min(klok, grens))
+
+
+def _vrijstelling_woongemeente(f: Feiten, v: VrijstellingFeit, d: date) -> tuple[str, str | None]:
+    """(region, woongemeente) a vrijstelling counts in on ``d`` (C, Decision: the woongemeente DUO
+    stated for it, enrolled or not). Why not the residence telling otherwise knows: a 5a child is
+    normally enrolled nowhere, so there is none, and DUO is the register of residence. A move DUO
+    reports after the vrijstelling was registered, on or before ``d``, is newer: then the residence on
+    ``d``. A v1 vrijstelling states none: ``None``, the residence telling knows decides (as before)."""
+    if v.gemeente is None or v.geregistreerd_op is None:
+        return v.regio, None
+    if any(v.geregistreerd_op < m.datum <= d for m in f.verhuizingen):
+        return v.regio, None
+    return v.regio, v.gemeente
 
 
 def _opnieuw_gemeld(f: Feiten, verwezen: date) -> bool:
