@@ -216,8 +216,9 @@ _LIJST: list[Indicator] = [
                          "leerlingen.met_ongeoorloofde_afwezigheid."),
     Indicator("leerlingen.met_ongeoorloofde_afwezigheid", "afwezigheid",
               "Unieke leerlingen met minstens één registratie ongeoorloofde afwezigheid (ook na hercodering "
-              "naar ongeoorloofd), per schooljaar.",
-              (_t(AfwezigheidGeregistreerd), _HERCODERING),
+              "naar ongeoorloofd), per schooljaar; uitgesplitst naar schoolsoort en leeftijd op de eerste dag "
+              "met ongeoorloofde afwezigheid in het schooljaar.",
+              (_t(AfwezigheidGeregistreerd), _HERCODERING, *_WOON), versie=2,
               uitgesteld="Een hercodering naar geoorloofd haalt de leerling er niet uit."),
     # --- leerplichttelling (art. 25 Lpw), per woongemeente per schooljaar, unieke personen ----
     Indicator("absoluut_verzuim", "leerplichttelling",
@@ -509,25 +510,18 @@ def afwezigheid_totalen(jaar: str, regio: str, soort: str, aantal: int, uren: De
     return [*(Increment(cell, Decimal(aantal)) for cell in tellen), *(Increment(cell, uren) for cell in optellen)]
 
 
-def afwezigheid_leden(jaar: str, regio: str) -> list[Cell]:
-    """The cells in which a pupil with an ongeoorloofde absence in ``jaar`` counts (once, drempel 1)."""
-    return gebied_cellen("leerlingen.met_ongeoorloofde_afwezigheid", jaar, regio)
+def effects(event: Event, subject: str, region: str) -> Iterable[Increment]:
+    """The per-event sums of the high-volume absence events (the skeleton's ``afwezigheid.*``).
 
-
-def effects(event: Event, subject: str, region: str) -> Iterable[Increment | Membership]:
-    """The per-event effects of the high-volume absence events (the skeleton's ``afwezigheid.*``).
-
-    Absences are not kept as facts per pupil (hundreds per pupil per year); they only add to sums.
-    The reference for one event; the projection uses the same definitions per batch
-    (:func:`afwezigheid_totalen`, :func:`afwezigheid_leden`).
+    Absences are not kept as facts per pupil (hundreds per pupil per year); they only add to sums,
+    except the earliest unauthorised one per schooljaar and region (:class:`EersteOngeoorloofd`), from
+    which the person count ``leerlingen.met_ongeoorloofde_afwezigheid`` is derived like every other
+    person count. The reference for one event; the projection adds the same per batch
+    (:func:`afwezigheid_totalen`).
     """
     if isinstance(event, AfwezigheidGeregistreerd):
-        jaar = schooljaar(event.datum)
-        kind = afwezigheid_soort(event.code)
-        yield from afwezigheid_totalen(jaar, region, kind, 1, event.uren)
-        if kind == "ongeoorloofd":
-            for cell in afwezigheid_leden(jaar, region):
-                yield Membership(cell, subject, str(event.afwezigheid_id))
+        yield from afwezigheid_totalen(schooljaar(event.datum), region, afwezigheid_soort(event.code), 1,
+                                       event.uren)
 
 
 # --------------------------------------------------------------------------- a person's facts
@@ -575,6 +569,18 @@ class LrvDrempel(_Feit):
 
     vanaf: date
     bereikt_op: date
+
+
+class EersteOngeoorloofd(_Feit):
+    """The earliest day with an unauthorised (or still unknown) absence of the person in the schooljaar
+    of ``datum``, on the topic of region ``regio`` (issue 12.8). One per (schooljaar, region): a later
+    absence adds nothing, an earlier one replaces it, so merging is taking the minimum and the result
+    does not depend on the order events arrive in. Why keep it: the person count of pupils with
+    unauthorised absence is then derived from facts like every other one, with the school type and age
+    band of that day (C, breakdowns); hundreds of absences per pupil are still not kept."""
+
+    regio: str
+    datum: date
 
 
 class Schoolinschrijving(_Feit):
@@ -674,6 +680,7 @@ class Feiten(_Feit):
     geboren: tuple[str, ...] = ()
     behandelingen: tuple[Behandeling, ...] = ()
     lrv_drempels: tuple[LrvDrempel, ...] = ()
+    ongeoorloofd: tuple[EersteOngeoorloofd, ...] = ()
 
 
 STATEFUL: tuple[type[Event], ...] = (
@@ -698,6 +705,17 @@ def _plus(items: tuple[_F, ...], new: _F) -> tuple[_F, ...]:
     return items if new in items else (*items, new)
 
 
+def met_ongeoorloofd(f: Feiten, regio: str, datum: date) -> Feiten:
+    """``f`` with an unauthorised absence on ``datum`` in ``regio``: kept only if it is the earliest of
+    its schooljaar and region (:class:`EersteOngeoorloofd`; a minimum, so any order gives the same)."""
+    jaar = schooljaar(datum)
+    zelfde = [e for e in f.ongeoorloofd if e.regio == regio and schooljaar(e.datum) == jaar]
+    if any(e.datum <= datum for e in zelfde):
+        return f
+    rest = tuple(e for e in f.ongeoorloofd if e not in zelfde)
+    return f.model_copy(update={"ongeoorloofd": (*rest, EersteOngeoorloofd(regio=regio, datum=datum))})
+
+
 def _melding(f: Feiten, melding_id: object, **update: object) -> Feiten:
     key = str(melding_id)
     old = f.meldingen.get(key, MeldingFeit())
@@ -712,6 +730,10 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
     Commutative by construction: every branch adds a fact to a set or fills a field of one report
     that no other event fills, so any interleaving of a person's events gives the same facts."""
     match event:
+        case registratie.AfwezigheidGeregistreerd() if event.code in ONGEOORLOOFD:
+            f = met_ongeoorloofd(f, regio, event.datum)
+        case registratie.AfwezigheidGecorrigeerd() if event.nieuwe_code in ONGEOORLOOFD and event.datum:
+            f = met_ongeoorloofd(f, regio, event.datum)  # recoded to ongeoorloofd (v1: day unknown)
         case registratie.LeerlingIngeschreven():
             f = f.model_copy(update={
                 "woon": _plus(f.woon, Woonfeit(datum=event.ingangsdatum, gemeente=event.woongemeente,
@@ -876,8 +898,14 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
         uitschrijvingen=_unie(a.uitschrijvingen, b.uitschrijvingen),
         startkwalificaties=_unie(a.startkwalificaties, b.startkwalificaties),
         geboren=_unie(a.geboren, b.geboren), behandelingen=_unie(a.behandelingen, b.behandelingen),
-        lrv_drempels=_unie(a.lrv_drempels, b.lrv_drempels),
+        lrv_drempels=_unie(a.lrv_drempels, b.lrv_drempels), ongeoorloofd=_eerste_unie(a, b.ongeoorloofd),
     )
+
+
+def _eerste_unie(a: Feiten, b: tuple[EersteOngeoorloofd, ...]) -> tuple[EersteOngeoorloofd, ...]:
+    for e in b:
+        a = met_ongeoorloofd(a, e.regio, e.datum)
+    return a.ongeoorloofd
 
 
 def woonplaats(f: Feiten, d: date) -> Woonfeit | None:
@@ -903,8 +931,8 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
     splits: dict[date, tuple[str, ...]] = {}
 
     def tel(ind: str, periode: str, d: date, regio: str, bron: str, *, gemeente: str | None = None,
-            wie: str = lid) -> None:
-        if gemeente is None:
+            wie: str = lid, woon: bool = True) -> None:
+        if gemeente is None and woon:
             w = woonplaats(f, d)
             if w is not None:
                 gemeente, regio = w.gemeente, w.regio
@@ -951,6 +979,11 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
             tel(f"vrijstellingen_{v.artikel.value}", jaar, d, regio, vid, gemeente=gemeente)
             if v.artikel is Vrijstellingsartikel.ARTIKEL_5A:
                 tel("leerrecht_telling", jaar, d, regio, vid, gemeente=gemeente)
+
+    for eo in f.ongeoorloofd:
+        # national and in the region of the absence's topic, as always; no municipality (woon=False)
+        tel("leerlingen.met_ongeoorloofde_afwezigheid", schooljaar(eo.datum), eo.datum, eo.regio, "afwezigheid",
+            woon=False)
 
     for sid, s in f.signalen.items():
         for ind in ("langdurig_geoorloofd_afwezig", "leerrecht_telling"):
@@ -1252,7 +1285,7 @@ class _Tel(Protocol):
     """The signature of the ``tel`` closure in :func:`lidmaatschappen` (for mypy)."""
 
     def __call__(self, ind: str, periode: str, d: date, regio: str, bron: str, *,
-                 gemeente: str | None = None, wie: str = "") -> None: ...
+                 gemeente: str | None = None, wie: str = "", woon: bool = True) -> None: ...
 
 
 def waarden(leden: Iterable[Membership]) -> dict[Cell, int]:
