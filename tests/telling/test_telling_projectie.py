@@ -10,23 +10,31 @@ rejects is still rejected (so an invalid absence still ends on the dead-letter t
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from telling.domain.figures import (
+    LEEG,
+    Feiten,
     afwezigheid_soort,
     afwezigheid_totalen,
     effects,
+    met_ongeoorloofd,
+    neem_op,
     schooljaar,
 )
-from telling.projection import _afwezigheid
+from telling.domain.historie import verwerk
+from telling.projection import _afwezigheid, _al_bekend
 
 from contracts.catalogue import from_envelope
-from contracts.codes import AfwezigheidCode
+from contracts.codes import AfwezigheidCode, SchoolType, Vakantieregio
 from contracts.envelope import Envelope
-from contracts.events.registratie import AfwezigheidGeregistreerd
+from contracts.events.base import School
+from contracts.events.registratie import AfwezigheidGeregistreerd, LeerlingIngeschreven
 from contracts.golden import golden_envelope
 
 BASIS = golden_envelope(AfwezigheidGeregistreerd.event_type)
@@ -93,3 +101,26 @@ def test_batch_totals_are_the_sum_of_the_per_event_effects() -> None:
             per_batch[inc.cell] += inc.amount
     assert per_batch == per_event
     assert len(per_batch) == 12  # 2 years x (count, geoorloofd, ongeoorloofd) x (NL, MC21)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 40), st.sampled_from(["MC21", "MC29"])),
+                min_size=1, max_size=12))
+def test_dropping_an_absence_al_bekend_changes_no_membership_nor_history(
+        afwezig: list[tuple[int, int, str]]) -> None:
+    """The projection drops an unauthorised absence that :func:`_al_bekend` says changes nothing; the
+    per-day facts then differ from folding every absence, but the memberships and the as-of history
+    (from :func:`verwerk`) are the same, in any order of arrival."""
+    begin = date(2025, 9, 1)
+    ingeschreven = LeerlingIngeschreven(
+        school=School(brin="12AB", vestiging="00"), school_type=SchoolType.VO, ingangsdatum=begin,
+        vakantieregio=Vakantieregio.NOORD, woongemeente="GM0363", geboortejaar_maand="2011-03")
+    alles: dict[date, Feiten] = {begin: neem_op(LEEG, ingeschreven, "MC21", begin)}
+    zonder = dict(alles)
+    for r, n, regio in afwezig:
+        dag, datum = begin + timedelta(days=r + n // 4), begin + timedelta(days=n)
+        alles[dag] = met_ongeoorloofd(alles.get(dag, LEEG), regio, datum)
+        if not _al_bekend(zonder, schooljaar(datum), regio, dag, datum):
+            zonder[dag] = met_ongeoorloofd(zonder.get(dag, LEEG), regio, datum)
+    a, b = verwerk({}, alles, "p1"), verwerk({}, zonder, "p1")
+    assert (a.erbij, a.mutaties) == (b.erbij, b.mutaties)
