@@ -8,9 +8,9 @@ between typed events and envelopes on the log.
   under an older schema version through registered upcasters: pure ``dict -> dict`` functions from
   version *n* to *n + 1*, chained. Old events on the log are never rewritten.
 
-Registered upcasters (below :data:`CATALOGUE`): ``AfwezigheidGecorrigeerd``, ``MeldingGeregistreerd``
-and ``DossierOvergedragen`` v1 → v2. The chaining
-of several steps is exercised by a test with a test-only catalogue.
+Registered upcasters (below :data:`CATALOGUE`): ``AfwezigheidGecorrigeerd``, ``MeldingGeregistreerd``,
+``DossierOvergedragen`` and ``VrijstellingGeregistreerd`` v1 → v2. The chaining of several steps is
+exercised by a test with a test-only catalogue.
 
 ``dataschema`` is the https URI ``https://leerrecht.nl/schemas/<type>/v<n>.json``, mirroring the
 committed snapshot ``contracts/schemas/<type>/v<n>.json`` (also the ``$id`` inside it).
@@ -233,6 +233,12 @@ def _melding_geregistreerd_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
 def _dossier_overgedragen_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     """v1 → v2: a v1 transfer carried only a pointer, its history is unknown (``None``), never made up."""
     return {**data, "geschiedenis": None}
+
+
+@CATALOGUE.register_upcaster(registratie.VrijstellingGeregistreerd.event_type, 1)
+def _vrijstelling_geregistreerd_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 → v2: the woongemeente was not in v1; ``None`` (unknown), never a guess."""
+    return {**data, "woongemeente": None}
 
 
 def event_classes() -> list[type[Event]]:

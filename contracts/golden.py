@@ -258,6 +258,7 @@ GOLDEN: list[Golden] = [
             artikel=Vrijstellingsartikel.ARTIKEL_5A,
             van=date(2025, 11, 1),
             tot_en_met=date(2026, 7, 31),
+            woongemeente="GM0363",
         ),
         _at(date(2025, 11, 28)),
     ),

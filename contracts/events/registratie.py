@@ -369,15 +369,24 @@ class MeldingHerbeoordelingGevraagd(RegistratieEvent):
 
 class VrijstellingGeregistreerd(RegistratieEvent):
     """A vrijstelling was registered (domain.md B: DUO register fact; C: counted per article). Open reports
-    overlapping it are withdrawn (A3.10). ``tot_en_met`` is absent for an indefinite vrijstelling."""
+    overlapping it are withdrawn (A3.10). ``tot_en_met`` is absent for an indefinite vrijstelling.
+
+    Schema v2 adds the ``woongemeente`` DUO states for the person (C, Decision: a vrijstelling counts in
+    that woongemeente, enrolled or not). Why: a 5a vrijstelling is normally held by a child who is not
+    enrolled anywhere, so no enrolment tells a consumer where the child lives. Optional: a v1
+    vrijstelling upcast to v2 has none (``null``, unknown, never a guess); registratie always fills it.
+    """
 
     event_type: ClassVar[str] = "nl.leerrecht.registratie.vrijstelling_geregistreerd"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
 
     vrijstelling_id: UUID
     artikel: Vrijstellingsartikel
     van: date
     tot_en_met: date | None = None
+    woongemeente: Gemeentecode | None = Field(
+        default=None, description="The woongemeente DUO states for the person (v2). null only in an upcast v1 event."
+    )
 
     @model_validator(mode="after")
     def _periode(self) -> Self:

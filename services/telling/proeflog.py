@@ -122,7 +122,7 @@ def _templates() -> dict[str, str]:
             bron=SignaalBron.DUO, plicht=Plicht.LEERPLICHT, sinds=d0, woongemeente=g0,
             geboortejaar_maand="2012-06"), {}),
         "vrijstelling": (registratie.VrijstellingGeregistreerd(
-            vrijstelling_id=i0, artikel=Vrijstellingsartikel.ARTIKEL_5A, van=d0, tot_en_met=d1),
+            vrijstelling_id=i0, artikel=Vrijstellingsartikel.ARTIKEL_5A, van=d0, tot_en_met=d1, woongemeente=g0),
             {'"artikel":"5a"': '"artikel":"{artikel}"'}),
         "signaal": (registratie.SignaalGegeven(
             signaal_id=i0, soort=SignaalSoort.LANGDURIG_GEOORLOOFD, regel_id="langdurig-geoorloofd",
@@ -297,7 +297,7 @@ class _Maker:
         elif r < 0.41:
             van = dag(0, 200)
             later(van, "vrijstelling", id0=self.nieuw_id(), d0=van.isoformat(),
-                  d1=date(jaar + 1, 7, 31).isoformat(), artikel=rnd.choice(_ARTIKELEN))
+                  d1=date(jaar + 1, 7, 31).isoformat(), artikel=rnd.choice(_ARTIKELEN), g0=waar(van)[1])
         elif r < 0.46:
             p = dag(40, 330)
             later(p, "signaal", id0=self.nieuw_id(), d0=p.isoformat(), soort=rnd.choice(_SIGNALEN))

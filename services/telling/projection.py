@@ -2,13 +2,16 @@
 
 Per batch (one transaction, run by :class:`~leerrecht.projection.ProjectionRunner`):
 
-1. The high-volume absence events (~90 % of the log) only add to sums and mark a pupil as having an
-   ongeoorloofde absence (:func:`~telling.domain.figures.effects`). They are read with a fast path
-   (:func:`_afwezigheid`: the few fields needed, checked as the contract does, no full pydantic decode)
-   and aggregated in memory per (schooljaar, region, soort, registratiedag), so the cells and their
-   history are written once per batch, not once per absence. A pupil with an ongeoorloofde absence is
-   one membership row per cell with the earliest registratiedag (:func:`_eerste_bron`), not one row per
-   absence. Events of types telling does not count are not decoded at all.
+1. The high-volume absence events (~90 % of the log) add to sums (:func:`~telling.domain.figures.effects`).
+   They are read with a fast path (:func:`_afwezigheid`: the few fields needed, checked as the contract
+   does, no full pydantic decode) and aggregated in memory per (schooljaar, region, soort,
+   registratiedag), so the cells and their history are written once per batch, not once per absence.
+   An unauthorised absence also tells the pupil's facts the earliest such day per (schooljaar, region)
+   (:class:`~telling.domain.figures.EersteOngeoorloofd`), reduced in memory per (pupil, schooljaar,
+   region, registratiedag) first; a day no earlier than one already known on an earlier or the same
+   registratiedag changes no figure and is dropped before any fold (:func:`_al_bekend`), so the usual
+   later absence costs the pupil's row lock and read, no derivation and no write. Events of types
+   telling does not count are not decoded at all.
 2. Every person in the batch is locked (their ``leerling_feiten`` row, ``FOR UPDATE``, in sorted order):
    two instances of one consumer group can hold the two regional topics of a person who moved, and
    must not both fold that person's facts from the same old state (a lost update).
@@ -68,9 +71,9 @@ from telling.domain.figures import (
     Cell,
     Feiten,
     Membership,
-    afwezigheid_leden,
     afwezigheid_som_cellen,
     afwezigheid_soort,
+    met_ongeoorloofd,
     neem_op,
     schooljaar,
 )
@@ -107,24 +110,20 @@ def _som_cellen(jaar: str, regio: str, soort: str) -> tuple[tuple[tuple[Sleutel,
     return tuple(tuple((_key(c), c) for c in cells) for cells in afwezigheid_som_cellen(jaar, regio, soort))
 
 
-@lru_cache(maxsize=4096)
-def _leden_cellen(jaar: str, regio: str) -> tuple[tuple[Sleutel, Cell], ...]:
-    return tuple((_key(c), c) for c in afwezigheid_leden(jaar, regio))
-
-
 @lru_cache(maxsize=8192)
-def _jaar(datum: str) -> str | None:
-    """The schooljaar of an ISO date string (``None``: not a plain ``YYYY-MM-DD``)."""
+def _dag(datum: str) -> tuple[str, date] | None:
+    """(schooljaar, date) of an ISO date string (``None``: not a plain ``YYYY-MM-DD``)."""
     if len(datum) != 10 or datum[4] != "-" or datum[7] != "-":
         return None
     try:
-        return schooljaar(date.fromisoformat(datum))
+        d = date.fromisoformat(datum)
     except ValueError:
         return None
+    return schooljaar(d), d
 
 
-def _afwezigheid(env: Envelope) -> tuple[str, str, Decimal]:
-    """(schooljaar, soort, uren) of an absence: the fast path for ~90 % of the log.
+def _afwezigheid(env: Envelope) -> tuple[str, str, Decimal, date]:
+    """(schooljaar, soort, uren, datum) of an absence: the fast path for ~90 % of the log.
 
     Why not :func:`~contracts.catalogue.from_envelope`: a full pydantic decode of the payload costs
     more than everything else telling does with an absence (../shared/notes/perf-baselines.md: decode
@@ -135,7 +134,7 @@ def _afwezigheid(env: Envelope) -> tuple[str, str, Decimal]:
     data = env.data
     if (env.schema_version == _AFWEZIG_VERSIE and env.dataschema in (None, _AFWEZIG_SCHEMA)
             and data.keys() == _AFWEZIG_VELDEN):
-        jaar = _jaar(data["datum"]) if isinstance(data["datum"], str) else None
+        dag = _dag(data["datum"]) if isinstance(data["datum"], str) else None
         soort = _SOORT.get(data["code"]) if isinstance(data["code"], str) else None
         u = data["uren"]
         uren: Decimal | None = None
@@ -144,21 +143,24 @@ def _afwezigheid(env: Envelope) -> tuple[str, str, Decimal]:
             uren = Decimal(int(u)) if u.is_integer() else Decimal(repr(u))
         elif isinstance(u, int) and not isinstance(u, bool):
             uren = Decimal(u)
-        if (jaar is not None and soort is not None and uren is not None and 0 < uren <= 24
+        if (dag is not None and soort is not None and uren is not None and 0 < uren <= 24
                 and uren.quantize(_HONDERDSTE) == uren):
-            return jaar, soort, uren
+            return dag[0], soort, uren, dag[1]
     event = from_envelope(env)
     assert isinstance(event, AfwezigheidGeregistreerd)
-    return schooljaar(event.datum), afwezigheid_soort(event.code), event.uren
+    return schooljaar(event.datum), afwezigheid_soort(event.code), event.uren, event.datum
 
 
 GECORRIGEERD = AfwezigheidGecorrigeerd.event_type
 Sommen = dict[tuple[str, str, str, date], tuple[int, Decimal]]
+Hercodering = tuple[str, str, Decimal, str, Decimal, date]
+Eersten = dict[str, dict[tuple[str, str, date], date]]
+"""Per pupil, per (schooljaar, region, registratiedag), the earliest unauthorised absence day of a batch."""
 
 
-def _hercodering(env: Envelope) -> tuple[str, str, Decimal, str, Decimal] | None:
-    """(schooljaar, old soort, old hours, new soort, new hours) of a recoding (domain.md A2), or ``None``
-    when it moves nothing.
+def _hercodering(env: Envelope) -> Hercodering | None:
+    """(schooljaar, old soort, old hours, new soort, new hours, day of the absence) of a recoding
+    (domain.md A2), or ``None`` when it moves nothing.
 
     Why this is enough without keeping each absence: schema v2 of ``AfwezigheidGecorrigeerd`` carries
     the absence's ``datum`` and the hours in force before the correction (``oude_uren``), so the sums
@@ -171,10 +173,28 @@ def _hercodering(env: Envelope) -> tuple[str, str, Decimal, str, Decimal] | None
         return None
     nieuwe_uren = event.nieuwe_uren if event.nieuwe_uren is not None else event.oude_uren
     return (schooljaar(event.datum), afwezigheid_soort(event.oude_code), event.oude_uren,
-            afwezigheid_soort(event.nieuwe_code), nieuwe_uren)
+            afwezigheid_soort(event.nieuwe_code), nieuwe_uren, event.datum)
 
 
-def _verschuif(sommen: Sommen, regio: str, dag: date, hercodering: tuple[str, str, Decimal, str, Decimal]) -> None:
+def _eerste(eersten: Eersten, subject: str, jaar: str, regio: str, geregistreerd: date, datum: date) -> None:
+    per = eersten.setdefault(subject, {})
+    k = (jaar, regio, geregistreerd)
+    eerder = per.get(k)
+    if eerder is None or datum < eerder:
+        per[k] = datum
+
+
+def _al_bekend(dagen: dict[date, Feiten], jaar: str, regio: str, geregistreerd: date, datum: date) -> bool:
+    """An unauthorised absence on ``datum`` recorded on ``geregistreerd`` changes nothing when a day no
+    later than it is known for the same schooljaar and region on a registratiedag no later than its
+    own: the facts as they stood on every day from ``geregistreerd`` on already hold that minimum, so
+    the memberships and their history are the same with or without it."""
+    return any(d <= geregistreerd and any(e.regio == regio and e.datum <= datum and schooljaar(e.datum) == jaar
+                                          for e in f.ongeoorloofd)
+               for d, f in dagen.items())
+
+
+def _verschuif(sommen: Sommen, regio: str, dag: date, hercodering: Hercodering) -> None:
     """Fold a recoding into the batch's absence sums: ``oude_uren`` leave the old soort's hours and the
     new hours join the new soort's (within one soort only the difference remains), in the schooljaar of
     the absence and the event's region, attributed to the recoding's registratiedag ``dag`` (the
@@ -183,7 +203,7 @@ def _verschuif(sommen: Sommen, regio: str, dag: date, hercodering: tuple[str, st
 
     The event's region is the pupil's region when recoding: after a move between the absence and its
     recoding the hours leave the new region's sum (the national sum is exact either way)."""
-    jaar, oude_soort, oude_uren, nieuwe_soort, nieuwe_uren = hercodering
+    jaar, oude_soort, oude_uren, nieuwe_soort, nieuwe_uren, _ = hercodering
     for soort, uren in ((oude_soort, -oude_uren), (nieuwe_soort, nieuwe_uren)):
         sk = (jaar, regio, soort, dag)
         som = sommen.get(sk)
@@ -195,9 +215,9 @@ class TellingProjection:
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         # absences, aggregated in memory: (schooljaar, regio, soort, registratiedag) -> [aantal, uren],
-        # and per (schooljaar, regio, pupil) with an ongeoorloofde absence its earliest registratiedag
+        # and per pupil with an ongeoorloofde absence the earliest day per (schooljaar, regio, registratiedag)
         sommen: dict[tuple[str, str, str, date], tuple[int, Decimal]] = {}
-        ongeoorloofd: dict[tuple[str, str, str], date] = {}
+        eersten: Eersten = {}
         per_persoon: dict[str, list[tuple[Event, str, date, date]]] = {}
         laatste_dag: date | None = None
         for d in events:
@@ -209,26 +229,20 @@ class TellingProjection:
             if laatste_dag is None or dag_vastgelegd > laatste_dag:
                 laatste_dag = dag_vastgelegd
             if env.type == AFWEZIG:
-                jaar, soort, uren = _afwezigheid(env)
+                jaar, soort, uren, datum = _afwezigheid(env)
                 geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
                 sk = (jaar, regio, soort, geregistreerd)
                 som = sommen.get(sk)
                 sommen[sk] = (1, uren) if som is None else (som[0] + 1, som[1] + uren)
                 if soort == "ongeoorloofd":
-                    k = (jaar, regio, env.subject)
-                    eerder = ongeoorloofd.get(k)
-                    if eerder is None or geregistreerd < eerder:
-                        ongeoorloofd[k] = geregistreerd
+                    _eerste(eersten, env.subject, jaar, regio, geregistreerd, datum)
             elif env.type == GECORRIGEERD:
                 hercodering = _hercodering(env)
                 if hercodering is not None:
                     geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
                     _verschuif(sommen, regio, geregistreerd, hercodering)
                     if hercodering[3] == "ongeoorloofd":  # recoded to ongeoorloofd: now has one (never retracted)
-                        k = (hercodering[0], regio, env.subject)
-                        eerder = ongeoorloofd.get(k)
-                        if eerder is None or geregistreerd < eerder:
-                            ongeoorloofd[k] = geregistreerd
+                        _eerste(eersten, env.subject, hercodering[0], regio, geregistreerd, hercodering[5])
             elif env.type in STATEFUL_TYPES:
                 # events of types telling does not count are not even decoded
                 geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
@@ -249,14 +263,6 @@ class TellingProjection:
                 cellen[sleutel] = cell
                 delta[sleutel] += uren
                 historie[(*sleutel, geregistreerd)] += uren
-        eerste: dict[Lid, date] = {}
-        for (jaar, regio, lid), geregistreerd in ongeoorloofd.items():
-            for sleutel, cell in _leden_cellen(jaar, regio):
-                cellen[sleutel] = cell
-                lk = (*sleutel, lid)
-                eerder = eerste.get(lk)
-                if eerder is None or geregistreerd < eerder:
-                    eerste[lk] = geregistreerd
 
         klok = await _klok(conn, laatste_dag - timedelta(days=1) if laatste_dag else None)
         wakker: list[str] = []
@@ -264,9 +270,9 @@ class TellingProjection:
             wakker = [r["pseudoniem"] for r in await conn.fetch(
                 "SELECT pseudoniem FROM leerling_feiten WHERE wekker <= $1 ORDER BY wekker, pseudoniem "
                 "LIMIT $2", klok, WEKKERS_PER_BATCH)]
-        met_feiten = per_persoon.keys() | set(wakker)
-        oud = await _vergrendel(conn, sorted(met_feiten | {k[2] for k in ongeoorloofd}), met_feiten)
-        erbij, eraf, feiten_historie = await self._feiten(conn, per_persoon, oud, wakker, klok)
+        met_feiten = per_persoon.keys() | set(wakker) | eersten.keys()
+        oud = await _vergrendel(conn, sorted(met_feiten), met_feiten)
+        erbij, eraf, feiten_historie = await self._feiten(conn, per_persoon, eersten, oud, wakker, klok)
         for (cell, dag), n in feiten_historie.items():
             historie[(*_key(cell), dag)] += n
         for m in (*erbij, *eraf):
@@ -274,8 +280,6 @@ class TellingProjection:
         if erbij or eraf:
             for sleutel, verschil in (await _leden_bijwerken(conn, erbij, eraf)).items():
                 delta[sleutel] += verschil
-        if eerste:
-            await _eerste_bron(conn, eerste, delta, historie)
         # One statement for the cells, their history and the outbox: the runner gives a rebuild many
         # small partition batches, where round trips, not rows, are the cost. Keys are sorted in every
         # part (no deadlock between instances); numbers travel as text: exact, and asyncpg encodes
@@ -303,23 +307,30 @@ class TellingProjection:
             )
 
     async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[tuple[Event, str, date, date]]],
-                      oud: dict[str, tuple[Dagen, date | None]], wakker: Iterable[str], klok: date | None,
+                      eersten: Eersten, oud: dict[str, tuple[Dagen, date | None]], wakker: Iterable[str],
+                      klok: date | None,
                       ) -> tuple[set[Membership], set[Membership], dict[tuple[Cell, date], Decimal]]:
         """Fold the batch into each person's facts per registratiedag, and bring every person (those of
         the batch and the woken ones) from the klok they were computed at to the current one; return the
-        memberships gained and lost and the history mutations."""
+        memberships gained and lost and the history mutations. A person here only for absences that
+        change nothing (:func:`_al_bekend`) costs nothing more: their klok moves with their ``wekker``,
+        like that of any person outside the batch."""
         erbij: set[Membership] = set()
         eraf: set[Membership] = set()
         historie: dict[tuple[Cell, date], Decimal] = defaultdict(Decimal)
         opslaan: list[tuple[str, str | None, date | None, date | None]] = []
-        for persoon in sorted(per_persoon.keys() | set(wakker)):
+        wakker = set(wakker)
+        for persoon in sorted(per_persoon.keys() | wakker | eersten.keys()):
             voor, klok_oud = oud.get(persoon, ({}, None))
             na = dict(voor)
             for event, regio, dag, geregistreerd in per_persoon.get(persoon, ()):
                 f = neem_op(na.get(geregistreerd, LEEG), event, regio, dag)
                 if f != LEEG:
                     na[geregistreerd] = f
-            if na == voor and klok == klok_oud:
+            for (jaar, regio, geregistreerd), datum in sorted(eersten.get(persoon, {}).items()):
+                if not _al_bekend(na, jaar, regio, geregistreerd, datum):
+                    na[geregistreerd] = met_ongeoorloofd(na.get(geregistreerd, LEEG), regio, datum)
+            if na == voor and (klok == klok_oud or (persoon not in per_persoon and persoon not in wakker)):
                 continue
             verschil = verwerk(voor, na, persoon, klok_oud, klok)
             erbij |= verschil.erbij
@@ -446,55 +457,3 @@ async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], era
         drempel = INDICATOREN[k[0]].drempel
         delta[k[:4]] += int(n >= drempel) - int(voor.get(k, 0) >= drempel)
     return delta
-
-
-async def _eerste_bron(conn: asyncpg.Connection, eerste: dict[Lid, date],
-                       delta: dict[Sleutel, Decimal | int],
-                       historie: dict[tuple[str, str, str, str, date], Decimal | int]) -> None:
-    """The per-event memberships (a pupil with an ongeoorloofde absence; drempel 1, never withdrawn):
-    add per cell the change in its value to ``delta`` and to ``historie`` (the member counts from the earliest
-    registratiedag of its sources; a source recorded earlier that arrives later moves that day back).
-
-    Such a member is one row (``bron`` ``''``, ``dag`` = the earliest registratiedag), not one row per
-    absence: the figure only needs *whether* and *since when*, and hundreds of rows per pupil made the
-    table and its writes grow with the absences instead of the pupils. Only a new member or an earlier
-    day is written, so a replay (or a later absence of a known member) writes nothing. The persons are
-    locked by the caller, so no other instance changes these rows between the read and the write.
-    (Rows of an older layout, one per absence id, are read the same way: ``min(dag)`` of any rows.)"""
-    paren = sorted(eerste)
-    was: dict[Lid, date | None] = {}
-    for r in await conn.fetch(
-        "SELECT l.indicator, l.gebied, l.periode, l.uitsplitsing, l.lid, min(l.dag) AS dag FROM lidmaatschap l "
-        "JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
-        "AS t(indicator, gebied, periode, uitsplitsing, lid) "
-        "ON l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode "
-        "AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid "
-        "GROUP BY 1, 2, 3, 4, 5",
-        *[list(c) for c in zip(*paren, strict=True)],
-    ):
-        was[(r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])] = r["dag"]
-    schrijf: list[tuple[str, str, str, str, str, date]] = []
-    for k in paren:
-        dag = eerste[k]
-        cel = k[:4]
-        if k not in was:
-            delta[cel] += 1
-            historie[(*cel, dag)] += 1
-        else:
-            vorige = was[k]
-            if vorige is None:
-                historie[(*cel, dag)] += 1
-            elif dag < vorige:
-                historie[(*cel, vorige)] -= 1
-                historie[(*cel, dag)] += 1
-            else:
-                continue
-        schrijf.append((*k, dag))
-    if schrijf:
-        await conn.execute(
-            "INSERT INTO lidmaatschap (indicator, gebied, periode, uitsplitsing, lid, bron, dag) "
-            "SELECT i, g, p, u, l, '', d FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-            "$6::date[]) AS t(i, g, p, u, l, d) ON CONFLICT (indicator, gebied, periode, uitsplitsing, lid, bron) "
-            "DO UPDATE SET dag = LEAST(lidmaatschap.dag, EXCLUDED.dag)",
-            *[list(c) for c in zip(*schrijf, strict=True)],
-        )

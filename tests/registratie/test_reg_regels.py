@@ -156,10 +156,27 @@ async def test_filed_report_stops_the_term_and_a_vrijstelling_withdraws_it(reg: 
     [w] = of_type(await reg.events(MC28, p), ev.MeldingIngetrokken)
     assert str(w.melding_id) == melding_id and w.reden.value == "VRIJSTELLING"
     assert str(w.vrijstelling_id) == r.json()["vrijstelling_id"]
+    [v] = of_type(await reg.events(MC28, p), ev.VrijstellingGeregistreerd)
+    assert v.woongemeente == "GM0637", "schema v2: the woongemeente registratie holds for a known person"
     # the school cannot withdraw it again
     r = await reg.post(f"/v1/meldingen/{melding_id}/intrekking", {"reden": "ONTERECHT_GEMELD"})
     assert r.status_code == 422 and r.json()["detail"]["fouten"][0]["regel"] == "niet_afgehandeld"
     reg.zet_vandaag(D(2026, 11, 27))
+
+
+async def test_a_vrijstelling_of_a_person_enrolled_nowhere_carries_the_woongemeente_duo_gave(reg: Reg) -> None:
+    """The normal 5a case: a child never enrolled. DUO gives birth date and woongemeente for a new
+    person; the event carries that woongemeente (schema v2, C) on the topic of its region."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    r = await reg.post("/v1/duo/vrijstellingen", {
+        "pgn": pgn, "artikel": "5a", "van": "2026-11-01", "geboortedatum": "2019-03-02",
+        "woongemeente": "GM1930"}, who="duo")
+    assert r.status_code == 201, r.text
+    envs = [e for e in await reg.events("leerrecht.regio.MC29.events")
+            if e.data.get("vrijstelling_id") == r.json()["vrijstelling_id"]]
+    [v] = of_type(envs, ev.VrijstellingGeregistreerd)
+    assert (v.woongemeente, str(v.vrijstelling_id)) == ("GM1930", r.json()["vrijstelling_id"])
 
 
 async def test_luxe_is_reported_without_threshold(reg: Reg) -> None:

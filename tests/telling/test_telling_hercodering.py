@@ -82,9 +82,10 @@ def _v1(n: int, dag: date = date(2025, 10, 8)) -> Envelope:
 
 def test_a_v2_recoding_names_year_old_and_new_soort_and_hours() -> None:
     golden = golden_envelope(AfwezigheidGecorrigeerd.event_type)  # ONBEKEND 5 h of 2025-10-06 -> ZIEK
-    assert _hercodering(golden) == (JAAR, "ongeoorloofd", Decimal(5), "geoorloofd", Decimal(5))
+    assert _hercodering(golden) == (JAAR, "ongeoorloofd", Decimal(5), "geoorloofd", Decimal(5), date(2025, 10, 6))
     env = _hercodeer(2, 1, AfwezigheidCode.ZIEK, AfwezigheidCode.ZIEK, "4", "2.5", datum=date(2025, 7, 31))
-    assert _hercodering(env) == ("2024-2025", "geoorloofd", Decimal(4), "geoorloofd", Decimal("2.5"))
+    assert _hercodering(env) == ("2024-2025", "geoorloofd", Decimal(4), "geoorloofd", Decimal("2.5"),
+                                 date(2025, 7, 31))
 
 
 def test_an_upcast_v1_recoding_moves_nothing() -> None:
@@ -95,10 +96,10 @@ def test_verschuif_moves_hours_and_never_counts_a_registration() -> None:
     dag = date(2025, 10, 8)
     sommen: dict[tuple[str, str, str, date], tuple[int, Decimal]] = {
         (JAAR, REGIO, "ongeoorloofd", dag): (2, Decimal(7))}
-    _verschuif(sommen, REGIO, dag, (JAAR, "ongeoorloofd", Decimal(3), "geoorloofd", Decimal(3)))
+    _verschuif(sommen, REGIO, dag, (JAAR, "ongeoorloofd", Decimal(3), "geoorloofd", Decimal(3), dag))
     assert sommen == {(JAAR, REGIO, "ongeoorloofd", dag): (2, Decimal(4)),
                       (JAAR, REGIO, "geoorloofd", dag): (0, Decimal(3))}
-    _verschuif(sommen, REGIO, dag, (JAAR, "geoorloofd", Decimal(3), "geoorloofd", Decimal("1.5")))
+    _verschuif(sommen, REGIO, dag, (JAAR, "geoorloofd", Decimal(3), "geoorloofd", Decimal("1.5"), dag))
     assert sommen[(JAAR, REGIO, "geoorloofd", dag)] == (0, Decimal("1.5"))
 
 

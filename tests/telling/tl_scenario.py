@@ -1,4 +1,4 @@
-"""A scripted schooljaar 2025-2026 of twelve persons, with its leerplichttelling computed by hand.
+"""A scripted schooljaar 2025-2026 of thirteen persons, with its leerplichttelling computed by hand.
 
 Amsterdam (GM0363) and Diemen (GM0384) are in region MC21, Rotterdam (GM0599) in MC29. Every event
 is (subject, region of the topic, day it happened, payload). Used by the pure fold test and by the
@@ -168,6 +168,12 @@ def _stappen() -> list[Stap]:
         regel_geldig_vanaf=date(2025, 8, 1), omschrijving="4 weken aaneengesloten geoorloofd afwezig",
         school=SCHOOL, peildatum=date(2025, 12, 8), ontvangers=[SignaalOntvanger.LEERPLICHT]))
 
+    # P13: 5a vrijstelling of a child enrolled nowhere (the normal case); DUO states the woongemeente
+    # (schema v2), and that is where it counts (C, Decision)
+    add(13, "MC21", date(2025, 9, 15), registratie.VrijstellingGeregistreerd(
+        vrijstelling_id=uid(1301), artikel=Vrijstellingsartikel.ARTIKEL_5A, van=date(2025, 9, 1),
+        tot_en_met=date(2026, 7, 31), woongemeente=AMS))
+
     ids: dict[int, UUID] = {}
     out = []
     for i, (subject, region, d, ev) in enumerate(raw):
@@ -178,7 +184,7 @@ def _stappen() -> list[Stap]:
 
 
 SCENARIO: list[Stap] = _stappen()
-PERSONEN = [p(n) for n in range(1, 13)]
+PERSONEN = [p(n) for n in range(1, 14)]
 
 # Hand-computed leerplichttelling of Amsterdam, schooljaar 2025-2026 (see the comments above).
 LEERPLICHTTELLING_GM0363: dict[str, int] = {
@@ -192,14 +198,14 @@ LEERPLICHTTELLING_GM0363: dict[str, int] = {
     "lrv_nieuw": 1,  # P6
     "lrv_langer_dan_3_maanden": 1,  # P5 (P6's 3 months ended after the move: Rotterdam)
     "lrv_verhuisd": 1,  # P6
-    "vrijstellingen_5a": 1,  # P9
+    "vrijstellingen_5a": 2,  # P9, P13 (enrolled nowhere)
     "vrijstellingen_5b": 0,
     "processen_verbaal": 1,  # P5
     "halt_verwijzingen": 1,  # P10
     "thuiszitters": 4,  # P5, P6, P7, P8
 }
 OVERIG_VERWACHT: dict[tuple[str, str], int] = {
-    ("leerrecht_telling", AMS): 6,  # thuiszitters + P9 (5a) + P12 (langdurig geoorloofd)
+    ("leerrecht_telling", AMS): 7,  # thuiszitters + P9, P13 (5a) + P12 (langdurig geoorloofd)
     ("relatief_verzuim", DIEMEN): 1,  # P11
     ("relatief_verzuim", "MC21"): 4,
     ("relatief_verzuim", "NL"): 4,

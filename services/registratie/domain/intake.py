@@ -571,12 +571,16 @@ def vrijstelling_registreren(
     van: date,
     tot_en_met: date | None,
 ) -> Besluit:
-    """A DUO vrijstelling (B, C). Overlapping reports are withdrawn by the rules afterwards (A3.10)."""
+    """A DUO vrijstelling (B, C). Overlapping reports are withdrawn by the rules afterwards (A3.10).
+
+    The event carries the woongemeente registratie holds for the person (schema v2): the one DUO gave
+    when the person was new here, else the current one (after DUO's moves), so telling counts the
+    vrijstelling there, enrolled or not (C, Decision)."""
     leerling = _bekend(leerling)
     if tot_en_met is not None and tot_en_met < van:
         raise Afgewezen("tot_en_met", "na_van", "De einddatum van de vrijstelling ligt vóór de begindatum.")
     event = VrijstellingGeregistreerd(vrijstelling_id=vrijstelling_id, artikel=artikel, van=van,
-                                      tot_en_met=tot_en_met)
+                                      tot_en_met=tot_en_met, woongemeente=leerling.woongemeente)
     return Besluit(leerling.pseudoniem, leerling.regio, (event,))
 
 

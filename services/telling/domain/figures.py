@@ -217,8 +217,9 @@ _LIJST: list[Indicator] = [
                          "leerlingen.met_ongeoorloofde_afwezigheid."),
     Indicator("leerlingen.met_ongeoorloofde_afwezigheid", "afwezigheid",
               "Unieke leerlingen met minstens één registratie ongeoorloofde afwezigheid (ook na hercodering "
-              "naar ongeoorloofd), per schooljaar.",
-              (_t(AfwezigheidGeregistreerd), _HERCODERING),
+              "naar ongeoorloofd), per schooljaar; uitgesplitst naar schoolsoort en leeftijd op de eerste dag "
+              "met ongeoorloofde afwezigheid in het schooljaar.",
+              (_t(AfwezigheidGeregistreerd), _HERCODERING, *_WOON), versie=2,
               uitgesteld="Een hercodering naar geoorloofd haalt de leerling er niet uit."),
     # --- leerplichttelling (art. 25 Lpw), per woongemeente per schooljaar, unieke personen ----
     Indicator("absoluut_verzuim", "leerplichttelling",
@@ -268,11 +269,14 @@ _LIJST: list[Indicator] = [
     *[
         Indicator(f"vrijstellingen_{a.value}", "leerplichttelling",
                   f"Unieke personen met een vrijstelling op grond van artikel {a.value} Leerplichtwet, "
-                  "in elk schooljaar waarin de vrijstelling geldt.",
+                  "in elk schooljaar waarin de vrijstelling geldt, bij de woongemeente die DUO bij de "
+                  "vrijstelling opgaf, ingeschreven of niet (na een latere verhuizing: de nieuwe).",
                   (_VRIJSTELLING, *_WOON),
                   uitgesteld="Een vrijstelling zonder einddatum telt in elk schooljaar tot vandaag volgens het "
                              "log, tot en met het schooljaar waarin de persoon 18 wordt (zonder bekende "
-                             "geboortemaand: hooguit 13 schooljaren).", versie=2)
+                             "geboortemaand: hooguit 13 schooljaren). Een vrijstelling uit schema v1 (zonder "
+                             "woongemeente) telt bij de woongemeente die telling anders kent, en zonder die "
+                             "alleen landelijk en in de regio.", versie=3)
         for a in Vrijstellingsartikel
     ],
     Indicator("processen_verbaal", "leerplichttelling",
@@ -370,7 +374,7 @@ _LIJST: list[Indicator] = [
               "Iedere jongere wiens recht op onderwijs op het spel staat (C): thuiszitters (absoluut + "
               "LRV), langdurig geoorloofd afwezigen, vrijstellingen 5a en onopgelost absoluut verzuim; "
               "unieke personen.",
-              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN, _VRIJSTELLING, _t(registratie.SignaalGegeven)), versie=2,
+              (*_ABSOLUUT_BRONNEN, *_LRV_BRONNEN, _VRIJSTELLING, _t(registratie.SignaalGegeven)), versie=3,
               uitgesteld="'Onopgelost' absoluut verzuim: elk gesignaleerd geval in het schooljaar telt."),
 ]
 
@@ -507,25 +511,18 @@ def afwezigheid_totalen(jaar: str, regio: str, soort: str, aantal: int, uren: De
     return [*(Increment(cell, Decimal(aantal)) for cell in tellen), *(Increment(cell, uren) for cell in optellen)]
 
 
-def afwezigheid_leden(jaar: str, regio: str) -> list[Cell]:
-    """The cells in which a pupil with an ongeoorloofde absence in ``jaar`` counts (once, drempel 1)."""
-    return gebied_cellen("leerlingen.met_ongeoorloofde_afwezigheid", jaar, regio)
+def effects(event: Event, subject: str, region: str) -> Iterable[Increment]:
+    """The per-event sums of the high-volume absence events (the skeleton's ``afwezigheid.*``).
 
-
-def effects(event: Event, subject: str, region: str) -> Iterable[Increment | Membership]:
-    """The per-event effects of the high-volume absence events (the skeleton's ``afwezigheid.*``).
-
-    Absences are not kept as facts per pupil (hundreds per pupil per year); they only add to sums.
-    The reference for one event; the projection uses the same definitions per batch
-    (:func:`afwezigheid_totalen`, :func:`afwezigheid_leden`).
+    Absences are not kept as facts per pupil (hundreds per pupil per year); they only add to sums,
+    except the earliest unauthorised one per schooljaar and region (:class:`EersteOngeoorloofd`), from
+    which the person count ``leerlingen.met_ongeoorloofde_afwezigheid`` is derived like every other
+    person count. The reference for one event; the projection adds the same per batch
+    (:func:`afwezigheid_totalen`).
     """
     if isinstance(event, AfwezigheidGeregistreerd):
-        jaar = schooljaar(event.datum)
-        kind = afwezigheid_soort(event.code)
-        yield from afwezigheid_totalen(jaar, region, kind, 1, event.uren)
-        if kind == "ongeoorloofd":
-            for cell in afwezigheid_leden(jaar, region):
-                yield Membership(cell, subject, str(event.afwezigheid_id))
+        yield from afwezigheid_totalen(schooljaar(event.datum), region, afwezigheid_soort(event.code), 1,
+                                       event.uren)
 
 
 # --------------------------------------------------------------------------- a person's facts
@@ -577,6 +574,18 @@ class LrvDrempel(_Feit):
     meldplicht_id: str | None = None
 
 
+class EersteOngeoorloofd(_Feit):
+    """The earliest day with an unauthorised (or still unknown) absence of the person in the schooljaar
+    of ``datum``, on the topic of region ``regio`` (issue 12.8). One per (schooljaar, region): a later
+    absence adds nothing, an earlier one replaces it, so merging is taking the minimum and the result
+    does not depend on the order events arrive in. Why keep it: the person count of pupils with
+    unauthorised absence is then derived from facts like every other one, with the school type and age
+    band of that day (C, breakdowns); hundreds of absences per pupil are still not kept."""
+
+    regio: str
+    datum: date
+
+
 class Schoolinschrijving(_Feit):
     """An enrolment: from ``datum`` at ``school`` (BRIN6) of ``school_type``."""
 
@@ -608,10 +617,15 @@ class AbsoluutFeit(_Feit):
 
 
 class VrijstellingFeit(_Feit):
+    """A vrijstelling; ``gemeente`` is the woongemeente DUO stated with it on ``geregistreerd_op``
+    (schema v2; both ``None`` for a v1 event), where it counts (C, Decision)."""
+
     artikel: Vrijstellingsartikel
     van: date
     tot_en_met: date | None
     regio: str
+    gemeente: str | None = None
+    geregistreerd_op: date | None = None
 
 
 class SignaalFeit(_Feit):
@@ -670,6 +684,7 @@ class Feiten(_Feit):
     behandelingen: tuple[Behandeling, ...] = ()
     lrv_drempels: tuple[LrvDrempel, ...] = ()
     vervallen_meldplichten: tuple[str, ...] = ()
+    ongeoorloofd: tuple[EersteOngeoorloofd, ...] = ()
 
 
 STATEFUL: tuple[type[Event], ...] = (
@@ -695,6 +710,17 @@ def _plus(items: tuple[_F, ...], new: _F) -> tuple[_F, ...]:
     return items if new in items else (*items, new)
 
 
+def met_ongeoorloofd(f: Feiten, regio: str, datum: date) -> Feiten:
+    """``f`` with an unauthorised absence on ``datum`` in ``regio``: kept only if it is the earliest of
+    its schooljaar and region (:class:`EersteOngeoorloofd`; a minimum, so any order gives the same)."""
+    jaar = schooljaar(datum)
+    zelfde = [e for e in f.ongeoorloofd if e.regio == regio and schooljaar(e.datum) == jaar]
+    if any(e.datum <= datum for e in zelfde):
+        return f
+    rest = tuple(e for e in f.ongeoorloofd if e not in zelfde)
+    return f.model_copy(update={"ongeoorloofd": (*rest, EersteOngeoorloofd(regio=regio, datum=datum))})
+
+
 def _melding(f: Feiten, melding_id: object, **update: object) -> Feiten:
     key = str(melding_id)
     old = f.meldingen.get(key, MeldingFeit())
@@ -709,6 +735,10 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
     Commutative by construction: every branch adds a fact to a set or fills a field of one report
     that no other event fills, so any interleaving of a person's events gives the same facts."""
     match event:
+        case registratie.AfwezigheidGeregistreerd() if event.code in ONGEOORLOOFD:
+            f = met_ongeoorloofd(f, regio, event.datum)
+        case registratie.AfwezigheidGecorrigeerd() if event.nieuwe_code in ONGEOORLOOFD and event.datum:
+            f = met_ongeoorloofd(f, regio, event.datum)  # recoded to ongeoorloofd (v1: day unknown)
         case registratie.LeerlingIngeschreven():
             f = f.model_copy(update={
                 "woon": _plus(f.woon, Woonfeit(datum=event.ingangsdatum, gemeente=event.woongemeente,
@@ -769,7 +799,8 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
         case registratie.VrijstellingGeregistreerd():
             f = f.model_copy(update={"vrijstellingen": {**f.vrijstellingen, str(event.vrijstelling_id):
                 VrijstellingFeit(artikel=event.artikel, van=event.van, tot_en_met=event.tot_en_met,
-                                 regio=regio)}})
+                                 regio=regio, gemeente=event.woongemeente,
+                                 geregistreerd_op=peildatum if event.woongemeente is not None else None)}})
         case registratie.SignaalGegeven() if event.soort in _TELT_ALS_LANGDURIG:
             f = f.model_copy(update={"signalen": {**f.signalen, str(event.signaal_id):
                 SignaalFeit(peildatum=event.peildatum, regio=regio)}})
@@ -877,7 +908,14 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
         geboren=_unie(a.geboren, b.geboren), behandelingen=_unie(a.behandelingen, b.behandelingen),
         lrv_drempels=_unie(a.lrv_drempels, b.lrv_drempels),
         vervallen_meldplichten=_unie(a.vervallen_meldplichten, b.vervallen_meldplichten),
+        ongeoorloofd=_eerste_unie(a, b.ongeoorloofd),
     )
+
+
+def _eerste_unie(a: Feiten, b: tuple[EersteOngeoorloofd, ...]) -> tuple[EersteOngeoorloofd, ...]:
+    for e in b:
+        a = met_ongeoorloofd(a, e.regio, e.datum)
+    return a.ongeoorloofd
 
 
 def woonplaats(f: Feiten, d: date) -> Woonfeit | None:
@@ -903,8 +941,8 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
     splits: dict[date, tuple[str, ...]] = {}
 
     def tel(ind: str, periode: str, d: date, regio: str, bron: str, *, gemeente: str | None = None,
-            wie: str = lid) -> None:
-        if gemeente is None:
+            wie: str = lid, woon: bool = True) -> None:
+        if gemeente is None and woon:
             w = woonplaats(f, d)
             if w is not None:
                 gemeente, regio = w.gemeente, w.regio
@@ -947,9 +985,15 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
     for vid, v in f.vrijstellingen.items():
         for jaar in schooljaren(v.van, _vrijstelling_tot(f, v, klok)):
             d = max(v.van, schooljaar_begin(jaar))
-            tel(f"vrijstellingen_{v.artikel.value}", jaar, d, v.regio, vid)
+            regio, gemeente = _vrijstelling_woongemeente(f, v, d)
+            tel(f"vrijstellingen_{v.artikel.value}", jaar, d, regio, vid, gemeente=gemeente)
             if v.artikel is Vrijstellingsartikel.ARTIKEL_5A:
-                tel("leerrecht_telling", jaar, d, v.regio, vid)
+                tel("leerrecht_telling", jaar, d, regio, vid, gemeente=gemeente)
+
+    for eo in f.ongeoorloofd:
+        # national and in the region of the absence's topic, as always; no municipality (woon=False)
+        tel("leerlingen.met_ongeoorloofde_afwezigheid", schooljaar(eo.datum), eo.datum, eo.regio, "afwezigheid",
+            woon=False)
 
     for sid, s in f.signalen.items():
         for ind in ("langdurig_geoorloofd_afwezig", "leerrecht_telling"):
@@ -1042,6 +1086,19 @@ def _vrijstelling_tot(f: Feiten, v: VrijstellingFeit, klok: date | None) -> date
     else:
         grens = date(int(schooljaar(v.van)[:4]) + VRIJSTELLING_HOOGSTENS_JAREN, 7, 31)
     return max(v.van, min(klok, grens))
+
+
+def _vrijstelling_woongemeente(f: Feiten, v: VrijstellingFeit, d: date) -> tuple[str, str | None]:
+    """(region, woongemeente) a vrijstelling counts in on ``d`` (C, Decision: the woongemeente DUO
+    stated for it, enrolled or not). Why not the residence telling otherwise knows: a 5a child is
+    normally enrolled nowhere, so there is none, and DUO is the register of residence. A move DUO
+    reports after the vrijstelling was registered, on or before ``d``, is newer: then the residence on
+    ``d``. A v1 vrijstelling states none: ``None``, the residence telling knows decides (as before)."""
+    if v.gemeente is None or v.geregistreerd_op is None:
+        return v.regio, None
+    if any(v.geregistreerd_op < m.datum <= d for m in f.verhuizingen):
+        return v.regio, None
+    return v.regio, v.gemeente
 
 
 def _opnieuw_gemeld(f: Feiten, verwezen: date) -> bool:
@@ -1240,7 +1297,7 @@ class _Tel(Protocol):
     """The signature of the ``tel`` closure in :func:`lidmaatschappen` (for mypy)."""
 
     def __call__(self, ind: str, periode: str, d: date, regio: str, bron: str, *,
-                 gemeente: str | None = None, wie: str = "") -> None: ...
+                 gemeente: str | None = None, wie: str = "", woon: bool = True) -> None: ...
 
 
 def waarden(leden: Iterable[Membership]) -> dict[Cell, int]:

@@ -20,9 +20,22 @@ from telling.domain.figures import (
     vsvjaar,
     waarden,
 )
-from tl_scenario import AMS, LEERPLICHTTELLING_GM0363, OVERIG_VERWACHT, PERSONEN, SCENARIO, Stap
+from tl_scenario import (
+    AMS,
+    DIEMEN,
+    LEERPLICHTTELLING_GM0363,
+    OVERIG_VERWACHT,
+    PERSONEN,
+    RDAM,
+    SCENARIO,
+    Stap,
+    _ingeschreven,
+    uid,
+)
 
-from contracts.codes import GebiedType, MeldingSoort
+from contracts.codes import GebiedType, MeldingSoort, Vrijstellingsartikel
+from contracts.events import registratie
+from contracts.events.base import Event
 from contracts.events.telling import CijferBijgewerkt
 
 JAAR = "2025-2026"
@@ -111,3 +124,64 @@ def test_periods() -> None:
 
 def test_cell_identity_ignores_the_parent() -> None:
     assert Cell("lrv", "GM0363", JAAR, "MC21") == Cell("lrv", "GM0363", JAAR, None)
+
+
+# --------------------------------------------------------------------------- vrijstellingen (C, 7b)
+
+_5A = dict(artikel=Vrijstellingsartikel.ARTIKEL_5A, van=date(2025, 11, 1), tot_en_met=date(2026, 7, 31))
+
+
+def _vrijstelling_cellen(*stappen: tuple[date, Event]) -> dict[Cell, int]:
+    f = Feiten()
+    for d, ev in stappen:
+        f = neem_op(f, ev, "MC21", d)
+    return waarden(lidmaatschappen(f, "x" * 20))
+
+
+def test_a_5a_vrijstelling_of_a_pupil_enrolled_nowhere_counts_in_its_woongemeente() -> None:
+    """The normal case of 5a: never enrolled. DUO states the woongemeente with the vrijstelling
+    (``VrijstellingGeregistreerd`` v2), and the vrijstelling counts there (C, Decision)."""
+    cellen = _vrijstelling_cellen((date(2025, 11, 28), registratie.VrijstellingGeregistreerd(
+        vrijstelling_id=uid(1), woongemeente=DIEMEN, **_5A)))
+    for ind in ("vrijstellingen_5a", "leerrecht_telling"):
+        assert cellen.get(Cell(ind, DIEMEN, JAAR)) == 1, ind
+        assert cellen.get(Cell(ind, "MC21", JAAR)) == 1 and cellen.get(Cell(ind, "NL", JAAR)) == 1
+
+
+def test_a_vrijstelling_counts_where_duo_states_even_when_the_enrolment_said_otherwise() -> None:
+    cellen = _vrijstelling_cellen(
+        (date(2025, 8, 25), _ingeschreven(AMS)),
+        (date(2025, 11, 28), registratie.VrijstellingGeregistreerd(
+            vrijstelling_id=uid(1), woongemeente=DIEMEN, **_5A)))
+    assert cellen.get(Cell("vrijstellingen_5a", DIEMEN, JAAR)) == 1
+    assert Cell("vrijstellingen_5a", AMS, JAAR) not in cellen
+
+
+def test_after_a_later_move_an_open_vrijstelling_counts_in_the_new_woongemeente() -> None:
+    """DUO's woongemeente holds from the vrijstelling's registration until a move DUO reports later."""
+    open_einde = {**_5A, "tot_en_met": None}
+    cellen = waarden(lidmaatschappen(_feiten(
+        (date(2025, 11, 28), registratie.VrijstellingGeregistreerd(
+            vrijstelling_id=uid(1), woongemeente=DIEMEN, **open_einde)),
+        (date(2026, 3, 2), registratie.Verhuisd(
+            verhuisdatum=date(2026, 3, 2), oude_gemeente=DIEMEN, nieuwe_gemeente=RDAM, oude_regio="MC21",
+            nieuwe_regio="MC29")),
+    ), "x" * 20, date(2026, 10, 1)))
+    assert cellen.get(Cell("vrijstellingen_5a", DIEMEN, JAAR)) == 1
+    assert cellen.get(Cell("vrijstellingen_5a", RDAM, "2026-2027")) == 1
+    assert Cell("vrijstellingen_5a", DIEMEN, "2026-2027") not in cellen
+
+
+def test_a_v1_vrijstelling_without_woongemeente_still_counts_where_the_pupil_lived() -> None:
+    """Upcast from v1: the woongemeente is unknown; as before, the residence telling knows decides."""
+    cellen = _vrijstelling_cellen(
+        (date(2025, 8, 25), _ingeschreven(AMS)),
+        (date(2025, 11, 28), registratie.VrijstellingGeregistreerd(vrijstelling_id=uid(1), woongemeente=None, **_5A)))
+    assert cellen.get(Cell("vrijstellingen_5a", AMS, JAAR)) == 1
+
+
+def _feiten(*stappen: tuple[date, Event]) -> Feiten:
+    f = Feiten()
+    for d, ev in stappen:
+        f = neem_op(f, ev, "MC21", d)
+    return f

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from telling.domain.disclosure import (
     TOTAAL,
     Kruistabel,
@@ -26,10 +29,21 @@ from telling.domain.figures import (
 )
 from tl_scenario import AMS, SCHOOL, uid
 
-from contracts.codes import Melder, MeldingSoort, Plicht, SchoolType, SignaalBron, Vakantieregio
+from contracts.codes import (
+    AfwezigheidCode,
+    Melder,
+    MeldingSoort,
+    Plicht,
+    SchoolType,
+    SignaalBron,
+    UrenEenheid,
+    Vakantieregio,
+)
 from contracts.events import registratie
+from contracts.events.base import Event
 
 REGIO = "MC21"
+MC29 = "MC29"
 
 
 def test_age_bands_cover_every_age_once() -> None:
@@ -142,3 +156,66 @@ def test_area_table_and_breakdowns_together_reveal_no_hidden_cell() -> None:
         for g, s in tabel_1d.items():  # the area table is published as it was: nothing shown is taken back
             assert s.waarde in (None, gebieden[g][1])
         assert _gecombineerd(gebieden, uitsplitsingen, weg) == frozenset()
+
+
+# --------------------------------------------------------------------------- absences (issue 12.8)
+
+_ONGEOORLOOFD = "leerlingen.met_ongeoorloofde_afwezigheid"
+
+
+def _demo_leerling(n: int, woon: str, geboren: str) -> list[tuple[str, date, object]]:
+    """Like the demo feed (deploy/local/demo_feed.py): a po pupil enrolled on 24 August, then a term
+    of absence, some of it unauthorised, in the region of the woongemeente."""
+    school = SCHOOL.model_copy(update={"brin": "00AP"})
+    uit: list[tuple[str, date, object]] = [(REGIO, date(2025, 8, 24), registratie.LeerlingIngeschreven(
+        school=school, school_type=SchoolType.PO, ingangsdatum=date(2025, 8, 24),
+        vakantieregio=Vakantieregio.MIDDEN, woongemeente=woon, geboortejaar_maand=geboren))]
+    for i, (d, code, uren) in enumerate([(date(2025, 9, 29), AfwezigheidCode.ZIEK, "5.5"),
+                                         (date(2025, 10, 7), AfwezigheidCode.ONGEOORLOOFD, "2"),
+                                         (date(2025, 10, 2), AfwezigheidCode.TE_LAAT, "0.25"),
+                                         (date(2025, 11, 3), AfwezigheidCode.ONGEOORLOOFD, "5.5")]):
+        uit.append((REGIO, d, registratie.AfwezigheidGeregistreerd(
+            afwezigheid_id=uid(100 * n + i), school=school, datum=d, uren=Decimal(uren),
+            eenheid=UrenEenheid.KLOKUUR, code=code)))
+    return uit
+
+
+def _fold(stappen: list[tuple[str, date, object]]) -> dict[Cell, int]:
+    f = LEEG
+    for regio, d, ev in stappen:
+        assert isinstance(ev, Event)
+        f = neem_op(f, ev, regio, d)
+    return waarden(lidmaatschappen(f, "x"))
+
+
+def test_pupils_with_unauthorised_absence_are_broken_down_by_school_type_and_age() -> None:
+    """On the demo every school-type and age-band column of this figure was 0 while the total was 41:
+    the figure was built straight from the absences and never placed the pupil."""
+    leden = _fold(_demo_leerling(1, AMS, "2016-04"))
+    for gebied in ("NL", REGIO):
+        assert leden[Cell(_ONGEOORLOOFD, gebied, "2025-2026")] == 1
+        # placed on the day of the first unauthorised absence (TE_LAAT on 2 October): po, aged 9
+        assert leden[Cell(_ONGEOORLOOFD, gebied, "2025-2026", None, "schooltype:po")] == 1
+        assert leden[Cell(_ONGEOORLOOFD, gebied, "2025-2026", None, "leeftijd:0-11")] == 1
+    # as before: national and regional only, one member however many absences
+    assert not any(c.indicator == _ONGEOORLOOFD and c.gebied == AMS for c in leden)
+
+
+def test_a_pupil_enrolled_before_the_log_counts_in_the_total_only() -> None:
+    leden = _fold(_demo_leerling(2, AMS, "2016-04")[1:])
+    assert leden[Cell(_ONGEOORLOOFD, "NL", "2025-2026")] == 1
+    assert not any(c.indicator == _ONGEOORLOOFD and c.uitsplitsing for c in leden)
+
+
+_NA_VERHUIZING = (MC29, date(2025, 10, 1), registratie.AfwezigheidGeregistreerd(
+    afwezigheid_id=uid(399), school=SCHOOL, datum=date(2025, 9, 30), uren=Decimal(1),
+    eenheid=UrenEenheid.KLOKUUR, code=AfwezigheidCode.LUXE))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.permutations([*_demo_leerling(3, AMS, "2013-11"), _NA_VERHUIZING]))
+def test_the_first_unauthorised_absence_does_not_depend_on_the_order_of_events(
+        stappen: list[tuple[str, date, object]]) -> None:
+    """The earliest unauthorised absence per schooljaar and region is a minimum: any order, same
+    figures (a rebuild interleaves the regional topics differently)."""
+    assert _fold(stappen) == _fold(sorted(stappen, key=lambda s: (s[1], s[0])))
