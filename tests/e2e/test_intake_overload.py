@@ -32,21 +32,25 @@ PUPILS, REQUESTS, RATE, BURST = 6, 120, 20, 10
 
 
 async def absences_on_log(bootstrap: str) -> Counter[str]:
-    """afwezigheid_id → how many AfwezigheidGeregistreerd events on the log carry it."""
+    """afwezigheid_id → how many distinct AfwezigheidGeregistreerd events (event ids) on the log carry it.
+
+    Distinct ids: a submission whose broker acknowledgement was lost (the intake timed out after the
+    broker had the records) is published again with the same event ids, which every consumer drops;
+    what must never appear is a second event for one absence."""
     consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                 group_id=None, enable_auto_commit=False)
     await consumer.start()
-    seen: Counter[str] = Counter()
+    ids: dict[str, set[str]] = {}
     try:
         for _ in range(8):
             for records in (await consumer.getmany(timeout_ms=500)).values():
                 for r in records:
                     env = Envelope.from_json(r.value)
                     if env.type.endswith("afwezigheid_geregistreerd"):
-                        seen[str(env.data["afwezigheid_id"])] += 1
+                        ids.setdefault(str(env.data["afwezigheid_id"]), set()).add(str(env.id))
     finally:
         await consumer.stop()
-    return seen
+    return Counter({a: len(e) for a, e in ids.items()})
 
 
 def school_days(n: int) -> list[str]:
