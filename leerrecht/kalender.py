@@ -109,7 +109,10 @@ class OnbekendeGemeente(KeyError):
 
 
 def week_start(d: date) -> date:
-    """The Monday of the ISO week that contains ``d``."""
+    """The Monday of the ISO week that contains ``d``.
+
+    Grounds: domain.md A3.1 (lesweken).
+    """
     return d - timedelta(days=d.weekday())
 
 
@@ -143,7 +146,10 @@ class SchoolVakantie:
 
 @cache
 def load_schoolvakanties() -> tuple[SchoolVakantie, ...]:
-    """All school holidays from ``leerrecht/data/schoolvakanties.csv`` (2020-2021 … 2027-2028)."""
+    """All school holidays from ``leerrecht/data/schoolvakanties.csv`` (2020-2021 … 2027-2028).
+
+    Grounds: domain.md A3.12, Decision (calendar data is finite).
+    """
     return tuple(
         SchoolVakantie(
             schooljaar=row["schooljaar"],
@@ -403,7 +409,10 @@ class KalenderStand:
 
 
 def kalender_stand(kalender: SchoolKalender, vandaag: date) -> KalenderStand:
-    """The calendar's reach on ``vandaag`` (pure)."""
+    """The calendar's reach on ``vandaag`` (pure).
+
+    Grounds: domain.md A3.12, Decision (calendar data is finite).
+    """
     einde = kalender.einde()
     return KalenderStand(einde, _maanden_terug(einde, WAARSCHUWING_MAANDEN), vandaag, kalender.einde_per_regio())
 
@@ -472,7 +481,10 @@ def _rij(i: int, row: Mapping[str, object]) -> SchoolVakantie | KalenderFout:
 def lees_schoolvakanties(rows: Sequence[Mapping[str, object]]) -> tuple[SchoolVakantie, ...]:
     """Rows in the columns of ``leerrecht/data/schoolvakanties.csv`` (from a file or an API body),
     each checked on its own; raises :class:`OngeldigeSchoolvakanties` with the first problem of
-    every bad row, so one answer names them all."""
+    every bad row, so one answer names them all.
+
+    Grounds: domain.md A3.12, Decision (calendar data is finite).
+    """
     uit = [_rij(i, row) for i, row in enumerate(rows)]
     fouten = [u for u in uit if isinstance(u, KalenderFout)]
     if fouten:
@@ -489,7 +501,10 @@ def uitbreiding(bestaand: Sequence[SchoolVakantie], nieuw: Sequence[SchoolVakant
     the new school years follow the last known one without a gap, and no holidays of one region
     overlap. A known holiday is never changed here: past evaluations and published duties rest on
     it (a correction of reference data is a release, with its own note in ``data/SOURCES.md``).
-    Raises :class:`OngeldigeSchoolvakanties`."""
+    Raises :class:`OngeldigeSchoolvakanties`.
+
+    Grounds: domain.md A3.12, Decision (calendar data is finite).
+    """
     bekend = {(v.schooljaar, v.naam, v.regio): v for v in bestaand}
     fouten: list[KalenderFout] = []
     toe: list[tuple[int, SchoolVakantie]] = []
@@ -545,17 +560,26 @@ def uitbreiding(bestaand: Sequence[SchoolVakantie], nieuw: Sequence[SchoolVakant
 
 @cache
 def standaard_kalender() -> SchoolKalender:
-    """The national school calendar from the shipped CSV (cached)."""
+    """The national school calendar from the shipped CSV (cached).
+
+    Grounds: domain.md A3.12, Decision (calendar data is finite) and A3.1 (lesweken).
+    """
     return SchoolKalender(load_schoolvakanties())
 
 
 def is_lesweek(week_start: date, vakantieregio: Vakantieregio | str) -> bool:
-    """Whether the ISO week starting on Monday ``week_start`` is a lesweek (see module doc)."""
+    """Whether the ISO week starting on Monday ``week_start`` is a lesweek (see module doc).
+
+    Grounds: domain.md A3.1 (holiday weeks are skipped, not counted).
+    """
     return standaard_kalender().is_lesweek(week_start, vakantieregio)
 
 
 def lesweken(vakantieregio: Vakantieregio | str, van: date, tot: date) -> Iterator[date]:
-    """Mondays of the lesweken of ``vakantieregio`` overlapping ``[van, tot]``."""
+    """Mondays of the lesweken of ``vakantieregio`` overlapping ``[van, tot]``.
+
+    Grounds: domain.md A3.1 (holiday weeks are skipped, not counted).
+    """
     return standaard_kalender().lesweken(vakantieregio, van, tot)
 
 
@@ -565,7 +589,10 @@ def lesweken(vakantieregio: Vakantieregio | str, van: date, tot: date) -> Iterat
 
 
 def pasen(jaar: int) -> date:
-    """Easter Sunday (Gregorian), by the anonymous Gregorian algorithm (Meeus/Jones/Butcher)."""
+    """Easter Sunday (Gregorian), by the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
+
+    Grounds: art. 3 Algemene termijnenwet (the Easter-based feestdagen); domain.md A2.
+    """
     if jaar < 1583:
         raise ValueError("de Gregoriaanse paasberekening geldt vanaf 1583")
     a = jaar % 19
@@ -622,7 +649,10 @@ def feestdagen(jaar: int) -> Mapping[date, str]:
 
 
 def is_feestdag(d: date, gelijkgesteld: Collection[date] = ()) -> bool:
-    """Atw feestdag, or a day equated with one by Royal Decree (passed in ``gelijkgesteld``)."""
+    """Atw feestdag, or a day equated with one by Royal Decree (passed in ``gelijkgesteld``).
+
+    Grounds: art. 3 Algemene termijnenwet; domain.md A2, Decision (what a registration is).
+    """
     return d in feestdagen(d.year) or d in gelijkgesteld
 
 
@@ -636,6 +666,8 @@ def add_working_days(d: date, n: int, gelijkgesteld: Collection[date] = ()) -> d
 
     ``add_working_days(d, 0)`` is ``d``. A report due "within 5 working days" of reaching the
     threshold on day ``E`` is due on ``add_working_days(E, 5)``.
+
+    Grounds: domain.md A3.1 (onverwijld: within 5 working days).
     """
     step = _ONE_DAY if n >= 0 else -_ONE_DAY
     remaining = abs(n)
@@ -651,6 +683,8 @@ def working_days_between(a: date, b: date, gelijkgesteld: Collection[date] = ())
     minus those in ``[b, a)`` when ``b < a``.
 
     Inverse of `add_working_days`: ``working_days_between(d, add_working_days(d, n)) == n``.
+
+    Grounds: domain.md A3.1 (onverwijld: within 5 working days).
     """
     lo, hi, sign = (a + _ONE_DAY, b, 1) if a <= b else (b, a - _ONE_DAY, -1)
     count = 0
@@ -747,7 +781,10 @@ _EERSTE_VERSIE_GELDIG_VANAF = date(2025, 8, 1)
 
 @cache
 def load_region_table() -> RegionTable:
-    """The shipped region table: one version, peiljaar 2026, valid from 2025-08-01."""
+    """The shipped region table: one version, peiljaar 2026, valid from 2025-08-01.
+
+    Grounds: domain.md B, Decision (an instance per region, versioned by date).
+    """
     vak = {row["gemeentecode"]: row for row in _read_csv("gemeente_vakantieregio.csv")}
     gemeenten: dict[str, GemeenteRegio] = {}
     peiljaren: set[int] = set()
@@ -769,10 +806,16 @@ def load_region_table() -> RegionTable:
 
 
 def vakantieregio_for(gemeentecode: str, on: date | None = None) -> Vakantieregio:
-    """The (majority) vakantieregio of a municipality; prefer the school location's own region."""
+    """The (majority) vakantieregio of a municipality; prefer the school location's own region.
+
+    Grounds: domain.md A3.1 (the holiday weeks of the school's region).
+    """
     return load_region_table().region_for(gemeentecode, on).vakantieregio
 
 
 def rmc_regio_for(gemeentecode: str, on: date | None = None) -> str:
-    """The Doorstroompunt (RMC) region code, e.g. ``MC21``, of a municipality."""
+    """The Doorstroompunt (RMC) region code, e.g. ``MC21``, of a municipality.
+
+    Grounds: domain.md B, Decision (an instance per region, versioned by date).
+    """
     return load_region_table().region_for(gemeentecode, on).rmc_regiocode

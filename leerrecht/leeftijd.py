@@ -42,12 +42,18 @@ def _jaar_maand(tekst: str) -> tuple[int, int]:
 
 
 def geboortejaar_maand(geboortedatum: date) -> str:
-    """The birth year-month of a full birth date, as the log carries it (``"JJJJ-MM"``)."""
+    """The birth year-month of a full birth date, as the log carries it (``"JJJJ-MM"``).
+
+    Grounds: domain.md A1, Decision (one age convention).
+    """
     return f"{geboortedatum.year:04d}-{geboortedatum.month:02d}"
 
 
 def verjaardag(geboortedatum: date, leeftijd: int) -> date:
-    """The day age ``leeftijd`` is reached (29 February → 1 March in non-leap years)."""
+    """The day age ``leeftijd`` is reached (29 February → 1 March in non-leap years).
+
+    Grounds: domain.md A1, Decision (one age convention).
+    """
     jaar = geboortedatum.year + leeftijd
     try:
         return geboortedatum.replace(year=jaar)
@@ -60,7 +66,10 @@ def leeftijd_op(geboorte: date | str, peildatum: date, twijfel: Twijfel | None =
 
     ``geboorte`` is a full birth date (``twijfel`` is then irrelevant) or a birth year-month
     ``"JJJJ-MM"``, for which ``twijfel`` is required: the caller must say which side the doubt
-    inside the birth month falls on (A1). A peildatum before the birth (month) is an error."""
+    inside the birth month falls on (A1). A peildatum before the birth (month) is an error.
+
+    Grounds: domain.md A1, Decision (one age convention).
+    """
     if isinstance(geboorte, date):
         if peildatum < geboorte:
             raise ValueError("peildatum ligt voor de geboortedatum")

@@ -172,7 +172,10 @@ _PV_AFGEDAAN = frozenset(
 
 
 def decide(command: Command, state: Dossier) -> list[Event]:
-    """The events ``command`` produces on ``state``, or :class:`DomeinFout`."""
+    """The events ``command`` produces on ``state``, or :class:`DomeinFout`.
+
+    Grounds: domain.md A5 (MAS case handling) and A4 (report statuses).
+    """
     _eis_open(state)
     if command.datum < state.geopend_op:
         raise DomeinFout(

@@ -85,11 +85,15 @@ BEHANDELD_DOOR_LEERPLICHT = frozenset(
 
 
 def nieuw_dossier_id(melding_id: UUID) -> UUID:
-    """The id of the dossier opened by report ``melding_id`` (deterministic: replay-safe)."""
+    """The id of the dossier opened by report ``melding_id`` (deterministic: replay-safe).
+
+    Grounds: domain.md A4 (report lifecycle) and A5 (the leerplicht dossier).
+    """
     return uuid.uuid5(DOSSIER_NAMESPACE, str(melding_id))
 
 
 def hoort_bij_leerplicht(event: reg.MeldingGeregistreerd) -> bool:
+    """Grounds: domain.md A4 (report lifecycle) and A5 (the leerplicht dossier)."""
     return event.soort in BEHANDELD_DOOR_LEERPLICHT
 
 
@@ -247,17 +251,22 @@ class Dossier:
 
 
 def dossier_id_van(event: Event) -> UUID | None:
-    """The dossier a leerplicht event names (``None`` for events that name only a report)."""
+    """The dossier a leerplicht event names (``None`` for events that name only a report).
+
+    Grounds: domain.md A4 (report lifecycle) and A5 (the leerplicht dossier).
+    """
     value = getattr(event, "dossier_id", None)
     return value if isinstance(value, UUID) else None
 
 
 def melding_id_van(event: Event) -> UUID | None:
+    """Grounds: domain.md A4 (report lifecycle) and A5 (the leerplicht dossier)."""
     value = getattr(event, "melding_id", None)
     return value if isinstance(value, UUID) else None
 
 
 def fold(feiten: list[Feit] | tuple[Feit, ...], start: Dossier | None = None) -> Dossier | None:
+    """Grounds: domain.md A4 (report lifecycle) and A5 (the leerplicht dossier)."""
     state = start
     for feit in feiten:
         state = apply(state, feit)
@@ -265,7 +274,10 @@ def fold(feiten: list[Feit] | tuple[Feit, ...], start: Dossier | None = None) ->
 
 
 def apply(state: Dossier | None, feit: Feit) -> Dossier | None:
-    """Apply one fact. ``None`` + a report opens a dossier; anything else on ``None`` is ignored."""
+    """Apply one fact. ``None`` + a report opens a dossier; anything else on ``None`` is ignored.
+
+    Grounds: domain.md A4 (report lifecycle) and A5 (the leerplicht dossier).
+    """
     ev = feit.event
     if state is None:
         if isinstance(ev, reg.MeldingGeregistreerd) and hoort_bij_leerplicht(ev):

@@ -91,12 +91,18 @@ class HaltBeoordeling:
 
 def zeker_leeftijd(geboortejaar_maand: str, peildatum: date) -> int:
     """The age the pupil is certain to have reached on ``peildatum`` when born on an unknown day of
-    the given month (the youngest possible age, A1)."""
+    the given month (the youngest possible age, A1).
+
+    Grounds: domain.md A1, Decision (one age convention).
+    """
     return leeftijd_op(geboortejaar_maand, peildatum, Twijfel.JONGST)
 
 
 def halt_advies(dossier: Dossier, leerling: LeerlingGegevens, peildatum: date) -> HaltBeoordeling:
-    """The platform's advisory Halt eligibility for this case on ``peildatum`` (A5)."""
+    """The platform's advisory Halt eligibility for this case on ``peildatum`` (A5).
+
+    Grounds: domain.md A5 (Halt eligibility, Decision: ages 12 to 17, at most 60 hours).
+    """
     redenen: list[str] = []
     if leerling.geboortejaar_maand is None:
         redenen.append("leeftijd onbekend: geen geboortemaand bekend (Halt vanaf 12 jaar)")

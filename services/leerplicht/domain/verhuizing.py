@@ -40,7 +40,10 @@ __all__ = ["herbouw", "neem_over", "overdracht_opdracht"]
 
 def overdracht_opdracht(state: Dossier | None, verhuisd: reg.Verhuisd, regio: str) -> DraagOver | None:
     """The transfer this office (``regio``) must make after ``verhuisd``, or ``None``: no open dossier,
-    a move within the region, or a move that is not out of this region."""
+    a move within the region, or a move that is not out of this region.
+
+    Grounds: domain.md A5 (moving house: transferred with their history).
+    """
     if state is None or not state.open:
         return None
     if verhuisd.oude_regio != regio or not verhuisd.regio_gewijzigd:
@@ -56,7 +59,10 @@ def overdracht_opdracht(state: Dossier | None, verhuisd: reg.Verhuisd, regio: st
 def neem_over(geschiedenis: Dossier, overdracht: lp.DossierOvergedragen) -> Dossier:
     """The new office's dossier: the old office's fold (which ends with this transfer, so it is
     ``OVERGEDRAGEN``), reopened for the new office. The version stays: the new office's timeline is
-    the old one, whose last entry is the transfer."""
+    the old one, whose last entry is the transfer.
+
+    Grounds: domain.md A5 (moving house: transferred with their history).
+    """
     if geschiedenis.dossier_id != overdracht.dossier_id:
         raise ValueError("history of another dossier")
     if geschiedenis.fase is not DossierFase.OVERGEDRAGEN:
@@ -76,7 +82,10 @@ def herbouw(stappen: Sequence[Feit], overdracht: Feit) -> Dossier:
     ``stappen`` (version *n* is step *n*), then the transfer itself, reopened here (:func:`neem_over`).
     An earlier transfer inside the history (a second move) reopens the case at that point too, as it
     did at the office that received it. Raises ``ValueError`` when the history does not fold into the
-    dossier the transfer names, with one version per step."""
+    dossier the transfer names, with one version per step.
+
+    Grounds: domain.md A5 (moving house: transferred with their history).
+    """
     assert isinstance(overdracht.event, lp.DossierOvergedragen)
     state: Dossier | None = None
     for n, feit in enumerate(stappen, start=1):

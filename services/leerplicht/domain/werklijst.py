@@ -83,10 +83,12 @@ class Werklijst:
 
 
 def oppak_termijn(geregistreerd_op: date, gelijkgesteld: Collection[date] = ()) -> date:
+    """Grounds: domain.md A5, Decision (default deadlines)."""
     return add_working_days(geregistreerd_op, OPPAKKEN_WERKDAGEN, gelijkgesteld)
 
 
 def contact_termijn(eerste_registratie_op: date, gelijkgesteld: Collection[date] = ()) -> date:
+    """Grounds: domain.md A5, Decision (default deadlines)."""
     return add_working_days(eerste_registratie_op, EERSTE_CONTACT_WERKDAGEN, gelijkgesteld)
 
 
@@ -100,7 +102,10 @@ def items_voor(
     behandelaar: str | None = None,
     gelijkgesteld: Collection[date] = (),
 ) -> list[WerkItem]:
-    """The worklist items of one dossier on ``peildatum`` (none for a closed dossier)."""
+    """The worklist items of one dossier on ``peildatum`` (none for a closed dossier).
+
+    Grounds: domain.md A5, Decision (default deadlines).
+    """
     if not dossier.open:
         return []
     items: list[WerkItem] = []
@@ -163,7 +168,10 @@ def werklijst(
     peildatum: date,
     gelijkgesteld: Collection[date] = (),
 ) -> Werklijst:
-    """The region's worklist on ``peildatum`` from ``(dossier, behandelaar)`` pairs."""
+    """The region's worklist on ``peildatum`` from ``(dossier, behandelaar)`` pairs.
+
+    Grounds: domain.md A5, Decision (default deadlines).
+    """
     oppakken: list[WerkItem] = []
     te_laat: list[WerkItem] = []
     per_behandelaar: Counter[str] = Counter()

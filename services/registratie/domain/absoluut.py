@@ -45,7 +45,10 @@ _DAG = timedelta(days=1)
 def absoluut_verzuim(
     pupil: PupilFacts, today: date, kalender: SchoolKalender, gelijkgesteld: Collection[date] = ()
 ) -> AbsoluutVerzuimSignal | None:
-    """The derived absoluut-verzuim candidate on ``today`` (A3.6), once it is to be raised (module doc)."""
+    """The derived absoluut-verzuim candidate on ``today`` (A3.6), once it is to be raised (module doc).
+
+    Grounds: art. 2 Lpw; domain.md A3.6 and its Decision (summer transfers).
+    """
 
     def absoluut(d: date) -> bool:
         return (
@@ -70,7 +73,10 @@ def absoluut_verzuim(
 def meldbaar_vanaf(
     pupil: PupilFacts, sinds: date, kalender: SchoolKalender, gelijkgesteld: Collection[date] = ()
 ) -> date:
-    """The first day a candidate whose spell began on ``sinds`` is raised (A3.6 Decision, module doc)."""
+    """The first day a candidate whose spell began on ``sinds`` is raised (A3.6 Decision, module doc).
+
+    Grounds: domain.md A3.6, Decision (summer transfers).
+    """
     oud = next((e for e in pupil.enrolments if e.end == sinds - _DAG), None)
     if oud is None:
         return add_working_days(sinds, REGISTERFEITEN_WACHTTIJD, gelijkgesteld)

@@ -37,6 +37,7 @@ def achttien_plus_signalen(
     grenzen: LeeftijdsgrensTabel = STANDAARD_LEEFTIJDSGRENS,
     regel: DrempelRegel = ACHTTIEN_PLUS_REGEL,
 ) -> list[MeldplichtSignal]:
+    """Grounds: domain.md A3.5 (Doorstroompunt/18+ report) and A1 (the age limit)."""
     def telbaar(d: date) -> bool:
         return ctx.telbaar_basis(d) and in_doorstroompunt_doelgroep(ctx.pupil, d, grenzen)
 

@@ -82,7 +82,10 @@ def _elfproef_som(cijfers: str) -> int:
 
 
 def valideer_bsn(waarde: str) -> str:
-    """Return the canonical 9-digit BSN, or raise `PgnOngeldig` naming the failed rule."""
+    """Return the canonical 9-digit BSN, or raise `PgnOngeldig` naming the failed rule.
+
+    Grounds: domain.md terms (PGN: BSN or onderwijsnummer) and B (identity and privacy).
+    """
     cijfers = _normaliseer(waarde, "BSN")
     if int(cijfers) == 0:
         raise PgnOngeldig("BSN mag niet uit alleen nullen bestaan")
@@ -94,7 +97,10 @@ def valideer_bsn(waarde: str) -> str:
 
 
 def valideer_onderwijsnummer(waarde: str) -> str:
-    """Return the canonical onderwijsnummer, or raise `PgnOngeldig` naming the failed rule."""
+    """Return the canonical onderwijsnummer, or raise `PgnOngeldig` naming the failed rule.
+
+    Grounds: domain.md terms (PGN: BSN or onderwijsnummer) and B (identity and privacy).
+    """
     cijfers = _normaliseer(waarde, "onderwijsnummer")
     if not cijfers.startswith("10"):
         raise PgnOngeldig("onderwijsnummer moet met '10' beginnen")
@@ -107,6 +113,7 @@ def valideer_onderwijsnummer(waarde: str) -> str:
 
 
 def is_geldig_bsn(waarde: str) -> bool:
+    """Grounds: domain.md terms (PGN: BSN or onderwijsnummer) and B (identity and privacy)."""
     try:
         valideer_bsn(waarde)
     except PgnOngeldig:
@@ -115,6 +122,7 @@ def is_geldig_bsn(waarde: str) -> bool:
 
 
 def is_geldig_onderwijsnummer(waarde: str) -> bool:
+    """Grounds: domain.md terms (PGN: BSN or onderwijsnummer) and B (identity and privacy)."""
     try:
         valideer_onderwijsnummer(waarde)
     except PgnOngeldig:
@@ -123,7 +131,10 @@ def is_geldig_onderwijsnummer(waarde: str) -> bool:
 
 
 def valideer_pgn(waarde: str) -> Pgn:
-    """Classify and validate a PGN: a BSN, or else an onderwijsnummer."""
+    """Classify and validate a PGN: a BSN, or else an onderwijsnummer.
+
+    Grounds: domain.md terms (PGN: BSN or onderwijsnummer) and B (identity and privacy).
+    """
     cijfers = _normaliseer(waarde, "persoonsgebonden nummer")
     if int(cijfers) != 0 and _elfproef_som(cijfers) % 11 == 0:
         return Pgn(PgnSoort.BSN, cijfers)

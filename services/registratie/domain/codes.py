@@ -51,7 +51,11 @@ VRIJSTELLING_ARTIKELEN: frozenset[Vrijstellingsartikel] = frozenset(
 
 
 def is_vrijstelling(artikel: Vrijstellingsartikel) -> bool:
-    """A real exemption (5a/5b/5c/15), not vervangende leerplicht (3a/3b)."""
+    """A real exemption (5a/5b/5c/15), not vervangende leerplicht (3a/3b).
+
+    Grounds: art. 5, 5a and 15 Lpw (vrijstellingen) versus art. 3a/3b Lpw (vervangende leerplicht);
+    domain.md A3.6 and A3.10.
+    """
     return artikel in VRIJSTELLING_ARTIKELEN
 
 
@@ -64,11 +68,17 @@ _CONTRACTREGIO: dict[KalenderRegio, Vakantieregio] = {v: k for k, v in _KALENDER
 
 
 def kalenderregio(regio: Vakantieregio) -> KalenderRegio:
-    """The calendar's spelling of a contract holiday region (the single conversion point)."""
+    """The calendar's spelling of a contract holiday region (the single conversion point).
+
+    Grounds: domain.md A3.1 (the holiday weeks of the school's region).
+    """
     return _KALENDERREGIO[regio]
 
 
 def contractregio(regio: KalenderRegio) -> Vakantieregio:
     """Inverse of :func:`kalenderregio`: for data sources that use the calendar's spelling
-    (the DUO school register, the municipality table)."""
+    (the DUO school register, the municipality table).
+
+    Grounds: domain.md A3.1 (the holiday weeks of the school's region).
+    """
     return _CONTRACTREGIO[regio]

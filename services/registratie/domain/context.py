@@ -60,6 +60,8 @@ def absences_for_enrolment(
 
     An absence without ``school_id`` belongs to the first enrolment (by start date) active on its
     date; with a ``school_id`` it belongs to that school's enrolment active on its date.
+
+    Grounds: domain.md A3 (every rule is applied per enrolment, to the absence of that school).
     """
     result: list[Absence] = []
     for a in absences:
@@ -124,7 +126,10 @@ def build_contexts(
     rooster: Rooster | None = None,
 ) -> list[EnrolmentContext]:
     """One context per enrolment that started on or before ``today``; its absences are those on the
-    enrolment's school days only (module doc: days without school never count)."""
+    enrolment's school days only (module doc: days without school never count).
+
+    Grounds: domain.md A3 (every rule is applied per enrolment, to the absence of that school).
+    """
     current = [a for a in absences if a.date <= today]
     return [
         EnrolmentContext(

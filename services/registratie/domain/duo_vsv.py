@@ -42,7 +42,10 @@ def potentieel_vsv_a01(
     school_type: SchoolType | None, vandaag: date, grenzen: LeeftijdsgrensTabel = STANDAARD_LEEFTIJDSGRENS,
 ) -> Besluit:
     """One A01 row (A3.7): the person must be 12 up to the Doorstroompunt limit (A1) on the
-    un-enrolment day, when registratie knows the birth date, and not re-enrolled as far as we know."""
+    un-enrolment day, when registratie knows the birth date, and not re-enrolled as far as we know.
+
+    Grounds: domain.md A3.7 (potential vsv: DUO's A01 and A02 lists).
+    """
     leerling = _bekend(leerling)
     _niet_in_toekomst("uitschrijfdatum", uitschrijfdatum, vandaag)
     if leerling.geboortedatum is not None:
@@ -68,7 +71,10 @@ def herinschrijving_a02(
     leerling: Leerling | None, *, lijst_maand: str, school: str, school_type: SchoolType, ingangsdatum: date,
     niveau: Opleidingsniveau | None, vandaag: date,
 ) -> Besluit:
-    """One A02 row (A3.7): a re-enrolment of a person registratie knows."""
+    """One A02 row (A3.7): a re-enrolment of a person registratie knows.
+
+    Grounds: domain.md A3.7 (potential vsv: DUO's A01 and A02 lists).
+    """
     leerling = _bekend(leerling)
     _niet_in_toekomst("ingangsdatum", ingangsdatum, vandaag)
     event = Herinschrijving(lijst_maand=lijst_maand, school=school_of(school), school_type=school_type,

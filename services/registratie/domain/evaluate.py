@@ -71,6 +71,8 @@ def evaluate(
     (A3.6), potential vsv (A3.7), MAZL signals (A3.8), long authorised absence (A3.11), protocol
     signals (A3.9). ``rooster``: hours the school scheduled for the pupil per (school, date), where
     published (A3.2 Decision "which days count"; A2 one school day per day).
+
+    Grounds: domain.md A3 (all reporting rules, A3.1-A3.11) and A2 (late recoding).
     """
     kal = kalender or standaard_kalender()
     dated = [a for a in absences if a.date <= today]

@@ -54,6 +54,8 @@ def apply_recodings(
 
     Recodings are applied in order of ``recorded_on`` (ties: input order); recodings of unknown
     absences or recorded after ``as_of`` are ignored. Duplicate absence ids are an adapter error.
+
+    Grounds: domain.md A2 (a recoding is an event of its own, never an overwrite).
     """
     by_id: dict[str, Absence] = {}
     for a in absences:
@@ -73,7 +75,10 @@ def apply_recodings(
 def hercodeer_termijn(
     absence: Absence, regio: KalenderRegio, kalender: SchoolKalender, schooldagen: int = HERCODEER_SCHOOLDAGEN
 ) -> date | None:
-    """Last day an ``ONBEKEND`` absence can be recoded within the window; ``None`` if not ONBEKEND."""
+    """Last day an ``ONBEKEND`` absence can be recoded within the window; ``None`` if not ONBEKEND.
+
+    Grounds: domain.md A2 (ONBEKEND counts as ongeoorloofd unless recoded within 2 school days).
+    """
     if absence.code is not AfwezigheidCode.ONBEKEND:
         return None
     return kalender.add_schooldagen(absence.date, schooldagen, regio)
@@ -89,7 +94,10 @@ def late_onbekend_hercoderingen(
 ) -> list[Recoding]:
     """Recodings (recorded on or before ``as_of``) of an absence whose code in force was
     ``ONBEKEND``, recorded after its window (A2 Decision "late recoding"). ``regio_van`` gives the
-    calendar region of the enrolment an absence belongs to (``None``: it counts nowhere)."""
+    calendar region of the enrolment an absence belongs to (``None``: it counts nowhere).
+
+    Grounds: domain.md A2, Decision (late recoding).
+    """
     by_id = {a.absence_id: a for a in absences}
     late: list[Recoding] = []
     for _, r in sorted(enumerate(recodings), key=lambda ir: (ir[1].recorded_on, ir[0])):
@@ -120,6 +128,8 @@ def late_hercoderingen(
     of its recoding window. A duty of ``zonder`` that is not filed, has no overlapping duty of the
     same kind and school in ``met``, rests on a late-recoded absence and was due (reached, and past
     every window it rested on) before that recoding was recorded, gives one signal.
+
+    Grounds: domain.md A2, Decision (late recoding).
     """
     signals: list[LateHercoderingSignal] = []
     for m in zonder:

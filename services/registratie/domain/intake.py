@@ -157,6 +157,7 @@ class Besluit:
 
 
 def school_of(code: str) -> School:
+    """Grounds: domain.md B (a school is BRIN + vestiging)."""
     return School(brin=code[:4], vestiging=code[4:6])
 
 
@@ -172,7 +173,10 @@ MAX_LEEFTIJD = 30
 
 
 def plausibele_geboortedatum(geboortedatum: date, op: date) -> None:
-    """Refuse a birth date after ``op`` or more than `MAX_LEEFTIJD` years before it."""
+    """Refuse a birth date after ``op`` or more than `MAX_LEEFTIJD` years before it.
+
+    Grounds: domain.md A1 (who is covered follows from the birth date).
+    """
     if geboortedatum >= op:
         raise Afgewezen("geboortedatum", "in_het_verleden", "De geboortedatum moet vóór deze datum liggen.")
     if leeftijd_op(geboortedatum, op) > MAX_LEEFTIJD:
@@ -203,7 +207,10 @@ def inschrijven(
 ) -> Besluit:
     """An enrolment (B). A pupil registratie already knows keeps the woongemeente it knows: a move is
     a DUO register fact (``Verhuisd``, routed to both regions), not something an enrolment implies,
-    or the old region's office would never hear of it (A5 moving house)."""
+    or the old region's office would never hear of it (A5 moving house).
+
+    Grounds: domain.md B (DUO and schools feed enrolments; a move is DUO's) and A5 (moving house).
+    """
     if bekend is not None and bekend.woongemeente != woongemeente:
         raise Afgewezen("woongemeente", "gelijk_aan_registratie",
                         "De woongemeente wijkt af van de registratie; een verhuizing wordt door DUO gemeld.")
@@ -240,7 +247,10 @@ class Duplicaat:
 def alleen_schooldag(datum: date, ins: Inschrijving, kalender: SchoolKalender) -> None:
     """A2: absence exists only on the pupil's school days (the enrolment's vakantieregio). Refuses a
     date outside the known school calendar as well: there the lesweken that decide what counts (A3.1)
-    cannot be known, so the absence would be counted wrongly."""
+    cannot be known, so the absence would be counted wrongly.
+
+    Grounds: domain.md A2, Decision (what a registration is).
+    """
     regio = kalenderregio(ins.vakantieregio)
     try:
         if kalender.is_schooldag(datum, regio):
@@ -294,7 +304,10 @@ def afwezigheid_registreren(
       event, and the rules are evaluated again;
     * another code is a new ``AfwezigheidGeregistreerd``.
 
-    All codes of the pupil on that day together stay within :data:`MAX_UREN_PER_SCHOOLDAG`."""
+    All codes of the pupil on that day together stay within :data:`MAX_UREN_PER_SCHOOLDAG`.
+
+    Grounds: domain.md A2, Decision (what a registration is).
+    """
     if datum > vandaag:
         raise Afgewezen(
             "datum", "niet_in_toekomst", "Afwezigheid kan niet in de toekomst worden geregistreerd."
@@ -339,7 +352,10 @@ def afwezigheid_registreren(
 
 def dag_na(dag: Sequence[AfwezigheidStand], besluit: Besluit, school: str) -> list[AfwezigheidStand]:
     """The absences of a pupil's day after ``besluit`` (of :func:`afwezigheid_registreren`) took effect,
-    so that the next row of the same batch is decided against it (the first row of a key wins)."""
+    so that the next row of the same batch is decided against it (the first row of a key wins).
+
+    Grounds: domain.md A2, Decision (what a registration is).
+    """
     uit = list(dag)
     for event in besluit.events:
         if isinstance(event, AfwezigheidGeregistreerd):
@@ -401,7 +417,10 @@ def melding_registreren(
 ) -> Besluit:
     """A school files a verzuimmelding (A3, status Geregistreerd in A4). ``ABSOLUUT`` is not a
     school's report (the pupil is not enrolled anywhere, A3.6); a 16-uur report needs its end
-    date and at least 16 hours (A3.1)."""
+    date and at least 16 hours (A3.1).
+
+    Grounds: art. 21a Lpw (16 uur); domain.md A3 and A4 (Geregistreerd).
+    """
     leerling = _bekend(leerling)
     if soort is MeldingSoort.ABSOLUUT:
         raise Afgewezen("soort", "geen_absoluut_door_school",
@@ -433,7 +452,10 @@ def melding_registreren(
 
 def melding_intrekken(melding: MeldingStand | None, *, school: str, reden: IntrekkingsReden) -> Besluit:
     """The school withdraws its own report (A4: Ingetrokken). Reason ``VRIJSTELLING`` (DUO's V) is
-    automatic only (A3.10); a report leerplicht has finished with cannot be withdrawn."""
+    automatic only (A3.10); a report leerplicht has finished with cannot be withdrawn.
+
+    Grounds: domain.md A4 (Ingetrokken) and A3.10.
+    """
     if melding is None or melding.school != school:
         raise Afgewezen("melding_id", "eigen_melding", "Deze melding is niet door uw school gedaan.")
     if reden is IntrekkingsReden.VRIJSTELLING:
@@ -515,7 +537,10 @@ def uitschrijven(
     vandaag: date,
 ) -> Besluit:
     """Un-enrolment (B). ``uitschrijfdatum`` is the last day of enrolment (**Decision**: inclusive,
-    like ``Enrolment.end``). An SK implies reden ``DIPLOMA``; a new school only with ``OVERSTAP``."""
+    like ``Enrolment.end``). An SK implies reden ``DIPLOMA``; a new school only with ``OVERSTAP``.
+
+    Grounds: domain.md B and A3.6 (an un-enrolment may start absoluut verzuim).
+    """
     leerling = _bekend(leerling)
     _niet_in_toekomst("uitschrijfdatum", uitschrijfdatum, vandaag)
     ins = leerling.open_inschrijving(school)
@@ -540,7 +565,10 @@ def verhuizen(
     leerling: Leerling | None, *, verhuisdatum: date, nieuwe_gemeente: str, nieuwe_regio: str, vandaag: date
 ) -> Besluit:
     """A DUO move (B; A5 moving house): published on the old region's topic and, when the region
-    changes, on the new one's too (same event id). Later events go to the new region."""
+    changes, on the new one's too (same event id). Later events go to the new region.
+
+    Grounds: domain.md A5 (moving house) and A4 (routed to the woongemeente).
+    """
     leerling = _bekend(leerling)
     _niet_in_toekomst("verhuisdatum", verhuisdatum, vandaag)
     if nieuwe_gemeente == leerling.woongemeente:
@@ -556,7 +584,10 @@ def verhuizen(
 def startkwalificatie_behaald(
     leerling: Leerling | None, *, datum: date, niveau: StartkwalificatieNiveau, school: str | None, vandaag: date
 ) -> Besluit:
-    """SK obtained (A1: kwalificatieplicht ends; the person leaves the Doorstroompunt group)."""
+    """SK obtained (A1: kwalificatieplicht ends; the person leaves the Doorstroompunt group).
+
+    Grounds: art. 4a Lpw; domain.md A1 (kwalificatieplicht ends with SK).
+    """
     leerling = _bekend(leerling)
     _niet_in_toekomst("datum", datum, vandaag)
     event = StartkwalificatieBehaald(datum=datum, niveau=niveau, school=school_of(school) if school else None)
@@ -575,7 +606,10 @@ def vrijstelling_registreren(
 
     The event carries the woongemeente registratie holds for the person (schema v2): the one DUO gave
     when the person was new here, else the current one (after DUO's moves), so telling counts the
-    vrijstelling there, enrolled or not (C, Decision)."""
+    vrijstelling there, enrolled or not (C, Decision).
+
+    Grounds: domain.md C, Decision (a vrijstelling counts in DUO's woongemeente) and A3.10.
+    """
     leerling = _bekend(leerling)
     if tot_en_met is not None and tot_en_met < van:
         raise Afgewezen("tot_en_met", "na_van", "De einddatum van de vrijstelling ligt vóór de begindatum.")
@@ -588,7 +622,10 @@ def absoluut_verzuim_kandidaat(
     leerling: Leerling | None, *, sinds: date, plicht: Plicht | None, vandaag: date
 ) -> Besluit:
     """A DUO candidate for absoluut verzuim (A3.6). Only for a person who is leer- or
-    kwalificatieplichtig today and not enrolled anywhere according to registratie's own state."""
+    kwalificatieplichtig today and not enrolled anywhere according to registratie's own state.
+
+    Grounds: art. 2 Lpw; domain.md A3.6.
+    """
     leerling = _bekend(leerling)
     _niet_in_toekomst("sinds", sinds, vandaag)
     if plicht is None:

@@ -50,6 +50,9 @@ class SnelleKalender(SchoolKalender):
 
 @cache
 def snelle_kalender() -> SnelleKalender:
-    """The national calendar (``standaard_kalender``), memoising."""
+    """The national calendar (``standaard_kalender``), memoising.
+
+    Grounds: domain.md A3.1 (lesweken of the school's region) and A3.12, Decision (calendar data is finite).
+    """
     k = standaard_kalender()
     return SnelleKalender(k.vakanties, k.gelijkgesteld)

@@ -57,7 +57,10 @@ LRV_REGEL = LrvRegel()
 
 def runs(ctx: EnrolmentContext, dagen: Sequence[date], telt: Callable[[date], bool]) -> list[list[date]]:
     """Runs of consecutive school days of the enrolment's region that all count (module doc), from
-    the first of ``dagen`` (the days with absence) up to today or the end of the enrolment."""
+    the first of ``dagen`` (the days with absence) up to today or the end of the enrolment.
+
+    Grounds: domain.md A3.2, Decision (which days count).
+    """
     if not dagen:
         return []
     last_day = ctx.today if ctx.enrolment.end is None else min(ctx.today, ctx.enrolment.end)
@@ -76,7 +79,10 @@ def runs(ctx: EnrolmentContext, dagen: Sequence[date], telt: Callable[[date], bo
 
 def eerste_volle_lesweek(ctx: EnrolmentContext, first: date) -> date | None:
     """Monday of the first lesweek whose every lesdag lies in a run starting on ``first`` (A3.2);
-    ``None`` beyond the calendar."""
+    ``None`` beyond the calendar.
+
+    Grounds: domain.md A3.2, Decision (which days count).
+    """
     regio = ctx.enrolment.kalenderregio
     monday = week_start(first)
     if any(True for _ in ctx.kalender.schooldagen(regio, monday, first - _DAG)):
@@ -86,7 +92,10 @@ def eerste_volle_lesweek(ctx: EnrolmentContext, first: date) -> date | None:
 
 def lesweek_na(ctx: EnrolmentContext, monday: date | None, n: int) -> date | None:
     """The lesweek ``n`` lesweken after ``monday``; ``None`` beyond the calendar (a run cannot reach
-    it before today, which lies inside the calendar)."""
+    it before today, which lies inside the calendar).
+
+    Grounds: domain.md A3.2, Decision (which days count).
+    """
     if monday is None:
         return None
     try:

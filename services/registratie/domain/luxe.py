@@ -32,6 +32,7 @@ _DAG = timedelta(days=1)
 def luxe_signalen(
     ctx: EnrolmentContext, filed: Sequence[FiledReport], termijn_werkdagen: int = LUXE_TERMIJN_WERKDAGEN
 ) -> list[MeldplichtSignal]:
+    """Grounds: art. 13a Lpw; domain.md A3.3."""
     kal = ctx.kalender
     regio = ctx.enrolment.kalenderregio
     per_day: dict[date, list[Absence]] = {}

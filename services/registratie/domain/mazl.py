@@ -27,6 +27,7 @@ MAZL_ZIEKTEDAGEN = 7
 
 
 def mazl_signalen(ctx: EnrolmentContext) -> list[MazlSignal]:
+    """Grounds: domain.md A3.8 (MAZL practice, not law)."""
     kal = ctx.kalender
     regio = ctx.enrolment.kalenderregio
     ziek = {

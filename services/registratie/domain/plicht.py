@@ -70,17 +70,24 @@ _PLICHT = {
 
 
 def schooljaar_begin(d: date) -> date:
-    """1 August of the schooljaar containing ``d``."""
+    """1 August of the schooljaar containing ``d``.
+
+    Grounds: domain.md terms (schooljaar: 1 Aug - 31 Jul) and A1.
+    """
     return date(d.year if d.month >= 8 else d.year - 1, 8, 1)
 
 
 def leerplicht_begin(geboortedatum: date) -> date:
+    """Grounds: art. 3 Lpw; domain.md A1."""
     vijf = verjaardag(geboortedatum, 5)
     return date(vijf.year + 1, 1, 1) if vijf.month == 12 else date(vijf.year, vijf.month + 1, 1)
 
 
 def leerplicht_einde(pupil: PupilFacts) -> date:
-    """Last day of full leerplicht (inclusive)."""
+    """Last day of full leerplicht (inclusive).
+
+    Grounds: art. 4 Lpw; domain.md A1.
+    """
     zestien = verjaardag(pupil.geboortedatum, 16)
     einde = date(schooljaar_begin(zestien).year + 1, 7, 31)
     if pupil.twaalf_schooljaren_op is not None and pupil.twaalf_schooljaren_op < einde:
@@ -89,7 +96,10 @@ def leerplicht_einde(pupil: PupilFacts) -> date:
 
 
 def kwalificatieplicht_einde(pupil: PupilFacts) -> date:
-    """Last day of kwalificatieplicht (inclusive); before leerplicht_einde+1 means none at all."""
+    """Last day of kwalificatieplicht (inclusive); before leerplicht_einde+1 means none at all.
+
+    Grounds: art. 4a Lpw; domain.md A1.
+    """
     einde = verjaardag(pupil.geboortedatum, 18) - timedelta(days=1)
     if pupil.startkwalificatie_op is not None:
         einde = min(einde, pupil.startkwalificatie_op - timedelta(days=1))
@@ -97,6 +107,7 @@ def kwalificatieplicht_einde(pupil: PupilFacts) -> date:
 
 
 def plicht_op(pupil: PupilFacts, d: date) -> PlichtStatus:
+    """Grounds: art. 3, 4 and 4a Lpw; domain.md A1."""
     if d < leerplicht_begin(pupil.geboortedatum):
         return PlichtStatus.NOG_NIET
     if d <= leerplicht_einde(pupil):
@@ -107,14 +118,17 @@ def plicht_op(pupil: PupilFacts, d: date) -> PlichtStatus:
 
 
 def is_leerplichtig(pupil: PupilFacts, d: date) -> bool:
+    """Grounds: art. 3 and 4 Lpw; domain.md A1."""
     return plicht_op(pupil, d) is PlichtStatus.LEERPLICHTIG
 
 
 def is_kwalificatieplichtig(pupil: PupilFacts, d: date) -> bool:
+    """Grounds: art. 4a Lpw; domain.md A1."""
     return plicht_op(pupil, d) is PlichtStatus.KWALIFICATIEPLICHTIG
 
 
 def is_leer_of_kwalificatieplichtig(pupil: PupilFacts, d: date) -> bool:
+    """Grounds: art. 3, 4 and 4a Lpw; domain.md A1."""
     return plicht_op(pupil, d) in (PlichtStatus.LEERPLICHTIG, PlichtStatus.KWALIFICATIEPLICHTIG)
 
 
@@ -123,7 +137,10 @@ def is_leer_of_kwalificatieplichtig(pupil: PupilFacts, d: date) -> bool:
 def in_doorstroompunt_doelgroep(
     pupil: PupilFacts, d: date, grenzen: LeeftijdsgrensTabel = STANDAARD_LEEFTIJDSGRENS
 ) -> bool:
-    """Past leer- and kwalificatieplicht, without SK, younger than the limit in force on ``d``."""
+    """Past leer- and kwalificatieplicht, without SK, younger than the limit in force on ``d``.
+
+    Grounds: domain.md A1 (Doorstroompunt target group, Decision: the upper age with a date of effect).
+    """
     return (
         plicht_op(pupil, d) is PlichtStatus.GEEN
         and not pupil.heeft_sk_op(d)

@@ -106,7 +106,10 @@ class Protocol:
 def geldend_protocol(
     protocols: Iterable[Protocol], school_id: str, regiocode: str | None, on: date
 ) -> Protocol | None:
-    """The protocol version in force on ``on``: the school's own, else the region's."""
+    """The protocol version in force on ``on``: the school's own, else the region's.
+
+    Grounds: domain.md A3.9 (local protocols, versioned with their valid-from date).
+    """
     candidates = [p for p in protocols if p.valid_from <= on]
     own = [p for p in candidates if p.scope is ProtocolScope.SCHOOL and p.scope_code == school_id]
     if own:
@@ -120,7 +123,10 @@ def geldend_protocol(
 
 
 def gratie_einde(protocols: Iterable[Protocol], enrolment: Enrolment, regiocode: str | None) -> date | None:
-    """Last day of the grace period for this enrolment, or ``None`` when none applies."""
+    """Last day of the grace period for this enrolment, or ``None`` when none applies.
+
+    Grounds: domain.md A3.9 (local protocols, versioned with their valid-from date).
+    """
     protocol = geldend_protocol(protocols, enrolment.school_id, regiocode, enrolment.start)
     if protocol is None:
         return None
@@ -142,6 +148,8 @@ def protocol_signalen(
     """Fire the signal rules of the protocol versions in force, over this enrolment's absences.
 
     ``absences`` must already carry their current codes and belong to this enrolment.
+
+    Grounds: domain.md A3.9 (local protocols, versioned with their valid-from date).
     """
     regio = enrolment.kalenderregio
     days = sorted({a.date for a in absences})

@@ -77,6 +77,8 @@ def pseudonimiseer(pgn: str, key: PseudonymKey) -> str:
 
     Canonicalising means ``"12345678"`` and ``"012345678"`` (and ``"0123.45.678"``) get the same
     pseudonym. Raises `registratie.domain.bsn.PgnOngeldig` for an invalid PGN.
+
+    Grounds: domain.md B (identity and privacy: a keyed-hash pseudonym, never the PGN).
     """
     canoniek = valideer_pgn(pgn).nummer
     mac = hmac.new(key.secret, b"pgn:" + canoniek.encode("ascii"), hashlib.sha256).digest()
@@ -85,7 +87,10 @@ def pseudonimiseer(pgn: str, key: PseudonymKey) -> str:
 
 
 def is_pseudoniem(waarde: str) -> bool:
-    """Syntactic check of a pseudonym (``key_id:26 base32 chars``)."""
+    """Syntactic check of a pseudonym (``key_id:26 base32 chars``).
+
+    Grounds: domain.md B (identity and privacy: a keyed-hash pseudonym, never the PGN).
+    """
     return bool(_PSEUDONIEM.match(waarde))
 
 

@@ -23,6 +23,7 @@ VSV_MINIMUM_LEEFTIJD = 12
 def potentieel_vsv(
     pupil: PupilFacts, today: date, grenzen: LeeftijdsgrensTabel = STANDAARD_LEEFTIJDSGRENS
 ) -> PotentieelVsvSignal | None:
+    """Grounds: domain.md A3.7 (potential vsv)."""
     if not pupil.enrolments or pupil.ingeschreven_op(today) or pupil.heeft_sk_op(today):
         return None
     ended = [e for e in pupil.enrolments if e.end is not None and e.end < today]

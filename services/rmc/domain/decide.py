@@ -177,7 +177,10 @@ Command = (
 
 
 def decide(command: Command, state: Jongere | None, regels: Regels = STANDAARD_REGELS) -> list[Event]:
-    """The events ``command`` leads to on this file, or :class:`DomeinFout`."""
+    """The events ``command`` leads to on this file, or :class:`DomeinFout`.
+
+    Grounds: domain.md A6, Decision (statuses).
+    """
     if isinstance(command, Aanmelden):
         return _aanmelden(command, state, regels)
     if isinstance(command, AutomatischPlaatsen):

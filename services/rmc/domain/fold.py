@@ -70,7 +70,10 @@ GESCHIEDENIS_TYPES = frozenset(
 
 
 def is_relevant(g: Gebeurtenis) -> bool:
-    """Does this event belong on a young person's Doorstroompunt file at all?"""
+    """Does this event belong on a young person's Doorstroompunt file at all?
+
+    Grounds: domain.md A6 (Doorstroompunt trajectbegeleiding) and A5 (moving house).
+    """
     ev = g.event
     if ev.event_type not in HANDLED_TYPES:
         return False
@@ -80,7 +83,10 @@ def is_relevant(g: Gebeurtenis) -> bool:
 
 
 def apply(state: Jongere | None, g: Gebeurtenis) -> Jongere | None:
-    """Fold one event into the file; ``None`` = no file (yet)."""
+    """Fold one event into the file; ``None`` = no file (yet).
+
+    Grounds: domain.md A6 (Doorstroompunt trajectbegeleiding) and A5 (moving house).
+    """
     if not is_relevant(g):
         return state
     ev = g.event
@@ -194,7 +200,10 @@ def _apply_rmc(d: Dossier, g: Gebeurtenis) -> Dossier:
 
 
 def is_terugkeer(state: Jongere | None, g: Gebeurtenis) -> bool:
-    """A case transferred away from this region earlier comes back (the young person moved back)."""
+    """A case transferred away from this region earlier comes back (the young person moved back).
+
+    Grounds: domain.md A6 (Doorstroompunt trajectbegeleiding) and A5 (moving house).
+    """
     ev = g.event
     return (
         isinstance(ev, rmc.DossierOvergedragen)
@@ -213,7 +222,10 @@ def hervatten(state: Jongere, geschiedenis: Iterable[Gebeurtenis]) -> Jongere:
     region's history events came back as copies and were ignored by the closed file (and those that
     were already here once are dropped as duplicates by id). Folding the history events of the case
     (:data:`GESCHIEDENIS_TYPES`, both periods, without the closing) gives the case as it stands now;
-    the version stays monotonic (a stale form never matches) and no coach holds it yet."""
+    the version stays monotonic (a stale form never matches) and no coach holds it yet.
+
+    Grounds: domain.md A6 (Doorstroompunt trajectbegeleiding) and A5 (moving house).
+    """
     herbouwd: Jongere | None = None
     dossier_id = state.dossier.dossier_id
     for g in geschiedenis:
@@ -231,6 +243,7 @@ def hervatten(state: Jongere, geschiedenis: Iterable[Gebeurtenis]) -> Jongere:
 
 
 def fold(events: Iterable[Gebeurtenis], state: Jongere | None = None) -> Jongere | None:
+    """Grounds: domain.md A6 (Doorstroompunt trajectbegeleiding) and A5 (moving house)."""
     for g in events:
         state = apply(state, g)
     return state

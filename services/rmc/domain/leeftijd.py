@@ -35,17 +35,26 @@ __all__ = [
 
 def leeftijd_op(geboortejaar_maand: str, peildatum: date) -> int:
     """Age in whole years on ``peildatum``; a birthday counts from the 1st of the next month (the
-    shared convention, doubt on the side of help)."""
+    shared convention, doubt on the side of help).
+
+    Grounds: domain.md A1, Decision (the upper age with a date of effect; one age convention).
+    """
     return _leeftijd_op(geboortejaar_maand, peildatum, Twijfel.JONGST)
 
 
 def binnen_leeftijdsgrens(geboortejaar_maand: str, peildatum: date, tabel: LeeftijdsgrensTabel) -> bool:
-    """Inside the target group's age range on ``peildatum`` (age below the limit then in force)."""
+    """Inside the target group's age range on ``peildatum`` (age below the limit then in force).
+
+    Grounds: domain.md A1, Decision (the upper age with a date of effect; one age convention).
+    """
     return tabel.binnen(geboortejaar_maand, peildatum)
 
 
 def parse_leeftijdsgrenzen(spec: str) -> LeeftijdsgrensTabel:
-    """``"0001-01-01=23,2026-01-01=27"`` → a table (the configuration format, RMC_LEEFTIJDSGRENZEN)."""
+    """``"0001-01-01=23,2026-01-01=27"`` → a table (the configuration format, RMC_LEEFTIJDSGRENZEN).
+
+    Grounds: domain.md A1, Decision (the upper age with a date of effect; one age convention).
+    """
     versies: list[tuple[date, int]] = []
     for deel in filter(None, (p.strip() for p in spec.split(","))):
         van, _, grens = deel.partition("=")

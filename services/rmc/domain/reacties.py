@@ -36,7 +36,10 @@ __all__ = ["Verwerking", "afgeleid_id", "reageer", "verwerk"]
 
 def afgeleid_id(oorzaak: UUID, label: str) -> UUID:
     """A deterministic UUIDv7-shaped id for something ``oorzaak`` caused: the cause's 48-bit
-    timestamp (ids stay time-ordered) and 74 bits of SHA-256 over cause and label."""
+    timestamp (ids stay time-ordered) and 74 bits of SHA-256 over cause and label.
+
+    Grounds: domain.md A6 (re-enrolment places the young person automatically).
+    """
     ms = oorzaak.int >> 80 if oorzaak.version == 7 else 0
     rand = int.from_bytes(hashlib.sha256(f"{oorzaak}:{label}".encode()).digest()[:10], "big")
     value = (ms & ((1 << 48) - 1)) << 80
@@ -77,7 +80,10 @@ def _command_for(state: Jongere | None, g: Gebeurtenis, kenmerken: Kenmerken | N
 
 def reageer(state: Jongere | None, g: Gebeurtenis, regels: Regels = STANDAARD_REGELS,
             kenmerken: Kenmerken | None = None) -> list[Gebeurtenis]:
-    """The reaction events to ``g`` on the file ``state`` (which already includes ``g``)."""
+    """The reaction events to ``g`` on the file ``state`` (which already includes ``g``).
+
+    Grounds: domain.md A6 (re-enrolment places the young person automatically).
+    """
     command = _command_for(state, g, kenmerken)
     if command is None:
         return []
@@ -103,7 +109,10 @@ class Verwerking:
 
 def verwerk(state: Jongere | None, g: Gebeurtenis, regels: Regels = STANDAARD_REGELS,
             kenmerken: Kenmerken | None = None) -> Verwerking:
-    """Fold ``g``, decide the reactions, fold those too (pure; the projection persists the result)."""
+    """Fold ``g``, decide the reactions, fold those too (pure; the projection persists the result).
+
+    Grounds: domain.md A6 (re-enrolment places the young person automatically).
+    """
     if not is_relevant(g):
         return Verwerking(state)
     if state is not None and g.id in state.verwachte_echo:

@@ -61,7 +61,10 @@ def _item(j: Jongere, sinds: date, vandaag: date) -> Werkitem:
 
 def werklijst(jongeren: Iterable[Jongere], vandaag: date, regels: Regels = STANDAARD_REGELS,
               coach: str | None = None) -> Werklijst:
-    """The worklist on ``vandaag``; with ``coach`` only that coach's cases (caseload stays complete)."""
+    """The worklist on ``vandaag``; with ``coach`` only that coach's cases (caseload stays complete).
+
+    Grounds: domain.md A6 (keep in touch: no contact for 4 weeks).
+    """
     lijst = Werklijst()
     caseload: Counter[str | None] = Counter()
     for j in jongeren:

@@ -85,7 +85,10 @@ def primair_onderdrukt(waarde: int) -> bool:
 
 
 def onderdruk(wortel: Knoop) -> frozenset[str]:
-    """The keys of all cells to suppress (primary and secondary) in the table rooted at ``wortel``."""
+    """The keys of all cells to suppress (primary and secondary) in the table rooted at ``wortel``.
+
+    Grounds: domain.md C, Decision (disclosure control).
+    """
     knopen = list(wortel.alle())
     if len({k.sleutel for k in knopen}) != len(knopen):
         raise ValueError("cell keys must be unique within a table")
@@ -106,7 +109,10 @@ def onderdruk(wortel: Knoop) -> frozenset[str]:
 
 
 def publiceer(wortel: Knoop) -> dict[str, Gepubliceerd]:
-    """Every cell of the table as published."""
+    """Every cell of the table as published.
+
+    Grounds: domain.md C, Decision (disclosure control).
+    """
     weg = onderdruk(wortel)
     return {
         k.sleutel: Gepubliceerd(None, True) if k.sleutel in weg else Gepubliceerd(k.waarde, False)
@@ -118,7 +124,10 @@ def boom(cellen: Mapping[str, tuple[str | None, int]], wortel: str = "NL") -> Kn
     """Build the table from cells ``{gebied: (ouder, waarde)}`` (as stored by the projection).
 
     A cell whose parent is not in the table hangs under the root; a missing root becomes a virtual
-    root with the sum of its children (it is then treated as published: the cautious choice)."""
+    root with the sum of its children (it is then treated as published: the cautious choice).
+
+    Grounds: domain.md C, Decision (disclosure control).
+    """
     kinderen: dict[str, list[str]] = {}
     for gebied, (ouder, _) in sorted(cellen.items()):
         if gebied == wortel:
@@ -174,7 +183,10 @@ def kruistabel(cellen: Mapping[Cel, int], ouders: Mapping[str, str | None],
     Rows are the keys of ``ouders`` plus every row in ``cellen``; columns are the columns in
     ``cellen``. A missing cell of that grid is a published 0 (the projection stores no empty cells).
     A row whose parent is ``None`` or not a row of the table is a root: no column sum is published
-    over it. The row sum exists when the table has the ``totaal`` column and at least one category."""
+    over it. The row sum exists when the table has the ``totaal`` column and at least one category.
+
+    Grounds: domain.md C, Decision (disclosure control).
+    """
     for (rij, kolom), waarde in cellen.items():
         if waarde < 0:
             raise ValueError(f"negative count in cell ({rij}, {kolom})")
@@ -243,7 +255,10 @@ def bepaalde_cellen(tabel: Kruistabel, weg: Set[Cel]) -> frozenset[Cel]:
     coefficients and a handful of unknowns each. Exact without ``Fraction`` where possible: sums of
     a table are (nearly) totally unimodular, so almost every pivot is ±1 and the rows stay integers;
     only another pivot turns a row into fractions (Python's int and Fraction are both exact). That
-    made the count stream's cross-tables ~5× cheaper than Fraction throughout (1M benchmark)."""
+    made the count stream's cross-tables ~5× cheaper than Fraction throughout (1M benchmark).
+
+    Grounds: domain.md C, Decision (disclosure control).
+    """
     draaipunten: dict[Cel, dict[Cel, Getal]] = {}
     for som, leden in tabel.sommen:
         rij: dict[Cel, Getal] = {}
@@ -336,7 +351,10 @@ def _onderdruk(tabel: Kruistabel, vooraf: Set[Cel], vast: Set[Cel]) -> frozenset
 def publiceer_kruistabel(cellen: Mapping[Cel, int], ouders: Mapping[str, str | None],
                          totaal: str = TOTAAL, *, vooraf: Set[Cel] = frozenset(),
                          vast: Set[Cel] = frozenset()) -> dict[Cel, Gepubliceerd]:
-    """Every cell of the cross-table (the full rows × columns grid) as published."""
+    """Every cell of the cross-table (the full rows × columns grid) as published.
+
+    Grounds: domain.md C, Decision (disclosure control).
+    """
     tabel = kruistabel(cellen, ouders, totaal)
     weg = onderdruk_kruistabel(cellen, ouders, totaal, vooraf=vooraf, vast=vast)
     return {c: Gepubliceerd(None, True) if c in weg else Gepubliceerd(w, False) for c, w in tabel.waarden.items()}
@@ -354,7 +372,10 @@ def publiceer_uitsplitsingen(gebieden: Mapping[str, tuple[str | None, int]], gep
     there: never hidden here, ``vast``), and breakdown cells are hidden until no hidden cell, of either
     publication, can be derived from everything published together (checked per dimension against
     the whole area tree: the municipalities' sums pin region totals too). Categories may add up to
-    less than the total (unknown school type or age): that residual is treated as known."""
+    less than the total (unknown school type or age): that residual is treated as known.
+
+    Grounds: domain.md C, Decision (disclosure control).
+    """
     if not uitsplitsingen:
         return {}
     waarden: dict[Cel, int] = {(g, TOTAAL): w for g, (_, w) in gebieden.items()}

@@ -86,17 +86,24 @@ def vsvjaar(d: date) -> str:
 
 
 def schooljaar_begin(jaar: str) -> date:
+    """Grounds: domain.md terms (schooljaar: 1 Aug - 31 Jul) and C (periods)."""
     return date(int(jaar[:4]), 8, 1)
 
 
 def schooljaren(van: date, tot: date) -> list[str]:
-    """Every schooljaar from the one of ``van`` up to and including the one of ``tot``."""
+    """Every schooljaar from the one of ``van`` up to and including the one of ``tot``.
+
+    Grounds: domain.md terms (schooljaar: 1 Aug - 31 Jul) and C (periods).
+    """
     first, last = int(schooljaar(van)[:4]), int(schooljaar(tot)[:4])
     return [f"{y}-{y + 1}" for y in range(first, last + 1)]
 
 
 def plus_maanden(d: date, n: int) -> date:
-    """``d`` plus ``n`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    """``d`` plus ``n`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb).
+
+    Grounds: domain.md C (LRV and absoluut verzuim longer than 3 months).
+    """
     month = d.month - 1 + n
     year, month = d.year + month // 12, month % 12 + 1
     for day in (d.day, 30, 29, 28):
@@ -386,6 +393,7 @@ TABELLEN: tuple[str, ...] = tuple(dict.fromkeys(i.tabel for i in _LIJST))
 
 
 def indicator(naam: str) -> Indicator:
+    """Grounds: domain.md C (every figure has its definition)."""
     return INDICATOREN[naam]
 
 
@@ -447,6 +455,7 @@ five ways would be mostly suppressed cells."""
 
 
 def leeftijdsband(leeftijd: int) -> str:
+    """Grounds: domain.md C (breakdown by age band)."""
     for a, b in LEEFTIJDSBANDEN:
         if leeftijd >= a and (b is None or leeftijd <= b):
             return f"{a}-{b}" if b is not None else f"{a}+"
@@ -477,7 +486,10 @@ class Membership:
 def gebied_cellen(indicator: str, periode: str, regio: str, gemeente: str | None = None,
                   uitsplitsingen: Iterable[str] = ()) -> list[Cell]:
     """The cells one fact counts in: NL, its region and, when known, its woongemeente; and for NL and
-    the region each breakdown the person falls in (``"schooltype:vo"``, ...)."""
+    the region each breakdown the person falls in (``"schooltype:vo"``, ...).
+
+    Grounds: domain.md C (breakdowns: woongemeente, region, national, school type, age band).
+    """
     cells = [Cell(indicator, NATIONAAL, periode, None), Cell(indicator, regio, periode, NATIONAAL)]
     if gemeente is not None:
         cells.append(Cell(indicator, gemeente, periode, regio))
@@ -491,12 +503,18 @@ ONGEOORLOOFD = frozenset({AfwezigheidCode.ONGEOORLOOFD, AfwezigheidCode.TE_LAAT,
 
 
 def afwezigheid_soort(code: AfwezigheidCode) -> Literal["geoorloofd", "ongeoorloofd"]:
-    """Which hour sum an absence adds to (A2): unauthorised or still unknown counts as ongeoorloofd."""
+    """Which hour sum an absence adds to (A2): unauthorised or still unknown counts as ongeoorloofd.
+
+    Grounds: domain.md A2 (the code set: geoorloofd or not).
+    """
     return "ongeoorloofd" if code in ONGEOORLOOFD else "geoorloofd"
 
 
 def afwezigheid_som_cellen(jaar: str, regio: str, soort: str) -> tuple[list[Cell], list[Cell]]:
-    """The cells an absence of ``soort`` in ``jaar`` and ``regio`` adds to: (its count, its hours)."""
+    """The cells an absence of ``soort`` in ``jaar`` and ``regio`` adds to: (its count, its hours).
+
+    Grounds: domain.md A2 (authorised or not) and C.
+    """
     return (gebied_cellen("afwezigheid.registraties", jaar, regio),
             gebied_cellen(f"afwezigheid.uren.{soort}", jaar, regio))
 
@@ -506,7 +524,10 @@ def afwezigheid_totalen(jaar: str, regio: str, soort: str, aantal: int, uren: De
     together: what :func:`effects` adds for each of them, added up once.
 
     Why: absences are ~90 % of the log; the projection aggregates a batch per (schooljaar, region,
-    soort) in memory and expands the cells once (../shared/notes/perf-baselines.md)."""
+    soort) in memory and expands the cells once (../shared/notes/perf-baselines.md).
+
+    Grounds: domain.md A2 and C.
+    """
     tellen, optellen = afwezigheid_som_cellen(jaar, regio, soort)
     return [*(Increment(cell, Decimal(aantal)) for cell in tellen), *(Increment(cell, uren) for cell in optellen)]
 
@@ -519,6 +540,8 @@ def effects(event: Event, subject: str, region: str) -> Iterable[Increment]:
     which the person count ``leerlingen.met_ongeoorloofde_afwezigheid`` is derived like every other
     person count. The reference for one event; the projection adds the same per batch
     (:func:`afwezigheid_totalen`).
+
+    Grounds: domain.md A2 and C.
     """
     if isinstance(event, AfwezigheidGeregistreerd):
         yield from afwezigheid_totalen(schooljaar(event.datum), region, afwezigheid_soort(event.code), 1,
@@ -712,7 +735,10 @@ def _plus(items: tuple[_F, ...], new: _F) -> tuple[_F, ...]:
 
 def met_ongeoorloofd(f: Feiten, regio: str, datum: date) -> Feiten:
     """``f`` with an unauthorised absence on ``datum`` in ``regio``: kept only if it is the earliest of
-    its schooljaar and region (:class:`EersteOngeoorloofd`; a minimum, so any order gives the same)."""
+    its schooljaar and region (:class:`EersteOngeoorloofd`; a minimum, so any order gives the same).
+
+    Grounds: domain.md C (pupils with unauthorised absence, with breakdowns) and A2.
+    """
     jaar = schooljaar(datum)
     zelfde = [e for e in f.ongeoorloofd if e.regio == regio and schooljaar(e.datum) == jaar]
     if any(e.datum <= datum for e in zelfde):
@@ -733,7 +759,10 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
     region of residence, A4); ``peildatum``: the day it happened (the envelope's time, in NL).
 
     Commutative by construction: every branch adds a fact to a set or fills a field of one report
-    that no other event fills, so any interleaving of a person's events gives the same facts."""
+    that no other event fills, so any interleaving of a person's events gives the same facts.
+
+    Grounds: domain.md C (each figure is reproducible from the log).
+    """
     match event:
         case registratie.AfwezigheidGeregistreerd() if event.code in ONGEOORLOOFD:
             f = met_ongeoorloofd(f, regio, event.datum)
@@ -886,7 +915,10 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
     needs the facts as they stood on any day, i.e. the union of the days up to it. Every part of
     :class:`Feiten` is a set (tuples without duplicates, dicts keyed by an event's id) and a report's
     fields are each filled by one kind of event, so the union is well defined and commutative
-    (compared by membership: tuple order is irrelevant to :func:`lidmaatschappen`)."""
+    (compared by membership: tuple order is irrelevant to :func:`lidmaatschappen`).
+
+    Grounds: domain.md C (each figure is reproducible from the log).
+    """
     if b == LEEG:
         return a
     if a == LEEG:
@@ -920,7 +952,10 @@ def _eerste_unie(a: Feiten, b: tuple[EersteOngeoorloofd, ...]) -> tuple[EersteOn
 
 def woonplaats(f: Feiten, d: date) -> Woonfeit | None:
     """Where the person lived on ``d``: the latest observation on or before ``d``, else the earliest
-    one after it. Order-independent (a set lookup), so a move processed late changes nothing."""
+    one after it. Order-independent (a set lookup), so a move processed late changes nothing.
+
+    Grounds: domain.md C (per woongemeente) and A4 (routed to the woongemeente).
+    """
     if not f.woon:
         return None
     voor = [w for w in f.woon if w.datum <= d]
@@ -936,7 +971,10 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
     time beyond the facts themselves: an open report then counts only in its start year, and nothing
     that needs a peildatum (the vsv startset) counts. The projection stores the difference between the
     memberships before and after a batch; a cell's value is then the number of distinct members (with
-    ≥ ``drempel`` sources)."""
+    ≥ ``drempel`` sources).
+
+    Grounds: domain.md C (every figure; leerplichttelling per art. 25 Lpw).
+    """
     out: set[Membership] = set()
     splits: dict[date, tuple[str, ...]] = {}
 
@@ -1053,7 +1091,10 @@ def uitsplitsingen_op(f: Feiten, d: date) -> tuple[str, ...]:
     known). **Decision**: a person counts in one school type per cell, that of the reference day of
     the fact (a report's start, a signal's day, 1 October for the startset). What is unknown is left
     out: the categories then add up to less than the total (a residual the disclosure control treats
-    as known, the cautious choice)."""
+    as known, the cautious choice).
+
+    Grounds: domain.md C (breakdowns by school type and age band).
+    """
     actief = actieve_inschrijvingen(f, d)
     out: list[str] = []
     if actief:
@@ -1145,19 +1186,28 @@ def leeftijd_op(geboortejaar_maand: str, d: date) -> int:
     platform's one age function (A1, :func:`leerrecht.leeftijd.leeftijd_op`). **Decision**: inside the
     birth month the doubt falls on the older side (the birthday counts from the first of the birth
     month), as the figures have always counted; no rule decides a person's help here, and keeping the
-    side keeps the series (and the definition versions) unchanged."""
+    side keeps the series (and the definition versions) unchanged.
+
+    Grounds: domain.md A1, Decision (one age convention) and C (age bands).
+    """
     return _leeftijd_op(geboortejaar_maand, d, Twijfel.OUDST)
 
 
 def actieve_inschrijvingen(f: Feiten, d: date) -> list[Schoolinschrijving]:
     """The enrolments active on ``d``: from on or before ``d`` and not ended before ``d`` by an
-    un-enrolment at that school (the un-enrolment date is the last day)."""
+    un-enrolment at that school (the un-enrolment date is the last day).
+
+    Grounds: domain.md C (breakdowns by school type; the vsv startset).
+    """
     return [i for i in f.schoolinschrijvingen if i.datum <= d
             and not any(u.school == i.school and i.datum <= u.datum < d for u in f.uitschrijvingen)]
 
 
 def ingeschreven_op(f: Feiten, d: date, types: frozenset[SchoolType] | None = None) -> bool:
-    """Enrolled on ``d`` at a school (of one of ``types``)."""
+    """Enrolled on ``d`` at a school (of one of ``types``).
+
+    Grounds: domain.md C (the vsv startset: enrolled on 1 October).
+    """
     return any(types is None or i.school_type in types for i in actieve_inschrijvingen(f, d))
 
 
@@ -1199,12 +1249,18 @@ def grenzen(f: Feiten, na: date, tot: date) -> list[date]:
     Why: the projection recomputes a person when the klok passes their next such day (their
     ``wekker``) and the as-of history records a change on exactly that day, so figures move with
     time without a daily pass over every person. A superset is harmless (a day without change writes
-    nothing); a missing day would be a wrong figure, which the property test guards."""
+    nothing); a missing day would be a wrong figure, which the property test guards.
+
+    Grounds: domain.md C (figures that need time to pass: LRV > 3 months, the startset on 1 October).
+    """
     return list(dict.fromkeys(takewhile(lambda t: t <= tot, _grenzen(f, na))))
 
 
 def volgende_grens(f: Feiten, na: date, voor: date | None = None) -> date | None:
-    """The first of :func:`grenzen` after ``na`` (and before ``voor``), or ``None``."""
+    """The first of :func:`grenzen` after ``na`` (and before ``voor``), or ``None``.
+
+    Grounds: domain.md C (figures that need time to pass).
+    """
     t = next(_grenzen(f, na), None)
     return t if t is not None and (voor is None or t < voor) else None
 
@@ -1256,7 +1312,10 @@ def lrv_drempel(f: Feiten, m: MeldingFeit, start: date) -> date:
     should there be several); without one (a report the school filed on its own, or from before the
     platform), the day the report was filed, which a report always follows; as a last resort the
     earliest day "more than 4 lesweken" can end (4 weeks after the first day). A duty that lapsed
-    (``MeldplichtVervallen``: recoded, a vrijstelling) fixed no threshold and is left out."""
+    (``MeldplichtVervallen``: recoded, a vrijstelling) fixed no threshold and is left out.
+
+    Grounds: domain.md C, Decision (LRV at 1 Sept / new) and A3.2.
+    """
     bereikt = [d.bereikt_op for d in f.lrv_drempels
                if d.vanaf == start and (d.meldplicht_id is None or d.meldplicht_id not in f.vervallen_meldplichten)]
     if bereikt:
@@ -1303,7 +1362,10 @@ class _Tel(Protocol):
 def waarden(leden: Iterable[Membership]) -> dict[Cell, int]:
     """The value of every cell: distinct members with at least the indicator's ``drempel`` sources.
 
-    The reference for what the projection computes in SQL (used by tests and the pure fold)."""
+    The reference for what the projection computes in SQL (used by tests and the pure fold).
+
+    Grounds: domain.md C (unique persons, not incidents).
+    """
     bronnen: dict[Cell, dict[str, set[str]]] = {}
     for m in leden:
         bronnen.setdefault(m.cell, {}).setdefault(m.person, set()).add(m.bron)
