@@ -994,7 +994,8 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                     geldig_vanaf=body.geldig_vanaf, geldig_tot=body.geldig_tot)
             if body.actie == "sluiten":
                 return SchoolvestigingGesloten(school=school_of(body.school), geldig_tot=nodig("geldig_tot"))
-            return SchoolvestigingSamengevoegd(school=school_of(body.school), opgegaan_in=school_of(nodig("opgegaan_in")),
+            return SchoolvestigingSamengevoegd(school=school_of(body.school),
+                                               opgegaan_in=school_of(nodig("opgegaan_in")),
                                                geldig_tot=nodig("geldig_tot"))
         except ValidationError as exc:
             raise HTTPException(422, {"title": "Inzending geweigerd", "status": 422,

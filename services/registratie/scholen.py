@@ -127,7 +127,8 @@ def seed() -> dict[str, Schoolvestiging]:
             r, (SchoolType.VO,), vo_structuur=structuur, praktijkonderwijs=VoStructuur.PRO in structuur,
             isk=bool(_ISK.search(r["vestigingsnaam"])))
     for r in _rows("schoolvestigingen_so_vso.csv"):
-        out[r["vestigingscode"]] = _vestiging(r, so_types(r["onderwijstype"]), isk=bool(_ISK.search(r["vestigingsnaam"])))
+        out[r["vestigingscode"]] = _vestiging(r, so_types(r["onderwijstype"]),
+                                              isk=bool(_ISK.search(r["vestigingsnaam"])))
     return out
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from contracts.codes import SchoolType, Vakantieregio, VoStructuur
 from registratie.scholen import RegisterFeit, op_datum, seed, so_types, vo_structuur
+
+from contracts.codes import SchoolType, Vakantieregio, VoStructuur
 
 
 def test_the_seed_holds_every_type_with_the_locations_own_holiday_region() -> None:
