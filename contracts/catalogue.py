@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from contracts.envelope import Envelope, utcnow, uuid7
 from contracts.events import leerplicht, registratie, rmc, telling
-from contracts.events.base import Event
+from contracts.events.base import Event, School
 from contracts.identity import is_pseudoniem
 from contracts.topics import TopicError, check_region
 
@@ -190,8 +190,11 @@ def _check_subject(event: Event, subject: str) -> None:
     kind = type(event).onderwerp
     if kind == "LEERLING" and not is_pseudoniem(subject):
         raise EnvelopeRuleError("subject must be a pseudonym (16-128 chars [A-Za-z0-9_:-], not all digits)")
-    if kind == "SCHOOL" and not _BRIN6_RE.match(subject):
+    if kind in ("SCHOOL", "VESTIGING") and not _BRIN6_RE.match(subject):
         raise EnvelopeRuleError("subject of a school event is the BRIN6 (brin + vestiging)")
+    school = getattr(event, "school", None)
+    if kind == "VESTIGING" and isinstance(school, School) and subject != school.code:
+        raise EnvelopeRuleError(f"subject must be the event's school {school.code!r}")
     if isinstance(event, telling.CijferBijgewerkt) and subject != event.cel_sleutel():
         raise EnvelopeRuleError(f"subject of a figure is its cell key {event.cel_sleutel()!r}")
     if isinstance(event, registratie.LesurenGepland) and subject != event.school.code:

@@ -96,6 +96,19 @@ class SchoolType(StrEnum):
         return UrenEenheid.KLOKUUR if self in (SchoolType.PO, SchoolType.SO) else UrenEenheid.LESUUR
 
 
+class VoStructuur(StrEnum):
+    """A vo location's education structure as DUO names it (``ONDERWIJSSTRUCTUUR``, domain.md B):
+    ``VBO``/``MAVO`` (vmbo), ``HAVO``, ``VWO``, ``PRO`` (praktijkonderwijs) and ``BRUGJAAR`` (a
+    location that only holds the first, undivided year(s))."""
+
+    VBO = "VBO"
+    MAVO = "MAVO"
+    HAVO = "HAVO"
+    VWO = "VWO"
+    PRO = "PRO"
+    BRUGJAAR = "BRUGJAAR"
+
+
 class TellingSchoolType(StrEnum):
     """School-type breakdown of the figures (domain.md C): po, vo, mbo, (v)so, none."""
 

@@ -36,6 +36,7 @@ from contracts.topics import (
     COUNT_TOPIC,
     KEY_RULE,
     PARTITIONS,
+    REGISTER_TOPIC,
     SCHOOL_EVENTS_TOPIC,
     TopicKind,
     topic_kind_for,
@@ -52,12 +53,14 @@ TOPIC_TEMPLATE: dict[TopicKind, str] = {
     TopicKind.REGIO_EVENTS: "leerrecht.regio.{region}.events",
     TopicKind.REGIO_IDENTITEIT: "leerrecht.regio.{region}.identiteit",
     TopicKind.SCHOOL_EVENTS: SCHOOL_EVENTS_TOPIC,
+    TopicKind.REGISTER: REGISTER_TOPIC,
     TopicKind.TELLING_CIJFERS: COUNT_TOPIC,
 }
 CHANNEL_ID: dict[TopicKind, str] = {
     TopicKind.REGIO_EVENTS: "regioEvents",
     TopicKind.REGIO_IDENTITEIT: "regioIdentiteit",
     TopicKind.SCHOOL_EVENTS: "schoolEvents",
+    TopicKind.REGISTER: "registerScholen",
     TopicKind.TELLING_CIJFERS: "tellingCijfers",
 }
 
@@ -316,7 +319,7 @@ def _kafka_channel_binding(kind: TopicKind) -> dict[str, Any]:
         "topicConfiguration": topic_config,
         "bindingVersion": "0.5.0",
     }
-    if kind in (TopicKind.SCHOOL_EVENTS, TopicKind.TELLING_CIJFERS):
+    if kind in (TopicKind.SCHOOL_EVENTS, TopicKind.REGISTER, TopicKind.TELLING_CIJFERS):
         binding["topic"] = TOPIC_TEMPLATE[kind]
     return {"kafka": binding}
 

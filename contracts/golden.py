@@ -321,6 +321,28 @@ GOLDEN: list[Golden] = [
         region=None,
     ),
     Golden(
+        registratie.SchoolvestigingVastgelegd(
+            school=SCHOOL_NIEUW, naam="Voorbeeld College Techniek", gemeente="GM0202",
+            school_types=[SchoolType.MBO], vakantieregio=Vakantieregio.ZUID, bevoegd_gezag="41234",
+            geldig_vanaf=date(2025, 8, 1),
+        ),
+        _at(date(2025, 7, 15), 9),
+        subject=SCHOOL_NIEUW.code,
+        region=None,
+    ),
+    Golden(
+        registratie.SchoolvestigingGesloten(school=SCHOOL, geldig_tot=date(2026, 8, 1)),
+        _at(date(2026, 6, 1), 9),
+        subject=SCHOOL.code,
+        region=None,
+    ),
+    Golden(
+        registratie.SchoolvestigingSamengevoegd(school=SCHOOL, opgegaan_in=SCHOOL_NIEUW, geldig_tot=date(2026, 8, 1)),
+        _at(date(2026, 6, 2), 9),
+        subject=SCHOOL.code,
+        region=None,
+    ),
+    Golden(
         registratie.SignaalGegeven(
             signaal_id=fixed_uuid(90),
             soort=SignaalSoort.ZORGWEKKEND_ZIEKTEVERZUIM,

@@ -19,6 +19,15 @@ Topics
     School-level facts that concern no pupil (:class:`~contracts.events.registratie.LesurenGepland`).
     Key = BRIN6 (brin + vestiging), so one school's schedule is ordered.
 
+``leerrecht.register.scholen``  (1 partition, kept forever)
+    The national register of school locations: DUO's dated facts (a location registered, changed,
+    merged or closed; :class:`~contracts.events.registratie.SchoolvestigingVastgelegd` and friends).
+    Key = BRIN6. **Kept forever, not compacted**: the register is dated (a location *as it was on a
+    date*), so a replay needs every version, not the latest per key; a compacted topic would drop
+    the history that past facts were judged by. **One partition**: a total order of the whole
+    register (a merge names two locations), and its volume is a few thousand facts a year. The
+    seed (DUO's public lists in registratie) is the initial state; seed + this topic = the register.
+
 ``leerrecht.telling.cijfers``  (3 partitions, compacted)
     The national aggregate figures (domain.md C). Key = cell key
     (:meth:`~contracts.events.telling.CijferBijgewerkt.cel_sleutel`); no pseudonyms ever. Compacted:
@@ -45,6 +54,7 @@ from contracts.events.base import Event
 REGION_RE = re.compile(r"^MC[0-9]{2}$")
 DLQ_SUFFIX = ".dlq"
 SCHOOL_EVENTS_TOPIC = "leerrecht.school.events"
+REGISTER_TOPIC = "leerrecht.register.scholen"
 COUNT_TOPIC = "leerrecht.telling.cijfers"
 
 _DAY_MS = 24 * 60 * 60 * 1000
@@ -56,6 +66,7 @@ class TopicKind(StrEnum):
     REGIO_EVENTS = "REGIO_EVENTS"
     REGIO_IDENTITEIT = "REGIO_IDENTITEIT"
     SCHOOL_EVENTS = "SCHOOL_EVENTS"
+    REGISTER = "REGISTER"
     TELLING_CIJFERS = "TELLING_CIJFERS"
     DLQ = "DLQ"
 
@@ -64,6 +75,7 @@ PARTITIONS: Mapping[TopicKind, int] = {
     TopicKind.REGIO_EVENTS: 3,
     TopicKind.REGIO_IDENTITEIT: 3,  # must equal REGIO_EVENTS: co-partitioned by pseudonym
     TopicKind.SCHOOL_EVENTS: 3,
+    TopicKind.REGISTER: 1,  # total order of the national register; tiny volume
     TopicKind.TELLING_CIJFERS: 3,
 }
 
@@ -71,6 +83,7 @@ _KEEP_FOREVER: Mapping[str, str] = {"cleanup.policy": "delete", "retention.ms": 
 CONFIGS: Mapping[TopicKind, Mapping[str, str]] = {
     TopicKind.REGIO_EVENTS: _KEEP_FOREVER,
     TopicKind.SCHOOL_EVENTS: _KEEP_FOREVER,
+    TopicKind.REGISTER: _KEEP_FOREVER,  # dated history: never compacted (see the module docstring)
     TopicKind.REGIO_IDENTITEIT: {
         "cleanup.policy": "compact",
         "retention.ms": "-1",
@@ -90,6 +103,7 @@ KEY_RULE: Mapping[TopicKind, str] = {
     TopicKind.REGIO_EVENTS: "pseudonym of the pupil / young person (envelope subject)",
     TopicKind.REGIO_IDENTITEIT: "pseudonym (tombstone = erasure)",
     TopicKind.SCHOOL_EVENTS: "BRIN6 of the school location (envelope subject)",
+    TopicKind.REGISTER: "BRIN6 of the registered school location (envelope subject)",
     TopicKind.TELLING_CIJFERS: "cell key, CijferBijgewerkt.cel_sleutel() (envelope subject)",
     TopicKind.DLQ: "the key of the original record",
 }
@@ -137,6 +151,8 @@ def topic_kind(topic: str) -> TopicKind:
         return TopicKind.REGIO_IDENTITEIT
     if topic == SCHOOL_EVENTS_TOPIC:
         return TopicKind.SCHOOL_EVENTS
+    if topic == REGISTER_TOPIC:
+        return TopicKind.REGISTER
     if topic == COUNT_TOPIC:
         return TopicKind.TELLING_CIJFERS
     raise TopicError(f"unknown topic {topic!r}")
@@ -190,7 +206,8 @@ def all_topic_specs(regions: Iterable[str]) -> list[TopicSpec]:
     for region in sorted(set(regions)):
         events = region_events_topic(region)
         names += [events, dlq_topic(events), identity_topic(region)]
-    names += [SCHOOL_EVENTS_TOPIC, dlq_topic(SCHOOL_EVENTS_TOPIC), COUNT_TOPIC, dlq_topic(COUNT_TOPIC)]
+    names += [SCHOOL_EVENTS_TOPIC, dlq_topic(SCHOOL_EVENTS_TOPIC), REGISTER_TOPIC, dlq_topic(REGISTER_TOPIC),
+              COUNT_TOPIC, dlq_topic(COUNT_TOPIC)]
     return [topic_spec(name) for name in names]
 
 
@@ -198,6 +215,7 @@ _KIND_BY_ONDERWERP: Mapping[str, TopicKind] = {
     "LEERLING": TopicKind.REGIO_EVENTS,
     "SCHOOL": TopicKind.SCHOOL_EVENTS,
     "CIJFER": TopicKind.TELLING_CIJFERS,
+    "VESTIGING": TopicKind.REGISTER,
 }
 
 
@@ -214,7 +232,7 @@ def topic_for(event_cls: type[Event], region: str | None = None) -> str:
         return region_events_topic(region)
     if region is not None:
         raise TopicError(f"{event_cls.__name__} is not regional; do not give a region")
-    return SCHOOL_EVENTS_TOPIC if kind is TopicKind.SCHOOL_EVENTS else COUNT_TOPIC
+    return {TopicKind.SCHOOL_EVENTS: SCHOOL_EVENTS_TOPIC, TopicKind.REGISTER: REGISTER_TOPIC}.get(kind, COUNT_TOPIC)
 
 
 def may_publish(event_cls: type[Event], topic: str) -> bool:

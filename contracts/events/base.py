@@ -30,8 +30,9 @@ Domein = Literal["registratie", "leerplicht", "rmc", "telling"]
 # What the Kafka key / envelope subject of an event is (see contracts.topics):
 #   LEERLING: a pseudonym of a pupil/young person -> the region's events topic;
 #   SCHOOL:   a school location (brin+vestiging)   -> the school topic;
-#   CIJFER:   an aggregate cell key                -> the count stream.
-Onderwerp = Literal["LEERLING", "SCHOOL", "CIJFER"]
+#   CIJFER:   an aggregate cell key                -> the count stream;
+#   VESTIGING: a school location in the national register (brin+vestiging) -> the register topic.
+Onderwerp = Literal["LEERLING", "SCHOOL", "CIJFER", "VESTIGING"]
 
 VRIJE_TEKST_MARKER = "x-vrije-tekst"
 MAX_VRIJE_TEKST = 500

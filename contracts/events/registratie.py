@@ -1,7 +1,9 @@
 """Events of *registratie*: what schools and DUO tell the platform, and what the legal rules derive.
 
 Subject (Kafka key) of every event here is the pupil's pseudonym, except :class:`LesurenGepland`
-(a school fact, keyed by BRIN6). Events are published on the events topic of the region of the
+(a school fact, keyed by BRIN6) and the register facts of DUO (:class:`SchoolvestigingVastgelegd`,
+:class:`SchoolvestigingGesloten`, :class:`SchoolvestigingSamengevoegd`: keyed by BRIN6 on the
+national register topic). Events are published on the events topic of the region of the
 pupil's **woongemeente** (domain.md A4: reports go to the woongemeente's office, B: identifying data
 only reaches the region of residence).
 """
@@ -9,7 +11,7 @@ only reaches the region of residence).
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Self
+from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -33,6 +35,7 @@ from contracts.codes import (
     Vakantieregio,
     VerlofSoort,
     VervalReden,
+    VoStructuur,
     Vrijstellingsartikel,
 )
 from contracts.events.base import (
@@ -514,4 +517,81 @@ class SignaalGegeven(RegistratieEvent):
     def _ontvangers_uniek(self) -> Self:
         if len(set(self.ontvangers)) != len(self.ontvangers):
             raise ValueError("ontvangers must be unique")
+        return self
+
+
+# -- the national register of school locations (domain.md B "Register of schools") ----------------
+
+BevoegdGezagNummer = Annotated[str, Field(pattern=r"^[0-9]{5}$", description="DUO's number of the school board.")]
+
+
+class SchoolvestigingVastgelegd(RegistratieEvent):
+    """DUO registers a school location or changes it, from ``geldig_vanaf`` (domain.md B: the register
+    of schools, every type, dated; DUO feeds new, changed, merged and closed locations, RIO).
+
+    The whole location as it is from that day, not a difference: a consumer needs no earlier event to
+    know it. ``school_types``: what the location offers (a (v)so location offers both ``so`` and
+    ``vso``; the enrolment says which one the pupil follows). ``geldig_tot`` (exclusive) ends it
+    without a separate closing event. The holiday region is the location's own (four municipalities
+    are split, so it is never derived from the municipality).
+    """
+
+    event_type: ClassVar[str] = "nl.leerrecht.registratie.schoolvestiging_vastgelegd"
+    schema_version: ClassVar[int] = 1
+    onderwerp: ClassVar[Onderwerp] = "VESTIGING"
+
+    school: School
+    naam: Omschrijving | None = vrije_tekst(200, "The location's name as DUO registers it.")
+    gemeente: Gemeentecode = Field(description="Municipality of the location (not of any pupil).")
+    school_types: list[SchoolType] = Field(min_length=1, max_length=2)
+    vo_structuur: list[VoStructuur] = Field(default_factory=list, max_length=6)
+    praktijkonderwijs: bool = False
+    isk: bool = Field(default=False, description="The location has an ISK (internationale schakelklas).")
+    vakantieregio: Vakantieregio
+    bevoegd_gezag: BevoegdGezagNummer | None = None
+    geldig_vanaf: date
+    geldig_tot: date | None = Field(default=None, description="First day it no longer holds (exclusive).")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if len(set(self.school_types)) != len(self.school_types):
+            raise ValueError("school_types must be unique")
+        if len(set(self.vo_structuur)) != len(self.vo_structuur):
+            raise ValueError("vo_structuur must be unique")
+        if self.geldig_tot is not None and self.geldig_tot <= self.geldig_vanaf:
+            raise ValueError("geldig_tot must be after geldig_vanaf")
+        if self.praktijkonderwijs != (VoStructuur.PRO in self.vo_structuur) and self.vo_structuur:
+            raise ValueError("praktijkonderwijs must agree with PRO in vo_structuur")
+        return self
+
+
+class SchoolvestigingGesloten(RegistratieEvent):
+    """DUO closes a school location from ``geldig_tot`` on (domain.md B): from that day it takes no new
+    enrolments; what happened there before stays."""
+
+    event_type: ClassVar[str] = "nl.leerrecht.registratie.schoolvestiging_gesloten"
+    schema_version: ClassVar[int] = 1
+    onderwerp: ClassVar[Onderwerp] = "VESTIGING"
+
+    school: School
+    geldig_tot: date = Field(description="First day the location is closed.")
+
+
+class SchoolvestigingSamengevoegd(RegistratieEvent):
+    """DUO merges a school location into another from ``geldig_tot`` on (domain.md B): the merged one
+    is closed from that day, ``opgegaan_in`` continues. Enrolments are not moved by this fact: DUO
+    or the school feeds the pupils' enrolments at the continuing location."""
+
+    event_type: ClassVar[str] = "nl.leerrecht.registratie.schoolvestiging_samengevoegd"
+    schema_version: ClassVar[int] = 1
+    onderwerp: ClassVar[Onderwerp] = "VESTIGING"
+
+    school: School
+    opgegaan_in: School
+    geldig_tot: date = Field(description="First day the merged location no longer exists on its own.")
+
+    @model_validator(mode="after")
+    def _ander(self) -> Self:
+        if self.opgegaan_in == self.school:
+            raise ValueError("a location cannot merge into itself")
         return self

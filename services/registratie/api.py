@@ -29,11 +29,20 @@ from contracts.codes import (
     SchoolType,
     StartkwalificatieNiveau,
     UitschrijvingsReden,
+    Vakantieregio,
     VerlofSoort,
+    VoStructuur,
     Vrijstellingsartikel,
 )
 from contracts.envelope import uuid7
-from contracts.events.registratie import AfwezigheidGecorrigeerd, AfwezigheidGeregistreerd, LesurenGepland
+from contracts.events.registratie import (
+    AfwezigheidGecorrigeerd,
+    AfwezigheidGeregistreerd,
+    LesurenGepland,
+    SchoolvestigingGesloten,
+    SchoolvestigingSamengevoegd,
+    SchoolvestigingVastgelegd,
+)
 from contracts.identity import (
     Adres,
     Email,
@@ -42,7 +51,7 @@ from contracts.identity import (
     encode_identity_record,
     is_pseudoniem,
 )
-from contracts.tekst import HuisnummerToevoeging, Naam, Straat, Tussenvoegsel, Woonplaats
+from contracts.tekst import HuisnummerToevoeging, Naam, Straat, TekstRegels, Tussenvoegsel, Woonplaats
 from contracts.topics import identity_topic
 from leerrecht.grenzen import omvang
 from leerrecht.http import Principal
@@ -83,7 +92,7 @@ from registratie.intake import (
     Uitkomst,
     vergrendeld,
 )
-from registratie.scholen import po_vestigingen
+from registratie.scholen import vestiging_op
 
 IdempotencyKey = Annotated[
     str,
@@ -133,7 +142,26 @@ class InschrijvingIn(_In):
     ingangsdatum: date
     klas: Klas | None = None
     isk: bool = False
+    school_type: SchoolType | None = Field(default=None, description="Alleen nodig bij een (v)so-vestiging: so of vso.")
     identiteit: IdentiteitIn | None = None
+
+
+class SchoolvestigingIn(_In):
+    """Een registerfeit van DUO (RIO): vestiging vastleggen (nieuw of gewijzigd), sluiten of samenvoegen."""
+
+    actie: Literal["vastleggen", "sluiten", "samenvoegen"]
+    school: Brin6
+    naam: Annotated[str, TekstRegels(max_lengte=200)] | None = None
+    gemeente: Gemeente | None = None
+    school_types: list[SchoolType] | None = Field(default=None, min_length=1, max_length=2)
+    vo_structuur: list[VoStructuur] = Field(default_factory=list, max_length=6)
+    praktijkonderwijs: bool = False
+    isk: bool = False
+    vakantieregio: Vakantieregio | None = None
+    bevoegd_gezag: str | None = Field(default=None, pattern=r"^[0-9]{5}$")
+    geldig_vanaf: date | None = None
+    geldig_tot: date | None = None
+    opgegaan_in: Brin6 | None = None
 
 
 class AfwezigheidIn(_In):
@@ -258,6 +286,10 @@ class LesurenIn(_In):
 
 class VergeetIn(_In):
     pgn: Pgn
+
+
+ONBEKENDE_SCHOOL = ("Deze schoolvestiging (BRIN + vestiging) staat op deze datum niet in het register van "
+                    "scholen. DUO registreert schoolvestigingen; neem contact op met DUO.")
 
 
 def fout(status: int, veld: str, regel: str, melding: str) -> HTTPException:
@@ -391,9 +423,14 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     async def post_inschrijving(body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
                                 principal: SchoolOfDuo) -> JSONResponse:
         check_school(principal, body.school)
-        vestiging = po_vestigingen().get(body.school)
+        async with service.pool.acquire() as conn:
+            vestiging = await vestiging_op(conn, body.school, body.ingangsdatum)
         if vestiging is None:
-            raise fout(422, "school", "bekende_school", "Onbekende school (BRIN + vestiging).")
+            raise fout(422, "school", "bekende_school", ONBEKENDE_SCHOOL)
+        school_type = body.school_type or (vestiging.school_type if len(vestiging.school_types) == 1 else None)
+        if school_type is None or school_type not in vestiging.school_types:
+            raise fout(422, "school_type", "school_type", "Deze vestiging biedt meer dan één schooltype of niet dit "
+                       "schooltype: geef school_type (" + " of ".join(vestiging.school_types) + ").")
         regio = regio_van(body.woongemeente, body.ingangsdatum)
         pseudoniem = pseudoniem_of(body.pgn)
         now = service.klok.nu()
@@ -403,7 +440,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
         async def decide(conn: Any) -> Uitkomst:
             besluit = inschrijven(
                 pseudoniem=pseudoniem, regio=regio, woongemeente=body.woongemeente,
-                geboortedatum=body.geboortedatum, school=body.school, school_type=vestiging.school_type,
+                geboortedatum=body.geboortedatum, school=body.school, school_type=school_type,
                 vakantieregio=vestiging.vakantieregio, ingangsdatum=body.ingangsdatum,
                 klas=body.klas, isk=body.isk, vandaag=vandaag, bekend=await state.leerling(conn, pseudoniem),
             )
@@ -936,6 +973,47 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     async def post_vergeten(body: VergeetIn, service: Service, principal: DuoOfBeheer) -> JSONResponse:
         return await vergeten(service, pseudoniem_of(body.pgn))
 
+    # -- DUO: the register of school locations (RIO) ------------------------------------------------
+
+    def register_event(body: SchoolvestigingIn) -> Any:
+        """The contract event of one register fact; a missing field is a Dutch 422 naming it."""
+        def nodig(veld: str) -> Any:
+            waarde = getattr(body, veld)
+            if waarde is None:
+                raise fout(422, veld, "verplicht", f"Geef {veld} bij actie {body.actie}.")
+            return waarde
+
+        try:
+            if body.actie == "vastleggen":
+                regio_van(nodig("gemeente"), nodig("geldig_vanaf"), "gemeente")
+                return SchoolvestigingVastgelegd(
+                    school=school_of(body.school), naam=body.naam, gemeente=body.gemeente,
+                    school_types=nodig("school_types"), vo_structuur=body.vo_structuur,
+                    praktijkonderwijs=body.praktijkonderwijs or VoStructuur.PRO in body.vo_structuur,
+                    isk=body.isk, vakantieregio=nodig("vakantieregio"), bevoegd_gezag=body.bevoegd_gezag,
+                    geldig_vanaf=body.geldig_vanaf, geldig_tot=body.geldig_tot)
+            if body.actie == "sluiten":
+                return SchoolvestigingGesloten(school=school_of(body.school), geldig_tot=nodig("geldig_tot"))
+            return SchoolvestigingSamengevoegd(school=school_of(body.school),
+                                               opgegaan_in=school_of(nodig("opgegaan_in")),
+                                               geldig_tot=nodig("geldig_tot"))
+        except ValidationError as exc:
+            raise HTTPException(422, {"title": "Inzending geweigerd", "status": 422,
+                                      "fouten": rij_fouten(exc)}) from None
+
+    @router.post("/duo/schoolvestigingen", status_code=201, summary="Registerfeit van een schoolvestiging (DUO)",
+                 description="Vastleggen (nieuw of gewijzigd, vanaf `geldig_vanaf`), sluiten of samenvoegen "
+                             "(vanaf `geldig_tot`). Elk feit gaat als event op het landelijke registertopic.")
+    async def post_schoolvestiging(body: SchoolvestigingIn, sleutel: IdempotencyKey, service: Service,
+                                   principal: Duo) -> JSONResponse:
+        event = register_event(body)
+
+        async def decide(conn: Any) -> Uitkomst:
+            return Uitkomst([], {"school": body.school, "actie": body.actie}, service.klok.nu(),
+                            school_events=[event])
+
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [])
+
     # -- the school's own view ----------------------------------------------------------------------
 
     @router.post("/lesuren", status_code=201, summary="Geplande lesuren per klas en week",
@@ -943,10 +1021,12 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                              "aanwezigheidspercentage.")
     async def post_lesuren(body: LesurenIn, sleutel: IdempotencyKey, service: Service,
                            principal: School) -> JSONResponse:
-        vestiging = po_vestigingen().get(principal.client_id)
-        if vestiging is None:
-            raise fout(422, "school", "bekende_school", "Onbekende school (BRIN + vestiging).")
         bestaande_week(body.week)
+        async with service.pool.acquire() as conn:
+            vestiging = await vestiging_op(conn, principal.client_id, date.fromisocalendar(
+                int(body.week[:4]), int(body.week[6:]), 1))
+        if vestiging is None:
+            raise fout(422, "school", "bekende_school", ONBEKENDE_SCHOOL)
         event = LesurenGepland(school=school_of(principal.client_id), klas=body.klas, week=body.week,
                                uren=body.uren, eenheid=vestiging.school_type.uren_eenheid)
 

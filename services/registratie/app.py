@@ -14,7 +14,7 @@ import hashlib
 
 from fastapi import FastAPI
 
-from contracts.topics import all_topic_specs
+from contracts.topics import REGISTER_TOPIC, all_topic_specs
 from leerrecht.http import EdgeLimits, create_app, parse_tokens, principal_dependency, require_role
 from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
@@ -27,7 +27,7 @@ from registratie.intake import IntakeService
 from registratie.kalender_api import build_kalender_router
 from registratie.klok import Klok
 from registratie.pagina import build_page_router
-from registratie.projection import MeldingStatusProjection
+from registratie.projection import MeldingStatusProjection, RegisterProjection
 from registratie.protocollen import load_protocols
 from registratie.schoolkalender import Kalenderbron
 
@@ -103,6 +103,12 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
         runtime.start_runner(ProjectionRunner(
             MeldingStatusProjection(), runtime.pool, settings.kafka_bootstrap_servers,
             pattern=region_pattern("events"), group_id="leerrecht.registratie.meldingstatus",
+            batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
+        ))
+        # DUO's register of school locations: seed + this topic = the register (a replay rebuilds it)
+        runtime.start_runner(ProjectionRunner(
+            RegisterProjection(), runtime.pool, settings.kafka_bootstrap_servers,
+            topics=[REGISTER_TOPIC], group_id="leerrecht.registratie.register",
             batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
         ))
         if settings.dagtaak_interval_s > 0:

@@ -46,9 +46,9 @@ from uuid import UUID
 import asyncpg
 import orjson
 
-from contracts.catalogue import to_envelope
+from contracts.catalogue import from_envelope, to_envelope
 from contracts.envelope import Envelope, uuid7
-from contracts.topics import SCHOOL_EVENTS_TOPIC, region_events_topic
+from contracts.topics import REGISTER_TOPIC, SCHOOL_EVENTS_TOPIC, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
 from leerrecht.projection import TRANSIENT
@@ -56,6 +56,8 @@ from registratie.domain.intake import Besluit
 from registratie.domain.protocols import Protocol
 from registratie.klok import Klok
 from registratie.regels import SOURCE, beoordeel_alle
+from registratie.scholen import REGISTER_TYPES
+from registratie.scholen import bewaar as register_bewaren
 from registratie.schoolkalender import Kalenderbron
 
 log = get_logger(__name__)
@@ -119,7 +121,9 @@ def envelopes_for(besluiten: Sequence[Besluit], correlation_id: UUID, occurred_a
 
 
 def topic_of(env: Envelope) -> str:
-    return region_events_topic(env.region) if env.region else SCHOOL_EVENTS_TOPIC
+    if env.region:
+        return region_events_topic(env.region)
+    return REGISTER_TOPIC if env.type in REGISTER_TYPES else SCHOOL_EVENTS_TOPIC
 
 
 async def vergrendel(conn: asyncpg.Connection, leerlingen: Iterable[str]) -> None:
@@ -331,6 +335,8 @@ class IntakeService:
             envelopes.append(to_envelope(ev, subject=ev.school.code, source=SOURCE,
                                          occurred_at=uitkomst.occurred_at, correlation_id=correlation))
         await apply_to_state(conn, envelopes, vandaag)
+        # DUO's register facts: in the register at once (the projection of the topic adds nothing new)
+        await register_bewaren(conn, [(e.id, from_envelope(e)) for e in envelopes if e.type in REGISTER_TYPES])
         if uitkomst.extra_state is not None:
             await uitkomst.extra_state(conn)
         pupils = {b.pseudoniem for b in uitkomst.besluiten} | uitkomst.beoordelen

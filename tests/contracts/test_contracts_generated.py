@@ -14,7 +14,7 @@ import pytest
 from contracts.catalogue import event_classes
 from contracts.generate import PACKAGE_DIR, build, main, schema_path, stale_files
 from contracts.golden import golden_envelope
-from contracts.topics import COUNT_TOPIC, SCHOOL_EVENTS_TOPIC, identity_topic, region_events_topic
+from contracts.topics import COUNT_TOPIC, REGISTER_TOPIC, SCHOOL_EVENTS_TOPIC, identity_topic, region_events_topic
 
 STALE_HINT = "generated contract files are stale: run `python -m contracts.generate`"
 
@@ -107,11 +107,12 @@ def test_asyncapi_document_structure(generated: dict[str, str]) -> None:
         region_events_topic("MC14").replace("MC14", "{region}"),
         identity_topic("MC14").replace("MC14", "{region}"),
         SCHOOL_EVENTS_TOPIC,
+        REGISTER_TOPIC,
         COUNT_TOPIC,
     }
     for channel in doc["channels"].values():
         assert channel["messages"], channel["address"]
-        assert channel["bindings"]["kafka"]["partitions"] == 3
+        assert channel["bindings"]["kafka"]["partitions"] == (1 if channel["address"] == REGISTER_TOPIC else 3)
         if "{region}" in channel["address"]:
             assert set(channel["parameters"]) == {"region"}
     messages = doc["components"]["messages"]

@@ -10,6 +10,7 @@ from contracts.golden import golden_envelope
 from contracts.topics import (
     COUNT_TOPIC,
     PARTITIONS,
+    REGISTER_TOPIC,
     SCHOOL_EVENTS_TOPIC,
     TopicError,
     TopicKind,
@@ -87,13 +88,27 @@ def test_all_topic_specs() -> None:
         "leerrecht.regio.MC14.identiteit",
         SCHOOL_EVENTS_TOPIC,
         SCHOOL_EVENTS_TOPIC + ".dlq",
+        REGISTER_TOPIC,
+        REGISTER_TOPIC + ".dlq",
         COUNT_TOPIC,
         COUNT_TOPIC + ".dlq",
     ]
     for spec in specs:
-        if spec.kind in (TopicKind.REGIO_EVENTS, TopicKind.SCHOOL_EVENTS):
+        if spec.kind in (TopicKind.REGIO_EVENTS, TopicKind.SCHOOL_EVENTS, TopicKind.REGISTER):
             assert spec.config["retention.ms"] == "-1"
+            assert spec.config["cleanup.policy"] == "delete"  # never compacted: the history is the register
         assert spec.key_rule
+    assert topic_spec(REGISTER_TOPIC).partitions == 1
+
+
+def test_register_facts_go_to_the_register_topic() -> None:
+    for cls in (registratie.SchoolvestigingVastgelegd, registratie.SchoolvestigingGesloten,
+                registratie.SchoolvestigingSamengevoegd):
+        assert topic_for(cls) == REGISTER_TOPIC
+        assert may_publish(cls, REGISTER_TOPIC) and may_publish(cls, REGISTER_TOPIC + ".dlq")
+        assert not may_publish(cls, SCHOOL_EVENTS_TOPIC)
+        assert not may_publish(cls, region_events_topic("MC41"))
+    assert not may_publish(registratie.LesurenGepland, REGISTER_TOPIC)
 
 
 def test_which_events_may_go_where() -> None:
