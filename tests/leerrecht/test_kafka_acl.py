@@ -9,6 +9,7 @@ broker is a local one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -73,10 +74,8 @@ async def as_user(broker: KafkaNode) -> AsyncIterator[Any]:
 
     yield client
     for c in started:
-        try:
+        with contextlib.suppress(Exception):
             await c.stop()
-        except Exception:
-            pass
 
 
 async def _produce_as_super(broker: KafkaNode, topic: str, value: bytes = b"x", key: bytes = b"k") -> None:
