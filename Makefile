@@ -24,6 +24,7 @@ lint:
 
 docs:                    ## regenerate JSON Schemas, examples, catalogue and AsyncAPI
 	.venv/bin/python -m contracts.generate
+	.venv/bin/python -m leerrecht.kafka_acl   # deploy/k8s/kafka-users.yaml (Strimzi) from contracts/acl.py
 
 bench: bootstrap         ## throughput benchmarks (events/s, ratios to raw aiokafka and COPY)
 	.venv/bin/python -m benchmarks

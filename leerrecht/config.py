@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from leerrecht.kafka_security import KafkaSecurity
 
 
 class ServiceSettings(BaseSettings):
@@ -12,6 +16,12 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
 
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", alias="KAFKA_BOOTSTRAP_SERVERS")
+    # Kafka authentication: SASL/SCRAM-SHA-512 as this instance's own principal (contracts/acl.py).
+    # No default password: PLAINTEXT (development, a broker without authentication) unless set.
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: SecretStr | None = Field(default=None, alias="KAFKA_SASL_PASSWORD", repr=False)
     database_url: str = Field(alias="DATABASE_URL")
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8000, alias="HTTP_PORT")
@@ -38,6 +48,24 @@ class ServiceSettings(BaseSettings):
         if not v.strip():
             raise ValueError("KAFKA_BOOTSTRAP_SERVERS mag niet leeg zijn")
         return v
+
+    @model_validator(mode="after")
+    def _kafka_sasl_complete(self) -> ServiceSettings:
+        """SASL needs both user and password; credentials without SASL would be silently unused."""
+        has_credentials = bool(self.kafka_sasl_username) or self.kafka_sasl_password is not None
+        if self.kafka_security_protocol == "PLAINTEXT":
+            if has_credentials:
+                raise ValueError("KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD gezet, maar KAFKA_SECURITY_PROTOCOL "
+                                 "is PLAINTEXT: zet SASL_PLAINTEXT of SASL_SSL")
+        elif not self.kafka_sasl_username or not (
+                self.kafka_sasl_password and self.kafka_sasl_password.get_secret_value()):
+            raise ValueError(f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} vraagt om "
+                             "KAFKA_SASL_USERNAME en KAFKA_SASL_PASSWORD")
+        return self
+
+    def kafka_security(self) -> KafkaSecurity:
+        password = self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+        return KafkaSecurity(self.kafka_security_protocol, self.kafka_sasl_username, password)
 
 
 class RegionalSettings(ServiceSettings):

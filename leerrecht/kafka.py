@@ -19,6 +19,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from contracts.envelope import Envelope
+from leerrecht import kafka_security
 from leerrecht.logging import get_logger
 
 log = get_logger(__name__)
@@ -54,7 +55,8 @@ def check_producer_config(config: Mapping[str, Any]) -> None:
 def make_producer(bootstrap: str, client_id: str, **overrides: Any) -> AIOKafkaProducer:
     config = {**SAFE_PRODUCER_DEFAULTS, **overrides}
     check_producer_config(config)
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, **config)
+    return AIOKafkaProducer(bootstrap_servers=bootstrap, client_id=client_id,
+                            **kafka_security.client_kwargs(), **config)
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicLike], replication_
     configuration differs from its spec stops the service (:class:`TopicConfigMismatch`).
     """
     specs = list(specs)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_security.client_kwargs())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -17,8 +17,10 @@ import asyncio
 import base64
 import contextlib
 import glob
+import json
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +36,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE = REPO_ROOT / ".local"
 POM = REPO_ROOT / "deploy" / "local" / "pom.xml"
+ADMIN = "admin"  # the local broker's super user (localinfra itself: readiness, ACLs)
+CONTROLLER = "controller"  # the controller listener's SASL/PLAIN user
 
 
 class InfraError(RuntimeError):
@@ -148,36 +152,119 @@ def _java() -> str:
 
 @dataclass
 class KafkaNode:
-    """One combined broker+controller KRaft node on loopback."""
+    """One combined broker+controller KRaft node on loopback, with SASL/SCRAM and ACLs.
+
+    Every client listener but one authenticates with SASL/SCRAM-SHA-512, and the StandardAuthorizer
+    enforces the ACLs of :mod:`contracts.acl` (applied on every start) for one principal per service
+    instance of :attr:`regions`. The SCRAM credentials are created when the storage is formatted
+    (``--add-scram``) with random passwords, kept in ``credentials.json`` (mode 0600) in ``home``.
+
+    ``sasl_port``: ``None`` (the demo, ``make infra-up``) means the client listener on ``port`` is
+    SASL and there is no unauthenticated access at all. A port number (the throwaway brokers of the
+    tests and benchmarks) puts the SASL listener there and keeps ``port`` as a PLAINTEXT listener
+    whose anonymous user is a super user: the test harness, its raw clients and the in-process
+    services keep working unchanged, while the ACL tests and the services started with a principal
+    use :attr:`sasl_bootstrap`, where the ACLs hold. The controller listener uses SASL/PLAIN with
+    its own password (SCRAM is not available there: the controller must authenticate before the
+    metadata that holds the SCRAM credentials is read).
+    """
 
     home: Path
     port: int = 19092
     controller_port: int = 19093
     lib: Path = field(default_factory=lambda: kafka_lib_dir())
     heap: str = "512m"
+    sasl_port: int | None = None
+    regions: tuple[str, ...] = ("MC28", "MC29")
 
     @property
     def bootstrap(self) -> str:
+        """The first client listener: PLAINTEXT super user on a throwaway broker, else SASL."""
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def sasl_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.sasl_port if self.sasl_port is not None else self.port}"
 
     @property
     def pid_file(self) -> Path:
         return self.home / "kafka.pid"
 
-    def _write_config(self) -> Path:
+    @property
+    def credentials_file(self) -> Path:
+        return self.home / "credentials.json"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Principal → password of every SCRAM user (``admin`` is the super user)."""
+        return dict(json.loads(self.credentials_file.read_text()))
+
+    def client_env(self, principal: str) -> dict[str, str]:
+        """What a service process needs to connect as ``principal`` (see leerrecht/config.py)."""
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.sasl_bootstrap,
+            "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+            "KAFKA_SASL_USERNAME": principal,
+            "KAFKA_SASL_PASSWORD": self.credentials[principal],
+        }
+
+    def client_kwargs(self, principal: str) -> dict[str, str]:
+        """aiokafka keyword arguments to connect to :attr:`sasl_bootstrap` as ``principal``."""
+        return {
+            "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": principal, "sasl_plain_password": self.credentials[principal],
+        }
+
+    def _admin(self) -> tuple[str, dict[str, str]]:
+        """Where and how localinfra itself talks to the broker: as super user."""
+        if self.sasl_port is not None:
+            return self.bootstrap, {}
+        return self.sasl_bootstrap, self.client_kwargs(ADMIN)
+
+    def _new_credentials(self) -> dict[str, str]:
+        from contracts.acl import principals
+
+        names = [ADMIN, CONTROLLER, *principals(self.regions)]
+        creds = {name: secrets.token_urlsafe(24) for name in names}
+        self.credentials_file.touch(mode=0o600)
+        self.credentials_file.write_text(json.dumps(creds, indent=1))
+        return creds
+
+    def _write_config(self, creds: dict[str, str]) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "logs").mkdir(exist_ok=True)
+        if self.sasl_port is None:
+            client = [f"SASL_PLAINTEXT://127.0.0.1:{self.port}"]
+            supers = f"User:{ADMIN};User:{CONTROLLER}"
+        else:
+            client = [f"PLAINTEXT://127.0.0.1:{self.port}", f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}"]
+            supers = f"User:{ADMIN};User:{CONTROLLER};User:ANONYMOUS"
+        listeners = ",".join([*client, f"CONTROLLER://127.0.0.1:{self.controller_port}"])
         props = self.home / "server.properties"
+        props.touch(mode=0o600)  # it holds the controller's and the admin's passwords
         props.write_text(
             "\n".join([
                 "process.roles=broker,controller",
                 "node.id=1",
                 f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}",
-                f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port},"
-                f"CONTROLLER://127.0.0.1:{self.controller_port}",
+                f"listeners={listeners}",
+                f"advertised.listeners={listeners}",
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+                "inter.broker.listener.name=SASL_PLAINTEXT",
+                "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
+                "sasl.mechanism.controller.protocol=PLAIN",
+                "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+                "listener.name.controller.plain.sasl.jaas.config="
+                "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                f'username="{CONTROLLER}" password="{creds[CONTROLLER]}" user_{CONTROLLER}="{creds[CONTROLLER]}";',
+                "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                f'username="{ADMIN}" password="{creds[ADMIN]}";',
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                f"super.users={supers}",
+                "allow.everyone.if.no.acl.found=false",
                 f"log.dirs={self.home / 'data'}",
                 "num.partitions=3",
                 "offsets.topic.replication.factor=1",
@@ -208,14 +295,25 @@ class KafkaNode:
             return
         if _port_open(self.port):
             raise InfraError(f"port {self.port} is already in use by another process")
-        props = self._write_config()
-        if not (self.home / "data" / "meta.properties").exists():
+        self.home.mkdir(parents=True, exist_ok=True)
+        formatted = (self.home / "data" / "meta.properties").exists()
+        if formatted and not self.credentials_file.exists():
+            # A broker formatted before authentication existed (older local state): its SCRAM users can
+            # only be created at format time here, so start its (demo) data afresh.
+            print(f"Kafka in {self.home} heeft nog geen SCRAM-gebruikers: opnieuw formatteren.", flush=True)
+            shutil.rmtree(self.home / "data", ignore_errors=True)
+            formatted = False
+        creds = self.credentials if formatted else self._new_credentials()
+        props = self._write_config(creds)
+        if not formatted:
             cluster_id = "-"
             while cluster_id.startswith("-"):  # a leading '-' would read as an option to the tool
                 cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            scram = [arg for name, pw in creds.items() if name != CONTROLLER
+                     for arg in ("--add-scram", f"SCRAM-SHA-512=[name={name},password={pw}]")]
             subprocess.run(
                 self._jvm("kafka.tools.StorageTool", "format", "--standalone",
-                          "--cluster-id", cluster_id, "--config", str(props)),
+                          "--cluster-id", cluster_id, "--config", str(props), *scram),
                 check=True, stdout=subprocess.DEVNULL,
             )
         out = (self.home / "logs" / "stdout.log").open("ab")
@@ -225,14 +323,25 @@ class KafkaNode:
         )
         self.pid_file.write_text(str(proc.pid))
         self.wait_ready(timeout, proc)
+        self.apply_acls()
+
+    def apply_acls(self) -> None:
+        """The ACLs of :mod:`contracts.acl` for the principals of :attr:`regions` (idempotent)."""
+        from contracts.acl import platform_grants, principals
+        from leerrecht.kafka_acl import all_regions, apply_acls
+
+        bootstrap, kwargs = self._admin()
+        grants = platform_grants(principals(self.regions), sorted({*all_regions(), *self.regions}))
+        asyncio.run(apply_acls(bootstrap, grants, **kwargs))
 
     def wait_ready(self, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
         """Ready means the broker answers a metadata request, not merely that its port is open."""
         deadline = time.monotonic() + timeout
+        bootstrap, kwargs = self._admin()
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
                 raise InfraError(f"Kafka exited with {proc.returncode}; see {self.home / 'logs'}")
-            if _port_open(self.port) and asyncio.run(_kafka_answers(self.bootstrap)):
+            if _port_open(self.port) and asyncio.run(_kafka_answers(bootstrap, **kwargs)):
                 return
             time.sleep(0.5)
         raise InfraError(f"Kafka did not become ready on {self.bootstrap} within {timeout:.0f}s")
@@ -250,10 +359,10 @@ class KafkaNode:
             self.pid_file.unlink(missing_ok=True)
 
 
-async def _kafka_answers(bootstrap: str) -> bool:
+async def _kafka_answers(bootstrap: str, **client_kwargs: str) -> bool:
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000, **client_kwargs)
     try:
         await admin.start()
         await admin.list_topics()
@@ -471,7 +580,8 @@ def throwaway_servers(prefix: str, heap: str = "1g", fast: bool = False) -> Iter
     """Kafka and PostgreSQL on free ports in a temporary folder, removed afterwards (tests, benchmarks)."""
     ensure_kafka_jars()
     home = Path(tempfile.mkdtemp(prefix=prefix))
-    kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port(), heap=heap)
+    kafka = KafkaNode(home=home / "kafka", port=free_port(), controller_port=free_port(), heap=heap,
+                      sasl_port=free_port())
     pg = PostgresNode(home=home / "pg", port=free_port(), fast=fast)
     try:
         pg.start()
@@ -515,9 +625,11 @@ def main(argv: list[str] | None = None) -> int:
         pg.start()
         kafka.start()
         (state / "infra.env").write_text(
-            f"KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap}\nPOSTGRES_ADMIN_URL={pg.dsn()}\n"
+            f"KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap}\nKAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT\n"
+            f"POSTGRES_ADMIN_URL={pg.dsn()}\n"
         )
-        print(f"Kafka {kafka.bootstrap} and PostgreSQL {pg.dsn()} ready in {time.monotonic() - t0:.1f}s")
+        print(f"Kafka {kafka.bootstrap} (SASL/SCRAM-SHA-512; users and passwords in {kafka.credentials_file}) "
+              f"and PostgreSQL {pg.dsn()} ready in {time.monotonic() - t0:.1f}s")
         return 0
     if args.action == "down":
         kafka.stop()

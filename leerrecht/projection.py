@@ -36,6 +36,7 @@ from pydantic import ValidationError
 
 from contracts.catalogue import ContractError
 from contracts.envelope import Envelope
+from leerrecht import kafka_security
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
 from leerrecht.metrics import DEAD_LETTERS, QUARANTINED
@@ -187,6 +188,7 @@ class ProjectionRunner:
             session_timeout_ms=10_000,
             heartbeat_interval_ms=1_000,
             metadata_max_age_ms=5_000,
+            **kafka_security.client_kwargs(),
         )
         self._consumer = consumer
         await consumer.start()

@@ -19,6 +19,7 @@ import asyncpg
 import uvicorn
 from fastapi import FastAPI
 
+from leerrecht import kafka_security
 from leerrecht.config import ServiceSettings
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
@@ -90,6 +91,7 @@ def _crash_if_failed(task: asyncio.Task[None]) -> None:
 
 
 async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence[TopicLike] = ()) -> Runtime:
+    kafka_security.use(settings.kafka_security())  # one principal per process: every client below
     await ensure_database(settings.database_url)
     pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
     await migrate(pool, package)

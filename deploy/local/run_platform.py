@@ -79,7 +79,6 @@ def main() -> int:
         if not key_file.exists():
             key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
         common = {
-            "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
             "API_TOKENS": ",".join(f"{tok}={who}" for tok, who in DEMO_TOKENS.values()),
             "PSEUDONYM_KEY": key_file.read_text().strip(),
             "LOG_JSON": "true",
@@ -90,8 +89,10 @@ def main() -> int:
         print("▶ Services starten…", flush=True)
         for i, (name, module, env) in enumerate(plan):
             db = name.replace("-", "_").lower()
+            # every instance connects as its own Kafka principal (contracts/acl.py): SASL/SCRAM + ACLs
+            kafka_env = kafka.client_env(name.lower())
             svc = processes.launch(
-                module, {**common, **env, "DATABASE_URL": pg.dsn(f"leerrecht_{db}")},
+                module, {**common, **kafka_env, **env, "DATABASE_URL": pg.dsn(f"leerrecht_{db}")},
                 log=state / "logs" / f"{name}.log", port=BASE_PORT + i, name=name,
             )
             started.append(svc)

@@ -56,6 +56,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from leerrecht import kafka_security
 from leerrecht.db import ensure_database, migrate
 from leerrecht.logging import configure_logging
 from leerrecht.projection import ProjectionRunner
@@ -72,7 +73,7 @@ Meld = Callable[[str], None]
 async def eind_offsets(bootstrap: str, pattern: str) -> Posities:
     """The current end offset of every partition of every topic matching ``pattern``."""
     regex = re.compile(pattern)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_security.client_kwargs())
     await admin.start()
     try:
         topics = sorted(t for t in await admin.list_topics() if regex.match(t))
@@ -82,7 +83,7 @@ async def eind_offsets(bootstrap: str, pattern: str) -> Posities:
     tps = [TopicPartition(t["topic"], p["partition"]) for t in beschreven for p in t["partitions"]]
     if not tps:
         return {}
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **kafka_security.client_kwargs())
     await consumer.start()
     try:
         ends = await consumer.end_offsets(tps)
@@ -369,6 +370,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="maximale pauze van de live dienst in seconden")
     args = parser.parse_args(argv)
     settings = TellingSettings()
+    kafka_security.use(settings.kafka_security())  # the CLI runs as telling's principal too
     configure_logging("telling-rebuild", json=settings.log_json, level="WARNING")
 
     def meld(s: str) -> None:
@@ -386,7 +388,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def main_hash() -> None:
-    h, n, achter = asyncio.run(live_hash(TellingSettings()))
+    settings = TellingSettings()
+    kafka_security.use(settings.kafka_security())
+    h, n, achter = asyncio.run(live_hash(settings))
     print(f"live: {n} cellen, inhoudshash {h}"
           + (f" (nog {achter} personen achter op de klok: de dienst haalt ze in)" if achter else ""))
 
