@@ -10,7 +10,7 @@ Kubernetes object name):
 
 ``registratie``
     The intake. Creates every platform topic, writes every region's events and identity topics and
-    the school topic, reads every region's events topic (the report statuses for the schools).
+    the school topic and the school register (which it also reads), reads every region's events topic (the report statuses for the schools).
 ``leerplicht-mcxx``, ``rmc-mcxx``  (one per regional instance)
     Read and write their own region's events topic, write its dead letters, read its identity topic,
     use only their own consumer groups. The one write outside the region: a transfer on moving house
@@ -36,6 +36,7 @@ from enum import StrEnum
 
 from contracts.topics import (
     COUNT_TOPIC,
+    REGISTER_TOPIC,
     SCHOOL_EVENTS_TOPIC,
     check_region,
     dlq_topic,
@@ -113,6 +114,9 @@ def _registratie(all_regions: Sequence[str]) -> list[Grant]:
         grants += _topic(p, identity_topic(region), create, write, cfg)
     for topic in (SCHOOL_EVENTS_TOPIC, dlq_topic(SCHOOL_EVENTS_TOPIC)):
         grants += _topic(p, topic, create, write, cfg)
+    # the national school register: DUO's facts, written by the intake and read back by its projection
+    grants += _topic(p, REGISTER_TOPIC, create, write, read, cfg)
+    grants += _topic(p, dlq_topic(REGISTER_TOPIC), create, write, cfg)
     for topic in (COUNT_TOPIC, dlq_topic(COUNT_TOPIC)):  # created with the rest, written by telling
         grants += _topic(p, topic, create, Operation.DESCRIBE, cfg)
     return grants + _group(p, "leerrecht.registratie", Pattern.PREFIX)
