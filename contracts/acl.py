@@ -9,8 +9,9 @@ Principals (SASL/SCRAM-SHA-512 user names; lower case because a Strimzi ``KafkaU
 Kubernetes object name):
 
 ``registratie``
-    The intake. Creates every platform topic, writes every region's events and identity topics and
-    the school topic and the school register (which it also reads), reads every region's events topic (the report statuses for the schools).
+    The intake. Creates every platform topic, writes every region's events and identity topics, the
+    school topic and the school register (which it also reads), reads every region's events topic
+    (the report statuses for the schools).
 ``leerplicht-mcxx``, ``rmc-mcxx``  (one per regional instance)
     Read and write their own region's events topic, write its dead letters, read its identity topic,
     use only their own consumer groups. The one write outside the region: a transfer on moving house

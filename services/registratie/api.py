@@ -106,6 +106,9 @@ Gemeente = Annotated[str, Field(pattern=r"^GM[0-9]{4}$", description="CBS-gemeen
 Brin6 = Annotated[str, Field(pattern=r"^[0-9]{2}[A-Z]{2}[0-9]{2}$", description="BRIN6 (BRIN + vestiging)")]
 Uren = Annotated[Decimal, Field(gt=0, le=24, decimal_places=2)]
 Klas = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,19}$", description="Klas of groep, bv. 6B")]
+Leerlingnummer = Annotated[str, Field(
+    pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,29}$",
+    description="Het eigen leerlingnummer van de school; alleen die school ziet het terug (nooit op het log).")]
 
 
 class _In(BaseModel):
@@ -143,6 +146,7 @@ class InschrijvingIn(_In):
     klas: Klas | None = None
     isk: bool = False
     school_type: SchoolType | None = Field(default=None, description="Alleen nodig bij een (v)so-vestiging: so of vso.")
+    leerlingnummer: Leerlingnummer | None = None
     identiteit: IdentiteitIn | None = None
 
 
@@ -419,7 +423,11 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     @router.post("/inschrijvingen", status_code=201, summary="Leerling inschrijven",
                  description="Met een optioneel blok `identiteit` (namen, adres): dat gaat alleen naar het "
                              "identiteitstopic van de woonregio; de registratie bewaart het alleen tot het "
-                             "daar gepubliceerd is.")
+                             "daar gepubliceerd is. De naam en het optionele `leerlingnummer` bewaart de "
+                             "registratie daarnaast voor de inschrijvende school alleen (haar eigen overzicht). "
+                             "Wijkt de woongemeente af van wat de registratie kent, dan wordt de inschrijving "
+                             "toch aanvaard (met de bekende woongemeente) en voor DUO/beheer gemarkeerd; "
+                             "`regio` in het antwoord is de regio van de opgegeven woongemeente.")
     async def post_inschrijving(body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
                                 principal: SchoolOfDuo) -> JSONResponse:
         check_school(principal, body.school)
@@ -436,29 +444,49 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
         now = service.klok.nu()
         vandaag = service.klok.vandaag()
         identiteit = _identiteit(body, pseudoniem, now) if body.identiteit is not None else None
+        naar: list[tuple[str, IdentiteitVastgelegd]] = []  # as decided: (region of residence, record)
+        door_school = principal.role == "school"
 
         async def decide(conn: Any) -> Uitkomst:
+            bekend = await state.leerling(conn, pseudoniem)
+            woongemeente, woonregio = body.woongemeente, regio
+            # domain.md B: a school that states another woongemeente than registratie knows is not
+            # refused (the refusal would tell it where the pupil lives): the pupil keeps the known one
+            # (a move is DUO's fact) and the difference is flagged for DUO/beheer. DUO is refused.
+            afwijkend = door_school and bekend is not None and bekend.woongemeente != body.woongemeente
+            if afwijkend and bekend is not None:
+                woongemeente, woonregio = bekend.woongemeente, bekend.regio
             besluit = inschrijven(
-                pseudoniem=pseudoniem, regio=regio, woongemeente=body.woongemeente,
+                pseudoniem=pseudoniem, regio=woonregio, woongemeente=woongemeente,
                 geboortedatum=body.geboortedatum, school=body.school, school_type=school_type,
                 vakantieregio=vestiging.vakantieregio, ingangsdatum=body.ingangsdatum,
-                klas=body.klas, isk=body.isk, vandaag=vandaag, bekend=await state.leerling(conn, pseudoniem),
+                klas=body.klas, isk=body.isk, vandaag=vandaag, bekend=bekend,
             )
+            if identiteit is not None:
+                naar[:] = [(woonregio, identiteit.model_copy(update={"woongemeente": woongemeente}))]
 
             async def extra(c: Any) -> None:
                 await state.set_geboortedatum(c, pseudoniem, body.geboortedatum)
                 if identiteit is not None:
                     await c.execute("INSERT INTO identiteit_regio (pseudoniem, regio) VALUES ($1, $2) "
-                                    "ON CONFLICT DO NOTHING", pseudoniem, regio)
+                                    "ON CONFLICT DO NOTHING", pseudoniem, woonregio)
+                if afwijkend:
+                    await schoolview.afwijking_markeren(c, pseudoniem, body.school)
+                if door_school:
+                    i = body.identiteit
+                    await schoolview.leerling_vastleggen(
+                        c, body.school, pseudoniem, body.leerlingnummer,
+                        (i.voornamen, i.tussenvoegsel, i.achternaam) if i is not None else None)
 
             return Uitkomst([besluit], {"pseudoniem": pseudoniem, "regio": regio},
                             _at(body.ingangsdatum, now), extra_state=extra)
 
         def raw() -> list[RawRecord]:
-            if identiteit is None:
+            if not naar:
                 return []
-            key, value = encode_identity_record(identiteit)
-            return [RawRecord(identity_topic(regio), key, value)]
+            woonregio, record = naar[0]
+            key, value = encode_identity_record(record)
+            return [RawRecord(identity_topic(woonregio), key, value)]
 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem], raw)
 
@@ -956,6 +984,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                 regios.add(huidig)
             key, value = encode_identity_record(IdentiteitGewist(pseudoniem=pseudoniem))
             await conn.execute("DELETE FROM identiteit_wachtend WHERE record_key = $1", key)
+            await schoolview.leerling_vergeten(conn, pseudoniem)  # every school's own name and number
             await service.publish([], [RawRecord(identity_topic(r), key, value) for r in sorted(regios)])
             await conn.execute("DELETE FROM identiteit_regio WHERE pseudoniem = $1", pseudoniem)
         return JSONResponse({"gewist_in": sorted(regios)})
@@ -1050,6 +1079,14 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
             return await schoolview.aanwezigheid(conn, principal.client_id, week)
 
     # -- beheer -------------------------------------------------------------------------------------
+
+    @router.get("/beheer/woongemeente-afwijkingen", summary="Inschrijvingen met een afwijkende woongemeente",
+                description="Een school gaf bij de inschrijving een andere woongemeente op dan de registratie "
+                            "kent. De inschrijving is aanvaard met de bekende woongemeente; DUO of beheer "
+                            "gaat na welke klopt. Alleen het pseudoniem, de school en wanneer.")
+    async def get_afwijkingen(service: Service, principal: DuoOfBeheer) -> dict[str, Any]:
+        async with service.pool.acquire() as conn:
+            return {"afwijkingen": await schoolview.afwijkingen(conn)}
 
     @router.post("/beheer/dagtaak", summary="Dagelijkse beoordeling nu uitvoeren",
                  description="Idempotent per dag: een tweede run op dezelfde dag publiceert niets opnieuw.")

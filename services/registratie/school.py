@@ -2,8 +2,9 @@
 
 Why here: domain.md D — schools that act early have their own protocols, and one college publishes
 weekly attendance per class; attendance, not only absence, is worth showing to schools. The view
-reads registratie's own state; it shows pupils by pseudonym and class (the school knows the
-pseudonym from the enrolment answer), never a PGN.
+reads registratie's own state; it shows pupils by what the school itself supplied at enrolment (its
+own leerlingnummer and the name it gave, ``school_leerling``, domain.md B), else by pseudonym (known
+from the enrolment answer), with the class; never a PGN, never another school's name for the pupil.
 
 Attendance % of a class in an ISO week (catalogue, ``LesurenGepland``): 1 − absent hours / scheduled
 hours, where scheduled = the class's scheduled hours per pupil × the pupils enrolled in that class
@@ -27,6 +28,59 @@ def _week_range(week: str) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
+Naam = tuple[str, str | None, str]
+"""(voornamen, tussenvoegsel, achternaam) as the school gave them."""
+
+
+async def leerling_vastleggen(conn: asyncpg.Connection, school: str, pseudoniem: str,
+                              leerlingnummer: str | None, naam: Naam | None) -> None:
+    """Keep what ``school`` supplied at enrolment for its own view. A later enrolment that leaves a part
+    out keeps what was given before (a re-enrolment without the identity block does not erase the name)."""
+    if leerlingnummer is None and naam is None:
+        return
+    voornamen, tussenvoegsel, achternaam = naam if naam is not None else (None, None, None)
+    await conn.execute(
+        "INSERT INTO school_leerling (school, pseudoniem, leerlingnummer, voornamen, tussenvoegsel, achternaam) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (school, pseudoniem) DO UPDATE SET "
+        "leerlingnummer = COALESCE(EXCLUDED.leerlingnummer, school_leerling.leerlingnummer), "
+        "voornamen = CASE WHEN EXCLUDED.achternaam IS NULL THEN school_leerling.voornamen ELSE EXCLUDED.voornamen END, "
+        "tussenvoegsel = CASE WHEN EXCLUDED.achternaam IS NULL THEN school_leerling.tussenvoegsel "
+        "ELSE EXCLUDED.tussenvoegsel END, "
+        "achternaam = COALESCE(EXCLUDED.achternaam, school_leerling.achternaam), bijgewerkt_op = now()",
+        school, pseudoniem, leerlingnummer, voornamen, tussenvoegsel, achternaam,
+    )
+
+
+async def leerling_vergeten(conn: asyncpg.Connection, pseudoniem: str) -> None:
+    """"Vergeet leerling": every school's name and number for the pupil go."""
+    await conn.execute("DELETE FROM school_leerling WHERE pseudoniem = $1", pseudoniem)
+
+
+async def afwijking_markeren(conn: asyncpg.Connection, pseudoniem: str, school: str) -> None:
+    """A school stated another woongemeente than registratie knows: flagged for DUO/beheer (domain.md B)."""
+    await conn.execute("INSERT INTO woongemeente_afwijking (pseudoniem, school) VALUES ($1, $2) "
+                       "ON CONFLICT (pseudoniem, school) DO UPDATE SET gemeld_op = now()", pseudoniem, school)
+
+
+async def afwijkingen(conn: asyncpg.Connection, limiet: int = 1000) -> list[dict[str, Any]]:
+    return [{"pseudoniem": r["pseudoniem"], "school": r["school"], "gemeld_op": r["gemeld_op"].isoformat()}
+            for r in await conn.fetch("SELECT pseudoniem, school, gemeld_op FROM woongemeente_afwijking "
+                                      "ORDER BY gemeld_op DESC, pseudoniem LIMIT $1", limiet)]
+
+
+async def _eigen_namen(conn: asyncpg.Connection, school: str, pseudoniemen: set[str]) -> dict[str, dict[str, Any]]:
+    """Per pupil what this school (and only this school) supplied: ``naam`` and ``leerlingnummer``."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in await conn.fetch(
+        "SELECT pseudoniem, leerlingnummer, voornamen, tussenvoegsel, achternaam FROM school_leerling "
+        "WHERE school = $1 AND pseudoniem = ANY($2::text[])", school, sorted(pseudoniemen),
+    ):
+        delen = (r["voornamen"], r["tussenvoegsel"], r["achternaam"])
+        naam = " ".join(d for d in delen if d) if r["achternaam"] else None
+        out[r["pseudoniem"]] = {"naam": naam, "leerlingnummer": r["leerlingnummer"]}
+    return out
+
+
 async def signalen(conn: asyncpg.Connection, school: str, vandaag: date) -> dict[str, Any]:
     rows = await conn.fetch(
         """
@@ -37,10 +91,16 @@ async def signalen(conn: asyncpg.Connection, school: str, vandaag: date) -> dict
         """,
         school,
     )
+    meldingrijen = await conn.fetch(
+        "SELECT melding_id, pseudoniem, soort, startdatum, einddatum, status FROM melding WHERE school = $1 "
+        "ORDER BY geregistreerd_op DESC, melding_id DESC LIMIT 500", school,
+    )
+    namen = await _eigen_namen(conn, school, {r["pseudoniem"] for r in (*rows, *meldingrijen)})
+    leeg = {"naam": None, "leerlingnummer": None}
     te_melden, signalen_, herbeoordelen = [], [], []
     for r in rows:
         g = _json(r["gegevens"])
-        basis = {"pseudoniem": r["pseudoniem"], "klas": r["klas"]}
+        basis = {"pseudoniem": r["pseudoniem"], **namen.get(r["pseudoniem"], leeg), "klas": r["klas"]}
         if r["soort"] == "MELDPLICHT" and not r["gemeld"]:
             uiterlijk = date.fromisoformat(g["uiterlijk_melden_op"])
             status = ("voorlopig" if r["event_id"] is None else
@@ -55,14 +115,12 @@ async def signalen(conn: asyncpg.Connection, school: str, vandaag: date) -> dict
             herbeoordelen.append({**basis, "melding_id": g["melding_id"], "soort": g["soort"],
                                   "uren_nu": float(g["uren_nu"]), "reden": g["reden"]})
     meldingen = [
-        {"melding_id": str(m["melding_id"]), "pseudoniem": m["pseudoniem"], "soort": m["soort"],
+        {"melding_id": str(m["melding_id"]), "pseudoniem": m["pseudoniem"], **namen.get(m["pseudoniem"], leeg),
+         "soort": m["soort"],
          "startdatum": m["startdatum"].isoformat(),
          "einddatum": m["einddatum"].isoformat() if m["einddatum"] else None,
          "status": m["status"], "status_label": MeldingStatus(m["status"]).duo_label}
-        for m in await conn.fetch(
-            "SELECT melding_id, pseudoniem, soort, startdatum, einddatum, status FROM melding WHERE school = $1 "
-            "ORDER BY geregistreerd_op DESC, melding_id DESC LIMIT 500", school,
-        )
+        for m in meldingrijen
     ]
     return {"peildatum": vandaag.isoformat(), "te_melden": te_melden, "signalen": signalen_,
             "herbeoordelen": herbeoordelen, "meldingen": meldingen}

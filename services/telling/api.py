@@ -30,6 +30,7 @@ from telling.tabellen import (
     beveilig_uitsplitsingen,
     gebied_type,
     lees_cellen,
+    lees_personen,
     lees_tabellen,
     lees_uitsplitsingen,
     positie,
@@ -48,7 +49,8 @@ PEILDATUM_UITLEG = (
 PEILDATUM_DAG = f"JJJJ-MM-DD, van {EERSTE_DAG} tot en met {LAATSTE_DAG}. " + PEILDATUM_UITLEG
 ONDERDRUKT_UITLEG = (
     "'<10' betekent: niet gepubliceerd. Aantallen van 1 tot en met 9 personen worden niet getoond, en ook "
-    "een cel waaruit zo'n aantal terug te rekenen zou zijn (secundaire onderdrukking)."
+    "een cel waaruit zo'n aantal terug te rekenen zou zijn (secundaire onderdrukking). Een som (uren, "
+    "aantal registraties) die op 1 tot en met 9 personen rust wordt net zo onderdrukt."
 )
 
 
@@ -83,16 +85,17 @@ async def _cijfers(db: asyncpg.Pool, gebied: str | None, indicator: str | None, 
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         rows = await lees_cellen(conn, gebied, indicator, periode, peildatum)
         rows = [r for r in rows if tabel is None or INDICATOREN[r["indicator"]].tabel == tabel]
-        paren = sorted({(r["indicator"], r["periode"]) for r in rows
-                        if INDICATOREN[r["indicator"]].gepubliceerd})
+        # every figure, counts and sums alike (domain.md C): a sum is suppressed by the persons it rests on
+        paren = sorted({(r["indicator"], r["periode"]) for r in rows})
         tabellen = await lees_tabellen(conn, paren, peildatum)
+        personen = await lees_personen(conn, [p for p in paren if not INDICATOREN[p[0]].telt_leden], peildatum)
         pos = await positie(conn)
-    beveiligd = {p: beveilig(t) for p, t in tabellen.items()}
+    beveiligd = {p: beveilig(t, personen.get(p)) for p, t in tabellen.items()}
     cijfers = []
     for r in rows:
         ind = INDICATOREN[r["indicator"]]
         waarde = float(r["waarde"]) if ind.soort == "som" else int(r["waarde"])
-        shown = beveiligd[(r["indicator"], r["periode"])].get(r["gebied"]) if ind.gepubliceerd else None
+        shown = beveiligd[(r["indicator"], r["periode"])].get(r["gebied"])
         onderdrukt = shown is not None and shown.onderdrukt
         cijfers.append({
             "indicator": ind.id,
@@ -103,7 +106,7 @@ async def _cijfers(db: asyncpg.Pool, gebied: str | None, indicator: str | None, 
             "periode_soort": ind.periode,
             "waarde": waarde if (onbeveiligd or not onderdrukt) else None,
             "onderdrukt": onderdrukt,
-            "weergave": shown.weergave if (shown is not None and not onbeveiligd) else str(waarde),
+            "weergave": WEERGAVE_ONDERDRUKT if (onderdrukt and not onbeveiligd) else str(waarde),
             "definitie": ind.definitie,
             "definitie_id": ind.definitie_id,
         })

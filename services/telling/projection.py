@@ -156,6 +156,16 @@ Sommen = dict[tuple[str, str, str, date], tuple[int, Decimal]]
 Hercodering = tuple[str, str, Decimal, str, Decimal, date]
 Eersten = dict[str, dict[tuple[str, str, date], date]]
 """Per pupil, per (schooljaar, region, registratiedag), the earliest unauthorised absence day of a batch."""
+SomLeden = dict[tuple[str, str, str, str], tuple[int, Decimal, date, date]]
+"""Per (schooljaar, regio, soort, pupil) what the batch adds to the pupil's part of the sums: (aantal,
+uren, earliest and latest registratiedag); see :func:`_som_personen`."""
+
+
+def _som_lid(leden: SomLeden, jaar: str, regio: str, soort: str, lid: str, aantal: int, uren: Decimal,
+             dag: date) -> None:
+    k = (jaar, regio, soort, lid)
+    v = leden.get(k)
+    leden[k] = (aantal, uren, dag, dag) if v is None else (v[0] + aantal, v[1] + uren, min(v[2], dag), max(v[3], dag))
 
 
 def _hercodering(env: Envelope) -> Hercodering | None:
@@ -219,6 +229,7 @@ class TellingProjection:
         sommen: dict[tuple[str, str, str, date], tuple[int, Decimal]] = {}
         eersten: Eersten = {}
         per_persoon: dict[str, list[tuple[Event, str, date, date]]] = {}
+        som_leden: SomLeden = {}
         laatste_dag: date | None = None
         for d in events:
             env = d.envelope
@@ -234,6 +245,7 @@ class TellingProjection:
                 sk = (jaar, regio, soort, geregistreerd)
                 som = sommen.get(sk)
                 sommen[sk] = (1, uren) if som is None else (som[0] + 1, som[1] + uren)
+                _som_lid(som_leden, jaar, regio, soort, env.subject, 1, uren, geregistreerd)
                 if soort == "ongeoorloofd":
                     _eerste(eersten, env.subject, jaar, regio, geregistreerd, datum)
             elif env.type == GECORRIGEERD:
@@ -241,6 +253,9 @@ class TellingProjection:
                 if hercodering is not None:
                     geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
                     _verschuif(sommen, regio, geregistreerd, hercodering)
+                    jaar, oude_soort, oude_uren, nieuwe_soort, nieuwe_uren = hercodering
+                    _som_lid(som_leden, jaar, regio, oude_soort, env.subject, 0, -oude_uren, geregistreerd)
+                    _som_lid(som_leden, jaar, regio, nieuwe_soort, env.subject, 0, nieuwe_uren, geregistreerd)
                     if hercodering[3] == "ongeoorloofd":  # recoded to ongeoorloofd: now has one (never retracted)
                         _eerste(eersten, env.subject, hercodering[0], regio, geregistreerd, hercodering[5])
             elif env.type in STATEFUL_TYPES:
@@ -280,6 +295,8 @@ class TellingProjection:
         if erbij or eraf:
             for sleutel, verschil in (await _leden_bijwerken(conn, erbij, eraf)).items():
                 delta[sleutel] += verschil
+        if som_leden:
+            await _som_personen(conn, som_leden)
         # One statement for the cells, their history and the outbox: the runner gives a rebuild many
         # small partition batches, where round trips, not rows, are the cost. Keys are sorted in every
         # part (no deadlock between instances); numbers travel as text: exact, and asyncpg encodes
@@ -457,3 +474,52 @@ async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], era
         drempel = INDICATOREN[k[0]].drempel
         delta[k[:4]] += int(n >= drempel) - int(voor.get(k, 0) >= drempel)
     return delta
+
+
+async def _som_personen(conn: asyncpg.Connection, leden: SomLeden) -> None:
+    """The persons behind the sums (domain.md C: a sum resting on 1–9 pupils is suppressed like a count).
+
+    Each pupil's part of each sum cell (its registrations, its hours of one soort; NL and the region)
+    is kept in ``som_lid``; a pupil rests on the cell while that part is not 0, so hours all recoded
+    away take the pupil out. The number changes by the parts that became (or stopped being) non-zero,
+    seen in the rows the upsert really changed (``RETURNING``: the new part, minus this batch's delta,
+    is the old one), so the cost is what the batch touches. ``som_personen`` gets the change per cell
+    and registratiedag: a pupil who joins counts from the latest day of its events in the batch, one
+    who leaves from the earliest, so as of a peildatum the number is never higher than it was then (the
+    cautious side). Replay safety is the runner's event-id dedupe, as for the sums themselves."""
+    delen: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)  # (indicator, periode, gebied, lid)
+    dagen: dict[tuple[str, str, str, str], tuple[date, date]] = {}
+    for (jaar, regio, soort, lid), (aantal, uren, eerste, laatste) in leden.items():
+        tellen, optellen = _som_cellen(jaar, regio, soort)
+        for cellen, bijdrage in ((tellen, Decimal(aantal)), (optellen, uren)):
+            for (indicator, gebied, periode, _), _cell in cellen:
+                k = (indicator, periode, gebied, lid)
+                delen[k] += bijdrage
+                d = dagen.get(k)
+                dagen[k] = (eerste, laatste) if d is None else (min(d[0], eerste), max(d[1], laatste))
+    rijen = sorted((*k, str(v)) for k, v in delen.items() if v != 0)
+    if not rijen:
+        return
+    mutaties: dict[tuple[str, str, str, date], int] = defaultdict(int)
+    for r in await conn.fetch(
+        "INSERT INTO som_lid (indicator, periode, gebied, lid, waarde) "
+        "SELECT i, p, g, l, w::numeric FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+        "AS t(i, p, g, l, w) ON CONFLICT (indicator, periode, gebied, lid) "
+        "DO UPDATE SET waarde = som_lid.waarde + EXCLUDED.waarde RETURNING indicator, periode, gebied, lid, waarde",
+        *[list(c) for c in zip(*rijen, strict=True)],
+    ):
+        k = (r["indicator"], r["periode"], r["gebied"], r["lid"])
+        nieuw = r["waarde"]
+        verschil = int(nieuw != 0) - int(nieuw - delen[k] != 0)
+        if verschil:
+            eerste, laatste = dagen[k]
+            mutaties[(k[0], k[2], k[1], laatste if verschil > 0 else eerste)] += verschil
+    schrijf = sorted((*k, n) for k, n in mutaties.items() if n)
+    if schrijf:
+        await conn.execute(
+            "INSERT INTO som_personen (indicator, gebied, periode, dag, mutatie) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::int[]) "
+            "ON CONFLICT (indicator, gebied, periode, dag) DO UPDATE SET mutatie = som_personen.mutatie + "
+            "EXCLUDED.mutatie",
+            *[list(c) for c in zip(*schrijf, strict=True)],
+        )

@@ -122,11 +122,30 @@ def beveilig_uitsplitsingen(tabel: Tabel, gebieden: dict[str, Gepubliceerd],
         return {k: Gepubliceerd(None, True) for k in uitsplitsingen}
 
 
-def beveilig(tabel: Tabel) -> dict[str, Gepubliceerd]:
-    """The table as the public sees it (primary and secondary suppression, domain.md C)."""
+def beveilig(tabel: Tabel, personen: dict[str, int] | None = None) -> dict[str, Gepubliceerd]:
+    """The table as the public sees it (primary and secondary suppression, domain.md C); for a table
+    of sums, ``personen`` gives the persons each cell rests on (:func:`lees_personen`)."""
     if not tabel:
         return {}
-    return {k: v for k, v in publiceer(boom(tabel)).items() if k in tabel}
+    return {k: v for k, v in publiceer(boom(tabel, personen=personen)).items() if k in tabel}
+
+
+async def lees_personen(conn: asyncpg.Connection, paren: Sequence[tuple[str, str]],
+                        peildatum: date | None = None) -> dict[tuple[str, str], dict[str, int]]:
+    """Per (indicator, periode) of a sum (hours, registrations) the persons each area cell rests on:
+    the pupils with a non-zero contribution, live or as of ``peildatum`` (``som_personen``)."""
+    out: dict[tuple[str, str], dict[str, int]] = {p: {} for p in paren}
+    if not paren:
+        return out
+    for r in await conn.fetch(
+        "SELECT s.indicator, s.periode, s.gebied, sum(s.mutatie) AS n FROM som_personen s "
+        "JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+        "ON s.indicator = t.indicator AND s.periode = t.periode "
+        "WHERE $3::date IS NULL OR s.dag <= $3 GROUP BY 1, 2, 3",
+        [p[0] for p in paren], [p[1] for p in paren], peildatum,
+    ):
+        out[(r["indicator"], r["periode"])][r["gebied"]] = int(r["n"])
+    return out
 
 
 def _uitsplitsing(uitsplitsing: str) -> tuple[TellingSchoolType | None, str | None]:

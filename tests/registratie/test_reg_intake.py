@@ -275,10 +275,18 @@ async def test_the_school_page_takes_the_token_once_and_shows_the_schools_own_ov
 async def test_an_enrolment_does_not_move_a_known_pupil(reg: Reg) -> None:
     reg.zet_vandaag(D(2026, 11, 27))
     pgn = bsn()
-    await enrol(reg, pgn)
+    p = await enrol(reg, pgn)
     r = await reg.post("/v1/inschrijvingen", {
         "pgn": pgn, "geboortedatum": "2014-05-17", "woongemeente": "GM1930", "school": "00AV00",
         "ingangsdatum": "2026-09-01"}, who="school2")
+    # accepted (a refusal would tell the school where the pupil lives) and flagged; the pupil stays in MC28
+    assert r.status_code == 201, r.text
+    ins = of_type(await reg.events(MC28, p), ev.LeerlingIngeschreven)
+    assert [(i.school.code, i.woongemeente) for i in ins] == [("00AP00", "GM0637"), ("00AV00", "GM0637")]
+    # DUO, the register itself, is refused: a move is a Verhuizing
+    r = await reg.post("/v1/inschrijvingen", {
+        "pgn": pgn, "geboortedatum": "2014-05-17", "woongemeente": "GM1930", "school": "00AV00",
+        "ingangsdatum": "2026-09-01"}, who="duo")
     assert r.status_code == 422 and r.json()["detail"]["fouten"][0]["regel"] == "gelijk_aan_registratie"
     r = await reg.post("/v1/inschrijvingen", {
         "pgn": pgn, "geboortedatum": "1901-05-17", "woongemeente": "GM0637", "school": "00AV00",

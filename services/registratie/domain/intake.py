@@ -419,9 +419,12 @@ def melding_registreren(
     school's report (the pupil is not enrolled anywhere, A3.6); a 16-uur report needs its end
     date and at least 16 hours (A3.1).
 
-    Grounds: art. 21a Lpw (16 uur); domain.md A3 and A4 (Geregistreerd).
+    A pupil registratie does not know gets the answer of a pupil enrolled elsewhere (domain.md B: a
+    school learns nothing about another school's pupils), after every check that rests on the
+    submission alone.
+
+    Grounds: art. 21a Lpw (16 uur); domain.md A3, A4 (Geregistreerd) and B (no probing).
     """
-    leerling = _bekend(leerling)
     if soort is MeldingSoort.ABSOLUUT:
         raise Afgewezen("soort", "geen_absoluut_door_school",
                         "Absoluut verzuim wordt niet door een school gemeld.")
@@ -432,8 +435,8 @@ def melding_registreren(
             raise Afgewezen("einddatum", "na_startdatum", "De einddatum ligt vóór de startdatum.")
     ins = leerling.inschrijving_op(school, startdatum) or (
         leerling.inschrijving_op(school, einddatum) if einddatum else None
-    )
-    if ins is None:
+    ) if leerling is not None else None
+    if leerling is None or ins is None:
         raise Afgewezen("leerling", "ingeschreven_op_school",
                         "Deze leerling was in de meldperiode niet ingeschreven op uw school.")
     if soort is MeldingSoort.ZESTIEN_UUR and (einddatum is None or uren is None or uren < 16):
@@ -485,12 +488,12 @@ def verlof_besluiten(
 ) -> Besluit:
     """Leave decisions (A2, art. 13a/14 Lpw). Granted holiday leave: at most 10 school days, once per
     schooljaar, not in the first 2 lesweken; weighty circumstances: the head decides up to 10 days,
-    the leerplichtambtenaar above. A refusal is recorded with the same facts."""
-    leerling = _bekend(leerling)
+    the leerplichtambtenaar above. A refusal is recorded with the same facts. An unknown pupil gets the
+    answer of a pupil enrolled elsewhere (domain.md B)."""
     if tot_en_met < van:
         raise Afgewezen("tot_en_met", "na_van", "De einddatum van het verlof ligt vóór de begindatum.")
-    ins = leerling.inschrijving_op(school, van)
-    if ins is None:
+    ins = leerling.inschrijving_op(school, van) if leerling is not None else None
+    if leerling is None or ins is None:
         raise Afgewezen("leerling", "ingeschreven_op_school",
                         "Deze leerling is op de begindatum niet ingeschreven op uw school.")
     if soort is VerlofSoort.VAKANTIE and beslisser is not Beslisser.DIRECTEUR:
@@ -538,13 +541,14 @@ def uitschrijven(
 ) -> Besluit:
     """Un-enrolment (B). ``uitschrijfdatum`` is the last day of enrolment (**Decision**: inclusive,
     like ``Enrolment.end``). An SK implies reden ``DIPLOMA``; a new school only with ``OVERSTAP``.
+    An unknown pupil gets the answer of a pupil not enrolled with ``school`` (domain.md B: a school
+    cannot tell an unknown pupil from another school's).
 
     Grounds: domain.md B and A3.6 (an un-enrolment may start absoluut verzuim).
     """
-    leerling = _bekend(leerling)
     _niet_in_toekomst("uitschrijfdatum", uitschrijfdatum, vandaag)
-    ins = leerling.open_inschrijving(school)
-    if ins is None:
+    ins = leerling.open_inschrijving(school) if leerling is not None else None
+    if leerling is None or ins is None:
         raise Afgewezen("school", "ingeschreven_op_school", "Deze leerling is niet ingeschreven op deze school.")
     if uitschrijfdatum < ins.ingangsdatum:
         raise Afgewezen("uitschrijfdatum", "na_ingangsdatum", "De uitschrijfdatum ligt vóór de ingangsdatum.")

@@ -1,7 +1,9 @@
 """Disclosure control of published figures (domain.md C, **Decision**): pure, no I/O.
 
 * **Primary suppression**: a published count of 1–9 persons is not shown (``<10``; on the count
-  stream ``waarde=None, onderdrukt=True``). 0 is shown: "nobody" discloses nobody.
+  stream ``waarde=None, onderdrukt=True``). 0 is shown: "nobody" discloses nobody. A sum (hours, a
+  count of registrations) carries the number of persons it rests on (``Knoop.personen``): it is
+  suppressed when that number is 1–9, whatever the sum (issue 14.6); secondary suppression is the same.
 * **Secondary suppression**: a published table has margins. Municipalities add up to their region,
   regions to NL (up to persons without a known woongemeente, and persons counted in two areas after a
   move; those residuals are treated as *known* here, which is the cautious assumption). One hidden cell
@@ -60,6 +62,8 @@ class Knoop:
     sleutel: str
     waarde: int
     kinderen: tuple[Knoop, ...] = ()
+    personen: int | None = None
+    """For a sum: the persons it rests on (``None``: ``waarde`` is itself a count of persons)."""
 
     def alle(self) -> Iterator[Knoop]:
         yield self
@@ -79,9 +83,12 @@ class Gepubliceerd:
         return WEERGAVE_ONDERDRUKT if self.waarde is None else str(self.waarde)
 
 
-def primair_onderdrukt(waarde: int) -> bool:
-    """Counts 1–9 are never published (domain.md C)."""
-    return 0 < waarde < MIN_GEPUBLICEERDE_WAARDE
+def primair_onderdrukt(waarde: int, personen: int | None = None) -> bool:
+    """Counts 1–9 are never published (domain.md C), nor a sum resting on 1–9 persons (``personen``);
+    a non-zero sum that rests on no known person is not published either (the cautious choice)."""
+    if personen is None:
+        return 0 < waarde < MIN_GEPUBLICEERDE_WAARDE
+    return personen < MIN_GEPUBLICEERDE_WAARDE and (personen > 0 or waarde != 0)
 
 
 def onderdruk(wortel: Knoop) -> frozenset[str]:
@@ -93,7 +100,7 @@ def onderdruk(wortel: Knoop) -> frozenset[str]:
     if len({k.sleutel for k in knopen}) != len(knopen):
         raise ValueError("cell keys must be unique within a table")
     sommen = [(k, k.kinderen) for k in knopen if k.kinderen]
-    weg = {k.sleutel for k in knopen if primair_onderdrukt(k.waarde)}
+    weg = {k.sleutel for k in knopen if primair_onderdrukt(k.waarde, k.personen)}
     gewijzigd = True
     while gewijzigd:
         gewijzigd = False
@@ -120,11 +127,13 @@ def publiceer(wortel: Knoop) -> dict[str, Gepubliceerd]:
     }
 
 
-def boom(cellen: Mapping[str, tuple[str | None, int]], wortel: str = "NL") -> Knoop:
+def boom(cellen: Mapping[str, tuple[str | None, int]], wortel: str = "NL",
+         personen: Mapping[str, int] | None = None) -> Knoop:
     """Build the table from cells ``{gebied: (ouder, waarde)}`` (as stored by the projection).
 
     A cell whose parent is not in the table hangs under the root; a missing root becomes a virtual
     root with the sum of its children (it is then treated as published: the cautious choice).
+    ``personen``: for a table of sums, the persons each cell rests on (a cell missing there: 0).
 
     Grounds: domain.md C, Decision (disclosure control).
     """
@@ -137,9 +146,10 @@ def boom(cellen: Mapping[str, tuple[str | None, int]], wortel: str = "NL") -> Kn
 
     def bouw(sleutel: str, pad: frozenset[str]) -> Knoop:
         subs = tuple(bouw(k, pad | {k}) for k in kinderen.get(sleutel, []) if k not in pad)
+        n = None if personen is None else personen.get(sleutel, 0)
         if sleutel in cellen:
-            return Knoop(sleutel, cellen[sleutel][1], subs)
-        return Knoop(sleutel, sum(s.waarde for s in subs), subs)
+            return Knoop(sleutel, cellen[sleutel][1], subs, n)
+        return Knoop(sleutel, sum(s.waarde for s in subs), subs, n)
 
     return bouw(wortel, frozenset({wortel}))
 

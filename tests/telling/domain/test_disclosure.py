@@ -394,3 +394,24 @@ def test_national_size_is_fast_and_safe(share_small: float) -> None:
         assert time.perf_counter() - start < 1.0
         assert {c for c, v in cellen.items() if primair_onderdrukt(v)} <= weg
         assert bepaalde_cellen(kruistabel(cellen, rows), weg) == frozenset()
+
+
+# --- sums resting on persons (issue 14.6) ----------------------------------------------------------
+
+
+def test_a_sum_is_suppressed_by_the_persons_it_rests_on_not_by_its_value() -> None:
+    assert primair_onderdrukt(500, personen=3), "500 hours of 3 pupils"
+    assert not primair_onderdrukt(40, personen=12), "40 registrations of 12 pupils"
+    assert not primair_onderdrukt(0, personen=0)
+    assert primair_onderdrukt(7, personen=0), "a non-zero sum resting on nobody known: not published"
+    assert primair_onderdrukt(0, personen=2), "contributions that cancel out still rest on 2 pupils"
+
+
+def test_a_sum_table_gets_the_same_secondary_suppression_as_counts() -> None:
+    tabel = {"NL": (None, 900), "MC21": ("NL", 880), "MC29": ("NL", 20)}
+    shown = publiceer(boom(tabel, personen={"NL": 14, "MC21": 11, "MC29": 3}))
+    assert shown["MC29"].onderdrukt, "20 hours of 3 pupils"
+    assert shown["MC21"].onderdrukt, "else NL minus MC21 gives MC29 back"
+    assert shown["NL"] == Gepubliceerd(900, False)
+    # without the persons the same values would all be shown: the old leak
+    assert not any(s.onderdrukt for s in publiceer(boom(tabel)).values())
