@@ -253,7 +253,7 @@ class TellingProjection:
                 if hercodering is not None:
                     geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
                     _verschuif(sommen, regio, geregistreerd, hercodering)
-                    jaar, oude_soort, oude_uren, nieuwe_soort, nieuwe_uren = hercodering
+                    jaar, oude_soort, oude_uren, nieuwe_soort, nieuwe_uren, _ = hercodering
                     _som_lid(som_leden, jaar, regio, oude_soort, env.subject, 0, -oude_uren, geregistreerd)
                     _som_lid(som_leden, jaar, regio, nieuwe_soort, env.subject, 0, nieuwe_uren, geregistreerd)
                     if hercodering[3] == "ongeoorloofd":  # recoded to ongeoorloofd: now has one (never retracted)
