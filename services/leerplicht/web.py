@@ -477,6 +477,15 @@ def beheer_render(region: str) -> Render:
     return render
 
 
+def verwerkingen_render(region: str) -> Render:
+    """The art. 15 page of the processing log (:mod:`leerrecht.inzage`) in this service's look."""
+
+    def render(principal: Principal, status: int, context: dict[str, Any]) -> Response:
+        return _render("verwerkingen.html", status, regio=region, principal=principal, actief="beheer", **context)
+
+    return render
+
+
 def _zin(melding: str) -> str:
     """decide's message as a sentence for the page (the API gives it as is)."""
     melding = melding.strip()

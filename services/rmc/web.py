@@ -431,3 +431,13 @@ def beheer_render(region: str) -> Render:
         return _pagina("beheer.html", status=status, regio=region, coach=principal.client_id, beheer=True, **context)
 
     return render
+
+
+def verwerkingen_render(region: str) -> Render:
+    """The art. 15 page of the processing log (:mod:`leerrecht.inzage`) in this service's look."""
+
+    def render(principal: Principal, status: int, context: dict[str, Any]) -> Response:
+        return _pagina("verwerkingen.html", status=status, regio=region, coach=principal.client_id, beheer=True,
+                       **context)
+
+    return render
