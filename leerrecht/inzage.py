@@ -29,7 +29,9 @@ STATUS = {"ok": "Uitgevoerd", "refused": "Geweigerd", "error": "Mislukt"}
 Inzage = Annotated[Verwerking, Depends(verwerking("inzageverzoek-beantwoorden", query_pseudoniem), scope="function")]
 
 
-def router(beheer_api: Callable[..., Principal], beheer_web: Callable[..., Principal], render: Render) -> APIRouter:
+def router(beheer_api: Callable[..., Principal], beheer_web: Callable[..., Principal] | None = None,
+           render: Render | None = None) -> APIRouter:
+    """The API, and the page when the service has beheer pages (``beheer_web`` and ``render``)."""
     r = APIRouter()
 
     @r.get("/v1/beheer/verwerkingen", tags=["beheer"],
@@ -43,18 +45,22 @@ def router(beheer_api: Callable[..., Principal], beheer_web: Callable[..., Princ
         async with db.acquire() as conn:
             return {"pseudoniem": pseudoniem, "verwerkingen": await voor_betrokkene(conn, pseudoniem)}
 
+    if beheer_web is None or render is None:
+        return r
+    web, toon = beheer_web, render
+
     @r.get("/beheer/verwerkingen", include_in_schema=False)
     async def pagina(
         _v: Inzage,
         db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
-        wie: Annotated[Principal, Depends(beheer_web)],
+        wie: Annotated[Principal, Depends(web)],
         pseudoniem: str = "",
     ) -> Response:
         pseudoniem = pseudoniem.strip()
         context: dict[str, Any] = {"pseudoniem": pseudoniem, "verwerkingen": None, "fout": None}
         if pseudoniem and not re.fullmatch(PSEUDONIEM, pseudoniem):
             context.update(pseudoniem="", fout="Dit is geen geldig pseudoniem.")
-            return render(wie, 422, context)
+            return toon(wie, 422, context)
         if pseudoniem:
             async with db.acquire() as conn:
                 rijen = await voor_betrokkene(conn, pseudoniem)
@@ -63,6 +69,6 @@ def router(beheer_api: Callable[..., Principal], beheer_web: Callable[..., Princ
                  "einde_tekst": tijd(x["einde"])}
                 for x in rijen
             ]
-        return render(wie, 200, context)
+        return toon(wie, 200, context)
 
     return r

@@ -24,6 +24,8 @@ TRUNCATE for every role, the service's own included, and PUBLIC has no such priv
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -147,6 +149,17 @@ class Verwerking:
         return response
 
 
+_huidige: contextvars.ContextVar[Verwerking | None] = contextvars.ContextVar("leerrecht_verwerking", default=None)
+
+
+def betreft(*pseudoniemen: str) -> None:
+    """Name the data subject(s) of the request's processing from deep inside a command path (e.g.
+    registratie's intake, which learns the pseudonyms only after hashing the PGNs); no-op outside one."""
+    v = _huidige.get()
+    if v is not None:
+        v.betreft(*pseudoniemen)
+
+
 Betrokkene = Callable[[Request, asyncpg.Connection], Awaitable[str | None]]
 """How to find the data subject from the request alone (e.g. a dossier id in the path → its pupil),
 used when the endpoint did not name one itself (always so for a refused attempt)."""
@@ -192,6 +205,7 @@ def verwerking(activiteit_id: str, betrokkene: Betrokkene | None = None) -> Call
     async def dependency(request: Request) -> AsyncIterator[Verwerking]:
         span = getattr(request.state, "trace", None) or trace.start()
         v = Verwerking(act, span, datetime.now(UTC))
+        token = _huidige.set(v)
         try:
             yield v
         except HTTPException as exc:
@@ -207,6 +221,9 @@ def verwerking(activiteit_id: str, betrokkene: Betrokkene | None = None) -> Call
                 route = request.scope.get("route")
                 v.http_status = getattr(route, "status_code", None) or 200
             await _schrijf(request, v, betrokkene)
+        finally:
+            with contextlib.suppress(ValueError):  # exited in another context: nothing left to reset
+                _huidige.reset(token)
 
     return dependency
 
