@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from leerrecht import verwerkingslog
 from leerrecht.logging import get_logger
 
 log = get_logger(__name__)
@@ -94,6 +95,7 @@ async def migrate(pool: asyncpg.Pool, package: str) -> list[str]:
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
         try:
             await conn.execute(CORE_SQL)
+            await conn.execute(verwerkingslog.SQL)  # the append-only processing log (domain.md B)
             done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migration")}
             for name, sql in _migration_files(package):
                 checksum = hashlib.sha256(sql.encode()).hexdigest()

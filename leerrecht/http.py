@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from leerrecht import trace
 from leerrecht.grenzen import EdgeLimits as EdgeLimits  # re-exported: services build theirs here
 from leerrecht.grenzen import EdgeMiddleware
 from leerrecht.logging import get_logger
@@ -62,6 +63,14 @@ def _lookup(tokens: dict[str, Principal], presented: str) -> Principal | None:
     return found
 
 
+def bind_principal(request: Request, principal: Principal) -> Principal:
+    """Remember who is calling on the request itself, whatever authenticated them (token, session,
+    identity provider): the request log line names client and role from it, and the processing log
+    (leerrecht.verwerkingslog) records a refused attempt with its actor. Never the token."""
+    request.state.principal = principal
+    return principal
+
+
 def principal_dependency(tokens: dict[str, Principal]) -> Callable[..., Principal]:
     """API callers send ``Authorization: Bearer``; the web UI's session cookie holds the same token."""
 
@@ -74,7 +83,7 @@ def principal_dependency(tokens: dict[str, Principal]) -> Callable[..., Principa
         principal = _lookup(tokens, presented)
         if principal is None:
             raise HTTPException(401, "Onbekend of verlopen token", headers={"WWW-Authenticate": "Bearer"})
-        return principal
+        return bind_principal(request, principal)
 
     return current
 
@@ -86,6 +95,7 @@ def web_principal_dependency(tokens: dict[str, Principal], *roles: str) -> Calla
         principal = _lookup(tokens, request.cookies.get(SESSION_COOKIE, ""))
         if principal is None:
             raise HTTPException(303, "Inloggen vereist", headers={"Location": "/inloggen"})
+        bind_principal(request, principal)
         if roles and principal.role not in roles:
             raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze pagina")
         return principal
@@ -209,13 +219,26 @@ def create_app(
             cid = str(uuid.UUID(raw))
         except ValueError:
             cid = str(uuid.uuid4())
+        # W3C trace context: continue the caller's trace or start one; this request is one span. Records
+        # it publishes carry it (leerrecht.kafka), and so does its processing record (leerrecht.verwerkingslog).
+        span = trace.start(request.headers.get(trace.HEADER))
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(correlation_id=cid, path=request.url.path, method=request.method)
+        structlog.contextvars.bind_contextvars(correlation_id=cid, path=request.url.path, method=request.method,
+                                               trace_id=span.trace_id, span_id=span.span_id)
         request.state.correlation_id = cid
-        response = await call_next(request)
+        request.state.trace = span
+        token = trace.activate(span)
+        try:
+            response = await call_next(request)
+        finally:
+            trace.reset(token)
         response.headers["x-correlation-id"] = cid
         if request.url.path not in ("/health", "/ready", "/metrics"):
-            log.info("http_request", status=response.status_code)
+            # The dependency that authenticated ran in another task (and a sync one in a thread): its
+            # context variables do not come back here, the request's state does.
+            wie: Principal | None = getattr(request.state, "principal", None)
+            log.info("http_request", status=response.status_code,
+                     client=wie.client_id if wie else None, role=wie.role if wie else None)
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -19,7 +19,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from contracts.envelope import Envelope
-from leerrecht import kafka_security
+from leerrecht import kafka_security, trace
 from leerrecht.logging import get_logger
 
 log = get_logger(__name__)
@@ -70,6 +70,16 @@ class OutgoingEvent:
 
     def key_bytes(self) -> bytes:
         return (self.key if self.key is not None else self.envelope.subject).encode()
+
+
+def _with_trace(headers: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The current span's ``traceparent`` (the HTTP request that publishes, leerrecht.trace), unless the
+    record already carries one: a consumer then continues the request's trace (processing log)."""
+    out = list(headers)
+    ctx = trace.current()
+    if ctx is not None and not any(k == trace.HEADER for k, _ in out):
+        out.append((trace.HEADER, ctx.traceparent().encode()))
+    return out
 
 
 class EventPublisher:
@@ -125,7 +135,7 @@ class EventPublisher:
             await asyncio.wait_for(self._ensure_metadata(ev.topic for ev in events), timeout=timeout)
             futures = []
             for ev in events:
-                headers = [("content-type", b"application/cloudevents+json"), *ev.headers]
+                headers = _with_trace([("content-type", b"application/cloudevents+json"), *ev.headers])
                 futures.append(
                     await self._producer.send(ev.topic, ev.envelope.to_json(), key=ev.key_bytes(), headers=headers)
                 )
@@ -140,7 +150,7 @@ class EventPublisher:
         """A record as it is: dead letters, identity records, and tombstones (``value=None``)."""
         try:
             await self._ensure_metadata([topic])
-            fut = await self._producer.send(topic, value, key=key, headers=list(headers))
+            fut = await self._producer.send(topic, value, key=key, headers=_with_trace(headers))
             await fut
         except Exception:
             await self._replace_producer()

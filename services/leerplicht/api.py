@@ -43,6 +43,7 @@ from leerplicht.projection import AMSTERDAM
 from leerrecht import signalen
 from leerrecht.grenzen import Dag
 from leerrecht.http import Principal, runtime_pool
+from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, verwerking
 
 PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
 
@@ -94,6 +95,25 @@ def _fout(status: int, title: str, fouten: list[dict[str, Any]], **extra: Any) -
     return JSONResponse(status_code=status, content={"title": title, "status": status, "fouten": fouten, **extra})
 
 
+async def dossier_leerling(request: Request, conn: asyncpg.Connection) -> str | None:
+    """The data subject of a dossier path (processing log): the pupil whose dossier it is."""
+    try:
+        dossier_id = uuid.UUID(str(request.path_params.get("dossier_id")))
+    except ValueError:
+        return None
+    return await conn.fetchval("SELECT pseudoniem FROM dossier WHERE dossier_id = $1", dossier_id)  # type: ignore[no-any-return]
+
+
+# The processing log's dependencies (leerrecht.verwerkingslog), declared before the officer's: a refused
+# attempt (403) is recorded too.
+Inzien = Annotated[Verwerking, Depends(verwerking("verzuimdossier-inzien", dossier_leerling), scope="function")]
+LeerlingInzien = Annotated[Verwerking, Depends(verwerking("verzuimdossier-inzien", pad_pseudoniem), scope="function")]
+MeldingBehandelen = Annotated[
+    Verwerking, Depends(verwerking("verzuimmelding-behandelen", dossier_leerling), scope="function")]
+DossierWijzigen = Annotated[
+    Verwerking, Depends(verwerking("verzuimdossier-wijzigen", dossier_leerling), scope="function")]
+
+
 def build_router(officer: Any, region: str) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["leerplicht"])
 
@@ -101,6 +121,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
 
     @router.get("/leerlingen/{pseudoniem}/afwezigheid", summary="Afwezigheidspatroon van een leerling")
     async def afwezigheid(
+        _v: LeerlingInzien,
         pseudoniem: Annotated[str, Path(pattern=PSEUDONIEM)],
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
@@ -116,6 +137,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
 
     @router.get("/leerlingen/{pseudoniem}/dossiers", summary="Dossiers van een leerling bij dit bureau")
     async def dossiers_van_leerling(
+        _v: LeerlingInzien,
         pseudoniem: Annotated[str, Path(pattern=PSEUDONIEM)],
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
@@ -169,6 +191,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
 
     @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon")
     async def dossier(
+        _v: Inzien,
         dossier_id: uuid.UUID,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
@@ -267,49 +290,57 @@ def build_router(officer: Any, region: str) -> APIRouter:
         summary="Melding in behandeling nemen (A4)",
     )
     async def in_behandeling(
+        v: MeldingBehandelen,
         request: Request,
         dossier_id: uuid.UUID,
         melding_id: uuid.UUID,
         body: MeldingOpdracht,
         principal: Annotated[Principal, Depends(officer)],
     ) -> Any:
-        return await run(request, dossier_id, body, principal, simpel(NeemInBehandeling(melding_id, body.datum)))
+        cmd = NeemInBehandeling(melding_id, body.datum)
+        return v.antwoord(await run(request, dossier_id, body, principal, simpel(cmd)))
 
     @router.post(
         "/dossiers/{dossier_id}/meldingen/{melding_id}/ter-kennisgeving",
         summary="Melding ter kennisgeving aannemen (A4)",
     )
     async def ter_kennisgeving(
+        v: MeldingBehandelen,
         request: Request,
         dossier_id: uuid.UUID,
         melding_id: uuid.UUID,
         body: MeldingOpdracht,
         principal: Annotated[Principal, Depends(officer)],
     ) -> Any:
-        return await run(request, dossier_id, body, principal, simpel(NeemTerKennisgeving(melding_id, body.datum)))
+        cmd = NeemTerKennisgeving(melding_id, body.datum)
+        return v.antwoord(await run(request, dossier_id, body, principal, simpel(cmd)))
 
     @router.post("/dossiers/{dossier_id}/meldingen/{melding_id}/afsluiten", summary="Melding afsluiten (A4)")
     async def melding_afsluiten(
+        v: MeldingBehandelen,
         request: Request,
         dossier_id: uuid.UUID,
         melding_id: uuid.UUID,
         body: MeldingOpdracht,
         principal: Annotated[Principal, Depends(officer)],
     ) -> Any:
-        return await run(request, dossier_id, body, principal, simpel(SluitMeldingAf(melding_id, body.datum)))
+        cmd = SluitMeldingAf(melding_id, body.datum)
+        return v.antwoord(await run(request, dossier_id, body, principal, simpel(cmd)))
 
     @router.post("/dossiers/{dossier_id}/onderzoek", summary="Onderzoek starten (A5)")
     async def onderzoek(
+        v: DossierWijzigen,
         request: Request,
         dossier_id: uuid.UUID,
         body: OnderzoekOpdracht,
         principal: Annotated[Principal, Depends(officer)],
     ) -> Any:
         cmd = StartOnderzoek(body.melding_id, body.datum, body.met_leerling)
-        return await run(request, dossier_id, body, principal, simpel(cmd))
+        return v.antwoord(await run(request, dossier_id, body, principal, simpel(cmd)))
 
     @router.post("/dossiers/{dossier_id}/route", summary="Route kiezen: basisroute of vervolgroute(s) (A5)")
     async def route(
+        v: DossierWijzigen,
         request: Request,
         dossier_id: uuid.UUID,
         body: RouteOpdracht,
@@ -319,10 +350,11 @@ def build_router(officer: Any, region: str) -> APIRouter:
             leerling = await handling.leerling_gegevens(conn, state) if MasRoute.HALT in body.routes else None
             return KiesRoute(tuple(body.routes), body.datum, leerling, body.halt_toelichting)
 
-        return await run(request, dossier_id, body, principal, build)
+        return v.antwoord(await run(request, dossier_id, body, principal, build))
 
     @router.post("/dossiers/{dossier_id}/interventies", summary="Interventie of uitkomst vastleggen (A5)")
     async def interventie(
+        v: DossierWijzigen,
         request: Request,
         dossier_id: uuid.UUID,
         body: InterventieOpdracht,
@@ -340,17 +372,18 @@ def build_router(officer: Any, region: str) -> APIRouter:
                 interventie_id, body.soort, body.datum, body.uitkomst, leerling, body.halt_toelichting
             )
 
-        return await run(request, dossier_id, body, principal, build)
+        return v.antwoord(await run(request, dossier_id, body, principal, build))
 
     @router.post("/dossiers/{dossier_id}/afsluiten", summary="Dossier sluiten met een reden (A5)")
     async def afsluiten(
+        v: DossierWijzigen,
         request: Request,
         dossier_id: uuid.UUID,
         body: AfsluitOpdracht,
         principal: Annotated[Principal, Depends(officer)],
     ) -> Any:
         cmd = SluitDossier(body.reden, body.datum, body.toelichting)
-        return await run(request, dossier_id, body, principal, simpel(cmd))
+        return v.antwoord(await run(request, dossier_id, body, principal, simpel(cmd)))
 
     return router
 

@@ -15,7 +15,7 @@ from leerplicht.api import build_router
 from leerplicht.config import LeerplichtSettings
 from leerplicht.identiteit import IdentiteitConsumer
 from leerplicht.projection import LeerplichtProjection
-from leerrecht import aandacht, beheer, quarantaine
+from leerrecht import aandacht, beheer, inzage, quarantaine
 from leerrecht.http import (
     EdgeLimits,
     add_login_routes,
@@ -72,4 +72,5 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst", home_per_rol={"beheer": "/beheer"})
     web.mount(app, web_officer, region)
     app.include_router(beheer.web_router(web_beheerder, LeerplichtProjection(region), web.beheer_render(region)))
+    app.include_router(inzage.router(beheerder, web_beheerder, web.verwerkingen_render(region)))
     return app

@@ -38,7 +38,7 @@ from contracts.codes import (
 from contracts.envelope import uuid7
 from contracts.tekst import TOELICHTING, TekstFout, controleer_tekst, zonder_verboden_tekens
 from leerplicht import aandacht, handling, snapshot, views
-from leerplicht.api import dossier_view, signalen_werklijst, vandaag
+from leerplicht.api import DossierWijzigen, Inzien, MeldingBehandelen, dossier_view, signalen_werklijst, vandaag
 from leerplicht.domain import (
     Command,
     DomeinFout,
@@ -343,6 +343,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse, include_in_schema=False)
     async def dossier_pagina(
+        _v: Inzien,
         dossier_id: uuid.UUID,
         principal: Annotated[Principal, Depends(officer)],
         db: Annotated[asyncpg.Pool, Depends(_pool)],
@@ -392,13 +393,13 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
     def melding_stap(pad: str, cls: Any, gelukt: str) -> None:
         @app.post(f"/dossiers/{{dossier_id}}/meldingen/{{melding_id}}/{pad}", include_in_schema=False)
         async def post(
-            request: Request, dossier_id: uuid.UUID, melding_id: uuid.UUID,
+            v: MeldingBehandelen, request: Request, dossier_id: uuid.UUID, melding_id: uuid.UUID,
             principal: Annotated[Principal, Depends(officer)],
         ) -> Response:
             async def bouw(form: FormData) -> handling.BuildCommand:
                 return vast(cls(melding_id, _datum(form)))
 
-            return await stap(request, principal, dossier_id, gelukt, bouw)
+            return v.antwoord(await stap(request, principal, dossier_id, gelukt, bouw))
 
     melding_stap("in-behandeling", NeemInBehandeling, "in-behandeling")
     melding_stap("ter-kennisgeving", NeemTerKennisgeving, "ter-kennisgeving")
@@ -406,17 +407,19 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
 
     @app.post("/dossiers/{dossier_id}/onderzoek", include_in_schema=False)
     async def onderzoek(
-        request: Request, dossier_id: uuid.UUID, principal: Annotated[Principal, Depends(officer)]
+        v: DossierWijzigen, request: Request, dossier_id: uuid.UUID,
+        principal: Annotated[Principal, Depends(officer)],
     ) -> Response:
         async def bouw(form: FormData) -> handling.BuildCommand:
             melding_id = _uuid(str(form.get("melding_id") or ""), "melding_id")
             return vast(StartOnderzoek(melding_id, _datum(form), form.get("met_leerling") == "ja"))
 
-        return await stap(request, principal, dossier_id, "onderzoek", bouw)
+        return v.antwoord(await stap(request, principal, dossier_id, "onderzoek", bouw))
 
     @app.post("/dossiers/{dossier_id}/route", include_in_schema=False)
     async def route(
-        request: Request, dossier_id: uuid.UUID, principal: Annotated[Principal, Depends(officer)]
+        v: DossierWijzigen, request: Request, dossier_id: uuid.UUID,
+        principal: Annotated[Principal, Depends(officer)],
     ) -> Response:
         async def bouw(form: FormData) -> handling.BuildCommand:
             try:
@@ -433,11 +436,12 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
 
             return build
 
-        return await stap(request, principal, dossier_id, "route", bouw)
+        return v.antwoord(await stap(request, principal, dossier_id, "route", bouw))
 
     @app.post("/dossiers/{dossier_id}/interventies", include_in_schema=False)
     async def interventie(
-        request: Request, dossier_id: uuid.UUID, principal: Annotated[Principal, Depends(officer)]
+        v: DossierWijzigen, request: Request, dossier_id: uuid.UUID,
+        principal: Annotated[Principal, Depends(officer)],
     ) -> Response:
         async def bouw(form: FormData) -> handling.BuildCommand:
             soort: InterventieSoort = _enum(form, "soort", InterventieSoort)
@@ -455,17 +459,18 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
 
             return build
 
-        return await stap(request, principal, dossier_id, "interventie", bouw)
+        return v.antwoord(await stap(request, principal, dossier_id, "interventie", bouw))
 
     @app.post("/dossiers/{dossier_id}/afsluiten", include_in_schema=False)
     async def afsluiten(
-        request: Request, dossier_id: uuid.UUID, principal: Annotated[Principal, Depends(officer)]
+        v: DossierWijzigen, request: Request, dossier_id: uuid.UUID,
+        principal: Annotated[Principal, Depends(officer)],
     ) -> Response:
         async def bouw(form: FormData) -> handling.BuildCommand:
             reden: LeerplichtSluitreden = _enum(form, "reden", LeerplichtSluitreden)
             return vast(SluitDossier(reden, _datum(form), _tekst(form, "toelichting")))
 
-        return await stap(request, principal, dossier_id, "afgesloten", bouw)
+        return v.antwoord(await stap(request, principal, dossier_id, "afgesloten", bouw))
 
 
 def beheer_render(region: str) -> Render:
@@ -473,6 +478,15 @@ def beheer_render(region: str) -> Render:
 
     def render(principal: Principal, status: int, context: dict[str, Any]) -> Response:
         return _render("beheer.html", status, regio=region, principal=principal, actief="beheer", **context)
+
+    return render
+
+
+def verwerkingen_render(region: str) -> Render:
+    """The art. 15 page of the processing log (:mod:`leerrecht.inzage`) in this service's look."""
+
+    def render(principal: Principal, status: int, context: dict[str, Any]) -> Response:
+        return _render("verwerkingen.html", status, regio=region, principal=principal, actief="beheer", **context)
 
     return render
 

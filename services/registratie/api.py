@@ -53,6 +53,7 @@ from contracts.identity import (
 )
 from contracts.tekst import HuisnummerToevoeging, Naam, Straat, TekstRegels, Tussenvoegsel, Woonplaats
 from contracts.topics import identity_topic
+from leerrecht import verwerkingslog
 from leerrecht.grenzen import omvang
 from leerrecht.http import Principal
 from leerrecht.kalender import OnbekendeGemeente, SchoolKalender, rmc_regio_for
@@ -367,6 +368,30 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     DuoOfBeheer = Annotated[Principal, Depends(toegang.duo_of_beheer)]
     Beheer = Annotated[Principal, Depends(toegang.beheer)]
 
+    async def pgn_leerling(request: Request, _: Any) -> str | None:
+        """The pupil a refused submission was about (processing log): the body's PGN, pseudonymised; the
+        body was read before the role check. A submission that got further names its pupils itself
+        (``run``)."""
+        if pad := await verwerkingslog.pad_pseudoniem(request, _):
+            return pad
+        try:
+            pgn = (await request.json()).get("pgn")
+            return keyring.pseudoniem(pgn) if isinstance(pgn, str) else None
+        except Exception:
+            return None
+
+    def activiteit(naam: str) -> Any:
+        """The processing log's dependency (leerrecht.verwerkingslog), declared before the caller's role."""
+        return Annotated[verwerkingslog.Verwerking,
+                         Depends(verwerkingslog.verwerking(naam, pgn_leerling), scope="function")]
+
+    Inschrijving = activiteit("inschrijving-registreren")
+    Verzuim = activiteit("verzuim-registreren")
+    Melding = activiteit("verzuimmelding-doen")
+    Verlof = activiteit("verlof-vastleggen")
+    Registerfeit = activiteit("registerfeit-verwerken")
+    Vergeten = activiteit("leerling-vergeten")
+
     def pseudoniem_of(pgn: str, veld: str = "pgn") -> str:
         try:
             return keyring.pseudoniem(pgn)
@@ -386,6 +411,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     async def run(service: IntakeService, principal: Principal, sleutel: str, payload: Any,
                   decide: Callable[[Any], Any], leerlingen: Sequence[str],
                   raw: Callable[[], list[RawRecord]] | None = None, status: int | None = None) -> JSONResponse:
+        verwerkingslog.betreft(*leerlingen)
         try:
             res = await service.submit(principal.client_id, sleutel, payload, decide, leerlingen, raw)
         except SleutelHergebruikt:
@@ -428,7 +454,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                              "Wijkt de woongemeente af van wat de registratie kent, dan wordt de inschrijving "
                              "toch aanvaard (met de bekende woongemeente) en voor DUO/beheer gemarkeerd; "
                              "`regio` in het antwoord is de regio van de opgegeven woongemeente.")
-    async def post_inschrijving(body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
+    async def post_inschrijving(_v: Inschrijving, body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
                                 principal: SchoolOfDuo) -> JSONResponse:
         check_school(principal, body.school)
         async with service.pool.acquire() as conn:
@@ -513,7 +539,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                              "(AfwezigheidGecorrigeerd, `gecorrigeerd: true`). Alleen op schooldagen; alle "
                              "codes van een dag samen ten hoogste één schooldag.",
                  responses={200: {"description": "Al geregistreerd (duplicaat); niets gepubliceerd."}})
-    async def post_afwezigheid(body: AfwezigheidIn, sleutel: IdempotencyKey, service: Service,
+    async def post_afwezigheid(_v: Verzuim, body: AfwezigheidIn, sleutel: IdempotencyKey, service: Service,
                                principal: School) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
         now = service.klok.nu()
@@ -633,7 +659,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                              "geregistreerd, niets gepubliceerd) of 422. Een geweigerde rij houdt de geldige "
                              "rijen niet tegen; de geldige rijen worden samen gepubliceerd. Van twee rijen met "
                              "dezelfde leerling, datum en code wint de eerste.")
-    async def post_afwezigheden_batch(body: AfwezighedenBatchIn, sleutel: IdempotencyKey, service: Service,
+    async def post_afwezigheden_batch(_v: Verzuim, body: AfwezighedenBatchIn, sleutel: IdempotencyKey, service: Service,
                                       principal: School) -> JSONResponse:
         return await afwezigheden_batch(body.rijen, service, principal, sleutel, body.model_dump(mode="json"),
                                         lambda i: {"rij": i + 1})
@@ -653,7 +679,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                              f"tot {csv_max_rijen} regels met gegevens en {omvang(csv_max_bytes)}; een groter "
                              "bestand wordt geweigerd met 413 (nooit afgekapt).",
                  responses={413: {"description": "Bestand of verzoek groter dan de grens"}})
-    async def post_afwezigheden_csv(sleutel: IdempotencyKey, service: Service, principal: School,
+    async def post_afwezigheden_csv(_v: Verzuim, sleutel: IdempotencyKey, service: Service, principal: School,
                                     bestand: Annotated[UploadFile, File(description="CSV met kolommen "
                                                                         "pgn;datum;uren;code")]) -> JSONResponse:
         try:
@@ -689,7 +715,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     @router.post("/hercoderingen", status_code=201, summary="Afwezigheid hercoderen",
                  description="Een hercodering (bv. ONBEKEND → ZIEK) is een eigen event "
                              "(AfwezigheidGecorrigeerd), nooit een overschrijving.")
-    async def post_hercodering(body: HercoderingIn, sleutel: IdempotencyKey, service: Service,
+    async def post_hercodering(_v: Verzuim, body: HercoderingIn, sleutel: IdempotencyKey, service: Service,
                                principal: School) -> JSONResponse:
         async with service.pool.acquire() as conn:
             stand = await state.afwezigheid(conn, body.afwezigheid_id)
@@ -709,7 +735,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [stand.pseudoniem])
 
     @router.post("/meldingen", status_code=201, summary="Verzuimmelding doen (status Geregistreerd)")
-    async def post_melding(body: MeldingIn, sleutel: IdempotencyKey, service: Service,
+    async def post_melding(_v: Melding, body: MeldingIn, sleutel: IdempotencyKey, service: Service,
                            principal: School) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
         melding_id = body.melding_id or uuid7()
@@ -732,8 +758,8 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
 
     @router.post("/meldingen/{melding_id}/intrekking", status_code=201, summary="Melding intrekken")
-    async def post_intrekking(melding_id: UUID, body: IntrekkingIn, sleutel: IdempotencyKey, service: Service,
-                              principal: School) -> JSONResponse:
+    async def post_intrekking(_v: Melding, melding_id: UUID, body: IntrekkingIn, sleutel: IdempotencyKey,
+                              service: Service, principal: School) -> JSONResponse:
         async with service.pool.acquire() as conn:
             stand = await state.melding(conn, melding_id)
         if stand is None or stand.school != principal.client_id:
@@ -749,7 +775,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                          decide, [stand.pseudoniem])
 
     @router.post("/verlof", status_code=201, summary="Verlofbesluit vastleggen (verleend of geweigerd)")
-    async def post_verlof(body: VerlofIn, sleutel: IdempotencyKey, service: Service,
+    async def post_verlof(_v: Verlof, body: VerlofIn, sleutel: IdempotencyKey, service: Service,
                           principal: School) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
         verlof_id = body.verlof_id or uuid7()
@@ -766,7 +792,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
 
     @router.post("/uitschrijvingen", status_code=201, summary="Leerling uitschrijven")
-    async def post_uitschrijving(body: UitschrijvingIn, sleutel: IdempotencyKey, service: Service,
+    async def post_uitschrijving(_v: Inschrijving, body: UitschrijvingIn, sleutel: IdempotencyKey, service: Service,
                                  principal: SchoolOfDuo) -> JSONResponse:
         check_school(principal, body.school)
         pseudoniem = pseudoniem_of(body.pgn)
@@ -804,7 +830,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     @router.post("/duo/verhuizingen", status_code=201, summary="Verhuizing (woongemeente gewijzigd)",
                  description="Verhuisd gaat naar het topic van de oude en, als die verandert, ook van de nieuwe "
                              "regio; latere events gaan naar de nieuwe regio.")
-    async def post_verhuizing(body: VerhuizingIn, sleutel: IdempotencyKey, service: Service,
+    async def post_verhuizing(_v: Registerfeit, body: VerhuizingIn, sleutel: IdempotencyKey, service: Service,
                               principal: Duo) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
         nieuwe_regio = regio_van(body.nieuwe_gemeente, body.verhuisdatum, "nieuwe_gemeente")
@@ -819,8 +845,8 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
 
     @router.post("/duo/startkwalificaties", status_code=201, summary="Startkwalificatie behaald")
-    async def post_startkwalificatie(body: StartkwalificatieIn, sleutel: IdempotencyKey, service: Service,
-                                     principal: Duo) -> JSONResponse:
+    async def post_startkwalificatie(_v: Registerfeit, body: StartkwalificatieIn, sleutel: IdempotencyKey,
+                                     service: Service, principal: Duo) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
 
         async def besluit(conn: Any) -> Besluit:
@@ -832,7 +858,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
 
     @router.post("/duo/vrijstellingen", status_code=201, summary="Vrijstelling geregistreerd",
                  description="Meldingen die de vrijstelling overlappen worden automatisch ingetrokken (reden V).")
-    async def post_vrijstelling(body: VrijstellingIn, sleutel: IdempotencyKey, service: Service,
+    async def post_vrijstelling(_v: Registerfeit, body: VrijstellingIn, sleutel: IdempotencyKey, service: Service,
                                 principal: Duo) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
         vrijstelling_id = body.vrijstelling_id or uuid7()
@@ -848,7 +874,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     @router.post("/duo/absoluut-verzuim-kandidaten", status_code=207, summary="Kandidaten absoluut verzuim (DUO)",
                  description="Per kandidaat een status; wie volgens de registratie ingeschreven is, of niet "
                              "leer- of kwalificatieplichtig, wordt geweigerd met de regel.")
-    async def post_kandidaten(body: KandidatenIn, sleutel: IdempotencyKey, service: Service,
+    async def post_kandidaten(_v: Registerfeit, body: KandidatenIn, sleutel: IdempotencyKey, service: Service,
                               principal: Duo) -> JSONResponse:
         vandaag = service.klok.vandaag()
         now = service.klok.nu()
@@ -893,7 +919,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                  description="A01: uitschrijvingen zonder startkwalificatie (PotentieelVsvGesignaleerd); A02: "
                              "herinschrijvingen (Herinschrijving). Per rij een status: 201 gepubliceerd, 200 al "
                              "gesignaleerd (niets gepubliceerd), 422 geweigerd met veld en regel.")
-    async def post_vsv_lijst(body: VsvLijstIn, sleutel: IdempotencyKey, service: Service,
+    async def post_vsv_lijst(_v: Registerfeit, body: VsvLijstIn, sleutel: IdempotencyKey, service: Service,
                              principal: Duo) -> JSONResponse:
         """Domain.md A3.7. Nobody is told the same fact twice: an A01 row for a person the platform
         already signalled itself (a current ``vsv`` decision that was published), or for an
@@ -974,6 +1000,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
         """Under the pupil's lock, so no live submission or sweeper publishes the identity in between;
         an identity still waiting for the broker is erased first (committed before the tombstone
         goes out, so a failed tombstone never leaves a name to be published later)."""
+        verwerkingslog.betreft(pseudoniem)
         async with service.pool.acquire() as conn, vergrendeld(conn, [pseudoniem]):
             regios = {r["regio"] for r in await conn.fetch(
                 "SELECT regio FROM identiteit_regio WHERE pseudoniem = $1", pseudoniem)}
@@ -993,13 +1020,14 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                    description="Schrijft een tombstone op het identiteitstopic van elke regio waar de identiteit "
                                "stond. Op pseudoniem: een PGN hoort niet in een URL (die komt in logs terecht); "
                                "met een PGN: POST /v1/identiteit/vergeten.")
-    async def delete_identiteit(pseudoniem: str, service: Service, principal: DuoOfBeheer) -> JSONResponse:
+    async def delete_identiteit(_v: Vergeten, pseudoniem: str, service: Service,
+                                principal: DuoOfBeheer) -> JSONResponse:
         if not is_pseudoniem(pseudoniem):  # its shape, so no NUL or other stray text reaches the database
             raise fout(422, "pseudoniem", "pseudoniem", "Geef het pseudoniem van de leerling.")
         return await vergeten(service, pseudoniem)
 
     @router.post("/identiteit/vergeten", summary="Vergeet leerling op PGN")
-    async def post_vergeten(body: VergeetIn, service: Service, principal: DuoOfBeheer) -> JSONResponse:
+    async def post_vergeten(_v: Vergeten, body: VergeetIn, service: Service, principal: DuoOfBeheer) -> JSONResponse:
         return await vergeten(service, pseudoniem_of(body.pgn))
 
     # -- DUO: the register of school locations (RIO) ------------------------------------------------

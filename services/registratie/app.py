@@ -15,6 +15,7 @@ import hashlib
 from fastapi import FastAPI
 
 from contracts.topics import REGISTER_TOPIC, all_topic_specs
+from leerrecht import inzage
 from leerrecht.http import EdgeLimits, create_app, parse_tokens, principal_dependency, require_role
 from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
@@ -130,5 +131,6 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
     app.include_router(build_router(keyring, toegang, csv_max_bytes=settings.csv_max_bytes,
                                     csv_max_rijen=settings.csv_max_rijen))
     app.include_router(build_kalender_router(toegang.beheer))
+    app.include_router(inzage.router(toegang.beheer))  # art. 15: what schools and DUO did with a pupil's file
     app.include_router(build_page_router(tokens))
     return app

@@ -26,6 +26,8 @@ from contracts.events.base import School
 from contracts.tekst import KorteTekst
 from leerrecht import aandacht, signalen
 from leerrecht.http import Principal, runtime_pool
+from leerrecht.verwerkingslog import PSEUDONIEM as PSEUDONIEM_LOG
+from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, verwerking
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
 from rmc.domain import (
     Afsluiten,
@@ -41,6 +43,24 @@ from rmc.domain.werklijst import Werkitem
 from rmc.projection import bron_coach
 
 PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
+assert PSEUDONIEM == PSEUDONIEM_LOG  # the processing log records exactly the pseudonyms the API accepts
+
+
+async def deelnemer(request: Request, _: asyncpg.Connection) -> str | None:
+    """A partner names the young person in the body (processing log; also for a refused partner, whose
+    body was read before the role check)."""
+    try:
+        waarde = (await request.json()).get("pseudoniem")
+    except Exception:
+        return None
+    return waarde if isinstance(waarde, str) and re.fullmatch(PSEUDONIEM, waarde) else None
+
+
+# The processing log's dependencies (leerrecht.verwerkingslog), declared before the coach's or partner's:
+# a refused attempt (403) is recorded too.
+Inzien = Annotated[Verwerking, Depends(verwerking("rmc-dossier-inzien", pad_pseudoniem), scope="function")]
+Wijzigen = Annotated[Verwerking, Depends(verwerking("rmc-dossier-wijzigen", pad_pseudoniem), scope="function")]
+VoortgangMelden_ = Annotated[Verwerking, Depends(verwerking("traject-voortgang-melden", deelnemer), scope="function")]
 CODE = r"^[a-z0-9][a-z0-9_.-]{1,63}$"
 BRIN6 = r"^[0-9]{2}[A-Z]{2}[0-9]{2}$"
 
@@ -206,6 +226,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
 
     @router.get("/jongeren/{pseudoniem}", summary="Dossier van een jongere: status, contacten, plaatsingen")
     async def jongere(
+        _v: Inzien,
         pseudoniem: Pseudo,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(coach)],
@@ -274,12 +295,13 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         summary="Contactpoging vastleggen (ook een sms telt als contact)",
     )
     async def contactpoging(
+        v: Wijzigen,
         pseudoniem: Pseudo,
         body: ContactpogingIn,
         request: Request,
         principal: Annotated[Principal, Depends(coach)],
     ) -> JSONResponse:
-        return await commando(
+        return v.antwoord(await commando(
             request,
             pseudoniem,
             principal,
@@ -287,16 +309,17 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             lambda _j: ContactpogingRegistreren(
                 datum=body.datum, kanaal=body.kanaal, geslaagd=body.geslaagd, vandaag=vandaag()
             ),
-        )
+        ))
 
     @router.post("/jongeren/{pseudoniem}/traject", status_code=201, summary="Route kiezen en traject starten")
     async def traject(
+        v: Wijzigen,
         pseudoniem: Pseudo,
         body: TrajectIn,
         request: Request,
         principal: Annotated[Principal, Depends(coach)],
     ) -> JSONResponse:
-        return await commando(
+        return v.antwoord(await commando(
             request,
             pseudoniem,
             principal,
@@ -308,17 +331,18 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
                 partner=body.partner,
                 vandaag=vandaag(),
             ),
-        )
+        ))
 
     @router.post("/jongeren/{pseudoniem}/plaatsing", status_code=201, summary="Jongere plaatsen")
     async def plaatsing(
+        v: Wijzigen,
         pseudoniem: Pseudo,
         body: PlaatsingIn,
         request: Request,
         principal: Annotated[Principal, Depends(coach)],
     ) -> JSONResponse:
         school = School(brin=body.school[:4], vestiging=body.school[4:]) if body.school else None
-        return await commando(
+        return v.antwoord(await commando(
             request,
             pseudoniem,
             principal,
@@ -330,24 +354,25 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
                 school=school,
                 vandaag=vandaag(),
             ),
-        )
+        ))
 
     @router.post(
         "/jongeren/{pseudoniem}/afsluiten", status_code=201, summary="Dossier afsluiten met een reden"
     )
     async def afsluiten(
+        v: Wijzigen,
         pseudoniem: Pseudo,
         body: AfsluitenIn,
         request: Request,
         principal: Annotated[Principal, Depends(coach)],
     ) -> JSONResponse:
-        return await commando(
+        return v.antwoord(await commando(
             request,
             pseudoniem,
             principal,
             body.expected_version,
             lambda _j: Afsluiten(reden=body.reden, datum=body.datum, vandaag=vandaag()),
-        )
+        ))
 
     @router.get("/werklijst", summary="Werklijst: nieuw, niet loslaten, plaatsingen controleren, caseload")
     async def werklijst_(
@@ -387,6 +412,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         summary="Wekelijkse voortgang en aanwezigheid van een deelnemer (trajectpartner)",
     )
     async def voortgang(
+        v: VoortgangMelden_,
         body: VoortgangIn, request: Request, partner_id: Annotated[str, Depends(partner)]
     ) -> JSONResponse:
         geen_deelnemer = CommandoFout(
@@ -423,6 +449,6 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             if fout.status == 422 and fouten[0].get("regel") in ("geen_deelnemer", "dossier_gesloten"):
                 raise _fout(geen_deelnemer) from None
             raise _fout(fout) from None
-        return _antwoord(resultaat)
+        return v.antwoord(_antwoord(resultaat))
 
     return router

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
-from leerrecht import aandacht, beheer, quarantaine
+from leerrecht import aandacht, beheer, inzage, quarantaine
 from leerrecht.http import (
     EdgeLimits,
     add_login_routes,
@@ -30,7 +30,7 @@ from rmc.domain import Regels, parse_leeftijdsgrenzen
 from rmc.identiteit import IdentiteitConsumer
 from rmc.projection import RmcProjection
 from rmc.uitgaand import Uitgaand
-from rmc.web import beheer_render, build_web_router
+from rmc.web import beheer_render, build_web_router, verwerkingen_render
 
 
 def build_app(settings: RmcSettings) -> FastAPI:
@@ -82,4 +82,5 @@ def build_app(settings: RmcSettings) -> FastAPI:
     add_login_routes(app, tokens, f"Doorstroompunt {region}", home="/werklijst", home_per_rol={"beheer": "/beheer"})
     app.include_router(build_web_router(web_coach, region, regels))
     app.include_router(beheer.web_router(web_beheerder, RmcProjection(region, regels), beheer_render(region)))
+    app.include_router(inzage.router(beheerder, web_beheerder, verwerkingen_render(region)))
     return app

@@ -37,7 +37,16 @@ from contracts.events.base import School
 from leerrecht import aandacht, signalen
 from leerrecht.beheer import Render
 from leerrecht.http import Principal
-from rmc.api import PSEUDONIEM, AfsluitenIn, ContactpogingIn, PlaatsingIn, TrajectIn, signalen_werklijst
+from rmc.api import (
+    PSEUDONIEM,
+    AfsluitenIn,
+    ContactpogingIn,
+    Inzien,
+    PlaatsingIn,
+    TrajectIn,
+    Wijzigen,
+    signalen_werklijst,
+)
 from rmc.commando import CommandoFout, uitvoeren, vandaag
 from rmc.domain import (
     Afsluiten,
@@ -331,7 +340,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
 
     @router.get("/jongeren/{pseudoniem}", response_class=HTMLResponse)
     async def jongere_pagina(
-        request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)],
+        _v: Inzien, request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)],
         gedaan: str | None = None,
     ) -> Response:
         return await dossier_pagina(request, principal, pseudoniem, melding=_MELDING.get(gedaan or ""))
@@ -381,45 +390,45 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
 
     @router.post("/jongeren/{pseudoniem}/contactpoging")
     async def contactpoging(
-        request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)]
+        v: Wijzigen, request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)]
     ) -> Response:
-        return await formulier(
+        return v.antwoord(await formulier(
             request, principal, pseudoniem, "contactpoging", ContactpogingIn,
             lambda b: ContactpogingRegistreren(datum=b.datum, kanaal=b.kanaal, geslaagd=b.geslaagd,
                                                vandaag=vandaag()),
-        )
+        ))
 
     @router.post("/jongeren/{pseudoniem}/traject")
     async def traject(
-        request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)]
+        v: Wijzigen, request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)]
     ) -> Response:
-        return await formulier(
+        return v.antwoord(await formulier(
             request, principal, pseudoniem, "traject", TrajectIn,
             lambda b: TrajectStarten(traject_id=uuid7(), route=b.route, datum=b.datum, partner=b.partner,
                                      vandaag=vandaag()),
-        )
+        ))
 
     @router.post("/jongeren/{pseudoniem}/plaatsing")
     async def plaatsing(
-        request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)]
+        v: Wijzigen, request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)]
     ) -> Response:
-        return await formulier(
+        return v.antwoord(await formulier(
             request, principal, pseudoniem, "plaatsing", PlaatsingIn,
             lambda b: Plaatsen(
                 bestemming=b.bestemming, startdatum=b.startdatum, niveau=b.niveau,
                 school=School(brin=b.school[:4], vestiging=b.school[4:]) if b.school else None,
                 vandaag=vandaag(),
             ),
-        )
+        ))
 
     @router.post("/jongeren/{pseudoniem}/afsluiten")
     async def afsluiten(
-        request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)]
+        v: Wijzigen, request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)]
     ) -> Response:
-        return await formulier(
+        return v.antwoord(await formulier(
             request, principal, pseudoniem, "afsluiten", AfsluitenIn,
             lambda b: Afsluiten(reden=b.reden, datum=b.datum, vandaag=vandaag()),
-        )
+        ))
 
     return router
 
@@ -429,5 +438,15 @@ def beheer_render(region: str) -> Render:
 
     def render(principal: Principal, status: int, context: dict[str, Any]) -> Response:
         return _pagina("beheer.html", status=status, regio=region, coach=principal.client_id, beheer=True, **context)
+
+    return render
+
+
+def verwerkingen_render(region: str) -> Render:
+    """The art. 15 page of the processing log (:mod:`leerrecht.inzage`) in this service's look."""
+
+    def render(principal: Principal, status: int, context: dict[str, Any]) -> Response:
+        return _pagina("verwerkingen.html", status=status, regio=region, coach=principal.client_id, beheer=True,
+                       **context)
 
     return render
