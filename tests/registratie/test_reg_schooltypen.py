@@ -1,0 +1,162 @@
+"""Absence end to end per school type (issue 13, Done when): each type's rules from the register.
+
+registratie in-process (its "today" pinned), rmc MC03 as a process, telling's projection on a fresh
+database; real Kafka and PostgreSQL. Region MC03 (Groningen) is used by no other test, and real
+locations of each type in Groningen (GM0014) from the seed: po 01VG01 (Jenaplanschool 't Wilde
+Woud), vo 02UV00 (Gomarus College), vso 02YM00 (Diamant College), so 02YR00 (Prof W J
+Bladergroenschool); the mbo location 99ZZ31 exists only through DUO's register feed (no public list).
+
+Every pupil is absent without leave 4 hours on Mon 8 – Thu 11 September 2025 (a leesweek in the
+noord holiday region, the school year 2025-2026): 16 hours in 4 lesweken.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from reg_helpers import TEST_KEY, Reg, bsn, sleutel
+
+from contracts.topics import REGISTER_TOPIC, region_events_topic
+
+REGIO = "MC03"
+GRONINGEN = "GM0014"
+PO, VO, VSO, SO, MBO = "01VG01", "02UV00", "02YM00", "02YR00", "99ZZ31"
+SCHOLEN = [PO, VO, VSO, SO, MBO]
+COACH = "t-rmc-mc03"
+TOKENS = ",".join([f"t-{s}={s}:school" for s in SCHOLEN] + ["t-duo=duo:duo", f"{COACH}=coach-03:rmc:{REGIO}"])
+TOPIC = region_events_topic(REGIO)
+INGANG = date(2025, 9, 1)
+DAGEN = [date(2025, 9, 8) + timedelta(days=i) for i in range(4)]
+NA = date(2025, 9, 12)
+MELDPLICHT = "nl.leerrecht.registratie.meldplicht_bereikt"
+
+
+def hdr(who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer t-{who}", "Idempotency-Key": sleutel()}
+
+
+@pytest.fixture(scope="module")
+async def reg03(infra: Any) -> AsyncIterator[Reg]:
+    from registratie.app import build_app
+    from registratie.config import RegistratieSettings
+
+    settings = RegistratieSettings(
+        DATABASE_URL=await infra.adatabase_url("regtypen"), KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap,
+        API_TOKENS=TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS=REGIO, DAGTAAK_INTERVAL_S=0, LOG_JSON=False,
+    )
+    app = build_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://registratie", timeout=60) as client:
+            r = Reg(app, client, infra.bootstrap)
+            r.zet_vandaag(INGANG)
+            res = await client.post("/v1/duo/schoolvestigingen", headers=hdr("duo"), json={
+                "actie": "vastleggen", "school": MBO, "naam": "Voorbeeld mbo Groningen", "gemeente": GRONINGEN,
+                "school_types": ["mbo"], "vakantieregio": "NOORD", "geldig_vanaf": "2025-08-01"})
+            assert res.status_code == 201, res.text
+            yield r
+
+
+@pytest.fixture(scope="module")
+def rmc03(infra: Any, reg03: Reg) -> Iterator[Any]:
+    from services import launch, wait_ready
+
+    proc = launch("rmc", infra.bootstrap, infra.database_url("rmctypen"), REGION=REGIO, API_TOKENS=TOKENS,
+                  RMC_UITGAAND_WACHT_S="0.2")
+    try:
+        wait_ready(proc)
+        yield proc
+    finally:
+        proc.stop()
+
+
+async def leerling(r: Reg, school: str, geboren: date, **extra: Any) -> tuple[str, str]:
+    """Enrol a pupil living in Groningen and register the four days of absence; (pgn, pseudonym)."""
+    pgn = bsn()
+    r.zet_vandaag(INGANG)
+    res = await r.client.post("/v1/inschrijvingen", headers=hdr(school), json={
+        "pgn": pgn, "geboortedatum": geboren.isoformat(), "woongemeente": GRONINGEN, "school": school,
+        "ingangsdatum": INGANG.isoformat(), **extra})
+    assert res.status_code == 201, res.text
+    pseudoniem = str(res.json()["pseudoniem"])
+    r.zet_vandaag(NA)
+    for dag in DAGEN:
+        res = await r.client.post("/v1/afwezigheden", headers=hdr(school), json={
+            "pgn": pgn, "datum": dag.isoformat(), "uren": "4", "code": "ONGEOORLOOFD"})
+        assert res.status_code == 201, res.text
+    return pgn, pseudoniem
+
+
+async def plicht(r: Reg, pseudoniem: str) -> list[dict[str, Any]]:
+    return [e.data for e in await r.events(TOPIC, pseudoniem) if e.type == MELDPLICHT]
+
+
+async def ingeschreven(r: Reg, pseudoniem: str) -> dict[str, Any]:
+    envs = [e.data for e in await r.events(TOPIC, pseudoniem) if e.type.endswith("leerling_ingeschreven")]
+    assert len(envs) == 1
+    return envs[0]
+
+
+async def test_a_vo_pupil_reaching_16_lesuren_in_4_lesweken_gets_the_16_uur_duty(reg03: Reg) -> None:
+    _, p = await leerling(reg03, VO, date(2012, 4, 2))
+    assert (await ingeschreven(reg03, p))["school_type"] == "vo"
+    [m] = await plicht(reg03, p)
+    assert (m["soort"], m["eenheid"], m["uren"], m["school"]["vestiging"]) == ("ZESTIEN_UUR", "LESUUR", 16, "00")
+    assert (m["vanaf"], m["bereikt_op"]) == ("2025-09-08", "2025-09-11")
+
+
+async def test_a_vso_pupil_counts_lesuren_and_an_so_pupil_klokuren(reg03: Reg) -> None:
+    _, vso = await leerling(reg03, VSO, date(2010, 11, 20))
+    assert (await ingeschreven(reg03, vso))["school_type"] == "vso"
+    [m] = await plicht(reg03, vso)
+    assert (m["soort"], m["eenheid"], m["bereikt_op"]) == ("ZESTIEN_UUR", "LESUUR", "2025-09-11")
+    _, so = await leerling(reg03, SO, date(2016, 1, 10))
+    assert (await ingeschreven(reg03, so))["school_type"] == "so"
+    [m] = await plicht(reg03, so)
+    assert (m["soort"], m["eenheid"]) == ("ZESTIEN_UUR", "KLOKUUR")
+    _, po = await leerling(reg03, PO, date(2017, 6, 30))
+    [m] = await plicht(reg03, po)
+    assert (m["soort"], m["eenheid"]) == ("ZESTIEN_UUR", "KLOKUUR")
+
+
+async def test_an_mbo_student_aged_17_is_kwalificatieplichtig_and_gets_the_16_uur_duty(reg03: Reg) -> None:
+    _, p = await leerling(reg03, MBO, date(2008, 3, 14))
+    assert (await ingeschreven(reg03, p))["school_type"] == "mbo"
+    [m] = await plicht(reg03, p)
+    assert (m["soort"], m["eenheid"], m["uren"]) == ("ZESTIEN_UUR", "LESUUR", 16)
+
+
+async def test_an_mbo_student_aged_19_without_sk_goes_to_the_doorstroompunt(reg03: Reg, rmc03: Any) -> None:
+    pgn, p = await leerling(reg03, MBO, date(2006, 5, 3))
+    [m] = await plicht(reg03, p)
+    assert (m["soort"], m["eenheid"], m["uren"]) == ("ACHTTIEN_PLUS", "LESUUR", 16)
+    # the school files the 18+ report; the region's Doorstroompunt takes the young person in
+    res = await reg03.client.post("/v1/meldingen", headers=hdr(MBO), json={
+        "pgn": pgn, "soort": "ACHTTIEN_PLUS", "startdatum": m["vanaf"], "einddatum": m["bereikt_op"], "uren": "16"})
+    assert res.status_code == 201, res.text
+    from wachten import eventually
+
+    coach = {"Authorization": f"Bearer {COACH}"}
+
+    def op_werklijst() -> bool:
+        r = httpx.get(f"{rmc03.url}/v1/werklijst", headers=coach, timeout=10)
+        return r.status_code == 200 and p in [w["pseudoniem"] for w in r.json()["nieuw"]]
+
+    eventually(op_werklijst)
+    d = httpx.get(f"{rmc03.url}/v1/jongeren/{p}", headers=coach, timeout=10).json()
+    assert (d["status"], d["bron"], d["woongemeente"], d["geboortejaar_maand"]) == (
+        "NIEUW", "ACHTTIEN_PLUS_MELDING", GRONINGEN, "2006-05")
+
+
+async def test_the_mbo_location_is_on_the_register_topic(reg03: Reg) -> None:
+    envs = await reg03.events(REGISTER_TOPIC, MBO)
+    assert [e.data["school_types"] for e in envs] == [["mbo"]]
