@@ -30,7 +30,8 @@ from contracts.topics import REGISTER_TOPIC, region_events_topic
 REGIO = "MC03"
 GRONINGEN = "GM0014"
 PO, VO, VSO, SO, MBO = "01VG01", "02UV00", "02YM00", "02YR00", "99ZZ31"
-SCHOLEN = [PO, VO, VSO, SO, MBO]
+MBO_CSV, ISK_CSV = "99ZZ33", "99ZZ34"
+SCHOLEN = [PO, VO, VSO, SO, MBO, MBO_CSV, ISK_CSV]
 COACH = "t-rmc-mc03"
 TOKENS = ",".join([f"t-{s}={s}:school" for s in SCHOLEN] + ["t-duo=duo:duo", f"{COACH}=coach-03:rmc:{REGIO}"])
 TOPIC = region_events_topic(REGIO)
@@ -160,3 +161,70 @@ async def test_an_mbo_student_aged_19_without_sk_goes_to_the_doorstroompunt(reg0
 async def test_the_mbo_location_is_on_the_register_topic(reg03: Reg) -> None:
     envs = await reg03.events(REGISTER_TOPIC, MBO)
     assert [e.data["school_types"] for e in envs] == [["mbo"]]
+
+
+# -- DUO's register feed as CSV (issue 13.2) ------------------------------------------------------------
+
+REGISTER_CSV = (
+    "actie;school;naam;gemeente;school_types;vo_structuur;praktijkonderwijs;isk;vakantieregio;bevoegd_gezag;"
+    "geldig_vanaf;geldig_tot;opgegaan_in\n"
+    "# DUO RIO-export\n"
+    f"vastleggen;{MBO_CSV};Voorbeeld mbo Groningen Zuid;{GRONINGEN};mbo;;nee;nee;NOORD;;2025-08-01;;\n"
+    f"vastleggen;{MBO_CSV};;{GRONINGEN};mbo;;;;;;2025-08-01;;\n"
+    f"vastleggen;{ISK_CSV};ISK Groningen (voorbeeld);{GRONINGEN};vo;VBO/MAVO;nee;ja;NOORD;12345;2025-08-01;;\n"
+    f"sluiten;{MBO_CSV};;;;;;;;;;2026-08-01;\n"
+    "opheffen;99ZZ35;;;;;;;;;;;\n"
+)
+
+
+async def upload(r: Reg, tekst: str, who: str = "duo", key: str | None = None) -> httpx.Response:
+    headers = hdr(who)
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return await r.client.post("/v1/duo/schoolvestigingen/csv", headers=headers,
+                               files={"bestand": ("rio.csv", tekst.encode(), "text/csv")})
+
+
+async def test_duo_feeds_the_register_as_csv_with_a_result_per_row(reg03: Reg) -> None:
+    assert (await upload(reg03, REGISTER_CSV, who=MBO)).status_code == 403  # only DUO
+    key = sleutel()
+    res = await upload(reg03, REGISTER_CSV, key=key)
+    assert res.status_code == 207, res.text
+    body = res.json()
+    assert (body["gepubliceerd"], body["geweigerd"]) == (3, 2)
+    status = {r["regel"]: r for r in body["resultaten"]}
+    assert [(n, status[n]["status"]) for n in sorted(status)] == [(3, 201), (4, 422), (5, 201), (6, 201), (7, 422)]
+    assert status[4]["fouten"][0]["veld"] == "vakantieregio"
+    assert status[7]["fouten"][0]["veld"] == "actie" and "opheffen" not in str(status[7])  # never echoed
+    again = await upload(reg03, REGISTER_CSV, key=key)  # the same upload again: the stored answer
+    assert again.json() == body and again.headers.get("Idempotent-Replay") == "true"
+
+    envs = await reg03.events(REGISTER_TOPIC, MBO_CSV)
+    assert [e.type.rsplit(".", 1)[1] for e in envs] == ["schoolvestiging_vastgelegd", "schoolvestiging_gesloten"]
+    [isk] = [e.data for e in await reg03.events(REGISTER_TOPIC, ISK_CSV)]
+    assert (isk["school_types"], isk["vo_structuur"], isk["isk"], isk["bevoegd_gezag"]) == (
+        ["vo"], ["VBO", "MAVO"], True, "12345")
+
+    reg03.zet_vandaag(INGANG)
+    res = await reg03.client.post("/v1/inschrijvingen", headers=hdr(MBO_CSV), json={
+        "pgn": bsn(), "geboortedatum": "2008-09-01", "woongemeente": GRONINGEN, "school": MBO_CSV,
+        "ingangsdatum": INGANG.isoformat()})
+    assert res.status_code == 201, res.text
+    reg03.zet_vandaag(date(2026, 8, 17))
+    res = await reg03.client.post("/v1/inschrijvingen", headers=hdr(MBO_CSV), json={
+        "pgn": bsn(), "geboortedatum": "2008-09-01", "woongemeente": GRONINGEN, "school": MBO_CSV,
+        "ingangsdatum": "2026-08-17"})
+    assert res.status_code == 422 and res.json()["detail"]["fouten"][0]["regel"] == "bekende_school"
+
+
+async def test_the_register_csv_has_the_absence_csvs_limits_and_checks(reg03: Reg) -> None:
+    kop = "actie;school;geldig_tot\n"
+    te_veel = kop + "".join(f"sluiten;99ZZ{n % 100:02d};2030-01-01\n" for n in range(1001))
+    res = await upload(reg03, te_veel)
+    assert res.status_code == 413 and res.json()["detail"]["fouten"][0]["regel"] == "maximaal_aantal_regels"
+    res = await upload(reg03, "school;naam\n99ZZ36;x\n")
+    assert res.status_code == 422 and res.json()["detail"]["fouten"][0]["regel"] == "kopregel"
+    res = await upload(reg03, kop)
+    assert res.status_code == 422 and res.json()["detail"]["fouten"][0]["regel"] == "niet_leeg"
+    res = await reg03.client.get("/v1/duo/schoolvestigingen/csv-sjabloon", headers=hdr("duo"))
+    assert res.status_code == 200 and res.text.startswith("actie;school;naam;gemeente;school_types")
