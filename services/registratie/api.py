@@ -144,7 +144,9 @@ class InschrijvingIn(_In):
     school: Brin6
     ingangsdatum: date
     klas: Klas | None = None
-    isk: bool = False
+    isk: bool | None = Field(default=None, description="Leerling in de internationale schakelklas (ISK). Leeg: "
+                             "wat het register van DUO op de ingangsdatum over de vestiging zegt (een ISK-vestiging "
+                             "of -afdeling).")
     school_type: SchoolType | None = Field(default=None, description="Alleen nodig bij een (v)so-vestiging: so of vso.")
     leerlingnummer: Leerlingnummer | None = None
     identiteit: IdentiteitIn | None = None
@@ -461,7 +463,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                 pseudoniem=pseudoniem, regio=woonregio, woongemeente=woongemeente,
                 geboortedatum=body.geboortedatum, school=body.school, school_type=school_type,
                 vakantieregio=vestiging.vakantieregio, ingangsdatum=body.ingangsdatum,
-                klas=body.klas, isk=body.isk, vandaag=vandaag, bekend=bekend,
+                klas=body.klas, isk=vestiging.isk if body.isk is None else body.isk, vandaag=vandaag, bekend=bekend,
             )
             if identiteit is not None:
                 naar[:] = [(woonregio, identiteit.model_copy(update={"woongemeente": woongemeente}))]

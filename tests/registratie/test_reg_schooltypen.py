@@ -5,6 +5,8 @@ database; real Kafka and PostgreSQL. Region MC03 (Groningen) is used by no other
 locations of each type in Groningen (GM0014) from the seed: po 01VG01 (Jenaplanschool 't Wilde
 Woud), vo 02UV00 (Gomarus College), vso 02YM00 (Diamant College), so 02YR00 (Prof W J
 Bladergroenschool); the mbo location 99ZZ31 exists only through DUO's register feed (no public list).
+The ISK test also uses 20CM08 (Dollard College Pontis Winschoten - ISK, region MC01; its pupils live in
+Groningen, so their events are on MC03's topic).
 
 Every pupil is absent without leave 4 hours on Mon 8 – Thu 11 September 2025 (a leesweek in the
 noord holiday region, the school year 2025-2026): 16 hours in 4 lesweken.
@@ -30,8 +32,8 @@ from contracts.topics import REGISTER_TOPIC, region_events_topic
 REGIO = "MC03"
 GRONINGEN = "GM0014"
 PO, VO, VSO, SO, MBO = "01VG01", "02UV00", "02YM00", "02YR00", "99ZZ31"
-MBO_CSV, ISK_CSV = "99ZZ33", "99ZZ34"
-SCHOLEN = [PO, VO, VSO, SO, MBO, MBO_CSV, ISK_CSV]
+MBO_CSV, ISK_CSV, ISK_DUO, ISK_SEED = "99ZZ33", "99ZZ34", "99ZZ37", "20CM08"
+SCHOLEN = [PO, VO, VSO, SO, MBO, MBO_CSV, ISK_CSV, ISK_DUO, ISK_SEED]
 COACH = "t-rmc-mc03"
 TOKENS = ",".join([f"t-{s}={s}:school" for s in SCHOLEN] + ["t-duo=duo:duo", f"{COACH}=coach-03:rmc:{REGIO}"])
 TOPIC = region_events_topic(REGIO)
@@ -228,3 +230,41 @@ async def test_the_register_csv_has_the_absence_csvs_limits_and_checks(reg03: Re
     assert res.status_code == 422 and res.json()["detail"]["fouten"][0]["regel"] == "niet_leeg"
     res = await reg03.client.get("/v1/duo/schoolvestigingen/csv-sjabloon", headers=hdr("duo"))
     assert res.status_code == 200 and res.text.startswith("actie;school;naam;gemeente;school_types")
+
+
+# -- local protocols by type: the ISK grace period (issue 13.3, domain.md A3.9) ----------------------
+
+ISK_PROTOCOL = {"protocol_id": "isk-gratie", "scope": "SCHOOLTYPE", "scope_code": "ISK", "valid_from": "2025-08-01",
+                "gratieperiodes": [{"weken": 6, "alleen_isk": True}]}
+
+
+async def test_an_isk_department_of_the_register_gets_the_isk_grace_period(reg03: Reg) -> None:
+    import json
+
+    from registratie.protocollen import parse_protocols
+
+    res = await upload(reg03, "actie;school;naam;gemeente;school_types;isk;vakantieregio;geldig_vanaf\n"
+                              f"vastleggen;{ISK_DUO};ISK Groningen Noord;{GRONINGEN};vo;ja;NOORD;2025-08-01\n")
+    assert res.status_code == 207 and res.json()["gepubliceerd"] == 1, res.text
+    reg03.app.state.intake.protocols = parse_protocols(json.dumps([ISK_PROTOCOL]))
+    try:
+        # ISK by the seed (DUO's name) and by DUO's feed: the enrolment is ISK, no report in 6 weeks
+        for school in (ISK_SEED, ISK_DUO):
+            pgn, p = await leerling(reg03, school, date(2011, 2, 7))
+            assert (await ingeschreven(reg03, p))["isk"] is True
+            assert await plicht(reg03, p) == [], school
+        # the school says the pupil is in its regular part: the 16-uur rule as usual
+        _, regulier = await leerling(reg03, ISK_SEED, date(2011, 2, 7), isk=False)
+        assert (await ingeschreven(reg03, regulier))["isk"] is False
+        [m] = await plicht(reg03, regulier)
+        assert (m["soort"], m["bereikt_op"]) == ("ZESTIEN_UUR", "2025-09-11")
+        # after the grace period (1 Sept + 6 weeks: to 12 Oct) counting starts: 13-16 Oct
+        reg03.zet_vandaag(date(2025, 10, 17))
+        for dag in (date(2025, 10, 13) + timedelta(days=i) for i in range(4)):
+            res = await reg03.client.post("/v1/afwezigheden", headers=hdr(ISK_DUO), json={
+                "pgn": pgn, "datum": dag.isoformat(), "uren": "4", "code": "ONGEOORLOOFD"})
+            assert res.status_code == 201, res.text
+        [m] = await plicht(reg03, p)
+        assert (m["soort"], m["vanaf"], m["bereikt_op"], m["uren"]) == ("ZESTIEN_UUR", "2025-10-13", "2025-10-16", 16)
+    finally:
+        reg03.app.state.intake.protocols = ()
