@@ -268,3 +268,42 @@ async def test_an_isk_department_of_the_register_gets_the_isk_grace_period(reg03
         assert (m["soort"], m["vanaf"], m["bereikt_op"], m["uren"]) == ("ZESTIEN_UUR", "2025-10-13", "2025-10-16", 16)
     finally:
         reg03.app.state.intake.protocols = ()
+
+
+# -- telling's breakdown by school type (issue 13, Done when) ------------------------------------------
+
+async def test_tellings_breakdown_by_school_type_is_filled_for_every_type(reg03: Reg, infra: Any) -> None:
+    """MC03's log as registratie wrote it, through telling's projection on a fresh database: the
+    pupils with unauthorised absence per school type equal a hand count from the log, and every
+    type (po, vo, (v)so, mbo) has its column."""
+    from telling.projection import TellingProjection
+
+    from leerrecht.db import create_pool, migrate
+    from leerrecht.projection import Delivered
+
+    log = await reg03.events(TOPIC)
+    soort: dict[str, str] = {}
+    verwacht: dict[str, set[str]] = {}
+    for e in log:
+        if e.type.endswith("leerling_ingeschreven"):
+            st = e.data["school_type"]
+            soort[e.subject] = "(v)so" if st in ("so", "vso") else st
+        elif e.type.endswith("afwezigheid_geregistreerd") and e.data["code"] == "ONGEOORLOOFD":
+            verwacht.setdefault(soort[e.subject], set()).add(e.subject)
+    assert set(verwacht) == {"po", "vo", "(v)so", "mbo"}
+
+    pool = await create_pool(await infra.adatabase_url("teltypen"))
+    try:
+        await migrate(pool, "telling")
+        async with pool.acquire() as conn, conn.transaction():
+            await TellingProjection().apply(conn, [Delivered(e, TOPIC, 0, i) for i, e in enumerate(log)])
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT uitsplitsing, waarde FROM cijfer WHERE indicator = 'leerlingen.met_ongeoorloofde_afwezigheid' "
+                "AND periode = '2025-2026' AND gebied = $1", REGIO)
+    finally:
+        await pool.close()
+    cijfers = {r["uitsplitsing"]: int(r["waarde"]) for r in rows}
+    for st, leerlingen in verwacht.items():
+        assert cijfers[f"schooltype:{st}"] == len(leerlingen), st
+    assert cijfers[""] == sum(len(v) for v in verwacht.values())
