@@ -1,10 +1,15 @@
-"""A realistic demo feed, sent through registratie's public HTTP API like a school's system would.
+"""A realistic demo feed, sent through registratie's public HTTP API like a school's and DUO's systems would.
 
-Three primary schools (two in Zoetermeer, region MC28; one in Spijkenisse, MC29), pupils who live
-in either municipality (so some are routed to the other region than their school's), and a term of
-absence on real school days (weekends and the school's holidays skipped): mostly illness, some
-late arrivals and unauthorised absence, one family holiday without leave, and two pupils whose
-unauthorised absence piles up. BSNs are synthetic test numbers (prefix 9999, valid 11-proof).
+Schools of every type in Zoetermeer (region MC28) and Spijkenisse (Nissewaard, MC29), real locations
+from DUO's register (the seed): po, vo and vso; and two mbo locations, which no public list holds, so
+DUO's register feed enters them first (``POST /v1/duo/schoolvestigingen``; their codes are
+stand-ins). Pupils aged 4 to 23 by type (po 4-12, vo 12-17, vso 12-19, mbo 16-23) live in either
+municipality (so some are routed to the other region than their school's). A term of absence on real
+school days (weekends and the school's holidays skipped): mostly illness, some late arrivals and
+unauthorised absence, one family holiday without leave per school, and two pupils per school whose
+unauthorised absence piles up (16 uur, and 18+ reports for the Doorstroompunt in mbo). Every other
+report duty is then filed by the school, so the officers' and coaches' worklists have cases and the
+school page still has reports to do. BSNs are synthetic test numbers (prefix 9999, valid 11-proof).
 """
 
 from __future__ import annotations
@@ -19,13 +24,24 @@ import httpx
 from leerrecht.kalender import BuitenKalenderbereik, standaard_kalender
 from leerrecht.synthetic import synthetic_bsns
 
-SCHOOLS = {  # BRIN6 -> (name, vakantieregio); from DUO's open school register
-    "00AP00": "WereldWijs, Zoetermeer",
-    "00AV00": "De Morgenster, Spijkenisse",
+SCHOOLS = {  # BRIN6 -> (name, school type, pupils, ages); po, vo and vso from DUO's open register (the seed)
+    "00AP00": ("WereldWijs, Zoetermeer", "po", 30, (4, 12)),
+    "00AV00": ("De Morgenster, Spijkenisse", "po", 30, (4, 12)),
+    "00PJ00": ("Erasmuscollege, Zoetermeer", "vo", 30, (12, 17)),
+    "20FR00": ("Scholengroep Penta, Spijkenisse", "vo", 30, (12, 17)),
+    "23GJ01": ("Pleysier College Zoetermeer (vso)", "vso", 12, (12, 19)),
+    "04YK05": ("Kompas College, Spijkenisse (vso)", "vso", 12, (12, 19)),
+    "99ZZ90": ("mbo-college Zoetermeer", "mbo", 25, (16, 23)),
+    "99ZZ91": ("mbo-college Spijkenisse", "mbo", 25, (16, 23)),
 }
+MBO_REGISTER = [  # DUO's register facts for the mbo locations (no public list: the feed enters them)
+    {"actie": "vastleggen", "school": "99ZZ90", "naam": "mbo-college Zoetermeer", "gemeente": "GM0637",
+     "school_types": ["mbo"], "vakantieregio": "MIDDEN", "geldig_vanaf": "2025-08-01"},
+    {"actie": "vastleggen", "school": "99ZZ91", "naam": "mbo-college Spijkenisse", "gemeente": "GM1930",
+     "school_types": ["mbo"], "vakantieregio": "MIDDEN", "geldig_vanaf": "2025-08-01"},
+]
 DEMO_TOKENS: dict[str, tuple[str, str]] = {
-    "school_00AP00": ("demo-school-00AP00", "00AP00:school"),
-    "school_00AV00": ("demo-school-00AV00", "00AV00:school"),
+    **{f"school_{s}": (f"demo-school-{s}", f"{s}:school") for s in SCHOOLS},
     "duo": ("demo-duo", "duo:duo"),
     "analist": ("demo-analist", "analist-demo:analist"),
     "leerplicht_MC28": ("demo-lp-mc28", "officer-demo-28:leerplicht:MC28"),
@@ -51,38 +67,47 @@ def school_days(until: date, weeks: int, vakantieregio: str = "midden") -> list[
 
 
 def plan(
-    today: date, pupils_per_school: int = 30, seed: int = 2026
+    today: date, seed: int = 2026
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rng = random.Random(seed)
     start = date(today.year if today.month >= 8 else today.year - 1, 8, 24)
     enrolments, absences = [], []
-    bsns = iter(synthetic_bsns(pupils_per_school * len(SCHOOLS)))
+    bsns = iter(synthetic_bsns(sum(n for _, _, n, _ in SCHOOLS.values())))
     days = [d for d in school_days(today, 10) if d >= start]
-    for school in SCHOOLS:
-        for k in range(pupils_per_school):
+    for school, (_, soort, pupils, (jong, oud)) in SCHOOLS.items():
+        lesuren = soort != "po"  # po counts clock hours (5.5 a day), the others lesson hours (up to 8)
+        for k in range(pupils):
             bsn = next(bsns)
-            enrolments.append({
-                "school": school,
-                "body": {"pgn": bsn, "geboortedatum": date(2014 + k % 6, 1 + k % 12, 1 + k % 27).isoformat(),
-                         "woongemeente": rng.choice(GEMEENTEN), "school": school,
-                         "ingangsdatum": start.isoformat(), "klas": f"groep {3 + k % 6}"},
-            })
-            profile = "spijbelaar" if k in (3, 17) else ("luxe" if k == 8 else "gewoon")
+            leeftijd = jong + k % (oud - jong + 1)  # on the enrolment date
+            geboren = date(start.year - leeftijd - 1, 1 + k % 12, 1 + k % 27)
+            if (start - geboren).days // 365 > leeftijd:
+                geboren = date(geboren.year + 1, geboren.month, geboren.day)
+            body: dict[str, Any] = {"pgn": bsn, "geboortedatum": geboren.isoformat(),
+                                    "woongemeente": rng.choice(GEMEENTEN), "school": school,
+                                    "ingangsdatum": start.isoformat()}
+            if soort == "po":
+                body["klas"] = f"groep {max(1, min(8, leeftijd - 3))}"
+            elif soort in ("vo", "vso"):
+                body["klas"] = f"{min(6, max(1, leeftijd - 11))}{'ABC'[k % 3]}"
+            enrolments.append({"school": school, "body": body})
+            profile = "spijbelaar" if k in (3, 17) or (soort == "mbo" and k in (6, 20)) else (
+                "luxe" if k == 8 else "gewoon")
+            dag = 7.0 if lesuren else 5.5
             for d in days:
                 r = rng.random()
                 code, hours = None, 0.0
                 if profile == "spijbelaar" and r < 0.45:
-                    code, hours = "ONGEOORLOOFD", rng.choice([2.0, 3.0, 5.5])
+                    code, hours = "ONGEOORLOOFD", rng.choice([2.0, 3.0, dag])
                 elif profile == "luxe" and d in days[-8:-5]:
-                    code, hours = "LUXE", 5.5
+                    code, hours = "LUXE", dag
                 elif r < 0.04:
-                    code, hours = "ZIEK", 5.5
+                    code, hours = "ZIEK", dag
                 elif r < 0.06:
-                    code, hours = "TE_LAAT", 0.25
+                    code, hours = "TE_LAAT", 0.25 if not lesuren else 1.0
                 elif r < 0.065:
                     code, hours = "ONGEOORLOOFD", 2.0
                 elif r < 0.07:
-                    code, hours = "VERLOF_GEWICHTIG", 5.5
+                    code, hours = "VERLOF_GEWICHTIG", dag
                 if code:
                     absences.append({"school": school, "body": {"pgn": bsn, "datum": d.isoformat(),
                                                                  "uren": hours, "code": code}})
@@ -92,16 +117,39 @@ def plan(
 async def feed(registratie_url: str, today: date | None = None) -> dict[str, int]:
     enrolments, absences = plan(today or date.today())
     sem = asyncio.Semaphore(16)
+    pgn_van: dict[str, str] = {}  # pseudonym -> BSN, to file the reports (a school files by BSN)
     async with httpx.AsyncClient(base_url=registratie_url, timeout=30) as client:
 
-        async def post(path: str, item: dict[str, Any], key: str) -> None:
-            token = DEMO_TOKENS[f"school_{item['school']}"][0]
+        async def post(path: str, item: dict[str, Any], key: str, who: str | None = None) -> dict[str, Any]:
+            token = DEMO_TOKENS[who or f"school_{item['school']}"][0]
             async with sem:
                 r = await client.post(path, json=item["body"],
                                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
             if r.status_code not in (200, 201):
                 raise RuntimeError(f"{path} answered {r.status_code}: {r.text[:300]}")
+            antwoord: dict[str, Any] = r.json()
+            return antwoord
 
-        await asyncio.gather(*(post("/v1/inschrijvingen", e, f"demo-ins-{i}") for i, e in enumerate(enrolments)))
+        for i, feit in enumerate(MBO_REGISTER):  # DUO first: the mbo locations exist from then on
+            await post("/v1/duo/schoolvestigingen", {"body": feit}, f"demo-rio-{i}", who="duo")
+
+        async def inschrijven(i: int, e: dict[str, Any]) -> None:
+            pgn_van[str((await post("/v1/inschrijvingen", e, f"demo-ins-{i}"))["pseudoniem"])] = e["body"]["pgn"]
+
+        await asyncio.gather(*(inschrijven(i, e) for i, e in enumerate(enrolments)))
         await asyncio.gather(*(post("/v1/afwezigheden", a, f"demo-afw-{i}") for i, a in enumerate(absences)))
-    return {"leerlingen": len(enrolments), "afwezigheden": len(absences)}
+
+        meldingen = []
+        for school in SCHOOLS:
+            r = await client.get("/v1/school/signalen",
+                                 headers={"Authorization": f"Bearer {DEMO_TOKENS[f'school_{school}'][0]}"})
+            r.raise_for_status()
+            te_doen = [m for m in r.json()["te_melden"] if m["status"] in ("te_doen", "te_laat")]
+            meldingen += [(f"demo-mld-{m['pseudoniem'][:24]}-{m['meldingsoort']}-{m['vanaf']}", {
+                "school": school, "body": {
+                    "pgn": pgn_van[m["pseudoniem"]], "soort": m["meldingsoort"], "startdatum": m["vanaf"],
+                    "einddatum": None if m["meldingsoort"] == "LRV" else m["bereikt_op"], "uren": m["uren"]}})
+                for m in te_doen[::2] if m["pseudoniem"] in pgn_van]
+        # keyed by pseudonym, never by BSN (keys are stored and may be logged)
+        await asyncio.gather(*(post("/v1/meldingen", m, key) for key, m in meldingen))
+    return {"leerlingen": len(enrolments), "afwezigheden": len(absences), "meldingen": len(meldingen)}

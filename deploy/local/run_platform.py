@@ -101,7 +101,8 @@ def main() -> int:
         for svc in started:
             processes.wait_ready(svc)
         stempel.write_text(_migraties())
-        print(f"▶ Demo invoeren (scholen in Zoetermeer en Spijkenisse)… ({time.monotonic() - t0:.0f}s)", flush=True)
+        print(f"▶ Demo invoeren (po, vo, vso en mbo in Zoetermeer en Spijkenisse)… ({time.monotonic() - t0:.0f}s)",
+              flush=True)
         urls = {svc.name: svc.url for svc in started}
         summary = asyncio.run(feed(urls["registratie"]))
         figures = wait_for_figures(urls["telling"], summary["afwezigheden"])
@@ -140,7 +141,7 @@ def wait_for_figures(telling_url: str, expected: int, timeout: float = 120) -> l
 def print_report(urls: dict[str, str], summary: dict[str, int], figures: list[dict[str, object]],
                  elapsed: float, logs: Path) -> None:
     print(f"\n✔ Leerrecht draait ({elapsed:.0f}s). Ingevoerd: {summary['leerlingen']} leerlingen, "
-          f"{summary['afwezigheden']} afwezigheden.\n")
+          f"{summary['afwezigheden']} afwezigheden, {summary['meldingen']} meldingen.\n")
     print("Landelijke cijfers (telling, uit het eventlog):")
     for c in figures:
         value = "<10" if c["waarde"] is None else c["waarde"]  # disclosure control: counts 1–9 suppressed

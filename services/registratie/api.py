@@ -57,8 +57,8 @@ from leerrecht import verwerkingslog
 from leerrecht.grenzen import omvang
 from leerrecht.http import Principal
 from leerrecht.kalender import OnbekendeGemeente, SchoolKalender, rmc_regio_for
+from registratie import registercsv, state
 from registratie import school as schoolview
-from registratie import state
 from registratie.csvlezen import GeenUtf8, TeGroot, lees_regels
 from registratie.domain.bsn import PgnOngeldig, valideer_pgn
 from registratie.domain.duo_vsv import herinschrijving_a02, potentieel_vsv_a01
@@ -145,7 +145,9 @@ class InschrijvingIn(_In):
     school: Brin6
     ingangsdatum: date
     klas: Klas | None = None
-    isk: bool = False
+    isk: bool | None = Field(default=None, description="Leerling in de internationale schakelklas (ISK). Leeg: "
+                             "wat het register van DUO op de ingangsdatum over de vestiging zegt (een ISK-vestiging "
+                             "of -afdeling).")
     school_type: SchoolType | None = Field(default=None, description="Alleen nodig bij een (v)so-vestiging: so of vso.")
     leerlingnummer: Leerlingnummer | None = None
     identiteit: IdentiteitIn | None = None
@@ -357,6 +359,7 @@ def _at(day: date, now: datetime) -> datetime:
 
 
 CSV_PAD = "/v1/afwezigheden/csv"
+REGISTER_CSV_PAD = "/v1/duo/schoolvestigingen/csv"
 
 
 def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: int = 4 * 1024 * 1024,
@@ -486,7 +489,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                 pseudoniem=pseudoniem, regio=woonregio, woongemeente=woongemeente,
                 geboortedatum=body.geboortedatum, school=body.school, school_type=school_type,
                 vakantieregio=vestiging.vakantieregio, ingangsdatum=body.ingangsdatum,
-                klas=body.klas, isk=body.isk, vandaag=vandaag, bekend=bekend,
+                klas=body.klas, isk=vestiging.isk if body.isk is None else body.isk, vandaag=vandaag, bekend=bekend,
             )
             if identiteit is not None:
                 naar[:] = [(woonregio, identiteit.model_copy(update={"woongemeente": woongemeente}))]
@@ -1070,6 +1073,60 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
                             school_events=[event])
 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [])
+
+    @router.get("/duo/schoolvestigingen/csv-sjabloon", summary="CSV-sjabloon voor registerfeiten (DUO)",
+                response_class=PlainTextResponse)
+    async def get_register_sjabloon(principal: Duo) -> PlainTextResponse:
+        return PlainTextResponse(registercsv.sjabloon(), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="schoolvestigingen.csv"'})
+
+    @router.post(REGISTER_CSV_PAD.removeprefix("/v1"), status_code=207,
+                 summary="Registerfeiten van schoolvestigingen uploaden als CSV (DUO)",
+                 description="Dezelfde velden als POST /v1/duo/schoolvestigingen, één feit per regel "
+                             f"(kolommen: {', '.join(registercsv.KOLOMMEN)}); lijsten gescheiden door / of |, "
+                             "ja/nee-velden met ja of nee. Antwoord per regel (regel 1 is de kopregel); een "
+                             "geweigerde regel houdt de andere niet tegen. Het hele bestand wordt gelezen, tot "
+                             f"{csv_max_rijen} regels met gegevens en {omvang(csv_max_bytes)}; een groter bestand "
+                             "wordt geweigerd met 413 (nooit afgekapt).",
+                 responses={413: {"description": "Bestand of verzoek groter dan de grens"}})
+    async def post_schoolvestigingen_csv(sleutel: IdempotencyKey, service: Service, principal: Duo,
+                                         bestand: Annotated[UploadFile, File(description="CSV met registerfeiten")]
+                                         ) -> JSONResponse:
+        try:
+            regels = await lees_regels(bestand, csv_max_bytes, csv_max_rijen)
+        except TeGroot as exc:
+            raise fout(413, "bestand", exc.regel, exc.melding) from None
+        except GeenUtf8:
+            raise fout(422, "bestand", "utf8", "Het bestand is geen UTF-8-tekst.") from None
+        if not regels:
+            raise fout(422, "bestand", "niet_leeg", "Het bestand bevat geen regels.")
+        try:
+            rijen = registercsv.rijen(regels)
+        except registercsv.Kopregelfout as exc:
+            raise fout(422, "bestand", "kopregel", str(exc)) from None
+        except csv.Error:
+            raise fout(422, "bestand", "csv_opmaak", "Het bestand is geen leesbare CSV.") from None
+        if not rijen:
+            raise fout(422, "bestand", "niet_leeg", "Het bestand bevat geen gegevensregels.")
+        events: list[Any] = []
+        resultaten: list[dict[str, Any]] = []
+        for (nummer, _), rij in zip(regels[1:], rijen, strict=True):
+            try:
+                body = SchoolvestigingIn.model_validate(rij)
+                events.append(register_event(body))
+            except ValidationError as exc:
+                resultaten.append({"regel": nummer, "status": 422, "fouten": rij_fouten(exc)})
+            except HTTPException as exc:
+                resultaten.append({"regel": nummer, "status": 422, "fouten": exc.detail["fouten"]})
+            else:
+                resultaten.append({"regel": nummer, "status": 201, "school": body.school, "actie": body.actie})
+
+        async def decide(conn: Any) -> Uitkomst:
+            aantal = sum(r["status"] == 201 for r in resultaten)
+            return Uitkomst([], {"gepubliceerd": aantal, "geweigerd": len(resultaten) - aantal,
+                                 "resultaten": resultaten}, service.klok.nu(), school_events=events)
+
+        return await run(service, principal, sleutel, {"csv": rijen}, decide, [], status=207)
 
     # -- the school's own view ----------------------------------------------------------------------
 

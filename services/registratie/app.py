@@ -21,7 +21,7 @@ from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
 from leerrecht.projection import ProjectionRunner, region_pattern
 from leerrecht.service import Runtime, lifespan_for
-from registratie.api import CSV_PAD, Toegang, build_router
+from registratie.api import CSV_PAD, REGISTER_CSV_PAD, Toegang, build_router
 from registratie.config import RegistratieSettings
 from registratie.domain.pseudonym import PseudonymKey, PseudonymKeyring
 from registratie.intake import IntakeService
@@ -125,7 +125,8 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
         readiness=[lambda: app.state.runtime.ready()],
         degradation=[lambda: kalender.degradatie(klok.vandaag())],
         # the CSV upload may be as large as its file limit plus the multipart framing around it
-        limits=EdgeLimits.from_settings(settings, {CSV_PAD: settings.csv_max_bytes + MULTIPART_MARGE}),
+        limits=EdgeLimits.from_settings(settings, dict.fromkeys((CSV_PAD, REGISTER_CSV_PAD),
+                                                                settings.csv_max_bytes + MULTIPART_MARGE)),
         tokens=tokens,
     )
     app.include_router(build_router(keyring, toegang, csv_max_bytes=settings.csv_max_bytes,

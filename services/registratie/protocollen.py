@@ -14,17 +14,24 @@ Example::
                           "venster_lesweken": 4}],
       "gratieperiodes": [{"weken": 6, "alleen_isk": true}]}]
 
+A protocol for a school type (``"scope": "SCHOOLTYPE"``, ``scope_code`` ``po``/``so``/``vo``/``vso``/
+``mbo`` or ``ISK``) applies to every enrolment of that type, e.g. every ISK department's newcomers::
+
+    [{"protocol_id": "isk-gratie", "scope": "SCHOOLTYPE", "scope_code": "ISK", "valid_from": "2025-08-01",
+      "gratieperiodes": [{"weken": 6, "alleen_isk": true}]}]
+
 The file is validated at start-up: a bad protocol stops the service with a message naming the
 protocol, the field and the rule, instead of silently changing who gets reported.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from contracts.codes import AfwezigheidCode
 from contracts.tekst import KorteTekst, Omschrijving
@@ -51,13 +58,24 @@ class GratieConfig(_Strict):
     alleen_isk: bool = True
 
 
+_SCOPE_CODE = {ProtocolScope.SCHOOL: r"[0-9]{2}[A-Z]{2}[0-9]{2}", ProtocolScope.REGIO: r"MC[0-9]{2}",
+               ProtocolScope.SCHOOLTYPE: r"po|so|vo|vso|mbo|ISK"}
+
+
 class ProtocolConfig(_Strict):
     protocol_id: KorteTekst
     scope: ProtocolScope
-    scope_code: str = Field(pattern=r"^([0-9]{2}[A-Z]{2}[0-9]{2}|MC[0-9]{2})$")
+    scope_code: str = Field(pattern=r"^([0-9]{2}[A-Z]{2}[0-9]{2}|MC[0-9]{2}|po|so|vo|vso|mbo|ISK)$")
     valid_from: date
     signaal_regels: list[SignaalRegelConfig] = []
     gratieperiodes: list[GratieConfig] = []
+
+    @model_validator(mode="after")
+    def _code_past_bij_scope(self) -> ProtocolConfig:
+        vorm = _SCOPE_CODE[self.scope]
+        if not re.fullmatch(vorm, self.scope_code):
+            raise ValueError(f"scope_code past niet bij scope {self.scope.value}")
+        return self
 
     def to_domain(self) -> Protocol:
         return Protocol(

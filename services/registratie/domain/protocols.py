@@ -2,7 +2,12 @@
 
 A protocol is versioned: every version has a ``valid_from`` date and the version in force on a
 day is the one with the latest ``valid_from`` on or before it. A school's own protocol takes
-precedence over its region's. Two kinds of content:
+precedence over one for its type, and that over its region's. **Local protocols by type** (issue 13):
+scope ``SCHOOLTYPE`` with ``scope_code`` a school type (``po``, ``so``, ``vo``, ``vso``, ``mbo``) or
+``ISK``; it applies to every enrolment of that type, the type read from the register on the date
+(an enrolment at a location the register marks as ISK is an ISK enrolment unless the school says
+otherwise, see ``registratie.api``). So one agreed "ISK: no reports in the first 6 weeks" covers
+every ISK department, including one DUO's feed adds later. Two kinds of content:
 
 * **Signal rules** only ADD signals (`ProtocolSignal`) — e.g. "5× late or absent within 4 lesweken
   → signal to leerplicht", "≥ 60 hours authorised absence in the schooljaar → report suggestion".
@@ -36,6 +41,7 @@ from .model import Absence, Enrolment
 from .plicht import schooljaar_begin
 
 __all__ = [
+    "ISK",
     "GracePeriod",
     "Protocol",
     "ProtocolScope",
@@ -44,12 +50,23 @@ __all__ = [
     "geldend_protocol",
     "gratie_einde",
     "protocol_signalen",
+    "soorten_van",
 ]
 
 
 class ProtocolScope(StrEnum):
     SCHOOL = "SCHOOL"  # scope_code = school_id (BRIN + vestiging)
     REGIO = "REGIO"  # scope_code = the pupil's leerplicht region code
+    SCHOOLTYPE = "SCHOOLTYPE"  # scope_code = a school type (po, so, vo, vso, mbo) or ISK
+
+
+ISK = "ISK"
+"""``scope_code`` of a SCHOOLTYPE protocol for ISK enrolments (internationale schakelklas)."""
+
+
+def soorten_van(enrolment: Enrolment) -> tuple[str, ...]:
+    """The type codes a SCHOOLTYPE protocol can name for this enrolment, most specific first."""
+    return ((ISK,) if enrolment.isk else ()) + (enrolment.school_type.value,)
 
 
 class SignaalMaat(StrEnum):
@@ -104,9 +121,11 @@ class Protocol:
 
 
 def geldend_protocol(
-    protocols: Iterable[Protocol], school_id: str, regiocode: str | None, on: date
+    protocols: Iterable[Protocol], school_id: str, regiocode: str | None, on: date,
+    soorten: Sequence[str] = (),
 ) -> Protocol | None:
-    """The protocol version in force on ``on``: the school's own, else the region's.
+    """The protocol version in force on ``on``: the school's own, else the one for its type (the
+    first of ``soorten`` that has one: ISK before the school type), else the region's.
 
     Grounds: domain.md A3.9 (local protocols, versioned with their valid-from date).
     """
@@ -114,6 +133,10 @@ def geldend_protocol(
     own = [p for p in candidates if p.scope is ProtocolScope.SCHOOL and p.scope_code == school_id]
     if own:
         return max(own, key=lambda p: p.valid_from)
+    for soort in soorten:
+        per_type = [p for p in candidates if p.scope is ProtocolScope.SCHOOLTYPE and p.scope_code == soort]
+        if per_type:
+            return max(per_type, key=lambda p: p.valid_from)
     regional = [
         p
         for p in candidates
@@ -127,7 +150,7 @@ def gratie_einde(protocols: Iterable[Protocol], enrolment: Enrolment, regiocode:
 
     Grounds: domain.md A3.9 (local protocols, versioned with their valid-from date).
     """
-    protocol = geldend_protocol(protocols, enrolment.school_id, regiocode, enrolment.start)
+    protocol = geldend_protocol(protocols, enrolment.school_id, regiocode, enrolment.start, soorten_van(enrolment))
     if protocol is None:
         return None
     einden = [
@@ -163,7 +186,7 @@ def protocol_signalen(
     for e in days:
         if kalender.lesweek_van(e, regio) is None:
             continue
-        protocol = geldend_protocol(protocols, enrolment.school_id, regiocode, e)
+        protocol = geldend_protocol(protocols, enrolment.school_id, regiocode, e, soorten_van(enrolment))
         if protocol is None:
             continue
         for regel in protocol.signaal_regels:
