@@ -35,7 +35,7 @@ async def _app(infra: Any, url: str) -> Any:
     from registratie.config import RegistratieSettings
 
     return build_app(RegistratieSettings(
-        DATABASE_URL=url, KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap, API_TOKENS=API_TOKENS,
+        DATABASE_URL=url, KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap, AUTH_MODE="static", API_TOKENS=API_TOKENS,
         PSEUDONYM_KEY=TEST_KEY, REGIONS="MC26", DAGTAAK_INTERVAL_S=0, LOG_JSON=False,
     ))
 
