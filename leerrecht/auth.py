@@ -31,7 +31,7 @@ log = get_logger(__name__)
 MIN_TOKEN_CHARS = 43  # 32 random bytes in base64url; hex takes 64
 HASH_PREFIX = "sha256:"
 ALGORITHMS = ["RS256", "PS256", "ES256"]  # asymmetric only: a service never holds a signing key
-LEEWAY_S = 30
+LEEWAY_S = 5  # clock skew between the provider and a service (both on NTP)
 JWKS_REFRESH_MIN_S = 10.0  # an unknown kid refetches the keys at most this often (no amplification)
 
 _BRIN6 = re.compile(r"^[0-9A-Z]{4}[0-9]{2}$")
