@@ -529,11 +529,12 @@ def realm_with_credentials(extra_redirect_uris: tuple[str, ...] = (), extra_clie
     client_secrets: dict[str, str] = {}
     passwords: dict[str, str] = {}
     for client in doc["clients"]:
-        if client.get("publicClient") and extra_redirect_uris:
-            client["redirectUris"] = [*client.get("redirectUris", []), *extra_redirect_uris]
-            attrs = client.setdefault("attributes", {})
-            attrs["post.logout.redirect.uris"] = "##".join(
-                [*filter(None, attrs.get("post.logout.redirect.uris", "").split("##")), *extra_redirect_uris])
+        if client.get("publicClient"):
+            if extra_redirect_uris:
+                client["redirectUris"] = [*client.get("redirectUris", []), *extra_redirect_uris]
+                attrs = client.setdefault("attributes", {})
+                attrs["post.logout.redirect.uris"] = "##".join(
+                    [*filter(None, attrs.get("post.logout.redirect.uris", "").split("##")), *extra_redirect_uris])
         else:
             client["secret"] = client_secrets[client["clientId"]] = _secrets.token_urlsafe(32)
     for user in doc["users"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,15 +23,6 @@ from leerrecht.synthetic import synthetic_bsns
 SCHOOLS = {  # BRIN6 -> (name, vakantieregio); from DUO's open school register
     "00AP00": "WereldWijs, Zoetermeer",
     "00AV00": "De Morgenster, Spijkenisse",
-}
-DEMO_TOKENS: dict[str, tuple[str, str]] = {
-    "school_00AP00": ("demo-school-00AP00", "00AP00:school"),
-    "school_00AV00": ("demo-school-00AV00", "00AV00:school"),
-    "duo": ("demo-duo", "duo:duo"),
-    "analist": ("demo-analist", "analist-demo:analist"),
-    "leerplicht_MC28": ("demo-lp-mc28", "officer-demo-28:leerplicht:MC28"),
-    "leerplicht_MC29": ("demo-lp-mc29", "officer-demo-29:leerplicht:MC29"),
-    "rmc_MC28": ("demo-rmc-mc28", "coach-demo-28:rmc:MC28"),
 }
 GEMEENTEN = ("GM0637", "GM1930")  # Zoetermeer (MC28), Nissewaard (MC29)
 
@@ -89,13 +81,14 @@ def plan(
     return enrolments, absences
 
 
-async def feed(registratie_url: str, today: date | None = None) -> dict[str, int]:
+async def feed(registratie_url: str, token_of: Callable[[str], str], today: date | None = None) -> dict[str, int]:
+    """``token_of(brin)``: an access token of that school's administration system (client credentials)."""
     enrolments, absences = plan(today or date.today())
     sem = asyncio.Semaphore(16)
     async with httpx.AsyncClient(base_url=registratie_url, timeout=30) as client:
 
         async def post(path: str, item: dict[str, Any], key: str) -> None:
-            token = DEMO_TOKENS[f"school_{item['school']}"][0]
+            token = token_of(item["school"])
             async with sem:
                 r = await client.post(path, json=item["body"],
                                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
