@@ -46,8 +46,10 @@ class Principal:
     role: str
 
 
-class AuthConfigError(ValueError):
-    """The authentication settings are missing or unsafe; the service refuses to start."""
+class AuthConfigError(SystemExit):
+    """The authentication settings are missing or unsafe; the service refuses to start.
+
+    A ``SystemExit``: the process ends with this message (exit status 1), not with a traceback."""
 
 
 def hash_token(token: str) -> str:
