@@ -251,8 +251,9 @@ class OidcAuthenticator:
 
     def open_sessie(self, principal: Principal, id_token: str) -> str:
         now = time.time()
-        for key in [k for k, s in self._sessies.items() if s.verloopt < now]:
-            del self._sessies[key]
+        for key, sessie in list(self._sessies.items()):  # a copy: the thread pool may end one meanwhile
+            if sessie.verloopt < now:
+                self._sessies.pop(key, None)
         sid = secrets.token_urlsafe(32)
         self._sessies[hash_token(sid)] = Sessie(principal, id_token, now + self.sessie_s)
         return sid
