@@ -33,7 +33,7 @@ from leerrecht.localinfra import throwaway_servers
 from leerrecht.synthetic import synthetic_bsns
 
 SCHOOL = "00AP00"  # WereldWijs, Zoetermeer (MC28)
-TOKEN = "bench-school"
+TOKEN = f"bench-school-{secrets.token_urlsafe(32)}"  # AUTH_MODE=static: 32 random bytes
 
 
 async def raw_send_and_wait(bootstrap: str, n: int) -> float:
@@ -138,7 +138,7 @@ def main() -> None:
     with throwaway_servers("leerrecht-bench-intake-") as (kafka, pg):
         svc = processes.launch("registratie", {
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap, "DATABASE_URL": pg.dsn("bench_registratie"),
-            "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "REGIONS": "MC28", "LOG_LEVEL": "WARNING",
+            "AUTH_MODE": "static", "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "REGIONS": "MC28", "LOG_LEVEL": "WARNING",
             "PSEUDONYM_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "RATE_LIMIT_PER_S": "0",  # one school token measures throughput here: no per-client limit
         }, log=kafka.home.parent / "registratie.log")

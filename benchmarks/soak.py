@@ -50,7 +50,7 @@ from leerrecht.processes import ServiceProcess
 from leerrecht.synthetic import synthetic_bsns
 
 SCHOOL = "00AP00"  # WereldWijs, Zoetermeer: holiday region midden
-TOKEN = "soak-school"
+TOKEN = f"soak-school-{secrets.token_urlsafe(32)}"  # AUTH_MODE=static: 32 random bytes
 GEMEENTEN = {"MC28": "GM0637", "MC29": "GM1930"}  # Zoetermeer, Nissewaard
 CODES = ["ZIEK", "ZIEK", "ZIEK", "ONGEOORLOOFD", "TE_LAAT", "VERLOF_GEWICHTIG", "RELIGIEUS", "ONBEKEND"]
 HOURS = [0.5, 1, 1.5, 2, 2.5, 3, 4, 5.5, 8]
@@ -78,7 +78,7 @@ class Platform:
         self.databases[name] = db
         self.services[name] = processes.launch(module, {
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap, "DATABASE_URL": db, "LOG_LEVEL": "WARNING",
-            "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "PROJECTION_BATCH_SIZE": "500", **env,
+            "AUTH_MODE": "static", "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "PROJECTION_BATCH_SIZE": "500", **env,
         }, self.logs / f"{name}.log", name=name)
 
     def restart(self, name: str) -> None:

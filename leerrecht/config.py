@@ -27,9 +27,15 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(default=8000, alias="HTTP_PORT")
     log_json: bool = Field(default=True, alias="LOG_JSON")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
-    # "token=client-id:role,token2=client2:role2". A token per client from configuration is the
-    # first step; the roles already separate schools, officers, DUO and analysts.
+    # Authentication (leerrecht.auth): "oidc" (access tokens of the identity provider, the default) or,
+    # only when chosen explicitly for development and tests, "static" with API_TOKENS
+    # ("token=client-id:role,sha256:<hex>=client2:role2", each token ≥ 32 random bytes).
+    auth_mode: str = Field(default="oidc", alias="AUTH_MODE")
     api_tokens: str = Field(default="", alias="API_TOKENS")
+    oidc_issuer: str = Field(default="", alias="OIDC_ISSUER")
+    oidc_audience: str = Field(default="", alias="OIDC_AUDIENCE")  # default leerrecht-<service>
+    oidc_client_id: str = Field(default="", alias="OIDC_CLIENT_ID")  # the web pages' public client, <service>-web
+    oidc_sessie_s: int = Field(default=3600, alias="OIDC_SESSIE_S", ge=60, le=12 * 3600)
     projection_batch_size: int = Field(default=5000, alias="PROJECTION_BATCH_SIZE", ge=1, le=100_000)
     # Connections per process. Each HTTP command holds one for its whole submission (including the
     # broker's ack), so this bounds concurrent commands; PostgreSQL's max_connections bounds the sum.

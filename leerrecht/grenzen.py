@@ -159,7 +159,7 @@ async def refuse(send: Send, status: int, title: str, veld: str, regel: str, mel
 class EdgeMiddleware:
     """Pure ASGI (no buffering of the body): limits first, then the app."""
 
-    def __init__(self, app: ASGIApp, limits: EdgeLimits, tokens: Mapping[str, Any]) -> None:
+    def __init__(self, app: ASGIApp, limits: EdgeLimits, tokens: Any) -> None:
         self.app, self.limits, self.tokens = app, limits, tokens
         self.buckets = TokenBuckets(limits.rate_per_s, limits.burst) if limits.rate_per_s > 0 else None
 
@@ -212,7 +212,8 @@ class EdgeMiddleware:
     def _wait(self, scope: Scope) -> float:
         assert self.buckets is not None
         presented = _presented_token(scope)
-        client = client_of(self.tokens, presented) if presented else None
+        lookup = getattr(self.tokens, "client_of", None)  # an authenticator (leerrecht.auth), or a mapping
+        client = (lookup(presented) if lookup else client_of(self.tokens, presented)) if presented else None
         return self.buckets.take(client) if client is not None else 0.0
 
     @staticmethod

@@ -1,17 +1,16 @@
 """The HTTP edge every service shares: authentication, health, correlation ids, Dutch errors.
 
-Every endpoint but ``/health`` and ``/ready`` needs a bearer token from configuration
-(``API_TOKENS="token=client:role,..."``). A token names a client (a school's BRIN, DUO, an officer
-of a region, an analyst) and a role; endpoints ask for roles, so an analyst's token never opens a
-case file (reliability matrix A1, A4).
+Every endpoint but ``/health`` and ``/ready`` needs a caller (:mod:`leerrecht.auth`): an access token
+of the identity provider (``AUTH_MODE=oidc``, the default), or, only when chosen for development, a
+static token from ``API_TOKENS``. A caller is a client (a school's BRIN, DUO, an officer of a region,
+an analyst) with a role; endpoints ask for roles, so an analyst's token never opens a case file
+(reliability matrix A1, A4).
 """
 
 
-import hmac
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -21,46 +20,31 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from leerrecht import trace
+from leerrecht.auth import Authenticator, OidcAuthenticator, Principal, StaticAuthenticator
+from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services build theirs here
+from leerrecht.grenzen import SESSION_COOKIE, EdgeMiddleware
 from leerrecht.grenzen import EdgeLimits as EdgeLimits  # re-exported: services build theirs here
-from leerrecht.grenzen import EdgeMiddleware
 from leerrecht.logging import get_logger
 from leerrecht.metrics import exposition
 
 log = get_logger(__name__)
 
+__all__ = ["SESSION_COOKIE", "Principal", "parse_tokens"]
 
-@dataclass(frozen=True)
-class Principal:
-    client_id: str
-    role: str
+_bearer = HTTPBearer(auto_error=False, description="Access token van de identity provider (OAuth 2.0)")
 
 
-def parse_tokens(spec: str) -> dict[str, Principal]:
-    """``"tok1=00AP00:school,tok2=duo:duo"`` → {token: Principal}. Empty parts are ignored."""
-    tokens: dict[str, Principal] = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        token, _, who = part.partition("=")
-        client, _, role = who.partition(":")
-        if not token or not client or not role:
-            raise ValueError(f"API_TOKENS: ongeldig item {part.split('=')[0][:4]}…; verwacht token=client:rol")
-        tokens[token] = Principal(client, role)
-    return tokens
+def _as_auth(auth: Authenticator | Mapping[str, Principal]) -> Authenticator:
+    """An authenticator, or a mapping token → principal built in code (tests of the edge)."""
+    if isinstance(auth, (StaticAuthenticator, OidcAuthenticator)):
+        return auth
+    return StaticAuthenticator.from_plain(auth)
 
 
-_bearer = HTTPBearer(auto_error=False, description="Token per client, uit de configuratie")
-
-
-SESSION_COOKIE = "leerrecht_sessie"
-
-
-def _lookup(tokens: dict[str, Principal], presented: str) -> Principal | None:
-    found = None
-    for token, principal in tokens.items():  # constant time per token: no early exit on a match
-        if hmac.compare_digest(token.encode(), presented.encode()):
-            found = principal
-    if found is not None:
-        structlog.contextvars.bind_contextvars(client=found.client_id, role=found.role)
-    return found
+def _bind(principal: Principal | None) -> Principal | None:
+    if principal is not None:
+        structlog.contextvars.bind_contextvars(client=principal.client_id, role=principal.role)
+    return principal
 
 
 def bind_principal(request: Request, principal: Principal) -> Principal:
@@ -71,28 +55,35 @@ def bind_principal(request: Request, principal: Principal) -> Principal:
     return principal
 
 
-def principal_dependency(tokens: dict[str, Principal]) -> Callable[..., Principal]:
-    """API callers send ``Authorization: Bearer``; the web UI's session cookie holds the same token."""
+def principal_dependency(tokens: Authenticator | Mapping[str, Principal]) -> Callable[..., Principal]:
+    """API callers send ``Authorization: Bearer``; the web pages' session cookie works too."""
+    auth = _as_auth(tokens)
 
     # Defaults, not Annotated: these are closures, and string annotations could not see `current`.
+    # A plain def: FastAPI runs it in its thread pool, so fetching the issuer's keys never blocks the loop.
     def current(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:  # noqa: B008
-        presented = creds.credentials if creds is not None else request.cookies.get(SESSION_COOKIE)
-        if not presented:
+        if creds is not None:
+            principal = _bind(auth.principal(creds.credentials))
+        elif cookie := request.cookies.get(SESSION_COOKIE):
+            principal = _bind(auth.session_principal(cookie))
+        else:
             raise HTTPException(401, "Authenticatie vereist: stuur een Bearer-token",
                                 headers={"WWW-Authenticate": "Bearer"})
-        principal = _lookup(tokens, presented)
         if principal is None:
-            raise HTTPException(401, "Onbekend of verlopen token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(401, "Onbekend of verlopen token",
+                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         return bind_principal(request, principal)
 
     return current
 
 
-def web_principal_dependency(tokens: dict[str, Principal], *roles: str) -> Callable[..., Principal]:
+def web_principal_dependency(tokens: Authenticator | Mapping[str, Principal], *roles: str) -> Callable[..., Principal]:
     """For HTML pages: no valid session → to the login page (303); wrong role → 403."""
+    auth = _as_auth(tokens)
 
     def current(request: Request) -> Principal:
-        principal = _lookup(tokens, request.cookies.get(SESSION_COOKIE, ""))
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        principal = _bind(auth.session_principal(cookie)) if cookie else None
         if principal is None:
             raise HTTPException(303, "Inloggen vereist", headers={"Location": "/inloggen"})
         bind_principal(request, principal)
@@ -108,17 +99,24 @@ _LOGIN_PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><tit
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}}
 label,input,button{{display:block;width:100%;margin:.4rem 0}}input{{padding:.5rem}}
 button{{padding:.6rem;background:#01689b;color:#fff;border:0;border-radius:4px}}.fout{{color:#a00}}</style>
-</head><body><h1>{title}</h1>{fout}<form method="post" action="/inloggen">
+</head><body><h1>{title}</h1><p>Ontwikkelomgeving (AUTH_MODE=static).</p>{fout}<form method="post" action="/inloggen">
 <label for="token">Toegangscode</label><input id="token" name="token" type="password" autocomplete="off" required>
 <button type="submit">Inloggen</button></form></body></html>"""
 
 
 def add_login_routes(
-    app: FastAPI, tokens: dict[str, Principal], title: str, home: str = "/",
+    app: FastAPI, tokens: Authenticator, title: str, home: str = "/",
     home_per_rol: Mapping[str, str] | None = None,
 ) -> None:
-    """A minimal login for the web UI: the token goes into an HttpOnly, SameSite=Strict cookie. After the
-    login a role in ``home_per_rol`` goes to its own page (beheer to ``/beheer``), every other to ``home``."""
+    """The web login. With the identity provider: OpenID Connect (:mod:`leerrecht.oidc_login`). In the
+    development mode only (``AUTH_MODE=static``): a form whose token goes into an HttpOnly,
+    SameSite=Strict cookie. After the login a role in ``home_per_rol`` goes to its own page (beheer to
+    ``/beheer``), every other to ``home``."""
+    if isinstance(tokens, OidcAuthenticator):
+        from leerrecht.oidc_login import add_oidc_login_routes
+
+        add_oidc_login_routes(app, tokens, home, home_per_rol)
+        return
     from fastapi import Form
     from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -128,7 +126,7 @@ def add_login_routes(
 
     @app.post("/inloggen", include_in_schema=False)
     async def login(token: str = Form(...)) -> Response:
-        principal = _lookup(tokens, token)
+        principal = _bind(tokens.principal(token))
         if principal is None:
             page = _LOGIN_PAGE.format(title=title, fout='<p class="fout" role="alert">Onbekende toegangscode.</p>')
             return HTMLResponse(page, status_code=401)
@@ -183,7 +181,7 @@ def create_app(
     degradation: Iterable[Callable[[], Mapping[str, Any] | None]] = (),
     lifespan: Any = None,
     limits: EdgeLimits | None = None,
-    tokens: Mapping[str, Principal] | None = None,
+    tokens: Authenticator | Mapping[str, Principal] | None = None,
 ) -> FastAPI:
     """A FastAPI app with OpenAPI at /docs, health endpoints and the platform's error shape.
 
@@ -210,7 +208,7 @@ def create_app(
                 out.append(reden)
         return out
     # added before the correlation middleware, so it runs inside it: refusals get a correlation id too
-    app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=dict(tokens or {}))
+    app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=_as_auth(tokens or {}))
 
     @app.middleware("http")
     async def correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

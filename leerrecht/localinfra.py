@@ -1,9 +1,11 @@
-"""Real Apache Kafka (KRaft) and PostgreSQL on this machine, without Docker.
+"""Real Apache Kafka (KRaft), PostgreSQL and Keycloak on this machine, without Docker.
 
 Why this exists: the platform's tests and its demo must run on the real servers (never a mock), on
 machines that have Java 17, Maven and Debian's PostgreSQL but no Docker engine. The broker is the
 genuine ``kafka.Kafka`` JVM, resolved from Maven Central by ``deploy/local/pom.xml``; PostgreSQL is
-Debian's package (installed with apt-get when missing). Both are started as child process groups
+Debian's package (installed with apt-get when missing); the identity provider is Keycloak's own
+distribution (``org.keycloak:keycloak-quarkus-dist``, Maven Central) with the realm of
+``deploy/local/keycloak/leerrecht-realm.json``. All are started as child process groups
 of their own, health-checked through their own protocols, and stopped by PID only.
 
 Used by ``deploy/local/infra.sh`` (``python -m leerrecht.localinfra up|down|status``) and by the test
@@ -32,6 +34,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STATE = REPO_ROOT / ".local"
@@ -572,6 +575,161 @@ async def create_database(admin_dsn: str, name: str) -> None:
         await conn.close()
 
 
+# -------------------------------------------------------------------------------------------- Keycloak
+
+KEYCLOAK_VERSION = "26.5.6"
+REALM_FILE = REPO_ROOT / "deploy" / "local" / "keycloak" / "leerrecht-realm.json"
+
+
+def keycloak_home(state: Path = DEFAULT_STATE) -> Path:
+    return state / f"keycloak-{KEYCLOAK_VERSION}"
+
+
+def ensure_keycloak(state: Path = DEFAULT_STATE) -> Path:
+    """Resolve Keycloak's distribution from Maven Central once, unzip it and build it for an in-memory
+    database (``kc.sh build``), so every later start is ``start --optimized`` without re-augmentation.
+
+    Why in memory: every start imports the realm file anew (tests and the demo start from the
+    repository's realm, with fresh secrets); a production Keycloak runs on its own PostgreSQL."""
+    home = keycloak_home(state)
+    marker = home / ".leerrecht-built"
+    if marker.exists():
+        return home
+    if shutil.which("mvn") is None:
+        raise InfraError("Maven (mvn) is needed to fetch Keycloak from Maven Central: apt-get install maven")
+    dist = state / "keycloak-dist"
+    zip_file = dist / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.zip"
+    if not zip_file.exists():
+        dist.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["mvn", "-q", "-B", "dependency:copy",
+             f"-Dartifact=org.keycloak:keycloak-quarkus-dist:{KEYCLOAK_VERSION}:zip", f"-DoutputDirectory={dist}"],
+            check=True,
+        )
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.unpack_archive(zip_file, state)
+    (home / "bin" / "kc.sh").chmod(0o755)
+    subprocess.run([str(home / "bin" / "kc.sh"), "build", "--db=dev-mem"], check=True,
+                   stdout=subprocess.DEVNULL, env={**os.environ, "JAVA_OPTS": "-Xms64m -Xmx512m"})
+    marker.touch()
+    return home
+
+
+@dataclass
+class KeycloakRealm:
+    """The realm as imported: the file from the repository with fresh secrets and passwords.
+
+    The repository holds no credential: each start draws the confidential clients' secrets and the
+    demo users' passwords at random (``secrets``: client id → secret; ``passwords``: user → password)."""
+
+    document: dict[str, Any]
+    secrets: dict[str, str]
+    passwords: dict[str, str]
+
+
+def realm_with_credentials(extra_redirect_uris: tuple[str, ...] = (), extra_clients: tuple[dict[str, Any], ...] = (),
+                           extra_users: tuple[dict[str, Any], ...] = ()) -> KeycloakRealm:
+    import secrets as _secrets
+
+    doc = json.loads(REALM_FILE.read_text())
+    doc["clients"] += list(extra_clients)
+    doc["users"] += list(extra_users)
+    client_secrets: dict[str, str] = {}
+    passwords: dict[str, str] = {}
+    for client in doc["clients"]:
+        if client.get("publicClient"):
+            if extra_redirect_uris:
+                client["redirectUris"] = [*client.get("redirectUris", []), *extra_redirect_uris]
+                attrs = client.setdefault("attributes", {})
+                attrs["post.logout.redirect.uris"] = "##".join(
+                    [*filter(None, attrs.get("post.logout.redirect.uris", "").split("##")), *extra_redirect_uris])
+        else:
+            client["secret"] = client_secrets[client["clientId"]] = _secrets.token_urlsafe(32)
+    for user in doc["users"]:
+        if "serviceAccountClientId" not in user:
+            passwords[user["username"]] = _secrets.token_urlsafe(12)
+            user["credentials"] = [{"type": "password", "value": passwords[user["username"]], "temporary": False}]
+    return KeycloakRealm(doc, client_secrets, passwords)
+
+
+@dataclass
+class KeycloakNode:
+    """One Keycloak in production mode (``start --optimized``) on loopback HTTP, its database in memory."""
+
+    home: Path
+    port: int = 18080
+    dist: Path = field(default_factory=lambda: keycloak_home())
+    heap: str = "512m"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.url}/realms/leerrecht"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "keycloak.pid"
+
+    def start(self, realm: KeycloakRealm, timeout: float = 240.0) -> None:
+        if _port_open(self.port):
+            raise InfraError(f"port {self.port} is already in use by another process")
+        imports = self.home / "import"
+        shutil.rmtree(imports, ignore_errors=True)
+        imports.mkdir(parents=True)
+        (imports / "leerrecht-realm.json").write_text(json.dumps(realm.document))
+        (imports / "leerrecht-realm.json").chmod(0o600)
+        out = (self.home / "keycloak.log").open("ab")
+        env = {**os.environ, "JAVA_OPTS": f"-Xms64m -Xmx{self.heap} -XX:+UseG1GC",
+               # the import directory of this instance (what --import-realm does with <home>/data/import)
+               "JAVA_OPTS_APPEND": f"-Dkeycloak.migration.dir={imports}"}
+        proc = subprocess.Popen(
+            [str(self.dist / "bin" / "kc.sh"), "start", "--optimized", "--http-enabled=true",
+             "--hostname-strict=false", "--http-host=127.0.0.1", f"--http-port={self.port}"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=env,
+        )
+        self.pid_file.write_text(str(proc.pid))
+        self.wait_ready(timeout, proc)
+        (imports / "leerrecht-realm.json").unlink()  # the secrets stay only with whoever started it
+
+    def wait_ready(self, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+        """Ready means the realm answers OIDC discovery (so it was imported), not merely an open port."""
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc is not None and proc.poll() is not None:
+                raise InfraError(f"Keycloak exited with {proc.returncode}; see {self.home / 'keycloak.log'}")
+            if _port_open(self.port):
+                url = f"{self.issuer}/.well-known/openid-configuration"
+                with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=3) as r:
+                    if r.status == 200:
+                        return
+            time.sleep(0.5)
+        raise InfraError(f"Keycloak did not become ready on port {self.port} within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self.pid_file.exists():
+            _stop_pid(int(self.pid_file.read_text()))
+            self.pid_file.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def throwaway_keycloak(prefix: str, realm: KeycloakRealm) -> Iterator[KeycloakNode]:
+    """Keycloak on a free port in a temporary folder, with ``realm`` imported; removed afterwards."""
+    dist = ensure_keycloak()
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    node = KeycloakNode(home=home, port=free_port(), dist=dist)
+    try:
+        node.start(realm)
+        yield node
+    finally:
+        node.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 # ----------------------------------------------------------------------------------- throwaway pair
 
 
@@ -617,6 +775,7 @@ def main(argv: list[str] | None = None) -> int:
     kafka, pg = nodes(state)
     if args.action == "install":
         ensure_kafka_jars(state)
+        ensure_keycloak(state)
         ensure_postgres()
         return 0
     if args.action == "up":

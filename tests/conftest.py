@@ -24,6 +24,15 @@ def infra() -> Iterator[Infra]:
         servers.close()
 
 
+@pytest.fixture(scope="session")
+def sso() -> Iterator[object]:
+    """The real identity provider (Keycloak), started only when a test asks for it (≈ 20–60 s)."""
+    from sso import start_sso
+
+    with start_sso() as s:
+        yield s
+
+
 @pytest.fixture
 def page() -> Iterator[object]:
     """A Playwright page in real headless Chromium (Debian's package)."""

@@ -36,6 +36,6 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
-say "resolving Apache Kafka from Maven Central (cached in .local/kafka-lib)"
+say "resolving Apache Kafka and Keycloak from Maven Central (cached in .local/kafka-lib, .local/keycloak-*)"
 .venv/bin/python -m leerrecht.localinfra install
 say "ready"

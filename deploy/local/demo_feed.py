@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -40,14 +41,6 @@ MBO_REGISTER = [  # DUO's register facts for the mbo locations (no public list: 
     {"actie": "vastleggen", "school": "99ZZ91", "naam": "mbo-college Spijkenisse", "gemeente": "GM1930",
      "school_types": ["mbo"], "vakantieregio": "MIDDEN", "geldig_vanaf": "2025-08-01"},
 ]
-DEMO_TOKENS: dict[str, tuple[str, str]] = {
-    **{f"school_{s}": (f"demo-school-{s}", f"{s}:school") for s in SCHOOLS},
-    "duo": ("demo-duo", "duo:duo"),
-    "analist": ("demo-analist", "analist-demo:analist"),
-    "leerplicht_MC28": ("demo-lp-mc28", "officer-demo-28:leerplicht:MC28"),
-    "leerplicht_MC29": ("demo-lp-mc29", "officer-demo-29:leerplicht:MC29"),
-    "rmc_MC28": ("demo-rmc-mc28", "coach-demo-28:rmc:MC28"),
-}
 GEMEENTEN = ("GM0637", "GM1930")  # Zoetermeer (MC28), Nissewaard (MC29)
 
 
@@ -114,14 +107,16 @@ def plan(
     return enrolments, absences
 
 
-async def feed(registratie_url: str, today: date | None = None) -> dict[str, int]:
+async def feed(registratie_url: str, token_of: Callable[[str], str], today: date | None = None) -> dict[str, int]:
+    """``token_of(client)``: an access token of that system (client credentials): ``school-<BRIN6>`` for a
+    school's administration system, ``duo`` for DUO's register feed."""
     enrolments, absences = plan(today or date.today())
     sem = asyncio.Semaphore(16)
     pgn_van: dict[str, str] = {}  # pseudonym -> BSN, to file the reports (a school files by BSN)
     async with httpx.AsyncClient(base_url=registratie_url, timeout=30) as client:
 
         async def post(path: str, item: dict[str, Any], key: str, who: str | None = None) -> dict[str, Any]:
-            token = DEMO_TOKENS[who or f"school_{item['school']}"][0]
+            token = token_of(who or f"school-{item['school']}")
             async with sem:
                 r = await client.post(path, json=item["body"],
                                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
@@ -142,7 +137,7 @@ async def feed(registratie_url: str, today: date | None = None) -> dict[str, int
         meldingen = []
         for school in SCHOOLS:
             r = await client.get("/v1/school/signalen",
-                                 headers={"Authorization": f"Bearer {DEMO_TOKENS[f'school_{school}'][0]}"})
+                                 headers={"Authorization": f"Bearer {token_of(f'school-{school}')}"})
             r.raise_for_status()
             te_doen = [m for m in r.json()["te_melden"] if m["status"] in ("te_doen", "te_laat")]
             meldingen += [(f"demo-mld-{m['pseudoniem'][:24]}-{m['meldingsoort']}-{m['vanaf']}", {

@@ -1,10 +1,12 @@
 """``make demo``: the whole platform on this machine, fed with a realistic demo, until Ctrl-C.
 
-Starts Apache Kafka (KRaft) and PostgreSQL (``leerrecht.localinfra``), one database per service
-instance, then the services as their own processes: registratie, leerplicht for two regions, rmc
-for one region, and telling. Feeds the demo (``demo_feed.py``) through the public HTTP API, waits
-until telling has counted it, prints the national figures and the URLs to open, and stops
-everything it started on Ctrl-C (or SIGTERM).
+Starts Apache Kafka (KRaft), PostgreSQL and Keycloak (``leerrecht.localinfra``; the realm of
+``deploy/local/keycloak`` with secrets and passwords drawn for this run), one database per service
+instance, then the services as their own processes (single sign-on: ``AUTH_MODE=oidc``):
+registratie, leerplicht for two regions, rmc for one region, and telling. Feeds the demo
+(``demo_feed.py``) through the public HTTP API with the schools' client-credentials tokens, waits
+until telling has counted it, prints the national figures, the URLs to open and this run's users,
+and stops everything it started on Ctrl-C (or SIGTERM).
 """
 
 from __future__ import annotations
@@ -18,18 +20,50 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from leerrecht import processes
-from leerrecht.localinfra import DEFAULT_STATE, KafkaNode, PostgresNode, ensure_kafka_jars, nodes
+from leerrecht.localinfra import (
+    DEFAULT_STATE,
+    KafkaNode,
+    KeycloakNode,
+    KeycloakRealm,
+    PostgresNode,
+    ensure_kafka_jars,
+    ensure_keycloak,
+    nodes,
+    realm_with_credentials,
+)
 
 sys.path.insert(0, str(Path(__file__).parent))
-from demo_feed import DEMO_TOKENS, feed
+from demo_feed import feed
 
 REGIONS = ("MC28", "MC29")  # Haaglanden/Westland and Rijnmond
-BASE_PORT = int(os.environ.get("LEERRECHT_HTTP_BASE_PORT", "8100"))
+BASE_PORT = int(os.environ.get("LEERRECHT_HTTP_BASE_PORT", "8100"))  # the realm's redirect URIs: 8100..8104
+KEYCLOAK_PORT = int(os.environ.get("LEERRECHT_KEYCLOAK_PORT", "18080"))
+
+
+class Tokens:
+    """Access tokens of the realm's confidential clients (client credentials), reused while they live."""
+
+    def __init__(self, keycloak: KeycloakNode, realm: KeycloakRealm) -> None:
+        self.keycloak, self.realm = keycloak, realm
+        self._cache: dict[str, tuple[str, float]] = {}
+
+    def __call__(self, client_id: str) -> str:
+        token, until = self._cache.get(client_id, ("", 0.0))
+        if time.monotonic() < until:
+            return token
+        r = httpx.post(f"{self.keycloak.issuer}/protocol/openid-connect/token", timeout=30, data={
+            "grant_type": "client_credentials", "client_id": client_id,
+            "client_secret": self.realm.secrets[client_id]})
+        r.raise_for_status()
+        body = r.json()
+        self._cache[client_id] = (body["access_token"], time.monotonic() + int(body["expires_in"]) - 30)
+        return str(body["access_token"])
 
 
 def _migraties() -> str:
@@ -60,7 +94,10 @@ def main() -> int:
     t0 = time.monotonic()
     state = Path(os.environ.get("LEERRECHT_STATE", DEFAULT_STATE)).resolve()
     ensure_kafka_jars(state)
+    ensure_keycloak(state)
     kafka, pg = nodes(state)
+    keycloak = KeycloakNode(home=state / "keycloak", port=KEYCLOAK_PORT, dist=ensure_keycloak(state))
+    realm = realm_with_credentials()
     started: list[processes.ServiceProcess] = []
     stopping = False
 
@@ -72,14 +109,19 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         stempel = _verse_start_na_schemawijziging(state, kafka, pg)
-        print("▶ PostgreSQL en Kafka starten…", flush=True)
+        print("▶ PostgreSQL, Kafka en Keycloak starten…", flush=True)
         pg.start()
         kafka.start()
+        (state / "keycloak").mkdir(parents=True, exist_ok=True)
+        keycloak.start(realm)
+        tokens = Tokens(keycloak, realm)
         key_file = state / "pseudonym.key"
         if not key_file.exists():
             key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
         common = {
-            "API_TOKENS": ",".join(f"{tok}={who}" for tok, who in DEMO_TOKENS.values()),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
+            "AUTH_MODE": "oidc",
+            "OIDC_ISSUER": keycloak.issuer,
             "PSEUDONYM_KEY": key_file.read_text().strip(),
             "LOG_JSON": "true",
         }
@@ -104,9 +146,9 @@ def main() -> int:
         print(f"▶ Demo invoeren (po, vo, vso en mbo in Zoetermeer en Spijkenisse)… ({time.monotonic() - t0:.0f}s)",
               flush=True)
         urls = {svc.name: svc.url for svc in started}
-        summary = asyncio.run(feed(urls["registratie"]))
-        figures = wait_for_figures(urls["telling"], summary["afwezigheden"])
-        print_report(urls, summary, figures, time.monotonic() - t0, state / "logs")
+        summary = asyncio.run(feed(urls["registratie"], tokens))
+        figures = wait_for_figures(urls["telling"], summary["afwezigheden"], lambda: tokens("analyse-systeem"))
+        print_report(urls, summary, figures, time.monotonic() - t0, state / "logs", keycloak, realm)
         while not stopping:
             time.sleep(0.5)
             for svc in started:
@@ -117,18 +159,19 @@ def main() -> int:
         print("\n▶ Alles stoppen…", flush=True)
         for svc in reversed(started):
             svc.stop()
+        keycloak.stop()
         kafka.stop()
         pg.stop()
         print("gestopt.", flush=True)
     return 0
 
 
-def wait_for_figures(telling_url: str, expected: int, timeout: float = 120) -> list[dict[str, object]]:
-    token = DEMO_TOKENS["analist"][0]
+def wait_for_figures(telling_url: str, expected: int, token_of: Callable[[], str],
+                     timeout: float = 120) -> list[dict[str, object]]:
     deadline = time.monotonic() + timeout
     rows: list[dict[str, object]] = []
     while time.monotonic() < deadline:
-        r = httpx.get(f"{telling_url}/v1/cijfers", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        r = httpx.get(f"{telling_url}/v1/cijfers", headers={"Authorization": f"Bearer {token_of()}"}, timeout=5)
         rows = r.json().get("cijfers", []) if r.status_code == 200 else []
         counted = sum(float(str(c["waarde"] or 0)) for c in rows
                       if c["indicator"] == "afwezigheid.registraties" and c.get("gebied", "NL") == "NL")
@@ -139,24 +182,27 @@ def wait_for_figures(telling_url: str, expected: int, timeout: float = 120) -> l
 
 
 def print_report(urls: dict[str, str], summary: dict[str, int], figures: list[dict[str, object]],
-                 elapsed: float, logs: Path) -> None:
+                 elapsed: float, logs: Path, keycloak: KeycloakNode, realm: KeycloakRealm) -> None:
     print(f"\n✔ Leerrecht draait ({elapsed:.0f}s). Ingevoerd: {summary['leerlingen']} leerlingen, "
           f"{summary['afwezigheden']} afwezigheden, {summary['meldingen']} meldingen.\n")
     print("Landelijke cijfers (telling, uit het eventlog):")
     for c in figures:
         value = "<10" if c["waarde"] is None else c["waarde"]  # disclosure control: counts 1–9 suppressed
         print(f"  {c['periode']}  {c['indicator']:<45} {value!s:>10}")
-    pages = {"registratie": "/school?token=" + DEMO_TOKENS["school_00AP00"][0], "telling": "/inloggen",
-             "leerplicht": "/inloggen", "rmc": "/inloggen"}
-    print("\nOpen in de browser (schermen; inloggen met een token hieronder):")
+    pages = {"registratie": "/school", "telling": "/dashboard", "leerplicht": "/werklijst", "rmc": "/werklijst"}
+    print("\nOpen in de browser (inloggen via Keycloak, single sign-on):")
     for name, url in urls.items():
         print(f"  {name:<16} {url}{pages[name.split('-')[0]]}")
+    print("\nGebruikers voor deze demo (wachtwoorden gelden alleen voor deze run):")
+    for user, password in realm.passwords.items():
+        print(f"  {user:<16} {password}")
     print("\nAPI-documentatie (OpenAPI):")
     for name, url in urls.items():
         print(f"  {name:<16} {url}/docs")
-    print("\nTokens voor 'Authorize' in /docs:")
-    for role, (token, who) in DEMO_TOKENS.items():
-        print(f"  {role:<12} {token}   ({who})")
+    print("\nSystemen (OAuth 2.0 client credentials), een access token voor 'Authorize' in /docs:")
+    for client, secret in realm.secrets.items():
+        print(f"  curl -s -d grant_type=client_credentials -d client_id={client} -d client_secret={secret} "
+              f"{keycloak.issuer}/protocol/openid-connect/token")
     print(f"\nLogs: {logs}   Stoppen: Ctrl-C", flush=True)
 
 

@@ -16,11 +16,11 @@ from leerplicht.config import LeerplichtSettings
 from leerplicht.identiteit import IdentiteitConsumer
 from leerplicht.projection import LeerplichtProjection
 from leerrecht import aandacht, beheer, inzage, quarantaine
+from leerrecht.auth import authenticator
 from leerrecht.http import (
     EdgeLimits,
     add_login_routes,
     create_app,
-    parse_tokens,
     principal_dependency,
     require_role,
     web_principal_dependency,
@@ -35,7 +35,7 @@ log = get_logger(__name__)
 def build_app(settings: LeerplichtSettings) -> FastAPI:
     region = settings.region
     topic = region_events_topic(region)
-    tokens = parse_tokens(settings.api_tokens)
+    tokens = authenticator(settings, "leerplicht")
     current = principal_dependency(tokens)
     officer = require_role(current, f"leerplicht:{region}")
     web_officer = web_principal_dependency(tokens, f"leerplicht:{region}")

@@ -16,7 +16,15 @@ from fastapi import FastAPI
 
 from contracts.topics import REGISTER_TOPIC, all_topic_specs
 from leerrecht import inzage
-from leerrecht.http import EdgeLimits, create_app, parse_tokens, principal_dependency, require_role
+from leerrecht.auth import authenticator
+from leerrecht.http import (
+    EdgeLimits,
+    add_login_routes,
+    create_app,
+    principal_dependency,
+    require_role,
+    web_principal_dependency,
+)
 from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
 from leerrecht.projection import ProjectionRunner, region_pattern
@@ -45,7 +53,7 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
     key = PseudonymKey.from_base64(settings.pseudonym_key_id, settings.pseudonym_key)
     keyring = PseudonymKeyring(key)
     regions = all_regions() if settings.regions == "*" else settings.regions.split(",")
-    tokens = parse_tokens(settings.api_tokens)
+    tokens = authenticator(settings, "registratie")
     current = principal_dependency(tokens)
     toegang = Toegang(
         school_of_duo=require_role(current, "school", "duo"),
@@ -133,5 +141,6 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
                                     csv_max_rijen=settings.csv_max_rijen))
     app.include_router(build_kalender_router(toegang.beheer))
     app.include_router(inzage.router(toegang.beheer))  # art. 15: what schools and DUO did with a pupil's file
-    app.include_router(build_page_router(tokens))
+    add_login_routes(app, tokens, "Leerrecht – school", home="/school")
+    app.include_router(build_page_router(web_principal_dependency(tokens, "school")))
     return app

@@ -1,24 +1,24 @@
 """A simple server-rendered Dutch page for a school: ``/school`` (domain.md D: show schools their own
 signals and attendance, not only what leerplicht sees).
 
-Safety, kept simple: the school's API token may be given once as ``?token=…``; the page then sets it
-as an HttpOnly, SameSite=Strict cookie and redirects to ``/school`` so the token leaves the address
-bar and the browser history. Later visits use the cookie. Only the ``school`` role is let in.
-Templates autoescape; the response forbids framing, scripts and caching.
+Safety: school staff log in like every other person (``/inloggen``: the identity provider, or the
+development form with AUTH_MODE=static); a token never travels in the address. Only the ``school``
+role is let in (others 403, no session → the login page). Templates autoescape; the response forbids
+framing, scripts and caching.
 """
 # No `from __future__ import annotations`: FastAPI resolves the route's annotations.
 
-import hmac
+from collections.abc import Callable
 from importlib import resources
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, select_autoescape
 
 from leerrecht.http import Principal
 from registratie import school as schoolview
 
-COOKIE = "leerrecht_school"
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 _TEMPLATE = _env.from_string((resources.files("registratie") / "templates" / "school.html").read_text("utf-8"))
 _SOORTEN = {"ZESTIEN_UUR": "16 uur in 4 weken", "LRV": "Langdurig relatief verzuim", "LUXE": "Luxeverzuim",
@@ -28,30 +28,11 @@ _HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Fr
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"}
 
 
-def build_page_router(tokens: dict[str, Principal]) -> APIRouter:
+def build_page_router(school: Callable[..., Principal]) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    def school_of(token: str | None) -> Principal | None:
-        if not token:
-            return None
-        for known, principal in tokens.items():
-            if hmac.compare_digest(known.encode(), token.encode()) and principal.role == "school":
-                return principal
-        return None
-
     @router.get("/school", response_class=HTMLResponse)
-    async def school_page(request: Request, token: str | None = None) -> Response:
-        if token is not None:
-            if school_of(token) is None:
-                return HTMLResponse("<p>Onbekend token of geen schooltoken.</p>", status_code=401, headers=_HEADERS)
-            resp = RedirectResponse("/school", status_code=303, headers=_HEADERS)
-            resp.set_cookie(COOKIE, token, httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https", path="/school")
-            return resp
-        principal = school_of(request.cookies.get(COOKIE))
-        if principal is None:
-            return HTMLResponse("<p>Log in met <code>/school?token=…</code> (uw schooltoken).</p>",
-                                status_code=401, headers=_HEADERS)
+    async def school_page(request: Request, principal: Annotated[Principal, Depends(school)]) -> Response:
         service = request.app.state.intake
         async with service.pool.acquire() as conn:
             signalen = await schoolview.signalen(conn, principal.client_id, service.klok.vandaag())

@@ -13,11 +13,11 @@ from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
 from leerrecht import aandacht, beheer, inzage, quarantaine
+from leerrecht.auth import authenticator
 from leerrecht.http import (
     EdgeLimits,
     add_login_routes,
     create_app,
-    parse_tokens,
     principal_dependency,
     require_role,
     web_principal_dependency,
@@ -37,7 +37,7 @@ def build_app(settings: RmcSettings) -> FastAPI:
     region = settings.region
     topic = region_events_topic(region)
     regels = Regels(parse_leeftijdsgrenzen(settings.leeftijdsgrenzen))
-    tokens = parse_tokens(settings.api_tokens)
+    tokens = authenticator(settings, "rmc")
     current = principal_dependency(tokens)
     coach = require_role(current, f"rmc:{region}")
     web_coach = web_principal_dependency(tokens, f"rmc:{region}")

@@ -8,7 +8,8 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from leerrecht.http import EdgeLimits, add_login_routes, create_app, parse_tokens, principal_dependency, require_role
+from leerrecht.auth import authenticator
+from leerrecht.http import EdgeLimits, add_login_routes, create_app, principal_dependency, require_role
 from leerrecht.service import Runtime, lifespan_for
 from telling.api import build_router
 from telling.blauwgroen import Wisselwachter
@@ -18,7 +19,7 @@ from telling.runner import TellingRunner, count_topics
 
 
 def build_app(settings: TellingSettings) -> FastAPI:
-    tokens = parse_tokens(settings.api_tokens)
+    tokens = authenticator(settings, "telling")
     current = principal_dependency(tokens)
     analyst = require_role(current, "analist", "beheer")
 

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, select_autoescape
 
 from contracts.tekst import KorteTekst
+from leerrecht.auth import Authenticator
 from leerrecht.http import Principal, web_principal_dependency
 from telling.api import (
     ONDERDRUKT_UITLEG,
@@ -56,7 +57,7 @@ def keuzes() -> list[tuple[str, list[tuple[str, str]]]]:
     return out
 
 
-def build_dashboard_router(tokens: dict[str, Principal]) -> APIRouter:
+def build_dashboard_router(tokens: Authenticator) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     analist = web_principal_dependency(tokens, "analist", "beheer")
 

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import base64
+import secrets
 import tempfile
 from pathlib import Path
 
 from leerrecht import processes
 from leerrecht.processes import ServiceProcess, wait_ready
 
-__all__ = ["API_TOKENS", "TOKENS", "ServiceProcess", "auth", "launch", "start_service", "wait_ready"]
+__all__ = ["API_TOKENS", "TOKENS", "ServiceProcess", "auth", "dev_token", "launch", "start_service", "wait_ready"]
+
+
+def dev_token(label: str) -> str:
+    """A static development token (AUTH_MODE=static): the label for the reader, then 32 random bytes."""
+    return f"{label}-{secrets.token_urlsafe(32)}"
+
+
 
 TEST_KEY = base64.b64encode(b"leerrecht-test-key-0123456789abcdef").decode()
 TOKENS = {
-    "school": "t-school-00AP00",
-    "school2": "t-school-00AV00",
-    "duo": "t-duo",
-    "analist": "t-analist",
-    "beheer": "t-beheer",
-    "lp_MC28": "t-lp-mc28",
-    "lp_MC29": "t-lp-mc29",
-    "rmc_MC28": "t-rmc-mc28",
+    "school": dev_token("t-school-00AP00"),
+    "school2": dev_token("t-school-00AV00"),
+    "duo": dev_token("t-duo"),
+    "analist": dev_token("t-analist"),
+    "beheer": dev_token("t-beheer"),
+    "lp_MC28": dev_token("t-lp-mc28"),
+    "lp_MC29": dev_token("t-lp-mc29"),
+    "rmc_MC28": dev_token("t-rmc-mc28"),
 }
 API_TOKENS = ",".join([
     f"{TOKENS['school']}=00AP00:school",
@@ -50,6 +58,7 @@ def launch(module: str, bootstrap: str, database_url: str, **env: str) -> Servic
     return processes.launch(module, {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "DATABASE_URL": database_url,
+        "AUTH_MODE": "static",
         "API_TOKENS": API_TOKENS,
         "PSEUDONYM_KEY": TEST_KEY,
         "PROJECTION_BATCH_SIZE": "500",

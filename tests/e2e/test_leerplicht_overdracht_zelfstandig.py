@@ -33,15 +33,16 @@ from contracts.events import registratie as reg
 from contracts.events.base import Event, School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, launch, wait_ready
+from services import API_TOKENS, ServiceProcess, dev_token, launch, wait_ready
 
 pytestmark = pytest.mark.infra
 
 OUD, NIEUW = "MC27", "MC30"
 SCHOOL = School(brin="00AP", vestiging="00")
-TOKENS = API_TOKENS + ",t-lp-mc27=officer-27:leerplicht:MC27,t-lp-mc30=officer-30:leerplicht:MC30"
-OFFICER_OUD = {"Authorization": "Bearer t-lp-mc27"}
-OFFICER_NIEUW = {"Authorization": "Bearer t-lp-mc30"}
+_T = {t: dev_token(t) for t in ("t-lp-mc27", "t-lp-mc30")}  # static dev tokens
+TOKENS = API_TOKENS + f",{_T['t-lp-mc27']}=officer-27:leerplicht:MC27,{_T['t-lp-mc30']}=officer-30:leerplicht:MC30"
+OFFICER_OUD = {"Authorization": f"Bearer {_T['t-lp-mc27']}"}
+OFFICER_NIEUW = {"Authorization": f"Bearer {_T['t-lp-mc30']}"}
 
 
 

@@ -37,16 +37,17 @@ from contracts.events import registratie as reg
 from contracts.events.base import Event, School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, launch, wait_ready
+from services import API_TOKENS, ServiceProcess, dev_token, launch, wait_ready
 
 pytestmark = pytest.mark.infra
 
 OUD, NIEUW = "MC17", "MC06"
 SCHOOL = School(brin="00AP", vestiging="00")
-TOKENS_OUD = API_TOKENS + ",t-lp-mc17=officer-17:leerplicht:MC17,t-mc06-dienst=lp-MC06:leerplicht:MC06"
-TOKENS_NIEUW = API_TOKENS + ",t-lp-mc06=officer-06:leerplicht:MC06"
-OFFICER_OUD = {"Authorization": "Bearer t-lp-mc17"}
-OFFICER_NIEUW = {"Authorization": "Bearer t-lp-mc06"}
+_T = {t: dev_token(t) for t in ("t-lp-mc17", "t-mc06-dienst", "t-lp-mc06")}  # static dev tokens
+TOKENS_OUD = API_TOKENS + f",{_T['t-lp-mc17']}=officer-17:leerplicht:MC17,{_T['t-mc06-dienst']}=lp-MC06:leerplicht:MC06"
+TOKENS_NIEUW = API_TOKENS + f",{_T['t-lp-mc06']}=officer-06:leerplicht:MC06"
+OFFICER_OUD = {"Authorization": f"Bearer {_T['t-lp-mc17']}"}
+OFFICER_NIEUW = {"Authorization": f"Bearer {_T['t-lp-mc06']}"}
 
 
 
@@ -189,8 +190,9 @@ def test_an_open_dossier_moves_with_its_history_and_every_step_is_idempotent(
         str(lrv.melding_id)
     ]
     # the history travels in the event: no office answers for another region's dossiers
-    assert get(oud, f"/v1/overdrachten/{dossier_id}", {"Authorization": "Bearer t-mc06-dienst"}).status_code == 404
-    assert get(oud, f"/v1/dossiers/{dossier_id}", {"Authorization": "Bearer t-mc06-dienst"}).status_code == 403
+    dienst = {"Authorization": f"Bearer {_T['t-mc06-dienst']}"}
+    assert get(oud, f"/v1/overdrachten/{dossier_id}", dienst).status_code == 404
+    assert get(oud, f"/v1/dossiers/{dossier_id}", dienst).status_code == 403
 
     # the new office continues the MAS
     r = post(nieuw, base + f"/meldingen/{lrv.melding_id}/in-behandeling", OFFICER_NIEUW,

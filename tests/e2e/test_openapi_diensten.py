@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from services import API_TOKENS, TOKENS, ServiceProcess, launch, wait_ready
+from services import API_TOKENS, TOKENS, ServiceProcess, dev_token, launch, wait_ready
 
 pytestmark = pytest.mark.infra
-PARTNER = "t-partner-28"
+PARTNER = dev_token("t-partner-28")
 EXTRA_TOKENS = f"{API_TOKENS},{PARTNER}=partner-1:partner:MC28:werkplaats-noord"
 ROLLEN = {
     "leerplicht": {"officier": TOKENS["lp_MC28"], "officier_andere_regio": TOKENS["lp_MC29"]},

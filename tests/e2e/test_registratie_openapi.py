@@ -16,18 +16,18 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from services import API_TOKENS, ServiceProcess, start_service
+from services import TOKENS as ALLE_TOKENS
+from services import ServiceProcess, start_service
 
 pytestmark = pytest.mark.infra
-TOKENS = {"school": "t-school-00AP00", "duo": "t-duo", "beheer": "t-beheer"}
+TOKENS = {"school": ALLE_TOKENS["school"], "duo": ALLE_TOKENS["duo"], "beheer": ALLE_TOKENS["beheer"]}
 EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 5}
 
 
 @pytest.fixture(scope="module")
 def registratie(infra) -> Iterator[ServiceProcess]:  # type: ignore[no-untyped-def]
     svc = start_service("registratie", infra.bootstrap, infra.database_url("regst"), REGIONS="MC28,MC29",
-                        REGISTRATIE_VANDAAG="2026-11-27", DAGTAAK_INTERVAL_S="0",
-                        API_TOKENS=API_TOKENS + ",t-beheer=beheer-1:beheer")
+                        REGISTRATIE_VANDAAG="2026-11-27", DAGTAAK_INTERVAL_S="0")
     try:
         yield svc
     finally:

@@ -20,12 +20,13 @@ import httpx
 import pytest
 from wachten import eventually
 
-from services import API_TOKENS, ServiceProcess, auth, launch, start_service, wait_ready
+from services import API_TOKENS, ServiceProcess, auth, dev_token, launch, start_service, wait_ready
 
 REGIO = "MC12"
 GEMEENTE = "GM0153"  # Enschede
 BSN = "736120002"  # passes the elfproef; used by no other test
-COACH = {"Authorization": "Bearer t-rmc-mc12"}
+_T = {t: dev_token(t) for t in ("t-rmc-mc12",)}  # static dev tokens
+COACH = {"Authorization": f"Bearer {_T['t-rmc-mc12']}"}
 
 
 def schooljaar(d: date) -> str:
@@ -37,7 +38,7 @@ def schooljaar(d: date) -> str:
 @pytest.fixture(scope="module")
 def keten(infra) -> Iterator[dict[str, ServiceProcess]]:  # type: ignore[no-untyped-def]
     procs: dict[str, ServiceProcess] = {}
-    tokens = f"{API_TOKENS},t-rmc-mc12=coach-12:rmc:{REGIO}"
+    tokens = f"{API_TOKENS},{_T['t-rmc-mc12']}=coach-12:rmc:{REGIO}"
     try:
         procs["registratie"] = start_service("registratie", infra.bootstrap, infra.database_url("regketen"),
                                              REGIONS=REGIO, DAGTAAK_INTERVAL_S="0")

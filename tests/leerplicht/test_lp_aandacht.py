@@ -35,12 +35,13 @@ from contracts.golden import golden_event
 from contracts.identity import IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, auth, start_service
+from services import API_TOKENS, ServiceProcess, auth, dev_token, start_service
 
 REGION = "MC18"  # no other suite publishes here
-OFFICER = {"Authorization": "Bearer t-lp-mc33"}
+_T = {t: dev_token(t) for t in ("t-lp-mc33",)}  # static dev tokens
+OFFICER = {"Authorization": f"Bearer {_T['t-lp-mc33']}"}
 BEHEER = auth("beheer")
-TOKENS_ENV = API_TOKENS + ",t-lp-mc33=officer-33:leerplicht:MC18"
+TOKENS_ENV = API_TOKENS + f",{_T['t-lp-mc33']}=officer-33:leerplicht:MC18"
 pytestmark = pytest.mark.infra
 
 
@@ -123,7 +124,8 @@ async def test_a_dead_lettered_command_event_releases_its_claim_and_marks_the_do
             assert mark["type"] == lpe.DossierGesloten.event_type
             w = (await http.get("/v1/werklijst")).json()
             assert [a["dossier_id"] for a in w["aandacht_nodig"]] == [str(dossier_id)]
-            pagina = (await http.get(f"/dossiers/{dossier_id}", headers={"Cookie": "leerrecht_sessie=t-lp-mc33"})).text
+            sessie = {"Cookie": f"leerrecht_sessie={_T['t-lp-mc33']}"}
+            pagina = (await http.get(f"/dossiers/{dossier_id}", headers=sessie)).text
             assert "Dit dossier heeft aandacht nodig" in pagina and "Eve" not in pagina
             metrics = (await http.get("/metrics")).text
             assert 'leerrecht_dead_letters_total{projection="leerplicht"} 1.0' in metrics

@@ -35,10 +35,10 @@ from contracts.golden import golden_event
 from contracts.identity import IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, TOKENS, ServiceProcess, start_service
+from services import API_TOKENS, TOKENS, ServiceProcess, dev_token, start_service
 
 REGION = "MC23"  # no other suite publishes here
-OFFICER_TOKEN = "t-lp-mc23"
+OFFICER_TOKEN = dev_token("t-lp-mc23")
 TOKENS_ENV = API_TOKENS + f",{OFFICER_TOKEN}=officer-23:leerplicht:{REGION}"
 BEHEER = {"Cookie": f"leerrecht_sessie={TOKENS['beheer']}"}
 OFFICER = {"Cookie": f"leerrecht_sessie={OFFICER_TOKEN}"}

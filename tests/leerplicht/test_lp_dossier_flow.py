@@ -32,15 +32,16 @@ from contracts.events.base import Event, School
 from contracts.golden import golden_event
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, auth, start_service
+from services import API_TOKENS, ServiceProcess, auth, dev_token, start_service
 
 # A region no other suite publishes to: the session's Kafka is shared, and other suites count what
 # is on MC28/MC29 (e.g. every absence row of a leerplicht instance).
 REGION = "MC17"
-OFFICER = {"Authorization": "Bearer t-lp-mc17"}
+_T = {t: dev_token(t) for t in ("t-lp-mc17",)}  # static dev tokens
+OFFICER = {"Authorization": f"Bearer {_T['t-lp-mc17']}"}
 # Absences in a schooljaar no other suite counts (2024-2025), for the same reason.
 VERZUIM = date(2025, 6, 30)
-TOKENS_ENV = API_TOKENS + ",t-lp-mc17=officer-17:leerplicht:MC17"
+TOKENS_ENV = API_TOKENS + f",{_T['t-lp-mc17']}=officer-17:leerplicht:MC17"
 SCHOOL = School(brin="00AP", vestiging="00")
 pytestmark = pytest.mark.infra
 

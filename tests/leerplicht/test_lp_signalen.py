@@ -29,10 +29,10 @@ from contracts.events import registratie as reg
 from contracts.events.base import Event, School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, start_service
+from services import API_TOKENS, ServiceProcess, dev_token, start_service
 
 REGION = "MC39"
-TOKEN = "t-lp-mc39"
+TOKEN = dev_token("t-lp-mc39")
 OFFICER = {"Authorization": f"Bearer {TOKEN}"}
 TOKENS_ENV = API_TOKENS + f",{TOKEN}=officer-39:leerplicht:MC39"
 SCHOOL = School(brin="00AP", vestiging="00")

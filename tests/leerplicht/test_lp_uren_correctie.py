@@ -26,11 +26,12 @@ from contracts.events import registratie as reg
 from contracts.events.base import Event, School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, start_service
+from services import API_TOKENS, ServiceProcess, dev_token, start_service
 
 REGION = "MC16"
-OFFICER = {"Authorization": "Bearer t-lp-mc16"}
-TOKENS_ENV = API_TOKENS + ",t-lp-mc16=officer-16:leerplicht:MC16"
+_T = {t: dev_token(t) for t in ("t-lp-mc16",)}  # static dev tokens
+OFFICER = {"Authorization": f"Bearer {_T['t-lp-mc16']}"}
+TOKENS_ENV = API_TOKENS + f",{_T['t-lp-mc16']}=officer-16:leerplicht:MC16"
 SCHOOL = School(brin="00AP", vestiging="00")
 pytestmark = pytest.mark.infra
 

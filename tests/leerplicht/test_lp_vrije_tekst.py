@@ -36,12 +36,12 @@ from contracts.events import registratie as reg
 from contracts.events.base import School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, start_service
+from services import API_TOKENS, ServiceProcess, dev_token, start_service
 
 pytestmark = pytest.mark.infra
 
 REGION = "MC04"
-TOKEN = "t-lp-mc04-tekst"
+TOKEN = dev_token("t-lp-mc04-tekst")
 TOPIC = region_events_topic(REGION)
 
 

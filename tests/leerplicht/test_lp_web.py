@@ -33,12 +33,12 @@ from contracts.events.base import Event, School
 from contracts.identity import Adres, IdentiteitGewist, IdentiteitRecord, IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, start_service
+from services import API_TOKENS, TOKENS, ServiceProcess, dev_token, start_service
 
 pytestmark = pytest.mark.infra
 
 REGION = "MC17"
-TOKEN = "t-lp-mc17-web"
+TOKEN = dev_token("t-lp-mc17-web")
 TOKENS_ENV = API_TOKENS + f",{TOKEN}=officer-17w:leerplicht:MC17"
 SCHOOL = School(brin="00AP", vestiging="00")
 T = TypeVar("T")
@@ -128,7 +128,7 @@ def test_pages_need_the_region_role_and_show_identity_only_to_the_officer(
     assert anoniem.status_code == 303 and anoniem.headers["location"] == "/inloggen"
     fout = httpx.post(f"{svc.url}/inloggen", data={"token": "verkeerd"})
     assert fout.status_code == 401 and "Onbekende toegangscode" in fout.text
-    with ingelogd(svc, "t-lp-mc28") as mc28:  # an officer of another region
+    with ingelogd(svc, TOKENS["lp_MC28"]) as mc28:  # an officer of another region
         assert mc28.get("/werklijst").status_code == 403
 
     with ingelogd(svc) as web:

@@ -26,7 +26,8 @@ async def reg(infra: Any) -> AsyncIterator[Reg]:
 
     settings = RegistratieSettings(
         DATABASE_URL=await infra.adatabase_url("regt"), KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap,
-        API_TOKENS=API_TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS="MC28,MC29,MC21", DAGTAAK_INTERVAL_S=0,
+        AUTH_MODE="static", API_TOKENS=API_TOKENS,
+        PSEUDONYM_KEY=TEST_KEY, REGIONS="MC28,MC29,MC21", DAGTAAK_INTERVAL_S=0,
         LOG_JSON=False,
     )
     app = build_app(settings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,10 +22,11 @@ from fastapi import FastAPI
 from contracts.envelope import Envelope
 
 TEST_KEY = base64.b64encode(b"leerrecht-test-key-0123456789abcdef").decode()
-TOKENS = {"school": "s-00AP00", "school2": "s-00AV00", "duo": "s-duo", "beheer": "s-beheer", "analist": "s-an"}
+# static development tokens (AUTH_MODE=static): 32 random bytes each, fresh per test session
+TOKENS = {n: f"s-{n}-{secrets.token_urlsafe(32)}" for n in ("school", "school2", "duo", "beheer", "analist")}
 API_TOKENS = ",".join([
-    "s-00AP00=00AP00:school", "s-00AV00=00AV00:school", "s-duo=duo:duo", "s-beheer=beheer-1:beheer",
-    "s-an=analist-1:analist",
+    f"{TOKENS['school']}=00AP00:school", f"{TOKENS['school2']}=00AV00:school", f"{TOKENS['duo']}=duo:duo",
+    f"{TOKENS['beheer']}=beheer-1:beheer", f"{TOKENS['analist']}=analist-1:analist",
 ])
 
 

@@ -33,7 +33,8 @@ async def klein(infra: Any) -> AsyncIterator[Reg]:
 
     settings = RegistratieSettings(
         DATABASE_URL=await infra.adatabase_url("regcsv"), KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap,
-        API_TOKENS=API_TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS="MC28", DAGTAAK_INTERVAL_S=0, LOG_JSON=False,
+        AUTH_MODE="static", API_TOKENS=API_TOKENS,
+        PSEUDONYM_KEY=TEST_KEY, REGIONS="MC28", DAGTAAK_INTERVAL_S=0, LOG_JSON=False,
         CSV_MAX_RIJEN=KLEIN_RIJEN, CSV_MAX_BYTES=KLEIN_BYTES,
     )
     app = build_app(settings)

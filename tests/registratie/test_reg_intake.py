@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from reg_helpers import Reg, auth, bsn, sleutel
+from reg_helpers import TOKENS, Reg, auth, bsn, sleutel
 
 from contracts.catalogue import from_envelope
 from contracts.events import registratie as ev
@@ -254,14 +254,21 @@ async def test_recoding_is_only_for_the_own_school_and_must_change_something(reg
     assert r.status_code == 422, "the code in force is ZIEK now"
 
 
-async def test_the_school_page_takes_the_token_once_and_shows_the_schools_own_overview(reg: Reg) -> None:
+async def test_the_school_page_needs_a_school_session_and_shows_the_schools_own_overview(reg: Reg) -> None:
+    """No token in the address any more (issue 14): the page needs a session of the school role."""
     reg.zet_vandaag(D(2026, 11, 27))
     pgn = bsn()
     p = await enrol(reg, pgn)
     await reg.post("/v1/afwezigheden", {"pgn": pgn, "datum": "2026-11-20", "uren": 5, "code": "LUXE"})
-    assert (await reg.client.get("/school", params={"token": "s-duo"})).status_code == 401
-    r = await reg.client.get("/school", params={"token": "s-00AP00"})
-    assert r.status_code == 303 and r.headers["location"] == "/school", "the token leaves the address bar"
+    r = await reg.client.get("/school", params={"token": TOKENS["school"]})
+    assert r.status_code == 303 and r.headers["location"] == "/inloggen", "a token in the address opens nothing"
+    assert (await reg.client.post("/inloggen", data={"token": "te-kort"})).status_code == 401
+    reg.client.cookies.clear()
+    await reg.client.post("/inloggen", data={"token": TOKENS["duo"]})
+    assert (await reg.client.get("/school")).status_code == 403, "DUO is no school"
+    reg.client.cookies.clear()
+    r = await reg.client.post("/inloggen", data={"token": TOKENS["school"]})
+    assert r.status_code == 303 and r.headers["location"] == "/school"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
     page = await reg.client.get("/school")
@@ -269,7 +276,7 @@ async def test_the_school_page_takes_the_token_once_and_shows_the_schools_own_ov
     assert "Meldingen die u moet doen" in page.text and p in page.text and "Luxeverzuim" in page.text
     assert pgn not in page.text
     reg.client.cookies.clear()
-    assert (await reg.client.get("/school")).status_code == 401
+    assert (await reg.client.get("/school")).status_code == 303
 
 
 async def test_an_enrolment_does_not_move_a_known_pupil(reg: Reg) -> None:

@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 from kalender_testdata import rijen
-from reg_helpers import API_TOKENS, TEST_KEY, Reg, bsn
+from reg_helpers import API_TOKENS, TEST_KEY, TOKENS, Reg, bsn
 
 from contracts.catalogue import from_envelope
 from contracts.codes import MeldingSoort
@@ -27,7 +27,7 @@ from leerrecht.kalender import lees_schoolvakanties, load_schoolvakanties
 pytestmark = pytest.mark.infra
 MC26 = "leerrecht.regio.MC26.events"
 D = date
-BEHEER = {"Authorization": "Bearer s-beheer"}
+BEHEER = {"Authorization": f"Bearer {TOKENS['beheer']}"}
 
 
 async def _app(infra: Any, url: str) -> Any:
@@ -35,7 +35,7 @@ async def _app(infra: Any, url: str) -> Any:
     from registratie.config import RegistratieSettings
 
     return build_app(RegistratieSettings(
-        DATABASE_URL=url, KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap, API_TOKENS=API_TOKENS,
+        DATABASE_URL=url, KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap, AUTH_MODE="static", API_TOKENS=API_TOKENS,
         PSEUDONYM_KEY=TEST_KEY, REGIONS="MC26", DAGTAAK_INTERVAL_S=0, LOG_JSON=False,
     ))
 
@@ -93,7 +93,7 @@ async def test_eleven_months_before_the_end_the_service_is_degraded_and_beheer_i
     assert stand["waarschuwing_vanaf"] == "2027-08-20" and "20-08-2028" in stand["melding"]
     assert stand["per_vakantieregio"]["zuid"] == {"einde": "2028-09-03", "resterende_dagen": 349}
     assert gauge((await reg.client.get("/metrics")).text, "midden") == 335
-    school = {"Authorization": "Bearer s-00AP00"}
+    school = {"Authorization": f"Bearer {TOKENS['school']}"}
     assert (await reg.client.get("/v1/beheer/kalender", headers=school)).status_code == 403
 
 
@@ -128,7 +128,7 @@ async def test_after_the_end_no_silent_skip_and_the_loaded_year_raises_the_duty(
 
     # only beheer loads school years; invalid rows are refused in the platform's shape
     r = await reg.client.post("/v1/beheer/schoolvakanties", json={"rijen": rijen("2028-2029")},
-                              headers={"Authorization": "Bearer s-00AP00"})
+                              headers={"Authorization": f"Bearer {TOKENS['school']}"})
     assert r.status_code == 403
     r = await reg.client.post("/v1/beheer/schoolvakanties", json={"rijen": rijen("2029-2030")}, headers=BEHEER)
     assert r.status_code == 422 and r.json()["fouten"][0]["regel"] == "aansluitend_schooljaar", r.text

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from reg_helpers import Reg, bsn
+from reg_helpers import TOKENS, Reg, auth, bsn
 
 from contracts.catalogue import from_envelope
 from contracts.codes import MeldingSoort, SignaalOntvanger, SignaalSoort
@@ -62,21 +62,21 @@ async def test_exactly_16_hours_in_4_lesweken_publishes_meldplicht_once_and_then
 
     # evaluated again (another absence, the daily run): nothing is published twice
     await absent(reg, pgn, "2026-11-25", 1, "ZIEK")
-    r = await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    r = await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": f"Bearer {TOKENS['beheer']}"})
     assert r.status_code == 200, r.text
     assert len(of_type(await reg.events(MC28, p), ev.MeldplichtBereikt)) == 1
 
-    signalen = (await reg.client.get("/v1/school/signalen", headers={"Authorization": "Bearer s-00AP00"})).json()
+    signalen = (await reg.client.get("/v1/school/signalen", headers=auth("school"))).json()
     [open_] = [s for s in signalen["te_melden"] if s["pseudoniem"] == p]
     assert open_["status"] == "te_doen" and open_["uiterlijk_melden_op"] == "2026-11-30"
 
     # the school did not report within the term: MeldtermijnVerstreken, once
     reg.zet_vandaag(D(2026, 12, 1))
-    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
-    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": f"Bearer {TOKENS['beheer']}"})
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": f"Bearer {TOKENS['beheer']}"})
     [v] = of_type(await reg.events(MC28, p), ev.MeldtermijnVerstreken)
     assert v.meldplicht_id == m.meldplicht_id and v.uiterlijk_melden_op == D(2026, 11, 30)
-    signalen = (await reg.client.get("/v1/school/signalen", headers={"Authorization": "Bearer s-00AP00"})).json()
+    signalen = (await reg.client.get("/v1/school/signalen", headers=auth("school"))).json()
     assert [s["status"] for s in signalen["te_melden"] if s["pseudoniem"] == p] == ["te_laat"]
 
 
@@ -126,7 +126,7 @@ async def test_onbekend_recoded_to_ziek_before_the_report_gives_no_duty(reg: Reg
             if e.type == ev.AfwezigheidGecorrigeerd.event_type] == [2]
 
     reg.zet_vandaag(D(2026, 12, 2))  # the recoding window of 26 Nov has passed
-    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": f"Bearer {TOKENS['beheer']}"})
     assert of_type(await reg.events(MC28, pr), ev.MeldplichtBereikt) == [], "recoded to ZIEK: no report"
     [m] = of_type(await reg.events(MC28, pk), ev.MeldplichtBereikt)
     assert (m.bereikt_op, m.uiterlijk_melden_op) == (D(2026, 11, 26), D(2026, 12, 3))
@@ -148,7 +148,7 @@ async def test_filed_report_stops_the_term_and_a_vrijstelling_withdraws_it(reg: 
     assert (g.woongemeente, g.geboortejaar_maand) == ("GM0637", "2014-05")
 
     reg.zet_vandaag(D(2026, 12, 4))  # past the due date, but the school reported
-    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": f"Bearer {TOKENS['beheer']}"})
     assert of_type(await reg.events(MC28, p), ev.MeldtermijnVerstreken) == []
 
     r = await reg.post("/v1/duo/vrijstellingen", {"pgn": pgn, "artikel": "5a", "van": "2026-11-20"}, who="duo")
@@ -253,7 +253,7 @@ async def test_a_late_recoding_that_removes_a_due_duty_is_a_signal_for_leerplich
     [s] = [x for x in of_type(await reg.events(MC28, p), ev.SignaalGegeven)
            if x.soort is SignaalSoort.LATE_HERCODERING]
     assert (s.ontvangers, s.peildatum) == ([SignaalOntvanger.LEERPLICHT], D(2026, 11, 27))
-    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": "Bearer s-beheer"})
+    await reg.client.post("/v1/beheer/dagtaak", headers={"Authorization": f"Bearer {TOKENS['beheer']}"})
     assert len([x for x in of_type(await reg.events(MC28, p), ev.SignaalGegeven)
                 if x.soort is SignaalSoort.LATE_HERCODERING]) == 1, "evaluated again: published once"
     assert of_type(await reg.events(MC28, p), ev.MeldtermijnVerstreken) == []

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from reg_helpers import Reg, bsn
+from reg_helpers import TOKENS, Reg, bsn
 
 from contracts.catalogue import from_envelope
 from contracts.codes import SignaalSoort
@@ -27,8 +27,8 @@ MC28 = "leerrecht.regio.MC28.events"
 D = date
 VERVALLEN = "nl.leerrecht.registratie.meldplicht_vervallen"
 HERBEOORDELING = "nl.leerrecht.registratie.melding_herbeoordeling_gevraagd"
-SCHOOL = {"Authorization": "Bearer s-00AP00"}
-BEHEER = {"Authorization": "Bearer s-beheer"}
+SCHOOL = {"Authorization": f"Bearer {TOKENS['school']}"}
+BEHEER = {"Authorization": f"Bearer {TOKENS['beheer']}"}
 
 
 async def enrol(reg: Reg, pgn: str) -> str:

@@ -28,12 +28,13 @@ from contracts.events.base import Event, School
 from contracts.identity import IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, auth, start_service
+from services import API_TOKENS, ServiceProcess, auth, dev_token, start_service
 
 REGIO = "MC20"  # no other suite publishes here
-COACH = {"Authorization": "Bearer t-rmc-mc34"}
+COACH_TOKEN = dev_token("t-rmc-mc34")
+COACH = {"Authorization": f"Bearer {COACH_TOKEN}"}
 BEHEER = auth("beheer")
-TOKENS_ENV = API_TOKENS + ",t-rmc-mc34=coach-34:rmc:MC20"
+TOKENS_ENV = API_TOKENS + f",{COACH_TOKEN}=coach-34:rmc:MC20"
 pytestmark = pytest.mark.infra
 
 

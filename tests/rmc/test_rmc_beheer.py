@@ -31,10 +31,10 @@ from contracts.events.base import Event, School
 from contracts.identity import IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, TOKENS, ServiceProcess, start_service
+from services import API_TOKENS, TOKENS, ServiceProcess, dev_token, start_service
 
 REGIO = "MC24"
-COACH_TOKEN = "t-rmc-mc24"
+COACH_TOKEN = dev_token("t-rmc-mc24")
 P = secrets.token_hex(24)
 FEMKE = secrets.token_hex(24)
 pytestmark = pytest.mark.infra

@@ -23,10 +23,10 @@ from contracts.events.base import School
 from contracts.identity import IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, start_service
+from services import API_TOKENS, ServiceProcess, dev_token, start_service
 
 REGIO = "MC09"
-TOKEN = "t-rmc-mc09-web"
+TOKEN = dev_token("t-rmc-mc09-web")
 P = f"rmc-web-{uuid.uuid4().hex[:12]}-0001"
 
 

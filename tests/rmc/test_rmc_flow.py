@@ -30,7 +30,7 @@ from contracts.events import registratie
 from contracts.events.base import Event, School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, auth, start_service
+from services import API_TOKENS, ServiceProcess, auth, dev_token, start_service
 
 REGIO = "MC28"
 TOPIC = region_events_topic(REGIO)
@@ -42,7 +42,7 @@ SCHOOL = School(brin="34CD", vestiging="01")
 NU = datetime.now(UTC)
 VANDAAG = NU.date()
 INTAKE = NU - timedelta(days=200)
-PARTNER_TOKENS = {"werkstart": "t-partner-werkstart", "ander": "t-partner-ander"}
+PARTNER_TOKENS = {"werkstart": dev_token("t-partner-werkstart"), "ander": dev_token("t-partner-ander")}
 TOKENS_ENV = ",".join(
     [
         API_TOKENS,

@@ -35,13 +35,13 @@ from contracts.events.base import School
 from contracts.identity import IdentiteitGewist, IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, launch, start_service, wait_ready
+from services import API_TOKENS, ServiceProcess, dev_token, launch, start_service, wait_ready
 
 OUD, NIEUW = "MC07", "MC08"
 RUN = uuid.uuid4().hex[:10]
 P = f"rmc-verhuis-{RUN}-0001"  # open case in MC07, moves to MC08
 Q = f"rmc-ident-{RUN}-0002"  # identity only (a resident without a case)
-TOKENS = {OUD: "t-rmc-mc07", NIEUW: "t-rmc-mc08"}
+TOKENS = {OUD: dev_token("t-rmc-mc07"), NIEUW: dev_token("t-rmc-mc08")}
 TOKENS_ENV = ",".join([API_TOKENS, f"{TOKENS[OUD]}=coach-07:rmc:{OUD}", f"{TOKENS[NIEUW]}=coach-08:rmc:{NIEUW}"])
 INTAKE = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -26,10 +26,10 @@ from contracts.events import registratie as reg
 from contracts.events.base import Event, School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, start_service
+from services import API_TOKENS, ServiceProcess, dev_token, start_service
 
 REGION = "MC40"
-TOKEN = "t-rmc-mc40"
+TOKEN = dev_token("t-rmc-mc40")
 COACH = {"Authorization": f"Bearer {TOKEN}"}
 TOKENS_ENV = API_TOKENS + f",{TOKEN}=coach-40:rmc:MC40"
 SCHOOL = School(brin="00AV", vestiging="00")

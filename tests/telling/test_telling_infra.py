@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import secrets
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -41,7 +42,8 @@ from leerrecht.http import parse_tokens, principal_dependency, require_role
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 
 JAAR = "2025-2026"
-TOKENS = "t-analist=analist-1:analist,t-beheer=beheer-1:beheer,t-school=00AP00:school"
+T = {n: f"t-{n}-{secrets.token_urlsafe(32)}" for n in ("analist", "beheer", "school")}
+TOKENS = f"{T['analist']}=analist-1:analist,{T['beheer']}=beheer-1:beheer,{T['school']}=00AP00:school"
 
 
 @dataclass
@@ -126,7 +128,7 @@ async def _get(pool: asyncpg.Pool, path: str, token: str, **params: str) -> http
 @pytest.mark.infra
 async def test_api_analysts_see_suppressed_figures_beheer_the_real_ones(omgeving: Omgeving) -> None:
     pool = omgeving.pool
-    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", "t-beheer")
+    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", T["beheer"])
     assert r.status_code == 200, r.text
     form = r.json()
     assert form["gemeentenaam"] == "Amsterdam" and form["regio"] == "MC21"
@@ -136,32 +138,32 @@ async def test_api_analysts_see_suppressed_figures_beheer_the_real_ones(omgeving
     assert form["telling"]["thuiszitters"]["waarde"] == 4
     assert form["positie"] == {k: v for k, v in form["positie"].items() if v >= 0} and form["positie"]
 
-    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", "t-analist")
+    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", T["analist"])
     t = r.json()["telling"]
     assert t["relatief_verzuim"]["leerlingen"] == {"waarde": None, "weergave": "<10", "onderdrukt": True}
     assert t["thuiszitters"]["waarde"] is None
     assert t["vrijstellingen"]["5b"] == {"waarde": 0, "weergave": "0", "onderdrukt": False}
     assert all(v != 1 for v in _leaves(t)), "no count 1-9 reaches an analyst"
 
-    r = await _get(pool, "/v1/cijfers", "t-analist", gebied=AMS, indicator="relatief_verzuim", periode=JAAR)
+    r = await _get(pool, "/v1/cijfers", T["analist"], gebied=AMS, indicator="relatief_verzuim", periode=JAAR)
     [c] = r.json()["cijfers"]
     assert c["waarde"] is None and c["weergave"] == "<10" and c["definitie_id"] == "relatief_verzuim/v1"
     assert "16 uur" in c["definitie"] and r.json()["positie"]
-    r = await _get(pool, "/v1/cijfers", "t-beheer", gebied=AMS, indicator="relatief_verzuim", periode=JAAR)
+    r = await _get(pool, "/v1/cijfers", T["beheer"], gebied=AMS, indicator="relatief_verzuim", periode=JAAR)
     assert r.json()["cijfers"][0]["waarde"] == 3
 
-    csv = await _get(pool, "/v1/cijfers.csv", "t-analist", gebied=AMS, tabel="leerplichttelling")
+    csv = await _get(pool, "/v1/cijfers.csv", T["analist"], gebied=AMS, tabel="leerplichttelling")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.splitlines()
     assert lines[0].startswith("indicator;definitie_id;gebied_type;gebied")
     assert f"relatief_verzuim;relatief_verzuim/v1;GEMEENTE;{AMS};schooljaar;{JAAR};<10;ja" in lines
     assert csv.headers["x-leerrecht-positie"]
 
-    assert (await _get(pool, f"/v1/leerplichttelling/GM9999/{JAAR}", "t-analist")).status_code == 404
-    assert (await _get(pool, f"/v1/leerplichttelling/{AMS}/2025-2027", "t-analist")).status_code == 422
-    assert (await _get(pool, "/v1/cijfers", "t-analist", indicator="bestaat_niet")).status_code == 404
-    assert (await _get(pool, "/v1/cijfers", "t-school")).status_code == 403
-    definities = (await _get(pool, "/v1/definities", "t-analist")).json()["indicatoren"]
+    assert (await _get(pool, f"/v1/leerplichttelling/GM9999/{JAAR}", T["analist"])).status_code == 404
+    assert (await _get(pool, f"/v1/leerplichttelling/{AMS}/2025-2027", T["analist"])).status_code == 422
+    assert (await _get(pool, "/v1/cijfers", T["analist"], indicator="bestaat_niet")).status_code == 404
+    assert (await _get(pool, "/v1/cijfers", T["school"])).status_code == 403
+    definities = (await _get(pool, "/v1/definities", T["analist"])).json()["indicatoren"]
     lrv = next(d for d in definities if d["indicator"] == "lrv")
     assert "nl.leerrecht.registratie.melding_geregistreerd" in lrv["bronnen"] and lrv["definitie_id"] == "lrv/v3"
     absoluut = next(d for d in definities if d["indicator"] == "absoluut_verzuim")
@@ -173,18 +175,18 @@ async def test_breakdowns_and_rates_are_published_under_disclosure_control(omgev
     """P5 and P6 (LRV, both in vo, born 2011) in the school-type and age breakdowns; the Halt recidive
     and MAS route shares computed for beheer, not published for analysts (denominator < 100)."""
     pool = omgeving.pool
-    beheer = (await _get(pool, "/v1/uitsplitsingen", "t-beheer", indicator="lrv", periode=JAAR)).json()
+    beheer = (await _get(pool, "/v1/uitsplitsingen", T["beheer"], indicator="lrv", periode=JAAR)).json()
     nl = next(r for r in beheer["uitsplitsingen"]["schooltype"] if r["gebied"] == "NL")
     assert nl["totaal"]["waarde"] == 2 and nl["categorieen"]["vo"]["waarde"] == 2
     assert nl["categorieen"]["po"]["waarde"] == 0
     leeftijd = next(r for r in beheer["uitsplitsingen"]["leeftijd"] if r["gebied"] == "NL")
     assert leeftijd["categorieen"]["12-15"]["waarde"] == 2
-    analist = (await _get(pool, "/v1/uitsplitsingen", "t-analist", indicator="lrv", periode=JAAR)).json()
+    analist = (await _get(pool, "/v1/uitsplitsingen", T["analist"], indicator="lrv", periode=JAAR)).json()
     nl = next(r for r in analist["uitsplitsingen"]["schooltype"] if r["gebied"] == "NL")
     assert nl["categorieen"]["vo"] == {"waarde": None, "onderdrukt": True, "weergave": "<10"}
-    assert (await _get(pool, "/v1/uitsplitsingen", "t-analist", indicator="bestaat_niet",
+    assert (await _get(pool, "/v1/uitsplitsingen", T["analist"], indicator="bestaat_niet",
                        periode=JAAR)).status_code == 404
-    r = await _get(pool, "/v1/uitsplitsingen.csv", "t-analist", indicator="lrv", periode=JAAR)
+    r = await _get(pool, "/v1/uitsplitsingen.csv", T["analist"], indicator="lrv", periode=JAAR)
     regels = r.text.splitlines()
     assert regels[0].startswith("indicator;definitie_id;periode;uitsplitsing;")
     assert f"lrv;lrv/v3;{JAAR};schooltype;LAND;NL;vo;<10;ja" in regels
@@ -192,11 +194,11 @@ async def test_breakdowns_and_rates_are_published_under_disclosure_control(omgev
     assert "X-Leerrecht-Positie" in r.headers
 
     pct = {(r["aandeel"], r["periode"]): r for r in
-           (await _get(pool, "/v1/percentages", "t-beheer", periode=JAAR)).json()["percentages"]}
+           (await _get(pool, "/v1/percentages", T["beheer"], periode=JAAR)).json()["percentages"]}
     assert pct[("halt_recidive_percentage", JAAR)]["percentage"] == 0.0  # P10 was not reported again
     assert pct[("mas_aandeel_halt", JAAR)]["percentage"] == 100.0
     assert not pct[("mas_aandeel_halt", JAAR)]["gepubliceerd"]
-    analist_pct = (await _get(pool, "/v1/percentages", "t-analist", periode=JAAR)).json()["percentages"]
+    analist_pct = (await _get(pool, "/v1/percentages", T["analist"], periode=JAAR)).json()["percentages"]
     assert analist_pct and all(r["percentage"] is None and not r["gepubliceerd"] for r in analist_pct)
 
 
@@ -216,17 +218,17 @@ async def test_as_of_a_peildatum_the_figures_are_those_of_the_events_recorded_up
         assert body["peildatum"] == peildatum and "recordedtime" in body["peildatum_betekenis"]
         return body["cijfers"][0]["waarde"] if body["cijfers"] else 0
 
-    assert await waarde("t-beheer", "2025-10-26", "relatief_verzuim") == 0
-    assert await waarde("t-beheer", "2025-10-28", "relatief_verzuim") == 4
-    assert await waarde("t-beheer", "2025-10-29", "relatief_verzuim") == 3
-    assert await waarde("t-beheer", "2025-10-28", "relatief_verzuim", "NL") == 5  # + P11 in Diemen
-    assert await waarde("t-beheer", "2025-11-30", "lrv") == 1
-    assert await waarde("t-beheer", "2025-12-01", "lrv") == 2
-    assert await waarde("t-analist", "2025-10-28", "relatief_verzuim") is None  # still suppressed
+    assert await waarde(T["beheer"], "2025-10-26", "relatief_verzuim") == 0
+    assert await waarde(T["beheer"], "2025-10-28", "relatief_verzuim") == 4
+    assert await waarde(T["beheer"], "2025-10-29", "relatief_verzuim") == 3
+    assert await waarde(T["beheer"], "2025-10-28", "relatief_verzuim", "NL") == 5  # + P11 in Diemen
+    assert await waarde(T["beheer"], "2025-11-30", "lrv") == 1
+    assert await waarde(T["beheer"], "2025-12-01", "lrv") == 2
+    assert await waarde(T["analist"], "2025-10-28", "relatief_verzuim") is None  # still suppressed
     # the leerplichttelling form as of a date, too
-    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", "t-beheer", peildatum="2025-11-30")
+    r = await _get(pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", T["beheer"], peildatum="2025-11-30")
     assert r.json()["telling"]["langdurig_relatief_verzuim"]["totaal"]["waarde"] == 1
-    assert (await _get(pool, "/v1/cijfers", "t-beheer", peildatum="28-10-2025")).status_code == 422
+    assert (await _get(pool, "/v1/cijfers", T["beheer"], peildatum="28-10-2025")).status_code == 422
     async with pool.acquire() as conn:  # the history adds up to the live figures, cell by cell
         verschil = await conn.fetch(
             "SELECT c.indicator, c.gebied, c.periode, c.waarde, coalesce(h.som, 0) AS som FROM cijfer c "
@@ -243,12 +245,12 @@ async def test_parquet_export_has_a_row_per_cell_and_definitions_and_position_in
 
     import pyarrow.parquet as pq
 
-    r = await _get(omgeving.pool, "/v1/cijfers.parquet", "t-analist", tabel="leerplichttelling")
+    r = await _get(omgeving.pool, "/v1/cijfers.parquet", T["analist"], tabel="leerplichttelling")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/vnd.apache.parquet"
     table = pq.read_table(io.BytesIO(r.content))
     meta = {k.decode(): v.decode() for k, v in table.schema.metadata.items()}
-    api = (await _get(omgeving.pool, "/v1/cijfers", "t-analist")).json()
+    api = (await _get(omgeving.pool, "/v1/cijfers", T["analist"])).json()
     assert json.loads(meta["leerrecht.positie"]) == api["positie"]
     definities = json.loads(meta["leerrecht.definities"])
     assert definities["relatief_verzuim"]["definitie_id"] == "relatief_verzuim/v1"
@@ -260,7 +262,7 @@ async def test_parquet_export_has_a_row_per_cell_and_definitions_and_position_in
     assert cel["waarde"] is None and cel["weergave"] == "<10" and cel["onderdrukt"]
     assert cel["definitie_id"] == "relatief_verzuim/v1" and "16 uur" in cel["definitie"]
     assert all(x["waarde"] is None or x["waarde"] == 0 or x["waarde"] >= 10 for x in rows)
-    beheer = pq.read_table(io.BytesIO((await _get(omgeving.pool, "/v1/cijfers.parquet", "t-beheer",
+    beheer = pq.read_table(io.BytesIO((await _get(omgeving.pool, "/v1/cijfers.parquet", T["beheer"],
                                                   indicator="relatief_verzuim", peildatum="2025-10-28")).content))
     assert beheer.schema.metadata[b"leerrecht.peildatum"] == b"2025-10-28"
     assert {(x["gebied"], x["waarde"]) for x in beheer.to_pylist()} >= {(AMS, 4.0), ("NL", 5.0)}
@@ -268,7 +270,7 @@ async def test_parquet_export_has_a_row_per_cell_and_definitions_and_position_in
 
 @pytest.mark.infra
 async def test_leerplichttelling_csv_is_the_annual_form_line_by_line(omgeving: Omgeving) -> None:
-    r = await _get(omgeving.pool, f"/v1/leerplichttelling/{AMS}/{JAAR}.csv", "t-analist")
+    r = await _get(omgeving.pool, f"/v1/leerplichttelling/{AMS}/{JAAR}.csv", T["analist"])
     assert r.status_code == 200, r.text
     assert r.headers["content-disposition"].endswith(f'leerplichttelling-{AMS}-{JAAR}.csv"')
     lines = r.text.splitlines()
@@ -279,7 +281,7 @@ async def test_leerplichttelling_csv_is_the_annual_form_line_by_line(omgeving: O
                                "(16 uur in 4 weken) – Leerlingen;<10;ja;relatief_verzuim;relatief_verzuim/v1;")
                for line in lines)
     assert any(";vrijstellingen;5b;Vrijstellingen – Artikel 5b;0;nee;vrijstellingen_5b;" in line for line in lines)
-    form = (await _get(omgeving.pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", "t-analist")).json()
+    form = (await _get(omgeving.pool, f"/v1/leerplichttelling/{AMS}/{JAAR}", T["analist"])).json()
     assert form["toelichting_onderdrukt"] and r.headers["x-leerrecht-positie"]
 
 
