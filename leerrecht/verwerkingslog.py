@@ -24,6 +24,7 @@ TRUNCATE for every role, the service's own included, and PUBLIC has no such priv
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import json
@@ -228,13 +229,18 @@ def verwerking(activiteit_id: str, betrokkene: Betrokkene | None = None) -> Call
     return dependency
 
 
+SCHRIJF_TIMEOUT_S = 3.0
+"""How long a processing record may take to be written before the request fails with 503."""
+
+
 async def _schrijf(request: Request, v: Verwerking, betrokkene: Betrokkene | None) -> None:
     wie = getattr(request.state, "principal", None)
     if wie is None:
         return  # no identified caller (401): no actor to record
     try:
         pool = request.app.state.runtime.pool
-        async with pool.acquire() as conn:
+        # bounded: a paused database fails the request with 503 in time (F13), never holds it
+        async with asyncio.timeout(SCHRIJF_TIMEOUT_S), pool.acquire() as conn:
             if not v.betrokkenen and betrokkene is not None:
                 gevonden = await betrokkene(request, conn)
                 if gevonden:

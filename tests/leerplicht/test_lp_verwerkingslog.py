@@ -36,11 +36,11 @@ from contracts.events.base import School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.verwerkingslog import register
-from services import API_TOKENS, ServiceProcess, auth, start_service
+from services import API_TOKENS, ServiceProcess, auth, dev_token, start_service
 
 REGION = "MC35"
 TOPIC = region_events_topic(REGION)
-TOKEN = "t-lp-mc35-" + secrets.token_hex(8)
+TOKEN = dev_token("t-lp-mc35")
 OFFICER = {"Authorization": f"Bearer {TOKEN}"}
 TOKENS_ENV = API_TOKENS + f",{TOKEN}=officer-35:leerplicht:MC35"
 BEHEER = auth("beheer")

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from reg_helpers import Reg, bsn
+from reg_helpers import Reg, auth, bsn
 
 from contracts.catalogue import from_envelope
 from contracts.events import registratie as ev
@@ -120,14 +120,14 @@ async def test_a_different_woongemeente_is_accepted_and_flagged_not_refused(reg:
     # flagged for DUO/beheer: the pseudonym and the school, no gemeente, no name
     for who in ("beheer", "duo"):
         lijst = await reg.client.get("/v1/beheer/woongemeente-afwijkingen",
-                                     headers={"Authorization": f"Bearer {'s-beheer' if who == 'beheer' else 's-duo'}"})
+                                     headers=auth(who))
         assert lijst.status_code == 200, lijst.text
         rijen = [r for r in lijst.json()["afwijkingen"] if r["pseudoniem"] == pseudoniem]
         assert [(r["school"]) for r in rijen] == ["00AP00"]
         assert "GM0363" not in lijst.text and "GM0637" not in lijst.text and "Jansen" not in lijst.text
-    goed = await reg.client.get("/v1/beheer/woongemeente-afwijkingen", headers={"Authorization": "Bearer s-beheer"})
+    goed = await reg.client.get("/v1/beheer/woongemeente-afwijkingen", headers=auth("beheer"))
     gemarkeerd = {r["pseudoniem"] for r in goed.json()["afwijkingen"]}
     assert juiste_gok.json()["pseudoniem"] not in gemarkeerd and onbekende.json()["pseudoniem"] not in gemarkeerd
     schoolblik = await reg.client.get("/v1/beheer/woongemeente-afwijkingen",
-                                      headers={"Authorization": "Bearer s-00AP00"})
+                                      headers=auth("school"))
     assert schoolblik.status_code == 403

@@ -22,17 +22,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reg_helpers import TEST_KEY, Reg, bsn, sleutel
 
 from contracts.topics import REGISTER_TOPIC, region_events_topic
+from services import dev_token
 
 VO, VSO, SO, V_SO, MBO, MBO2 = "20TZ00", "01JH04", "01JE00", "01JH03", "99ZZ01", "99ZZ02"
 SCHOLEN = [VO, VSO, SO, V_SO, MBO, MBO2]
-TOKENS = ",".join([f"t-{s}={s}:school" for s in SCHOLEN] + ["t-duo=duo:duo"])
+_T = {who: dev_token(f"t-{who}") for who in [*SCHOLEN, "duo"]}
+TOKENS = ",".join([f"{_T[s]}={s}:school" for s in SCHOLEN] + [f"{_T['duo']}=duo:duo"])
 ARNHEM = "GM0202"
 MC41 = region_events_topic("MC41")
 REGISTER_SQL = "SELECT event_id, code, event_type, data::text FROM register_feit ORDER BY volgnummer"
 
 
 def hdr(who: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer t-{who}", "Idempotency-Key": sleutel()}
+    return {"Authorization": f"Bearer {_T[who]}", "Idempotency-Key": sleutel()}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +44,8 @@ async def reg41(infra: Any) -> AsyncIterator[Reg]:
 
     settings = RegistratieSettings(
         DATABASE_URL=await infra.adatabase_url("regregister"), KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap,
-        API_TOKENS=TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS="MC41", DAGTAAK_INTERVAL_S=0, LOG_JSON=False,
+        AUTH_MODE="static", API_TOKENS=TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS="MC41", DAGTAAK_INTERVAL_S=0,
+        LOG_JSON=False,
     )
     app = build_app(settings)
     async with app.router.lifespan_context(app):
@@ -141,7 +144,8 @@ async def test_the_register_replays_from_the_log_on_an_empty_database(reg41: Reg
     assert verwacht
     settings = RegistratieSettings(
         DATABASE_URL=await infra.adatabase_url("regregister_replay"), KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap,
-        API_TOKENS=TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS="MC41", DAGTAAK_INTERVAL_S=0, LOG_JSON=False,
+        AUTH_MODE="static", API_TOKENS=TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS="MC41", DAGTAAK_INTERVAL_S=0,
+        LOG_JSON=False,
     )
     app = build_app(settings)
     async with app.router.lifespan_context(app):

@@ -28,14 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reg_helpers import TEST_KEY, Reg, bsn, sleutel
 
 from contracts.topics import REGISTER_TOPIC, region_events_topic
+from services import dev_token
 
 REGIO = "MC03"
 GRONINGEN = "GM0014"
 PO, VO, VSO, SO, MBO = "01VG01", "02UV00", "02YM00", "02YR00", "99ZZ31"
 MBO_CSV, ISK_CSV, ISK_DUO, ISK_SEED = "99ZZ33", "99ZZ34", "99ZZ37", "20CM08"
 SCHOLEN = [PO, VO, VSO, SO, MBO, MBO_CSV, ISK_CSV, ISK_DUO, ISK_SEED]
-COACH = "t-rmc-mc03"
-TOKENS = ",".join([f"t-{s}={s}:school" for s in SCHOLEN] + ["t-duo=duo:duo", f"{COACH}=coach-03:rmc:{REGIO}"])
+COACH = dev_token("t-rmc-mc03")
+_T = {who: dev_token(f"t-{who}") for who in [*SCHOLEN, "duo"]}
+TOKENS = ",".join([f"{_T[s]}={s}:school" for s in SCHOLEN] + [f"{_T['duo']}=duo:duo", f"{COACH}=coach-03:rmc:{REGIO}"])
 TOPIC = region_events_topic(REGIO)
 INGANG = date(2025, 9, 1)
 DAGEN = [date(2025, 9, 8) + timedelta(days=i) for i in range(4)]
@@ -44,7 +46,7 @@ MELDPLICHT = "nl.leerrecht.registratie.meldplicht_bereikt"
 
 
 def hdr(who: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer t-{who}", "Idempotency-Key": sleutel()}
+    return {"Authorization": f"Bearer {_T[who]}", "Idempotency-Key": sleutel()}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,8 @@ async def reg03(infra: Any) -> AsyncIterator[Reg]:
 
     settings = RegistratieSettings(
         DATABASE_URL=await infra.adatabase_url("regtypen"), KAFKA_BOOTSTRAP_SERVERS=infra.bootstrap,
-        API_TOKENS=TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS=REGIO, DAGTAAK_INTERVAL_S=0, LOG_JSON=False,
+        AUTH_MODE="static", API_TOKENS=TOKENS, PSEUDONYM_KEY=TEST_KEY, REGIONS=REGIO, DAGTAAK_INTERVAL_S=0,
+        LOG_JSON=False,
     )
     app = build_app(settings)
     async with app.router.lifespan_context(app):

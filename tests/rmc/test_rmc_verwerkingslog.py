@@ -22,12 +22,12 @@ from contracts.events import registratie
 from contracts.events.base import School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, auth, start_service
+from services import API_TOKENS, TOKENS, ServiceProcess, auth, dev_token, start_service
 
 REGIO = "MC25"
-TOKEN = "t-rmc-mc25-" + secrets.token_hex(8)
+TOKEN = dev_token("t-rmc-mc25")
 COACH = {"Authorization": f"Bearer {TOKEN}"}
-PARTNER = "t-partner-mc25-" + secrets.token_hex(8)
+PARTNER = dev_token("t-partner-mc25")
 pytestmark = pytest.mark.infra
 
 
@@ -100,6 +100,6 @@ def test_a_coachs_read_and_change_and_a_refused_read_are_each_recorded_once(rmc:
     assert partner["status"] in ("refused", "error") and partner["actor"]["id"] == "werkstart-25"
 
     with httpx.Client(base_url=rmc.url, timeout=30) as client:
-        assert client.post("/inloggen", data={"token": "t-beheer"}).status_code == 303
+        assert client.post("/inloggen", data={"token": TOKENS["beheer"]}).status_code == 303
         page = client.get("/beheer/verwerkingen", params={"pseudoniem": jongere})
         assert page.status_code == 200 and "Dossier van een jongere bijwerken" in page.text and "coach-28" in page.text

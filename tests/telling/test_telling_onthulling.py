@@ -39,9 +39,11 @@ from contracts.events.telling import CijferBijgewerkt
 from leerrecht.db import create_pool, migrate
 from leerrecht.http import parse_tokens, principal_dependency, require_role
 from leerrecht.kafka import EventPublisher, OutgoingEvent
+from services import dev_token
 
 pytestmark = pytest.mark.infra
-TOKENS = "t-analist=analist-1:analist,t-beheer=beheer-1:beheer"
+ANALIST, BEHEER = dev_token("t-analist"), dev_token("t-beheer")
+TOKENS = f"{ANALIST}=analist-1:analist,{BEHEER}=beheer-1:beheer"
 MIN = 10
 GEBIEDEN = ("NL", "MC21", "MC29", AMS, DIEMEN, RDAM)
 DAG = date(2025, 10, 6)
@@ -185,7 +187,7 @@ def _stroom_indicator(stroom_id: str) -> str:
 async def test_no_published_cell_rests_on_1_to_9_persons(omgeving: tuple[asyncpg.Pool, str], infra: Any) -> None:
     pool, count_topic = omgeving
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=_app(pool)), base_url="http://telling",
-                               headers={"Authorization": "Bearer t-analist"})
+                               headers={"Authorization": f"Bearer {ANALIST}"})
     async with client:
         definities = (await client.get("/v1/definities")).json()["indicatoren"]
         assert {d["indicator"] for d in definities} == set(INDICATOREN)

@@ -65,7 +65,9 @@ ISK = "ISK"
 
 
 def soorten_van(enrolment: Enrolment) -> tuple[str, ...]:
-    """The type codes a SCHOOLTYPE protocol can name for this enrolment, most specific first."""
+    """The type codes a SCHOOLTYPE protocol can name for this enrolment, most specific first.
+
+    Grounds: domain.md A3.9 (local protocols, the ISK department's grace period)."""
     return ((ISK,) if enrolment.isk else ()) + (enrolment.school_type.value,)
 
 
