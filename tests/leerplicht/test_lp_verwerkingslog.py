@@ -36,7 +36,7 @@ from contracts.events.base import School
 from contracts.topics import region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.verwerkingslog import register
-from services import API_TOKENS, ServiceProcess, auth, dev_token, start_service
+from services import API_TOKENS, TOKENS, ServiceProcess, auth, dev_token, start_service
 
 REGION = "MC35"
 TOPIC = region_events_topic(REGION)
@@ -130,7 +130,7 @@ def test_an_officer_opening_a_dossier_leaves_exactly_one_record_that_beheer_can_
 
     # the page: beheer logs in and looks the pupil up
     with httpx.Client(base_url=lp.url, timeout=30) as client:
-        assert client.post("/inloggen", data={"token": "t-beheer"}).status_code == 303
+        assert client.post("/inloggen", data={"token": TOKENS["beheer"]}).status_code == 303
         page = client.get("/beheer/verwerkingen", params={"pseudoniem": pupil})
         assert page.status_code == 200, page.text
         assert "Verwerkingen van een persoon" in page.text and "Verzuimdossier inzien" in page.text

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from reg_helpers import TOKENS, Reg, bsn
+from reg_helpers import TOKENS, Reg, auth, bsn
 
 pytestmark = pytest.mark.infra
 D = date
@@ -59,7 +59,7 @@ async def test_the_school_sees_the_name_it_supplied_and_no_other_schools_name(re
     assert "Klaartje Pieters" in ander and "2026-118" in ander
     assert "Pietersz" not in ander and "LL-4711" not in ander
 
-    api = await reg.client.get("/v1/school/signalen", headers={"Authorization": "Bearer s-00AP00"})
+    api = await reg.client.get("/v1/school/signalen", headers=auth("school"))
     [rij] = [t for t in api.json()["te_melden"] if t["pseudoniem"] == p]
     assert (rij["naam"], rij["leerlingnummer"]) == ("Klaasje van Pietersz", "LL-4711")
 
@@ -70,7 +70,7 @@ async def test_the_school_sees_the_name_it_supplied_and_no_other_schools_name(re
 
     # "vergeet leerling" erases it from the school's table and page
     r = await reg.client.post("/v1/identiteit/vergeten", json={"pgn": pgn},
-                              headers={"Authorization": "Bearer s-beheer"})
+                              headers=auth("beheer"))
     assert r.status_code == 200, r.text
     async with reg.app.state.intake.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM school_leerling WHERE pseudoniem = $1", p) == 0
