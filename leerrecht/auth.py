@@ -82,8 +82,13 @@ class StaticAuthenticator:
 
     session_principal = principal  # the development login keeps the token itself in the cookie
 
+    def edge_principal(self, presented: str) -> Principal | None:
+        """For the edge's rate limit (:mod:`leerrecht.grenzen`), which hands its answer on to the
+        request's authentication: the token is checked once per request."""
+        return self.principal(presented)
+
     def client_of(self, presented: str) -> str | None:
-        p = self.principal(presented)
+        p = self.edge_principal(presented)
         return p.client_id if p else None
 
 
@@ -243,10 +248,14 @@ class OidcAuthenticator:
             return None
         return sessie.principal
 
-    def client_of(self, presented: str) -> str | None:
-        """For the edge's rate limit: never a network call (an unknown key is simply not limited here)."""
+    def edge_principal(self, presented: str) -> Principal | None:
+        """For the edge's rate limit: never a network call (an unknown key is simply not limited here,
+        and the request's authentication then checks the token itself, fetching the keys)."""
         jwt_vorm = presented.count(".") == 2
-        p = self.principal(presented, fetch=False) if jwt_vorm else self.session_principal(presented)
+        return self.principal(presented, fetch=False) if jwt_vorm else self.session_principal(presented)
+
+    def client_of(self, presented: str) -> str | None:
+        p = self.edge_principal(presented)
         return p.client_id if p else None
 
     def open_sessie(self, principal: Principal, id_token: str) -> str:

@@ -121,6 +121,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+EDGE_PRINCIPAL = "leerrecht_edge_principal"
+"""Request-state key: (the credential, its principal) as the edge checked it for the rate limit."""
+
+
 def _presented_token(scope: Scope) -> str | None:
     auth = _header(scope, b"authorization")
     if auth is not None:
@@ -212,8 +216,16 @@ class EdgeMiddleware:
     def _wait(self, scope: Scope) -> float:
         assert self.buckets is not None
         presented = _presented_token(scope)
-        lookup = getattr(self.tokens, "client_of", None)  # an authenticator (leerrecht.auth), or a mapping
-        client = (lookup(presented) if lookup else client_of(self.tokens, presented)) if presented else None
+        if not presented:
+            return 0.0
+        lookup = getattr(self.tokens, "edge_principal", None)  # an authenticator (leerrecht.auth), or a mapping
+        if lookup is None:
+            client = client_of(self.tokens, presented)
+        else:
+            principal = lookup(presented)
+            if principal is not None:  # checked once: the request's authentication takes it from here
+                scope.setdefault("state", {})[EDGE_PRINCIPAL] = (presented, principal)
+            client = principal.client_id if principal is not None else None
         return self.buckets.take(client) if client is not None else 0.0
 
     @staticmethod

@@ -8,6 +8,7 @@ an analyst) with a role; endpoints ask for roles, so an analyst's token never op
 """
 
 
+import hmac
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -22,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from leerrecht import trace
 from leerrecht.auth import Authenticator, OidcAuthenticator, Principal, StaticAuthenticator
 from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services build theirs here
-from leerrecht.grenzen import SESSION_COOKIE, EdgeMiddleware
+from leerrecht.grenzen import EDGE_PRINCIPAL, SESSION_COOKIE, EdgeMiddleware
 from leerrecht.grenzen import EdgeLimits as EdgeLimits  # re-exported: services build theirs here
 from leerrecht.logging import get_logger
 from leerrecht.metrics import exposition
@@ -39,6 +40,13 @@ def _as_auth(auth: Authenticator | Mapping[str, Principal]) -> Authenticator:
     if isinstance(auth, (StaticAuthenticator, OidcAuthenticator)):
         return auth
     return StaticAuthenticator.from_plain(auth)
+
+
+def _checked_at_edge(request: Request, presented: str) -> Principal | None:
+    """The principal the edge's rate limit already found for this very credential (a token's signature
+    is not checked twice per request); ``None``: check it here."""
+    edge = getattr(request.state, EDGE_PRINCIPAL, None)
+    return edge[1] if edge is not None and hmac.compare_digest(edge[0].encode(), presented.encode()) else None
 
 
 def _bind(principal: Principal | None) -> Principal | None:
@@ -63,9 +71,9 @@ def principal_dependency(tokens: Authenticator | Mapping[str, Principal]) -> Cal
     # A plain def: FastAPI runs it in its thread pool, so fetching the issuer's keys never blocks the loop.
     def current(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:  # noqa: B008
         if creds is not None:
-            principal = _bind(auth.principal(creds.credentials))
+            principal = _bind(_checked_at_edge(request, creds.credentials) or auth.principal(creds.credentials))
         elif cookie := request.cookies.get(SESSION_COOKIE):
-            principal = _bind(auth.session_principal(cookie))
+            principal = _bind(_checked_at_edge(request, cookie) or auth.session_principal(cookie))
         else:
             raise HTTPException(401, "Authenticatie vereist: stuur een Bearer-token",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -83,7 +91,7 @@ def web_principal_dependency(tokens: Authenticator | Mapping[str, Principal], *r
 
     def current(request: Request) -> Principal:
         cookie = request.cookies.get(SESSION_COOKIE, "")
-        principal = _bind(auth.session_principal(cookie)) if cookie else None
+        principal = _bind(_checked_at_edge(request, cookie) or auth.session_principal(cookie)) if cookie else None
         if principal is None:
             raise HTTPException(303, "Inloggen vereist", headers={"Location": "/inloggen"})
         bind_principal(request, principal)

@@ -133,3 +133,34 @@ async def test_the_defaults_let_a_steady_client_through() -> None:
         for _ in range(300):
             r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer t-a"})
             assert r.status_code == 200
+
+
+async def test_the_edge_and_the_endpoint_check_a_token_once_per_request() -> None:
+    """The rate limit needs the client, the endpoint the principal: one check of the token serves both
+    (with identity-provider tokens that check is a signature verification)."""
+    from leerrecht.auth import StaticAuthenticator
+
+    auth = StaticAuthenticator.from_plain(TOKENS)
+    checks = 0
+    check = auth.principal
+
+    def counted(presented: str) -> Principal | None:
+        nonlocal checks
+        checks += 1
+        return check(presented)
+
+    auth.principal = counted  # type: ignore[method-assign]
+    app = create_app(title="t", description="d", limits=EdgeLimits(rate_per_s=100, burst=100), tokens=auth)
+    school = require_role(principal_dependency(auth), "school")
+
+    @app.post("/v1/echo")
+    async def echo(body: Body, principal: Annotated[Principal, Depends(school)]) -> dict[str, Any]:
+        return {"client": principal.client_id}
+
+    async with client(app) as c:
+        r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer t-b"})
+        assert r.status_code == 200 and r.json() == {"client": "00AV00"}
+        assert checks == 1
+        r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer onbekend"})
+        assert r.status_code == 401
+        assert checks == 3, "an unknown token is checked at the edge and again by the endpoint"
