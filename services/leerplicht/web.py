@@ -24,7 +24,6 @@ import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
 from contracts.codes import (
@@ -52,11 +51,12 @@ from leerplicht.domain import (
     VoerInterventieUit,
     werklijst,
 )
+from leerrecht import pagina
 from leerrecht.beheer import Render, tijd
 from leerrecht.http import Principal
 
 HIER = Path(__file__).parent
-_env = Environment(loader=FileSystemLoader(HIER / "templates"), autoescape=select_autoescape(["html"]))
+_env = pagina.omgeving(HIER / "templates")
 
 
 def nl_datum(waarde: Any) -> str:
@@ -273,6 +273,7 @@ def _uuid(raw: str, veld: str) -> uuid.UUID:
 
 def mount(app: FastAPI, officer: Any, region: str) -> None:
     """Add the officer's pages to ``app`` (role ``leerplicht:<region>`` through the session cookie)."""
+    pagina.mount_static(app)
     app.mount("/static", StaticFiles(directory=HIER / "static"), name="static")
     basis: dict[str, Any] = {"regio": region, "labels": {
         "melding_soort": MELDING_SOORT, "route": ROUTE, "interventie": INTERVENTIE, "uitkomst": UITKOMST,

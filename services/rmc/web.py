@@ -26,7 +26,6 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 
 from contracts.catalogue import ContractError, from_envelope
@@ -34,7 +33,7 @@ from contracts.codes import ContactKanaal, Opleidingsniveau, RmcAanmeldBron, Rmc
 from contracts.envelope import Envelope, uuid7
 from contracts.events import rmc
 from contracts.events.base import School
-from leerrecht import aandacht, signalen
+from leerrecht import aandacht, pagina, signalen
 from leerrecht.beheer import Render
 from leerrecht.http import Principal
 from rmc.api import (
@@ -61,18 +60,16 @@ from rmc.domain import (
 from rmc.domain.datums import maandag_van_week
 from rmc.projection import actor_uit_bron, bron_coach
 
-_env = Environment(
-    loader=FileSystemLoader(str(resources.files("rmc") / "templates")),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_env = pagina.omgeving(resources.files("rmc") / "templates")
+_env.trim_blocks = True
+_env.lstrip_blocks = True
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; "
     "frame-ancestors 'none'",
 }
 

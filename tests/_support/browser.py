@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,3 +34,20 @@ def browser_page() -> Iterator[Any]:
             yield page
         finally:
             browser.close()
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_overtredingen(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core (vendored, MPL-2.0) on the page for WCAG 2.1 A/AA; return the violations.
+
+    Each violation is reduced to its rule id, impact, help text and the first nodes' selectors, so a
+    failing assertion says what to fix and where.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text("utf-8"))
+    resultaat = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_AA)
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "waar": [n["target"] for n in v["nodes"][:3]]} for v in resultaat["violations"]]
