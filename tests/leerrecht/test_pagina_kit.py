@@ -4,6 +4,7 @@ at a phone's width in real headless Chromium."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from browser import axe_overtredingen
@@ -12,32 +13,7 @@ from fastapi.testclient import TestClient
 
 from leerrecht import pagina
 
-TESTPAGINA = """{% extends "kit/basis.html" %}{% import "kit/componenten.html" as kit %}
-{% block titel %}Proef{% endblock %}{% block dienst %}Leerplicht regio MC99{% endblock %}
-{% block menu %}{{ kit.menu_item("/werklijst", "Werklijst", true) }}{{ kit.menu_item("/beheer", "Beheer") }}{% endblock %}
-{% block inhoud %}
-<h1 class="utrecht-heading-1">Proefpagina</h1>
-{% call kit.melding("ok") %}Opgeslagen.{% endcall %}
-{{ kit.foutenlijst([{"veld": "uren", "melding": "Vul een aantal uren in."}]) }}
-<form method="post" action="/x" class="utrecht-form">
-{{ kit.veld("naam", "Naam", waarde="Fenna", beschrijving="Zoals de school die kent") }}
-{{ kit.veld("uren", "Uren", waarde="16,5", fout="Vul een aantal uren in.") }}
-{{ kit.keuze("soort", "Soort", [("A", "Luxeverzuim"), ("B", "Overig")], gekozen="B") }}
-{{ kit.tekstvak("toelichting", "Toelichting") }}
-{{ kit.knop("Vastleggen") }}
-</form>
-{{ kit.gegevens([("Geboortedatum", "2 juni 2012"), ("School", none)]) }}
-<div class="lr-tabel-container" tabindex="0" role="region" aria-label="Meldingen">
-<table class="utrecht-table"><caption class="utrecht-table__caption">Meldingen</caption>
-<thead class="utrecht-table__header"><tr class="utrecht-table__row">
-{% for k in ["Naam", "School", "Leeftijd", "Soort", "Termijn", "Laatste actie", "Behandelaar"] %}<th class="utrecht-table__header-cell" scope="col">{{ k }}</th>{% endfor %}</tr></thead>
-<tbody class="utrecht-table__body"><tr class="utrecht-table__row lr-rij--te-laat">
-<td class="utrecht-table__cell">Fenna van der Breggen-Oosterwijk</td><td class="utrecht-table__cell">Openbare Basisschool De Regenboog Noord</td>
-<td class="utrecht-table__cell">12</td><td class="utrecht-table__cell">{{ kit.status("Te laat", "te-laat") }}</td>
-<td class="utrecht-table__cell">{{ dag | datum }}</td><td class="utrecht-table__cell">In behandeling genomen</td><td class="utrecht-table__cell">Nog niemand</td></tr></tbody>
-</table></div>
-{{ kit.paginering(2, 5, url) }}
-{% endblock %}"""
+TESTPAGINA = (Path(__file__).parent / "kit_testpagina.html").read_text("utf-8")
 
 
 def test_dutch_formatting() -> None:
@@ -87,7 +63,8 @@ def test_every_component_passes_axe_at_phone_width(page: Any) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("http://kit.test/proef")
     # the theme's tokens and the kit's layout are applied
-    assert page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--basis-text-font-family-default')")
+    token = "getComputedStyle(document.documentElement).getPropertyValue('--basis-text-font-family-default')"
+    assert page.evaluate(token)
     assert page.evaluate("getComputedStyle(document.querySelector('.lr-kop')).backgroundColor") != "rgba(0, 0, 0, 0)"
     assert axe_overtredingen(page) == []
     # nothing wider than the phone: tables scroll inside their own container
