@@ -160,8 +160,11 @@ def installeer(app: FastAPI, versie: str) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def ongeldig(request: Request, exc: RequestValidationError) -> Response:
-        return _antwoord(request, 422, probleem(422, title="Ongeldige invoer", fouten=validatiefouten(exc.errors()),
-                                                correlation_id=_correlation(request)))
+        # a body that is no JSON at all is a malformed request (400); JSON that breaks a rule is 422
+        status = 400 if any(e.get("type") == "json_invalid" for e in exc.errors()) else 422
+        titel = "Ongeldig verzoek" if status == 400 else "Ongeldige invoer"
+        return _antwoord(request, status, probleem(status, title=titel, fouten=validatiefouten(exc.errors()),
+                                                   correlation_id=_correlation(request)))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_fout(request: Request, exc: StarletteHTTPException) -> Response:

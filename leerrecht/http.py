@@ -18,7 +18,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from leerrecht import api_regels, trace
+from leerrecht import api_regels, apidocs, trace
 from leerrecht.auth import Authenticator, OidcAuthenticator, Principal, StaticAuthenticator
 from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services build theirs here
 from leerrecht.grenzen import EDGE_PRINCIPAL, SESSION_COOKIE, EdgeMiddleware
@@ -177,7 +177,8 @@ def create_app(
     limits: EdgeLimits | None = None,
     tokens: Authenticator | Mapping[str, Principal] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with OpenAPI at /docs, health endpoints and the platform's error shape.
+    """A FastAPI app with OpenAPI (Swagger UI at /docs, ReDoc at /redoc, offline), health endpoints and
+    the platform's error shape (problem details, ``leerrecht.api_regels``).
 
     Every request passes the edge limits first (``leerrecht.grenzen``: body size, then the rate of the
     client of the presented token), before routing, parsing and authentication.
@@ -186,7 +187,8 @@ def create_app(
     school calendar is about to end, domain.md A3.12). ``/health`` and ``/ready`` then say
     ``"status": "degraded"`` with the reasons and stay 200: a restart would not help, a person must."""
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    apidocs.installeer(app)
     checks = list(readiness)
     degradations = list(degradation)
 

@@ -137,7 +137,8 @@ def test_missing_and_unknown_fields_and_bad_json_are_dutch_problems() -> None:
                               headers=S), 422)
     assert {(f["veld"], f["melding"]) for f in body["fouten"]} == {
         ("naam", "Dit veld is verplicht."), ("x", "Dit veld is onbekend; laat het weg.")}
-    _is_problem(c.post("/v1/rijen", content=b"{kapot", headers={**S, "content-type": "application/json"}), 422)
+    kapot = _is_problem(c.post("/v1/rijen", content=b"{kapot", headers={**S, "content-type": "application/json"}), 400)
+    assert kapot["fouten"][0]["regel"] == "json_invalid"
     _is_problem(c.get("/v1/dingen/abc", headers=S), 422)
 
 

@@ -31,7 +31,7 @@ async def enrol(reg: Reg, pgn: str) -> str:
     return str(r.json()["pseudoniem"])
 
 
-async def absent(reg: Reg, pgn: str, datum: str, uren: float, code: str = "ONGEOORLOOFD") -> Any:
+async def absent(reg: Reg, pgn: str, datum: str, uren: float | str, code: str = "ONGEOORLOOFD") -> Any:
     return await reg.post("/v1/afwezigheden", {"pgn": pgn, "datum": datum, "uren": uren, "code": code})
 
 
@@ -200,3 +200,25 @@ async def test_a_recoded_absence_stated_again_as_first_registered_is_a_duplicate
     h = await reg.post("/v1/hercoderingen", {"afwezigheid_id": afwezigheid_id, "nieuwe_code": "ZIEK",
                                              "nieuwe_uren": 5})
     assert h.status_code == 422 and fout(h) == ("nieuwe_uren", "maximaal_een_schooldag")
+
+
+async def test_hours_with_a_decimal_comma_are_accepted_in_json_the_batch_and_csv(reg: Reg) -> None:
+    """Issue 15.8: a Dutch system writes "16,5"; observed before: 422 "Input should be a valid decimal"."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    a = bsn()
+    p = await enrol(reg, a)
+    r = await absent(reg, a, "2026-11-23", "2,5")
+    assert r.status_code == 201, r.text
+    batch = await reg.post("/v1/afwezigheden/batch", {"rijen": [
+        {"pgn": a, "datum": "2026-11-24", "uren": "1,25", "code": "ONGEOORLOOFD"}]})
+    assert batch.status_code == 207 and batch.json()["resultaten"][0]["status"] == 201, batch.text
+    csv = await upload(reg, f"pgn;datum;uren;code\n{a};2026-11-25;0,5;ONGEOORLOOFD\n")
+    assert csv.status_code == 207 and csv.json()["resultaten"][0]["status"] == 201, csv.text
+    uren = sorted(e.uren for e in await of_type(reg, p, ev.AfwezigheidGeregistreerd))
+    assert uren == [Decimal("0.5"), Decimal("1.25"), Decimal("2.5")]
+    lesuren = await reg.post("/v1/lesuren", {"klas": "8A", "week": "2026-W48", "uren": "23,5"})
+    assert lesuren.status_code == 201, lesuren.text
+    # a thousands separator is not guessed at, and the refusal is Dutch without the value
+    bad = await absent(reg, a, "2026-11-26", "1.000,5")
+    assert bad.status_code == 422 and fout(bad) == ("uren", "decimal_parsing")
+    assert "1.000,5" not in bad.text and "Input should" not in bad.text
