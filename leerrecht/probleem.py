@@ -265,14 +265,14 @@ def normaliseer(status: int, inhoud: Any, correlation_id: str | None) -> dict[st
         inhoud = inhoud["detail"]
     if not isinstance(inhoud, Mapping):
         return probleem(status, correlation_id=correlation_id)
-    detail = inhoud.get("detail")
+    detail = inhoud.get("detail", inhoud.get("melding"))
     tekst = detail if isinstance(detail, str) and not _ENGELS.match(detail) else None
     if isinstance(detail, str) and _ENGELS.match(detail):
         tekst = STANDAARD_DETAILS.get(status)
     fouten = inhoud.get("fouten")
     lijst = [f for f in fouten if isinstance(f, Mapping)] if isinstance(fouten, list) else []
     title = inhoud.get("title")
-    rest = {k: v for k, v in inhoud.items() if k not in ("detail", "fouten", "title", "status")}
+    rest = {k: v for k, v in inhoud.items() if k not in ("detail", "melding", "fouten", "title", "status")}
     return probleem(status, title=title if isinstance(title, str) and title else None, detail=tekst,
                     fouten=lijst, correlation_id=correlation_id, extra=rest)
 

@@ -53,7 +53,7 @@ from contracts.identity import (
 )
 from contracts.tekst import HuisnummerToevoeging, Naam, Straat, TekstRegels, Tussenvoegsel, Woonplaats
 from contracts.topics import identity_topic
-from leerrecht import verwerkingslog
+from leerrecht import probleem, verwerkingslog
 from leerrecht.getallen import Decimaal
 from leerrecht.grenzen import omvang
 from leerrecht.http import Principal
@@ -318,8 +318,10 @@ def rij_fouten(exc: ValidationError) -> list[dict[str, Any]]:
         parts = [p if isinstance(p, int) or _VELDNAAM.match(str(p)) else "onbekend_veld" for p in loc]
         return ".".join(str(p) for p in parts) or "rij"
 
-    return [{"veld": veld(e.get("loc", ())), "regel": e.get("type"), "melding": e.get("msg")}
-            for e in exc.errors(include_url=False, include_input=False, include_context=False)]
+    # the Dutch text per error type (leerrecht.probleem), never pydantic's English; the context holds
+    # only the rule's limits (input is not included)
+    return [{"veld": veld(e.get("loc", ())), "regel": e.get("type"), "melding": probleem.melding(e)}
+            for e in exc.errors(include_url=False, include_input=False, include_context=True)]
 
 
 def bestaande_week(week: str) -> None:

@@ -222,3 +222,9 @@ async def test_hours_with_a_decimal_comma_are_accepted_in_json_the_batch_and_csv
     bad = await absent(reg, a, "2026-11-26", "1.000,5")
     assert bad.status_code == 422 and fout(bad) == ("uren", "decimal_parsing")
     assert "1.000,5" not in bad.text and "Input should" not in bad.text
+    # a row of the batch is refused in Dutch too (observed before: pydantic's English per row)
+    rij = await reg.post("/v1/afwezigheden/batch", {"rijen": [
+        {"pgn": a, "datum": "2026-11-26", "uren": "veel", "code": "ONGEOORLOOFD"}]})
+    [f] = rij.json()["resultaten"][0]["fouten"]
+    assert f == {"veld": "uren", "regel": "decimal_parsing",
+                 "melding": "De waarde moet een decimaal getal zijn (bijvoorbeeld 16,5)."}
