@@ -9,18 +9,16 @@ an analyst) with a role; endpoints ask for roles, so an analyst's token never op
 
 
 import hmac
-import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from leerrecht import trace
+from leerrecht import api_regels, apidocs, trace
 from leerrecht.auth import Authenticator, OidcAuthenticator, Principal, StaticAuthenticator
 from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services build theirs here
 from leerrecht.grenzen import EDGE_PRINCIPAL, SESSION_COOKIE, EdgeMiddleware
@@ -31,6 +29,11 @@ from leerrecht.metrics import exposition
 log = get_logger(__name__)
 
 __all__ = ["SESSION_COOKIE", "Principal", "parse_tokens"]
+
+API_VERSIE = "1.0.0"
+"""The full semver of every service's API (ADR /core/version-header): the ``API-Version`` header of every
+answer and OpenAPI's ``info.version`` come from here. Its major is the ``/v1`` in the URIs; raise the
+minor for an added field or operation, the major (and ``/v2``) only for a breaking change."""
 
 _bearer = HTTPBearer(auto_error=False, description="Access token van de identity provider (OAuth 2.0)")
 
@@ -163,35 +166,19 @@ def require_role(current: Callable[..., Principal], *roles: str) -> Callable[...
     return check
 
 
-_VELD_DEEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
-
-
-def _veld_deel(part: Any) -> str:
-    """A field name the client made up (an unknown key) is input too: it could hold a BSN or a NUL."""
-    return str(part) if isinstance(part, int) or _VELD_DEEL.match(str(part)) else "onbekend_veld"
-
-
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    """Name the field and the rule, never echo the rejected value (it may be a BSN)."""
-    out = []
-    for err in exc.errors():
-        loc = [_veld_deel(p) for p in err.get("loc", ()) if p != "body"]
-        out.append({"veld": ".".join(loc) or "body", "regel": err.get("type"), "melding": err.get("msg")})
-    return out
-
-
 def create_app(
     *,
     title: str,
     description: str,
-    version: str = "1.0.0",
+    version: str = API_VERSIE,
     readiness: Iterable[Callable[[], Awaitable[bool] | bool]] = (),
     degradation: Iterable[Callable[[], Mapping[str, Any] | None]] = (),
     lifespan: Any = None,
     limits: EdgeLimits | None = None,
     tokens: Authenticator | Mapping[str, Principal] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with OpenAPI at /docs, health endpoints and the platform's error shape.
+    """A FastAPI app with OpenAPI (Swagger UI at /docs, ReDoc at /redoc, offline), health endpoints and
+    the platform's error shape (problem details, ``leerrecht.api_regels``).
 
     Every request passes the edge limits first (``leerrecht.grenzen``: body size, then the rate of the
     client of the presented token), before routing, parsing and authentication.
@@ -200,7 +187,8 @@ def create_app(
     school calendar is about to end, domain.md A3.12). ``/health`` and ``/ready`` then say
     ``"status": "degraded"`` with the reasons and stay 200: a restart would not help, a person must."""
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    apidocs.installeer(app)
     checks = list(readiness)
     degradations = list(degradation)
 
@@ -247,12 +235,6 @@ def create_app(
                      client=wie.client_id if wie else None, role=wie.role if wie else None)
         return response
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={
-            "title": "Ongeldige invoer", "status": 422, "fouten": _validation_errors(exc),
-        })
-
     @app.get("/metrics", tags=["beheer"], summary="Metrieken (Prometheus-tekstformaat)",
              response_class=PlainTextResponse)
     async def metrics() -> Response:
@@ -284,4 +266,6 @@ def create_app(
                 content["redenen"] = r
         return JSONResponse(status_code=200 if ok_all else 503, content=content)
 
+    # last: outermost, so the edge's refusals get the version header and the problem shape too
+    api_regels.installeer(app, version)
     return app

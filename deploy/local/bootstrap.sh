@@ -36,6 +36,18 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# Spectral lints every service's OpenAPI against the NL API Design Rules (deploy/adr/spectral.yaml), from
+# npm into a project-local folder, version pinned (tests/leerrecht/test_openapi_adr.py runs it).
+SPECTRAL_VERSIE=6.16.3
+command -v npm >/dev/null || { say "installing Node.js and npm for the API linter"; apt_install nodejs npm; }
+if [ ! -x ".local/spectral/node_modules/.bin/spectral" ] || \
+   [ "$(cat .local/spectral/.versie 2>/dev/null)" != "$SPECTRAL_VERSIE" ]; then
+  say "installing @stoplight/spectral-cli $SPECTRAL_VERSIE into .local/spectral"
+  mkdir -p .local/spectral
+  npm install --prefix .local/spectral --no-audit --no-fund --loglevel=error \
+    "@stoplight/spectral-cli@$SPECTRAL_VERSIE" >/dev/null
+  echo "$SPECTRAL_VERSIE" > .local/spectral/.versie
+fi
 say "resolving Apache Kafka and Keycloak from Maven Central (cached in .local/kafka-lib, .local/keycloak-*)"
 .venv/bin/python -m leerrecht.localinfra install
 say "ready"

@@ -53,7 +53,8 @@ from contracts.identity import (
 )
 from contracts.tekst import HuisnummerToevoeging, Naam, Straat, TekstRegels, Tussenvoegsel, Woonplaats
 from contracts.topics import identity_topic
-from leerrecht import verwerkingslog
+from leerrecht import probleem, verwerkingslog
+from leerrecht.getallen import Decimaal
 from leerrecht.grenzen import omvang
 from leerrecht.http import Principal
 from leerrecht.kalender import OnbekendeGemeente, SchoolKalender, rmc_regio_for
@@ -105,7 +106,7 @@ MAX_RIJEN = 1000
 Pgn = Annotated[str, Field(min_length=8, max_length=12, description="BSN of onderwijsnummer (9 cijfers, elfproef)")]
 Gemeente = Annotated[str, Field(pattern=r"^GM[0-9]{4}$", description="CBS-gemeentecode, bv. GM0363")]
 Brin6 = Annotated[str, Field(pattern=r"^[0-9]{2}[A-Z]{2}[0-9]{2}$", description="BRIN6 (BRIN + vestiging)")]
-Uren = Annotated[Decimal, Field(gt=0, le=24, decimal_places=2)]
+Uren = Annotated[Decimaal, Field(gt=0, le=24, decimal_places=2, description="Uren; een decimale komma mag (16,5)")]
 Klas = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,19}$", description="Klas of groep, bv. 6B")]
 Leerlingnummer = Annotated[str, Field(
     pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,29}$",
@@ -198,7 +199,7 @@ class MeldingIn(_In):
     soort: MeldingSoort
     startdatum: date
     einddatum: date | None = None
-    uren: Decimal | None = Field(default=None, ge=0, le=10000, decimal_places=2)
+    uren: Decimaal | None = Field(default=None, ge=0, le=10000, decimal_places=2)
     melding_id: UUID | None = None
 
 
@@ -288,7 +289,8 @@ class VsvLijstIn(_In):
 class LesurenIn(_In):
     klas: Klas
     week: str = Field(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$", description="ISO-week, bv. 2026-W48")
-    uren: Decimal = Field(ge=0, le=10000, decimal_places=2, description="Geplande uren per leerling")
+    uren: Decimaal = Field(ge=0, le=10000, decimal_places=2,
+                           description="Geplande uren per leerling; een decimale komma mag (16,5)")
 
 
 class VergeetIn(_In):
@@ -316,8 +318,10 @@ def rij_fouten(exc: ValidationError) -> list[dict[str, Any]]:
         parts = [p if isinstance(p, int) or _VELDNAAM.match(str(p)) else "onbekend_veld" for p in loc]
         return ".".join(str(p) for p in parts) or "rij"
 
-    return [{"veld": veld(e.get("loc", ())), "regel": e.get("type"), "melding": e.get("msg")}
-            for e in exc.errors(include_url=False, include_input=False, include_context=False)]
+    # the Dutch text per error type (leerrecht.probleem), never pydantic's English; the context holds
+    # only the rule's limits (input is not included)
+    return [{"veld": veld(e.get("loc", ())), "regel": e.get("type"), "melding": probleem.melding(e)}
+            for e in exc.errors(include_url=False, include_input=False, include_context=True)]
 
 
 def bestaande_week(week: str) -> None:

@@ -94,7 +94,7 @@ async def test_rows_at_the_limit_are_read_and_one_more_is_refused_with_413(klein
     assert len(at.json()["resultaten"]) == KLEIN_RIJEN
     over = await upload(klein, _rijen(KLEIN_RIJEN + 1, stranger))
     assert over.status_code == 413, over.text[:300]
-    [f] = over.json()["detail"]["fouten"]
+    [f] = over.json()["fouten"]
     assert (f["veld"], f["regel"]) == ("bestand", "maximaal_aantal_regels")
     assert str(KLEIN_RIJEN) in f["melding"] and "regels" in f["melding"]
     assert stranger not in over.text
@@ -114,7 +114,7 @@ async def test_bytes_at_the_limit_are_read_and_one_more_is_refused_with_413(klei
     assert at.json()["geaccepteerd"] == 1
     over = await upload(klein, (kop + "#" + "x" * (vulling + 1) + "\n" + rij).encode())
     assert over.status_code == 413, over.text[:300]
-    [f] = over.json()["detail"]["fouten"]
+    [f] = over.json()["fouten"]
     assert (f["veld"], f["regel"]) == ("bestand", "maximaal_aantal_bytes")
     assert str(KLEIN_BYTES) in f["melding"].replace(".", "")
     assert uren(await klein.events(MC28, pa)) == [(date(2026, 11, 20), 2.5)], "the refused file added nothing"

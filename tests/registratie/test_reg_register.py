@@ -85,7 +85,7 @@ async def test_vso_and_so_locations_enrol_with_their_own_type(reg41: Reg) -> Non
     assert (await ingeschreven(reg41, res.json()["pseudoniem"]))["school_type"] == "so"
     # a (v)so location offers both: the enrolment says which, never a guess
     res = await inschrijven(reg41, V_SO, date(2012, 6, 1), date(2025, 9, 1))
-    assert res.status_code == 422 and res.json()["detail"]["fouten"][0]["regel"] == "school_type"
+    assert res.status_code == 422 and res.json()["fouten"][0]["regel"] == "school_type"
     res = await inschrijven(reg41, V_SO, date(2012, 6, 1), date(2025, 9, 1), school_type="vso")
     assert res.status_code == 201, res.text
     assert (await ingeschreven(reg41, res.json()["pseudoniem"]))["school_type"] == "vso"
@@ -99,7 +99,7 @@ async def test_duo_registers_an_mbo_location_and_closes_it_from_a_date(reg41: Re
     reg41.zet_vandaag(date(2025, 9, 1))
     res = await inschrijven(reg41, MBO, date(2008, 2, 1), date(2025, 9, 1))
     assert res.status_code == 422
-    fout = res.json()["detail"]["fouten"][0]
+    fout = res.json()["fouten"][0]
     assert fout["regel"] == "bekende_school" and "DUO registreert" in fout["melding"]
 
     # only DUO may feed the register
@@ -122,7 +122,7 @@ async def test_duo_registers_an_mbo_location_and_closes_it_from_a_date(reg41: Re
     assert res.status_code == 201, res.text
     reg41.zet_vandaag(date(2026, 1, 5))
     na = await inschrijven(reg41, MBO, date(2008, 3, 1), date(2026, 1, 5))
-    assert na.status_code == 422 and na.json()["detail"]["fouten"][0]["regel"] == "bekende_school"
+    assert na.status_code == 422 and na.json()["fouten"][0]["regel"] == "bekende_school"
     voor = await inschrijven(reg41, MBO, date(2008, 3, 1), date(2025, 12, 1))  # a fact before the closing date
     assert voor.status_code == 201, voor.text
 

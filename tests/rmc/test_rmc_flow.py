@@ -188,7 +188,7 @@ def test_intake_and_the_coachs_path_to_a_lasting_placement(rmc: dict[str, Any]) 
             "geslaagd": False,
         },
     )
-    assert stale.status_code == 409 and stale.json()["detail"]["huidige_versie"] == 3
+    assert stale.status_code == 409 and stale.json()["huidige_versie"] == 3
 
     too_early = post(
         svc,
@@ -196,7 +196,7 @@ def test_intake_and_the_coachs_path_to_a_lasting_placement(rmc: dict[str, Any]) 
         {"expected_version": 3, "bestemming": "WERK", "startdatum": str(start + timedelta(days=3))},
     )
     assert too_early.status_code == 422
-    assert too_early.json()["detail"]["fouten"][0] | {"melding": ""} == {
+    assert too_early.json()["fouten"][0] | {"melding": ""} == {
         "veld": "status",
         "regel": "eerst_traject",
         "melding": "",
@@ -274,7 +274,7 @@ def test_intake_and_the_coachs_path_to_a_lasting_placement(rmc: dict[str, Any]) 
         f"jongeren/{A}/contactpogingen",
         {"expected_version": 7, "datum": str(VANDAAG), "kanaal": "SMS", "geslaagd": False},
     )
-    assert closed.status_code == 422 and closed.json()["detail"]["fouten"][0]["regel"] == "dossier_gesloten"
+    assert closed.status_code == 422 and closed.json()["fouten"][0]["regel"] == "dossier_gesloten"
 
 
 @pytest.mark.infra

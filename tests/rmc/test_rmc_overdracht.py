@@ -212,7 +212,7 @@ def test_a_move_transfers_the_open_case_with_its_history_to_the_new_region(twee:
     # the old region cannot change the transferred case any more
     r = post(oud, OUD, f"jongeren/{P}/contactpogingen",
              {"expected_version": gesloten["versie"], "datum": "2025-04-02", "kanaal": "SMS", "geslaagd": False})
-    assert r.status_code == 422 and r.json()["detail"]["fouten"][0]["regel"] == "dossier_gesloten"
+    assert r.status_code == 422 and r.json()["fouten"][0]["regel"] == "dossier_gesloten"
     twee["na_plaatsing"] = na
     twee["verhuis_id"] = verhuis_id
 

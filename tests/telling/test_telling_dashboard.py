@@ -120,6 +120,18 @@ def test_an_analyst_sees_charts_suppressed_cells_and_definitions(infra, page, tm
         page.fill("#token", TOKENS["lp_MC28"])
         page.click("button[type=submit]")
         assert "geen toegang" in page.content()
+        # issue 15.8: a Dutch error page in the browser, never raw JSON; a bad parameter too (status kept)
+        assert page.locator("h1.utrecht-heading-1").inner_text() == "Geen toegang"
+        assert page.locator(".utrecht-alert[role=alert]").count() == 1 and '"fouten"' not in page.content()
+        ctx.clear_cookies()
+        page.goto(f"{svc.url}/inloggen")
+        page.fill("#token", TOKENS["analist"])
+        page.click("button[type=submit]")
+        fout = page.goto(f"{svc.url}/dashboard?peildatum=9999-12-31")
+        assert fout is not None and fout.status == 422
+        assert page.locator("h1.utrecht-heading-1").inner_text() == "Ongeldige invoer"
+        assert "De datum moet tussen 2000-01-01 en 2100-12-31 liggen." in page.inner_text(".utrecht-alert")
+        assert "9999" not in page.content() and '"fouten"' not in page.content()
     finally:
         code = svc.stop()
     assert code in (0, -15), svc.logs()[-2000:]
