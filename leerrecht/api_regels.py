@@ -20,16 +20,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, MutableMapping, Sequence
-from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, select_autoescape
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from leerrecht import pagina
 from leerrecht.logging import get_logger
 from leerrecht.probleem import PROBLEEM_JSON, melding, normaliseer, probleem
 
@@ -39,8 +38,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 
 TECHNISCH = frozenset({"/health", "/ready", "/metrics", "/openapi.json"})
-_env = Environment(autoescape=select_autoescape(["html"]))
-_PAGINA = _env.from_string((resources.files("leerrecht") / "templates" / "foutpagina.html").read_text("utf-8"))
+_PAGINA = pagina.omgeving(pagina.KIT / "templates").get_template("kit/fout.html")
 _UITLEG = {
     401: "Log in om deze pagina te bekijken.",
     403: "Uw rol geeft geen toegang tot deze pagina. Log in met een account dat wel toegang heeft.",

@@ -18,7 +18,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from leerrecht import api_regels, apidocs, trace
+from leerrecht import api_regels, apidocs, pagina, trace
 from leerrecht.auth import Authenticator, OidcAuthenticator, Principal, StaticAuthenticator
 from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services build theirs here
 from leerrecht.grenzen import EDGE_PRINCIPAL, SESSION_COOKIE, EdgeMiddleware
@@ -189,6 +189,7 @@ def create_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     apidocs.installeer(app)
+    pagina.mount_static(app)
     checks = list(readiness)
     degradations = list(degradation)
 

@@ -273,7 +273,6 @@ def _uuid(raw: str, veld: str) -> uuid.UUID:
 
 def mount(app: FastAPI, officer: Any, region: str) -> None:
     """Add the officer's pages to ``app`` (role ``leerplicht:<region>`` through the session cookie)."""
-    pagina.mount_static(app)
     app.mount("/static", StaticFiles(directory=HIER / "static"), name="static")
     basis: dict[str, Any] = {"regio": region, "labels": {
         "melding_soort": MELDING_SOORT, "route": ROUTE, "interventie": INTERVENTIE, "uitkomst": UITKOMST,

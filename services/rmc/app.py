@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
-from leerrecht import aandacht, beheer, inzage, pagina, quarantaine
+from leerrecht import aandacht, beheer, inzage, quarantaine
 from leerrecht.auth import authenticator
 from leerrecht.http import (
     EdgeLimits,
@@ -80,7 +80,6 @@ def build_app(settings: RmcSettings) -> FastAPI:
     app.include_router(aandacht.beheer_router(beheerder, RmcProjection(region, regels)))
     app.include_router(quarantaine.beheer_router(beheerder))
     add_login_routes(app, tokens, f"Doorstroompunt {region}", home="/werklijst", home_per_rol={"beheer": "/beheer"})
-    pagina.mount_static(app)
     app.include_router(build_web_router(web_coach, region, regels))
     app.include_router(beheer.web_router(web_beheerder, RmcProjection(region, regels), beheer_render(region)))
     app.include_router(inzage.router(beheerder, web_beheerder, verwerkingen_render(region)))
