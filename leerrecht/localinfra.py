@@ -913,6 +913,19 @@ def throwaway_servers(prefix: str, heap: str = "1g", fast: bool = False) -> Iter
 
 
 @contextlib.contextmanager
+def throwaway_postgres(prefix: str, fast: bool = False) -> Iterator[PostgresNode]:
+    """PostgreSQL alone on a free port in a temporary folder (beside a :class:`KafkaCluster`)."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    pg = PostgresNode(home=home / "pg", port=free_port(), fast=fast)
+    try:
+        pg.start()
+        yield pg
+    finally:
+        pg.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
 def throwaway_kafka_cluster(prefix: str, brokers: int = 3, heap: str = "384m",
                             regions: tuple[str, ...] = ("MC28", "MC29")) -> Iterator[KafkaCluster]:
     """A replicated cluster (:class:`KafkaCluster`) on free ports in a temporary folder, removed
