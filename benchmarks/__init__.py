@@ -11,16 +11,21 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from leerrecht.localinfra import throwaway_servers
+from leerrecht.localinfra import throwaway_kafka_cluster, throwaway_postgres, throwaway_servers
 
 Bench = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
 
 
 def run_on_servers(args: argparse.Namespace, prefix: str, main_async: Bench, name: str) -> dict[str, Any]:
     """Run ``main_async`` against ``--bootstrap``/``--admin-dsn`` when given, else against a throwaway
-    Kafka and PostgreSQL; write the results to ``benchmarks/results/<name><timestamp>.json``."""
+    Kafka and PostgreSQL (``--brokers 3``: the replicated cluster of the failure tests, topics with 3
+    replicas and 2 in sync); write the results to ``benchmarks/results/<name><timestamp>.json``."""
     with contextlib.ExitStack() as stack:
-        if not (args.bootstrap and args.admin_dsn):
+        if not (args.bootstrap and args.admin_dsn) and getattr(args, "brokers", 1) > 1:
+            cluster = stack.enter_context(throwaway_kafka_cluster(prefix, brokers=args.brokers))
+            pg = stack.enter_context(throwaway_postgres(prefix))
+            args.bootstrap, args.admin_dsn = cluster.bootstrap, pg.dsn()
+        elif not (args.bootstrap and args.admin_dsn):
             kafka, pg = stack.enter_context(throwaway_servers(prefix))
             args.bootstrap, args.admin_dsn = kafka.bootstrap, pg.dsn()
         results = asyncio.run(main_async(args))

@@ -199,6 +199,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--bootstrap", help="use this Kafka instead of starting one")
+    parser.add_argument("--brokers", type=int, default=1, choices=(1, 3),
+                        help="start one broker (default) or the replicated three-broker cluster")
     parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
     args = parser.parse_args()
     configure_logging("bench", json=True, level="WARNING")

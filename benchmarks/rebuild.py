@@ -194,6 +194,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=3600.0, help="per phase, seconds")
     parser.add_argument("--bootstrap", help="use this Kafka instead of starting one")
+    parser.add_argument("--brokers", type=int, default=1, choices=(1, 3),
+                        help="start one broker (default) or the replicated three-broker cluster")
     parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
     args = parser.parse_args()
     configure_logging("bench", json=True, level="WARNING")

@@ -35,8 +35,10 @@ from contracts.topics import (
     CONFIGS,
     COUNT_TOPIC,
     KEY_RULE,
+    MIN_INSYNC_REPLICAS,
     PARTITIONS,
     REGISTER_TOPIC,
+    REPLICATION_FACTOR,
     SCHOOL_EVENTS_TOPIC,
     TopicKind,
     topic_kind_for,
@@ -211,7 +213,12 @@ def _topics_section() -> list[str]:
     lines.append(
         f"| `<topic>.dlq` (not for identity) | as the topic | {KEY_RULE[TopicKind.DLQ]} | {dlq_config} |"
     )
-    lines.append("")
+    lines += [
+        "",
+        f"Every topic: replication factor {REPLICATION_FACTOR}, min.insync.replicas={MIN_INSYNC_REPLICAS} "
+        "(producers acks=all, idempotent); a single development broker holds 1 and 1.",
+        "",
+    ]
     return lines
 
 
@@ -316,6 +323,7 @@ def _kafka_channel_binding(kind: TopicKind) -> dict[str, Any]:
         topic_config["delete.retention.ms"] = int(config["delete.retention.ms"])
     binding: dict[str, Any] = {
         "partitions": PARTITIONS[kind],
+        "replicas": REPLICATION_FACTOR,
         "topicConfiguration": topic_config,
         "bindingVersion": "0.5.0",
     }

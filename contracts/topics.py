@@ -36,6 +36,15 @@ Topics
 ``<topic>.dlq``  (dead letters of an events, school or count topic; same partitions, 90 days)
     A record a consumer could not process, with the same key; the original stays on its topic.
 
+Replication (every topic): **replication factor 3, ``min.insync.replicas=2``**. With the producers'
+``acks=all`` (idempotent, enforced in ``leerrecht.kafka``) a write is acknowledged only when two
+brokers hold it: one broker (its disk, its process) may be lost without losing an acknowledged
+event, and with two out the intake refuses (``NotEnoughReplicas`` → 503) rather than accept a write
+held by one. The same numbers drive the local three-broker cluster (``leerrecht.localinfra``), the
+start-up audit (reliability P6) and the production manifests. The single development broker (the
+demo and most tests) gets what it can hold (:func:`replication_for`: 1 and 1), and the audit accepts
+exactly that there.
+
 Partitioning rule: Kafka's default partitioner (murmur2 of the key bytes) with the counts above. A
 partition count is part of the contract: changing it re-maps keys and breaks per-person ordering,
 so :class:`TopicSpec` refuses any other count.
@@ -78,6 +87,22 @@ PARTITIONS: Mapping[TopicKind, int] = {
     TopicKind.REGISTER: 1,  # total order of the national register; tiny volume
     TopicKind.TELLING_CIJFERS: 3,
 }
+
+REPLICATION_FACTOR = 3
+MIN_INSYNC_REPLICAS = 2
+
+
+def replication_for(cluster_size: int, factor: int = REPLICATION_FACTOR,
+                    min_insync: int = MIN_INSYNC_REPLICAS) -> tuple[int, int]:
+    """(replication factor, ``min.insync.replicas``) that a cluster of ``cluster_size`` brokers can
+    hold: the contract's on 3 or more; on a smaller development cluster as many replicas as it has,
+    and an in-sync minimum it can meet (``leerrecht.kafka`` uses it for the single broker only)."""
+    if cluster_size < 1:
+        raise TopicError(f"cluster size must be at least 1, got {cluster_size}")
+    if cluster_size >= factor:
+        return factor, min_insync
+    return cluster_size, max(1, min(min_insync, cluster_size - 1))
+
 
 _KEEP_FOREVER: Mapping[str, str] = {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"}
 CONFIGS: Mapping[TopicKind, Mapping[str, str]] = {
@@ -178,11 +203,16 @@ class TopicSpec:
     name: str
     partitions: int
     config: Mapping[str, str] = field(hash=False)
+    replication_factor: int = REPLICATION_FACTOR
+    min_insync_replicas: int = MIN_INSYNC_REPLICAS
 
     def __post_init__(self) -> None:
         expected = _partitions(self.name, self.kind)
         if self.partitions != expected:
             raise TopicError(f"{self.name} must have {expected} partitions, not {self.partitions}")
+        if (self.replication_factor, self.min_insync_replicas) != (REPLICATION_FACTOR, MIN_INSYNC_REPLICAS):
+            raise TopicError(f"{self.name} must have replication factor {REPLICATION_FACTOR} and "
+                             f"min.insync.replicas={MIN_INSYNC_REPLICAS}")
         if dict(self.config) != dict(CONFIGS[self.kind]):
             raise TopicError(f"{self.name}: config differs from the contract's {dict(CONFIGS[self.kind])}")
 
@@ -193,6 +223,11 @@ class TopicSpec:
     @property
     def key_rule(self) -> str:
         return KEY_RULE[self.kind]
+
+    def broker_config(self) -> dict[str, str]:
+        """The topic's whole configuration on a production cluster: the contract's settings plus
+        ``min.insync.replicas`` (what a Strimzi ``KafkaTopic`` carries besides its replicas)."""
+        return {**self.config, "min.insync.replicas": str(self.min_insync_replicas)}
 
 
 def topic_spec(topic: str) -> TopicSpec:

@@ -19,6 +19,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from contracts.envelope import Envelope
+from contracts.topics import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR, replication_for
 from leerrecht import kafka_security, trace
 from leerrecht.logging import get_logger
 
@@ -171,11 +172,33 @@ class TopicLike(Protocol):
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """A plain topic description, for topics outside the contract (tests, benchmarks)."""
+    """A plain topic description, for topics outside the contract (tests, benchmarks); replicated
+    like the contract's topics unless told otherwise."""
 
     name: str
     partitions: int
     config: Mapping[str, str] = field(default_factory=dict)
+    replication_factor: int = REPLICATION_FACTOR
+    min_insync_replicas: int = MIN_INSYNC_REPLICAS
+
+
+def _replication(spec: TopicLike) -> tuple[int, int]:
+    """The (replication factor, min.insync.replicas) a spec asks for; the contract's when it says nothing."""
+    return (int(getattr(spec, "replication_factor", REPLICATION_FACTOR)),
+            int(getattr(spec, "min_insync_replicas", MIN_INSYNC_REPLICAS)))
+
+
+async def _cluster_size(admin: AIOKafkaAdminClient) -> int:
+    """The brokers the cluster's metadata lists (live, unfenced ones): 1 on the development broker."""
+    return max(1, len((await admin.describe_cluster())["brokers"]))
+
+
+def _for_cluster(spec: TopicLike, brokers: int) -> tuple[int, int]:
+    """The replication to create ``spec`` with: its own, except on a single broker (development),
+    which holds one replica. Never reduced on a cluster of several brokers: with one of three down
+    Kafka refuses to create a topic of 3 replicas rather than create a weaker one for good."""
+    rf, min_isr = _replication(spec)
+    return replication_for(1, rf, min_isr) if brokers == 1 else (rf, min_isr)
 
 
 class TopicConfigMismatch(RuntimeError):
@@ -184,7 +207,13 @@ class TopicConfigMismatch(RuntimeError):
 
 
 async def audit_topics(admin: AIOKafkaAdminClient, specs: Sequence[TopicLike]) -> None:
-    """Start-up audit (reliability matrix P6): existing topics must carry the configured values."""
+    """Start-up audit (reliability matrix P6): existing topics must carry the configured values, and
+    the replication the contract asks for (replication factor of every partition, ``min.insync.replicas``).
+
+    Replication accepted: the spec's own; on a cluster that lists a single broker (development) also
+    what that broker can hold (:func:`contracts.topics.replication_for`, 1 and 1). A production
+    cluster with a broker down still passes its 3/2 topics; a topic with fewer replicas on a cluster
+    of several brokers stops the service."""
     if not specs:
         return
     responses = await admin.describe_configs(
@@ -194,6 +223,9 @@ async def audit_topics(admin: AIOKafkaAdminClient, specs: Sequence[TopicLike]) -
     for response in responses:
         for _err, _msg, _type, name, entries, *_ in response.resources:
             actual[name] = {e[0]: e[1] for e in entries}
+    replicas = {t["topic"]: {len(p["replicas"]) for p in t["partitions"]}
+                for t in await admin.describe_topics([s.name for s in specs])}
+    brokers = await _cluster_size(admin)
     problems = []
     for spec in specs:
         have = actual.get(spec.name, {})
@@ -201,13 +233,27 @@ async def audit_topics(admin: AIOKafkaAdminClient, specs: Sequence[TopicLike]) -
             f"{spec.name}: {key}={have.get(key)!r}, verwacht {want!r}"
             for key, want in spec.config.items() if have.get(key) != want
         ]
+        rf, min_isr = _replication(spec)
+        want = _for_cluster(spec, brokers)
+        counts = replicas.get(spec.name, set())
+        have_isr = have.get("min.insync.replicas")
+        if not any(counts == {r} and have_isr == str(m) for r, m in {(rf, min_isr), want}):
+            problems.append(
+                f"{spec.name}: replicatiefactor {'/'.join(map(str, sorted(counts))) or '?'} en "
+                f"min.insync.replicas={have_isr!r}, verwacht {want[0]} en {str(want[1])!r}"
+            )
     if problems:
         raise TopicConfigMismatch("topicconfiguratie wijkt af van het contract: " + "; ".join(problems))
 
 
-async def ensure_topics(bootstrap: str, specs: Iterable[TopicLike], replication_factor: int = 1) -> list[str]:
-    """Create missing topics with explicit partitions and config, and audit the existing ones;
-    returns the names created.
+async def ensure_topics(bootstrap: str, specs: Iterable[TopicLike]) -> list[str]:
+    """Create missing topics with explicit partitions, config and replication, and audit the existing
+    ones; returns the names created.
+
+    Replication is the spec's (the contract's 3 and ``min.insync.replicas=2``); only a cluster that
+    lists a single broker (development) gets what it can hold (:func:`contracts.topics.replication_for`:
+    1 and 1). Kafka refuses a factor above the live brokers, so a degraded production cluster creates
+    nothing rather than weaker topics.
 
     Auto-creation is off on our brokers: a topic with a default partition count and a 7-day
     retention would silently lose the source of truth. For the same reason an existing topic whose
@@ -222,11 +268,12 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicLike], replication_
         wanted = [s for s in specs if s.name not in existing]
         if not wanted:
             return []
-        new = [
-            NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=replication_factor,
-                     topic_configs=dict(s.config))
-            for s in wanted
-        ]
+        brokers = await _cluster_size(admin)
+        new = []
+        for s in wanted:
+            rf, min_isr = _for_cluster(s, brokers)
+            new.append(NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=rf,
+                                topic_configs={**s.config, "min.insync.replicas": str(min_isr)}))
         with contextlib.suppress(TopicAlreadyExistsError):  # another service created it first
             await admin.create_topics(new)
         log.info("topics_created", topics=[s.name for s in wanted])

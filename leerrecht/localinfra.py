@@ -179,6 +179,22 @@ class KafkaNode:
     heap: str = "512m"
     sasl_port: int | None = None
     regions: tuple[str, ...] = ("MC28", "MC29")
+    # A member of a :class:`KafkaCluster`: its id and roles, the controller it follows
+    # (``host:port``; its own ``controller_port`` when None), the cluster's id, the credentials file
+    # all members share, and how many brokers hold each internal topic's replicas.
+    node_id: int = 1
+    roles: str = "broker,controller"
+    quorum: str | None = None
+    cluster_id: str | None = None
+    shared_credentials: Path | None = None
+    replication: int = 1
+    # A controller of a throwaway cluster: requests its brokers forward from their PLAINTEXT listener
+    # (CreateAcls) carry the anonymous super user, so the controller must know it as one too.
+    anonymous_super_user: bool = False
+
+    @property
+    def is_broker(self) -> bool:
+        return "broker" in self.roles.split(",")
 
     @property
     def bootstrap(self) -> str:
@@ -195,7 +211,7 @@ class KafkaNode:
 
     @property
     def credentials_file(self) -> Path:
-        return self.home / "credentials.json"
+        return self.shared_credentials or self.home / "credentials.json"
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -233,6 +249,29 @@ class KafkaNode:
         self.credentials_file.write_text(json.dumps(creds, indent=1))
         return creds
 
+    def _replication_lines(self) -> list[str]:
+        """Internal topics and defaults: one replica on the single broker; on a cluster as many as
+        the contract's topics (``contracts.topics``), and a failed broker fenced within seconds so
+        that partitions fail over (and the in-sync sets shrink) while the failure tests watch."""
+        rf, min_isr = self.replication, max(1, min(2, self.replication - 1))
+        lines = [
+            f"offsets.topic.replication.factor={rf}",
+            f"transaction.state.log.replication.factor={rf}",
+            f"transaction.state.log.min.isr={min_isr}",
+            f"share.coordinator.state.topic.replication.factor={rf}",
+            f"share.coordinator.state.topic.min.isr={min_isr}",
+        ]
+        if rf > 1:
+            lines += [
+                f"default.replication.factor={rf}",
+                f"min.insync.replicas={min_isr}",
+                "unclean.leader.election.enable=false",
+                "broker.heartbeat.interval.ms=500",
+                "broker.session.timeout.ms=3000",
+                "replica.lag.time.max.ms=5000",
+            ]
+        return lines
+
     def _write_config(self, creds: dict[str, str]) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "logs").mkdir(exist_ok=True)
@@ -242,16 +281,21 @@ class KafkaNode:
         else:
             client = [f"PLAINTEXT://127.0.0.1:{self.port}", f"SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}"]
             supers = f"User:{ADMIN};User:{CONTROLLER};User:ANONYMOUS"
-        listeners = ",".join([*client, f"CONTROLLER://127.0.0.1:{self.controller_port}"])
+        if self.anonymous_super_user:
+            supers = f"User:{ADMIN};User:{CONTROLLER};User:ANONYMOUS"
+        own = [*(client if self.is_broker else []),
+               *([f"CONTROLLER://127.0.0.1:{self.controller_port}"] if "controller" in self.roles else [])]
+        listeners = ",".join(own)
+        advertised = ",".join(entry for entry in own if self.is_broker or not entry.startswith("CONTROLLER"))
         props = self.home / "server.properties"
         props.touch(mode=0o600)  # it holds the controller's and the admin's passwords
         props.write_text(
             "\n".join([
-                "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}",
+                f"process.roles={self.roles}",
+                f"node.id={self.node_id}",
+                f"controller.quorum.bootstrap.servers={self.quorum or f'127.0.0.1:{self.controller_port}'}",
                 f"listeners={listeners}",
-                f"advertised.listeners={listeners}",
+                *([f"advertised.listeners={advertised}"] if self.is_broker else []),
                 "controller.listener.names=CONTROLLER",
                 "listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
                 "inter.broker.listener.name=SASL_PLAINTEXT",
@@ -270,12 +314,8 @@ class KafkaNode:
                 "allow.everyone.if.no.acl.found=false",
                 f"log.dirs={self.home / 'data'}",
                 "num.partitions=3",
-                "offsets.topic.replication.factor=1",
                 "offsets.topic.num.partitions=6",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
+                *self._replication_lines(),
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
                 "",
@@ -292,11 +332,13 @@ class KafkaNode:
             "-cp", f"{self.lib}/*", main, *args,
         ]
 
-    def start(self, timeout: float = 120.0) -> None:
+    def start(self, timeout: float = 120.0, acls: bool = True) -> None:
+        """Format the storage on the first start, start the JVM and wait until it answers; then apply
+        the ACLs (a :class:`KafkaCluster` applies them once, when all its brokers are up)."""
         if self.pid_file.exists() and _pid_alive(int(self.pid_file.read_text())):
             self.wait_ready(timeout)
             return
-        if _port_open(self.port):
+        if _port_open(self.port if self.is_broker else self.controller_port):
             raise InfraError(f"port {self.port} is already in use by another process")
         self.home.mkdir(parents=True, exist_ok=True)
         formatted = (self.home / "data" / "meta.properties").exists()
@@ -306,16 +348,15 @@ class KafkaNode:
             print(f"Kafka in {self.home} heeft nog geen SCRAM-gebruikers: opnieuw formatteren.", flush=True)
             shutil.rmtree(self.home / "data", ignore_errors=True)
             formatted = False
-        creds = self.credentials if formatted else self._new_credentials()
+        creds = self.credentials if formatted or self.shared_credentials else self._new_credentials()
         props = self._write_config(creds)
         if not formatted:
-            cluster_id = "-"
-            while cluster_id.startswith("-"):  # a leading '-' would read as an option to the tool
-                cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            cluster_id = self.cluster_id or new_cluster_id()
             scram = [arg for name, pw in creds.items() if name != CONTROLLER
                      for arg in ("--add-scram", f"SCRAM-SHA-512=[name={name},password={pw}]")]
+            voters = ["--standalone"] if "controller" in self.roles else []  # the one voter of its quorum
             subprocess.run(
-                self._jvm("kafka.tools.StorageTool", "format", "--standalone",
+                self._jvm("kafka.tools.StorageTool", "format", *voters,
                           "--cluster-id", cluster_id, "--config", str(props), *scram),
                 check=True, stdout=subprocess.DEVNULL,
             )
@@ -326,7 +367,8 @@ class KafkaNode:
         )
         self.pid_file.write_text(str(proc.pid))
         self.wait_ready(timeout, proc)
-        self.apply_acls()
+        if acls and self.is_broker:
+            self.apply_acls()
 
     def apply_acls(self) -> None:
         """The ACLs of :mod:`contracts.acl` for the principals of :attr:`regions` (idempotent)."""
@@ -344,6 +386,8 @@ class KafkaNode:
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
                 raise InfraError(f"Kafka exited with {proc.returncode}; see {self.home / 'logs'}")
+            if not self.is_broker and _port_open(self.controller_port):
+                return  # a controller has no client listener; its brokers' readiness shows the quorum works
             if _port_open(self.port) and asyncio.run(_kafka_answers(bootstrap, **kwargs)):
                 return
             time.sleep(0.5)
@@ -360,6 +404,123 @@ class KafkaNode:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(int(self.pid_file.read_text()), signal.SIGKILL)
             self.pid_file.unlink(missing_ok=True)
+
+
+@dataclass
+class KafkaCluster:
+    """Three (``brokers``) Kafka brokers and one KRaft controller of their own, on loopback.
+
+    Why a separate controller and not three combined nodes, though these would be one JVM fewer: the
+    failure tests kill two brokers one after the other. With combined nodes that also kills two of
+    three controller voters, the quorum is gone, no broker is fenced and no in-sync set shrinks, and
+    the test would watch timeouts instead of what production does (a majority of controllers survives
+    any broker failure). One controller-only JVM is small (128 MB heap) and starts in about as long
+    as a broker; the brokers start side by side after it, so the cluster is up in about the time of one
+    broker. Topics on it get the contract's replication (3, ``min.insync.replicas=2``), as does every
+    internal topic. Listeners, SASL/SCRAM users and ACLs are those of :class:`KafkaNode`: each broker
+    has its PLAINTEXT super-user listener and its SASL listener, and the credentials are shared.
+    """
+
+    home: Path
+    brokers: int = 3
+    lib: Path = field(default_factory=lambda: kafka_lib_dir())
+    heap: str = "384m"
+    regions: tuple[str, ...] = ("MC28", "MC29")
+    controller: KafkaNode = field(init=False)
+    nodes: list[KafkaNode] = field(init=False)
+
+    def __post_init__(self) -> None:
+        cluster_id = new_cluster_id()
+        quorum_port = free_port()
+        creds = self.home / "credentials.json"
+        common: dict[str, Any] = {"lib": self.lib, "regions": self.regions, "cluster_id": cluster_id,
+                                  "quorum": f"127.0.0.1:{quorum_port}", "shared_credentials": creds,
+                                  "replication": self.brokers}
+        self.controller = KafkaNode(home=self.home / "controller", port=quorum_port, controller_port=quorum_port,
+                                    heap="128m", roles="controller", node_id=100, anonymous_super_user=True,
+                                    **common)
+        self.nodes = [
+            KafkaNode(home=self.home / f"broker-{i}", port=free_port(), controller_port=quorum_port,
+                      sasl_port=free_port(), heap=self.heap, roles="broker", node_id=i, **common)
+            for i in range(1, self.brokers + 1)
+        ]
+
+    @property
+    def bootstrap(self) -> str:
+        """Every broker's PLAINTEXT super-user listener: clients find the others through any one."""
+        return ",".join(n.bootstrap for n in self.nodes)
+
+    @property
+    def sasl_bootstrap(self) -> str:
+        return ",".join(n.sasl_bootstrap for n in self.nodes)
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return self.nodes[0].credentials
+
+    def client_env(self, principal: str) -> dict[str, str]:
+        return {**self.nodes[0].client_env(principal), "KAFKA_BOOTSTRAP_SERVERS": self.sasl_bootstrap}
+
+    def client_kwargs(self, principal: str) -> dict[str, str]:
+        return self.nodes[0].client_kwargs(principal)
+
+    def broker(self, node_id: int) -> KafkaNode:
+        return next(n for n in self.nodes if n.node_id == node_id)
+
+    def start(self, timeout: float = 180.0) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        if not self.controller.credentials_file.exists():
+            self.controller._new_credentials()
+        self.controller.start(timeout)
+        with ThreadPoolExecutor(max_workers=len(self.nodes)) as pool:
+            for done in [pool.submit(n.start, timeout, False) for n in self.nodes]:
+                done.result()
+        self.wait_registered(timeout)
+        self.nodes[0].apply_acls()
+
+    def wait_registered(self, timeout: float = 60.0) -> None:
+        """Until the metadata lists every broker: only then can a topic get all its replicas."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if asyncio.run(_brokers_listed(self.bootstrap)) >= len(self.nodes):
+                return
+            time.sleep(0.3)
+        raise InfraError(f"not all {len(self.nodes)} brokers registered within {timeout:.0f}s")
+
+    def kill_broker(self, node_id: int) -> None:
+        """SIGKILL one broker (failure tests); its data stays for :meth:`start_broker`."""
+        self.broker(node_id).kill()
+
+    def start_broker(self, node_id: int, timeout: float = 120.0) -> None:
+        self.broker(node_id).start(timeout, acls=False)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+        self.controller.stop()
+
+
+async def _brokers_listed(bootstrap: str) -> int:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        return len((await admin.describe_cluster())["brokers"])
+    except Exception:
+        return 0
+    finally:
+        with contextlib.suppress(Exception):
+            await admin.close()
+
+
+def new_cluster_id() -> str:
+    cluster_id = "-"
+    while cluster_id.startswith("-"):  # a leading '-' would read as an option to the storage tool
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    return cluster_id
 
 
 async def _kafka_answers(bootstrap: str, **client_kwargs: str) -> bool:
@@ -748,6 +909,35 @@ def throwaway_servers(prefix: str, heap: str = "1g", fast: bool = False) -> Iter
     finally:
         kafka.stop()
         pg.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_postgres(prefix: str, fast: bool = False) -> Iterator[PostgresNode]:
+    """PostgreSQL alone on a free port in a temporary folder (beside a :class:`KafkaCluster`)."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    pg = PostgresNode(home=home / "pg", port=free_port(), fast=fast)
+    try:
+        pg.start()
+        yield pg
+    finally:
+        pg.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_kafka_cluster(prefix: str, brokers: int = 3, heap: str = "384m",
+                            regions: tuple[str, ...] = ("MC28", "MC29")) -> Iterator[KafkaCluster]:
+    """A replicated cluster (:class:`KafkaCluster`) on free ports in a temporary folder, removed
+    afterwards: the broker-failure tests and the benchmarks (``--brokers 3``)."""
+    ensure_kafka_jars()
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    cluster = KafkaCluster(home=home, brokers=brokers, heap=heap, regions=regions)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
         shutil.rmtree(home, ignore_errors=True)
 
 

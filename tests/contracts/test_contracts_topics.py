@@ -146,3 +146,28 @@ def test_envelope_key_and_region_match_the_topic() -> None:
     with pytest.raises(TopicError):
         check_envelope_topic(env, "leerrecht.regio.MC25.events")
     check_envelope_topic(golden_envelope("nl.leerrecht.telling.cijfer_bijgewerkt"), COUNT_TOPIC)
+
+
+def test_every_topic_is_replicated_three_times_with_two_in_sync() -> None:
+    """Issue 17: one definition of replication for the local cluster, the audit and production."""
+    from contracts.topics import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR
+
+    assert (REPLICATION_FACTOR, MIN_INSYNC_REPLICAS) == (3, 2)
+    for spec in all_topic_specs(["MC14"]):
+        assert (spec.replication_factor, spec.min_insync_replicas) == (3, 2)
+        assert spec.broker_config()["min.insync.replicas"] == "2"
+        assert spec.broker_config() == {**spec.config, "min.insync.replicas": "2"}
+    spec = topic_spec("leerrecht.regio.MC14.events")
+    with pytest.raises(TopicError, match="replication factor 3"):
+        TopicSpec(spec.name, 3, dict(spec.config), replication_factor=1)
+    with pytest.raises(TopicError, match=r"min\.insync\.replicas=2"):
+        TopicSpec(spec.name, 3, dict(spec.config), min_insync_replicas=1)
+
+
+@pytest.mark.parametrize(("brokers", "expected"), [(1, (1, 1)), (2, (2, 1)), (3, (3, 2)), (5, (3, 2))])
+def test_replication_a_cluster_can_hold(brokers: int, expected: tuple[int, int]) -> None:
+    from contracts.topics import replication_for
+
+    assert replication_for(brokers) == expected
+    with pytest.raises(TopicError):
+        replication_for(0)

@@ -40,6 +40,36 @@ async def test_an_event_topic_with_a_finite_retention_stops_the_service(infra) -
 
 
 @pytest.mark.infra
+async def test_a_single_broker_gets_the_replication_it_can_hold(infra) -> None:  # type: ignore[no-untyped-def]
+    """The contract asks 3 replicas and 2 in sync (issue 17); the single development broker gets one of
+    each, stated on the topic, and the start-up audit (P6) accepts exactly that there. What the audit
+    refuses (fewer replicas or in-sync replicas than the contract on a cluster) is shown on three
+    brokers in tests/e2e/test_kafka_cluster.py."""
+    import uuid
+
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    from leerrecht.kafka import TopicSpec, ensure_topics
+
+    name = f"audit.rf.{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.bootstrap)
+    await admin.start()
+    try:
+        if len((await admin.describe_cluster())["brokers"]) != 1:
+            pytest.skip("the single-broker case needs a single broker")
+        assert await ensure_topics(infra.bootstrap, [TopicSpec(name, 3, {"retention.ms": "-1"})]) == [name]
+        [described] = await admin.describe_topics([name])
+        assert {len(p["replicas"]) for p in described["partitions"]} == {1}
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, configs=None)])
+        configs = {e[0]: e[1] for _err, _msg, _type, _name, entries, *_ in response.resources for e in entries}
+        assert configs["min.insync.replicas"] == "1"
+    finally:
+        await admin.close()
+    assert await ensure_topics(infra.bootstrap, [TopicSpec(name, 3, {"retention.ms": "-1"})]) == []
+
+
+@pytest.mark.infra
 async def test_one_publish_to_a_known_and_a_new_topic_is_acknowledged(infra) -> None:  # type: ignore[no-untyped-def]
     """A move goes to the old and the new region's topic in one publish. With aiokafka's idempotent
     producer a batch that mixes a topic it writes to with one it has no metadata for used to fail
