@@ -10,6 +10,7 @@ an analyst) with a role; endpoints ask for roles, so an analyst's token never op
 
 import hmac
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
@@ -26,7 +27,7 @@ from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services
 from leerrecht.grenzen import EDGE_PRINCIPAL, SESSION_COOKIE, EdgeMiddleware
 from leerrecht.grenzen import EdgeLimits as EdgeLimits  # re-exported: services build theirs here
 from leerrecht.logging import get_logger
-from leerrecht.metrics import exposition
+from leerrecht.metrics import GEZONDHEID_DEGRADED, HTTP_SECONDS, exposition
 
 log = get_logger(__name__)
 
@@ -180,6 +181,17 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def route_template(request: Request) -> str:
+    """The matched route's template (``/v1/dossiers/{dossier_id}``), never the raw path: a path can hold
+    a pseudonym, and raw paths would make a series per value. No route matched: ``onbekend``."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "onbekend"
+
+
 def create_app(
     *,
     title: str,
@@ -204,6 +216,8 @@ def create_app(
     checks = list(readiness)
     degradations = list(degradation)
 
+    gezien: set[str] = set()
+
     def redenen() -> list[Mapping[str, Any]]:
         out: list[Mapping[str, Any]] = []
         for check in degradations:
@@ -214,6 +228,10 @@ def create_app(
                 reden = {"reden": "controle_mislukt"}
             if reden is not None:
                 out.append(reden)
+        nu = {str(r.get("reden", "onbekend")) for r in out}  # the alert's gauge, set at every probe
+        gezien.update(nu)
+        for naam in gezien:
+            GEZONDHEID_DEGRADED.labels(reden=naam).set(1 if naam in nu else 0)
         return out
     # added before the correlation middleware, so it runs inside it: refusals get a correlation id too
     app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=_as_auth(tokens or {}))
@@ -234,10 +252,15 @@ def create_app(
         request.state.correlation_id = cid
         request.state.trace = span
         token = trace.activate(span)
+        started, status = time.perf_counter(), 500
         try:
             response = await call_next(request)
+            status = response.status_code
         finally:
             trace.reset(token)
+            method = request.method if request.method in _METHODS else "ANDERS"
+            HTTP_SECONDS.labels(method=method, route=route_template(request),
+                                status=str(status)).observe(time.perf_counter() - started)
         response.headers["x-correlation-id"] = cid
         if request.url.path not in ("/health", "/ready", "/metrics"):
             # The dependency that authenticated ran in another task (and a sync one in a thread): its
