@@ -86,9 +86,11 @@ async def test_metrics_show_the_consumer_lag_move_and_http_by_route(infra) -> No
             assert highest > 0, "the lag never rose while the burst was being applied"
 
             text = await scrape()
-            batches = {labels["projection"]: v for labels, v in samples(text, "leerrecht_projection_batch_records_sum")}
+            batches = dict((labels["projection"], v)
+                           for labels, v in samples(text, "leerrecht_projection_batch_records_sum"))
             assert batches.get("leerplicht", 0) >= BURST
-            applies = {labels["projection"]: v for labels, v in samples(text, "leerrecht_projection_apply_seconds_count")}
+            applies = dict((labels["projection"], v)
+                           for labels, v in samples(text, "leerrecht_projection_apply_seconds_count"))
             assert applies.get("leerplicht", 0) > 0
 
             # HTTP by route template and status; the pseudonym in the path is not in the metrics

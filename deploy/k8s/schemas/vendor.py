@@ -17,7 +17,6 @@ Usage (inputs are local files; see SOURCES.md for where they come from)::
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
