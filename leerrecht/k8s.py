@@ -73,6 +73,7 @@ IMAGE = "leerrecht"  # kustomization.yaml names the registry and tag
 HTTP_PORT = 8000
 _NAME = "app.kubernetes.io/name"
 _INSTANCE = "app.kubernetes.io/instance"
+_COMPONENT = "app.kubernetes.io/component"
 _PART_OF = {"app.kubernetes.io/part-of": "leerrecht"}
 
 
@@ -97,9 +98,14 @@ class Instance:
         return {_NAME: self.service, _INSTANCE: self.name, **_PART_OF}
 
     @property
+    def server(self) -> dict[str, str]:
+        """Selects the serving pods only (Deployment, Service, budget), not a Job of the same instance."""
+        return {_INSTANCE: self.name, _COMPONENT: "server"}
+
+    @property
     def database_labels(self) -> dict[str, str]:
         """Not the instance's own labels: its Deployment, budget and policy must never select a database pod."""
-        return {_NAME: self.service, _INSTANCE: self.database, "app.kubernetes.io/component": "database", **_PART_OF}
+        return {_NAME: self.service, _INSTANCE: self.database, _COMPONENT: "database", **_PART_OF}
 
     @property
     def national(self) -> bool:
@@ -254,17 +260,17 @@ def deployment(inst: Instance) -> dict[str, Any]:
     pod["terminationGracePeriodSeconds"] = 45  # SIGTERM: finish the batch, commit, exit
     pod["topologySpreadConstraints"] = [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
                                          "whenUnsatisfiable": "ScheduleAnyway",
-                                         "labelSelector": {"matchLabels": {_INSTANCE: inst.name}}}]
+                                         "labelSelector": {"matchLabels": inst.server}}]
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": inst.name, "labels": inst.labels},
         "spec": {
             "replicas": 2,
-            "selector": {"matchLabels": {_INSTANCE: inst.name}},
+            "selector": {"matchLabels": inst.server},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "template": {
-                "metadata": {"labels": inst.labels,
+                "metadata": {"labels": {**inst.labels, **inst.server},
                              "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(HTTP_PORT),
                                              "prometheus.io/path": "/metrics"}},
                 "spec": pod,
@@ -279,7 +285,7 @@ def service(inst: Instance) -> dict[str, Any]:
         "kind": "Service",
         "metadata": {"name": inst.name, "labels": inst.labels},
         "spec": {
-            "selector": {_INSTANCE: inst.name},
+            "selector": inst.server,
             "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
             "sessionAffinity": "ClientIP",  # web sessions live in the process (README, single sign-on)
         },
@@ -291,7 +297,7 @@ def disruption_budget(inst: Instance) -> dict[str, Any]:
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": {"name": inst.name, "labels": inst.labels},
-        "spec": {"minAvailable": 1, "selector": {"matchLabels": {_INSTANCE: inst.name}}},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": inst.server}},
     }
 
 
@@ -301,7 +307,8 @@ def _namespace(name: str) -> dict[str, Any]:
 
 def network_policy(inst: Instance) -> dict[str, Any]:
     """In: HTTP from the ingress controller and Prometheus. Out: Kafka, its own database, the identity
-    provider and DNS; nothing else (no other instance's database, no other service)."""
+    provider and DNS; nothing else (no other instance's database, no other service). Selects every pod
+    of the instance, the rebuild Job's too."""
     tcp = "TCP"
     return {
         "apiVersion": "networking.k8s.io/v1",
@@ -381,7 +388,9 @@ def telling_rebuild_job() -> dict[str, Any]:
         "metadata": {"generateName": "telling-rebuild-", "labels": {**inst.labels, "leerrecht.nl/taak": "rebuild"}},
         "spec": {
             "backoffLimit": 0,  # a failed rebuild leaves the live schema as it was: look before retrying
-            "template": {"metadata": {"labels": inst.labels}, "spec": _pod_spec(inst, [container], "Never")},
+            # the instance's labels (its NetworkPolicy applies), another component (not behind its Service)
+            "template": {"metadata": {"labels": {**inst.labels, _COMPONENT: "rebuild"}},
+                         "spec": _pod_spec(inst, [container], "Never")},
         },
     }
 

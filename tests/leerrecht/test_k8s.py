@@ -156,7 +156,9 @@ def test_a_regions_instances_are_complete_and_reach_only_kafka_their_database_an
         pdb = next(p for p in kinds["PodDisruptionBudget"] if p["metadata"]["name"] == name)
         assert pdb["spec"]["selector"] == dep["spec"]["selector"]
         policy = next(p for p in kinds["NetworkPolicy"] if p["metadata"]["name"] == name)
-        assert policy["spec"]["podSelector"] == dep["spec"]["selector"]
+        pod_labels = dep["spec"]["template"]["metadata"]["labels"].items()
+        assert dep["spec"]["selector"]["matchLabels"].items() <= pod_labels
+        assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels  # and the rebuild Job's pods
         assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
         peers = [peer for rule in policy["spec"]["egress"] for peer in rule["to"]]
         namespaces = {p.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
@@ -218,3 +220,17 @@ async def test_the_local_broker_creates_the_topics_of_the_manifests(infra) -> No
         for key, value in manifest["config"].items():
             if key != "min.insync.replicas":
                 assert on_broker[spec.name][key] == value, (spec.name, key)
+
+
+def test_the_rebuild_job_runs_as_telling_inside_its_network_policy_but_not_behind_its_service() -> None:
+    job = docs("jobs/telling-rebuild.yaml")[0]
+    pod = job["spec"]["template"]
+    assert pod["spec"]["containers"][0]["args"] == ["python", "-m", "telling", "rebuild", "--switch"]
+    env = {e["name"]: e for e in pod["spec"]["containers"][0]["env"]}
+    assert env["KAFKA_SASL_USERNAME"]["value"] == "telling"
+    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "telling-db-app"
+    kinds = _by_kind("telling.yaml")
+    labels = pod["metadata"]["labels"].items()
+    assert kinds["NetworkPolicy"][0]["spec"]["podSelector"]["matchLabels"].items() <= labels
+    assert not kinds["Service"][0]["spec"]["selector"].items() <= labels
+    assert not kinds["PodDisruptionBudget"][0]["spec"]["selector"]["matchLabels"].items() <= labels
