@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from leerrecht import trace
+from leerrecht import otel, trace
 from leerrecht.auth import Authenticator, OidcAuthenticator, Principal, StaticAuthenticator
 from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services build theirs here
 from leerrecht.grenzen import EDGE_PRINCIPAL, SESSION_COOKIE, EdgeMiddleware
@@ -253,14 +253,21 @@ def create_app(
         request.state.trace = span
         token = trace.activate(span)
         started, status = time.perf_counter(), 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-        finally:
-            trace.reset(token)
-            method = request.method if request.method in _METHODS else "ANDERS"
-            HTTP_SECONDS.labels(method=method, route=route_template(request),
-                                status=str(status)).observe(time.perf_counter() - started)
+        method = request.method if request.method in _METHODS else "ANDERS"
+        with otel.server_span(span, method) as exported:
+            try:
+                response = await call_next(request)
+                status = response.status_code
+            finally:
+                trace.reset(token)
+                route = route_template(request)
+                HTTP_SECONDS.labels(method=method, route=route, status=str(status)).observe(
+                    time.perf_counter() - started)
+                if exported is not None:
+                    exported.update_name(f"{method} {route}")
+                    exported.set_attribute("http.request.method", method)
+                    exported.set_attribute("http.route", route)
+                    exported.set_attribute("http.response.status_code", status)
         response.headers["x-correlation-id"] = cid
         if request.url.path not in ("/health", "/ready", "/metrics"):
             # The dependency that authenticated ran in another task (and a sync one in a thread): its

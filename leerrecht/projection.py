@@ -37,7 +37,7 @@ from pydantic import ValidationError
 
 from contracts.catalogue import ContractError
 from contracts.envelope import Envelope
-from leerrecht import kafka_security
+from leerrecht import kafka_security, otel, trace
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
 from leerrecht.metrics import APPLY_SECONDS, BATCH_SIZE, CONSUMER_LAG, DEAD_LETTERS, QUARANTINED
@@ -210,9 +210,11 @@ class ProjectionRunner:
                 for tp, records in batches.items():
                     if tp not in self._assigned:
                         continue  # revoked while we were fetching; the new owner will read it
-                    started = time.monotonic()
+                    started, started_ns = time.monotonic(), time.time_ns()
                     if not await self._process(tp, records):
                         break  # positions were reset to the database's checkpoints: fetch anew
+                    if otel.enabled():
+                        self._export_spans(records, started_ns)
                     BATCH_SIZE.labels(projection=self.projection.name).observe(len(records))
                     APPLY_SECONDS.labels(projection=self.projection.name).observe(time.monotonic() - started)
                     self._next_offset[tp] = records[-1].offset + 1
@@ -268,6 +270,13 @@ class ProjectionRunner:
         if highwater is not None and tp in self._next_offset:
             CONSUMER_LAG.labels(projection=self.projection.name, topic=tp.topic,
                                 partition=str(tp.partition)).set(max(0, highwater - self._next_offset[tp]))
+
+    def _export_spans(self, records: Sequence[ConsumerRecord[Any, Any]], started_ns: int) -> None:
+        """A consumer span per applied record that carries a ``traceparent`` (the publisher's span)."""
+        for rec in records:
+            headers = list(rec.headers or ())
+            if any(k == trace.HEADER for k, _ in headers):
+                otel.consumer_span(trace.from_headers(headers), rec.topic, self.projection.name, started_ns)
 
     def _forget_lag(self, partitions: Sequence[TopicPartition]) -> None:
         """A revoked partition is another process's now: drop its series here."""
