@@ -22,9 +22,10 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 
-docs:                    ## regenerate JSON Schemas, examples, catalogue and AsyncAPI
+docs:                    ## regenerate JSON Schemas, examples, catalogue, AsyncAPI and the Kubernetes manifests
 	.venv/bin/python -m contracts.generate
 	.venv/bin/python -m leerrecht.kafka_acl   # deploy/k8s/kafka-users.yaml (Strimzi) from contracts/acl.py
+	.venv/bin/python -m leerrecht.k8s         # deploy/k8s/ (all 40 regions), alert rules, Grafana dashboard
 
 bench: bootstrap         ## throughput benchmarks (events/s, ratios to raw aiokafka and COPY)
 	.venv/bin/python -m benchmarks

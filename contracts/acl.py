@@ -196,7 +196,7 @@ def strimzi_kafka_users(all_regions: Iterable[str], cluster: str = "leerrecht", 
             by_resource.setdefault((g.resource, g.name, g.pattern), []).append(g.operation)
         rules = "\n".join(_rule_yaml(r, n, p, ops) for (r, n, p), ops in sorted(by_resource.items()))
         docs.append(
-            "apiVersion: kafka.strimzi.io/v1beta2\n"
+            "apiVersion: kafka.strimzi.io/v1\n"
             "kind: KafkaUser\n"
             "metadata:\n"
             f"  name: {principal}\n"

@@ -9,6 +9,7 @@ an analyst) with a role; endpoints ask for roles, so an analyst's token never op
 
 
 import hmac
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
@@ -18,13 +19,13 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from leerrecht import api_regels, apidocs, pagina, trace
+from leerrecht import api_regels, apidocs, otel, pagina, trace
 from leerrecht.auth import Authenticator, OidcAuthenticator, Principal, StaticAuthenticator
 from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services build theirs here
 from leerrecht.grenzen import EDGE_PRINCIPAL, SESSION_COOKIE, EdgeMiddleware
 from leerrecht.grenzen import EdgeLimits as EdgeLimits  # re-exported: services build theirs here
 from leerrecht.logging import get_logger
-from leerrecht.metrics import exposition
+from leerrecht.metrics import GEZONDHEID_DEGRADED, HTTP_SECONDS, exposition
 
 log = get_logger(__name__)
 
@@ -166,6 +167,17 @@ def require_role(current: Callable[..., Principal], *roles: str) -> Callable[...
     return check
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def route_template(request: Request) -> str:
+    """The matched route's template (``/v1/dossiers/{dossier_id}``), never the raw path: a path can hold
+    a pseudonym, and raw paths would make a series per value. No route matched: ``onbekend``."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "onbekend"
+
+
 def create_app(
     *,
     title: str,
@@ -193,6 +205,8 @@ def create_app(
     checks = list(readiness)
     degradations = list(degradation)
 
+    gezien: set[str] = set()
+
     def redenen() -> list[Mapping[str, Any]]:
         out: list[Mapping[str, Any]] = []
         for check in degradations:
@@ -203,6 +217,10 @@ def create_app(
                 reden = {"reden": "controle_mislukt"}
             if reden is not None:
                 out.append(reden)
+        nu = {str(r.get("reden", "onbekend")) for r in out}  # the alert's gauge, set at every probe
+        gezien.update(nu)
+        for naam in gezien:
+            GEZONDHEID_DEGRADED.labels(reden=naam).set(1 if naam in nu else 0)
         return out
     # added before the correlation middleware, so it runs inside it: refusals get a correlation id too
     app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=_as_auth(tokens or {}))
@@ -223,10 +241,22 @@ def create_app(
         request.state.correlation_id = cid
         request.state.trace = span
         token = trace.activate(span)
-        try:
-            response = await call_next(request)
-        finally:
-            trace.reset(token)
+        started, status = time.perf_counter(), 500
+        method = request.method if request.method in _METHODS else "ANDERS"
+        with otel.server_span(span, method) as exported:
+            try:
+                response = await call_next(request)
+                status = response.status_code
+            finally:
+                trace.reset(token)
+                route = route_template(request)
+                HTTP_SECONDS.labels(method=method, route=route, status=str(status)).observe(
+                    time.perf_counter() - started)
+                if exported is not None:
+                    exported.update_name(f"{method} {route}")
+                    exported.set_attribute("http.request.method", method)
+                    exported.set_attribute("http.route", route)
+                    exported.set_attribute("http.response.status_code", status)
         response.headers["x-correlation-id"] = cid
         if request.url.path not in ("/health", "/ready", "/metrics"):
             # The dependency that authenticated ran in another task (and a sync one in a thread): its

@@ -9,6 +9,7 @@ credentials (development against a broker without authentication, and the tests'
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,9 @@ class KafkaSecurity:
         if self.protocol == "SASL_SSL":
             from aiokafka.helpers import create_ssl_context
 
-            kwargs["ssl_context"] = create_ssl_context()
+            # KAFKA_SSL_CAFILE: the broker's CA only for Kafka (Strimzi's cluster CA on Kubernetes); the
+            # process's other TLS (the identity provider) keeps the system's CAs.
+            kwargs["ssl_context"] = create_ssl_context(cafile=os.environ.get("KAFKA_SSL_CAFILE") or None)
         return kwargs
 
 

@@ -7,7 +7,7 @@ Labels never carry personal data: a projection or route name, never a pseudonym.
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 DEAD_LETTERS = Counter(
     "leerrecht_dead_letters_total", "Records a projection sent to its dead-letter topic.", ["projection"]
@@ -22,6 +22,36 @@ SEQUENCE_ANOMALIES = Counter(
 )
 HTTP_REFUSED = Counter(
     "leerrecht_http_refused_total", "Requests refused at the edge (size or rate limits).", ["reason"]
+)
+
+CONSUMER_LAG = Gauge(
+    "leerrecht_consumer_lag",
+    "Records on a partition not yet applied by this process's projection: the partition's end offset "
+    "minus the next offset to apply. Measured every few seconds while the partition is assigned.",
+    ["projection", "topic", "partition"],
+)
+BATCH_SIZE = Histogram(
+    "leerrecht_projection_batch_records", "Records in one partition batch of a projection.", ["projection"],
+    buckets=(1, 5, 10, 50, 100, 500, 1000, 5000, 10000),
+)
+APPLY_SECONDS = Histogram(
+    "leerrecht_projection_apply_seconds",
+    "Time to apply one partition batch and commit it with its checkpoint (retries included).", ["projection"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+HTTP_SECONDS = Histogram(
+    "leerrecht_http_request_duration_seconds",
+    "HTTP requests by method, route template (never the raw path: it may hold a pseudonym) and status.",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OUTBOX_BACKLOG = Gauge(
+    "leerrecht_outbox_backlog",
+    "Submissions stored but not yet acknowledged by the broker (registratie's outbox), at the last sweep.",
+)
+GEZONDHEID_DEGRADED = Gauge(
+    "leerrecht_gezondheid_degraded",
+    "1 while /ready says degraded for this reason (the process works but needs a person), else 0.", ["reden"],
 )
 
 KALENDER_RESTERENDE_DAGEN = Gauge(

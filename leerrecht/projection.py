@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -36,10 +37,10 @@ from pydantic import ValidationError
 
 from contracts.catalogue import ContractError
 from contracts.envelope import Envelope
-from leerrecht import kafka_security
+from leerrecht import kafka_security, otel, trace
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
-from leerrecht.metrics import DEAD_LETTERS, QUARANTINED
+from leerrecht.metrics import APPLY_SECONDS, BATCH_SIZE, CONSUMER_LAG, DEAD_LETTERS, QUARANTINED
 from leerrecht.volgorde import meld_afwijkingen, volgorde_bijwerken
 
 log = get_logger(__name__)
@@ -122,6 +123,7 @@ class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         self.runner._assigned.difference_update(revoked)
+        self.runner._forget_lag(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         await self.runner._seek_to_stored(assigned)
@@ -162,6 +164,8 @@ class ProjectionRunner:
         self.allow_gaps = allow_gaps  # compacted topics have holes in their offsets
         self.stats = RunnerStats()
         self._assigned: set[TopicPartition] = set()
+        self._next_offset: dict[TopicPartition, int] = {}  # next offset to apply, for the lag gauge
+        self._lag_measured_at = 0.0
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = asyncio.Event()
         self._ready = asyncio.Event()
@@ -201,13 +205,22 @@ class ProjectionRunner:
         log.info("projection_started", projection=self.projection.name, group=self.group_id)
         try:
             while not self._stopping.is_set():
+                await self._measure_lag(consumer)
                 batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
                 for tp, records in batches.items():
                     if tp not in self._assigned:
                         continue  # revoked while we were fetching; the new owner will read it
+                    started, started_ns = time.monotonic(), time.time_ns()
                     if not await self._process(tp, records):
                         break  # positions were reset to the database's checkpoints: fetch anew
+                    if otel.enabled():
+                        self._export_spans(records, started_ns)
+                    BATCH_SIZE.labels(projection=self.projection.name).observe(len(records))
+                    APPLY_SECONDS.labels(projection=self.projection.name).observe(time.monotonic() - started)
+                    self._next_offset[tp] = records[-1].offset + 1
+                    self._lag_from_fetch(consumer, tp)
         finally:
+            self._forget_lag(list(self._next_offset))
             self._ready.clear()
             with contextlib.suppress(Exception):
                 await consumer.stop()
@@ -228,8 +241,49 @@ class ProjectionRunner:
             # No checkpoint yet: from offset 0 (auto_offset_reset=earliest covers a log whose start
             # moved). Awaiting seek_to_beginning() inside the rebalance callback stalls the fetcher.
             consumer.seek(tp, stored.get((tp.topic, tp.partition), 0))
+            self._next_offset[tp] = stored.get((tp.topic, tp.partition), 0)
         self._assigned.update(assigned)
         log.info("partitions_assigned", projection=self.projection.name, count=len(assigned))
+
+    async def _measure_lag(self, consumer: AIOKafkaConsumer, every_s: float = 2.0) -> None:
+        """Set ``leerrecht_consumer_lag`` per assigned partition: end offset minus the next offset to
+        apply. Why the end offset from the broker (every ``every_s``), not the fetch's high-water mark:
+        a projection stuck on its database fetches nothing, and its lag must still grow."""
+        if time.monotonic() - self._lag_measured_at < every_s or not self._assigned:
+            return
+        self._lag_measured_at = time.monotonic()
+        partitions = sorted(self._assigned)
+        try:
+            ends = await consumer.end_offsets(partitions)
+        except Exception as exc:  # the broker is away: keep the last values, the next round retries
+            log.debug("lag_unknown", projection=self.projection.name, error=type(exc).__name__)
+            return
+        for tp in partitions:
+            if tp in self._next_offset and tp in ends:
+                CONSUMER_LAG.labels(projection=self.projection.name, topic=tp.topic,
+                                    partition=str(tp.partition)).set(max(0, ends[tp] - self._next_offset[tp]))
+
+    def _lag_from_fetch(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
+        """After a batch: the lag against the high-water mark of the fetch that brought it (no request),
+        so a burst shows at once; :meth:`_measure_lag` covers a projection that fetches nothing."""
+        highwater = consumer.highwater(tp)
+        if highwater is not None and tp in self._next_offset:
+            CONSUMER_LAG.labels(projection=self.projection.name, topic=tp.topic,
+                                partition=str(tp.partition)).set(max(0, highwater - self._next_offset[tp]))
+
+    def _export_spans(self, records: Sequence[ConsumerRecord[Any, Any]], started_ns: int) -> None:
+        """A consumer span per applied record that carries a ``traceparent`` (the publisher's span)."""
+        for rec in records:
+            headers = list(rec.headers or ())
+            if any(k == trace.HEADER for k, _ in headers):
+                otel.consumer_span(trace.from_headers(headers), rec.topic, self.projection.name, started_ns)
+
+    def _forget_lag(self, partitions: Sequence[TopicPartition]) -> None:
+        """A revoked partition is another process's now: drop its series here."""
+        for tp in partitions:
+            self._next_offset.pop(tp, None)
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(self.projection.name, tp.topic, str(tp.partition))
 
     # --------------------------------------------------------------------------- batches
 

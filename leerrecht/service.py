@@ -19,7 +19,7 @@ import asyncpg
 import uvicorn
 from fastapi import FastAPI
 
-from leerrecht import kafka_security
+from leerrecht import kafka_security, otel
 from leerrecht.config import ServiceSettings
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
@@ -129,5 +129,9 @@ def lifespan_for(
 
 def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:
     configure_logging(service, json=settings.log_json, level=settings.log_level)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning",
-                access_log=False, timeout_graceful_shutdown=30)
+    otel.configure(service)  # OTLP export of the spans, only with OTEL_EXPORTER_OTLP_ENDPOINT set
+    try:
+        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning",
+                    access_log=False, timeout_graceful_shutdown=30)
+    finally:
+        otel.shutdown()

@@ -48,6 +48,16 @@ if [ ! -x ".local/spectral/node_modules/.bin/spectral" ] || \
     "@stoplight/spectral-cli@$SPECTRAL_VERSIE" >/dev/null
   echo "$SPECTRAL_VERSIE" > .local/spectral/.versie
 fi
+# kubeconform validates the generated Kubernetes manifests (tests/deploy) against the schemas vendored
+# in deploy/k8s/schemas; built from its Go module, pinned, into a project-local bin.
+KUBECONFORM_VERSION=v0.7.0
+if [ ! -x .local/bin/kubeconform ] || [ ! -f ".local/bin/.kubeconform-$KUBECONFORM_VERSION" ]; then
+  command -v go >/dev/null || { say "installing Go"; apt_install golang-go; }
+  say "installing kubeconform $KUBECONFORM_VERSION into .local/bin"
+  mkdir -p .local/bin
+  GOBIN="$PWD/.local/bin" go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+  rm -f .local/bin/.kubeconform-* && touch ".local/bin/.kubeconform-$KUBECONFORM_VERSION"
+fi
 say "resolving Apache Kafka and Keycloak from Maven Central (cached in .local/kafka-lib, .local/keycloak-*)"
 .venv/bin/python -m leerrecht.localinfra install
 say "ready"

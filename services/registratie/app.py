@@ -27,6 +27,7 @@ from leerrecht.http import (
 )
 from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
+from leerrecht.metrics import OUTBOX_BACKLOG
 from leerrecht.projection import ProjectionRunner, region_pattern
 from leerrecht.service import Runtime, lifespan_for
 from registratie.api import CSV_PAD, REGISTER_CSV_PAD, Toegang, build_router
@@ -91,6 +92,9 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
             while True:
                 await asyncio.sleep(settings.sweeper_interval_s)
                 try:
+                    async with runtime.pool.acquire() as conn:  # the backlog the alert watches
+                        OUTBOX_BACKLOG.set(await conn.fetchval(
+                            "SELECT count(*) FROM intake_verzoek WHERE status = 'open'"))
                     n = await service.republish_open(older_than_s=settings.sweeper_min_age_s)
                     if n:
                         log.warning("open_submissions_republished", count=n)
