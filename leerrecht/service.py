@@ -94,7 +94,8 @@ async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence
     kafka_security.use(settings.kafka_security())  # one principal per process: every client below
     await ensure_database(settings.database_url)
     pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
-    await migrate(pool, package)
+    owner = settings.database_owner_url
+    await migrate(pool, package, owner_url=owner.get_secret_value() if owner else None)
     if topics:
         await ensure_topics(settings.kafka_bootstrap_servers, topics)
     publisher = EventPublisher(settings.kafka_bootstrap_servers, client_id=package)
