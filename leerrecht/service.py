@@ -23,7 +23,7 @@ from leerrecht import kafka_security
 from leerrecht.config import ServiceSettings
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
-from leerrecht.logging import configure_logging, get_logger
+from leerrecht.logging import configure_logging, get_logger, start_task
 from leerrecht.projection import ProjectionRunner
 
 log = get_logger(__name__)
@@ -42,7 +42,7 @@ class Runtime:
 
     def start_runner(self, runner: ProjectionRunner) -> None:
         self.runners.append(runner)
-        task = asyncio.create_task(runner.run(), name=f"projection:{runner.projection.name}")
+        task = start_task(runner.run(), name=f"projection:{runner.projection.name}")
         task.add_done_callback(_crash_if_failed)
         self.tasks.append(task)
 
@@ -59,8 +59,9 @@ class Runtime:
         del self.runners[i], self.tasks[i]
 
     def background(self, coro: Coroutine[Any, Any, None], name: str) -> None:
-        """A periodic chore (a sweeper, a publisher loop); cancelled, not awaited, on shutdown."""
-        self.background_tasks.append(asyncio.create_task(coro, name=name))
+        """A periodic chore (a sweeper, a publisher loop); cancelled, not awaited, on shutdown. Started
+        in the process's own logging context, whoever starts it (:func:`leerrecht.logging.start_task`)."""
+        self.background_tasks.append(start_task(coro, name=name))
 
     async def ready(self) -> bool:
         async with self.pool.acquire() as conn:
