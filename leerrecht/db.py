@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from leerrecht import verwerkingslog
+from leerrecht import verwerkingslog, websessies
 from leerrecht.logging import get_logger
 
 log = get_logger(__name__)
@@ -123,6 +123,7 @@ async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
         try:
             await conn.execute(CORE_SQL)
+            await conn.execute(websessies.SQL)  # the web login's sessions (leerrecht.oidc_login)
             await migrate_verwerkingslog(conn, owner_url)
             done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migration")}
             for name, sql in _migration_files(package):

@@ -20,11 +20,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from leerrecht import kafka_security
+from leerrecht.auth import OidcAuthenticator
 from leerrecht.config import ServiceSettings
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
 from leerrecht.logging import configure_logging, get_logger, start_task
 from leerrecht.projection import ProjectionRunner
+from leerrecht.websessies import SessieOpslag
 
 log = get_logger(__name__)
 
@@ -116,6 +118,9 @@ def lifespan_for(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await open_runtime(settings, package, topics)
         app.state.runtime = runtime
+        auth = getattr(app.state, "authenticator", None)
+        if isinstance(auth, OidcAuthenticator):  # web sessions in the service's own database
+            auth.opslag = SessieOpslag(runtime.pool)
         result = wire(runtime, app)
         if asyncio.iscoroutine(result):
             await result
