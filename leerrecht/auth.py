@@ -21,10 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import anyio.from_thread
 import httpx
 import jwt
 
 from leerrecht.logging import get_logger
+from leerrecht.websessies import SessieOpslag
 
 log = get_logger(__name__)
 
@@ -32,6 +34,7 @@ MIN_TOKEN_CHARS = 43  # 32 random bytes in base64url; hex takes 64
 HASH_PREFIX = "sha256:"
 ALGORITHMS = ["RS256", "PS256", "ES256"]  # asymmetric only: a service never holds a signing key
 LEEWAY_S = 5  # clock skew between the provider and a service (both on NTP)
+MAX_BEKEND = 10_000  # sessions remembered for the edge's rate limit
 JWKS_REFRESH_MIN_S = 10.0  # an unknown kid refetches the keys at most this often (no amplification)
 
 _BRIN6 = re.compile(r"^[0-9A-Z]{4}[0-9]{2}$")
@@ -212,7 +215,15 @@ class OidcAuthenticator:
     def __init__(self, issuer: str, audience: str, client_id: str, sessie_s: int = 3600) -> None:
         self.issuer, self.audience, self.client_id, self.sessie_s = issuer.rstrip("/"), audience, client_id, sessie_s
         self.jwks = Jwks(self.issuer)
+        # Web sessions live in the service's PostgreSQL (leerrecht.websessies), attached when the
+        # runtime starts: they survive a restart and every replica sees them. Only an authenticator
+        # without a database (unit tests of the HTTP edge) keeps them in this dict.
+        self.opslag: SessieOpslag | None = None
         self._sessies: dict[str, Sessie] = {}
+        # Sessions this process saw lately, for the edge's rate limit only (it runs on the event
+        # loop and may not wait for the database); never taken as proof of a session.
+        self._bekend: dict[str, Principal] = {}
+        self._bekend_lock = threading.Lock()
 
     def claims(self, token: str, *, fetch: bool = True, audience: str | None = None,
                typ: str | None = "Bearer") -> dict[str, Any] | None:
@@ -240,35 +251,72 @@ class OidcAuthenticator:
         return principal_from_claims(claims) if claims is not None else None
 
     def session_principal(self, cookie: str) -> Principal | None:
-        sessie = self._sessies.get(hash_token(cookie))
+        """The principal of a live session. With the database: called from FastAPI's thread pool (the
+        authentication dependencies are plain functions), so it waits for the lookup on the loop."""
+        key = hash_token(cookie)
+        if self.opslag is not None:
+            opgeslagen = anyio.from_thread.run(self.opslag.zoek, key)
+            if opgeslagen is None:
+                self._vergeet(key)
+                return None
+            principal = Principal(opgeslagen.client_id, opgeslagen.rol)
+            self._onthoud(key, principal)
+            return principal
+        sessie = self._sessies.get(key)
         if sessie is None:
             return None
         if sessie.verloopt < time.time():
-            self._sessies.pop(hash_token(cookie), None)
+            self._sessies.pop(key, None)
             return None
         return sessie.principal
+
+    def _onthoud(self, key: str, principal: Principal) -> None:
+        with self._bekend_lock:  # the thread pool and the loop both write here
+            while len(self._bekend) >= MAX_BEKEND:
+                del self._bekend[next(iter(self._bekend))]
+            self._bekend[key] = principal
+
+    def _vergeet(self, key: str) -> None:
+        with self._bekend_lock:
+            self._bekend.pop(key, None)
 
     def edge_principal(self, presented: str) -> Principal | None:
         """For the edge's rate limit: never a network call (an unknown key is simply not limited here,
         and the request's authentication then checks the token itself, fetching the keys)."""
         jwt_vorm = presented.count(".") == 2
-        return self.principal(presented, fetch=False) if jwt_vorm else self.session_principal(presented)
+        if jwt_vorm:
+            return self.principal(presented, fetch=False)
+        if self.opslag is not None:
+            return self._bekend.get(hash_token(presented))
+        return self.session_principal(presented)
 
     def client_of(self, presented: str) -> str | None:
         p = self.edge_principal(presented)
         return p.client_id if p else None
 
-    def open_sessie(self, principal: Principal, id_token: str) -> str:
-        now = time.time()
-        for key, sessie in list(self._sessies.items()):  # a copy: the thread pool may end one meanwhile
-            if sessie.verloopt < now:
-                self._sessies.pop(key, None)
+    async def open_sessie(self, principal: Principal, id_token: str) -> str:
         sid = secrets.token_urlsafe(32)
-        self._sessies[hash_token(sid)] = Sessie(principal, id_token, now + self.sessie_s)
+        key, now = hash_token(sid), time.time()
+        if self.opslag is not None:
+            await self.opslag.open(key, principal.client_id, principal.role, id_token, now + self.sessie_s)
+            self._onthoud(key, principal)
+            return sid
+        for k, sessie in list(self._sessies.items()):  # a copy: the thread pool may end one meanwhile
+            if sessie.verloopt < now:
+                self._sessies.pop(k, None)
+        self._sessies[key] = Sessie(principal, id_token, now + self.sessie_s)
         return sid
 
-    def sluit_sessie(self, cookie: str) -> Sessie | None:
-        return self._sessies.pop(hash_token(cookie), None)
+    async def sluit_sessie(self, cookie: str) -> Sessie | None:
+        """Logout: the row goes, so the session ends on every replica."""
+        key = hash_token(cookie)
+        self._vergeet(key)
+        if self.opslag is not None:
+            opgeslagen = await self.opslag.sluit(key)
+            if opgeslagen is None:
+                return None
+            return Sessie(Principal(opgeslagen.client_id, opgeslagen.rol), opgeslagen.id_token, opgeslagen.verloopt)
+        return self._sessies.pop(key, None)
 
 
 Authenticator = StaticAuthenticator | OidcAuthenticator

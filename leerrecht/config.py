@@ -23,6 +23,10 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
     kafka_sasl_password: SecretStr | None = Field(default=None, alias="KAFKA_SASL_PASSWORD", repr=False)
     database_url: str = Field(alias="DATABASE_URL")
+    # The owner role of the processing log (domain.md B): it creates the append-only table and grants
+    # the service's own role (DATABASE_URL) INSERT and SELECT only, so the service cannot change,
+    # empty or drop it. Unset (development only): the service's role owns it, triggers still refuse.
+    database_owner_url: SecretStr | None = Field(default=None, alias="DATABASE_OWNER_URL", repr=False)
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8000, alias="HTTP_PORT")
     log_json: bool = Field(default=True, alias="LOG_JSON")

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from leerrecht import verwerkingslog
+from leerrecht import verwerkingslog, websessies
 from leerrecht.logging import get_logger
 
 log = get_logger(__name__)
@@ -88,14 +88,43 @@ def _migration_files(package: str) -> list[tuple[str, str]]:
     return files
 
 
-async def migrate(pool: asyncpg.Pool, package: str) -> list[str]:
-    """Apply the core tables and the package's pending migrations; returns the names applied."""
+async def migrate_verwerkingslog(conn: asyncpg.Connection, owner_url: str | None) -> None:
+    """The append-only processing log (domain.md B). With an owner role it is created by that role,
+    which grants the service's own role INSERT and SELECT only: the service can neither change, empty
+    nor drop it, nor remove its triggers (only a table's owner, the schema's owner or a superuser can).
+    In production the owner role also owns the database (and so its ``public`` schema); the service's
+    role has CONNECT and CREATE on ``public`` for its own tables. Without an owner role (development)
+    the service's role owns the table and only the triggers guard it."""
+    if owner_url is None:
+        await conn.execute(verwerkingslog.SQL)
+        return
+    dienst = await conn.fetchval("SELECT current_user")
+    owner = await asyncpg.connect(owner_url)
+    try:
+        if await owner.fetchval("SELECT current_user") == dienst:
+            raise MigrationError("DATABASE_OWNER_URL moet een andere databaserol zijn dan DATABASE_URL")
+        async with owner.transaction():
+            await owner.execute(verwerkingslog.SQL)
+            await owner.execute("REVOKE ALL ON verwerking FROM " + _ident(dienst))
+            await owner.execute("GRANT SELECT, INSERT ON verwerking TO " + _ident(dienst))
+    finally:
+        await owner.close()
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None) -> list[str]:
+    """Apply the core tables and the package's pending migrations; returns the names applied.
+    ``owner_url``: the processing log's owner role (:func:`migrate_verwerkingslog`)."""
     applied: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
         try:
             await conn.execute(CORE_SQL)
-            await conn.execute(verwerkingslog.SQL)  # the append-only processing log (domain.md B)
+            await conn.execute(websessies.SQL)  # the web login's sessions (leerrecht.oidc_login)
+            await migrate_verwerkingslog(conn, owner_url)
             done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migration")}
             for name, sql in _migration_files(package):
                 checksum = hashlib.sha256(sql.encode()).hexdigest()

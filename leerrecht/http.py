@@ -77,7 +77,9 @@ def principal_dependency(tokens: Authenticator | Mapping[str, Principal]) -> Cal
         if creds is not None:
             principal = _bind(_checked_at_edge(request, creds.credentials) or auth.principal(creds.credentials))
         elif cookie := request.cookies.get(SESSION_COOKIE):
-            principal = _bind(_checked_at_edge(request, cookie) or auth.session_principal(cookie))
+            # a session is always looked up here: the edge only knows whom this process saw lately, and
+            # the session may have ended on another replica since (leerrecht.websessies)
+            principal = _bind(auth.session_principal(cookie))
         else:
             raise HTTPException(401, "Authenticatie vereist: stuur een Bearer-token",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -95,7 +97,7 @@ def web_principal_dependency(tokens: Authenticator | Mapping[str, Principal], *r
 
     def current(request: Request) -> Principal:
         cookie = request.cookies.get(SESSION_COOKIE, "")
-        principal = _bind(_checked_at_edge(request, cookie) or auth.session_principal(cookie)) if cookie else None
+        principal = _bind(auth.session_principal(cookie)) if cookie else None
         if principal is None:
             raise HTTPException(303, "Inloggen vereist", headers={"Location": "/inloggen"})
         bind_principal(request, principal)
@@ -223,7 +225,8 @@ def create_app(
             GEZONDHEID_DEGRADED.labels(reden=naam).set(1 if naam in nu else 0)
         return out
     # added before the correlation middleware, so it runs inside it: refusals get a correlation id too
-    app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=_as_auth(tokens or {}))
+    app.state.authenticator = _as_auth(tokens or {})  # its web sessions are put in the database at start
+    app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=app.state.authenticator)
 
     @app.middleware("http")
     async def correlation(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

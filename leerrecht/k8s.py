@@ -193,8 +193,13 @@ def _env(inst: Instance) -> list[dict[str, Any]]:
     def secret(name: str, secret_name: str, key: str) -> dict[str, Any]:
         return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
 
+    if inst.service == TELLING:  # reads no pupil's file and renames its own schemas: its role owns its database
+        db = [secret("DATABASE_URL", f"{inst.database}-app", "uri")]  # made by CloudNativePG
+    else:  # README "Database roles": the owner keeps the append-only processing log out of the service's reach
+        db = [secret("DATABASE_URL", f"{inst.database}-dienst", "uri"),  # the managed role (database())
+              secret("DATABASE_OWNER_URL", f"{inst.database}-app", "uri")]  # the owner, made by CloudNativePG
     env: list[dict[str, Any]] = [
-        secret("DATABASE_URL", f"{inst.database}-app", "uri"),  # made by CloudNativePG
+        *db,
         {"name": "KAFKA_SASL_USERNAME", "value": inst.name},  # its KafkaUser (kafka-users.yaml)
         secret("KAFKA_SASL_PASSWORD", f"{inst.name}-kafka", "password"),
     ]
@@ -335,6 +340,9 @@ def network_policy(inst: Instance) -> dict[str, Any]:
     }
 
 
+DIENST_ROL = "leerrecht_dienst"
+
+
 def database(inst: Instance) -> list[dict[str, Any]]:
     """CloudNativePG ``Cluster`` (its own database and owner) with WAL archiving and base backups to
     the object store, kept 30 days, and a nightly ``ScheduledBackup``. The national databases get three
@@ -349,6 +357,11 @@ def database(inst: Instance) -> list[dict[str, Any]]:
             "primaryUpdateStrategy": "unsupervised",
             "storage": {"size": "50Gi" if inst.national else "10Gi"},
             "bootstrap": {"initdb": {"database": dbname, "owner": dbname}},
+            **({} if inst.service == TELLING else {"managed": {"roles": [{
+                # the service's own role (DATABASE_URL): INSERT and SELECT on the processing log only;
+                # its Secret (basic-auth, plus a "uri" key for the service) comes from the secret manager
+                "name": DIENST_ROL, "ensure": "present", "login": True, "inherit": True,
+                "passwordSecret": {"name": f"{inst.database}-dienst"}}]}}),
             "monitoring": {"enablePodMonitor": True},
             "backup": {
                 "retentionPolicy": "30d",

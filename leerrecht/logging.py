@@ -7,11 +7,13 @@ rendering, whoever logs them, and values that look like a BSN are masked.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
-from typing import Any
+from collections.abc import Coroutine, MutableMapping
+from typing import Any, TypeVar
 
 import structlog
 
@@ -19,6 +21,9 @@ PERSONAL_KEYS = frozenset({
     "bsn", "pgn", "onderwijsnummer", "naam", "name", "voornaam", "achternaam", "adres", "address",
     "straat", "postcode", "geboortedatum", "birth_date", "email", "telefoon", "phone",
 })
+# The process's own bindings (the service's name): the only ones a background task inherits.
+_PROCES: dict[str, Any] = {}
+T = TypeVar("T")
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 
 
@@ -46,10 +51,33 @@ def configure_logging(service: str, json: bool = True, level: str = "INFO") -> N
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
-    structlog.contextvars.bind_contextvars(service=service)
+    _PROCES.clear()
+    _PROCES["service"] = service
+    structlog.contextvars.bind_contextvars(**_PROCES)
     # Libraries (aiokafka, uvicorn) log through stdlib; keep them quiet and single-line.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
 
 
 def get_logger(name: str | None = None) -> Any:
     return structlog.get_logger(name)
+
+
+def achtergrond_context() -> contextvars.Context:
+    """A copy of the current context whose structlog bindings are only the process's own.
+
+    asyncio gives a task a copy of the context it was created in: a task a request starts would log
+    every line as that request (its path, correlation and trace ids, the calling client and role),
+    long after the answer went out."""
+    ctx = contextvars.copy_context()
+    ctx.run(_alleen_proces)
+    return ctx
+
+
+def _alleen_proces() -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**_PROCES)
+
+
+def start_task(coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
+    """Start a background task that logs as the process, never as the request that started it."""
+    return asyncio.create_task(coro, name=name, context=achtergrond_context())

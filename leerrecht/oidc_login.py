@@ -5,8 +5,9 @@ per service (no secret in a browser-facing process), so PKCE with S256 binds the
 ``state`` (also kept in an HttpOnly cookie of this browser) stops login CSRF, ``nonce`` binds the ID
 token. No implicit flow. The access token is checked like any bearer token (signature, issuer,
 audience, expiry), then the browser gets only a random session id in an HttpOnly cookie
-(``SameSite=Lax`` so it survives the redirect back; ``Secure`` on https). Logout ends the session
-here and at the provider (RP-initiated logout at its ``end_session_endpoint``).
+(``SameSite=Lax`` so it survives the redirect back; ``Secure`` on https). The session itself is kept in
+the service's PostgreSQL (:mod:`leerrecht.websessies`): it survives a restart and every replica sees
+it. Logout ends the session here and at the provider (RP-initiated logout at its ``end_session_endpoint``).
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def add_oidc_login_routes(app: FastAPI, auth: OidcAuthenticator, home: str = "/"
                            alert=True)
         structlog.contextvars.bind_contextvars(client=principal.client_id, role=principal.role)
         log.info("oidc_ingelogd")
-        sid = auth.open_sessie(principal, id_token)
+        sid = await auth.open_sessie(principal, id_token)
         response = RedirectResponse((home_per_rol or {}).get(principal.role, home), status_code=303)
         response.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="lax", max_age=auth.sessie_s,
                             secure=request.url.scheme == "https")
@@ -131,7 +132,7 @@ def add_oidc_login_routes(app: FastAPI, auth: OidcAuthenticator, home: str = "/"
 
     @app.post("/uitloggen", include_in_schema=False)
     async def uitloggen(request: Request) -> Response:
-        sessie = auth.sluit_sessie(request.cookies.get(SESSION_COOKIE, ""))
+        sessie = await auth.sluit_sessie(request.cookies.get(SESSION_COOKIE, ""))
         target = "/uitgelogd"
         if sessie is not None:
             try:

@@ -20,11 +20,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from leerrecht import kafka_security, otel
+from leerrecht.auth import OidcAuthenticator
 from leerrecht.config import ServiceSettings
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
-from leerrecht.logging import configure_logging, get_logger
+from leerrecht.logging import configure_logging, get_logger, start_task
 from leerrecht.projection import ProjectionRunner
+from leerrecht.websessies import SessieOpslag
 
 log = get_logger(__name__)
 
@@ -42,7 +44,7 @@ class Runtime:
 
     def start_runner(self, runner: ProjectionRunner) -> None:
         self.runners.append(runner)
-        task = asyncio.create_task(runner.run(), name=f"projection:{runner.projection.name}")
+        task = start_task(runner.run(), name=f"projection:{runner.projection.name}")
         task.add_done_callback(_crash_if_failed)
         self.tasks.append(task)
 
@@ -59,8 +61,9 @@ class Runtime:
         del self.runners[i], self.tasks[i]
 
     def background(self, coro: Coroutine[Any, Any, None], name: str) -> None:
-        """A periodic chore (a sweeper, a publisher loop); cancelled, not awaited, on shutdown."""
-        self.background_tasks.append(asyncio.create_task(coro, name=name))
+        """A periodic chore (a sweeper, a publisher loop); cancelled, not awaited, on shutdown. Started
+        in the process's own logging context, whoever starts it (:func:`leerrecht.logging.start_task`)."""
+        self.background_tasks.append(start_task(coro, name=name))
 
     async def ready(self) -> bool:
         async with self.pool.acquire() as conn:
@@ -94,7 +97,8 @@ async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence
     kafka_security.use(settings.kafka_security())  # one principal per process: every client below
     await ensure_database(settings.database_url)
     pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
-    await migrate(pool, package)
+    owner = settings.database_owner_url
+    await migrate(pool, package, owner_url=owner.get_secret_value() if owner else None)
     if topics:
         await ensure_topics(settings.kafka_bootstrap_servers, topics)
     publisher = EventPublisher(settings.kafka_bootstrap_servers, client_id=package)
@@ -114,6 +118,9 @@ def lifespan_for(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await open_runtime(settings, package, topics)
         app.state.runtime = runtime
+        auth = getattr(app.state, "authenticator", None)
+        if isinstance(auth, OidcAuthenticator):  # web sessions in the service's own database
+            auth.opslag = SessieOpslag(runtime.pool)
         result = wire(runtime, app)
         if asyncio.iscoroutine(result):
             await result

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leerrecht.http import Principal
 from leerrecht.kalender import OngeldigeSchoolvakanties, lees_schoolvakanties
-from leerrecht.logging import get_logger
+from leerrecht.logging import get_logger, start_task
 from registratie.api import Service
 
 log = get_logger(__name__)
@@ -74,7 +74,7 @@ def build_kalender_router(beheer: Callable[..., Principal]) -> APIRouter:
                     "schooljaren": sorted({v.schooljaar for v in nieuw}),
                     "kalender_einde": service.kalender.kalender.einde().isoformat()}
         if nieuw:  # the pupils the calendar's end kept waiting: evaluated again, in the background
-            task = asyncio.create_task(_herbeoordeel(service), name="kalender-herbeoordeling")
+            task = start_task(_herbeoordeel(service), name="kalender-herbeoordeling")
             lopend.add(task)
             task.add_done_callback(lopend.discard)
         return JSONResponse(status_code=201 if nieuw else 200, content=antwoord)

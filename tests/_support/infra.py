@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from leerrecht.db import ensure_database
 from leerrecht.localinfra import KafkaNode, PostgresNode, throwaway_servers
 
@@ -49,9 +51,54 @@ class Infra:
         await ensure_database(url)
         return url
 
+    def rollen_database(self, prefix: str = "t") -> Rollen:
+        """A fresh database laid out as in production (README, "Database roles"): an owner role owns
+        the database and its ``public`` schema and runs the processing log's migration; the
+        service's own role (no superuser) may connect and create its own tables."""
+        suffix = uuid.uuid4().hex[:10]
+        name, eigenaar, dienst = f"{prefix}_{suffix}", f"{prefix}_eigenaar_{suffix}", f"{prefix}_dienst_{suffix}"
+        basis = self.admin_dsn.rsplit("/", 1)[0]
+
+        async def maak() -> None:
+            conn = await asyncpg.connect(self.admin_dsn)
+            try:
+                await conn.execute(f'CREATE ROLE "{eigenaar}" LOGIN NOSUPERUSER NOCREATEROLE')
+                await conn.execute(f'CREATE ROLE "{dienst}" LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB')
+                await conn.execute(f'CREATE DATABASE "{name}" OWNER "{eigenaar}"')
+            finally:
+                await conn.close()
+            conn = await asyncpg.connect(f"{basis}/{name}")
+            try:
+                await conn.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE "{name}" TO "{dienst}"')
+                await conn.execute(f'GRANT USAGE, CREATE ON SCHEMA public TO "{dienst}"')
+            finally:
+                await conn.close()
+
+        if _loop_running():
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(asyncio.run, maak()).result()
+        else:
+            asyncio.run(maak())
+
+        def als(rol: str) -> str:
+            scheme, rest = basis.split("://", 1)
+            host = rest.rsplit("@", 1)[-1]
+            return f"{scheme}://{rol}@{host}/{name}"
+
+        return Rollen(dienst=als(dienst), eigenaar=als(eigenaar), beheer=f"{basis}/{name}")
+
     def close(self) -> None:
         for fn in reversed(self._cleanup):
             fn()
+
+
+@dataclass(frozen=True)
+class Rollen:
+    """URLs of one database: the service's own role, the owner role, and the test's superuser."""
+
+    dienst: str
+    eigenaar: str
+    beheer: str
 
 
 def _loop_running() -> bool:

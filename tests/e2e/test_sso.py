@@ -183,3 +183,65 @@ def test_another_regions_officer_gets_no_access_after_login(
     page.wait_for_load_state()
     assert page.url.startswith(lp.url)
     assert "geen toegang" in page.content().lower()
+
+
+def _sessies(svc: ServiceProcess) -> list[dict[str, Any]]:
+    """The sessions table, read from a thread of its own (Playwright's sync API holds this thread's loop)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import asyncpg
+
+    async def go() -> list[dict[str, Any]]:
+        conn = await asyncpg.connect(svc.env["DATABASE_URL"])
+        try:
+            return [dict(r) for r in await conn.fetch("SELECT * FROM web_sessie")]
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, go()).result()
+
+
+def test_a_login_session_is_kept_in_the_database_survives_a_restart_and_ends_at_logout(
+    diensten: dict[str, ServiceProcess], sso: Sso, page: Any
+) -> None:
+    """Sessions are not only in the process's memory: a restart keeps the officer logged in (the very
+    cookie, without a new round through Keycloak); the service's PostgreSQL holds the session id's hash
+    (never the id), the role and the expiry; logout deletes the row."""
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    from leerrecht import processes
+
+    lp = diensten["leerplicht"]
+    page.goto(f"{lp.url}/werklijst")
+    page.fill("#username", "officier.mc28")
+    page.fill("#password", sso.realm.passwords["officier.mc28"])
+    page.click("#kc-login")
+    page.wait_for_url(f"{lp.url}/werklijst")
+    sid = next(c for c in page.context.cookies() if c["name"] == "leerrecht_sessie")["value"]
+
+    poort = int(urlparse(lp.url).port or 0)
+    lp.stop()
+    log = Path(tempfile.mkstemp(prefix="leerplicht-herstart-", suffix=".log")[1])
+    nieuw = processes.launch("leerplicht", lp.env, log, port=poort)
+    diensten["leerplicht"] = nieuw  # the fixture stops this one
+    wait_ready(nieuw)
+    na = httpx.get(f"{nieuw.url}/werklijst", cookies={"leerrecht_sessie": sid}, timeout=30)
+    assert na.status_code == 200 and "Werklijst" in na.text, "the same session after the restart"
+    page.goto(f"{nieuw.url}/werklijst")
+    assert page.url == f"{nieuw.url}/werklijst" and page.locator("h1").inner_text() == "Werklijst"
+    assert next(c for c in page.context.cookies() if c["name"] == "leerrecht_sessie")["value"] == sid
+
+    [rij] = [r for r in _sessies(nieuw) if r["sessie_hash"] == hashlib.sha256(sid.encode()).hexdigest()]
+    assert rij["rol"] == "leerplicht:MC28"
+    assert all(sid not in str(v) for r in _sessies(nieuw) for v in r.values()), "only the hash is stored"
+    assert rij["verloopt_op"].timestamp() > time.time() + 3000, "OIDC_SESSIE_S (3600) from the login"
+
+    page.click("form.uitloggen button")
+    page.wait_for_url(f"{nieuw.url}/uitgelogd")
+    assert [r for r in _sessies(nieuw) if r["sessie_hash"] == rij["sessie_hash"]] == [], "logout deletes it"
+    old = httpx.get(f"{nieuw.url}/werklijst", cookies={"leerrecht_sessie": sid}, timeout=30)
+    assert old.status_code == 303 and old.headers["location"] == "/inloggen"

@@ -49,13 +49,22 @@ pytestmark = pytest.mark.infra
 
 
 @pytest.fixture(scope="module")
-def db_url(infra: Any) -> str:
-    return str(infra.database_url("lpverw"))
+def rollen(infra: Any) -> Any:
+    """As in production: an owner role owns the database and the processing log; the service runs
+    as a role of its own without superuser rights."""
+    return infra.rollen_database("lpverw")
 
 
 @pytest.fixture(scope="module")
-def lp(infra: Any, db_url: str) -> Iterator[ServiceProcess]:
-    svc = start_service("leerplicht", infra.bootstrap, db_url, REGION=REGION, API_TOKENS=TOKENS_ENV, LOG_JSON="true")
+def db_url(rollen: Any) -> str:
+    """The test's own view of the database (superuser): to look at it and to break it on purpose."""
+    return str(rollen.beheer)
+
+
+@pytest.fixture(scope="module")
+def lp(infra: Any, rollen: Any) -> Iterator[ServiceProcess]:
+    svc = start_service("leerplicht", infra.bootstrap, rollen.dienst, REGION=REGION, API_TOKENS=TOKENS_ENV,
+                        LOG_JSON="true", DATABASE_OWNER_URL=rollen.eigenaar)
     try:
         yield svc
     finally:
@@ -166,14 +175,24 @@ def test_a_refused_read_by_another_regions_officer_is_recorded(lp: ServiceProces
 
 
 def test_the_services_own_role_cannot_update_delete_or_empty_the_log(lp: ServiceProcess, infra: Any,
-                                                                     db_url: str) -> None:
+                                                                     db_url: str, rollen: Any) -> None:
+    """The table belongs to the owner role: the service's own role has INSERT and SELECT only, so it
+    gets a permission error on UPDATE, DELETE and TRUNCATE, and cannot drop the triggers (or the
+    table) that would let it do so."""
     pupil, dossier_id, _ = nieuw_dossier(infra.bootstrap, db_url)
     assert httpx.get(f"{lp.url}/v1/dossiers/{dossier_id}", headers=OFFICER, timeout=30).status_code == 200
     voor = sql(db_url, "SELECT * FROM verwerking ORDER BY id")
     assert voor
+    assert lp.env["DATABASE_URL"] == rollen.dienst
+    eigenaar = sql(db_url, "SELECT tableowner FROM pg_tables WHERE tablename = 'verwerking'")[0][0]
+    dienst = sql(rollen.dienst, "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")[0]
+    assert eigenaar != dienst[0] and dienst[1] is False, "a role of its own, no superuser, not the owner"
+    rechten = sql(db_url, "SELECT privilege_type FROM information_schema.role_table_grants "
+                          "WHERE table_name = 'verwerking' AND grantee = $1 ORDER BY 1", dienst[0])
+    assert [r[0] for r in rechten] == ["INSERT", "SELECT"]
 
     async def probeer() -> list[str]:
-        conn = await asyncpg.connect(db_url)  # the very URL (role) the service runs with
+        conn = await asyncpg.connect(rollen.dienst)  # the very URL (role) the service runs with
         geweigerd = []
         try:
             for stmt in ("UPDATE verwerking SET actor_id = 'iemand-anders' WHERE betrokkene = $1",
@@ -182,17 +201,33 @@ def test_the_services_own_role_cannot_update_delete_or_empty_the_log(lp: Service
                     await conn.execute(stmt, pupil)
                 except asyncpg.InsufficientPrivilegeError as exc:
                     geweigerd.append(str(exc))
-            try:
-                await conn.execute("TRUNCATE verwerking")
-            except asyncpg.InsufficientPrivilegeError as exc:
-                geweigerd.append(str(exc))
+            for stmt in ("TRUNCATE verwerking", "DROP TRIGGER verwerking_geen_wijziging ON verwerking",
+                         "ALTER TABLE verwerking DISABLE TRIGGER USER", "DROP TABLE verwerking"):
+                try:
+                    await conn.execute(stmt)
+                except asyncpg.InsufficientPrivilegeError as exc:
+                    geweigerd.append(str(exc))
         finally:
             await conn.close()
         return geweigerd
 
     geweigerd = asyncio.run(probeer())
-    assert len(geweigerd) == 3 and all("alleen aan te vullen" in g for g in geweigerd), geweigerd
+    assert len(geweigerd) == 6, geweigerd
+    assert all("permission denied" in g or "must be owner" in g for g in geweigerd), geweigerd
     assert sql(db_url, "SELECT * FROM verwerking ORDER BY id")[: len(voor)] == voor
+
+    # the triggers still hold for everyone else, the owner included
+    async def als_eigenaar() -> str:
+        conn = await asyncpg.connect(rollen.eigenaar)
+        try:
+            await conn.execute("DELETE FROM verwerking WHERE betrokkene = $1", pupil)
+        except asyncpg.InsufficientPrivilegeError as exc:
+            return str(exc)
+        finally:
+            await conn.close()
+        return ""
+
+    assert "alleen aan te vullen" in asyncio.run(als_eigenaar())
 
 
 def test_an_audit_failure_fails_the_read(lp: ServiceProcess, infra: Any, db_url: str) -> None:

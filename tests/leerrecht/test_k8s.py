@@ -150,7 +150,9 @@ def test_a_regions_instances_are_complete_and_reach_only_kafka_their_database_an
         assert env["REGION"]["value"] == region
         for secret in ("DATABASE_URL", "KAFKA_SASL_PASSWORD"):
             assert set(env[secret]) == {"name", "valueFrom"}  # referenced, never contained
-        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-db-app"
+        # the service runs as its own role; the owner (CloudNativePG's app user) keeps the processing log
+        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-db-dienst"
+        assert env["DATABASE_OWNER_URL"]["valueFrom"]["secretKeyRef"]["name"] == f"{name}-db-app"
         cluster = next(c for c in kinds["Cluster"] if c["metadata"]["name"] == f"{name}-db")
         assert cluster["spec"]["backup"]["barmanObjectStore"]["destinationPath"].endswith(f"/{name}")
         pdb = next(p for p in kinds["PodDisruptionBudget"] if p["metadata"]["name"] == name)

@@ -34,8 +34,9 @@ pytestmark = pytest.mark.infra
 @pytest.fixture(scope="module")
 def rmc(infra: Any) -> Iterator[ServiceProcess]:
     tokens = API_TOKENS + f",{TOKEN}=coach-25:rmc:{REGIO},{PARTNER}=werkstart-25:partner:{REGIO}:werkstart"
-    svc = start_service("rmc", infra.bootstrap, infra.database_url("rmcverw"), REGION=REGIO, API_TOKENS=tokens,
-                        RMC_UITGAAND_WACHT_S="0.2")
+    rollen = infra.rollen_database("rmcverw")  # as in production: the processing log has an owner role
+    svc = start_service("rmc", infra.bootstrap, rollen.dienst, REGION=REGIO, API_TOKENS=tokens,
+                        RMC_UITGAAND_WACHT_S="0.2", DATABASE_OWNER_URL=rollen.eigenaar)
     try:
         yield svc
     finally:
