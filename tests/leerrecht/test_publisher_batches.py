@@ -21,12 +21,13 @@ def _event(subject: str, n: int) -> Envelope:
                     subject=subject, schema_version=1, correlation_id=uuid7(), data={"n": n, "pad": "x" * 300})
 
 
-async def test_a_large_publish_lands_where_send_would_put_it_in_order(infra) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("n", [12, 2400])  # below BATCH_VANAF: send per record; above: own record batches
+async def test_a_publish_lands_where_send_would_put_it_in_order(infra, n: int) -> None:  # type: ignore[no-untyped-def]
     a, b = f"pb.a.{uuid.uuid4().hex[:6]}", f"pb.b.{uuid.uuid4().hex[:6]}"
     await ensure_topics(infra.bootstrap, [TopicSpec(a, 3, {}), TopicSpec(b, 2, {})])
     subjects = [f"k1:pupil{i:04d}abcdefgh" for i in range(40)]
-    # 2,400 records of ~700 bytes: several 256 KiB batches per partition, two topics in one publish
-    events = [OutgoingEvent(a if i % 3 else b, _event(subjects[i % 40], i)) for i in range(2400)]
+    # 2,400 records of ~700 bytes: several 256 KiB batches per partition; two topics in one publish
+    events = [OutgoingEvent(a if i % 3 else b, _event(subjects[i % 40], i)) for i in range(n)]
     events.append(OutgoingEvent(a, _event(subjects[0], 9999), key="andere-sleutel", headers=[("x-extra", b"1")]))
     pub = EventPublisher(infra.bootstrap, client_id="pb-test")
     await pub.start()
