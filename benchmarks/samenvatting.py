@@ -26,20 +26,27 @@ DOELEN: list[tuple[str, str, str, str, str, float]] = [
 ]
 
 
-def _nieuwste(soort: str) -> tuple[Path, dict[str, Any]] | None:
-    """The newest results file of one kind (``""``: ``python -m benchmarks``, named by timestamp only)."""
-    kandidaten = sorted(p for p in RESULTS.glob(f"{soort}2*.json"))
+def _nieuwste(soort: str, *nodig: str) -> tuple[Path, dict[str, Any]] | None:
+    """The newest results file of one kind (``""``: ``python -m benchmarks``, named by timestamp only).
+    telling's live and rebuild figures come from ``benchmarks.rebuild`` or ``benchmarks.land``, whichever
+    ran last (both measure raw ``getmany`` on the same topics). Only files holding the keys ``nodig``."""
+    soorten = ("rebuild-", "land-") if soort == "rebuild-" else (soort,)
+    kandidaten = [p for s in soorten for p in RESULTS.glob(f"{s}2*.json")]
     if not kandidaten:
         return None
-    return kandidaten[-1], json.loads(kandidaten[-1].read_text())
+    for pad in sorted(kandidaten, key=lambda p: p.stat().st_mtime, reverse=True):
+        data = json.loads(pad.read_text())
+        if all(k in data for k in nodig):
+            return pad, data
+    return None
 
 
 def samenvatten() -> dict[str, Any]:
     uit: dict[str, Any] = {"paden": {}}
     bronnen: dict[str, str] = {}
     for sleutel, wat, soort, figuur, raw, doel in DOELEN:
-        gevonden = _nieuwste(soort)
-        if gevonden is None or figuur not in gevonden[1] or raw not in gevonden[1]:
+        gevonden = _nieuwste(soort, figuur, raw)
+        if gevonden is None:
             uit["paden"][sleutel] = {"wat": wat, "gemeten": False, "doel": doel}
             continue
         pad, data = gevonden
@@ -47,7 +54,7 @@ def samenvatten() -> dict[str, Any]:
         ratio = data[figuur] / data[raw]
         uit["paden"][sleutel] = {"wat": wat, "gemeten": True, "ev_s": round(data[figuur]), "raw_ev_s": round(data[raw]),
                                  "raw": raw, "ratio": round(ratio, 3), "doel": doel, "gehaald": ratio >= doel}
-    rb = _nieuwste("rebuild-")
+    rb = _nieuwste("rebuild-", "gelijk", "events")
     if rb is not None:
         uit["hashes_gelijk"] = rb[1].get("gelijk")
         uit["rebuild_events"] = rb[1].get("events")
