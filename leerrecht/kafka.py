@@ -155,7 +155,7 @@ class EventPublisher:
         Why record batches and not ``send()`` per event: ``send`` awaits metadata, rebuilds the partition
         lists and creates a future for every record; filling one batch per partition and awaiting only
         the batches' deliveries is what the raw producer does (``python -m benchmarks``: from 0.18 to
-        about 0.6 of raw ``send_batch``). The partition is the default partitioner's for the key
+        0.46-0.52 of raw ``send_batch``). The partition is the default partitioner's for the key
         (Kafka's murmur2, as ``send`` and Java clients choose), so a pupil's events stay on one
         partition in order; a record's offset is its batch's base offset plus its place in the batch."""
         events = list(events)
