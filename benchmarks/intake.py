@@ -18,10 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import json
 import secrets
 import time
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -161,6 +163,11 @@ def main() -> None:
     print("\nRatios")
     print(f"  {'single intake / raw send_and_wait':<52} {res['http_single'] / raw_single:>10.2f}")
     print(f"  {'batch intake / raw batched produce':<52} {res['http_batch'] / raw_batch:>10.2f}")
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"intake-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(
+        {**res, "raw_send_and_wait": raw_single, "raw_batched": raw_batch, "pupils": args.pupils,
+         "singles": args.singles, "batches": args.batches}, indent=2))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SPECVERSION: Literal["1.0"] = "1.0"
@@ -94,7 +93,10 @@ class Envelope(BaseModel):
         return self.source
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+        """The record value. pydantic's own JSON writer gives the same bytes as ``orjson.dumps`` of
+        ``model_dump(mode="json")`` did (tests/contracts/test_envelope_json.py) at a third of the cost:
+        every published event passes here."""
+        return self.model_dump_json(by_alias=True, exclude_none=True).encode()
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Envelope:

@@ -1,0 +1,95 @@
+"""The fast read of the log's most frequent event, ``AfwezigheidGeregistreerd`` (about 90 % of it).
+
+Why: :func:`~contracts.catalogue.from_envelope` serialises the payload again and runs the full pydantic
+validation, which costs more than everything a projection then does with an absence
+(../shared/notes/perf-baselines.md: decode trusted internal events with the fastest correct path, keep
+the strict validation at the edge). This reader accepts only the plain form registratie writes (schema
+v1, the exact field set, canonical spellings) and checks every field as strictly as the contract does;
+for anything else it returns ``None`` and the caller takes the full decode, which upcasts or raises
+(dead letter) exactly as before. tests/contracts/test_snel.py holds it equal to the full decode.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from contracts.catalogue import schema_uri
+from contracts.codes import AfwezigheidCode, UrenEenheid
+from contracts.envelope import Envelope
+from contracts.events.registratie import AfwezigheidGeregistreerd
+
+AFWEZIG = AfwezigheidGeregistreerd.event_type
+_VERSIE = AfwezigheidGeregistreerd.schema_version
+_SCHEMA = schema_uri(AFWEZIG, _VERSIE)
+_VELDEN = frozenset(AfwezigheidGeregistreerd.model_fields)
+_SCHOOL_VELDEN = frozenset({"brin", "vestiging"})
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DATUM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BRIN = re.compile(r"[0-9]{2}[A-Z]{2}")
+_VESTIGING = re.compile(r"[0-9]{2}")
+_CODES = frozenset(c.value for c in AfwezigheidCode)
+_EENHEDEN = frozenset(e.value for e in UrenEenheid)
+_HONDERDSTE = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Afwezigheid:
+    """The fields of an ``AfwezigheidGeregistreerd``, with ``eenheid`` and ``code`` as their values."""
+
+    afwezigheid_id: UUID
+    brin: str
+    vestiging: str
+    datum: date
+    uren: Decimal
+    eenheid: str
+    code: str
+
+    @property
+    def school(self) -> str:
+        """BRIN6, as ``School.code``."""
+        return self.brin + self.vestiging
+
+
+def _uren(u: Any) -> Decimal | None:
+    """As the contract reads the JSON number (``from_data`` writes it with orjson, pydantic reads it
+    into a Decimal): an integral float becomes an integer; > 0, <= 24, at most 2 decimals."""
+    if isinstance(u, float):
+        uren = Decimal(int(u)) if u.is_integer() else Decimal(repr(u))
+    elif isinstance(u, int) and not isinstance(u, bool):
+        uren = Decimal(u)
+    else:
+        return None
+    if not (0 < uren <= 24) or uren.quantize(_HONDERDSTE) != uren:
+        return None
+    return uren
+
+
+def afwezigheid(env: Envelope) -> Afwezigheid | None:
+    """The absence in ``env`` read without pydantic, or ``None``: then use the full decode."""
+    data = env.data
+    if (env.type != AFWEZIG or env.schema_version != _VERSIE or env.dataschema not in (None, _SCHEMA)
+            or data.keys() != _VELDEN):
+        return None
+    ident, school, datum, eenheid, code = (data["afwezigheid_id"], data["school"], data["datum"],
+                                           data["eenheid"], data["code"])
+    if not (isinstance(ident, str) and _UUID.fullmatch(ident) and isinstance(school, dict)
+            and school.keys() == _SCHOOL_VELDEN and isinstance(datum, str) and _DATUM.fullmatch(datum)
+            and isinstance(eenheid, str) and eenheid in _EENHEDEN and isinstance(code, str) and code in _CODES):
+        return None
+    brin, vestiging = school["brin"], school["vestiging"]
+    if not (isinstance(brin, str) and _BRIN.fullmatch(brin) and isinstance(vestiging, str)
+            and _VESTIGING.fullmatch(vestiging)):
+        return None
+    try:
+        dag = date.fromisoformat(datum)
+    except ValueError:
+        return None
+    uren = _uren(data["uren"])
+    if uren is None:
+        return None
+    return Afwezigheid(UUID(ident), brin, vestiging, dag, uren, eenheid, code)
