@@ -141,8 +141,8 @@ def _html(template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
 def _grafiek(labels: list[str], waarden: list[float | None]) -> str:
     """The chart's data for the kit's ``grafiek.js`` (a JSON block, not a script: the CSP allows no
     inline script)."""
-    return json.dumps({"labels": labels, "waarden": waarden, "drempel": DREMPEL_PCT,
-                       "label": "Gemist (% van de geplande uren)", "drempel_label": f"Drempel {DREMPEL_PCT}%"})
+    return pagina.json_blok({"labels": labels, "waarden": waarden, "drempel": DREMPEL_PCT,
+                             "label": "Gemist (% van de geplande uren)", "drempel_label": f"Drempel {DREMPEL_PCT}%"})
 
 
 def build_page_router(school: Callable[..., Principal], opdrachten: SchoolOpdrachten) -> APIRouter:
