@@ -218,7 +218,11 @@ def build_page_router(school: Callable[..., Principal], opdrachten: SchoolOpdrac
         return formulier(principal, rij, prefill(rij))
 
     @router.post("/school/melding", response_class=HTMLResponse)
-    async def melding_doen(_v: MeldingDoen, request: Request, principal: School) -> Response:
+    async def melding_doen(v: MeldingDoen, request: Request, principal: School) -> Response:
+        # the processing log records the status of the page returned (a refusal is a 4xx page, not raised)
+        return v.antwoord(await _melding_doen(request, principal))
+
+    async def _melding_doen(request: Request, principal: Principal) -> Response:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         leerling, oorspronkelijk = form.get("leerling", ""), form.get("rij_soort", "")
         rij = await due_rij(request, principal, leerling, oorspronkelijk)
@@ -245,7 +249,10 @@ def build_page_router(school: Callable[..., Principal], opdrachten: SchoolOpdrac
         return csv_sjabloon()
 
     @router.post(SCHOOL_CSV_PAD, response_class=HTMLResponse)
-    async def afwezigheid_uploaden(_v: VerzuimRegistreren, request: Request, principal: School) -> Response:
+    async def afwezigheid_uploaden(v: VerzuimRegistreren, request: Request, principal: School) -> Response:
+        return v.antwoord(await _afwezigheid_uploaden(request, principal))
+
+    async def _afwezigheid_uploaden(request: Request, principal: Principal) -> Response:
         form = await request.form()
         bestand, sleutel = form.get("bestand"), str(form.get("sleutel") or uuid.uuid4())
         if not isinstance(bestand, UploadFile) or not bestand.filename:

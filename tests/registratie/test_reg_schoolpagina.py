@@ -160,6 +160,11 @@ async def test_a_school_files_a_report_from_a_due_row_and_sees_it_listed(reg: Re
     assert "16 uur ongeoorloofd verzuim in 4 weken" in await gemeld.inner_text()
     assert "2 november 2026" in await gemeld.inner_text()
     assert await page.locator(f'#tabel-te-melden tbody tr[data-leerling="{p}"]').count() == 0
+    async with reg.app.state.intake.pool.acquire() as conn:  # the processing log names the pupil and the school
+        gelogd = await conn.fetch("SELECT status, actor_organisatie FROM verwerking WHERE betrokkene = $1 "
+                                  "AND verwerkingsactiviteit LIKE '%verzuimmelding-doen'", p)
+    assert sorted((r["status"], r["actor_organisatie"]) for r in gelogd) == [
+        ("error", "school:00AP00"), ("ok", "school:00AP00")], "the refused attempt and the report"
 
     # the absence CSV on the page: a row report, refused rows with their Dutch reason
     csv = f"pgn;datum;uren;code\n{pgn};2026-12-01;2,5;ZIEK\n{pgn};2026-12-02;30;ZIEK\n".encode()
