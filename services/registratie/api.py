@@ -9,7 +9,7 @@ the log. Refusals name the field and the rule (``{veld, regel, melding}``) and n
 
 import csv
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from contracts.codes import (
     AfwezigheidCode,
@@ -203,6 +204,26 @@ class MeldingIn(_In):
     melding_id: UUID | None = None
 
 
+class MeldingGegevens(_In):
+    """A report as the school's page files it: the pupil comes from the due row (a pseudonym the
+    school's own view showed), not from a typed PGN."""
+
+    soort: MeldingSoort
+    startdatum: date
+    einddatum: date | None = None
+    uren: Decimal | None = Field(default=None, ge=0, le=10000, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class SchoolOpdrachten:
+    """The school's commands as the page runs them: the very same decide and publish path as the
+    API's endpoints (``build_router``), with the school's session principal. Both answer with the
+    API's JSON response or raise its ``HTTPException`` (``detail`` = ``{title, status, fouten}``)."""
+
+    melding: Callable[[IntakeService, Principal, str, str, MeldingGegevens], Awaitable[JSONResponse]]
+    csv: Callable[[IntakeService, Principal, str, StarletteUploadFile], Awaitable[JSONResponse]]
+
+
 class IntrekkingIn(_In):
     reden: IntrekkingsReden
 
@@ -366,8 +387,23 @@ CSV_PAD = "/v1/afwezigheden/csv"
 REGISTER_CSV_PAD = "/v1/duo/schoolvestigingen/csv"
 
 
+def csv_sjabloon() -> PlainTextResponse:
+    """The absence CSV's template (the API's and the school page's download)."""
+    codes = "|".join(c.value for c in AfwezigheidCode)
+    body = ("pgn;datum;uren;code\n"
+            f"# voorbeeld (verwijder deze regel): 123456782;2026-11-23;2,5;ONGEOORLOOFD  codes: {codes}\n")
+    return PlainTextResponse(body, media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="afwezigheid.csv"'})
+
+
 def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: int = 4 * 1024 * 1024,
                  csv_max_rijen: int = MAX_RIJEN) -> APIRouter:
+    return bouw_intake(keyring, toegang, csv_max_bytes=csv_max_bytes, csv_max_rijen=csv_max_rijen)[0]
+
+
+def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: int = 4 * 1024 * 1024,
+                csv_max_rijen: int = MAX_RIJEN) -> tuple[APIRouter, SchoolOpdrachten]:
+    """The API's router and the same commands for the school's page (:class:`SchoolOpdrachten`)."""
     router = APIRouter(prefix="/v1", tags=["intake"])
     SchoolOfDuo = Annotated[Principal, Depends(toegang.school_of_duo)]
     School = Annotated[Principal, Depends(toegang.school)]
@@ -674,11 +710,7 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     @router.get("/afwezigheden/csv-sjabloon", summary="CSV-sjabloon voor afwezigheid (kleine scholen)",
                 response_class=PlainTextResponse)
     async def get_csv_sjabloon(principal: School) -> PlainTextResponse:
-        codes = "|".join(c.value for c in AfwezigheidCode)
-        body = ("pgn;datum;uren;code\n"
-                f"# voorbeeld (verwijder deze regel): 123456782;2026-11-23;2,5;ONGEOORLOOFD  codes: {codes}\n")
-        return PlainTextResponse(body, media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": 'attachment; filename="afwezigheid.csv"'})
+        return csv_sjabloon()
 
     @router.post(CSV_PAD.removeprefix("/v1"), status_code=207, summary="Afwezigheid uploaden als CSV",
                  description="Puntkomma of komma als scheidingsteken; uren mogen een decimale komma hebben. "
@@ -689,6 +721,10 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     async def post_afwezigheden_csv(_v: Verzuim, sleutel: IdempotencyKey, service: Service, principal: School,
                                     bestand: Annotated[UploadFile, File(description="CSV met kolommen "
                                                                         "pgn;datum;uren;code")]) -> JSONResponse:
+        return await csv_verwerken(service, principal, sleutel, bestand)
+
+    async def csv_verwerken(service: IntakeService, principal: Principal, sleutel: str,
+                            bestand: StarletteUploadFile) -> JSONResponse:
         try:
             regels = await lees_regels(bestand, csv_max_bytes, csv_max_rijen)
         except TeGroot as exc:
@@ -744,8 +780,12 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     @router.post("/meldingen", status_code=201, summary="Verzuimmelding doen (status Geregistreerd)")
     async def post_melding(_v: Melding, body: MeldingIn, sleutel: IdempotencyKey, service: Service,
                            principal: School) -> JSONResponse:
-        pseudoniem = pseudoniem_of(body.pgn)
-        melding_id = body.melding_id or uuid7()
+        return await melding_doen(service, principal, sleutel, pseudoniem_of(body.pgn), body,
+                                  body.model_dump(mode="json"))
+
+    async def melding_doen(service: IntakeService, principal: Principal, sleutel: str, pseudoniem: str,
+                           body: MeldingIn | MeldingGegevens, payload: dict[str, Any]) -> JSONResponse:
+        melding_id = (body.melding_id if isinstance(body, MeldingIn) else None) or uuid7()
 
         async def besluit(conn: Any) -> Besluit:
             herhaling = await conn.fetchval(
@@ -762,7 +802,12 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
 
         decide = enkel(besluit, lambda b: {"melding_id": str(melding_id), "status": "GEREGISTREERD"},
                        service.klok.nu())
-        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+        return await run(service, principal, sleutel, payload, decide, [pseudoniem])
+
+    async def pagina_melding(service: IntakeService, principal: Principal, sleutel: str, pseudoniem: str,
+                             body: MeldingGegevens) -> JSONResponse:
+        return await melding_doen(service, principal, sleutel, pseudoniem, body,
+                                  {"pseudoniem": pseudoniem, **body.model_dump(mode="json")})
 
     @router.post("/meldingen/{melding_id}/intrekking", status_code=201, summary="Melding intrekken")
     async def post_intrekking(_v: Melding, melding_id: UUID, body: IntrekkingIn, sleutel: IdempotencyKey,
@@ -1182,4 +1227,4 @@ def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: 
     async def post_dagtaak(service: Service, principal: Beheer) -> dict[str, Any]:
         return {"leerlingen_met_nieuwe_events": await service.dagtaak(), "datum": service.klok.vandaag().isoformat()}
 
-    return router
+    return router, SchoolOpdrachten(melding=pagina_melding, csv=csv_verwerken)

@@ -15,7 +15,7 @@ import hashlib
 from fastapi import FastAPI
 
 from contracts.topics import REGISTER_TOPIC, all_topic_specs
-from leerrecht import inzage
+from leerrecht import inzage, pagina
 from leerrecht.auth import authenticator
 from leerrecht.http import (
     EdgeLimits,
@@ -30,13 +30,13 @@ from leerrecht.logging import get_logger
 from leerrecht.metrics import OUTBOX_BACKLOG
 from leerrecht.projection import ProjectionRunner, region_pattern
 from leerrecht.service import Runtime, lifespan_for
-from registratie.api import CSV_PAD, REGISTER_CSV_PAD, Toegang, build_router
+from registratie.api import CSV_PAD, REGISTER_CSV_PAD, Toegang, bouw_intake
 from registratie.config import RegistratieSettings
 from registratie.domain.pseudonym import PseudonymKey, PseudonymKeyring
 from registratie.intake import IntakeService
 from registratie.kalender_api import build_kalender_router
 from registratie.klok import Klok
-from registratie.pagina import build_page_router
+from registratie.pagina import SCHOOL_CSV_PAD, build_page_router
 from registratie.projection import MeldingStatusProjection, RegisterProjection
 from registratie.protocollen import load_protocols
 from registratie.schoolkalender import Kalenderbron
@@ -137,14 +137,16 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
         readiness=[lambda: app.state.runtime.ready()],
         degradation=[lambda: kalender.degradatie(klok.vandaag())],
         # the CSV upload may be as large as its file limit plus the multipart framing around it
-        limits=EdgeLimits.from_settings(settings, dict.fromkeys((CSV_PAD, REGISTER_CSV_PAD),
+        limits=EdgeLimits.from_settings(settings, dict.fromkeys((CSV_PAD, REGISTER_CSV_PAD, SCHOOL_CSV_PAD),
                                                                 settings.csv_max_bytes + MULTIPART_MARGE)),
         tokens=tokens,
     )
-    app.include_router(build_router(keyring, toegang, csv_max_bytes=settings.csv_max_bytes,
-                                    csv_max_rijen=settings.csv_max_rijen))
+    router, opdrachten = bouw_intake(keyring, toegang, csv_max_bytes=settings.csv_max_bytes,
+                                     csv_max_rijen=settings.csv_max_rijen)
+    app.include_router(router)
     app.include_router(build_kalender_router(toegang.beheer))
     app.include_router(inzage.router(toegang.beheer))  # art. 15: what schools and DUO did with a pupil's file
     add_login_routes(app, tokens, "Leerrecht – school", home="/school")
-    app.include_router(build_page_router(web_principal_dependency(tokens, "school")))
+    app.include_router(build_page_router(web_principal_dependency(tokens, "school"), opdrachten))
+    pagina.mount_static(app)
     return app

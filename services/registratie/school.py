@@ -172,3 +172,57 @@ def _json(value: Any) -> dict[str, Any]:
     import json
 
     return value if isinstance(value, dict) else dict(json.loads(value))
+
+
+_STATUS_VOLGORDE = {"te_laat": 0, "te_doen": 1, "voorlopig": 2}
+
+
+def per_plicht(te_melden: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per pupil and duty (meldingsoort), overdue first, then by deadline.
+
+    Why: a pupil whose absence reached the same duty in several windows has one report to file, not
+    four; the school must see what is late at the top (issue 15). The row keeps the earliest start,
+    the latest day the threshold was reached, the most hours and the nearest deadline, so the report
+    prefilled from it covers the whole period; ``perioden`` says how many windows it joins."""
+    groepen: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in te_melden:
+        groepen.setdefault((r["pseudoniem"], r["meldingsoort"]), []).append(r)
+    out = []
+    for rijen in groepen.values():
+        eerste = rijen[0]
+        status = min((r["status"] for r in rijen), key=lambda s: _STATUS_VOLGORDE.get(s, 9))
+        out.append({**eerste, "status": status, "perioden": len(rijen),
+                    "vanaf": min(r["vanaf"] for r in rijen),
+                    "bereikt_op": max(r["bereikt_op"] for r in rijen),
+                    "uiterlijk_melden_op": min(r["uiterlijk_melden_op"] for r in rijen),
+                    "uren": max(r["uren"] for r in rijen)})
+    out.sort(key=lambda r: (_STATUS_VOLGORDE.get(r["status"], 9), r["uiterlijk_melden_op"],
+                            r["naam"] or "", r["leerlingnummer"] or "", r["pseudoniem"]))
+    return out
+
+
+async def aanwezigheid_per_leerling(conn: asyncpg.Connection, school: str, weken: list[str]) -> list[dict[str, Any]]:
+    """Attendance per pupil over ``weken`` (ISO weeks with scheduled hours): the pupil's class's
+    scheduled hours in the weeks the pupil was enrolled there, minus the pupil's absence (recodings
+    applied), the same definition as per class (module docstring), so the two views add up."""
+    per: dict[str, dict[str, Any]] = {}
+    for w in sorted(weken):
+        van, tot = _week_range(w)
+        for les in await conn.fetch("SELECT klas, uren FROM lesuren WHERE school = $1 AND week = $2", school, w):
+            leerlingen = [r["pseudoniem"] for r in await conn.fetch(
+                "SELECT DISTINCT pseudoniem FROM inschrijving WHERE school = $1 AND klas = $2 "
+                "AND ingangsdatum <= $4 AND (einddatum IS NULL OR einddatum >= $3)", school, les["klas"], van, tot)]
+            for p in leerlingen:
+                rij = per.setdefault(p, {"pseudoniem": p, "klas": les["klas"], "gepland": Decimal(0),
+                                         "afwezig": Decimal(0)})
+                rij["gepland"] += les["uren"]
+                rij["afwezig"] += await _afwezige_uren(conn, school, [p], van, tot)
+    namen = await _eigen_namen(conn, school, set(per))
+    out = []
+    for p, r in per.items():
+        gemist = None if r["gepland"] == 0 else float(min(Decimal(100), r["afwezig"] / r["gepland"] * 100)
+                                                      .quantize(Decimal("0.1")))
+        out.append({**r, **namen.get(p, {"naam": None, "leerlingnummer": None}),
+                    "gepland": float(r["gepland"]), "afwezig": float(r["afwezig"]), "gemist_pct": gemist})
+    out.sort(key=lambda r: (-(r["gemist_pct"] or 0), r["naam"] or "", r["pseudoniem"]))
+    return out

@@ -10,7 +10,7 @@ position, so a figure can be reproduced from the log.
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import asyncpg
@@ -211,6 +211,59 @@ async def reeksen(db: asyncpg.Pool, indicator: str, regio: str | None, onbeveili
                   if regio else None),
         "gemeenten": [{"gebied": g, "naam": gemeentenamen.get(g, g), "waarden": waarden(g)} for g in gemeenten],
     }
+
+
+MAANDNAMEN = ("aug", "sep", "okt", "nov", "dec", "jan", "feb", "mrt", "apr", "mei", "jun", "jul",
+              "aug", "sep")
+
+
+def maandeinden(periode: str, soort: str) -> list[date]:
+    """The last day of every month of a schooljaar (August to July) or vsv-jaar (October to September)."""
+    eerste = int(periode[:4])
+    begin = 8 if soort == "schooljaar" else 10
+    out = []
+    for i in range(12):
+        jaar, maand = eerste + (begin - 1 + i) // 12, (begin - 1 + i) % 12 + 1
+        volgende = date(jaar + (maand == 12), maand % 12 + 1, 1)
+        out.append(volgende - timedelta(days=1))
+    return out
+
+
+async def maandreeks(db: asyncpg.Pool, indicator: str, gebied: str, onbeveiligd: bool) -> dict[str, Any]:
+    """The monthly trend of one indicator in one area: for every schooljaar (or vsv-jaar) the value as it
+    stood at the end of each month, so the years lie side by side, month by month.
+
+    Why as of month ends and not a month dimension in the count: every cell already keeps its history
+    per registratiedag (``cel_historie``, part of the content hash), so "the figure at the end of
+    November" is the sum of that history up to that day, exactly what ``peildatum`` reads, for every
+    figure alike, and a rebuild reaches the same series. Each month's table gets disclosure control of
+    its own, as a peildatum read does. Months after the klok (the last day the log has passed) are
+    left out: they have not happened yet."""
+    ind = INDICATOREN.get(indicator)
+    if ind is None or not ind.gepubliceerd:
+        raise HTTPException(404, f"Onbekende of niet gepubliceerde indicator '{indicator}'")
+    async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        periodes = [r["periode"] for r in await conn.fetch(
+            "SELECT DISTINCT periode FROM cijfer WHERE indicator = $1 AND waarde <> 0 ORDER BY periode", indicator)]
+        klok = await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1")
+        jaren = []
+        for p in periodes:
+            waarden: list[dict[str, Any] | None] = []
+            for einde in maandeinden(p, ind.periode):
+                if klok is None or einde > klok:
+                    waarden.append(None)
+                    continue
+                tabel = (await lees_tabellen(conn, [(indicator, p)], einde))[(indicator, p)]
+                ruw = tabel.get(gebied, (None, 0))[1]
+                shown = beveilig(tabel).get(gebied, Gepubliceerd(ruw, False)) if tabel else Gepubliceerd(0, False)
+                waarden.append({"einde": einde.isoformat(), "waarde": ruw if onbeveiligd else shown.waarde,
+                                "weergave": str(ruw) if onbeveiligd else shown.weergave,
+                                "onderdrukt": shown.onderdrukt})
+            jaren.append({"periode": p, "waarden": waarden})
+    begin = 0 if ind.periode == "schooljaar" else 2
+    return {"indicator": ind.id, "gebied": gebied, "periode_soort": ind.periode,
+            "maanden": list(MAANDNAMEN[begin:begin + 12]), "jaren": jaren, "onbeveiligd": onbeveiligd,
+            "klok": klok.isoformat() if klok else None}
 
 
 # The leerplichttelling form (art. 25 Lpw, domain.md C): section → field → indicator.
@@ -461,6 +514,16 @@ def build_router(analyst: Any) -> APIRouter:
         peildatum: Annotated[Dag | None, Query(description=PEILDATUM_DAG)] = None,
     ) -> dict[str, Any]:
         return await reeksen(db, indicator, regio, _onbeveiligd(principal), peildatum)
+
+    @router.get("/maandreeksen", summary="Maandelijks verloop van een gepubliceerde indicator: per schooljaar "
+                                         "de stand aan het eind van elke maand, de jaren naast elkaar")
+    async def maandreeksen(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        principal: Annotated[Principal, Depends(analyst)],
+        indicator: Annotated[KorteTekst, Query()],
+        gebied: Annotated[str, Query(pattern=r"^(NL|MC\d\d)$")] = NATIONAAL,
+    ) -> dict[str, Any]:
+        return await maandreeks(db, indicator, gebied, _onbeveiligd(principal))
 
     @router.get("/leerplichttelling/{gemeentecode}/{schooljaar}.csv", response_class=Response,
                 summary="De leerplichttelling van een gemeente als CSV, regel voor regel het jaarformulier")

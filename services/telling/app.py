@@ -8,6 +8,7 @@ from importlib import resources
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from leerrecht import pagina
 from leerrecht.auth import authenticator
 from leerrecht.http import EdgeLimits, add_login_routes, create_app, principal_dependency, require_role
 from leerrecht.service import Runtime, lifespan_for
@@ -41,4 +42,5 @@ def build_app(settings: TellingSettings) -> FastAPI:
     add_login_routes(app, tokens, "Leerrecht – landelijke cijfers", home="/dashboard")
     app.include_router(build_dashboard_router(tokens))
     app.mount("/static", StaticFiles(directory=str(resources.files("telling") / "static")), name="static")
+    pagina.mount_static(app)  # the page kit (and the one copy of Chart.js) at /static/kit, before /static
     return app

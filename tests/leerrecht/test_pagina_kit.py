@@ -71,3 +71,11 @@ def test_every_component_passes_axe_at_phone_width(page: Any) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Direct naar de inhoud"
+
+
+def test_a_json_data_block_cannot_close_its_script_element() -> None:
+    import json
+
+    tekst = pagina.json_blok({"labels": ["</script><script>alert(1)</script>", "Jan & Piet"]})
+    assert "<" not in tekst and ">" not in tekst and "&" not in tekst
+    assert json.loads(tekst) == {"labels": ["</script><script>alert(1)</script>", "Jan & Piet"]}

@@ -223,6 +223,12 @@ async def test_no_published_cell_rests_on_1_to_9_persons(omgeving: tuple[asyncpg
             for blok in (reeks["landelijk"], *reeks["regios"], *reeks["gemeenten"]):
                 for w in blok["waarden"]:
                     controleer("reeksen", ind, blok["gebied"], w["periode"], w["waarde"])
+            for gebied in ("NL", "MC21"):  # the monthly trend: every month's table is protected on its own
+                maand = (await client.get("/v1/maandreeksen", params={"indicator": ind, "gebied": gebied})).json()
+                for jaar in maand["jaren"]:
+                    for w in jaar["waarden"]:
+                        if w is not None and w["waarde"] not in (None, 0):  # counts of persons or cases
+                            assert w["waarde"] >= MIN, (ind, gebied, jaar["periode"], w)
             for periode in reeks["periodes"]:
                 u = (await client.get("/v1/uitsplitsingen", params={"indicator": ind, "periode": periode})).json()
                 for rijen in u["uitsplitsingen"].values():
