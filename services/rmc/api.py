@@ -25,7 +25,7 @@ from contracts.envelope import uuid7
 from contracts.events.base import School
 from contracts.tekst import KorteTekst
 from leerrecht import aandacht, signalen
-from leerrecht.http import Principal, runtime_pool
+from leerrecht.http import Principal, markeer_toegang, runtime_pool
 from leerrecht.verwerkingslog import PSEUDONIEM as PSEUDONIEM_LOG
 from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, verwerking
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
@@ -86,6 +86,7 @@ def partner_dependency(current: Any, region: str) -> Any:
             raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze functie")
         return partner
 
+    markeer_toegang(check, "api", (f"{prefix}*",))
     return check
 
 
