@@ -17,7 +17,9 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, select_autoescape
 
 from leerrecht.http import Principal
+from leerrecht.verwerkingslog import pseudoniemen_in
 from registratie import school as schoolview
+from registratie.api import SchoolInzien
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
 _TEMPLATE = _env.from_string((resources.files("registratie") / "templates" / "school.html").read_text("utf-8"))
@@ -32,11 +34,13 @@ def build_page_router(school: Callable[..., Principal]) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     @router.get("/school", response_class=HTMLResponse)
-    async def school_page(request: Request, principal: Annotated[Principal, Depends(school)]) -> Response:
+    async def school_page(v: SchoolInzien, request: Request,
+                          principal: Annotated[Principal, Depends(school)]) -> Response:
         service = request.app.state.intake
         async with service.pool.acquire() as conn:
             signalen = await schoolview.signalen(conn, principal.client_id, service.klok.vandaag())
             aanwezigheid = await schoolview.aanwezigheid(conn, principal.client_id, None)
+        v.betreft(*pseudoniemen_in(signalen))
         html = _TEMPLATE.render(school=principal.client_id, signalen=signalen, aanwezigheid=aanwezigheid,
                                 soorten=_SOORTEN, statussen=_STATUSSEN)
         return HTMLResponse(html, headers=_HEADERS)
