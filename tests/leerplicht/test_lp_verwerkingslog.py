@@ -358,3 +358,24 @@ def test_an_officers_command_and_its_record_commit_together(lp: ServiceProcess, 
     assert [(v["status"], v["http_status"]) for v in behandeld] == [("ok", 200), ("error", 409)]
     assert len({v["span_id"] for v in behandeld}) == 2
 
+
+def test_the_consumer_continues_the_trace_of_the_request_that_published_the_event(
+    lp: ServiceProcess, infra: Any, db_url: str,
+) -> None:
+    """Before: producers put ``traceparent`` on the records but no consumer read it, so what the projection
+    logged while applying an officer's step could not be tied to the request. The runner runs in its own
+    task: the trace id can only reach it through the record's header."""
+    _, dossier_id, melding_id = nieuw_dossier(infra.bootstrap, db_url)
+    trace_id = secrets.token_hex(16)
+    r = httpx.post(f"{lp.url}/v1/dossiers/{dossier_id}/meldingen/{melding_id}/in-behandeling",
+                   json={"expected_version": 1, "datum": datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()},
+                   headers={**OFFICER, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}, timeout=30)
+    assert r.status_code == 200, r.text  # 200: the projection applied the step before the answer
+
+    def toegepast() -> list[dict[str, Any]]:
+        regels = [json.loads(x) for x in lp.logs().splitlines() if x.startswith("{") and "events_toegepast" in x]
+        return [x for x in regels if trace_id in x.get("trace_ids", [])]
+
+    regels = eventually(toegepast)
+    assert all(x["projection"] == "leerplicht" and x["aantal"] >= 1 for x in regels)
+    assert all(x.get("path") is None for x in regels), "written by the consumer, not by the HTTP request"
