@@ -29,6 +29,7 @@ from contracts.envelope import Envelope
 from leerrecht.http import Principal, runtime_pool
 from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered, Projection
+from leerrecht.verwerkingslog import Verwerking, aandacht_betrokkene, verwerking
 
 log = get_logger(__name__)
 
@@ -189,6 +190,10 @@ def _als_antwoord(event_id: uuid.UUID, a: Afhandeling) -> dict[str, Any] | JSONR
     })
 
 
+Herstellen = Annotated[Verwerking, Depends(verwerking("dossier-herstellen", aandacht_betrokkene), scope="function")]
+"""A beheer action on a marked event touches that person's file: it is recorded (domain.md B), refusals too."""
+
+
 def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> APIRouter:
     """``/v1/beheer/aandacht`` (role beheer): list, re-apply, resolve."""
     router = APIRouter(prefix="/v1/beheer", tags=["beheer"])
@@ -205,17 +210,19 @@ def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> A
     @router.post("/aandacht/{event_id}/opnieuw", summary="De gebeurtenis opnieuw toepassen (na een herstel)",
                  response_model=None)
     async def opnieuw(
-        event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
+        v: Herstellen, event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
         wie: Annotated[Principal, Depends(beheer)],
     ) -> dict[str, Any] | JSONResponse:
-        return _als_antwoord(event_id, await afhandelen(db, projection, event_id, "opnieuw", wie.client_id))
+        uitkomst = await afhandelen(db, projection, event_id, "opnieuw", wie.client_id)
+        return v.antwoord(_als_antwoord(event_id, uitkomst))
 
     @router.post("/aandacht/{event_id}/opgelost", summary="De markering afsluiten zonder de gebeurtenis toe te passen",
                  response_model=None)
     async def opgelost(
-        event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
+        v: Herstellen, event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
         wie: Annotated[Principal, Depends(beheer)],
     ) -> dict[str, Any] | JSONResponse:
-        return _als_antwoord(event_id, await afhandelen(db, projection, event_id, "opgelost", wie.client_id))
+        uitkomst = await afhandelen(db, projection, event_id, "opgelost", wie.client_id)
+        return v.antwoord(_als_antwoord(event_id, uitkomst))
 
     return router

@@ -97,16 +97,16 @@ def web_router(beheer: Callable[..., Principal], projection: Projection, render:
 
     @router.post("/beheer/aandacht/{event_id}/opnieuw")
     async def opnieuw(
-        event_id: str, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
+        v: aandacht.Herstellen, event_id: str, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
         wie: Annotated[Principal, Depends(beheer)],
     ) -> Response:
-        return await actie(db, wie, event_id, "opnieuw")
+        return v.antwoord(await actie(db, wie, event_id, "opnieuw"))
 
     @router.post("/beheer/aandacht/{event_id}/opgelost")
     async def opgelost(
-        event_id: str, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
+        v: aandacht.Herstellen, event_id: str, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
         wie: Annotated[Principal, Depends(beheer)],
     ) -> Response:
-        return await actie(db, wie, event_id, "opgelost")
+        return v.antwoord(await actie(db, wie, event_id, "opgelost"))
 
     return router

@@ -67,6 +67,24 @@ def bind_principal(request: Request, principal: Principal) -> Principal:
     return principal
 
 
+Toegang = tuple[str, tuple[str, ...]]
+"""How a dependency admits callers: (``"api"`` bearer token or session, or ``"web"`` session only; the roles
+it admits, ``()`` for any authenticated caller, a trailing ``*`` for a role prefix)."""
+
+_TOEGANG: dict[Callable[..., Any], Toegang] = {}
+
+
+def markeer_toegang(dependency: Callable[..., Any], soort: str, rollen: tuple[str, ...]) -> None:
+    """Declare who a dependency admits, so the policy of every route can be derived from the route's own
+    dependencies (:func:`toegang_van`) and a test can hold every route of every app to the declared
+    role matrix (``tests/e2e/test_rollenmatrix.py``): a route nobody thought about cannot slip through."""
+    _TOEGANG[dependency] = (soort, rollen)
+
+
+def toegang_van(dependency: Callable[..., Any]) -> Toegang | None:
+    return _TOEGANG.get(dependency)
+
+
 def principal_dependency(tokens: Authenticator | Mapping[str, Principal]) -> Callable[..., Principal]:
     """API callers send ``Authorization: Bearer``; the web pages' session cookie works too."""
     auth = _as_auth(tokens)
@@ -88,6 +106,7 @@ def principal_dependency(tokens: Authenticator | Mapping[str, Principal]) -> Cal
                                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
         return bind_principal(request, principal)
 
+    markeer_toegang(current, "api", ())
     return current
 
 
@@ -105,6 +124,7 @@ def web_principal_dependency(tokens: Authenticator | Mapping[str, Principal], *r
             raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze pagina")
         return principal
 
+    markeer_toegang(current, "web", roles)
     return current
 
 
@@ -166,6 +186,7 @@ def require_role(current: Callable[..., Principal], *roles: str) -> Callable[...
             raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze functie")
         return principal
 
+    markeer_toegang(check, "api", roles)
     return check
 
 

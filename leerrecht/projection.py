@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
+import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from pydantic import ValidationError
@@ -41,6 +42,7 @@ from leerrecht import kafka_security, otel, trace
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
 from leerrecht.metrics import APPLY_SECONDS, BATCH_SIZE, CONSUMER_LAG, DEAD_LETTERS, QUARANTINED
+from leerrecht.trace import TraceContext
 from leerrecht.volgorde import meld_afwijkingen, volgorde_bijwerken
 
 log = get_logger(__name__)
@@ -54,6 +56,19 @@ class Delivered:
     topic: str
     partition: int
     offset: int
+    trace: TraceContext | None = None
+    """The consumer's span, continued from the record's ``traceparent`` header (the HTTP request that
+    published it); None for a record published outside any request."""
+
+
+MAX_TRACE_IDS = 50  # per batch line: a replay of thousands of requests' events names the first ones
+
+
+def _vervolg(headers: Sequence[tuple[str, bytes]] | None) -> TraceContext | None:
+    """The consumer's span of a record that carries a ``traceparent`` (:func:`leerrecht.trace.from_headers`)."""
+    if not any(k == trace.HEADER for k, _ in headers or ()):
+        return None
+    return trace.from_headers(headers)
 
 
 class Projection(Protocol):
@@ -298,7 +313,7 @@ class ProjectionRunner:
             except (ValidationError, ValueError, TypeError) as exc:
                 poison.append((rec, f"undecodable envelope: {type(exc).__name__}"))
                 continue
-            decoded.append(Delivered(env, rec.topic, rec.partition, rec.offset))
+            decoded.append(Delivered(env, rec.topic, rec.partition, rec.offset, _vervolg(rec.headers)))
         first, last = records[0].offset, records[-1].offset
 
         await self._dead_letter(poison)  # before the checkpoint moves past them: never silently lost
@@ -352,12 +367,29 @@ class ProjectionRunner:
 
     async def _apply_batch(self, tp: TopicPartition, first: int, last: int,
                            events: Sequence[Delivered]) -> list[Delivered]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            fresh = await self._claim(conn, tp, first, last, events)
-            volgorde = await volgorde_bijwerken(conn, self.projection.name, tp.topic, fresh)
-            if fresh:
-                await self.projection.apply(conn, fresh)
-            await self.before_db_commit(tp, last)
+        # The trace of the request that caused these events continues here (W3C traceparent from the
+        # record headers): with one trace in the batch, every log line and record published while it is
+        # applied carries it; the batch's own line names every trace it applied.
+        # (a RawRecordRunner hands identity records here, which carry no trace)
+        sporen = {t.trace_id: t for e in events if (t := getattr(e, "trace", None)) is not None}
+        enkel = next(iter(sporen.values())) if len(sporen) == 1 else None
+        token = trace.activate(enkel)
+        try:
+            with structlog.contextvars.bound_contextvars(
+                    **({"trace_id": enkel.trace_id, "span_id": enkel.span_id} if enkel else {})):
+                async with self.pool.acquire() as conn, conn.transaction():
+                    fresh = await self._claim(conn, tp, first, last, events)
+                    volgorde = await volgorde_bijwerken(conn, self.projection.name, tp.topic, fresh)
+                    if fresh:
+                        await self.projection.apply(conn, fresh)
+                    await self.before_db_commit(tp, last)
+                toegepast = sorted({t.trace_id for e in fresh if (t := getattr(e, "trace", None)) is not None})
+                if toegepast:
+                    log.info("events_toegepast", projection=self.projection.name, topic=tp.topic,
+                             partition=tp.partition, aantal=len(fresh), trace_ids=toegepast[:MAX_TRACE_IDS],
+                             meer_traces=max(0, len(toegepast) - MAX_TRACE_IDS))
+        finally:
+            trace.reset(token)
         meld_afwijkingen(self.projection.name, tp.topic, volgorde)
         self.stats.applied += len(fresh)
         self.stats.skipped += len(events) - len(fresh)
@@ -432,7 +464,8 @@ class ProjectionRunner:
                         await self._backoff(attempt, exc)
                         continue
                     log.error("event_dead_lettered", projection=self.projection.name,
-                              event_type=ev.envelope.type, event_id=str(ev.envelope.id), error=type(exc).__name__)
+                              event_type=ev.envelope.type, event_id=str(ev.envelope.id), error=type(exc).__name__,
+                              trace_id=ev.trace.trace_id if ev.trace else None)
                     await self._dead_letter([(_as_record(ev), f"{type(exc).__name__}: {str(exc)[:200]}")])
                     await self._past_dead_letter(tp, first, ev, _reden(exc))
                     break

@@ -16,7 +16,9 @@ when the endpoint ends and before the answer leaves; when it cannot be written t
 503 (A6: an audit failure fails the request). The actor comes from ``request.state.principal``
 (:func:`leerrecht.http.bind_principal`), so a refused caller is known too; a request without a known
 caller (no or an unknown token, 401) or without a known data subject (an unknown dossier) concerns no
-identified person's file and leaves no record.
+identified person's file and leaves no record. A list view names every person it shows
+(:func:`pseudoniemen_in`): one span, one record per person. A command that writes rows writes its record
+in its own transaction (:func:`in_transactie`), so the two commit together or not at all.
 
 Append-only is enforced by the database, not by good behaviour: triggers raise on UPDATE, DELETE and
 TRUNCATE for every role, the service's own included, and PUBLIC has no such privilege (:data:`SQL`).
@@ -27,14 +29,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from fastapi import HTTPException, Request
@@ -79,6 +83,7 @@ REVOKE UPDATE, DELETE, TRUNCATE ON verwerking FROM PUBLIC;
 """
 
 STATUS_OK, STATUS_GEWEIGERD, STATUS_FOUT = "ok", "refused", "error"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -137,13 +142,15 @@ class Verwerking:
     begin: datetime
     betrokkenen: list[str] = field(default_factory=list)
     http_status: int | None = None
+    request: Any = None
+    in_transactie: bool = False  # written by the command in its own transaction (:func:`in_transactie`)
 
     def betreft(self, *pseudoniemen: str) -> None:
         for p in pseudoniemen:
             if p not in self.betrokkenen:
                 self.betrokkenen.append(p)
 
-    def antwoord(self, response: Any) -> Any:
+    def antwoord(self, response: _T) -> _T:
         """Pass a returned answer through, noting its status (a 409 or 422 returned, not raised)."""
         if isinstance(response, Response):
             self.http_status = response.status_code
@@ -185,15 +192,77 @@ async def query_pseudoniem(request: Request, _: asyncpg.Connection) -> str | Non
     return _pseudoniem((request.query_params.get("pseudoniem") or "").strip())
 
 
+async def aandacht_betrokkene(request: Request, conn: asyncpg.Connection) -> str | None:
+    """The subject of a beheer action on a marked event (``{event_id}``): the pseudonym its envelope names.
+    Read in Python, not with ``jsonb``: the marked event may hold text PostgreSQL's jsonb refuses (a NUL)."""
+    try:
+        event_id = uuid.UUID(str(request.path_params.get("event_id", "")))
+    except ValueError:
+        return None
+    envelope = await conn.fetchval("SELECT envelope FROM aandacht WHERE event_id = $1", event_id)
+    try:
+        subject = json.loads(bytes(envelope)).get("subject") if envelope is not None else None
+    except (ValueError, AttributeError):
+        return None
+    return _pseudoniem(subject) if isinstance(subject, str) else None
+
+
+def pseudoniemen_in(getoond: Any) -> list[str]:
+    """Every pseudonym a list view shows (a ``pseudoniem`` key or attribute at any depth), in order: the data
+    subjects of one read of a worklist, recorded as one span with a record per person shown."""
+    gevonden: list[str] = []
+
+    def loop(x: Any) -> None:
+        if isinstance(x, str | bytes | int | float | bool) or x is None:
+            return
+        if isinstance(x, Mapping):
+            for k, w in x.items():
+                if k == "pseudoniem" and isinstance(w, str):
+                    if (p := _pseudoniem(w)) and p not in gevonden:
+                        gevonden.append(p)
+                else:
+                    loop(w)
+        elif isinstance(x, list | tuple | set | frozenset):
+            for w in x:
+                loop(w)
+        elif dataclasses.is_dataclass(x):
+            loop({f.name: getattr(x, f.name) for f in dataclasses.fields(x)})
+        elif isinstance(getattr(x, "pseudoniem", None), str):  # a domain object of a page (pydantic)
+            loop({"pseudoniem": x.pseudoniem})
+
+    loop(getoond)
+    return gevonden
+
+
+async def in_transactie(conn: asyncpg.Connection, *pseudoniemen: str) -> None:
+    """Write the current request's processing record inside the command's own transaction, before the command
+    publishes or writes anything: the command and its record commit together or not at all, and a log that
+    cannot be written stops the command before any event leaves. The request's dependency then writes
+    nothing more, unless this transaction rolled back (a failure after this point): then it records the
+    failure as usual. Without a current request (a consumer, a test) it does nothing."""
+    v = _huidige.get()
+    wie = getattr(getattr(v.request, "state", None), "principal", None) if v is not None else None
+    if v is None or wie is None:
+        return
+    v.betreft(*pseudoniemen)
+    if not v.betrokkenen:
+        return
+    rol, organisatie = actor(wie.role, wie.client_id)
+    status = getattr(v.request.scope.get("route"), "status_code", None) or 200
+    await vastleggen(conn, v, STATUS_OK, wie.client_id, rol, organisatie, http_status=status)
+    v.in_transactie = True
+
+
 async def vastleggen(conn: asyncpg.Connection | asyncpg.Pool, v: Verwerking, status: str,
-                     client_id: str, rol: str, organisatie: str) -> None:
+                     client_id: str, rol: str, organisatie: str, http_status: int | None = None) -> None:
     """Append one record per data subject (same span: one processing touching several files)."""
+    http_status = v.http_status if http_status is None else http_status
     einde = datetime.now(UTC)
     await conn.executemany(
         "INSERT INTO verwerking (trace_id, span_id, parent_span_id, operatie, status, http_status, begin_op, "
         "einde_op, verwerkingsactiviteit, betrokkene, actor_id, actor_rol, actor_organisatie) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        [(v.span.trace_id, v.span.span_id, v.span.parent_span_id, v.activiteit.naam, status, v.http_status,
+        [(v.span.trace_id, v.span.span_id, v.span.parent_span_id, v.activiteit.naam, status, http_status,
           v.begin, einde, v.activiteit.uri, p, client_id, rol, organisatie) for p in v.betrokkenen],
     )
 
@@ -205,7 +274,7 @@ def verwerking(activiteit_id: str, betrokkene: Betrokkene | None = None) -> Call
 
     async def dependency(request: Request) -> AsyncIterator[Verwerking]:
         span = getattr(request.state, "trace", None) or trace.start()
-        v = Verwerking(act, span, datetime.now(UTC))
+        v = Verwerking(act, span, datetime.now(UTC), request=request)
         token = _huidige.set(v)
         try:
             yield v
@@ -247,6 +316,10 @@ async def _schrijf(request: Request, v: Verwerking, betrokkene: Betrokkene | Non
                     v.betreft(gevonden)
             if not v.betrokkenen:
                 return  # no identified person's file (an unknown dossier)
+            if v.in_transactie and await conn.fetchval(
+                    "SELECT 1 FROM verwerking WHERE betrokkene = $1 AND span_id = $2 LIMIT 1",
+                    v.betrokkenen[0], v.span.span_id):
+                return  # committed with the command's own rows: exactly one record
             rol, organisatie = actor(wie.role, wie.client_id)
             await vastleggen(conn, v, status_voor(v.http_status or 200), wie.client_id, rol, organisatie)
     except Exception as exc:

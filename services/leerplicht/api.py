@@ -43,7 +43,7 @@ from leerplicht.projection import AMSTERDAM
 from leerrecht import signalen
 from leerrecht.grenzen import Dag
 from leerrecht.http import Principal, runtime_pool
-from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, verwerking
+from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, pseudoniemen_in, verwerking
 
 PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
 
@@ -112,6 +112,8 @@ MeldingBehandelen = Annotated[
     Verwerking, Depends(verwerking("verzuimmelding-behandelen", dossier_leerling), scope="function")]
 DossierWijzigen = Annotated[
     Verwerking, Depends(verwerking("verzuimdossier-wijzigen", dossier_leerling), scope="function")]
+WerklijstInzien = Annotated[Verwerking, Depends(verwerking("werklijst-inzien"), scope="function")]
+"""A worklist read: one span, a record for each pupil it shows (the endpoint names them)."""
 
 
 def build_router(officer: Any, region: str) -> APIRouter:
@@ -174,6 +176,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
 
     @router.get("/werklijst", summary="Werklijst: nieuwe meldingen, verlopen termijnen, dossiers per behandelaar")
     async def werklijst_(
+        v: WerklijstInzien,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
         peildatum: Annotated[Dag | None, Query(description="Standaard vandaag; 2000-01-01 t/m 2100-12-31")] = None,
@@ -186,8 +189,10 @@ def build_router(officer: Any, region: str) -> APIRouter:
         async with db.acquire() as conn:
             gemarkeerd = await aandacht.werklijst(conn)
             gesignaleerd = await signalen_werklijst(conn)
-        return {**views.werklijst(region, werklijst(paren, peildatum or vandaag())), "aandacht_nodig": gemarkeerd,
-                "signalen": gesignaleerd}
+        antwoord = {**views.werklijst(region, werklijst(paren, peildatum or vandaag())), "aandacht_nodig": gemarkeerd,
+                    "signalen": gesignaleerd}
+        v.betreft(*pseudoniemen_in(antwoord))
+        return antwoord
 
     @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon")
     async def dossier(

@@ -40,6 +40,7 @@ from contracts.events.base import Event
 from contracts.topics import region_events_topic
 from leerplicht import snapshot
 from leerplicht.domain import Afwezigheid, Command, Dossier, LeerlingGegevens, decide
+from leerrecht import verwerkingslog
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
 
@@ -174,6 +175,7 @@ async def voer_uit(
             state = snapshot.from_json(json.loads(row["stand"]))
             command = await build(conn, state)
             events = decide(command, state)  # DomeinFout propagates: nothing published, nothing claimed
+            await verwerkingslog.in_transactie(conn, state.pseudoniem)  # with the claim, before publishing
             now = datetime.now(UTC)
             envelopes = [
                 to_envelope(

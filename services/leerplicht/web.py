@@ -37,7 +37,15 @@ from contracts.codes import (
 from contracts.envelope import uuid7
 from contracts.tekst import TOELICHTING, TekstFout, controleer_tekst, zonder_verboden_tekens
 from leerplicht import aandacht, handling, snapshot, views
-from leerplicht.api import DossierWijzigen, Inzien, MeldingBehandelen, dossier_view, signalen_werklijst, vandaag
+from leerplicht.api import (
+    DossierWijzigen,
+    Inzien,
+    MeldingBehandelen,
+    WerklijstInzien,
+    dossier_view,
+    signalen_werklijst,
+    vandaag,
+)
 from leerplicht.domain import (
     Command,
     DomeinFout,
@@ -54,6 +62,7 @@ from leerplicht.domain import (
 from leerrecht import pagina
 from leerrecht.beheer import Render, tijd
 from leerrecht.http import Principal
+from leerrecht.verwerkingslog import pseudoniemen_in
 
 HIER = Path(__file__).parent
 _env = pagina.omgeving(HIER / "templates")
@@ -285,6 +294,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
 
     @app.get("/werklijst", response_class=HTMLResponse, include_in_schema=False)
     async def werklijst_pagina(
+        v: WerklijstInzien,
         principal: Annotated[Principal, Depends(officer)], db: Annotated[asyncpg.Pool, Depends(_pool)]
     ) -> HTMLResponse:
         peildatum = vandaag()
@@ -304,6 +314,8 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             gesignaleerd = await signalen_werklijst(conn)
             namen.update(await _namen(conn, [s["pseudoniem"] for s in gesignaleerd]))
         open_dossiers = sorted(paren, key=lambda p: (p[0].geopend_op, str(p[0].dossier_id)))
+        v.betreft(*[d.pseudoniem for d, _ in open_dossiers], *[o["pseudoniem"] for o in overnames],
+                  *pseudoniemen_in([lijst, gesignaleerd]))
         return _render(
             "werklijst.html", **basis, principal=principal, w=lijst, namen=namen, open_dossiers=open_dossiers,
             overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd, signalen=gesignaleerd,

@@ -365,6 +365,11 @@ async def intake_service(request: Request) -> IntakeService:
 Service = Annotated[IntakeService, Depends(intake_service)]
 
 
+SchoolInzien = Annotated[verwerkingslog.Verwerking,
+                         Depends(verwerkingslog.verwerking("schoolleerlingen-inzien"), scope="function")]
+"""A school reading its pupils' list (API or page): one span, a record for each pupil shown."""
+
+
 @dataclass(frozen=True)
 class Toegang:
     """Role dependencies, built in ``registratie.app`` from the configured tokens."""
@@ -1199,9 +1204,11 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [])
 
     @router.get("/school/signalen", summary="Open signalen, te doen en te late meldingen van de eigen school")
-    async def get_signalen(service: Service, principal: School) -> dict[str, Any]:
+    async def get_signalen(v: SchoolInzien, service: Service, principal: School) -> dict[str, Any]:
         async with service.pool.acquire() as conn:
-            return await schoolview.signalen(conn, principal.client_id, service.klok.vandaag())
+            antwoord = await schoolview.signalen(conn, principal.client_id, service.klok.vandaag())
+        v.betreft(*verwerkingslog.pseudoniemen_in(antwoord))
+        return antwoord
 
     @router.get("/school/aanwezigheid", summary="Aanwezigheid per klas per week (%)")
     async def get_aanwezigheid(service: Service, principal: School,

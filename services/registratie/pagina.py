@@ -32,9 +32,9 @@ from starlette.datastructures import UploadFile
 from contracts.codes import MeldingSoort
 from leerrecht import pagina
 from leerrecht.http import Principal
-from leerrecht.verwerkingslog import Verwerking, verwerking
+from leerrecht.verwerkingslog import Verwerking, pseudoniemen_in, verwerking
 from registratie import school as schoolview
-from registratie.api import MeldingGegevens, SchoolOpdrachten, csv_sjabloon
+from registratie.api import MeldingGegevens, SchoolInzien, SchoolOpdrachten, csv_sjabloon
 from registratie.intake import IntakeService
 from registratie.scholen import vestiging_op
 
@@ -155,7 +155,8 @@ def build_page_router(school: Callable[..., Principal], opdrachten: SchoolOpdrac
 
     async def overzicht(request: Request, principal: Principal, *, status: int = 200,
                         csv_rapport: dict[str, Any] | None = None, csv_fout: str | None = None,
-                        gelukt: str | None = None) -> HTMLResponse:
+                        gelukt: str | None = None, inzien: Verwerking | None = None) -> HTMLResponse:
+        """The school's overview; ``inzien`` records every pupil it shows (a read of their files)."""
         service = intake(request)
         vandaag = service.klok.vandaag()
         async with service.pool.acquire() as conn:
@@ -164,6 +165,8 @@ def build_page_router(school: Callable[..., Principal], opdrachten: SchoolOpdrac
             klassen = await schoolview.aanwezigheid(conn, principal.client_id, None)
             weken = sorted({w["week"] for w in klassen["weken"]})
             leerlingen = await schoolview.aanwezigheid_per_leerling(conn, principal.client_id, weken)
+        if inzien is not None:
+            inzien.betreft(*pseudoniemen_in([signalen, leerlingen]))
         per_klas: dict[str, dict[str, float]] = {}
         for w in klassen["weken"]:
             k = per_klas.setdefault(w["klas"], {"gepland": 0.0, "afwezig": 0.0, "leerlingen": 0})
@@ -187,8 +190,8 @@ def build_page_router(school: Callable[..., Principal], opdrachten: SchoolOpdrac
         )
 
     @router.get("/school", response_class=HTMLResponse)
-    async def school_page(request: Request, principal: School, gemeld: str | None = None) -> Response:
-        return await overzicht(request, principal, gelukt="De melding is gedaan." if gemeld else None)
+    async def school_page(v: SchoolInzien, request: Request, principal: School, gemeld: str | None = None) -> Response:
+        return await overzicht(request, principal, gelukt="De melding is gedaan." if gemeld else None, inzien=v)
 
     async def due_rij(request: Request, principal: Principal, leerling: str, soort: str) -> dict[str, Any] | None:
         service = intake(request)

@@ -25,9 +25,9 @@ from contracts.envelope import uuid7
 from contracts.events.base import School
 from contracts.tekst import KorteTekst
 from leerrecht import aandacht, signalen
-from leerrecht.http import Principal, runtime_pool
+from leerrecht.http import Principal, markeer_toegang, runtime_pool
 from leerrecht.verwerkingslog import PSEUDONIEM as PSEUDONIEM_LOG
-from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, verwerking
+from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, pseudoniemen_in, verwerking
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
 from rmc.domain import (
     Afsluiten,
@@ -60,6 +60,8 @@ async def deelnemer(request: Request, _: asyncpg.Connection) -> str | None:
 # a refused attempt (403) is recorded too.
 Inzien = Annotated[Verwerking, Depends(verwerking("rmc-dossier-inzien", pad_pseudoniem), scope="function")]
 Wijzigen = Annotated[Verwerking, Depends(verwerking("rmc-dossier-wijzigen", pad_pseudoniem), scope="function")]
+WerklijstInzien = Annotated[Verwerking, Depends(verwerking("rmc-werklijst-inzien"), scope="function")]
+"""A list of young people read: one span, a record for each person it shows (the endpoint names them)."""
 VoortgangMelden_ = Annotated[Verwerking, Depends(verwerking("traject-voortgang-melden", deelnemer), scope="function")]
 CODE = r"^[a-z0-9][a-z0-9_.-]{1,63}$"
 BRIN6 = r"^[0-9]{2}[A-Z]{2}[0-9]{2}$"
@@ -86,6 +88,7 @@ def partner_dependency(current: Any, region: str) -> Any:
             raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze functie")
         return partner
 
+    markeer_toegang(check, "api", (f"{prefix}*",))
     return check
 
 
@@ -203,6 +206,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
 
     @router.get("/jongeren", summary="Jongeren met een dossier bij het Doorstroompunt")
     async def jongeren(
+        v: WerklijstInzien,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(coach)],
     ) -> dict[str, Any]:
@@ -210,6 +214,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             "SELECT pseudoniem, status, aangemeld_op, coach, versie FROM jongere "
             "ORDER BY aangemeld_op, pseudoniem"
         )
+        v.betreft(*pseudoniemen_in([{"pseudoniem": r["pseudoniem"]} for r in rows]))
         return {
             "regio": region,
             "jongeren": [
@@ -376,6 +381,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
 
     @router.get("/werklijst", summary="Werklijst: nieuw, niet loslaten, plaatsingen controleren, caseload")
     async def werklijst_(
+        v: WerklijstInzien,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(coach)],
         coach_id: Annotated[KorteTekst | None, Query(alias="coach")] = None,
@@ -389,7 +395,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         lijst = werklijst(
             (Jongere.model_validate_json(r["toestand"]) for r in rows), dag, regels, coach=coach_id
         )
-        return {
+        antwoord = {
             "regio": region,
             "peildatum": dag.isoformat(),
             "nieuw": [_item(w) for w in lijst.nieuw],
@@ -405,6 +411,8 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
                 for c, n in sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
             ],
         }
+        v.betreft(*pseudoniemen_in(antwoord))
+        return antwoord
 
     @router.post(
         "/partners/voortgang",

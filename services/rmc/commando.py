@@ -28,6 +28,7 @@ import asyncpg
 
 from contracts.catalogue import to_envelope
 from contracts.topics import region_events_topic
+from leerrecht import verwerkingslog
 from leerrecht.aandacht import is_afgehandeld
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
@@ -143,6 +144,7 @@ async def uitvoeren(
                 raise domeinfout(fout) from None
             if not events:
                 return Resultaat(state.versie, [], True)
+            await verwerkingslog.in_transactie(conn, pseudoniem)  # with the slot's claim, before publishing
             nu = datetime.now(UTC)
             envelopes = [
                 to_envelope(

@@ -36,6 +36,7 @@ from contracts.events.base import School
 from leerrecht import aandacht, pagina, signalen
 from leerrecht.beheer import Render
 from leerrecht.http import Principal
+from leerrecht.verwerkingslog import pseudoniemen_in
 from rmc.api import (
     PSEUDONIEM,
     AfsluitenIn,
@@ -43,6 +44,7 @@ from rmc.api import (
     Inzien,
     PlaatsingIn,
     TrajectIn,
+    WerklijstInzien,
     Wijzigen,
     signalen_werklijst,
 )
@@ -252,6 +254,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
 
     @router.get("/werklijst", response_class=HTMLResponse)
     async def werklijst_pagina(
+        v: WerklijstInzien,
         request: Request, principal: Annotated[Principal, Depends(web_coach)], alleen_mijn: bool = False
     ) -> Response:
         pool: asyncpg.Pool = request.app.state.runtime.pool
@@ -280,6 +283,8 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
              "Behaald op", lijst.sk_behaald),
         ]
         caseload = sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        v.betreft(*pseudoniemen_in([[s[-1] for s in secties], gesignaleerd]),
+                  *pseudoniemen_in([{"pseudoniem": m["onderwerp"]} for m in gemarkeerd]))
         return _pagina("werklijst.html", secties=secties, caseload=caseload, peildatum=dag,
                        alleen_mijn=alleen_mijn, gemarkeerd=gemarkeerd, signalen=gesignaleerd,
                        **common(principal))

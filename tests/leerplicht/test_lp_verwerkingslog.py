@@ -29,8 +29,9 @@ from leerplicht.domain import nieuw_dossier_id
 from wachten import eventually
 
 from contracts.catalogue import to_envelope
-from contracts.codes import Melder, MeldingSoort, UrenEenheid
+from contracts.codes import LeerplichtSluitreden, Melder, MeldingSoort, UrenEenheid
 from contracts.envelope import uuid7
+from contracts.events import leerplicht as lpe
 from contracts.events import registratie as reg
 from contracts.events.base import School
 from contracts.topics import region_events_topic
@@ -288,3 +289,128 @@ async def record_headers(bootstrap: str, pupil: str) -> list[dict[str, str]]:
         return out
     finally:
         await consumer.stop()
+
+
+WERKLIJST = register()["werklijst-inzien"].uri
+HERSTELLEN = register()["dossier-herstellen"].uri
+
+
+def test_a_worklist_read_records_every_pupil_it_shows_once_per_read(
+    lp: ServiceProcess, infra: Any, db_url: str,
+) -> None:
+    """Before: the officer's worklist (API and page) showed every new report's pupil and left no record."""
+    eerste, _, _ = nieuw_dossier(infra.bootstrap, db_url)
+    tweede, _, _ = nieuw_dossier(infra.bootstrap, db_url)
+    r = httpx.get(f"{lp.url}/v1/werklijst", headers=OFFICER, timeout=30)
+    assert r.status_code == 200, r.text
+    getoond = {i["pseudoniem"] for i in r.json()["nieuwe_meldingen"]}
+    assert {eerste, tweede} <= getoond
+
+    per_persoon = {p: [v for v in verwerkingen(lp, p) if v["verwerkingsactiviteit"] == WERKLIJST]
+                   for p in (eerste, tweede)}
+    assert [len(v) for v in per_persoon.values()] == [1, 1], per_persoon
+    a, b = per_persoon[eerste][0], per_persoon[tweede][0]
+    assert a["status"] == "ok" and a["actor"]["id"] == "officer-35" and "Werklijst" in a["operatie"]
+    assert (a["trace_id"], a["span_id"]) == (b["trace_id"], b["span_id"]), "one read, one span, a record per pupil"
+    [n] = sql(db_url, "SELECT count(DISTINCT betrokkene) AS n FROM verwerking WHERE span_id = $1", a["span_id"])
+    assert n["n"] == len(getoond)
+
+    # the page shows them too (with names): the same, one record per pupil per view
+    with httpx.Client(base_url=lp.url, timeout=30) as client:
+        assert client.post("/inloggen", data={"token": TOKEN}).status_code == 303
+        assert client.get("/werklijst").status_code == 200
+    assert len([v for v in verwerkingen(lp, eerste) if v["verwerkingsactiviteit"] == WERKLIJST]) == 2
+
+
+def test_beheer_actions_on_a_marked_dossier_are_recorded_refusals_included(
+    lp: ServiceProcess, infra: Any, db_url: str,
+) -> None:
+    """Before: re-applying or resolving a dead-lettered event of a pupil's dossier left no record."""
+    pupil, dossier_id, _ = nieuw_dossier(infra.bootstrap, db_url)
+    gesloten = lpe.DossierGesloten(dossier_id=dossier_id, datum=date.today(), reden=LeerplichtSluitreden.OVERIG,
+                                   toelichting="x")
+    env = to_envelope(gesloten, subject=pupil, source="urn:nl:leerrecht:leerplicht", occurred_at=datetime.now(UTC),
+                      correlation_id=uuid7(), region=REGION)
+    poison = env.model_copy(update={"data": {**env.data, "toelichting": "x\u0000"}})  # PostgreSQL refuses NUL
+
+    async def go() -> None:
+        publisher = EventPublisher(infra.bootstrap, client_id="test-verwerkingslog")
+        await publisher.start()
+        try:
+            await publisher.publish([OutgoingEvent(TOPIC, poison)])
+        finally:
+            await publisher.stop()
+
+    asyncio.run(go())
+    eventually(lambda: sql(db_url, "SELECT 1 FROM aandacht WHERE event_id = $1", poison.id), timeout=90)
+
+    pad = f"{lp.url}/v1/beheer/aandacht/{poison.id}"
+    assert httpx.post(f"{pad}/opgelost", headers=OFFICER, timeout=30).status_code == 403
+    opnieuw = httpx.post(f"{pad}/opnieuw", headers=BEHEER, timeout=30)  # still NUL: it fails again
+    assert opnieuw.status_code >= 400, opnieuw.text
+    assert httpx.post(f"{pad}/opgelost", headers=BEHEER, timeout=30).status_code == 200
+    with httpx.Client(base_url=lp.url, timeout=30) as client:  # the page's form: already resolved
+        assert client.post("/inloggen", data={"token": TOKENS["beheer"]}).status_code == 303
+        assert client.post(f"/beheer/aandacht/{poison.id}/opgelost").status_code >= 400
+
+    records = [(v["status"], v["http_status"], v["actor"]["rol"]) for v in verwerkingen(lp, pupil)
+               if v["verwerkingsactiviteit"] == HERSTELLEN]
+    assert records[0] == ("refused", 403, "leerplicht")
+    assert records[1][0] == "error" and records[1][2] == "beheer"
+    assert records[2] == ("ok", 200, "beheer")
+    assert records[3][0] == "error" and records[3][2] == "beheer"
+    assert len(records) == 4
+    # and the inzage itself is a recorded processing, shown in the next answer
+    assert [v["operatie"] for v in verwerkingen(lp, pupil)][-1] == "Inzageverzoek beantwoorden"
+
+
+def test_an_officers_command_and_its_record_commit_together(lp: ServiceProcess, infra: Any, db_url: str) -> None:
+    """Before: the record was written after the command had published and claimed, so a log that could not be
+    written answered 503 for a step that had happened anyway, without a record. Now the record is written in
+    the command's own transaction, before anything is published: both or neither."""
+    pupil, dossier_id, melding_id = nieuw_dossier(infra.bootstrap, db_url)
+    pad = f"{lp.url}/v1/dossiers/{dossier_id}/meldingen/{melding_id}/in-behandeling"
+    vandaag = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
+    sql(db_url, "CREATE OR REPLACE FUNCTION test_weiger_verwerking() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'logboek onbeschikbaar (test)'; END $$")
+    sql(db_url, f"CREATE TRIGGER test_weiger_{pupil[:12]} BEFORE INSERT ON verwerking FOR EACH ROW "
+                f"WHEN (NEW.betrokkene = '{pupil}') EXECUTE FUNCTION test_weiger_verwerking()")
+    try:
+        r = httpx.post(pad, json={"expected_version": 1, "datum": vandaag}, headers=OFFICER, timeout=30)
+    finally:
+        sql(db_url, f"DROP TRIGGER test_weiger_{pupil[:12]} ON verwerking")
+    assert r.status_code == 503, r.text
+    assert len(asyncio.run(record_headers(infra.bootstrap, pupil))) == 1, "only the report: no step published"
+    assert sql(db_url, "SELECT count(*) AS n FROM dossier_pending WHERE dossier_id = $1", dossier_id)[0]["n"] == 0
+
+    # now it can be written: the step succeeds and leaves exactly one record, in its own span
+    r = httpx.post(pad, json={"expected_version": 1, "datum": vandaag}, headers=OFFICER, timeout=30)
+    assert r.status_code == 200, r.text
+    # a failed command (a stale version) leaves exactly one record too, status error
+    r = httpx.post(pad, json={"expected_version": 1, "datum": vandaag}, headers=OFFICER, timeout=30)
+    assert r.status_code == 409, r.text
+    behandeld = [v for v in verwerkingen(lp, pupil) if v["operatie"] == "Verzuimmelding behandelen"]
+    assert [(v["status"], v["http_status"]) for v in behandeld] == [("ok", 200), ("error", 409)]
+    assert len({v["span_id"] for v in behandeld}) == 2
+
+
+def test_the_consumer_continues_the_trace_of_the_request_that_published_the_event(
+    lp: ServiceProcess, infra: Any, db_url: str,
+) -> None:
+    """Before: producers put ``traceparent`` on the records but no consumer read it, so what the projection
+    logged while applying an officer's step could not be tied to the request. The runner runs in its own
+    task: the trace id can only reach it through the record's header."""
+    _, dossier_id, melding_id = nieuw_dossier(infra.bootstrap, db_url)
+    trace_id = secrets.token_hex(16)
+    r = httpx.post(f"{lp.url}/v1/dossiers/{dossier_id}/meldingen/{melding_id}/in-behandeling",
+                   json={"expected_version": 1, "datum": datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()},
+                   headers={**OFFICER, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}, timeout=30)
+    assert r.status_code == 200, r.text  # 200: the projection applied the step before the answer
+
+    def toegepast() -> list[dict[str, Any]]:
+        regels = [json.loads(x) for x in lp.logs().splitlines() if x.startswith("{") and "events_toegepast" in x]
+        return [x for x in regels if trace_id in x.get("trace_ids", [])]
+
+    regels = eventually(toegepast)
+    assert all(x["projection"] == "leerplicht" and x["aantal"] >= 1 for x in regels)
+    assert all(x.get("path") is None for x in regels), "written by the consumer, not by the HTTP request"

@@ -50,3 +50,28 @@ async def test_a_schools_enrolment_absence_and_a_refused_submission_are_recorded
     finally:
         await conn.close()
     assert rijen and pgn not in repr(rijen), "the pseudonym is the data subject, never the BSN"
+
+
+async def test_a_schools_read_of_its_pupils_list_records_every_pupil_shown(reg: Reg) -> None:
+    """Before: the school's list of signals and reports (API and ``/school``, with its own names) left no record."""
+    reg.zet_vandaag(date(2026, 11, 27))
+    pgn = bsn()
+    r = await reg.post("/v1/inschrijvingen", {"pgn": pgn, "geboortedatum": "2014-05-17", "woongemeente": "GM0637",
+                                              "school": "00AP00", "ingangsdatum": "2026-08-24", "klas": "8B"})
+    assert r.status_code == 201, r.text
+    pseudoniem = r.json()["pseudoniem"]
+    r = await reg.post("/v1/afwezigheden", {"pgn": pgn, "datum": "2026-11-23", "uren": 3, "code": "LUXE"})
+    assert r.status_code == 201, r.text
+
+    r = await reg.client.get("/v1/school/signalen", headers=auth("school"))
+    assert r.status_code == 200, r.text
+    assert pseudoniem in {x["pseudoniem"] for x in r.json()["te_melden"]}
+    token = auth("school")["Authorization"].removeprefix("Bearer ")
+    assert (await reg.client.post("/inloggen", data={"token": token})).status_code == 303
+    pagina = await reg.client.get("/school")
+    assert pagina.status_code == 200, pagina.text
+    reg.client.cookies.clear()
+
+    gezien = [v for v in await verwerkingen(reg, pseudoniem)
+              if v["operatie"] == "Eigen leerlingen van de school inzien"]
+    assert [(v["status"], v["actor"]["organisatie"]) for v in gezien] == [("ok", "school:00AP00")] * 2

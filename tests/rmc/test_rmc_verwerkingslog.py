@@ -104,3 +104,20 @@ def test_a_coachs_read_and_change_and_a_refused_read_are_each_recorded_once(rmc:
         assert client.post("/inloggen", data={"token": TOKENS["beheer"]}).status_code == 303
         page = client.get("/beheer/verwerkingen", params={"pseudoniem": jongere})
         assert page.status_code == 200 and "Dossier van een jongere bijwerken" in page.text and "coach-28" in page.text
+
+
+def test_worklist_and_list_reads_record_every_young_person_they_show(rmc: ServiceProcess, infra: Any) -> None:
+    """Before: the coach's worklist, the list of young people and the worklist page left no record."""
+    jongere = nieuwe_jongere(infra.bootstrap)
+    eventually(lambda: jongere in {i["pseudoniem"] for i in httpx.get(
+        f"{rmc.url}/v1/werklijst", headers=COACH, timeout=30).json()["nieuw"]})
+    lijst = httpx.get(f"{rmc.url}/v1/jongeren", headers=COACH, timeout=30)
+    assert lijst.status_code == 200 and jongere in {j["pseudoniem"] for j in lijst.json()["jongeren"]}
+    with httpx.Client(base_url=rmc.url, timeout=30) as client:
+        assert client.post("/inloggen", data={"token": TOKEN}).status_code == 303
+        assert client.get("/werklijst").status_code == 200
+
+    gezien = [v for v in verwerkingen(rmc, jongere) if v["operatie"] == "Werklijst van het Doorstroompunt inzien"]
+    assert len(gezien) >= 3, "each worklist poll, the list and the page: one record each"
+    assert {(v["status"], v["actor"]["id"]) for v in gezien} == {("ok", "coach-25")}
+    assert len({v["span_id"] for v in gezien}) == len(gezien), "one record per person per read"
