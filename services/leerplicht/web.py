@@ -15,10 +15,13 @@ pseudonyms. Cross-site form posts are stopped by the cookie's ``SameSite=Strict`
 # No `from __future__ import annotations`: FastAPI must see the closure dependency `officer` as an object.
 
 import json
+import re
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import asyncpg
 from fastapi import Depends, FastAPI, Request
@@ -36,7 +39,7 @@ from contracts.codes import (
 )
 from contracts.envelope import uuid7
 from contracts.tekst import TOELICHTING, TekstFout, controleer_tekst, zonder_verboden_tekens
-from leerplicht import aandacht, handling, snapshot, views
+from leerplicht import aandacht, handling, snapshot, zaken
 from leerplicht.api import DossierWijzigen, Inzien, MeldingBehandelen, dossier_view, signalen_werklijst, vandaag
 from leerplicht.domain import (
     Command,
@@ -49,7 +52,6 @@ from leerplicht.domain import (
     SluitMeldingAf,
     StartOnderzoek,
     VoerInterventieUit,
-    werklijst,
 )
 from leerrecht import pagina
 from leerrecht.beheer import Render, tijd
@@ -133,6 +135,23 @@ AFWEZIGHEID = {
     AfwezigheidCode.LUXE: "Luxeverzuim",
     AfwezigheidCode.ONBEKEND: "Onbekend (voorlopig)",
 }
+LAATSTE_ACTIE = {
+    "melding_geregistreerd": "Melding ontvangen",
+    "melding_ingetrokken": "Melding ingetrokken",
+    "melding_einddatum_vastgesteld": "Einddatum vastgesteld",
+    "melding_in_behandeling": "In behandeling genomen",
+    "onderzoek_gestart": "Onderzoek gestart",
+    "route_gekozen": "Route gekozen",
+    "halt_advies_overschreven": "Halt-advies overschreven",
+    "interventie_uitgevoerd": "Interventie vastgelegd",
+    "melding_afgesloten": "Melding afgesloten",
+    "melding_ter_kennisgeving_aangenomen": "Ter kennisgeving aangenomen",
+    "dossier_overgedragen": "Overgedragen",
+    "dossier_toegewezen": "Toegewezen",
+    "dossier_gesloten": "Gesloten",
+}
+SORTEER = {"termijn": "Volgende termijn", "naam": "Naam", "leeftijd": "Leeftijd", "school": "School",
+           "laatste_actie": "Laatste actie", "geopend": "Geopend"}
 FASE = {"OPEN": "Open", "GESLOTEN": "Gesloten", "OVERGEDRAGEN": "Overgedragen"}
 WERKSOORT = {
     "OPPAKKEN": "Melding oppakken",
@@ -188,6 +207,26 @@ def tijdlijn_tekst(regel: dict[str, Any]) -> str:
         tekst = "Dossier gesloten: " + _label(SLUITREDEN, data.get("reden"))
         return tekst + (f" – {data['toelichting']}" if data.get("toelichting") else "")
     return soort.replace("_", " ").capitalize()
+
+
+def zoekvraag(params: Mapping[str, str]) -> zaken.Zoekvraag:
+    """The worklist's query string as a question; anything unknown falls back to the default (a page
+    answers, it never shows a validation error for a link)."""
+    def getal(naam: str, standaard: int) -> int:
+        waarde = params.get(naam, "")
+        return int(waarde) if waarde.isdigit() and len(waarde) < 7 else standaard
+
+    soort = params.get("soort", "")
+    sorteer = params.get("sorteer", "")
+    return zaken.Zoekvraag(
+        zoek=zonder_verboden_tekens(params.get("zoek", ""))[:100],
+        behandelaar=b if (b := params.get("behandelaar", "")) in ("mij", "niemand") else "",
+        te_laat=params.get("te_laat") == "ja",
+        soort=MeldingSoort(soort) if soort in {m.value for m in MeldingSoort} else None,
+        sorteer=sorteer if re.fullmatch(zaken.SORTEER_PATROON, sorteer) else "termijn",
+        pagina=getal("pagina", 1),
+        per_pagina=getal("per_pagina", zaken.PER_PAGINA),
+    )
 
 
 def _pool(request: Request) -> asyncpg.Pool:
@@ -278,6 +317,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
     basis: dict[str, Any] = {"regio": region, "labels": {
         "melding_soort": MELDING_SOORT, "route": ROUTE, "interventie": INTERVENTIE, "uitkomst": UITKOMST,
         "sluitreden": SLUITREDEN, "afwezigheid": AFWEZIGHEID, "fase": FASE, "werksoort": WERKSOORT,
+        "laatste_actie": LAATSTE_ACTIE, "sorteer": SORTEER,
     }}
 
     @app.get("/", include_in_schema=False)
@@ -286,28 +326,38 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
 
     @app.get("/werklijst", response_class=HTMLResponse, include_in_schema=False)
     async def werklijst_pagina(
-        principal: Annotated[Principal, Depends(officer)], db: Annotated[asyncpg.Pool, Depends(_pool)]
+        request: Request,
+        principal: Annotated[Principal, Depends(officer)], db: Annotated[asyncpg.Pool, Depends(_pool)],
     ) -> HTMLResponse:
         peildatum = vandaag()
+        vraag = zoekvraag(request.query_params)
         async with db.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT d.stand, b.behandelaar FROM dossier d "
-                "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'"
+            resultaat = await zaken.zoek(conn, vraag, principal.client_id, peildatum)
+            per_behandelaar = await conn.fetch(
+                "SELECT b.behandelaar, count(*) AS aantal FROM dossier d "
+                "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN' "
+                "GROUP BY b.behandelaar ORDER BY b.behandelaar NULLS FIRST"
             )
-            paren = [(snapshot.from_json(json.loads(r["stand"])), r["behandelaar"]) for r in rows]
-            lijst = views.werklijst(region, werklijst(paren, peildatum))
             overnames = await conn.fetch(
                 "SELECT dossier_id, pseudoniem, van_regio, pogingen, laatste_fout FROM overname "
                 "WHERE status = 'WACHT' ORDER BY ontvangen_op"
             )
-            namen = await _namen(conn, [d.pseudoniem for d, _ in paren] + [o["pseudoniem"] for o in overnames])
             gemarkeerd = [m for m in await aandacht.werklijst(conn) if m["dossier_id"]]
             gesignaleerd = await signalen_werklijst(conn)
-            namen.update(await _namen(conn, [s["pseudoniem"] for s in gesignaleerd]))
-        open_dossiers = sorted(paren, key=lambda p: (p[0].geopend_op, str(p[0].dossier_id)))
+            namen = await _namen(conn, [o["pseudoniem"] for o in overnames] + [s["pseudoniem"] for s in gesignaleerd])
+        # A BSN is not carried on into the sort and page links (it would end up in history and logs).
+        params = {k: v for k, v in request.query_params.items()
+                  if k != "pagina" and v and not (k == "zoek" and re.fullmatch(r"\s*[0-9]{9}\s*", v))}
+
+        def pagina_url(p: int) -> str:
+            return "/werklijst?" + urlencode({**params, "pagina": p})
+
         return _render(
-            "werklijst.html", **basis, principal=principal, w=lijst, namen=namen, open_dossiers=open_dossiers,
-            overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd, signalen=gesignaleerd,
+            "werklijst.html", **basis, principal=principal, resultaat=resultaat, vraag=vraag, namen=namen,
+            per_behandelaar=per_behandelaar, overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd,
+            signalen=gesignaleerd, pagina_url=pagina_url, sorteer_url=lambda k: "/werklijst?" + urlencode(
+                {**{k2: v for k2, v in params.items() if k2 != "sorteer"},
+                 "sorteer": ("-" + k) if vraag.sorteer == k else k}),
         )
 
     async def _dossier_pagina(
