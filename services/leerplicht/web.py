@@ -53,6 +53,7 @@ from leerplicht.domain import (
     StartOnderzoek,
     VoerInterventieUit,
 )
+from leerplicht.domain.teksten import INTERVENTIE, MELDING_SOORT, ROUTE, SLUITREDEN, UITKOMST
 from leerrecht import pagina
 from leerrecht.beheer import Render, tijd
 from leerrecht.http import Principal
@@ -72,57 +73,6 @@ def nl_datum(waarde: Any) -> str:
 _env.filters["nl"] = nl_datum
 _env.filters["tijd"] = tijd
 
-MELDING_SOORT = {
-    MeldingSoort.ZESTIEN_UUR: "16 uur in 4 weken",
-    MeldingSoort.LRV: "Langdurig relatief verzuim",
-    MeldingSoort.LUXE: "Luxeverzuim",
-    MeldingSoort.OVERIG: "Overig verzuim",
-    MeldingSoort.ACHTTIEN_PLUS: "18+ zonder startkwalificatie",
-    MeldingSoort.ABSOLUUT: "Absoluut verzuim",
-}
-ROUTE = {
-    MasRoute.BASISROUTE: "Basisroute",
-    MasRoute.VRIJWILLIGE_HULP: "Vrijwillige (jeugd)hulp",
-    MasRoute.HALT: "Halt",
-    MasRoute.VERPLICHT_KADER: "Jeugdhulp in verplicht kader",
-    MasRoute.STRAFRECHT: "Strafrecht (proces-verbaal)",
-}
-INTERVENTIE = {
-    InterventieSoort.GESPREK: "Gesprek",
-    InterventieSoort.HUISBEZOEK: "Huisbezoek",
-    InterventieSoort.KENNISGEVINGSBRIEF: "Kennisgevingsbrief",
-    InterventieSoort.WAARSCHUWINGSGESPREK: "Waarschuwingsgesprek",
-    InterventieSoort.ZORGOVERLEG: "Zorgoverleg",
-    InterventieSoort.DOORVERWIJZING_ZORG: "Doorverwijzing naar zorg",
-    InterventieSoort.HALT_VERWIJZING: "Verwijzing naar Halt",
-    InterventieSoort.MELDING_RAAD_KINDERBESCHERMING: "Melding Raad voor de Kinderbescherming",
-    InterventieSoort.PROCES_VERBAAL: "Proces-verbaal",
-    InterventieSoort.OM_BESLISSING: "Beslissing OM",
-    InterventieSoort.UITSPRAAK: "Uitspraak rechter",
-}
-UITKOMST = {
-    InterventieUitkomst.HALT_POSITIEF: "Halt positief",
-    InterventieUitkomst.HALT_NEGATIEF: "Halt negatief",
-    InterventieUitkomst.SEPOT: "Sepot",
-    InterventieUitkomst.TRANSACTIE: "Transactie",
-    InterventieUitkomst.DAGVAARDING: "Dagvaarding",
-    InterventieUitkomst.TAAKSTRAF: "Taakstraf",
-    InterventieUitkomst.BOETE: "Boete",
-    InterventieUitkomst.VRIJSPRAAK: "Vrijspraak",
-    InterventieUitkomst.ANDERE_STRAF: "Andere straf",
-}
-SLUITREDEN = {
-    LeerplichtSluitreden.VERZUIM_BEEINDIGD: "Verzuim beëindigd (weer naar school)",
-    LeerplichtSluitreden.NAAR_ZORG: "Verder in zorg",
-    LeerplichtSluitreden.HALT_POSITIEF: "Halt positief afgerond",
-    LeerplichtSluitreden.PV_AFGEDAAN: "Proces-verbaal afgedaan",
-    LeerplichtSluitreden.VRIJSTELLING: "Vrijstelling",
-    LeerplichtSluitreden.LEERPLICHT_GEEINDIGD: "Leerplicht geëindigd (18 of startkwalificatie)",
-    LeerplichtSluitreden.VERHUISD: "Verhuisd (overgedragen)",
-    LeerplichtSluitreden.INGETROKKEN: "Meldingen ingetrokken",
-    LeerplichtSluitreden.OVERLEDEN: "Overleden",
-    LeerplichtSluitreden.OVERIG: "Overig (toelichting verplicht)",
-}
 AFWEZIGHEID = {
     AfwezigheidCode.ZIEK: "Ziek",
     AfwezigheidCode.VERLOF_VAKANTIE: "Vakantieverlof",

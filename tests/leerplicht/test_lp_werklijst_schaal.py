@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from browser import axe_overtredingen
 from leerplicht.domain import nieuw_dossier_id
 from wachten import eventually
 
