@@ -26,7 +26,6 @@ from urllib.parse import urlencode
 import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import FormData
 
 from contracts.codes import (
@@ -52,6 +51,7 @@ from leerplicht.domain import (
     SluitMeldingAf,
     StartOnderzoek,
     VoerInterventieUit,
+    decide,
 )
 from leerplicht.domain.teksten import INTERVENTIE, MELDING_SOORT, ROUTE, SLUITREDEN, UITKOMST
 from leerrecht import pagina
@@ -263,7 +263,6 @@ def _uuid(raw: str, veld: str) -> uuid.UUID:
 def mount(app: FastAPI, officer: Any, region: str) -> None:
     """Add the officer's pages to ``app`` (role ``leerplicht:<region>`` through the session cookie)."""
     pagina.mount_static(app)
-    app.mount("/static", StaticFiles(directory=HIER / "static"), name="static")
     basis: dict[str, Any] = {"regio": region, "labels": {
         "melding_soort": MELDING_SOORT, "route": ROUTE, "interventie": INTERVENTIE, "uitkomst": UITKOMST,
         "sluitreden": SLUITREDEN, "afwezigheid": AFWEZIGHEID, "fase": FASE, "werksoort": WERKSOORT,
@@ -313,7 +312,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
     async def _dossier_pagina(
         db: asyncpg.Pool, principal: Principal, dossier_id: uuid.UUID, *, status: int = 200,
         fout: str | None = None, fout_veld: str | None = None, gelukt: str | None = None,
-        formulier: str | None = None, invoer: dict[str, str] | None = None,
+        formulier: str | None = None, invoer: dict[str, str] | None = None, invoer_routes: list[str] | None = None,
     ) -> HTMLResponse:
         async with db.acquire() as conn:
             row = await conn.fetchrow(
@@ -329,17 +328,23 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             identiteit = await conn.fetchrow("SELECT * FROM identiteit WHERE pseudoniem = $1", state.pseudoniem)
         for t in d["tijdlijn"]:
             t["tekst"] = tijdlijn_tekst(t)
+        open_uitkomst = [i for i in state.interventies if i.soort.mogelijke_uitkomsten and i.uitkomst is None]
+        soorten = [s for s in InterventieSoort if state.onderzoeken and (
+            s.route is MasRoute.BASISROUTE or s.route in state.huidige_routes)]
+        mogelijk = {*soorten, *(i.soort for i in open_uitkomst)}
         return _render(
             "dossier.html", status, **basis, principal=principal, d=d, state=state, identiteit=identiteit,
             fout=fout, fout_veld=fout_veld, gelukt=GELUKT.get(gelukt or ""), vandaag=vandaag(),
-            formulier=formulier, invoer=invoer or {},
-            routes=list(MasRoute), soorten=list(InterventieSoort), uitkomsten=list(InterventieUitkomst),
-            redenen=list(LeerplichtSluitreden),
+            formulier=formulier, invoer=invoer or {}, invoer_routes=invoer_routes or [],
+            schoolnaam=zaken.schoolnaam,
+            routes=list(MasRoute), soorten=soorten,
+            uitkomsten=[u for u in InterventieUitkomst if any(u in s.mogelijke_uitkomsten for s in mogelijk)],
+            redenen=sluitredenen(state, vandaag()),
             onderzoek_meldingen=[
                 m for m in state.meldingen
                 if m.status.value == "IN_BEHANDELING" and state.onderzoek_voor(m.melding_id) is None
             ],
-            open_uitkomst=[i for i in state.interventies if i.soort.mogelijke_uitkomsten and i.uitkomst is None],
+            open_uitkomst=open_uitkomst,
         )
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -360,12 +365,13 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
         db = _pool(request)
         form = await request.form()
         invoer = _invoer(form)
+        routes = [str(r) for r in form.getlist("routes")]
         try:
             versie = _versie(form)
             build = await bouw(form)
         except FormFout as exc:
             return await _dossier_pagina(db, principal, dossier_id, status=422, fout=exc.melding, fout_veld=exc.veld,
-                                         formulier=gelukt, invoer=invoer)
+                                         formulier=gelukt, invoer=invoer, invoer_routes=routes)
         runtime = request.app.state.runtime
         try:
             uitkomst = await handling.voer_uit(
@@ -374,7 +380,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             )
         except DomeinFout as exc:
             return await _dossier_pagina(db, principal, dossier_id, status=422, fout=_zin(exc.melding),
-                                         fout_veld=exc.veld, formulier=gelukt, invoer=invoer)
+                                         fout_veld=exc.veld, formulier=gelukt, invoer=invoer, invoer_routes=routes)
         except handling.VersieConflict:
             return await _dossier_pagina(db, principal, dossier_id, status=409, fout=CONFLICT)
         except handling.DossierOnbekend:
@@ -472,6 +478,29 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             return vast(SluitDossier(reden, _datum(form), _tekst(form, "toelichting")))
 
         return v.antwoord(await stap(request, principal, dossier_id, "afgesloten", bouw))
+
+
+# Before an onderzoek a dossier closes only when every report was withdrawn (nothing left to investigate);
+# every other reason waits for the onderzoek (issue 15: no route, intervention or closing before it).
+_ZONDER_ONDERZOEK = {LeerplichtSluitreden.INGETROKKEN}
+
+
+def sluitredenen(state: Dossier, op: date) -> list[LeerplichtSluitreden]:
+    """The close reasons the dossier's stage allows now, as ``decide`` judges them (date order aside)."""
+    if not state.open:
+        return []
+    mogelijk = []
+    for reden in LeerplichtSluitreden:
+        if not state.onderzoeken and reden not in _ZONDER_ONDERZOEK:
+            continue
+        toelichting = "toelichting" if reden is LeerplichtSluitreden.OVERIG else None
+        try:
+            decide(SluitDossier(reden, op, toelichting), state)
+        except DomeinFout as exc:
+            if exc.regel != "datum_volgorde":
+                continue
+        mogelijk.append(reden)
+    return mogelijk
 
 
 def beheer_render(region: str) -> Render:

@@ -226,3 +226,51 @@ def test_one_row_per_case_with_name_school_age_and_search_filters_sort_and_pagin
     assert r.status_code == 200 and r.json()["pagina"] == 3 and len(r.json()["zaken"]) == 50
     fout = httpx.get(f"{lp.url}/v1/dossiers", params={"sorteer": "wachtwoord"}, headers=api)
     assert fout.status_code == 422 and "wachtwoord" not in fout.text
+
+
+def _zichtbaar(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S))
+
+
+def test_the_dossier_offers_only_the_steps_its_stage_allows_and_keeps_what_was_typed(lp: ServiceProcess) -> None:
+    ll = LEERLINGEN[1]
+    pad = f"/dossiers/{ll.dossier_id}"
+    with _web(lp) as web:
+        html = web.get(pad).text
+        assert "In behandeling nemen" in html
+        for stap in ("onderzoek", "route", "interventies", "afsluiten"):
+            assert f'action="{pad}/{stap}"' not in html, stap
+        vandaag = re.search(r'name="datum" value="([0-9-]+)"', html).group(1)  # type: ignore[union-attr]
+        r = web.post(f"{pad}/meldingen/{ll.melding_ids[0]}/in-behandeling",
+                     data={"expected_version": "1", "datum": vandaag}, follow_redirects=False)
+        assert r.status_code == 303
+        html = web.get(pad).text
+        assert f'action="{pad}/onderzoek"' in html
+        for stap in ("route", "interventies", "afsluiten"):
+            assert f'action="{pad}/{stap}"' not in html, stap
+
+        # a refused onderzoek keeps the date and the tick
+        r = web.post(f"{pad}/onderzoek", data={"expected_version": "2", "datum": "2999-01-01", "met_leerling": "ja",
+                                               "melding_id": str(ll.melding_ids[0])})
+        assert r.status_code == 422 and 'value="2999-01-01"' in r.text
+        assert re.search(r'id="met-leerling"[^>]*checked', r.text)
+        r = web.post(f"{pad}/onderzoek", data={"expected_version": "2", "datum": vandaag, "met_leerling": "ja",
+                                               "melding_id": str(ll.melding_ids[0])}, follow_redirects=False)
+        assert r.status_code == 303
+        html = web.get(pad).text
+        for stap in ("route", "interventies", "afsluiten"):
+            assert f'action="{pad}/{stap}"' in html, stap
+        redenen = re.search(r'id="afsluit-reden".*?</select>', html, re.S).group(0)  # type: ignore[union-attr]
+        assert 'value="HALT_POSITIEF"' not in redenen and 'value="PV_AFGEDAAN"' not in redenen  # no Halt, no PV
+        assert 'value="VERZUIM_BEEINDIGD"' in redenen
+        soorten = re.search(r'id="interventie-soort".*?</select>', html, re.S).group(0)  # type: ignore[union-attr]
+        assert 'value="PROCES_VERBAAL"' not in soorten and 'value="GESPREK"' in soorten  # no strafrecht route yet
+
+        # a refused route keeps the ticked routes and the typed text
+        r = web.post(f"{pad}/route", data={"expected_version": "3", "datum": vandaag, "routes": "BASISROUTE",
+                                           "halt_toelichting": "Getypte uitleg blijft staan"})
+        assert r.status_code == 422 and "Getypte uitleg blijft staan" in r.text
+        assert re.search(r'id="route-basisroute"[^>]*checked', r.text)
+        tekst = _zichtbaar(r.text)
+        assert "domain.md" not in tekst
+        assert not re.search(r"\b[A-Z]{2,}_[A-Z_]+\b", tekst), re.findall(r"\b[A-Z]{2,}_[A-Z_]+\b", tekst)
