@@ -12,13 +12,10 @@ Names come from the region's erasable ``identiteit`` table; a BSN is searched by
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from importlib import resources
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +26,7 @@ from leerplicht import snapshot
 from leerplicht.domain import Dossier
 from leerplicht.domain.werklijst import volgende_termijn
 from leerplicht.identiteit import pgn_hash
+from leerrecht.schoolnamen import schoolnaam
 
 MELDING_GEREGISTREERD = "nl.leerrecht.registratie.melding_geregistreerd"
 PER_PAGINA = 25
@@ -45,28 +43,6 @@ SORTERINGEN: dict[str, str] = {
     "geopend": "d.geopend_op {r}",
 }
 SORTEER_PATROON = r"^-?(" + "|".join(SORTERINGEN) + r")$"
-
-
-@cache
-def _schoolnamen() -> dict[str, str]:
-    """Names of DUO's public lists of po, vo and (v)so locations (CC0), the same seed registratie's
-    register starts from. leerplicht reads no register topic; mbo locations (entered only by DUO's
-    feed) therefore show their code."""
-    namen: dict[str, str] = {}
-    try:
-        data = resources.files("registratie") / "data"
-        for naam in ("schoolvestigingen_po.csv", "schoolvestigingen_vo.csv", "schoolvestigingen_so_vso.csv"):
-            with (data / naam).open(encoding="utf-8") as fh:
-                namen.update({r["vestigingscode"]: r["vestigingsnaam"] for r in csv.DictReader(fh)})
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - an image without the seed
-        pass
-    return namen
-
-
-def schoolnaam(code: str | None) -> str | None:
-    if not code:
-        return None
-    return _schoolnamen().get(code)
 
 
 def _soorten(d: Dossier) -> list[str]:
