@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from browser import axe_overtredingen
 from leerplicht.domain import nieuw_dossier_id
 from wachten import eventually
 
@@ -274,3 +275,71 @@ def test_the_dossier_offers_only_the_steps_its_stage_allows_and_keeps_what_was_t
         tekst = _zichtbaar(r.text)
         assert "domain.md" not in tekst
         assert not re.search(r"\b[A-Z]{2,}_[A-Z_]+\b", tekst), re.findall(r"\b[A-Z]{2,}_[A-Z_]+\b", tekst)
+
+
+def _axe(page: Any, waar: str) -> None:
+    for breedte in (1280, 390):
+        page.set_viewport_size({"width": breedte, "height": 900})
+        assert axe_overtredingen(page) == [], f"{waar} op {breedte} px"
+        if breedte == 390:  # nothing wider than a phone, beyond tables that scroll in their own box
+            breed = page.evaluate("""() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > 391)
+                .map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + getComputedStyle(e).overflowX + ':'
+                     + Math.round(e.getBoundingClientRect().width)).slice(0, 8)""") + page.evaluate("""() =>
+                [...document.querySelectorAll('.lr-tabel-container')].map(e => getComputedStyle(e).overflowX + ':'
+                 + Math.round(e.getBoundingClientRect().width) + ':' + getComputedStyle(e.parentElement).display)""")
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, f"{waar} te breed: {breed}"
+
+
+def test_an_officer_finds_one_pupil_among_250_and_handles_the_case_in_the_browser(
+    lp: ServiceProcess, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    ll = LEERLINGEN[123]
+    page.set_default_timeout(15_000)
+    page.goto(f"{lp.url}/werklijst")
+    expect(page).to_have_url(re.compile(r"/inloggen$"))
+    _axe(page, "inloggen")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_label("Toegangscode").fill(TOKEN)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page).to_have_url(re.compile(r"/werklijst$"))
+    expect(page.get_by_text(re.compile(r"\d+ zaken, pagina 1 van \d+"))).to_be_visible()
+    _axe(page, "werklijst")
+
+    page.get_by_label("Zoek op naam, BSN of pseudoniem").fill(ll.naam)
+    page.get_by_role("button", name="Zoeken").click()
+    zaken = page.get_by_role("table", name=re.compile("Open zaken"))
+    expect(zaken.get_by_role("row")).to_have_count(2)  # header + the one case
+    zaken.get_by_role("link", name=ll.naam).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Dossier {ll.naam}")
+    _axe(page, "dossier")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    meldingen = page.locator("section", has=page.get_by_role("heading", name="Meldingen"))
+    meldingen.get_by_role("button", name="In behandeling nemen").click()
+    expect(page.get_by_role("status")).to_have_text("De melding is in behandeling genomen.")
+    onderzoek = page.locator("form", has=page.get_by_role("heading", name="Onderzoek starten"))
+    onderzoek.get_by_label("De leerling (12+) neemt deel").check()
+    onderzoek.get_by_role("button", name="Onderzoek vastleggen").click()
+    expect(page.get_by_role("status")).to_have_text("Het onderzoek is vastgelegd.")
+    expect(page.get_by_role("heading", name="Route kiezen")).to_be_visible()
+    _axe(page, "dossier met onderzoek")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{lp.url}/werklijst?zoek={ll.achternaam}")
+    rij = page.get_by_role("table", name=re.compile("Open zaken")).get_by_role("row").filter(has_text=ll.naam)
+    expect(rij).to_contain_text("Onderzoek gestart")
+    expect(rij).to_contain_text("officer-42")
+
+    # beheer and its processing log, in the same kit
+    page.get_by_role("button", name="Uitloggen").click()
+    page.goto(f"{lp.url}/inloggen")
+    page.get_by_label("Toegangscode").fill(BEHEER)
+    page.get_by_role("button", name="Inloggen").click()
+    page.goto(f"{lp.url}/beheer")
+    _axe(page, "beheer")
+    page.goto(f"{lp.url}/beheer/verwerkingen?pseudoniem={ll.pseudo}")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    _axe(page, "verwerkingen")
