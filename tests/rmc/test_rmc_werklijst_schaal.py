@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
+from browser import axe_overtredingen
 from wachten import eventually
 
 from contracts.catalogue import to_envelope
@@ -34,7 +35,7 @@ from contracts.events.base import School
 from contracts.identity import IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
-from services import API_TOKENS, ServiceProcess, dev_token, start_service
+from services import API_TOKENS, TOKENS, ServiceProcess, dev_token, start_service
 
 pytestmark = pytest.mark.infra
 
@@ -148,3 +149,50 @@ def test_all_open_files_with_search_filter_and_paging_include_the_placed_one(rmc
         assert re.search(r'<option value="">[^<]+</option>', reden) and "selected" not in reden
         assert "WereldWijs" in dossier  # the placement's school by name
         assert re.search(r'id="tr-partner"[^>]*list="', dossier)
+
+
+def _axe(page: Any, waar: str) -> None:
+    for breedte in (1280, 390):
+        page.set_viewport_size({"width": breedte, "height": 900})
+        assert axe_overtredingen(page) == [], f"{waar} op {breedte} px"
+        if breedte == 390:
+            breed = page.evaluate("""() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > 391)
+                .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, f"{waar} te breed: {breed}"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_a_coach_finds_a_placed_young_person_by_name_in_the_browser(rmc43: ServiceProcess, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    # rmc's pages forbid every script (CSP default-src 'none'); axe is injected by the test, so the test's
+    # own browser context bypasses the policy (the pages themselves run no script)
+    context = page.context.browser.new_context(bypass_csp=True, locale="nl-NL")
+    page = context.new_page()
+    voornaam, achternaam = _naam(GEPLAATST)
+    page.set_default_timeout(15_000)
+    page.goto(f"{rmc43.url}/inloggen")
+    _axe(page, "inloggen")
+    page.get_by_label("Toegangscode").fill(TOKEN)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page).to_have_url(re.compile(r"/werklijst$"))
+    _axe(page, "werklijst")
+    page.get_by_label("Zoek op naam of pseudoniem").fill(achternaam)
+    page.get_by_role("button", name="Zoeken").click()
+    alle = page.get_by_role("table", name="Alle open dossiers")
+    expect(alle.get_by_role("row")).to_have_count(2)
+    expect(alle).to_contain_text("Geplaatst")
+    alle.get_by_role("link", name=f"{voornaam} {achternaam}").click()
+    expect(page).to_have_url(re.compile(f"/jongeren/{PSEUDO[GEPLAATST]}$"))
+    expect(page.locator("#plaatsing")).to_contain_text("WereldWijs")
+    _axe(page, "jongere")
+
+    page.get_by_role("button", name="Uitloggen").click()
+    page.goto(f"{rmc43.url}/inloggen")
+    page.get_by_label("Toegangscode").fill(TOKENS["beheer"])
+    page.get_by_role("button", name="Inloggen").click()
+    page.goto(f"{rmc43.url}/beheer")
+    _axe(page, "beheer")
+    page.goto(f"{rmc43.url}/beheer/verwerkingen?pseudoniem={PSEUDO[GEPLAATST]}")
+    _axe(page, "verwerkingen")
