@@ -22,6 +22,7 @@ from uuid import UUID
 import asyncpg
 
 from contracts.codes import MeldingSoort, MeldingStatus
+from contracts.tekst import zonder_verboden_tekens
 from leerplicht import snapshot
 from leerplicht.domain import Dossier
 from leerplicht.domain.werklijst import volgende_termijn
@@ -173,7 +174,7 @@ async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: d
         args.append(waarde)
         return f"${len(args)}"
 
-    tekst = " ".join(vraag.zoek.split())
+    tekst = " ".join(zonder_verboden_tekens(vraag.zoek).split())  # PostgreSQL text holds no NUL
     if re.fullmatch(r"[0-9]{9}", tekst):
         waar.append(f"i.pgn_hash = {arg(pgn_hash(tekst))}")
     elif tekst:

@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from contracts.tekst import zonder_verboden_tekens
 from leerrecht.schoolnamen import schoolnaam
 
 PER_PAGINA = 25
@@ -52,7 +53,7 @@ async def alle_open(
         args.append(waarde)
         return f"${len(args)}"
 
-    tekst = " ".join(zoek.split())
+    tekst = " ".join(zonder_verboden_tekens(zoek).split())  # PostgreSQL text holds no NUL
     if tekst:
         waar.append(f"(i.zoeknaam LIKE '%' || {arg(_like(tekst.lower()))} || '%' "
                     f"OR j.pseudoniem LIKE {arg(_like(tekst))} || '%')")
