@@ -131,7 +131,7 @@ def web_principal_dependency(tokens: Authenticator | Mapping[str, Principal], *r
 _LOGIN_PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Inloggen – {title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}}
-label,input,button{{display:block;width:100%;margin:.4rem 0}}input{{padding:.5rem}}
+label,input,button{{display:block;width:100%;box-sizing:border-box;margin:.4rem 0}}input{{padding:.5rem}}
 button{{padding:.6rem;background:#01689b;color:#fff;border:0;border-radius:4px}}.fout{{color:#a00}}</style>
 </head><body><h1>{title}</h1><p>Ontwikkelomgeving (AUTH_MODE=static).</p>{fout}<form method="post" action="/inloggen">
 <label for="token">Toegangscode</label><input id="token" name="token" type="password" autocomplete="off" required>

@@ -7,9 +7,13 @@ stand-ins). Pupils aged 4 to 23 by type (po 4-12, vo 12-17, vso 12-19, mbo 16-23
 municipality (so some are routed to the other region than their school's). A term of absence on real
 school days (weekends and the school's holidays skipped): mostly illness, some late arrivals and
 unauthorised absence, one family holiday without leave per school, and two pupils per school whose
-unauthorised absence piles up (16 uur, and 18+ reports for the Doorstroompunt in mbo). Every other
-report duty is then filed by the school, so the officers' and coaches' worklists have cases and the
-school page still has reports to do. BSNs are synthetic test numbers (prefix 9999, valid 11-proof).
+unauthorised absence piles up (16 uur, and 18+ reports for the Doorstroompunt in mbo). Every pupil has a
+(synthetic) name and leerlingnummer, sent with the enrolment to the identity topic of the region of
+residence, so the officers and coaches see names. Zoetermeer's schools are larger and have many truants,
+so region MC28 starts with more than 200 open cases (issue 15: a worklist at the size of a region).
+Three of every four report duties are then filed by the school; the rest stay due or overdue on the school
+page. The term runs from the start of the school year (several months of history). Absences go in
+batches (``/v1/afwezigheden/batch``). BSNs are synthetic test numbers (prefix 9999, valid 11-proof).
 """
 
 from __future__ import annotations
@@ -26,15 +30,26 @@ from leerrecht.kalender import BuitenKalenderbereik, standaard_kalender
 from leerrecht.synthetic import synthetic_bsns
 
 SCHOOLS = {  # BRIN6 -> (name, school type, pupils, ages); po, vo and vso from DUO's open register (the seed)
-    "00AP00": ("WereldWijs, Zoetermeer", "po", 30, (4, 12)),
+    "00AP00": ("WereldWijs, Zoetermeer", "po", 160, (4, 12)),
     "00AV00": ("De Morgenster, Spijkenisse", "po", 30, (4, 12)),
-    "00PJ00": ("Erasmuscollege, Zoetermeer", "vo", 30, (12, 17)),
+    "00PJ00": ("Erasmuscollege, Zoetermeer", "vo", 180, (12, 17)),
     "20FR00": ("Scholengroep Penta, Spijkenisse", "vo", 30, (12, 17)),
-    "23GJ01": ("Pleysier College Zoetermeer (vso)", "vso", 12, (12, 19)),
+    "23GJ01": ("Pleysier College Zoetermeer (vso)", "vso", 30, (12, 19)),
     "04YK05": ("Kompas College, Spijkenisse (vso)", "vso", 12, (12, 19)),
-    "99ZZ90": ("mbo-college Zoetermeer", "mbo", 25, (16, 23)),
+    "99ZZ90": ("mbo-college Zoetermeer", "mbo", 90, (16, 23)),
     "99ZZ91": ("mbo-college Spijkenisse", "mbo", 25, (16, 23)),
 }
+ZOETERMEER = {"00AP00", "00PJ00", "23GJ01", "99ZZ90"}
+VOORNAMEN = ("Emma", "Noah", "Julia", "Liam", "Mila", "Luca", "Sophie", "Sem", "Tess", "Daan", "Nora", "Finn",
+             "Saar", "Mohamed", "Yara", "Levi", "Fenna", "Bram", "Lotte", "Adam", "Zoë", "Milan", "Evi", "Jesse",
+             "Sara", "Ayoub", "Lieke", "Thijs", "Isa", "Mees")
+ACHTERNAMEN = (("", "Jansen"), ("de", "Vries"), ("van den", "Berg"), ("", "Bakker"), ("", "Visser"),
+               ("", "Smit"), ("", "Meijer"), ("de", "Boer"), ("", "Mulder"), ("de", "Groot"), ("", "Bos"),
+               ("", "Vos"), ("", "Peters"), ("", "Hendriks"), ("van", "Leeuwen"), ("", "Dekker"),
+               ("", "Brouwer"), ("de", "Wit"), ("", "Dijkstra"), ("", "Yilmaz"), ("", "El Amrani"),
+               ("", "Kaya"), ("van", "Dijk"), ("", "Koster"), ("", "Prins"), ("", "Huisman"), ("", "Kok"),
+               ("van der", "Meer"), ("", "Verbeek"), ("", "Postma"))
+BATCH = 500  # absences per /v1/afwezigheden/batch call
 MBO_REGISTER = [  # DUO's register facts for the mbo locations (no public list: the feed enters them)
     {"actie": "vastleggen", "school": "99ZZ90", "naam": "mbo-college Zoetermeer", "gemeente": "GM0637",
      "school_types": ["mbo"], "vakantieregio": "MIDDEN", "geldig_vanaf": "2025-08-01"},
@@ -66,7 +81,7 @@ def plan(
     start = date(today.year if today.month >= 8 else today.year - 1, 8, 24)
     enrolments, absences = [], []
     bsns = iter(synthetic_bsns(sum(n for _, _, n, _ in SCHOOLS.values())))
-    days = [d for d in school_days(today, 10) if d >= start]
+    days = [d for d in school_days(today, 30) if d >= start]
     for school, (_, soort, pupils, (jong, oud)) in SCHOOLS.items():
         lesuren = soort != "po"  # po counts clock hours (5.5 a day), the others lesson hours (up to 8)
         for k in range(pupils):
@@ -75,16 +90,23 @@ def plan(
             geboren = date(start.year - leeftijd - 1, 1 + k % 12, 1 + k % 27)
             if (start - geboren).days // 365 > leeftijd:
                 geboren = date(geboren.year + 1, geboren.month, geboren.day)
+            thuis = GEMEENTEN[0] if school in ZOETERMEER else GEMEENTEN[1]
+            woont = thuis if rng.random() < 0.9 else rng.choice(GEMEENTEN)
+            tussen, achter = rng.choice(ACHTERNAMEN)
+            identiteit: dict[str, Any] = {"voornamen": rng.choice(VOORNAMEN), "achternaam": achter}
+            if tussen:
+                identiteit["tussenvoegsel"] = tussen
             body: dict[str, Any] = {"pgn": bsn, "geboortedatum": geboren.isoformat(),
-                                    "woongemeente": rng.choice(GEMEENTEN), "school": school,
-                                    "ingangsdatum": start.isoformat()}
+                                    "woongemeente": woont, "school": school,
+                                    "ingangsdatum": start.isoformat(), "leerlingnummer": f"{1000 + k}",
+                                    "identiteit": identiteit}
             if soort == "po":
                 body["klas"] = f"groep {max(1, min(8, leeftijd - 3))}"
             elif soort in ("vo", "vso"):
                 body["klas"] = f"{min(6, max(1, leeftijd - 11))}{'ABC'[k % 3]}"
             enrolments.append({"school": school, "body": body})
-            profile = "spijbelaar" if k in (3, 17) or (soort == "mbo" and k in (6, 20)) else (
-                "luxe" if k == 8 else "gewoon")
+            spijbelaar = (k % 20 < 12) if school in ZOETERMEER else (k in (3, 17) or (soort == "mbo" and k in (6, 20)))
+            profile = "spijbelaar" if spijbelaar else ("luxe" if k % 20 == 12 else "gewoon")
             dag = 7.0 if lesuren else 5.5
             for d in days:
                 r = rng.random()
@@ -120,7 +142,7 @@ async def feed(registratie_url: str, token_of: Callable[[str], str], today: date
             async with sem:
                 r = await client.post(path, json=item["body"],
                                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
-            if r.status_code not in (200, 201):
+            if r.status_code not in (200, 201, 207):
                 raise RuntimeError(f"{path} answered {r.status_code}: {r.text[:300]}")
             antwoord: dict[str, Any] = r.json()
             return antwoord
@@ -132,7 +154,12 @@ async def feed(registratie_url: str, token_of: Callable[[str], str], today: date
             pgn_van[str((await post("/v1/inschrijvingen", e, f"demo-ins-{i}"))["pseudoniem"])] = e["body"]["pgn"]
 
         await asyncio.gather(*(inschrijven(i, e) for i, e in enumerate(enrolments)))
-        await asyncio.gather(*(post("/v1/afwezigheden", a, f"demo-afw-{i}") for i, a in enumerate(absences)))
+        per_school: dict[str, list[dict[str, Any]]] = {}
+        for a in absences:
+            per_school.setdefault(a["school"], []).append(a["body"])
+        batches = [{"school": school, "body": {"rijen": rijen[i:i + BATCH]}}
+                   for school, rijen in per_school.items() for i in range(0, len(rijen), BATCH)]
+        await asyncio.gather(*(post("/v1/afwezigheden/batch", b, f"demo-afw-{i}") for i, b in enumerate(batches)))
 
         meldingen = []
         for school in SCHOOLS:
@@ -144,7 +171,7 @@ async def feed(registratie_url: str, token_of: Callable[[str], str], today: date
                 "school": school, "body": {
                     "pgn": pgn_van[m["pseudoniem"]], "soort": m["meldingsoort"], "startdatum": m["vanaf"],
                     "einddatum": None if m["meldingsoort"] == "LRV" else m["bereikt_op"], "uren": m["uren"]}})
-                for m in te_doen[::2] if m["pseudoniem"] in pgn_van]
+                for i, m in enumerate(te_doen) if i % 4 != 0 and m["pseudoniem"] in pgn_van]
         # keyed by pseudonym, never by BSN (keys are stored and may be logged)
         await asyncio.gather(*(post("/v1/meldingen", m, key) for key, m in meldingen))
     return {"leerlingen": len(enrolments), "afwezigheden": len(absences), "meldingen": len(meldingen)}

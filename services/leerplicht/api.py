@@ -13,17 +13,17 @@ breaks a MAS rule (the field and the rule are named), 404 for an unknown dossier
 import json
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.codes import InterventieSoort, InterventieUitkomst, LeerplichtSluitreden, MasRoute
+from contracts.codes import InterventieSoort, InterventieUitkomst, LeerplichtSluitreden, MasRoute, MeldingSoort
 from contracts.envelope import uuid7
 from contracts.tekst import Toelichting
-from leerplicht import aandacht, handling, snapshot, views
+from leerplicht import aandacht, handling, snapshot, views, zaken
 from leerplicht.domain import (
     Command,
     DomeinFout,
@@ -193,6 +193,47 @@ def build_router(officer: Any, region: str) -> APIRouter:
                     "signalen": gesignaleerd}
         v.betreft(*pseudoniemen_in(antwoord))
         return antwoord
+
+    @router.get("/dossiers", summary="Open zaken: zoeken, filteren, sorteren en bladeren (één regel per dossier)")
+    async def zaken_lijst(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        principal: Annotated[Principal, Depends(officer)],
+        zoek: Annotated[
+            str, Query(max_length=100, description="Naam (deel), BSN (9 cijfers) of pseudoniem (begin)")] = "",
+        behandelaar: Annotated[
+            Literal["", "mij", "niemand"], Query(description="mij: mijn zaken; niemand: nog niet toegewezen")] = "",
+        te_laat: Annotated[bool, Query(description="Alleen zaken met een verlopen termijn")] = False,
+        soort: Annotated[MeldingSoort | None, Query(description="Alleen zaken met een melding van deze soort")] = None,
+        sorteer: Annotated[str, Query(pattern=zaken.SORTEER_PATROON,
+                                      description="termijn, naam, leeftijd, school, laatste_actie of geopend; "
+                                                  "een - ervoor keert de volgorde om")] = "termijn",
+        pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        per_pagina: Annotated[int, Query(ge=1, le=zaken.MAX_PER_PAGINA)] = zaken.PER_PAGINA,
+    ) -> dict[str, Any]:
+        """Names are not in the answer (the API keeps to pseudonyms); a name search still works."""
+        peildatum = vandaag()
+        vraag = zaken.Zoekvraag(zoek=zoek, behandelaar=behandelaar, te_laat=te_laat, soort=soort, sorteer=sorteer,
+                                pagina=pagina, per_pagina=per_pagina)
+        async with db.acquire() as conn:
+            r = await zaken.zoek(conn, vraag, principal.client_id, peildatum)
+        return {
+            "regio": region, "peildatum": peildatum.isoformat(), "totaal": r.totaal, "pagina": r.pagina,
+            "paginas": r.paginas, "per_pagina": per_pagina,
+            "zaken": [
+                {
+                    "dossier_id": str(z.dossier_id), "pseudoniem": z.pseudoniem, "leeftijd": z.leeftijd,
+                    "school": {"code": z.school, "naam": z.school_naam} if z.school else None,
+                    "melding_soorten": z.soorten, "volgende_termijn": {
+                        "soort": z.termijn_soort, "uiterlijk": z.volgende_termijn.isoformat(),
+                    } if z.volgende_termijn else None,
+                    "te_laat": z.te_laat,
+                    "laatste_actie": {"type": z.laatste_actie, "op": z.laatste_actie_op.isoformat()}
+                    if z.laatste_actie and z.laatste_actie_op else None,
+                    "geopend_op": z.geopend_op.isoformat(), "behandelaar": z.behandelaar,
+                }
+                for z in r.zaken
+            ],
+        }
 
     @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon")
     async def dossier(

@@ -23,6 +23,7 @@ domain.md B: identifying data reaches only the region of residence). PGN, phone 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,7 +57,14 @@ def _rij(r: IdentiteitVastgelegd) -> tuple[Any, ...]:
         r.pseudoniem, r.voornamen, r.tussenvoegsel, r.achternaam, r.geboortedatum,
         a.straat if a else None, a.huisnummer if a else None, a.huisnummer_toevoeging if a else None,
         a.postcode if a else None, a.woonplaats if a else None, r.woongemeente, r.vastgelegd_op,
+        pgn_hash(r.pgn),
     )
+
+
+def pgn_hash(pgn: str) -> str:
+    """What the worklist searches a BSN by: the officer may look a pupil up by BSN, but the number
+    itself is not kept here (domain.md B); the hash is erased with the row."""
+    return hashlib.sha256(f"leerrecht-leerplicht-pgn:{pgn}".encode()).hexdigest()
 
 
 def laatste_per_leerling(
@@ -86,14 +94,14 @@ async def schrijf(conn: asyncpg.Connection, laatste: dict[str, IdentiteitVastgel
     if rijen:
         await conn.executemany(
             "INSERT INTO identiteit (pseudoniem, voornamen, tussenvoegsel, achternaam, geboortedatum, straat, "
-            "huisnummer, huisnummer_toevoeging, postcode, woonplaats, woongemeente, vastgelegd_op) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+            "huisnummer, huisnummer_toevoeging, postcode, woonplaats, woongemeente, vastgelegd_op, pgn_hash) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
             "ON CONFLICT (pseudoniem) DO UPDATE SET voornamen = EXCLUDED.voornamen, "
             "tussenvoegsel = EXCLUDED.tussenvoegsel, achternaam = EXCLUDED.achternaam, "
             "geboortedatum = EXCLUDED.geboortedatum, straat = EXCLUDED.straat, huisnummer = EXCLUDED.huisnummer, "
             "huisnummer_toevoeging = EXCLUDED.huisnummer_toevoeging, postcode = EXCLUDED.postcode, "
             "woonplaats = EXCLUDED.woonplaats, woongemeente = EXCLUDED.woongemeente, "
-            "vastgelegd_op = EXCLUDED.vastgelegd_op",
+            "vastgelegd_op = EXCLUDED.vastgelegd_op, pgn_hash = EXCLUDED.pgn_hash",
             rijen,
         )
 

@@ -63,7 +63,7 @@ from contracts.envelope import Envelope
 from contracts.events import leerplicht as lp
 from contracts.events import registratie as reg
 from contracts.events.base import Event
-from leerplicht import aandacht, snapshot
+from leerplicht import aandacht, snapshot, zaken
 from leerplicht.domain.dossier import Dossier, Feit, apply, dossier_id_van, hoort_bij_leerplicht
 from leerplicht.domain.verhuizing import herbouw, overdracht_opdracht
 from leerrecht import signalen
@@ -381,6 +381,7 @@ class LeerplichtProjection:
             "VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
             [(r.event_id, r.dossier_id, r.seq, r.type, r.op, r.envelope) for r in regels],
         )
+        await zaken.bijwerken(conn, [states[i] for i in sorted(gewijzigd)])
 
     @staticmethod
     async def _verhuizing(

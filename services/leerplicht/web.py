@@ -15,15 +15,17 @@ pseudonyms. Cross-site form posts are stopped by the cookie's ``SameSite=Strict`
 # No `from __future__ import annotations`: FastAPI must see the closure dependency `officer` as an object.
 
 import json
+import re
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import asyncpg
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import FormData
 
 from contracts.codes import (
@@ -36,7 +38,7 @@ from contracts.codes import (
 )
 from contracts.envelope import uuid7
 from contracts.tekst import TOELICHTING, TekstFout, controleer_tekst, zonder_verboden_tekens
-from leerplicht import aandacht, handling, snapshot, views
+from leerplicht import aandacht, handling, snapshot, zaken
 from leerplicht.api import (
     DossierWijzigen,
     Inzien,
@@ -57,8 +59,9 @@ from leerplicht.domain import (
     SluitMeldingAf,
     StartOnderzoek,
     VoerInterventieUit,
-    werklijst,
+    decide,
 )
+from leerplicht.domain.teksten import INTERVENTIE, MELDING_SOORT, ROUTE, SLUITREDEN, UITKOMST
 from leerrecht import pagina
 from leerrecht.beheer import Render, tijd
 from leerrecht.http import Principal
@@ -79,57 +82,6 @@ def nl_datum(waarde: Any) -> str:
 _env.filters["nl"] = nl_datum
 _env.filters["tijd"] = tijd
 
-MELDING_SOORT = {
-    MeldingSoort.ZESTIEN_UUR: "16 uur in 4 weken",
-    MeldingSoort.LRV: "Langdurig relatief verzuim",
-    MeldingSoort.LUXE: "Luxeverzuim",
-    MeldingSoort.OVERIG: "Overig verzuim",
-    MeldingSoort.ACHTTIEN_PLUS: "18+ zonder startkwalificatie",
-    MeldingSoort.ABSOLUUT: "Absoluut verzuim",
-}
-ROUTE = {
-    MasRoute.BASISROUTE: "Basisroute",
-    MasRoute.VRIJWILLIGE_HULP: "Vrijwillige (jeugd)hulp",
-    MasRoute.HALT: "Halt",
-    MasRoute.VERPLICHT_KADER: "Jeugdhulp in verplicht kader",
-    MasRoute.STRAFRECHT: "Strafrecht (proces-verbaal)",
-}
-INTERVENTIE = {
-    InterventieSoort.GESPREK: "Gesprek",
-    InterventieSoort.HUISBEZOEK: "Huisbezoek",
-    InterventieSoort.KENNISGEVINGSBRIEF: "Kennisgevingsbrief",
-    InterventieSoort.WAARSCHUWINGSGESPREK: "Waarschuwingsgesprek",
-    InterventieSoort.ZORGOVERLEG: "Zorgoverleg",
-    InterventieSoort.DOORVERWIJZING_ZORG: "Doorverwijzing naar zorg",
-    InterventieSoort.HALT_VERWIJZING: "Verwijzing naar Halt",
-    InterventieSoort.MELDING_RAAD_KINDERBESCHERMING: "Melding Raad voor de Kinderbescherming",
-    InterventieSoort.PROCES_VERBAAL: "Proces-verbaal",
-    InterventieSoort.OM_BESLISSING: "Beslissing OM",
-    InterventieSoort.UITSPRAAK: "Uitspraak rechter",
-}
-UITKOMST = {
-    InterventieUitkomst.HALT_POSITIEF: "Halt positief",
-    InterventieUitkomst.HALT_NEGATIEF: "Halt negatief",
-    InterventieUitkomst.SEPOT: "Sepot",
-    InterventieUitkomst.TRANSACTIE: "Transactie",
-    InterventieUitkomst.DAGVAARDING: "Dagvaarding",
-    InterventieUitkomst.TAAKSTRAF: "Taakstraf",
-    InterventieUitkomst.BOETE: "Boete",
-    InterventieUitkomst.VRIJSPRAAK: "Vrijspraak",
-    InterventieUitkomst.ANDERE_STRAF: "Andere straf",
-}
-SLUITREDEN = {
-    LeerplichtSluitreden.VERZUIM_BEEINDIGD: "Verzuim beëindigd (weer naar school)",
-    LeerplichtSluitreden.NAAR_ZORG: "Verder in zorg",
-    LeerplichtSluitreden.HALT_POSITIEF: "Halt positief afgerond",
-    LeerplichtSluitreden.PV_AFGEDAAN: "Proces-verbaal afgedaan",
-    LeerplichtSluitreden.VRIJSTELLING: "Vrijstelling",
-    LeerplichtSluitreden.LEERPLICHT_GEEINDIGD: "Leerplicht geëindigd (18 of startkwalificatie)",
-    LeerplichtSluitreden.VERHUISD: "Verhuisd (overgedragen)",
-    LeerplichtSluitreden.INGETROKKEN: "Meldingen ingetrokken",
-    LeerplichtSluitreden.OVERLEDEN: "Overleden",
-    LeerplichtSluitreden.OVERIG: "Overig (toelichting verplicht)",
-}
 AFWEZIGHEID = {
     AfwezigheidCode.ZIEK: "Ziek",
     AfwezigheidCode.VERLOF_VAKANTIE: "Vakantieverlof",
@@ -142,6 +94,23 @@ AFWEZIGHEID = {
     AfwezigheidCode.LUXE: "Luxeverzuim",
     AfwezigheidCode.ONBEKEND: "Onbekend (voorlopig)",
 }
+LAATSTE_ACTIE = {
+    "melding_geregistreerd": "Melding ontvangen",
+    "melding_ingetrokken": "Melding ingetrokken",
+    "melding_einddatum_vastgesteld": "Einddatum vastgesteld",
+    "melding_in_behandeling": "In behandeling genomen",
+    "onderzoek_gestart": "Onderzoek gestart",
+    "route_gekozen": "Route gekozen",
+    "halt_advies_overschreven": "Halt-advies overschreven",
+    "interventie_uitgevoerd": "Interventie vastgelegd",
+    "melding_afgesloten": "Melding afgesloten",
+    "melding_ter_kennisgeving_aangenomen": "Ter kennisgeving aangenomen",
+    "dossier_overgedragen": "Overgedragen",
+    "dossier_toegewezen": "Toegewezen",
+    "dossier_gesloten": "Gesloten",
+}
+SORTEER = {"termijn": "Volgende termijn", "naam": "Naam", "leeftijd": "Leeftijd", "school": "School",
+           "laatste_actie": "Laatste actie", "geopend": "Geopend"}
 FASE = {"OPEN": "Open", "GESLOTEN": "Gesloten", "OVERGEDRAGEN": "Overgedragen"}
 WERKSOORT = {
     "OPPAKKEN": "Melding oppakken",
@@ -197,6 +166,26 @@ def tijdlijn_tekst(regel: dict[str, Any]) -> str:
         tekst = "Dossier gesloten: " + _label(SLUITREDEN, data.get("reden"))
         return tekst + (f" – {data['toelichting']}" if data.get("toelichting") else "")
     return soort.replace("_", " ").capitalize()
+
+
+def zoekvraag(params: Mapping[str, str]) -> zaken.Zoekvraag:
+    """The worklist's query string as a question; anything unknown falls back to the default (a page
+    answers, it never shows a validation error for a link)."""
+    def getal(naam: str, standaard: int) -> int:
+        waarde = params.get(naam, "")
+        return int(waarde) if waarde.isdigit() and len(waarde) < 7 else standaard
+
+    soort = params.get("soort", "")
+    sorteer = params.get("sorteer", "")
+    return zaken.Zoekvraag(
+        zoek=zonder_verboden_tekens(params.get("zoek", ""))[:100],
+        behandelaar=b if (b := params.get("behandelaar", "")) in ("mij", "niemand") else "",
+        te_laat=params.get("te_laat") == "ja",
+        soort=MeldingSoort(soort) if soort in {m.value for m in MeldingSoort} else None,
+        sorteer=sorteer if re.fullmatch(zaken.SORTEER_PATROON, sorteer) else "termijn",
+        pagina=getal("pagina", 1),
+        per_pagina=getal("per_pagina", zaken.PER_PAGINA),
+    )
 
 
 def _pool(request: Request) -> asyncpg.Pool:
@@ -282,10 +271,10 @@ def _uuid(raw: str, veld: str) -> uuid.UUID:
 
 def mount(app: FastAPI, officer: Any, region: str) -> None:
     """Add the officer's pages to ``app`` (role ``leerplicht:<region>`` through the session cookie)."""
-    app.mount("/static", StaticFiles(directory=HIER / "static"), name="static")
     basis: dict[str, Any] = {"regio": region, "labels": {
         "melding_soort": MELDING_SOORT, "route": ROUTE, "interventie": INTERVENTIE, "uitkomst": UITKOMST,
         "sluitreden": SLUITREDEN, "afwezigheid": AFWEZIGHEID, "fase": FASE, "werksoort": WERKSOORT,
+        "laatste_actie": LAATSTE_ACTIE, "sorteer": SORTEER,
     }}
 
     @app.get("/", include_in_schema=False)
@@ -295,36 +284,45 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
     @app.get("/werklijst", response_class=HTMLResponse, include_in_schema=False)
     async def werklijst_pagina(
         v: WerklijstInzien,
-        principal: Annotated[Principal, Depends(officer)], db: Annotated[asyncpg.Pool, Depends(_pool)]
+        request: Request,
+        principal: Annotated[Principal, Depends(officer)], db: Annotated[asyncpg.Pool, Depends(_pool)],
     ) -> HTMLResponse:
         peildatum = vandaag()
+        vraag = zoekvraag(request.query_params)
         async with db.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT d.stand, b.behandelaar FROM dossier d "
-                "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'"
+            resultaat = await zaken.zoek(conn, vraag, principal.client_id, peildatum)
+            per_behandelaar = await conn.fetch(
+                "SELECT b.behandelaar, count(*) AS aantal FROM dossier d "
+                "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN' "
+                "GROUP BY b.behandelaar ORDER BY b.behandelaar NULLS FIRST"
             )
-            paren = [(snapshot.from_json(json.loads(r["stand"])), r["behandelaar"]) for r in rows]
-            lijst = views.werklijst(region, werklijst(paren, peildatum))
             overnames = await conn.fetch(
                 "SELECT dossier_id, pseudoniem, van_regio, pogingen, laatste_fout FROM overname "
                 "WHERE status = 'WACHT' ORDER BY ontvangen_op"
             )
-            namen = await _namen(conn, [d.pseudoniem for d, _ in paren] + [o["pseudoniem"] for o in overnames])
             gemarkeerd = [m for m in await aandacht.werklijst(conn) if m["dossier_id"]]
             gesignaleerd = await signalen_werklijst(conn)
-            namen.update(await _namen(conn, [s["pseudoniem"] for s in gesignaleerd]))
-        open_dossiers = sorted(paren, key=lambda p: (p[0].geopend_op, str(p[0].dossier_id)))
-        v.betreft(*[d.pseudoniem for d, _ in open_dossiers], *[o["pseudoniem"] for o in overnames],
-                  *pseudoniemen_in([lijst, gesignaleerd]))
+            namen = await _namen(conn, [o["pseudoniem"] for o in overnames] + [s["pseudoniem"] for s in gesignaleerd])
+        v.betreft(*pseudoniemen_in([resultaat, [dict(o) for o in overnames], gesignaleerd]))
+        # A BSN is not carried on into the sort and page links (it would end up in history and logs).
+        params = {k: v for k, v in request.query_params.items()
+                  if k != "pagina" and v and not (k == "zoek" and re.fullmatch(r"\s*[0-9]{9}\s*", v))}
+
+        def pagina_url(p: int) -> str:
+            return "/werklijst?" + urlencode({**params, "pagina": p})
+
         return _render(
-            "werklijst.html", **basis, principal=principal, w=lijst, namen=namen, open_dossiers=open_dossiers,
-            overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd, signalen=gesignaleerd,
+            "werklijst.html", **basis, principal=principal, resultaat=resultaat, vraag=vraag, namen=namen,
+            per_behandelaar=per_behandelaar, overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd,
+            signalen=gesignaleerd, pagina_url=pagina_url, sorteer_url=lambda k: "/werklijst?" + urlencode(
+                {**{k2: v for k2, v in params.items() if k2 != "sorteer"},
+                 "sorteer": ("-" + k) if vraag.sorteer == k else k}),
         )
 
     async def _dossier_pagina(
         db: asyncpg.Pool, principal: Principal, dossier_id: uuid.UUID, *, status: int = 200,
         fout: str | None = None, fout_veld: str | None = None, gelukt: str | None = None,
-        formulier: str | None = None, invoer: dict[str, str] | None = None,
+        formulier: str | None = None, invoer: dict[str, str] | None = None, invoer_routes: list[str] | None = None,
     ) -> HTMLResponse:
         async with db.acquire() as conn:
             row = await conn.fetchrow(
@@ -340,17 +338,23 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             identiteit = await conn.fetchrow("SELECT * FROM identiteit WHERE pseudoniem = $1", state.pseudoniem)
         for t in d["tijdlijn"]:
             t["tekst"] = tijdlijn_tekst(t)
+        open_uitkomst = [i for i in state.interventies if i.soort.mogelijke_uitkomsten and i.uitkomst is None]
+        soorten = [s for s in InterventieSoort if state.onderzoeken and (
+            s.route is MasRoute.BASISROUTE or s.route in state.huidige_routes)]
+        mogelijk = {*soorten, *(i.soort for i in open_uitkomst)}
         return _render(
             "dossier.html", status, **basis, principal=principal, d=d, state=state, identiteit=identiteit,
             fout=fout, fout_veld=fout_veld, gelukt=GELUKT.get(gelukt or ""), vandaag=vandaag(),
-            formulier=formulier, invoer=invoer or {},
-            routes=list(MasRoute), soorten=list(InterventieSoort), uitkomsten=list(InterventieUitkomst),
-            redenen=list(LeerplichtSluitreden),
+            formulier=formulier, invoer=invoer or {}, invoer_routes=invoer_routes or [],
+            schoolnaam=zaken.schoolnaam,
+            routes=list(MasRoute), soorten=soorten,
+            uitkomsten=[u for u in InterventieUitkomst if any(u in s.mogelijke_uitkomsten for s in mogelijk)],
+            redenen=sluitredenen(state, vandaag()),
             onderzoek_meldingen=[
                 m for m in state.meldingen
                 if m.status.value == "IN_BEHANDELING" and state.onderzoek_voor(m.melding_id) is None
             ],
-            open_uitkomst=[i for i in state.interventies if i.soort.mogelijke_uitkomsten and i.uitkomst is None],
+            open_uitkomst=open_uitkomst,
         )
 
     @app.get("/dossiers/{dossier_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -371,12 +375,13 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
         db = _pool(request)
         form = await request.form()
         invoer = _invoer(form)
+        routes = [str(r) for r in form.getlist("routes")]
         try:
             versie = _versie(form)
             build = await bouw(form)
         except FormFout as exc:
             return await _dossier_pagina(db, principal, dossier_id, status=422, fout=exc.melding, fout_veld=exc.veld,
-                                         formulier=gelukt, invoer=invoer)
+                                         formulier=gelukt, invoer=invoer, invoer_routes=routes)
         runtime = request.app.state.runtime
         try:
             uitkomst = await handling.voer_uit(
@@ -385,7 +390,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             )
         except DomeinFout as exc:
             return await _dossier_pagina(db, principal, dossier_id, status=422, fout=_zin(exc.melding),
-                                         fout_veld=exc.veld, formulier=gelukt, invoer=invoer)
+                                         fout_veld=exc.veld, formulier=gelukt, invoer=invoer, invoer_routes=routes)
         except handling.VersieConflict:
             return await _dossier_pagina(db, principal, dossier_id, status=409, fout=CONFLICT)
         except handling.DossierOnbekend:
@@ -483,6 +488,29 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             return vast(SluitDossier(reden, _datum(form), _tekst(form, "toelichting")))
 
         return v.antwoord(await stap(request, principal, dossier_id, "afgesloten", bouw))
+
+
+# Before an onderzoek a dossier closes only when every report was withdrawn (nothing left to investigate);
+# every other reason waits for the onderzoek (issue 15: no route, intervention or closing before it).
+_ZONDER_ONDERZOEK = {LeerplichtSluitreden.INGETROKKEN}
+
+
+def sluitredenen(state: Dossier, op: date) -> list[LeerplichtSluitreden]:
+    """The close reasons the dossier's stage allows now, as ``decide`` judges them (date order aside)."""
+    if not state.open:
+        return []
+    mogelijk = []
+    for reden in LeerplichtSluitreden:
+        if not state.onderzoeken and reden not in _ZONDER_ONDERZOEK:
+            continue
+        toelichting = "toelichting" if reden is LeerplichtSluitreden.OVERIG else None
+        try:
+            decide(SluitDossier(reden, op, toelichting), state)
+        except DomeinFout as exc:
+            if exc.regel != "datum_volgorde":
+                continue
+        mogelijk.append(reden)
+    return mogelijk
 
 
 def beheer_render(region: str) -> Render:

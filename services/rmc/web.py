@@ -1,8 +1,9 @@
 """The coach's web pages of the region's Doorstroompunt (domain.md A6, B, D), in Dutch.
 
 * ``/werklijst``: who needs attention today — new young people, "niet loslaten" (no contact for 4
-  weeks), placements to check after 3 months, the age limit, SK obtained — and the caseload per coach.
-  Young people appear by pseudonym only.
+  weeks), placements to check after 3 months, the age limit, SK obtained — and the caseload per coach,
+  by pseudonym; above them every open file, placed ones included, with name, search, a status filter
+  and paging (:mod:`rmc.dossiers`, issue 15): the coach finds a young person by name there.
 * ``/jongeren/{pseudoniem}``: the file with its timeline (contact attempts, traject, weekly progress
   from partners, placement, closing, transfer) and the forms to record a contact attempt, start a
   traject, record a placement and close the case. Only here, and only for a coach of the region, are
@@ -21,6 +22,7 @@ forbid framing, scripts and caching.
 from datetime import date
 from importlib import resources
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 import asyncpg
@@ -33,10 +35,13 @@ from contracts.codes import ContactKanaal, Opleidingsniveau, RmcAanmeldBron, Rmc
 from contracts.envelope import Envelope, uuid7
 from contracts.events import rmc
 from contracts.events.base import School
+from contracts.tekst import zonder_verboden_tekens
 from leerrecht import aandacht, pagina, signalen
 from leerrecht.beheer import Render
 from leerrecht.http import Principal
+from leerrecht.schoolnamen import schoolnaam
 from leerrecht.verwerkingslog import pseudoniemen_in
+from rmc import dossiers
 from rmc.api import (
     PSEUDONIEM,
     AfsluitenIn,
@@ -255,13 +260,23 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
     @router.get("/werklijst", response_class=HTMLResponse)
     async def werklijst_pagina(
         v: WerklijstInzien,
-        request: Request, principal: Annotated[Principal, Depends(web_coach)], alleen_mijn: bool = False
+        request: Request, principal: Annotated[Principal, Depends(web_coach)], alleen_mijn: bool = False,
     ) -> Response:
         pool: asyncpg.Pool = request.app.state.runtime.pool
+        q = request.query_params
+        zoek = zonder_verboden_tekens(q.get("zoek", ""))[:100]
+        status = q.get("status", "")
+        status = status if status in {s.value for s in Status} - {Status.AFGESLOTEN.value} else ""
+        nummer = q.get("pagina", "")
         rows = await pool.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
         async with pool.acquire() as conn:
             gemarkeerd = [m for m in await aandacht.alle_open(conn) if m["onderwerp"]]
             gesignaleerd = await signalen_werklijst(conn)
+            alle = await dossiers.alle_open(
+                conn, zoek=zoek, status=status or None, coach=principal.client_id if alleen_mijn else None,
+                pagina=int(nummer) if nummer.isdigit() and len(nummer) < 7 else 1)
+        params = {k: v for k, v in {"zoek": zoek, "status": status,
+                                    "alleen_mijn": "true" if alleen_mijn else ""}.items() if v}
         dag = vandaag()
         lijst = werklijst(
             (Jongere.model_validate_json(r["toestand"]) for r in rows),
@@ -283,10 +298,13 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
              "Behaald op", lijst.sk_behaald),
         ]
         caseload = sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
-        v.betreft(*pseudoniemen_in([[s[-1] for s in secties], gesignaleerd]),
+        v.betreft(*pseudoniemen_in([[s[-1] for s in secties], alle, gesignaleerd]),
                   *pseudoniemen_in([{"pseudoniem": m["onderwerp"]} for m in gemarkeerd]))
         return _pagina("werklijst.html", secties=secties, caseload=caseload, peildatum=dag,
                        alleen_mijn=alleen_mijn, gemarkeerd=gemarkeerd, signalen=gesignaleerd,
+                       alle=alle, zoek=zoek, status_filter=status, schoolnaam=schoolnaam,
+                       status_opties=[(k.value, v) for k, v in STATUS.items() if k is not Status.AFGESLOTEN],
+                       pagina_url=lambda p: "/werklijst?" + urlencode({**params, "pagina": p}),
                        **common(principal))
 
     async def dossier_pagina(
@@ -309,6 +327,8 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
                 j.dossier.dossier_id,
             )
             markering = (await aandacht.open_voor(conn, [pseudoniem])).get(pseudoniem)
+            bekende_partners = await dossiers.partners(conn)
+            bekende_scholen = await dossiers.scholen(conn)
             eigen_signalen = await signalen.lijst(conn, [pseudoniem])
         d = j.dossier
         return _pagina(
@@ -337,6 +357,9 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             aandacht_nodig=markering,
             signalen=eigen_signalen,
             veld=VELD,
+            partners=bekende_partners,
+            scholen=bekende_scholen,
+            schoolnaam=schoolnaam,
             **common(principal),
         )
 

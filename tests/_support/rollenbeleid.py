@@ -56,7 +56,6 @@ LP, RMC, PARTNER = f"leerplicht:{REGIO}", f"rmc:{REGIO}", f"partner:{REGIO}:*"
 ALGEMEEN: dict[tuple[str, str], Regel] = {
     ("GET", "/openapi.json"): PUBLIEK,
     ("GET", "/docs"): PUBLIEK,
-    ("GET", "/docs/oauth2-redirect"): PUBLIEK,
     ("GET", "/redoc"): PUBLIEK,
     ("GET", "/metrics"): PUBLIEK,  # counters without personal data, scraped by Prometheus inside the cluster
     ("GET", "/health"): PUBLIEK,
@@ -65,6 +64,9 @@ ALGEMEEN: dict[tuple[str, str], Regel] = {
     ("GET", "/inloggen/terug"): PUBLIEK,
     ("POST", "/uitloggen"): PUBLIEK,
     ("GET", "/uitgelogd"): PUBLIEK,
+    ("GET", "/static/kit"): PUBLIEK,  # the page kit's CSS and scripts
+    ("GET", "/static/swagger-ui"): PUBLIEK,
+    ("GET", "/static/redoc"): PUBLIEK,
 }
 BEHEER_REGIONAAL: dict[tuple[str, str], Regel] = {
     ("GET", "/v1/beheer/aandacht"): api("beheer"),
@@ -110,6 +112,10 @@ BELEID: dict[str, dict[tuple[str, str], Regel]] = {
         ("POST", "/v1/beheer/schoolvakanties"): api("beheer"),
         ("GET", "/v1/beheer/verwerkingen"): api("beheer"),
         ("GET", "/school"): web("school"),
+        ("GET", "/school/melding"): web("school"),
+        ("POST", "/school/melding"): web("school"),
+        ("GET", "/school/afwezigheid-sjabloon"): web("school"),
+        ("POST", "/school/afwezigheid"): web("school"),
     },
     "leerplicht": {
         **ALGEMEEN,
@@ -118,6 +124,7 @@ BELEID: dict[str, dict[tuple[str, str], Regel]] = {
         ("GET", "/v1/leerlingen/{pseudoniem}/dossiers"): api(LP),
         ("GET", "/v1/overzicht"): api(LP),
         ("GET", "/v1/werklijst"): api(LP),
+        ("GET", "/v1/dossiers"): api(LP),
         ("GET", "/v1/dossiers/{dossier_id}"): api(LP),
         ("POST", "/v1/dossiers/{dossier_id}/meldingen/{melding_id}/in-behandeling"): api(LP),
         ("POST", "/v1/dossiers/{dossier_id}/meldingen/{melding_id}/ter-kennisgeving"): api(LP),
@@ -126,7 +133,6 @@ BELEID: dict[str, dict[tuple[str, str], Regel]] = {
         ("POST", "/v1/dossiers/{dossier_id}/route"): api(LP),
         ("POST", "/v1/dossiers/{dossier_id}/interventies"): api(LP),
         ("POST", "/v1/dossiers/{dossier_id}/afsluiten"): api(LP),
-        ("GET", "/static"): PUBLIEK,
         ("GET", "/"): PUBLIEK,  # a redirect to /werklijst, which asks for the session
         ("GET", "/werklijst"): web(LP),
         ("GET", "/dossiers/{dossier_id}"): web(LP),
@@ -163,6 +169,7 @@ BELEID: dict[str, dict[tuple[str, str], Regel]] = {
         ("GET", "/v1/cijfers.csv"): api("analist", "beheer"),
         ("GET", "/v1/cijfers.parquet"): api("analist", "beheer"),
         ("GET", "/v1/reeksen"): api("analist", "beheer"),
+        ("GET", "/v1/maandreeksen"): api("analist", "beheer"),
         ("GET", "/v1/leerplichttelling/{gemeentecode}/{schooljaar}.csv"): api("analist", "beheer"),
         ("GET", "/v1/leerplichttelling/{gemeentecode}/{schooljaar}"): api("analist", "beheer"),
         ("GET", "/v1/uitsplitsingen"): api("analist", "beheer"),

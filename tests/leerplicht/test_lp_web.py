@@ -140,7 +140,7 @@ def test_pages_need_the_region_role_and_show_identity_only_to_the_officer(
         assert "Lange Voorhout 9A, 2514 ED Den Haag" in page and "14-03-2012" in page
         assert "999993653" not in page  # the PGN is not shown (nor stored)
         werk = eventually(lambda: achternaam in (t := web.get("/werklijst").text) and t)
-        assert "Nieuwe meldingen" in werk and "16 uur in 4 weken" in werk
+        assert "Open zaken" in werk and "16 uur in 4 weken" in werk and "Melding oppakken" in werk
         # the JSON API keeps to pseudonyms
         api = httpx.get(f"{svc.url}/v1/dossiers/{dossier_id}", headers={"Authorization": f"Bearer {TOKEN}"})
         assert api.status_code == 200 and achternaam not in api.text and "Lange Voorhout" not in api.text
@@ -200,10 +200,11 @@ def test_an_officer_clicks_a_case_from_new_report_to_closed(
     expect(page).to_have_url(re.compile(r"/werklijst$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Werklijst")
 
-    nieuw = page.locator("section", has=page.get_by_role("heading", name=re.compile("Nieuwe meldingen")))
-    rij = nieuw.get_by_role("row").filter(has_text=naam)
+    page.get_by_label("Zoek op naam, BSN of pseudoniem").fill(achternaam)
+    page.get_by_role("button", name="Zoeken").click()
+    rij = page.get_by_role("table", name=re.compile("Open zaken")).get_by_role("row").filter(has_text=naam)
     expect(rij).to_contain_text("16 uur in 4 weken")
-    rij.get_by_role("link", name=re.compile("Open dossier")).click()
+    rij.get_by_role("link", name=naam).click()
 
     expect(page).to_have_url(re.compile(f"/dossiers/{dossier_id}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Dossier {naam}")

@@ -51,6 +51,7 @@ from contracts.events.base import Event
 
 from .dossier import Dossier, DossierFase, Melding
 from .halt import LeerlingGegevens, halt_advies
+from .teksten import INTERVENTIE, ROUTE, SLUITREDEN, UITKOMST, datum_nl
 
 __all__ = [
     "Command",
@@ -181,7 +182,7 @@ def decide(command: Command, state: Dossier) -> list[Event]:
         raise DomeinFout(
             "datum",
             "datum_na_opening",
-            f"datum {command.datum.isoformat()} ligt voor de opening van het dossier ({state.geopend_op.isoformat()})",
+            f"de datum {datum_nl(command.datum)} ligt voor de opening van het dossier ({datum_nl(state.geopend_op)})",
         )
     match command:
         case NeemInBehandeling():
@@ -212,8 +213,8 @@ def _eis_open(state: Dossier) -> None:
         raise DomeinFout(
             "dossier_id",
             "dossier_open",
-            f"het dossier is al gesloten op {state.sluiting.datum.isoformat()} (reden "
-            f"{state.sluiting.reden.value}); een gesloten dossier krijgt geen nieuwe stappen",
+            f"het dossier is al gesloten op {datum_nl(state.sluiting.datum)} (reden: "
+            f"{SLUITREDEN[state.sluiting.reden]}); een gesloten dossier krijgt geen nieuwe stappen",
         )
     if state.fase is DossierFase.OVERGEDRAGEN:
         assert state.sluiting is not None
@@ -237,7 +238,7 @@ def _status_label(m: Melding) -> str:
 
 def _niet_voor(datum: date, eerder: date, veld: str, wat: str) -> None:
     if datum < eerder:
-        raise DomeinFout(veld, "datum_volgorde", f"datum {datum.isoformat()} ligt voor {wat} ({eerder.isoformat()})")
+        raise DomeinFout(veld, "datum_volgorde", f"de datum {datum_nl(datum)} ligt voor {wat} ({datum_nl(eerder)})")
 
 
 # ---- reports (A4) -----------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def _in_behandeling(c: NeemInBehandeling, state: Dossier) -> list[Event]:
             "melding_id",
             "status_geregistreerd",
             f"de melding heeft status {_status_label(m)}; alleen een melding met status Geregistreerd "
-            "kan in behandeling worden genomen (domain.md A4)",
+            "kan in behandeling worden genomen",
         )
     _niet_voor(c.datum, m.geregistreerd_op, "datum", "de registratie van de melding")
     return [
@@ -272,7 +273,7 @@ def _ter_kennisgeving(c: NeemTerKennisgeving, state: Dossier) -> list[Event]:
         raise DomeinFout(
             "melding_id",
             "melding_open",
-            f"de melding heeft al de eindstatus {_status_label(m)} (domain.md A4)",
+            f"de melding heeft al de eindstatus {_status_label(m)}",
         )
     events.append(
         lp.MeldingTerKennisgevingAangenomen(melding_id=m.melding_id, dossier_id=state.dossier_id, datum=c.datum)
@@ -287,14 +288,14 @@ def _melding_af(c: SluitMeldingAf, state: Dossier) -> list[Event]:
             "melding_id",
             "status_in_behandeling",
             f"de melding heeft status {_status_label(m)}; alleen een melding In behandeling kan worden "
-            "afgesloten (domain.md A4)",
+            "afgesloten",
         )
     onderzoek = state.onderzoek_voor(m.melding_id)
     if onderzoek is None:
         raise DomeinFout(
             "melding_id",
             "onderzoek_vereist",
-            "elke melding start een onderzoek (domain.md A5); sluit af na het onderzoek, of neem de "
+            "elke melding start een onderzoek; sluit af na het onderzoek, of neem de "
             "melding ter kennisgeving aan",
         )
     _niet_voor(c.datum, onderzoek.datum, "datum", "de start van het onderzoek")
@@ -310,17 +311,17 @@ def _onderzoek(c: StartOnderzoek, state: Dossier) -> list[Event]:
         raise DomeinFout(
             "melding_id",
             "status_in_behandeling",
-            "de melding heeft status Geregistreerd; neem haar eerst in behandeling (domain.md A4)",
+            "de melding heeft status Geregistreerd; neem haar eerst in behandeling",
         )
     if m.status is not MeldingStatus.IN_BEHANDELING:
         raise DomeinFout(
             "melding_id",
             "melding_open",
-            f"de melding heeft al de eindstatus {_status_label(m)} (domain.md A4)",
+            f"de melding heeft al de eindstatus {_status_label(m)}",
         )
     if state.onderzoek_voor(m.melding_id) is not None:
         raise DomeinFout(
-            "melding_id", "onderzoek_eenmalig", "voor deze melding is het onderzoek al gestart (domain.md A5)"
+            "melding_id", "onderzoek_eenmalig", "voor deze melding is het onderzoek al gestart"
         )
     assert m.in_behandeling_op is not None
     _niet_voor(c.datum, m.in_behandeling_op, "datum", "het in behandeling nemen van de melding")
@@ -337,7 +338,7 @@ def _eis_onderzoek(state: Dossier, veld: str, wat: str) -> None:
             veld,
             "onderzoek_vereist",
             f"{wat} kan pas na de start van een onderzoek: elke melding start een onderzoek, daarna "
-            "volgt een route (domain.md A5)",
+            "volgt een route",
         )
 
 
@@ -357,7 +358,7 @@ def _halt_toets(
             veld,
             "halt_eenmalig",
             "de leerling is al eerder naar Halt verwezen voor verzuim; een Halt-afdoening voor verzuim "
-            "gebeurt eenmaal per leerling (domain.md A5)",
+            "gebeurt eenmaal per leerling",
         )
     if beoordeling.geschikt or state.halt_overschrijvingen:
         if toelichting is not None and not state.halt_overschrijvingen:
@@ -373,7 +374,7 @@ def _halt_toets(
             "halt_advies",
             "het Halt-advies is Niet geschikt ("
             + "; ".join(beoordeling.redenen)
-            + "); Halt kan alleen met een toelichting waarom het advies wordt overschreven (domain.md A5)",
+            + "); Halt kan alleen met een toelichting waarom het advies wordt overschreven",
         )
     return [
         lp.HaltAdviesOverschreven(
@@ -397,7 +398,7 @@ def _route(c: KiesRoute, state: Dossier) -> list[Event]:
             "routes",
             "basisroute_alleen",
             "de basisroute wordt niet gecombineerd met vervolgroutes; kies de basisroute óf een of meer "
-            "vervolgroutes (domain.md A5)",
+            "vervolgroutes",
         )
     if set(routes) == set(state.huidige_routes):
         raise DomeinFout("routes", "route_gewijzigd", "deze route(s) zijn al gekozen")
@@ -417,11 +418,11 @@ def _route(c: KiesRoute, state: Dossier) -> list[Event]:
 
 def _interventie(c: VoerInterventieUit, state: Dossier) -> list[Event]:
     if c.uitkomst is not None and c.uitkomst not in c.soort.mogelijke_uitkomsten:
-        mogelijk = ", ".join(sorted(u.value for u in c.soort.mogelijke_uitkomsten)) or "geen"
+        mogelijk = ", ".join(sorted(UITKOMST[u] for u in c.soort.mogelijke_uitkomsten)) or "geen"
         raise DomeinFout(
             "uitkomst",
             "uitkomst_past",
-            f"uitkomst {c.uitkomst.value} past niet bij interventie {c.soort.value} (mogelijk: {mogelijk})",
+            f"de uitkomst {UITKOMST[c.uitkomst]} past niet bij {INTERVENTIE[c.soort]} (mogelijk: {mogelijk})",
         )
     bestaand = state.interventie(c.interventie_id)
     if bestaand is not None:
@@ -430,18 +431,18 @@ def _interventie(c: VoerInterventieUit, state: Dossier) -> list[Event]:
         raise DomeinFout(
             "soort",
             "in_behandeling",
-            "neem eerst een melding in behandeling voordat er interventies worden vastgelegd (domain.md A4)",
+            "neem eerst een melding in behandeling voordat er interventies worden vastgelegd",
         )
     if c.soort in _UITKOMST_VERPLICHT and c.uitkomst is None:
-        raise DomeinFout("uitkomst", "uitkomst_vereist", f"een {c.soort.value} wordt vastgelegd met de uitkomst")
+        raise DomeinFout("uitkomst", "uitkomst_vereist", f"{INTERVENTIE[c.soort]} wordt vastgelegd met de uitkomst")
     if c.soort in _NA_ONDERZOEK:
-        _eis_onderzoek(state, "soort", f"een {c.soort.value}")
+        _eis_onderzoek(state, "soort", f"{INTERVENTIE[c.soort]}")
     route = c.soort.route
     if route.vervolgroute and route not in state.gekozen_routes:
         raise DomeinFout(
             "soort",
             "route_gekozen",
-            f"interventie {c.soort.value} hoort bij de route {route.value}; kies eerst die route (domain.md A5)",
+            f"{INTERVENTIE[c.soort]} hoort bij de route {ROUTE[route]}; kies eerst die route",
         )
     events: list[Event] = []
     if c.soort is InterventieSoort.HALT_VERWIJZING:
@@ -456,7 +457,7 @@ def _interventie(c: VoerInterventieUit, state: Dossier) -> list[Event]:
         raise DomeinFout(
             "soort",
             "proces_verbaal_vereist",
-            "een OM-beslissing volgt op een proces-verbaal (domain.md A5); leg eerst het proces-verbaal vast",
+            "een OM-beslissing volgt op een proces-verbaal; leg eerst het proces-verbaal vast",
         )
     if c.soort is InterventieSoort.UITSPRAAK and not any(
         i.uitkomst is InterventieUitkomst.DAGVAARDING for i in state.interventies_van(InterventieSoort.OM_BESLISSING)
@@ -464,7 +465,7 @@ def _interventie(c: VoerInterventieUit, state: Dossier) -> list[Event]:
         raise DomeinFout(
             "soort",
             "dagvaarding_vereist",
-            "een uitspraak volgt op een OM-beslissing met dagvaarding (domain.md A5)",
+            "een uitspraak volgt op een OM-beslissing met dagvaarding",
         )
     events.append(
         lp.InterventieUitgevoerd(
@@ -490,13 +491,13 @@ def _uitkomst(
         raise DomeinFout(
             "soort",
             "interventie_soort",
-            f"interventie {c.interventie_id} is een {soort.value}, geen {c.soort.value}",
+            f"deze interventie is een {INTERVENTIE[soort]}, geen {INTERVENTIE[c.soort]}",
         )
     if uitkomst is not None:
         raise DomeinFout(
             "uitkomst",
             "uitkomst_eenmalig",
-            f"de uitkomst van deze interventie is al vastgelegd ({uitkomst.value})",
+            f"de uitkomst van deze interventie is al vastgelegd ({UITKOMST[uitkomst]})",
         )
     if c.uitkomst is None:
         raise DomeinFout(
@@ -530,7 +531,7 @@ def _sluit(c: SluitDossier, state: Dossier) -> list[Event]:
         raise DomeinFout(
             "toelichting",
             "toelichting_bij_overig",
-            "een toelichting is verplicht bij reden OVERIG en niet toegestaan bij andere redenen (domain.md A5)",
+            "een toelichting is verplicht bij de reden Overig en niet toegestaan bij andere redenen",
         )
     geregistreerd = [m for m in state.meldingen if m.status is MeldingStatus.GEREGISTREERD]
     if geregistreerd:
@@ -538,7 +539,7 @@ def _sluit(c: SluitDossier, state: Dossier) -> list[Event]:
             "meldingen",
             "meldingen_opgepakt",
             f"{len(geregistreerd)} melding(en) hebben nog status Geregistreerd; neem ze eerst in behandeling "
-            "of ter kennisgeving aan (domain.md A4)",
+            "of ter kennisgeving aan",
         )
     _reden_past(c.reden, state)
     events: list[Event] = []
@@ -561,7 +562,7 @@ def _sluit(c: SluitDossier, state: Dossier) -> list[Event]:
 
 def _reden_past(reden: LeerplichtSluitreden, state: Dossier) -> None:
     def fout(uitleg: str) -> DomeinFout:
-        return DomeinFout("reden", "reden_past", f"reden {reden.value}: {uitleg} (domain.md A5)")
+        return DomeinFout("reden", "reden_past", f"de reden {SLUITREDEN[reden]} past niet: {uitleg}")
 
     if reden is LeerplichtSluitreden.HALT_POSITIEF and not any(
         i.uitkomst is InterventieUitkomst.HALT_POSITIEF
@@ -589,7 +590,7 @@ def _reden_past(reden: LeerplichtSluitreden, state: Dossier) -> None:
 def _draag_over(c: DraagOver, state: Dossier) -> list[Event]:
     """The open reports (Geregistreerd, In behandeling) travel with the dossier; the rest is history."""
     if c.naar_regio == c.van_regio:
-        raise DomeinFout("naar_regio", "andere_regio", "een overdracht gaat naar een andere regio (domain.md A5)")
+        raise DomeinFout("naar_regio", "andere_regio", "een overdracht gaat naar een andere regio")
     open_ids = [m.melding_id for m in state.meldingen if m.status in _OPEN_STATUS]
     return [
         lp.DossierOvergedragen(

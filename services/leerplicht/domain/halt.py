@@ -111,7 +111,7 @@ def halt_advies(dossier: Dossier, leerling: LeerlingGegevens, peildatum: date) -
             redenen.append(f"leerling is niet zeker {HALT_MIN_LEEFTIJD} jaar of ouder (Halt vanaf 12 jaar)")
         oudst = leeftijd_op(leerling.geboortejaar_maand, dossier.verzuim_sinds, Twijfel.OUDST)
         if oudst > HALT_MAX_LEEFTIJD:
-            redenen.append(f"leerling was bij het begin van het verzuim ({dossier.verzuim_sinds.isoformat()}) "
+            redenen.append(f"leerling was bij het begin van het verzuim ({dossier.verzuim_sinds:%d-%m-%Y}) "
                            "niet zeker jonger dan 18 jaar (Halt is voor minderjarigen)")
 
     eerdere = leerling.eerdere_halt_verwijzingen + len(dossier.interventies_van(InterventieSoort.HALT_VERWIJZING))
@@ -123,9 +123,9 @@ def halt_advies(dossier: Dossier, leerling: LeerlingGegevens, peildatum: date) -
     uren = sum((a.uren for a in periode if a.code.telt_voor_meldplicht), Decimal(0))
     te_laat = sum(1 for a in periode if a.code is AfwezigheidCode.TE_LAAT)
     if uren > HALT_MAX_UREN:
-        redenen.append(f"{uren} uur ongeoorloofd verzuim sinds {vanaf.isoformat()} (Halt bij hooguit 60 uur)")
+        redenen.append(f"{uren} uur ongeoorloofd verzuim sinds {vanaf:%d-%m-%Y} (Halt bij hooguit 60 uur)")
     if te_laat > HALT_MAX_KEER_TE_LAAT:
-        redenen.append(f"{te_laat} keer te laat sinds {vanaf.isoformat()} (Halt bij hooguit 60 keer)")
+        redenen.append(f"{te_laat} keer te laat sinds {vanaf:%d-%m-%Y} (Halt bij hooguit 60 keer)")
     return HaltBeoordeling(
         advies=HaltAdvies.NIET_GESCHIKT if redenen else HaltAdvies.GESCHIKT,
         redenen=tuple(redenen),

@@ -36,11 +36,13 @@ __all__ = [
     "EERSTE_CONTACT_WERKDAGEN",
     "OPPAKKEN_WERKDAGEN",
     "STIL_NA",
+    "Termijn",
     "WerkItem",
     "WerkSoort",
     "Werklijst",
     "contact_termijn",
     "oppak_termijn",
+    "volgende_termijn",
     "werklijst",
 ]
 
@@ -191,3 +193,40 @@ def werklijst(
         te_laat=tuple(sorted(te_laat, key=key)),
         open_per_behandelaar=dict(sorted(per_behandelaar.items())),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Termijn:
+    """A dossier's next deadline, fixed when the dossier changes, so the worklist can filter, sort and
+    page on it in SQL (thousands of cases per region) instead of folding every dossier per request."""
+
+    soort: WerkSoort
+    uiterlijk: date
+    """The earliest due date of the dossier's open items."""
+    te_laat_vanaf: date
+    """The first day on which any item of the dossier is overdue: ``peildatum >= te_laat_vanaf``
+    exactly when :func:`items_voor` has an item with ``te_laat`` on that peildatum."""
+
+
+def volgende_termijn(dossier: Dossier, gelijkgesteld: Collection[date] = ()) -> Termijn | None:
+    """The next deadline of an open dossier and the day it becomes overdue (``None`` when closed).
+
+    The same rules as :func:`items_voor` (domain.md A5, Decision (default deadlines)), without a
+    peildatum: pick-up and first contact are overdue the working day after their due date, six weeks
+    without action is flagged on the day itself.
+    """
+    if not dossier.open:
+        return None
+    kandidaten: list[tuple[date, date, WerkSoort]] = []
+    for m in dossier.meldingen:
+        if m.status is MeldingStatus.GEREGISTREERD:
+            uiterlijk = oppak_termijn(m.geregistreerd_op, gelijkgesteld)
+            kandidaten.append((uiterlijk, add_working_days(uiterlijk, 1, gelijkgesteld), WerkSoort.OPPAKKEN))
+    opgepakt = any(m.in_behandeling_op is not None for m in dossier.meldingen)
+    if opgepakt and dossier.eerste_contact_op is None:
+        uiterlijk = contact_termijn(dossier.eerste_registratie_op, gelijkgesteld)
+        kandidaten.append((uiterlijk, add_working_days(uiterlijk, 1, gelijkgesteld), WerkSoort.EERSTE_CONTACT))
+    gemarkeerd_op = (dossier.laatste_actie_op or dossier.geopend_op) + STIL_NA
+    kandidaten.append((gemarkeerd_op, gemarkeerd_op, WerkSoort.GEEN_ACTIE))
+    uiterlijk, _, soort = min(kandidaten, key=lambda k: (k[0], k[1]))
+    return Termijn(soort, uiterlijk, min(k[1] for k in kandidaten))

@@ -211,10 +211,10 @@ def _open_dossier(state: Jongere | None) -> tuple[Jongere, Dossier]:
 
 def _datum_in_dossier(veld: str, datum: date, vandaag: date, d: Dossier) -> None:
     if datum > vandaag:
-        raise DomeinFout(veld, "niet_in_toekomst", f"{veld} {datum.isoformat()} ligt in de toekomst")
+        raise DomeinFout(veld, "niet_in_toekomst", f"{veld} {datum:%d-%m-%Y} ligt in de toekomst")
     if datum < d.aangemeld_op:
         raise DomeinFout(veld, "niet_voor_aanmelding",
-                         f"{veld} {datum.isoformat()} ligt voor de aanmelding ({d.aangemeld_op.isoformat()})")
+                         f"{veld} {datum:%d-%m-%Y} ligt voor de aanmelding ({d.aangemeld_op:%d-%m-%Y})")
 
 
 def _aanmelden(c: Aanmelden, state: Jongere | None, regels: Regels) -> list[Event]:
@@ -224,7 +224,7 @@ def _aanmelden(c: Aanmelden, state: Jongere | None, regels: Regels) -> list[Even
         leeftijd = leeftijd_op(c.geboortejaar_maand, c.datum)
         grens = regels.leeftijdsgrenzen.grens_op(c.datum)
         raise DomeinFout("geboortejaar_maand", "leeftijdsgrens",
-                         f"Op {c.datum.isoformat()} is de jongere {leeftijd} jaar; het Doorstroompunt "
+                         f"Op {c.datum:%d-%m-%Y} is de jongere {leeftijd} jaar; het Doorstroompunt "
                          f"begeleidt jongeren tot {grens} jaar: niet aangenomen")
     return [rmc.JongereAangemeld(dossier_id=c.dossier_id, bron=c.bron, datum=c.datum,
                                  woongemeente=c.woongemeente, geboortejaar_maand=c.geboortejaar_maand,
@@ -256,7 +256,7 @@ def _traject(c: TrajectStarten, d: Dossier) -> list[Event]:
     _datum_in_dossier("datum", c.datum, c.vandaag, d)
     if d.traject is not None and c.datum < d.traject.datum:
         raise DomeinFout("datum", "niet_voor_huidig_traject",
-                         f"datum ligt voor de start van het huidige traject ({d.traject.datum.isoformat()})")
+                         f"datum ligt voor de start van het huidige traject ({d.traject.datum:%d-%m-%Y})")
     if c.route is RmcRoute.TRAJECT and c.partner is None:
         raise DomeinFout("partner", "verplicht_bij_route_traject",
                          "Route TRAJECT (een programma) vraagt de partner die het programma uitvoert")
@@ -280,7 +280,7 @@ def _plaatsen(c: Plaatsen, d: Dossier) -> list[Event]:
                          "Een school hoort alleen bij bestemming ONDERWIJS of COMBINATIE")
     if c.startdatum < d.traject.datum:
         raise DomeinFout("startdatum", "niet_voor_traject",
-                         f"startdatum ligt voor de start van het traject ({d.traject.datum.isoformat()})")
+                         f"startdatum ligt voor de start van het traject ({d.traject.datum:%d-%m-%Y})")
     if c.startdatum > c.vandaag + PLAATSING_MAX_VOORUIT:
         raise DomeinFout("startdatum", "te_ver_vooruit", "startdatum ligt meer dan een jaar in de toekomst")
     return [rmc.JongereGeplaatst(dossier_id=d.dossier_id, bestemming=c.bestemming, niveau=c.niveau,
@@ -296,13 +296,13 @@ def _afsluiten(c: Afsluiten, j: Jongere, d: Dossier, regels: Regels) -> list[Eve
         drie_maanden = add_months(d.plaatsing.startdatum, DUURZAAM_NA_MAANDEN)
         if c.datum < drie_maanden:
             raise DomeinFout("reden", "duurzaam_na_drie_maanden",
-                             f"Duurzaam geplaatst is pas na 3 maanden: vanaf {drie_maanden.isoformat()}")
+                             f"Duurzaam geplaatst is pas na 3 maanden: vanaf {drie_maanden:%d-%m-%Y}")
     elif c.reden is RmcSluitreden.LEEFTIJDSGRENS:
         if binnen_leeftijdsgrens(j.geboortejaar_maand, c.datum, regels.leeftijdsgrenzen):
             grens = regels.leeftijdsgrenzen.grens_op(c.datum)
             leeftijd = leeftijd_op(j.geboortejaar_maand, c.datum)
             raise DomeinFout("reden", "leeftijdsgrens_niet_bereikt",
-                             f"Op {c.datum.isoformat()} is de jongere {leeftijd} jaar, "
+                             f"Op {c.datum:%d-%m-%Y} is de jongere {leeftijd} jaar, "
                              f"onder de grens van {grens}")
     elif c.reden is RmcSluitreden.VERHUISD:
         if not d.verhuisd_buiten_regio:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -20,6 +21,7 @@ from leerplicht.domain import (
     decide,
 )
 from leerplicht.domain.commands import Command
+from leerplicht.domain.teksten import ROUTE
 from lp_helpers import (
     GEREGISTREERD_OP,
     afw,
@@ -290,7 +292,7 @@ def test_a_vervolgroute_step_needs_its_route(soort: InterventieSoort, route: Mas
     d = met_route(MasRoute.BASISROUTE)
     err = fout(VoerInterventieUit(uid(), soort, D4, leerling=leerling()), d)
     assert (err.veld, err.regel) == ("soort", "route_gekozen")
-    assert route.value in err.melding
+    assert ROUTE[route] in err.melding and route.value not in err.melding
     d = met_route(route, leerling=leerling())
     events = decide(VoerInterventieUit(uid(), soort, D4, leerling=leerling()), d)
     assert isinstance(events[-1], lp.InterventieUitgevoerd)
@@ -466,3 +468,36 @@ def test_every_decided_event_folds_and_moves_the_version_by_its_count() -> None:
         d = uitvoeren(d, step)
         assert d.version == before + len(events)
     assert d.fase is DossierFase.GESLOTEN and d.version == 1 + 1 + 1 + 1 + 2 + 1 + 1 + 2
+
+
+# --- decide speaks plain Dutch (issue 15): no document references, enum codes or ISO dates --------
+
+_CODE = re.compile(r"\b[A-Z]{2,}(_[A-Z]+)*\b")
+_ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def _weigeringen() -> list[DomeinFout]:
+    gesloten = uitvoeren(onderzocht(), SluitDossier(LeerplichtSluitreden.VERZUIM_BEEINDIGD, D4, None))
+    m = opgepakt().meldingen[0].melding_id
+    return [
+        fout(NeemInBehandeling(m, D2), opgepakt()),
+        fout(SluitMeldingAf(m, D2), opgepakt()),
+        fout(StartOnderzoek(nieuw_dossier().meldingen[0].melding_id, D2, True), nieuw_dossier()),
+        fout(KiesRoute((MasRoute.BASISROUTE,), D2), opgepakt()),
+        fout(KiesRoute((MasRoute.BASISROUTE, MasRoute.HALT), D4), onderzocht()),
+        fout(VoerInterventieUit(uid(), InterventieSoort.PROCES_VERBAAL, D4), met_route(MasRoute.BASISROUTE)),
+        fout(VoerInterventieUit(uid(), InterventieSoort.KENNISGEVINGSBRIEF, D4,
+                                uitkomst=InterventieUitkomst.SEPOT), met_route(MasRoute.BASISROUTE)),
+        fout(SluitDossier(LeerplichtSluitreden.OVERIG, D4, None), onderzocht()),
+        fout(SluitDossier(LeerplichtSluitreden.HALT_POSITIEF, D4, None), onderzocht()),
+        fout(SluitDossier(LeerplichtSluitreden.VERZUIM_BEEINDIGD, D4, None), nieuw_dossier()),
+        fout(NeemInBehandeling(m, D4), gesloten),
+        fout(StartOnderzoek(m, date(2000, 1, 3), True), opgepakt()),
+    ]
+
+
+def test_refusals_speak_plain_dutch_without_codes_references_or_iso_dates() -> None:
+    for err in _weigeringen():
+        assert "domain.md" not in err.melding, err.melding
+        assert not _CODE.search(err.melding), err.melding
+        assert not _ISO.search(err.melding), err.melding

@@ -161,3 +161,48 @@ def test_closed_dossiers_are_not_counted() -> None:
     closed = uitvoeren(d, SluitDossier(LeerplichtSluitreden.INGETROKKEN, date(2026, 3, 25)))
     w = werklijst([(closed, "officer-28")], date(2026, 6, 1))
     assert w.oppakken == () and w.te_laat == () and w.open_per_behandelaar == {}
+
+
+# --- the next deadline, stored for the worklist's SQL -----------------------------------------
+
+
+def _te_laat_op(state: object, peildatum: date) -> bool:
+    return any(i.te_laat for i in items_voor(state, peildatum))  # type: ignore[arg-type]
+
+
+def test_next_deadline_of_a_new_report_is_its_pick_up_and_it_is_late_exactly_when_the_items_say() -> None:
+    from leerplicht.domain.werklijst import volgende_termijn
+
+    state = nieuw_dossier(date(2026, 4, 24))  # Friday before Koningsdag
+    t = volgende_termijn(state)
+    assert t is not None and t.soort is WerkSoort.OPPAKKEN and t.uiterlijk == date(2026, 5, 4)
+    assert t.te_laat_vanaf == date(2026, 5, 6)  # Tue 5 May is Bevrijdingsdag
+    for dag in range(0, 80):
+        peildatum = date(2026, 4, 24).fromordinal(date(2026, 4, 24).toordinal() + dag)
+        assert _te_laat_op(state, peildatum) == (peildatum >= t.te_laat_vanaf), peildatum
+
+
+def test_next_deadline_after_pick_up_is_first_contact_then_six_weeks_without_action() -> None:
+    from leerplicht.domain.werklijst import volgende_termijn
+
+    state = nieuw_dossier(date(2026, 3, 2))
+    m = state.meldingen[0].melding_id
+    state = uitvoeren(state, NeemInBehandeling(m, date(2026, 3, 3)))
+    t = volgende_termijn(state)
+    assert t is not None and t.soort is WerkSoort.EERSTE_CONTACT and t.uiterlijk == contact_termijn(date(2026, 3, 2))
+    state = uitvoeren(state, StartOnderzoek(m, date(2026, 3, 4), True))
+    t = volgende_termijn(state)
+    assert t is not None and t.soort is WerkSoort.GEEN_ACTIE and t.uiterlijk == date(2026, 4, 15)
+    for dag in range(0, 60):
+        peildatum = date.fromordinal(date(2026, 3, 4).toordinal() + dag)
+        assert _te_laat_op(state, peildatum) == (peildatum >= t.te_laat_vanaf), peildatum
+
+
+def test_a_closed_dossier_has_no_next_deadline() -> None:
+    from leerplicht.domain.werklijst import volgende_termijn
+
+    state = nieuw_dossier(date(2026, 3, 2))
+    m = state.meldingen[0].melding_id
+    state = uitvoeren(state, NeemInBehandeling(m, date(2026, 3, 3)), StartOnderzoek(m, date(2026, 3, 4), True),
+                      SluitDossier(LeerplichtSluitreden.VERZUIM_BEEINDIGD, date(2026, 3, 5), None))
+    assert volgende_termijn(state) is None

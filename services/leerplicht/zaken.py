@@ -1,0 +1,220 @@
+"""The officer's worklist as one row per case, searched, filtered, sorted and paged in SQL (issue 15).
+
+Why in SQL: a region holds thousands of open cases; folding every dossier's snapshot on each request
+(as the first worklist did) grows with the region, and a page of 25 must not. The projection therefore
+keeps, with each dossier's snapshot, the columns the list needs (:func:`bijwerken`): the next deadline
+and the day it is overdue (:func:`leerplicht.domain.werklijst.volgende_termijn`, so "te laat" is a
+comparison with the peildatum), the kinds of report, the school and the latest step. Rows written
+before those columns existed are filled on the next request (:func:`achterstand_bijwerken`).
+
+Names come from the region's erasable ``identiteit`` table; a BSN is searched by its hash only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from contracts.codes import MeldingSoort, MeldingStatus
+from contracts.tekst import zonder_verboden_tekens
+from leerplicht import snapshot
+from leerplicht.domain import Dossier
+from leerplicht.domain.werklijst import volgende_termijn
+from leerplicht.identiteit import pgn_hash
+from leerrecht.schoolnamen import schoolnaam
+
+MELDING_GEREGISTREERD = "nl.leerrecht.registratie.melding_geregistreerd"
+PER_PAGINA = 25
+MAX_PER_PAGINA = 100
+
+# Sort keys of the page and the API; "-" in front reverses. The dossier id breaks ties, so paging is stable.
+_GEBOORTE = "COALESCE(i.geboortedatum, to_date(l.geboortejaar_maand || '-01', 'YYYY-MM-DD'))"
+SORTERINGEN: dict[str, str] = {
+    "termijn": "d.volgende_termijn {r} NULLS LAST",
+    "naam": "i.achternaam {r} NULLS LAST, i.voornamen {r}",
+    "leeftijd": f"{_GEBOORTE} {{omgekeerd}} NULLS LAST",
+    "school": "d.school_naam {r} NULLS LAST",
+    "laatste_actie": "d.laatste_actie_op {r} NULLS LAST",
+    "geopend": "d.geopend_op {r}",
+}
+SORTEER_PATROON = r"^-?(" + "|".join(SORTERINGEN) + r")$"
+
+
+def _soorten(d: Dossier) -> list[str]:
+    return sorted({m.soort.value for m in d.meldingen if m.status is not MeldingStatus.INGETROKKEN})
+
+
+async def bijwerken(conn: asyncpg.Connection, dossiers: list[Dossier]) -> None:
+    """Recompute the worklist columns of ``dossiers`` (in the projection's transaction, after their
+    timeline rows are written)."""
+    if not dossiers:
+        return
+    ids = [d.dossier_id for d in dossiers]
+    laatste = {
+        r["dossier_id"]: r for r in await conn.fetch(
+            "SELECT DISTINCT ON (dossier_id) dossier_id, type, op FROM dossier_event "
+            "WHERE dossier_id = ANY($1::uuid[]) ORDER BY dossier_id, seq DESC", ids)
+    }
+    scholen = {
+        r["dossier_id"]: r["school"] for r in await conn.fetch(
+            "SELECT DISTINCT ON (dossier_id) dossier_id, "
+            "(envelope->'data'->'school'->>'brin') || (envelope->'data'->'school'->>'vestiging') AS school "
+            "FROM dossier_event WHERE dossier_id = ANY($1::uuid[]) AND type = $2 "
+            "AND jsonb_typeof(envelope->'data'->'school') = 'object' ORDER BY dossier_id, seq DESC",
+            ids, MELDING_GEREGISTREERD)
+    }
+    rijen = []
+    for d in dossiers:
+        t = volgende_termijn(d)
+        actie = laatste.get(d.dossier_id)
+        school = scholen.get(d.dossier_id)
+        rijen.append((
+            d.dossier_id, t.soort.value if t else None, t.uiterlijk if t else None, t.te_laat_vanaf if t else None,
+            _soorten(d), school, schoolnaam(school) or school,
+            actie["type"] if actie else None, actie["op"] if actie else None,
+        ))
+    await conn.executemany(
+        "UPDATE dossier SET termijn_soort = $2, volgende_termijn = $3, te_laat_vanaf = $4, melding_soorten = $5, "
+        "school = $6, school_naam = $7, laatste_actie = $8, laatste_actie_op = $9, werklijst_bijgewerkt = true "
+        "WHERE dossier_id = $1",
+        rijen,
+    )
+
+
+async def achterstand_bijwerken(conn: asyncpg.Connection) -> None:
+    """Fill the columns of rows projected before they existed (once, after the migration). Only rows
+    whose version did not move meanwhile are written, so a concurrent projection batch wins."""
+    while True:
+        rows = await conn.fetch(
+            "SELECT dossier_id, version, stand FROM dossier WHERE NOT werklijst_bijgewerkt LIMIT 500")
+        if not rows:
+            return
+        async with conn.transaction():
+            versies = {r["dossier_id"]: r["version"] for r in rows}
+            vast = {r["dossier_id"] for r in await conn.fetch(
+                "SELECT dossier_id, version FROM dossier WHERE dossier_id = ANY($1::uuid[]) FOR UPDATE",
+                list(versies)) if versies[r["dossier_id"]] == r["version"]}
+            await bijwerken(conn, [snapshot.from_json(json.loads(r["stand"])) for r in rows
+                                   if r["dossier_id"] in vast])
+
+
+@dataclass(frozen=True, slots=True)
+class Zoekvraag:
+    """What the officer asks the worklist: search text, filters, sort key and page."""
+
+    zoek: str = ""
+    behandelaar: str = ""  # "" everyone, "mij" mine, "niemand" not yet assigned
+    te_laat: bool = False
+    soort: MeldingSoort | None = None
+    sorteer: str = "termijn"
+    pagina: int = 1
+    per_pagina: int = PER_PAGINA
+
+
+@dataclass(frozen=True, slots=True)
+class Zaak:
+    dossier_id: UUID
+    pseudoniem: str
+    naam: str | None
+    leeftijd: int | None
+    school: str | None
+    school_naam: str | None
+    soorten: list[str]
+    termijn_soort: str | None
+    volgende_termijn: date | None
+    te_laat: bool
+    laatste_actie: str | None
+    laatste_actie_op: date | None
+    geopend_op: date
+    behandelaar: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Resultaat:
+    zaken: list[Zaak]
+    totaal: int
+    pagina: int
+    paginas: int
+
+
+def _like(tekst: str) -> str:
+    return tekst.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _leeftijd(geboren: date | None, jaar_maand: str | None, peildatum: date) -> int | None:
+    if geboren is None and jaar_maand:
+        try:
+            geboren = date.fromisoformat(f"{jaar_maand}-01")
+        except ValueError:
+            return None
+    if geboren is None:
+        return None
+    return peildatum.year - geboren.year - ((peildatum.month, peildatum.day) < (geboren.month, geboren.day))
+
+
+def _naam(r: Any) -> str | None:
+    if r["achternaam"] is None:
+        return None
+    return " ".join(filter(None, [r["voornamen"], r["tussenvoegsel"], r["achternaam"]]))
+
+
+async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: date) -> Resultaat:
+    """One page of open cases matching ``vraag`` (``ik``: the officer asking, for "mine")."""
+    await achterstand_bijwerken(conn)
+    waar = ["d.fase = 'OPEN'"]
+    args: list[Any] = []
+
+    def arg(waarde: Any) -> str:
+        args.append(waarde)
+        return f"${len(args)}"
+
+    tekst = " ".join(zonder_verboden_tekens(vraag.zoek).split())  # PostgreSQL text holds no NUL
+    if re.fullmatch(r"[0-9]{9}", tekst):
+        waar.append(f"i.pgn_hash = {arg(pgn_hash(tekst))}")
+    elif tekst:
+        p = arg(_like(tekst.lower()))
+        waar.append(f"(i.zoeknaam LIKE '%' || {p} || '%' OR d.pseudoniem LIKE {arg(_like(tekst))} || '%')")
+    if vraag.behandelaar == "mij":
+        waar.append(f"b.behandelaar = {arg(ik)}")
+    elif vraag.behandelaar == "niemand":
+        waar.append("b.behandelaar IS NULL")
+    if vraag.te_laat:
+        waar.append(f"d.te_laat_vanaf <= {arg(peildatum)}")
+    if vraag.soort is not None:
+        waar.append(f"d.melding_soorten @> ARRAY[{arg(vraag.soort.value)}]::text[]")
+    van = (" FROM dossier d LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id "
+           "LEFT JOIN identiteit i ON i.pseudoniem = d.pseudoniem "
+           "LEFT JOIN leerling l ON l.pseudoniem = d.pseudoniem WHERE " + " AND ".join(waar))
+    totaal = int(await conn.fetchval("SELECT count(*)" + van, *args))
+    per = max(1, min(vraag.per_pagina, MAX_PER_PAGINA))
+    paginas = max(1, -(-totaal // per))
+    pagina = max(1, min(vraag.pagina, paginas))
+    sleutel = vraag.sorteer if vraag.sorteer.lstrip("-") in SORTERINGEN else "termijn"
+    af = sleutel.startswith("-")
+    volgorde = SORTERINGEN[sleutel.lstrip("-")].format(r="DESC" if af else "ASC", omgekeerd="ASC" if af else "DESC")
+    rows = await conn.fetch(
+        "SELECT d.dossier_id, d.pseudoniem, d.termijn_soort, d.volgende_termijn, d.te_laat_vanaf, "
+        "d.melding_soorten, d.school, d.school_naam, d.laatste_actie, d.laatste_actie_op, d.geopend_op, "
+        "b.behandelaar, i.voornamen, i.tussenvoegsel, i.achternaam, i.geboortedatum, l.geboortejaar_maand"
+        + van + f" ORDER BY {volgorde}, d.dossier_id LIMIT {arg(per)} OFFSET {arg((pagina - 1) * per)}",
+        *args,
+    )
+    zaken = [
+        Zaak(
+            dossier_id=r["dossier_id"], pseudoniem=r["pseudoniem"], naam=_naam(r),
+            leeftijd=_leeftijd(r["geboortedatum"], r["geboortejaar_maand"], peildatum),
+            school=r["school"], school_naam=r["school_naam"], soorten=list(r["melding_soorten"]),
+            termijn_soort=r["termijn_soort"], volgende_termijn=r["volgende_termijn"],
+            te_laat=r["te_laat_vanaf"] is not None and r["te_laat_vanaf"] <= peildatum,
+            laatste_actie=r["laatste_actie"], laatste_actie_op=r["laatste_actie_op"],
+            geopend_op=r["geopend_op"], behandelaar=r["behandelaar"],
+        )
+        for r in rows
+    ]
+    return Resultaat(zaken, totaal, pagina, paginas)

@@ -1,0 +1,96 @@
+"""All open files of the region for the coach (issue 15): searched, filtered and paged in SQL.
+
+The worklist's sections (:mod:`rmc.domain.werklijst`) say who needs attention today; a placed young
+person is on none of them for three months, so the coach also needs every open file, whatever its
+status, and must find one among hundreds by name or pseudonym. The lookups for the partner and school
+fields come from what this service has seen in its own events (rmc has no register of its own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from contracts.tekst import zonder_verboden_tekens
+from leerrecht.schoolnamen import schoolnaam
+
+PER_PAGINA = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Rij:
+    pseudoniem: str
+    naam: str | None
+    status: str
+    aangemeld_op: date
+    coach: str | None
+    geboortejaar_maand: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pagina:
+    rijen: list[Rij]
+    totaal: int
+    pagina: int
+    paginas: int
+
+
+def _like(tekst: str) -> str:
+    return tekst.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def alle_open(
+    conn: asyncpg.Connection, *, zoek: str = "", status: str | None = None, coach: str | None = None,
+    pagina: int = 1,
+) -> Pagina:
+    waar = ["j.status <> 'AFGESLOTEN'"]
+    args: list[Any] = []
+
+    def arg(waarde: Any) -> str:
+        args.append(waarde)
+        return f"${len(args)}"
+
+    tekst = " ".join(zonder_verboden_tekens(zoek).split())  # PostgreSQL text holds no NUL
+    if tekst:
+        waar.append(f"(i.zoeknaam LIKE '%' || {arg(_like(tekst.lower()))} || '%' "
+                    f"OR j.pseudoniem LIKE {arg(_like(tekst))} || '%')")
+    if status:
+        waar.append(f"j.status = {arg(status)}")
+    if coach:
+        waar.append(f"j.coach = {arg(coach)}")
+    van = " FROM jongere j LEFT JOIN identiteit i ON i.pseudoniem = j.pseudoniem WHERE " + " AND ".join(waar)
+    totaal = int(await conn.fetchval("SELECT count(*)" + van, *args))
+    paginas = max(1, -(-totaal // PER_PAGINA))
+    pagina = max(1, min(pagina, paginas))
+    rows = await conn.fetch(
+        "SELECT j.pseudoniem, j.status, j.aangemeld_op, j.coach, j.geboortejaar_maand, i.voornamen, "
+        "i.tussenvoegsel, i.achternaam" + van
+        + f" ORDER BY i.achternaam NULLS LAST, i.voornamen, j.aangemeld_op, j.pseudoniem "
+        f"LIMIT {PER_PAGINA} OFFSET {arg((pagina - 1) * PER_PAGINA)}",
+        *args,
+    )
+    return Pagina([
+        Rij(r["pseudoniem"],
+            " ".join(filter(None, [r["voornamen"], r["tussenvoegsel"], r["achternaam"]])) or None,
+            r["status"], r["aangemeld_op"], r["coach"], r["geboortejaar_maand"])
+        for r in rows
+    ], totaal, pagina, paginas)
+
+
+async def partners(conn: asyncpg.Connection) -> list[str]:
+    """Partner codes seen in trajecten and weekly reports of this region."""
+    rows = await conn.fetch(
+        "SELECT partner FROM traject_voortgang UNION "
+        "SELECT toestand->'dossier'->'traject'->>'partner' FROM jongere "
+        "WHERE toestand->'dossier'->'traject'->>'partner' IS NOT NULL ORDER BY 1")
+    return [r["partner"] for r in rows if r["partner"]]
+
+
+async def scholen(conn: asyncpg.Connection) -> list[tuple[str, str]]:
+    """School locations seen in this region's placements and signals: (BRIN6, name or code)."""
+    rows = await conn.fetch(
+        "SELECT school FROM plaatsing WHERE school IS NOT NULL UNION SELECT school FROM signaal ORDER BY 1")
+    return [(r["school"], schoolnaam(r["school"]) or r["school"]) for r in rows]
