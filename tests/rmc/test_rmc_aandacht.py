@@ -18,6 +18,7 @@ from uuid import UUID
 import asyncpg
 import httpx
 import pytest
+from rmc.commando import vandaag
 
 from contracts.catalogue import to_envelope
 from contracts.codes import ContactKanaal, SchoolType
@@ -95,7 +96,7 @@ async def test_a_dead_lettered_event_does_not_jam_the_file(rmc: tuple[ServicePro
             assert file["versie"] == 1
             # a coach's contact attempt whose payload breaks the contract, as the previous command's event
             valid = envelope(pseudo, rmce.ContactpogingGedaan(
-                dossier_id=UUID(file["dossier_id"]), datum=datetime.now(UTC).date(), kanaal=ContactKanaal.SMS,
+                dossier_id=UUID(file["dossier_id"]), datum=vandaag(), kanaal=ContactKanaal.SMS,
                 geslaagd=False), f"urn:nl:leerrecht:rmc:{REGIO}:coach:coach-34")
             poison = valid.model_copy(update={"data": {**valid.data, "kanaal": "SMS\u0000"}})
             await conn.execute(
@@ -109,7 +110,7 @@ async def test_a_dead_lettered_event_does_not_jam_the_file(rmc: tuple[ServicePro
 
             await wait_for(dead_lettered)
             r = await http.post(f"/v1/jongeren/{pseudo}/contactpogingen", json={
-                "expected_version": 1, "datum": datetime.now(UTC).date().isoformat(), "kanaal": "TELEFOON",
+                "expected_version": 1, "datum": vandaag().isoformat(), "kanaal": "TELEFOON",
                 "geslaagd": False})
             assert r.status_code == 201, r.text
             assert r.json()["versie"] == 2 and r.json()["verwerkt"] is True

@@ -21,6 +21,7 @@ from uuid import UUID
 
 import httpx
 import pytest
+from rmc.commando import vandaag
 
 from contracts.catalogue import to_envelope
 from contracts.codes import ContactKanaal, SchoolType
@@ -94,7 +95,7 @@ def rmc24(infra) -> Iterator[tuple[ServiceProcess, UUID]]:  # type: ignore[no-un
 
         did = UUID(wait_for(dossier_id))
         valid = envelope(P, rmce.ContactpogingGedaan(
-            dossier_id=did, datum=datetime.now(UTC).date(), kanaal=ContactKanaal.SMS, geslaagd=False,
+            dossier_id=did, datum=vandaag(), kanaal=ContactKanaal.SMS, geslaagd=False,
         ), f"urn:nl:leerrecht:rmc:{REGIO}:coach:coach-24")
         poison = valid.model_copy(update={"data": {**valid.data, "kanaal": "SMS\u0000"}})
         asyncio.run(publish(poison))

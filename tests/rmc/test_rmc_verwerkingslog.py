@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from rmc.commando import vandaag
 from wachten import eventually
 
 from contracts.catalogue import to_envelope
@@ -81,7 +82,7 @@ def test_a_coachs_read_and_change_and_a_refused_read_are_each_recorded_once(rmc:
                                                  timeout=30)).status_code == 200 and r.json())
     trace_id = secrets.token_hex(16)
     r = httpx.post(f"{rmc.url}/v1/jongeren/{jongere}/contactpogingen",
-                   json={"expected_version": dossier["versie"], "datum": datetime.now(UTC).date().isoformat(),
+                   json={"expected_version": dossier["versie"], "datum": vandaag().isoformat(),
                          "kanaal": "SMS", "geslaagd": True},
                    headers={**COACH, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}, timeout=30)
     assert r.status_code == 201, r.text
