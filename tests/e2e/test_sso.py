@@ -162,7 +162,7 @@ def test_an_officer_logs_in_through_keycloak_with_pkce_and_logs_out(
     assert sessie["httpOnly"] and sessie["sameSite"] == "Lax"
     assert sessie["value"].count(".") == 0, "the cookie holds a session id, not the token"
 
-    page.click("form.uitloggen button")
+    page.get_by_role("button", name="Uitloggen").click()
     page.wait_for_url(f"{lp.url}/uitgelogd")
     assert "uitgelogd" in page.content()
     page.goto(f"{lp.url}/werklijst")
@@ -240,7 +240,7 @@ def test_a_login_session_is_kept_in_the_database_survives_a_restart_and_ends_at_
     assert all(sid not in str(v) for r in _sessies(nieuw) for v in r.values()), "only the hash is stored"
     assert rij["verloopt_op"].timestamp() > time.time() + 3000, "OIDC_SESSIE_S (3600) from the login"
 
-    page.click("form.uitloggen button")
+    page.get_by_role("button", name="Uitloggen").click()
     page.wait_for_url(f"{nieuw.url}/uitgelogd")
     assert [r for r in _sessies(nieuw) if r["sessie_hash"] == rij["sessie_hash"]] == [], "logout deletes it"
     old = httpx.get(f"{nieuw.url}/werklijst", cookies={"leerrecht_sessie": sid}, timeout=30)
