@@ -31,4 +31,5 @@ bench: bootstrap         ## throughput benchmarks (events/s, ratios to raw aioka
 	.venv/bin/python -m benchmarks
 	.venv/bin/python -m benchmarks.intake
 	.venv/bin/python -m benchmarks.rebuild --events 200000   # --events 1000000 for the issue's 1M replay
+	.venv/bin/python -m benchmarks.latentie   # POST → count stream, p50/p99, all four services (--rate, --seconds)
 	.venv/bin/python -m benchmarks.samenvatting   # benchmarks/results/latest.json + latest.md: every ratio, its target
