@@ -277,6 +277,8 @@ class ProjectionRunner:
     def _lag_from_fetch(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
         """After a batch: the lag against the high-water mark of the fetch that brought it (no request),
         so a burst shows at once; :meth:`_measure_lag` covers a projection that fetches nothing."""
+        if tp not in consumer.assignment():
+            return  # revoked while the batch was applied (a rebalance): another process measures it now
         highwater = consumer.highwater(tp)
         if highwater is not None and tp in self._next_offset:
             CONSUMER_LAG.labels(projection=self.projection.name, topic=tp.topic,
