@@ -130,9 +130,9 @@ async def pg_copy(pool: asyncpg.Pool, values: list[bytes]) -> None:
 
 
 async def run_projection(projection: Projection, pool: asyncpg.Pool, bootstrap: str, topic: str, n: int,
-                         batch_size: int) -> None:
-    runner = ProjectionRunner(projection, pool, bootstrap, topics=[topic],
-                              group_id=f"bench-{projection.name}-{uuid.uuid4().hex[:6]}", batch_size=batch_size)
+                         batch_size: int, runner_class: type[ProjectionRunner] = ProjectionRunner) -> None:
+    runner = runner_class(projection, pool, bootstrap, topics=[topic],
+                          group_id=f"bench-{projection.name}-{uuid.uuid4().hex[:6]}", batch_size=batch_size)
     task = asyncio.create_task(runner.run())
     while runner.stats.applied + runner.stats.skipped < n:
         if task.done():
@@ -144,6 +144,7 @@ async def run_projection(projection: Projection, pool: asyncpg.Pool, bootstrap: 
 
 async def main_async(args: argparse.Namespace) -> dict[str, float]:
     from leerplicht.projection import LeerplichtProjection
+    from telling.bundel import GebundeldeRunner
     from telling.projection import TellingProjection
 
     n = args.events
@@ -174,15 +175,17 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     results["pg_copy"] = await timed("COPY, 10,000 rows per transaction", n, lambda: pg_copy(pool, values))
     await pool.close()
     print("Projections (decode + dedupe + apply + checkpoint, one transaction per partition batch)")
-    for name, projection, package in (
-        ("telling", TellingProjection(), "telling"),
-        ("leerplicht", LeerplichtProjection("MC28"), "leerplicht"),
+    # each projection with the runner its service runs (telling: a whole fetch per transaction)
+    for name, projection, package, klasse in (
+        ("telling", TellingProjection(), "telling", GebundeldeRunner),
+        ("leerplicht", LeerplichtProjection("MC28"), "leerplicht", ProjectionRunner),
     ):
         pool = await create_pool(runs[name], max_size=4)
         await migrate(pool, package)
         results[f"runner_{name}"] = await timed(
-            f"ProjectionRunner + {type(projection).__name__}, batch {args.batch}", n,
-            lambda p=projection, pl=pool: run_projection(p, pl, args.bootstrap, topic, n, args.batch),  # type: ignore[misc]
+            f"{klasse.__name__} + {type(projection).__name__}, batch {args.batch}", n,
+            lambda p=projection, pl=pool, k=klasse: run_projection(  # type: ignore[misc]
+                p, pl, args.bootstrap, topic, n, args.batch, k),
         )
         await pool.close()
     print("\nRatios")

@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaConsumer
 from telling import proeflog
 from telling.config import TellingSettings
 from telling.projection import inhalen
-from telling.rebuild import rebuild
+from telling.rebuild import rebuild, standaard_processen
 from telling.runner import TellingRunner, count_topics
 from telling.tabellen import inhoud_hash
 
@@ -151,10 +151,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         f"(count stream drained after {t_stroom:.1f}s); {cellen:,} cellen, {historie:,} historieregels")
     say(f"  stats: {stats}")
 
-    say("Rebuild (python -m telling rebuild: new schema, new group, from offset 0)")
+    say(f"Rebuild (python -m telling rebuild: new schema, new group, from offset 0, {args.processen} processen)")
     t0 = time.perf_counter()
     _, h_rebuild, cellen_rb = await rebuild(settings, f"rebuild_{run}", timeout=args.timeout,
-                                            meld=lambda s: None)
+                                            meld=lambda s: None, processen=args.processen)
     t_rb = time.perf_counter() - t0
     say(f"  rebuild: {totaal:,} events in {t_rb:.1f}s = {totaal / t_rb:,.0f} ev/s; {cellen_rb:,} cellen")
 
@@ -182,7 +182,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "maak_s": t_maak, "publiceer_s": t_pub, "live_s": t_live, "live_ev_s": totaal / t_live,
         "stroom_leeg_s": t_stroom, "rebuild_s": t_rb, "rebuild_ev_s": totaal / t_rb,
         "cellen": cellen, "historieregels": historie, "hash_live": h_live, "hash_rebuild": h_rebuild,
-        "gelijk": gelijk, "batch": args.batch, "stats_live": stats,
+        "gelijk": gelijk, "batch": args.batch, "processen": args.processen, "stats_live": stats,
         "raw_consume_ev_s": raw, "copy_rows_s": copy,
     }
 
@@ -192,6 +192,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5000, help="PROJECTION_BATCH_SIZE")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--processen", type=int, default=standaard_processen(),
+                        help="processes of the rebuild (python -m telling rebuild --processen)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="per phase, seconds")
     parser.add_argument("--bootstrap", help="use this Kafka instead of starting one")
     parser.add_argument("--brokers", type=int, default=1, choices=(1, 3),

@@ -222,24 +222,35 @@ class ProjectionRunner:
             while not self._stopping.is_set():
                 await self._measure_lag(consumer)
                 batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
-                for tp, records in batches.items():
-                    if tp not in self._assigned:
-                        continue  # revoked while we were fetching; the new owner will read it
-                    started, started_ns = time.monotonic(), time.time_ns()
-                    if not await self._process(tp, records):
-                        break  # positions were reset to the database's checkpoints: fetch anew
-                    if otel.enabled():
-                        self._export_spans(records, started_ns)
-                    BATCH_SIZE.labels(projection=self.projection.name).observe(len(records))
-                    APPLY_SECONDS.labels(projection=self.projection.name).observe(time.monotonic() - started)
-                    self._next_offset[tp] = records[-1].offset + 1
-                    self._lag_from_fetch(consumer, tp)
+                await self._handle_fetch(consumer, batches)
         finally:
             self._forget_lag(list(self._next_offset))
             self._ready.clear()
             with contextlib.suppress(Exception):
                 await consumer.stop()
             log.info("projection_stopped", projection=self.projection.name, **self.stats.__dict__)
+
+    async def _handle_fetch(self, consumer: AIOKafkaConsumer,
+                            batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+        """Apply what one ``getmany`` brought: a transaction per partition batch. A subclass may apply
+        several partitions in one transaction (telling) and fall back to this."""
+        for tp, records in batches.items():
+            if tp not in self._assigned or not records:
+                continue  # revoked while we were fetching; the new owner will read it
+            started, started_ns = time.monotonic(), time.time_ns()
+            if not await self._process(tp, records):
+                return  # positions were reset to the database's checkpoints: fetch anew
+            self._observe(consumer, tp, records, started, started_ns)
+
+    def _observe(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: Sequence[ConsumerRecord[Any, Any]],
+                 started: float, started_ns: int) -> None:
+        """Spans, metrics and the lag after a partition batch was applied."""
+        if otel.enabled():
+            self._export_spans(records, started_ns)
+        BATCH_SIZE.labels(projection=self.projection.name).observe(len(records))
+        APPLY_SECONDS.labels(projection=self.projection.name).observe(time.monotonic() - started)
+        self._next_offset[tp] = records[-1].offset + 1
+        self._lag_from_fetch(consumer, tp)
 
     # --------------------------------------------------------------------------- assignment
 
@@ -281,6 +292,8 @@ class ProjectionRunner:
     def _lag_from_fetch(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
         """After a batch: the lag against the high-water mark of the fetch that brought it (no request),
         so a burst shows at once; :meth:`_measure_lag` covers a projection that fetches nothing."""
+        if tp not in consumer.assignment():
+            return  # revoked while the batch was applied (a rebalance): another process measures it now
         highwater = consumer.highwater(tp)
         if highwater is not None and tp in self._next_offset:
             CONSUMER_LAG.labels(projection=self.projection.name, topic=tp.topic,
@@ -305,15 +318,7 @@ class ProjectionRunner:
     async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> bool:
         """Apply one partition batch. False: the fetched data is stale (a database outage or a gap),
         positions were reset to the stored checkpoints, and the caller must fetch again."""
-        decoded: list[Delivered] = []
-        poison: list[tuple[ConsumerRecord[Any, Any], str]] = []
-        for rec in records:
-            try:
-                env = Envelope.from_json(rec.value)
-            except (ValidationError, ValueError, TypeError) as exc:
-                poison.append((rec, f"undecodable envelope: {type(exc).__name__}"))
-                continue
-            decoded.append(Delivered(env, rec.topic, rec.partition, rec.offset, _vervolg(rec.headers)))
+        decoded, poison = self._decode(records)
         first, last = records[0].offset, records[-1].offset
 
         await self._dead_letter(poison)  # before the checkpoint moves past them: never silently lost
@@ -354,6 +359,21 @@ class ProjectionRunner:
         if applied and self.on_applied is not None:
             await self.on_applied(applied)
         return True
+
+    @staticmethod
+    def _decode(records: Sequence[ConsumerRecord[Any, Any]],
+                ) -> tuple[list[Delivered], list[tuple[ConsumerRecord[Any, Any], str]]]:
+        """The envelopes of a batch, and the records that are none (they go to the dead letters)."""
+        decoded: list[Delivered] = []
+        poison: list[tuple[ConsumerRecord[Any, Any], str]] = []
+        for rec in records:
+            try:
+                env = Envelope.from_json(rec.value)
+            except (ValidationError, ValueError, TypeError) as exc:
+                poison.append((rec, f"undecodable envelope: {type(exc).__name__}"))
+                continue
+            decoded.append(Delivered(env, rec.topic, rec.partition, rec.offset, _vervolg(rec.headers)))
+        return decoded, poison
 
     async def _reseek_when_database_is_back(self) -> None:
         attempt = 0

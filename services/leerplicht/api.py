@@ -202,13 +202,13 @@ def build_router(officer: Any, region: str) -> APIRouter:
             str, Query(max_length=100, description="Naam (deel), BSN (9 cijfers) of pseudoniem (begin)")] = "",
         behandelaar: Annotated[
             Literal["", "mij", "niemand"], Query(description="mij: mijn zaken; niemand: nog niet toegewezen")] = "",
-        te_laat: Annotated[bool, Query(description="Alleen zaken met een verlopen termijn")] = False,
+        te_laat: Annotated[bool, Query(alias="teLaat", description="Alleen zaken met een verlopen termijn")] = False,
         soort: Annotated[MeldingSoort | None, Query(description="Alleen zaken met een melding van deze soort")] = None,
         sorteer: Annotated[str, Query(pattern=zaken.SORTEER_PATROON,
                                       description="termijn, naam, leeftijd, school, laatste_actie of geopend; "
                                                   "een - ervoor keert de volgorde om")] = "termijn",
         pagina: Annotated[int, Query(ge=1, le=100_000)] = 1,
-        per_pagina: Annotated[int, Query(ge=1, le=zaken.MAX_PER_PAGINA)] = zaken.PER_PAGINA,
+        per_pagina: Annotated[int, Query(alias="perPagina", ge=1, le=zaken.MAX_PER_PAGINA)] = zaken.PER_PAGINA,
     ) -> dict[str, Any]:
         """Names are not in the answer (the API keeps to pseudonyms); a name search still works."""
         peildatum = vandaag()

@@ -427,6 +427,31 @@ def _kolommen(leden: Iterable[Membership]) -> list[list[object]]:
     return [list(col) for col in zip(*rows, strict=True)]
 
 
+LEDEN_VOOR = (
+    "SELECT t.indicator, t.gebied, t.periode, t.uitsplitsing, t.lid, x.n "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
+    "AS t(indicator, gebied, periode, uitsplitsing, lid) "
+    "CROSS JOIN LATERAL (SELECT count(*) AS n FROM lidmaatschap l WHERE l.indicator = t.indicator "
+    "AND l.gebied = t.gebied AND l.periode = t.periode AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid) x "
+    "WHERE x.n > 0"
+)
+"""Per (cell, member) of the batch (unique keys) its number of sources. A lookup per key in the primary
+key (the aggregate keeps the planner from turning it into a join): a join with ``unnest`` was planned as
+a hash join over the whole table, a cost that grew with the log (tests/telling/test_telling_leden_index.py)."""
+LEDEN_WEG = (
+    "DELETE FROM lidmaatschap WHERE ctid = ANY(ARRAY("
+    "SELECT x.ctid FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+    "AS t(indicator, gebied, periode, uitsplitsing, lid, bron) "
+    "CROSS JOIN LATERAL (SELECT l.ctid FROM lidmaatschap l WHERE l.indicator = t.indicator "
+    "AND l.gebied = t.gebied AND l.periode = t.periode AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid "
+    "AND l.bron = t.bron OFFSET 0) x)) "
+    "RETURNING indicator, gebied, periode, uitsplitsing, lid"
+)
+"""Delete the given memberships, found by the primary key (``OFFSET 0`` keeps the lookup per key) and
+removed by their row address; returns the rows really deleted. Memberships are only inserted and
+deleted, never updated, and the person's row lock keeps other instances off them meanwhile."""
+
+
 async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], eraf: set[Membership],
                            ) -> dict[Sleutel, int]:
     """Write the changes of the memberships derived from persons' facts; return per cell the change
@@ -440,23 +465,13 @@ async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], era
     kolommen = [list(c) for c in zip(*paren, strict=True)]
     voor: dict[Lid, int] = {}
     for r in await conn.fetch(
-        "SELECT l.indicator, l.gebied, l.periode, l.uitsplitsing, l.lid, count(*) AS n FROM lidmaatschap l "
-        "JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) "
-        "AS t(indicator, gebied, periode, uitsplitsing, lid) "
-        "ON l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode "
-        "AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid GROUP BY 1, 2, 3, 4, 5",
-        *kolommen,
+        LEDEN_VOOR, *kolommen,
     ):
         voor[(r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])] = int(r["n"])
     na = dict(voor)
     if eraf:
         for r in await conn.fetch(
-            "DELETE FROM lidmaatschap l USING unnest($1::text[], $2::text[], $3::text[], $4::text[], "
-            "$5::text[], $6::text[]) AS t(indicator, gebied, periode, uitsplitsing, lid, bron) "
-            "WHERE l.indicator = t.indicator AND l.gebied = t.gebied AND l.periode = t.periode "
-            "AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid AND l.bron = t.bron "
-            "RETURNING l.indicator, l.gebied, l.periode, l.uitsplitsing, l.lid",
-            *_kolommen(eraf),
+            LEDEN_WEG, *_kolommen(eraf),
         ):
             k = (r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])
             na[k] = na.get(k, 0) - 1

@@ -11,7 +11,14 @@ rebuilds. This is the default: it never touches the live figures.
 3. It runs the same :class:`~telling.projection.TellingProjection` from offset 0 with its own
    consumer group (``<groep>.rebuild.<schema>``) and its own checkpoints. :class:`BegrensdeRunner`
    applies nothing at or beyond the target, so the figures are exactly those of the log up to it.
-   A progress bar (percentage, events/s) goes to stdout.
+   A progress bar (percentage, events/s) goes to stdout. With ``--processen N`` (default: the
+   machine's cores, at most 4) N-1 worker processes join that consumer group on the same schema:
+   Kafka splits the partitions over them and every process applies its own (issue 16: the rebuild
+   uses every core). They share one set of figures as two instances of the live service do: a person
+   who moved, with events on two topics held by different processes, is serialised by their
+   ``leerling_feiten`` row lock, and cells are upserted in sorted order, so the result is that of one
+   process (tests/telling/test_telling_schaal.py). The workers stop once the target is reached; a
+   ``--switch`` chases the live figures with the main process alone.
 4. It prints the content hash of the rebuilt figures and their as-of history
    (:func:`telling.tabellen.inhoud_hash`). ``python -m telling hash`` prints the live one. Read up to
    the same positions the two must be equal.
@@ -45,6 +52,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import multiprocessing
+import os
 import re
 import sys
 import time
@@ -61,6 +70,7 @@ from leerrecht.db import ensure_database, migrate
 from leerrecht.logging import configure_logging
 from leerrecht.projection import ProjectionRunner
 from telling.blauwgroen import sluit_verzoek, vraag_wissel, wacht_op_stilstand, wissel_schemas
+from telling.bundel import GebundeldeRunner
 from telling.config import TellingSettings
 from telling.projection import TellingProjection, achterstand, inhalen
 from telling.tabellen import PROJECTIE, inhoud_hash
@@ -137,7 +147,7 @@ def _zonder_nul(p: Posities) -> Posities:
     return {k: v for k, v in p.items() if v}
 
 
-class BegrensdeRunner(ProjectionRunner):
+class BegrensdeRunner(GebundeldeRunner):
     """The projection runner, applying only records below a bound per partition (none where no bound
     is set). A partition that reaches its bound is rewound to the first record not applied and paused
     until the bound moves: the rebuild then stands exactly at a chosen position, so its hash can be
@@ -155,16 +165,19 @@ class BegrensdeRunner(ProjectionRunner):
                 self._consumer.resume(*self._vast)
         self._vast.clear()
 
-    async def _process(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> bool:
-        g = self.grens.get((tp.topic, tp.partition), 0)
-        binnen = [r for r in records if r.offset < g]
-        if len(binnen) < len(records) and self._consumer is not None:
-            self._consumer.seek(tp, records[len(binnen)].offset)
-            self._consumer.pause(tp)
-            self._vast.add(tp)
-        if not binnen:
-            return True
-        return await super()._process(tp, binnen)
+    async def _handle_fetch(self, consumer: AIOKafkaConsumer,
+                            batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+        binnen: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
+        for tp, records in batches.items():
+            g = self.grens.get((tp.topic, tp.partition), 0)
+            deel = [r for r in records if r.offset < g]
+            if len(deel) < len(records) and self._consumer is not None:
+                self._consumer.seek(tp, records[len(deel)].offset)
+                self._consumer.pause(tp)
+                self._vast.add(tp)
+            if deel:
+                binnen[tp] = deel
+        await super()._handle_fetch(consumer, binnen)
 
 
 class Balk:
@@ -211,14 +224,68 @@ async def _stop(runner: ProjectionRunner, task: asyncio.Task[None]) -> None:
     await asyncio.wait({task}, timeout=30)
 
 
+def _werker(settings: TellingSettings, schema: str, groep: str, grens: Posities, stop: Any) -> None:
+    """A worker process of a parallel rebuild: the same runner, group and schema, bounded by ``grens``,
+    until ``stop`` (a ``multiprocessing`` event) is set."""
+    kafka_security.use(settings.kafka_security())
+    configure_logging("telling-rebuild", json=settings.log_json, level="WARNING")
+    asyncio.run(_werk(settings, schema, groep, grens, stop))
+
+
+async def _werk(settings: TellingSettings, schema: str, groep: str, grens: Posities, stop: Any) -> None:
+    pool = await schema_pool(settings.database_url, schema)
+    runner = BegrensdeRunner(TellingProjection(), pool, settings.kafka_bootstrap_servers,
+                             pattern=settings.event_pattern, group_id=groep,
+                             batch_size=settings.projection_batch_size)
+    runner.zet_grens(grens)
+    task = asyncio.create_task(runner.run())
+    try:
+        while not stop.is_set() and not task.done():
+            await asyncio.sleep(0.2)
+    finally:
+        await _stop(runner, task)
+        await pool.close()
+    if task.done() and not task.cancelled():
+        task.result()  # a worker that failed exits non-zero; its partitions go to the others
+
+
+class Werkers:
+    """The worker processes of a parallel rebuild (spawned: no event loop or connection is inherited)."""
+
+    def __init__(self, settings: TellingSettings, schema: str, groep: str, grens: Posities, aantal: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.stop = ctx.Event()
+        self.processen = [ctx.Process(target=_werker, args=(settings, schema, groep, grens, self.stop),
+                                      name=f"telling-rebuild-{i + 1}", daemon=True) for i in range(aantal)]
+        for p in self.processen:
+            p.start()
+
+    async def stoppen(self, timeout: float = 30.0) -> None:
+        self.stop.set()
+        deadline = time.monotonic() + timeout
+        for p in self.processen:
+            while p.is_alive() and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            if p.is_alive():
+                p.terminate()  # only our own child; its transaction rolls back, its checkpoints hold
+            p.join(timeout=5)
+        self.processen = []
+
+
+def standaard_processen() -> int:
+    """Workers by default: one per core, at most 4 (more only wait on PostgreSQL's row locks)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def _tijd() -> str:
     return f"{datetime.now(UTC):%Y%m%d%H%M%S}"
 
 
 async def rebuild(settings: TellingSettings, schema: str | None = None, timeout: float = 3600.0,
                   meld: Meld = print, *, switch: bool = False,
-                  switch_timeout: float = 120.0) -> tuple[str, str, int]:
+                  switch_timeout: float = 120.0, processen: int = 1) -> tuple[str, str, int]:
     """Rebuild into ``schema`` (new by default); returns (schema, content hash, non-zero cells).
+    ``processen`` > 1: that many processes up to the end offsets (module doc).
 
     With ``switch``: chase the live position, switch over (module doc) and return the hash at the
     switch; the returned schema is then the name the old live schema was given."""
@@ -226,21 +293,29 @@ async def rebuild(settings: TellingSettings, schema: str | None = None, timeout:
     pool = await schema_pool(settings.database_url, schema)
     runner: BegrensdeRunner | None = None
     task: asyncio.Task[None] | None = None
+    werkers: Werkers | None = None
     try:
         await migrate(pool, "telling")
         eind = await eind_offsets(settings.kafka_bootstrap_servers, settings.event_pattern)
-        meld(f"herbouw in schema {schema}: {sum(eind.values())} events in {len(eind)} partities")
+        meld(f"herbouw in schema {schema}: {sum(eind.values())} events in {len(eind)} partities"
+             + (f", {processen} processen" if processen > 1 else ""))
+        groep = f"{settings.consumer_group}.rebuild.{schema}"
         runner = BegrensdeRunner(
             TellingProjection(), pool, settings.kafka_bootstrap_servers, pattern=settings.event_pattern,
-            group_id=f"{settings.consumer_group}.rebuild.{schema}", batch_size=settings.projection_batch_size,
+            group_id=groep, batch_size=settings.projection_batch_size,
         )
         task = asyncio.create_task(runner.run())
         deadline = time.monotonic() + timeout
         balk = Balk(meld)
-        if not switch:
-            async def vast() -> Posities:
-                return eind
 
+        async def vast() -> Posities:
+            return eind
+
+        if processen > 1:
+            werkers = Werkers(settings, schema, groep, eind, processen - 1)
+            await _volg(pool, runner, task, vast, lambda g, t: g >= t, deadline, balk)
+            await werkers.stoppen()
+        if not switch:
             await _volg(pool, runner, task, vast, lambda g, t: g >= t, deadline, balk)
             await _stop(runner, task)
             async with pool.acquire() as conn:
@@ -257,6 +332,8 @@ async def rebuild(settings: TellingSettings, schema: str | None = None, timeout:
         await _volg(pool, runner, task, live, lambda g, t: t - g <= drempel, deadline, balk)
         return await _wissel(settings, pool, runner, task, schema, switch_timeout, balk, meld)
     finally:
+        if werkers is not None:
+            await werkers.stoppen()
         if runner is not None and task is not None:
             await _stop(runner, task)
         await pool.close()
@@ -368,6 +445,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="terug naar een eerder schema (telling_oud_<tijd>); herbouwt niets")
     parser.add_argument("--switch-timeout", type=float, default=120.0,
                         help="maximale pauze van de live dienst in seconden")
+    parser.add_argument("--processen", type=int, default=standaard_processen(),
+                        help="aantal processen dat de partities verdeelt (standaard: de kernen, hoogstens 4)")
     args = parser.parse_args(argv)
     settings = TellingSettings()
     kafka_security.use(settings.kafka_security())  # the CLI runs as telling's principal too
@@ -381,7 +460,7 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(terugdraaien(settings, args.rollback, args.switch_timeout, meld))
         else:
             asyncio.run(rebuild(settings, args.schema, args.timeout, meld, switch=args.switch,
-                                switch_timeout=args.switch_timeout))
+                                switch_timeout=args.switch_timeout, processen=args.processen))
     except (TimeoutError, RuntimeError, ValueError) as exc:
         print(f"herbouw mislukt: {exc}", file=sys.stderr)
         raise SystemExit(1) from exc

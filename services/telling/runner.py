@@ -16,7 +16,7 @@ from contracts.topics import CONFIGS, PARTITIONS, TopicKind, dlq_topic, topic_ki
 from leerrecht.kafka import EventPublisher
 from leerrecht.kafka import TopicSpec as KafkaTopicSpec
 from leerrecht.logging import get_logger
-from leerrecht.projection import ProjectionRunner
+from telling.bundel import GebundeldeRunner
 from telling.config import TellingSettings
 from telling.projection import TellingProjection, achterstand, inhalen
 from telling.stream import CijferStroom
@@ -37,7 +37,7 @@ def count_topics(topic: str) -> list[KafkaTopicSpec]:
 log = get_logger(__name__)
 
 
-class TellingRunner(ProjectionRunner):
+class TellingRunner(GebundeldeRunner):
     def __init__(self, pool: asyncpg.Pool, settings: TellingSettings, publisher: EventPublisher,
                  **kwargs: Any) -> None:
         self.stroom = CijferStroom(pool, publisher, topic=settings.count_topic,

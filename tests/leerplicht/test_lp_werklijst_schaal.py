@@ -222,7 +222,7 @@ def test_one_row_per_case_with_name_school_age_and_search_filters_sort_and_pagin
     assert body["zaken"][0]["school"] == {"code": "00AP00", "naam": SCHOOLNAAM}
     assert sorted(body["zaken"][0]["melding_soorten"]) == ["LRV", "ZESTIEN_UUR"]
     assert eerste.achternaam not in r.text
-    r = httpx.get(f"{lp.url}/v1/dossiers", params={"zoek": TAG, "pagina": 3, "per_pagina": 100,
+    r = httpx.get(f"{lp.url}/v1/dossiers", params={"zoek": TAG, "pagina": 3, "perPagina": 100,
                                                     "sorteer": "-termijn"}, headers=api)
     assert r.status_code == 200 and r.json()["pagina"] == 3 and len(r.json()["zaken"]) == 50
     fout = httpx.get(f"{lp.url}/v1/dossiers", params={"sorteer": "wachtwoord"}, headers=api)

@@ -144,6 +144,29 @@ async def test_rebuild_by_one_instance_gives_the_hash_of_the_two(schaal: Schaal)
     assert (rebuilt, m) == (live, n), meldingen[-3:]
 
 
+@pytest.mark.infra
+async def test_rebuild_over_two_processes_gives_the_same_hash(schaal: Schaal) -> None:
+    """issue 16: a worker process joins the rebuild's group on the same schema; Kafka splits the
+    partitions, and the figures and their history are those of one process."""
+    async with schaal.pool.acquire() as conn:
+        live, n = await inhoud_hash(conn)
+    meldingen: list[str] = []
+    schema = f"rb_{uuid.uuid4().hex[:8]}"
+    _, rebuilt, m = await rebuild(schaal.settings, schema, timeout=180, meld=meldingen.append, processen=2)
+    assert (rebuilt, m) == (live, n), meldingen[-3:]
+    assert "2 processen" in meldingen[0]
+
+
+@pytest.mark.infra
+async def test_one_transaction_per_fetch_not_per_partition(schaal: Schaal) -> None:
+    """issue 16: telling's runner applies everything one fetch brought over 3 partitions of many topics
+    in one transaction (telling.bundel): far fewer transactions than partition batches."""
+    batches = sum(r.stats.batches for r in schaal.runners)
+    partitiebatches = sum(r.partitiebatches for r in schaal.runners)
+    # every transaction moved the checkpoints of several partitions on average
+    assert partitiebatches >= 3 * batches, (partitiebatches, batches)
+
+
 async def _stroom(bootstrap: str, topic: str) -> dict[str, CijferBijgewerkt]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
