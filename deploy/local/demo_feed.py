@@ -75,14 +75,20 @@ def school_days(until: date, weeks: int, vakantieregio: str = "midden") -> list[
 
 
 def plan(
-    today: date, seed: int = 2026
+    today: date, seed: int = 2026, schaal: float = 1.0, gemeenten: tuple[str, str] = GEMEENTEN,
+    bsn_start: int = 0,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``schaal`` shrinks every school (a test's smaller demo); ``gemeenten`` are the municipalities of
+    residence of Zoetermeer's and Spijkenisse's pupils, so a test can route the reports to a region of
+    its own; ``bsn_start`` gives a test pupils of its own."""
     rng = random.Random(seed)
     start = date(today.year if today.month >= 8 else today.year - 1, 8, 24)
     enrolments, absences = [], []
-    bsns = iter(synthetic_bsns(sum(n for _, _, n, _ in SCHOOLS.values())))
+    grootte = {school: max(1, round(n * schaal)) for school, (_, _, n, _) in SCHOOLS.items()}
+    bsns = iter(synthetic_bsns(sum(grootte.values()), start=bsn_start))
     days = [d for d in school_days(today, 30) if d >= start]
-    for school, (_, soort, pupils, (jong, oud)) in SCHOOLS.items():
+    for school, (_, soort, _, (jong, oud)) in SCHOOLS.items():
+        pupils = grootte[school]
         lesuren = soort != "po"  # po counts clock hours (5.5 a day), the others lesson hours (up to 8)
         for k in range(pupils):
             bsn = next(bsns)
@@ -90,8 +96,8 @@ def plan(
             geboren = date(start.year - leeftijd - 1, 1 + k % 12, 1 + k % 27)
             if (start - geboren).days // 365 > leeftijd:
                 geboren = date(geboren.year + 1, geboren.month, geboren.day)
-            thuis = GEMEENTEN[0] if school in ZOETERMEER else GEMEENTEN[1]
-            woont = thuis if rng.random() < 0.9 else rng.choice(GEMEENTEN)
+            thuis = gemeenten[0] if school in ZOETERMEER else gemeenten[1]
+            woont = thuis if rng.random() < 0.9 else rng.choice(gemeenten)
             tussen, achter = rng.choice(ACHTERNAMEN)
             identiteit: dict[str, Any] = {"voornamen": rng.choice(VOORNAMEN), "achternaam": achter}
             if tussen:
@@ -129,10 +135,12 @@ def plan(
     return enrolments, absences
 
 
-async def feed(registratie_url: str, token_of: Callable[[str], str], today: date | None = None) -> dict[str, int]:
+async def feed(registratie_url: str, token_of: Callable[[str], str], today: date | None = None,
+               schaal: float = 1.0, gemeenten: tuple[str, str] = GEMEENTEN, bsn_start: int = 0) -> dict[str, int]:
     """``token_of(client)``: an access token of that system (client credentials): ``school-<BRIN6>`` for a
     school's administration system, ``duo`` for DUO's register feed."""
-    enrolments, absences = plan(today or date.today())
+    enrolments, absences = plan(today or date.today(), schaal=schaal, gemeenten=gemeenten,
+                                 bsn_start=bsn_start)
     sem = asyncio.Semaphore(16)
     pgn_van: dict[str, str] = {}  # pseudonym -> BSN, to file the reports (a school files by BSN)
     async with httpx.AsyncClient(base_url=registratie_url, timeout=30) as client:

@@ -21,6 +21,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -40,6 +41,8 @@ from leerrecht.localinfra import (
 
 sys.path.insert(0, str(Path(__file__).parent))
 from demo_feed import feed
+from demo_klant import KeycloakBeheer, demo_klanten
+from demo_stappen import leerplicht_fasen, rmc_statussen
 
 REGIONS = ("MC28", "MC29")  # Haaglanden/Westland and Rijnmond
 BASE_PORT = int(os.environ.get("LEERRECHT_HTTP_BASE_PORT", "8100"))  # the realm's redirect URIs: 8100..8104
@@ -113,7 +116,12 @@ def main() -> int:
         pg.start()
         kafka.start()
         (state / "keycloak").mkdir(parents=True, exist_ok=True)
+        # a bootstrap admin of this run only (in-memory database): the feed's officer and coach clients
+        beheer = KeycloakBeheer(keycloak.url, "demo-beheer", secrets.token_urlsafe(24))
+        os.environ["KC_BOOTSTRAP_ADMIN_USERNAME"] = beheer.gebruiker
+        os.environ["KC_BOOTSTRAP_ADMIN_PASSWORD"] = beheer.wachtwoord
         keycloak.start(realm)
+        del os.environ["KC_BOOTSTRAP_ADMIN_USERNAME"], os.environ["KC_BOOTSTRAP_ADMIN_PASSWORD"]
         tokens = Tokens(keycloak, realm)
         key_file = state / "pseudonym.key"
         if not key_file.exists():
@@ -147,6 +155,14 @@ def main() -> int:
               flush=True)
         urls = {svc.name: svc.url for svc in started}
         summary = asyncio.run(feed(urls["registratie"], tokens))
+        regio = REGIONS[0]
+        print(f"▶ Dossiers in {regio} door alle MAS-fasen en Doorstroompunt-statussen…", flush=True)
+        with demo_klanten(beheer, regio, realm.secrets) as klanten:
+            vandaag = date.today()
+            summary |= {f"mas_{k}": len(n) for k, n in asyncio.run(leerplicht_fasen(
+                urls[f"leerplicht-{regio}"], lambda: tokens(klanten["leerplicht"]), vandaag, minimum=200)).items()}
+            summary |= {f"rmc_{k}": len(n) for k, n in asyncio.run(rmc_statussen(
+                urls[f"rmc-{regio}"], lambda: tokens(klanten["rmc"]), vandaag, minimum=5)).items()}
         figures = wait_for_figures(urls["telling"], summary["afwezigheden"], lambda: tokens("analyse-systeem"))
         print_report(urls, summary, figures, time.monotonic() - t0, state / "logs", keycloak, realm)
         while not stopping:
@@ -184,7 +200,10 @@ def wait_for_figures(telling_url: str, expected: int, token_of: Callable[[], str
 def print_report(urls: dict[str, str], summary: dict[str, int], figures: list[dict[str, object]],
                  elapsed: float, logs: Path, keycloak: KeycloakNode, realm: KeycloakRealm) -> None:
     print(f"\n✔ Leerrecht draait ({elapsed:.0f}s). Ingevoerd: {summary['leerlingen']} leerlingen, "
-          f"{summary['afwezigheden']} afwezigheden, {summary['meldingen']} meldingen.\n")
+          f"{summary['afwezigheden']} afwezigheden, {summary['meldingen']} meldingen.")
+    stappen = ", ".join(f"{k.split('_', 1)[1]} {n}" for k, n in summary.items() if k.startswith("mas_"))
+    statussen = ", ".join(f"{k.split('_', 1)[1]} {n}" for k, n in summary.items() if k.startswith("rmc_"))
+    print(f"Zaken per MAS-fase (de rest nieuw): {stappen}\nDoorstroompunt (de rest nieuw): {statussen}\n")
     print("Landelijke cijfers (telling, uit het eventlog):")
     for c in figures:
         value = "<10" if c["waarde"] is None else c["waarde"]  # disclosure control: counts 1–9 suppressed

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +94,8 @@ def _mens(username: str, **attrs: str) -> dict[str, Any]:
 class Sso:
     node: KeycloakNode
     realm: KeycloakRealm
+    beheer: tuple[str, str] = ("", "")
+    """Keycloak's bootstrap admin of this run (user, password): tests that create run-only clients."""
 
     @property
     def issuer(self) -> str:
@@ -134,5 +138,12 @@ def start_sso() -> Iterator[Sso]:
         extra_users=(*(_account(c, **attrs) for c, (_, attrs, _) in TEST_ROLLEN.items()),
                      *(_mens(u, **attrs) for u, attrs in TEST_MENSEN.items())),
     )
-    with throwaway_keycloak("leerrecht-test-keycloak-", realm) as node:
-        yield Sso(node, realm)
+    beheer = ("test-kc-beheer", secrets.token_urlsafe(24))
+    os.environ["KC_BOOTSTRAP_ADMIN_USERNAME"], os.environ["KC_BOOTSTRAP_ADMIN_PASSWORD"] = beheer
+    try:
+        with throwaway_keycloak("leerrecht-test-keycloak-", realm) as node:
+            del os.environ["KC_BOOTSTRAP_ADMIN_USERNAME"], os.environ["KC_BOOTSTRAP_ADMIN_PASSWORD"]
+            yield Sso(node, realm, beheer)
+    finally:
+        os.environ.pop("KC_BOOTSTRAP_ADMIN_USERNAME", None)
+        os.environ.pop("KC_BOOTSTRAP_ADMIN_PASSWORD", None)
