@@ -147,9 +147,14 @@ async def feed(registratie_url: str, token_of: Callable[[str], str], today: date
 
         async def post(path: str, item: dict[str, Any], key: str, who: str | None = None) -> dict[str, Any]:
             token = token_of(who or f"school-{item['school']}")
-            async with sem:
-                r = await client.post(path, json=item["body"],
-                                      headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+            for _ in range(30):  # 503 (the log did not confirm, or overload): again with the same key, as asked
+                async with sem:
+                    r = await client.post(path, json=item["body"],
+                                          headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+                if r.status_code != 503:
+                    break
+                wacht = r.headers.get("retry-after", "1")
+                await asyncio.sleep(min(10.0, float(wacht)) if wacht.isdigit() else 1.0)
             if r.status_code not in (200, 201, 207):
                 raise RuntimeError(f"{path} answered {r.status_code}: {r.text[:300]}")
             antwoord: dict[str, Any] = r.json()

@@ -36,7 +36,9 @@ HALT_TOELICHTING = "Demo: de leerling en ouders stemmen in met een Halt-afdoenin
 
 
 class StapGeweigerd(RuntimeError):
-    pass
+    def __init__(self, bericht: str, regels: frozenset[str] = frozenset()) -> None:
+        super().__init__(bericht)
+        self.regels = regels  # the rules the service named (``fouten[].regel``)
 
 
 async def _stabiel(haal: Callable[[], Any], minimum: int, timeout: float = 120) -> Any:
@@ -62,7 +64,11 @@ async def _post(client: httpx.AsyncClient, token: str, pad: str, body: dict[str,
             break
         await asyncio.sleep(0.5)
     if r.status_code >= 400:
-        raise StapGeweigerd(f"{pad.rsplit('/', 1)[-1]}: {r.status_code} {r.text[:300]}")
+        try:
+            regels = frozenset(str(f.get("regel")) for f in r.json().get("fouten", []))
+        except ValueError:
+            regels = frozenset()
+        raise StapGeweigerd(f"{pad.rsplit('/', 1)[-1]}: {r.status_code} {r.text[:300]}", regels)
     antwoord: dict[str, Any] = r.json()
     return antwoord
 
@@ -108,7 +114,7 @@ async def leerplicht_fasen(url: str, token_of: Callable[[], str], vandaag: date,
                 try:
                     v = (await _post(client, token_of(), f"{pad}/route", body))["version"]
                 except StapGeweigerd as exc:  # Halt advised against (age, earlier referral): override with a reason
-                    if route != "HALT" or "halt_advies" not in str(exc):
+                    if route != "HALT" or "halt_advies" not in exc.regels:
                         raise
                     v = (await _post(client, token_of(), f"{pad}/route",
                                      {**body, "halt_toelichting": HALT_TOELICHTING}))["version"]
