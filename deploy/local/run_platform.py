@@ -21,8 +21,9 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -158,7 +159,7 @@ def main() -> int:
         regio = REGIONS[0]
         print(f"▶ Dossiers in {regio} door alle MAS-fasen en Doorstroompunt-statussen…", flush=True)
         with demo_klanten(beheer, regio, realm.secrets) as klanten:
-            vandaag = date.today()
+            vandaag = datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the services' own day
             summary |= {f"mas_{k}": len(n) for k, n in asyncio.run(leerplicht_fasen(
                 urls[f"leerplicht-{regio}"], lambda: tokens(klanten["leerplicht"]), vandaag, minimum=200)).items()}
             summary |= {f"rmc_{k}": len(n) for k, n in asyncio.run(rmc_statussen(

@@ -13,9 +13,10 @@ import asyncio
 import sys
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -75,7 +76,7 @@ def _get(url: str, token: str, **params: Any) -> Any:
 def test_demo_vult_elk_scherm(diensten: dict[str, ServiceProcess], sso: Sso) -> None:
     urls = {naam: svc.url for naam, svc in diensten.items()}
     tokens = Tokens(sso)
-    vandaag = date.today()
+    vandaag = datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the services' own day
     samenvatting = asyncio.run(feed(urls["registratie"], tokens, vandaag, schaal=0.3, gemeenten=GEMEENTEN,
                                     bsn_start=6000))
     assert samenvatting["meldingen"] > 0
