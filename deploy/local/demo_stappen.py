@@ -102,10 +102,11 @@ async def leerplicht_fasen(url: str, token_of: Callable[[], str], vandaag: date,
             r = await client.get(f"/v1/dossiers/{dossier_id}", headers={"Authorization": f"Bearer {token_of()}"})
             r.raise_for_status()
             d = r.json()
-            melding = next(m["melding_id"] for m in d["meldingen"] if m["status"] == "GEREGISTREERD")
-            pad = f"/v1/dossiers/{dossier_id}"
-            v = (await _post(client, token_of(), f"{pad}/meldingen/{melding}/in-behandeling",
-                             {"expected_version": d["version"], "datum": dag}))["version"]
+            nieuw = [m["melding_id"] for m in d["meldingen"] if m["status"] == "GEREGISTREERD"]
+            melding, pad, v = nieuw[0], f"/v1/dossiers/{dossier_id}", d["version"]
+            for m in nieuw:  # a pupil reported more than once: every report is picked up (A4)
+                v = (await _post(client, token_of(), f"{pad}/meldingen/{m}/in-behandeling",
+                                 {"expected_version": v, "datum": dag}))["version"]
             if fase != "in_behandeling":
                 v = (await _post(client, token_of(), f"{pad}/onderzoek", {
                     "expected_version": v, "datum": dag, "melding_id": melding, "met_leerling": True}))["version"]
