@@ -7,7 +7,8 @@ intervention of it, closed) and the files over every status (IN_BEELD, IN_TRAJEC
 AFGESLOTEN), leaving the rest new. Steps are dated on the feed's day: a report cannot be handled before
 it was registered, so the next deadlines (first contact) fall due from there; what is overdue on first
 start are the schools' unfiled reports. Every step is a public command with ``expected_version``, as an
-integration would send it; the feed reads the version back from each answer.
+integration would send it; the feed reads the version back from each answer. A later ``make demo`` on the
+same data finds the steps taken (a case past its registration, a file past NIEUW) and takes none again.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ MAS_FASEN: dict[str, tuple[str | None, str | None]] = {
     "gesloten": ("BASISROUTE", None),
 }
 RMC_STATUSSEN = ("IN_BEELD", "IN_TRAJECT", "GEPLAATST", "AFGESLOTEN")
+MELDING_GEREGISTREERD = "nl.leerrecht.registratie.melding_geregistreerd"  # the last action of a new case
 HALT_TOELICHTING = "Demo: de leerling en ouders stemmen in met een Halt-afdoening."
 
 
@@ -82,6 +84,7 @@ async def leerplicht_fasen(url: str, token_of: Callable[[], str], vandaag: date,
 
         async def alle() -> list[str]:
             ids: list[str] = []
+            genomen.clear()
             pagina = 1
             while True:
                 r = await client.get("/v1/dossiers", params={"per_pagina": 100, "pagina": pagina, "sorteer": "geopend"},
@@ -89,11 +92,16 @@ async def leerplicht_fasen(url: str, token_of: Callable[[], str], vandaag: date,
                 r.raise_for_status()
                 body = r.json()
                 ids += [z["dossier_id"] for z in body["zaken"]]
+                genomen.extend(z["dossier_id"] for z in body["zaken"]
+                               if (z["laatste_actie"] or {}).get("type") != MELDING_GEREGISTREERD)
                 if pagina >= body["paginas"]:
                     return ids
                 pagina += 1
 
+        genomen: list[str] = []
         dossiers = sorted(await _stabiel(alle, minimum))
+        if genomen:  # an earlier run on this data took the steps already: taking them again is refused
+            return gedaan
         plan = [f for f in MAS_FASEN for _ in range(per_fase)]
         dag = vandaag.isoformat()
 
@@ -144,6 +152,10 @@ async def rmc_statussen(url: str, token_of: Callable[[], str], vandaag: date, pe
             return [j for j in r.json()["jongeren"] if j["status"] == "NIEUW"]
 
         jongeren = sorted(await _stabiel(nieuwe, minimum), key=lambda j: str(j["pseudoniem"]))
+        r = await client.get("/v1/jongeren", headers={"Authorization": f"Bearer {token_of()}"})
+        r.raise_for_status()
+        if any(j["status"] != "NIEUW" for j in r.json()["jongeren"]):  # an earlier run on this data
+            return gedaan
         plan = [s for s in RMC_STATUSSEN for _ in range(per_status)]
         dag = vandaag.isoformat()
 

@@ -204,7 +204,10 @@ def print_report(urls: dict[str, str], summary: dict[str, int], figures: list[di
           f"{summary['afwezigheden']} afwezigheden, {summary['meldingen']} meldingen.")
     stappen = ", ".join(f"{k.split('_', 1)[1]} {n}" for k, n in summary.items() if k.startswith("mas_"))
     statussen = ", ".join(f"{k.split('_', 1)[1]} {n}" for k, n in summary.items() if k.startswith("rmc_"))
-    print(f"Zaken per MAS-fase (de rest nieuw): {stappen}\nDoorstroompunt (de rest nieuw): {statussen}\n")
+    if any(n for k, n in summary.items() if k.startswith(("mas_", "rmc_"))):
+        print(f"Zaken per MAS-fase (de rest nieuw): {stappen}\nDoorstroompunt (de rest nieuw): {statussen}\n")
+    else:
+        print("De stappen van officier en coach zijn in een eerdere run op deze gegevens al gezet.\n")
     print("Landelijke cijfers (telling, uit het eventlog):")
     for c in figures:
         value = "<10" if c["waarde"] is None else c["waarde"]  # disclosure control: counts 1–9 suppressed
