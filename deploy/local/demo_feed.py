@@ -147,10 +147,16 @@ async def feed(registratie_url: str, token_of: Callable[[str], str], today: date
 
         async def post(path: str, item: dict[str, Any], key: str, who: str | None = None) -> dict[str, Any]:
             token = token_of(who or f"school-{item['school']}")
-            for _ in range(30):  # 503 (the log did not confirm, or overload): again with the same key, as asked
-                async with sem:
-                    r = await client.post(path, json=item["body"],
-                                          headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+            for poging in range(30):  # 503 or a cut connection: again with the same key, as the intake asks
+                try:
+                    async with sem:
+                        r = await client.post(path, json=item["body"],
+                                              headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+                except httpx.TransportError:
+                    if poging == 29:
+                        raise
+                    await asyncio.sleep(1.0)
+                    continue
                 if r.status_code != 503:
                     break
                 wacht = r.headers.get("retry-after", "1")

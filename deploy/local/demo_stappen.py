@@ -62,6 +62,11 @@ async def _stabiel(haal: Callable[[], Any], minimum: int, timeout: float = 120) 
 async def _post(client: httpx.AsyncClient, token: str, pad: str, body: dict[str, Any]) -> dict[str, Any]:
     for _ in range(20):  # 503: the previous step is still being projected (or the log was busy); retry
         r = await client.post(pad, json=body, headers={"Authorization": f"Bearer {token}"})
+        if r.status_code == 409 and "huidige_versie" in r.json():
+            # the file changed under the feed (a report or signal came in from the log): the feed's step
+            # does not depend on it, so it is sent again on the current version
+            body = {**body, "expected_version": r.json()["huidige_versie"]}
+            continue
         if r.status_code != 503:
             break
         await asyncio.sleep(0.5)
