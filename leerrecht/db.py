@@ -111,6 +111,22 @@ async def migrate_verwerkingslog(conn: asyncpg.Connection, owner_url: str | None
         await owner.close()
 
 
+EXTENSIES = ("pg_trgm",)
+"""Extensions the services' migrations use (trigram indexes for name search). Creating one needs CREATE
+on the database, which the service's own role does not have in production: the owner creates them."""
+
+
+async def maak_extensies(conn: asyncpg.Connection, owner_url: str | None) -> None:
+    """Create :data:`EXTENSIES` as the database's owner (``owner_url``), else as the service's role."""
+    maker = conn if owner_url is None else await asyncpg.connect(owner_url)
+    try:
+        for naam in EXTENSIES:
+            await maker.execute(f"CREATE EXTENSION IF NOT EXISTS {naam}")
+    finally:
+        if maker is not conn:
+            await maker.close()
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -125,6 +141,7 @@ async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None
             await conn.execute(CORE_SQL)
             await conn.execute(websessies.SQL)  # the web login's sessions (leerrecht.oidc_login)
             await migrate_verwerkingslog(conn, owner_url)
+            await maak_extensies(conn, owner_url)
             done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migration")}
             for name, sql in _migration_files(package):
                 checksum = hashlib.sha256(sql.encode()).hexdigest()

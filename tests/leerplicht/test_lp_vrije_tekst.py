@@ -151,9 +151,14 @@ def test_web_form_close_with_a_nul_is_refused_in_dutch_and_keeps_what_was_typed(
     lp: ServiceProcess, infra: Any
 ) -> None:
     pseudo, dossier_id = _dossier_in_behandeling(lp, infra)
+    with _api(lp) as api:  # the page offers closing only once an onderzoek has started (MAS order)
+        melding_id = api.get(f"/v1/dossiers/{dossier_id}").json()["meldingen"][0]["melding_id"]
+        r = api.post(f"/v1/dossiers/{dossier_id}/onderzoek", json={
+            "expected_version": 2, "datum": vandaag().isoformat(), "melding_id": melding_id, "met_leerling": False})
+        assert r.status_code == 200 and r.json()["version"] == 3, r.text
     with ingelogd(lp) as web:
         r = web.post(f"/dossiers/{dossier_id}/afsluiten", data={
-            "expected_version": "2", "datum": vandaag().isoformat(), "reden": "OVERIG",
+            "expected_version": "3", "datum": vandaag().isoformat(), "reden": "OVERIG",
             "toelichting": "Verhuisd naar\u0000 het buitenland"})
         assert r.status_code == 422, r.text[-2000:]
         assert 'role="alert"' in r.text and "Toelichting: De tekst bevat een teken dat niet is toegestaan" in r.text
@@ -161,10 +166,10 @@ def test_web_form_close_with_a_nul_is_refused_in_dutch_and_keeps_what_was_typed(
         assert ">Verhuisd naar het buitenland</textarea>" in r.text, "what was typed stays, minus the NUL"
         assert "\u0000" not in r.text
         te_lang = web.post(f"/dossiers/{dossier_id}/afsluiten", data={
-            "expected_version": "2", "datum": vandaag().isoformat(), "reden": "OVERIG", "toelichting": "x" * 501})
+            "expected_version": "3", "datum": vandaag().isoformat(), "reden": "OVERIG", "toelichting": "x" * 501})
         assert te_lang.status_code == 422
         assert "Toelichting: De tekst is te lang: ten hoogste 500 tekens." in te_lang.text
 
     time.sleep(1.0)
-    assert _versie(lp, dossier_id) == (2, "OPEN")
+    assert _versie(lp, dossier_id) == (3, "OPEN")
     assert "nl.leerrecht.leerplicht.dossier_gesloten" not in asyncio.run(_types_on_log(infra.bootstrap, pseudo))

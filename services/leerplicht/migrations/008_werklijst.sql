@@ -23,7 +23,7 @@ CREATE INDEX dossier_behandelaar_wie ON dossier_behandelaar (behandelaar);
 
 -- Search by name (any part, trigram index) and by BSN (a hash of the PGN: the number itself is not
 -- stored, and the hash goes with the row when the identity is erased).
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- pg_trgm is created by the runtime as the database's owner (leerrecht.db.EXTENSIES).
 ALTER TABLE identiteit
     ADD COLUMN zoeknaam text GENERATED ALWAYS AS (
         lower(voornamen || ' ' || coalesce(tussenvoegsel || ' ', '') || achternaam)) STORED,

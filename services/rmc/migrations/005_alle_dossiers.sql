@@ -1,6 +1,6 @@
 -- The coach's list of all open files (issue 15): search by name (trigram index on the identity's name,
 -- erased with the row) and by pseudonym, a status filter and paging in SQL.
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- pg_trgm is created by the runtime as the database's owner (leerrecht.db.EXTENSIES).
 ALTER TABLE identiteit ADD COLUMN zoeknaam text GENERATED ALWAYS AS (
     lower(voornamen || ' ' || coalesce(tussenvoegsel || ' ', '') || achternaam)) STORED;
 CREATE INDEX identiteit_zoeknaam ON identiteit USING gin (zoeknaam gin_trgm_ops);
