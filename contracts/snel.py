@@ -11,6 +11,7 @@ for anything else it returns ``None`` and the caller takes the full decode, whic
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -59,6 +60,8 @@ def _uren(u: Any) -> Decimal | None:
     """As the contract reads the JSON number (``from_data`` writes it with orjson, pydantic reads it
     into a Decimal): an integral float becomes an integer; > 0, <= 24, at most 2 decimals."""
     if isinstance(u, float):
+        if not math.isfinite(u):  # NaN cannot be compared (InvalidOperation); the full decode refuses it
+            return None
         uren = Decimal(int(u)) if u.is_integer() else Decimal(repr(u))
     elif isinstance(u, int) and not isinstance(u, bool):
         uren = Decimal(u)

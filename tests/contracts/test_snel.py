@@ -80,3 +80,12 @@ def test_other_forms_are_left_to_the_full_decode() -> None:
         _zelfde(env)
     assert afwezigheid(_env(_goed(), dataschema="https://leerrecht.nl/schemas/x/v1.json")) is None
     assert afwezigheid(_env(_goed(), dataschema=None)) is not None
+
+
+def test_hours_that_are_no_number_are_left_to_the_full_decode() -> None:
+    """Hypothesis found it: NaN cannot be compared as a Decimal (InvalidOperation took the reader down)."""
+    from contracts.snel import _uren
+
+    assert _uren(float("nan")) is None
+    assert _uren(float("inf")) is None
+    assert _uren(16.5) == Decimal("16.5")

@@ -155,15 +155,18 @@ async def test_the_register_replays_from_the_log_on_an_empty_database(reg41: Reg
     app = build_app(settings)
     async with app.router.lifespan_context(app):
         pool = app.state.intake.pool
+        # the register topic is national: other registratie instances of this test session (the demo
+        # feed's, say) add their facts to it too, so the copy holds at least every fact the live one had
+        ids = [r["event_id"] for r in verwacht]
         for _ in range(150):
             async with pool.acquire() as conn:
-                n = await conn.fetchval("SELECT count(*) FROM register_feit")
+                n = await conn.fetchval("SELECT count(*) FROM register_feit WHERE event_id = ANY($1::uuid[])", ids)
             if n >= len(verwacht):
                 break
             await asyncio.sleep(0.2)
         async with pool.acquire() as conn:
             kopie = await conn.fetch(REGISTER_SQL)
-            assert [tuple(r) for r in kopie] == [tuple(r) for r in verwacht]
+            assert {tuple(r) for r in verwacht} <= {tuple(r) for r in kopie}
             assert (await vestiging_op(conn, MBO2, date(2025, 9, 1))) is not None
             assert (await vestiging_op(conn, MBO, date(2025, 12, 1))) is not None
             assert (await vestiging_op(conn, MBO, date(2026, 1, 1))) is None
