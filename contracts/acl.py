@@ -18,7 +18,8 @@ Kubernetes object name):
     (domain.md A5) is published on the *new* region's events topic by the old office
     (:mod:`leerplicht.overdracht`, ``rmc.projection``), so a regional principal may **write, never
     read**, another region's events topic. Never another region's identity topic, dead letters or
-    consumer groups.
+    consumer groups. ``rmc-mcxx`` also reads the national school register (and writes its dead
+    letters) with a group of its own: the coach picks the school of a placement from it (issue 15).
 ``telling``
     Reads every region's events topic (never an identity topic), writes their dead letters for its own
     projection, writes the count stream.
@@ -130,6 +131,10 @@ def _regional(service: str, region: str, all_regions: Sequence[str]) -> list[Gra
     grants += _topic(p, dlq_topic(events), Operation.WRITE, Operation.DESCRIBE_CONFIGS)
     grants += _topic(p, identity_topic(region), Operation.READ, Operation.DESCRIBE_CONFIGS)
     grants += _group(p, f"leerrecht.{service}.{region}") + _group(p, f"leerrecht.{service}.{region}.identiteit")
+    if service == "rmc":  # the coach's school lookup: DUO's register (rmc.scholen), read only
+        grants += _topic(p, REGISTER_TOPIC, Operation.READ, Operation.DESCRIBE_CONFIGS)
+        grants += _topic(p, dlq_topic(REGISTER_TOPIC), Operation.WRITE, Operation.DESCRIBE_CONFIGS)
+        grants += _group(p, f"leerrecht.{service}.{region}.register")
     # Moving house (domain.md A5): the transfer goes to the new region's events topic. Write only.
     for other in all_regions:
         if other != region:

@@ -29,6 +29,7 @@ from leerrecht.kalender import load_region_table
 from leerrecht.logging import get_logger
 from leerrecht.metrics import OUTBOX_BACKLOG
 from leerrecht.projection import ProjectionRunner, region_pattern
+from leerrecht.register import RegisterProjection
 from leerrecht.service import Runtime, lifespan_for
 from registratie.api import CSV_PAD, REGISTER_CSV_PAD, Toegang, bouw_intake
 from registratie.config import RegistratieSettings
@@ -37,7 +38,7 @@ from registratie.intake import IntakeService
 from registratie.kalender_api import build_kalender_router
 from registratie.klok import Klok
 from registratie.pagina import SCHOOL_CSV_PAD, build_page_router
-from registratie.projection import MeldingStatusProjection, RegisterProjection
+from registratie.projection import MeldingStatusProjection
 from registratie.protocollen import load_protocols
 from registratie.schoolkalender import Kalenderbron
 
@@ -118,9 +119,10 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
             pattern=region_pattern("events"), group_id="leerrecht.registratie.meldingstatus",
             batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
         ))
-        # DUO's register of school locations: seed + this topic = the register (a replay rebuilds it)
+        # DUO's register of school locations: seed + this topic = the register (a replay rebuilds it);
+        # the projection is shared with rmc (leerrecht.register)
         runtime.start_runner(ProjectionRunner(
-            RegisterProjection(), runtime.pool, settings.kafka_bootstrap_servers,
+            RegisterProjection("registratie-register"), runtime.pool, settings.kafka_bootstrap_servers,
             topics=[REGISTER_TOPIC], group_id="leerrecht.registratie.register",
             batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
         ))

@@ -67,16 +67,3 @@ class MeldingStatusProjection:
             ids, [updates[i].value for i in ids], [RANK[updates[i]] for i in ids],
         )
 
-
-class RegisterProjection:
-    """The national register topic into ``register_feit`` (domain.md B): a fresh registratie on an
-    empty database rebuilds the same register from the seed + this topic. Idempotent by event id, so
-    the facts the intake already stored when DUO submitted them change nothing."""
-
-    name = "registratie-register"
-
-    async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
-        from registratie.scholen import REGISTER_TYPES, bewaar
-
-        await bewaar(conn, [(d.envelope.id, from_envelope(d.envelope)) for d in events
-                            if d.envelope.type in REGISTER_TYPES])

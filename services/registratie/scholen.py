@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -29,63 +27,25 @@ from typing import Any
 
 import asyncpg
 
-from contracts.catalogue import CATALOGUE
-from contracts.codes import SchoolType, Vakantieregio, VoStructuur
-from contracts.events.registratie import (
-    SchoolvestigingGesloten,
-    SchoolvestigingSamengevoegd,
-    SchoolvestigingVastgelegd,
-)
+from contracts.codes import SchoolType, VoStructuur
 from leerrecht.kalender import Vakantieregio as KalenderRegio
-from leerrecht.kalender import rmc_regio_for
+from leerrecht.register import (  # shared with rmc's lookup; re-exported for registratie's modules
+    REGISTER_EVENTS,
+    REGISTER_TYPES,
+    RegisterFeit,
+    Schoolvestiging,
+    bewaar,
+    feit_van,
+    feiten,
+    op_datum,
+)
 from registratie.domain.codes import contractregio
 
-REGISTER_EVENTS = (SchoolvestigingVastgelegd, SchoolvestigingGesloten, SchoolvestigingSamengevoegd)
-REGISTER_TYPES = frozenset(c.event_type for c in REGISTER_EVENTS)
+__all__ = ["REGISTER_EVENTS", "REGISTER_TYPES", "RegisterFeit", "Schoolvestiging", "bewaar", "feit_van",
+           "feiten", "op_datum", "po_vestigingen", "seed", "so_types", "vestiging_op", "vo_structuur"]
+
 _ISK = re.compile(r"\bISK\b|internationale schakel", re.IGNORECASE)
 _SOORT = {"SO": (SchoolType.SO,), "VSO": (SchoolType.VSO,), "(V)SO": (SchoolType.SO, SchoolType.VSO)}
-
-
-@dataclass(frozen=True)
-class Schoolvestiging:
-    code: str            # BRIN6: instellingscode + vestigingscode suffix
-    naam: str
-    gemeentecode: str
-    rmc_regio: str
-    vakantieregio: Vakantieregio  # the location's own (the open data spells it noord/midden/zuid)
-    school_types: tuple[SchoolType, ...]  # what the location offers; (v)so offers so and vso
-    vo_structuur: tuple[VoStructuur, ...] = ()
-    praktijkonderwijs: bool = False
-    isk: bool = False    # the location has (or is) an ISK department
-    bevoegd_gezag: str | None = None
-
-    @property
-    def school_type(self) -> SchoolType:
-        """The type when the location offers one; a (v)so location needs the enrolment to say which."""
-        return self.school_types[0]
-
-
-@dataclass(frozen=True)
-class RegisterFeit:
-    """One of DUO's dated facts about one location: from ``datum`` it is ``vestiging`` (``None`` =
-    closed or merged away), until ``geldig_tot`` (exclusive) when that is set."""
-
-    code: str
-    datum: date
-    volgnummer: int
-    vestiging: Schoolvestiging | None
-    geldig_tot: date | None = None
-
-
-def op_datum(seed: Schoolvestiging | None, feiten: Iterable[RegisterFeit], datum: date) -> Schoolvestiging | None:
-    """The location as it was on ``datum``: the last fact dated on or before it (same date: the later
-    one on the log), else the seed; ``None`` when it did not exist then."""
-    huidig = seed
-    for f in sorted(feiten, key=lambda f: (f.datum, f.volgnummer)):
-        if f.datum > datum:
-            break
-        huidig = f.vestiging if f.geldig_tot is None or datum < f.geldig_tot else None
-    return huidig
 
 
 def vo_structuur(onderwijstype: str) -> tuple[VoStructuur, ...]:
@@ -132,35 +92,6 @@ def seed() -> dict[str, Schoolvestiging]:
     return out
 
 
-def feit_van(event: Any, volgnummer: int) -> RegisterFeit:
-    """A register event as a dated fact (the region follows from the location's municipality)."""
-    if isinstance(event, SchoolvestigingVastgelegd):
-        v = Schoolvestiging(
-            code=event.school.code, naam=event.naam or "", gemeentecode=event.gemeente,
-            rmc_regio=rmc_regio_for(event.gemeente, event.geldig_vanaf), vakantieregio=event.vakantieregio,
-            school_types=tuple(event.school_types), vo_structuur=tuple(event.vo_structuur),
-            praktijkonderwijs=event.praktijkonderwijs, isk=event.isk, bevoegd_gezag=event.bevoegd_gezag)
-        return RegisterFeit(v.code, event.geldig_vanaf, volgnummer, v, event.geldig_tot)
-    assert isinstance(event, SchoolvestigingGesloten | SchoolvestigingSamengevoegd)
-    return RegisterFeit(event.school.code, event.geldig_tot, volgnummer, None)
-
-
-async def feiten(conn: asyncpg.Connection, code: str) -> list[RegisterFeit]:
-    rows = await conn.fetch("SELECT event_type, data, volgnummer FROM register_feit WHERE code = $1", code)
-    return [feit_van(CATALOGUE.event_class(r["event_type"]).model_validate_json(r["data"]), r["volgnummer"])
-            for r in rows]
-
-
 async def vestiging_op(conn: asyncpg.Connection, code: str, datum: date) -> Schoolvestiging | None:
     """The register on ``datum`` for one location: seed + DUO's facts."""
     return op_datum(seed().get(code), await feiten(conn, code), datum)
-
-
-async def bewaar(conn: asyncpg.Connection, feiten_met_id: Sequence[tuple[Any, Any]]) -> None:
-    """Keep register facts ``(event_id, event)`` (idempotent by event id): the intake and the
-    projection both call it."""
-    for event_id, event in feiten_met_id:
-        await conn.execute(
-            "INSERT INTO register_feit (event_id, code, event_type, data) VALUES ($1, $2, $3, $4::jsonb) "
-            "ON CONFLICT (event_id) DO NOTHING",
-            event_id, event.school.code, event.event_type, event.model_dump_json())

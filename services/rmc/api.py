@@ -25,9 +25,11 @@ from contracts.envelope import uuid7
 from contracts.events.base import School
 from contracts.tekst import KorteTekst
 from leerrecht import aandacht, signalen
+from leerrecht.grenzen import Dag
 from leerrecht.http import Principal, markeer_toegang, runtime_pool
 from leerrecht.verwerkingslog import PSEUDONIEM as PSEUDONIEM_LOG
 from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, pseudoniemen_in, verwerking
+from rmc import scholen
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
 from rmc.domain import (
     Afsluiten,
@@ -378,6 +380,29 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             body.expected_version,
             lambda _j: Afsluiten(reden=body.reden, datum=body.datum, vandaag=vandaag()),
         ))
+
+    @router.get(
+        "/scholen", summary="Scholen zoeken in het register van DUO",
+        description="Zoekt schoolvestigingen op naam, plaats of BRIN-code (elk woord moet voorkomen), zoals "
+        "het register van DUO ze op de peildatum kent: de openbare lijsten van po, vo en (v)so plus de "
+        "feiten die DUO op het register-topic publiceerde (ook mbo-vestigingen). Gesloten of samengevoegde "
+        "vestigingen ontbreken. Gebruik het bij een plaatsing om de code van de school te vinden. Antwoordt "
+        "met ten hoogste 50 vestigingen (exacte code eerst, dan op naam); 422 bij een te korte of te lange "
+        "zoektekst of een ongeldige peildatum.",
+    )
+    async def scholen_zoeken(
+        db: Annotated[asyncpg.Pool, Depends(pool)],
+        _: Annotated[Principal, Depends(coach)],
+        zoek: Annotated[str, Query(min_length=2, max_length=100, description="Naam, plaats of BRIN6.")],
+        peildatum: Annotated[Dag | None, Query(description="Datum waarop het register geldt; standaard "
+                                                          "vandaag (2000-01-01 t/m 2100-12-31).")] = None,
+    ) -> dict[str, Any]:
+        dag = peildatum or vandaag()
+        async with db.acquire() as conn:
+            treffers = scholen.zoek(await scholen.register(conn, dag), zoek)
+        return {"peildatum": dag.isoformat(), "scholen": [
+            {"code": s.code, "naam": s.naam, "plaats": s.plaats, "soort": s.soort, "regio": s.rmc_regio}
+            for s in treffers]}
 
     @router.get("/werklijst", summary="Werklijst: nieuw, niet loslaten, plaatsingen controleren, caseload")
     async def werklijst_(

@@ -1,8 +1,9 @@
 """Wiring of an RMC instance: its region's topics only, its own database (domain.md A6, B).
 
 Runs the projection (files, contact history, placements, partner weeks; automatic reactions into the
-outbox), the outbox publisher and the identity consumer (the region's identity topic, for the coach's
-contact data) next to the HTTP API and the coaches' web pages.
+outbox), the outbox publisher, the identity consumer (the region's identity topic, for the coach's
+contact data) and the projection of DUO's national school register (the coach's school lookup,
+:mod:`rmc.scholen`) next to the HTTP API and the coaches' web pages.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI
 
-from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_events_topic
+from contracts.topics import REGISTER_TOPIC, all_topic_specs, dlq_topic, identity_topic, region_events_topic
 from leerrecht import aandacht, beheer, inzage, quarantaine
 from leerrecht.auth import authenticator
 from leerrecht.http import (
@@ -23,6 +24,7 @@ from leerrecht.http import (
     web_principal_dependency,
 )
 from leerrecht.projection import Delivered, ProjectionRunner
+from leerrecht.register import RegisterProjection
 from leerrecht.service import Runtime, lifespan_for
 from rmc.api import build_router, partner_dependency
 from rmc.config import RmcSettings
@@ -65,8 +67,13 @@ def build_app(settings: RmcSettings) -> FastAPI:
         )
         runtime.background(uitgaand.run(), "rmc:uitgaand")
         runtime.start_runner(IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region))
+        runtime.start_runner(ProjectionRunner(  # DUO's register: seed + this topic, as registratie has it
+            RegisterProjection("rmc-register"), runtime.pool, settings.kafka_bootstrap_servers,
+            topics=[REGISTER_TOPIC], group_id=f"leerrecht.rmc.{region}.register",
+            batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
+        ))
 
-    wanted = (topic, dlq_topic(topic), identity_topic(region))
+    wanted = (topic, dlq_topic(topic), identity_topic(region), REGISTER_TOPIC, dlq_topic(REGISTER_TOPIC))
     specs = [s for s in all_topic_specs([region]) if s.name in wanted]
     app = create_app(
         title=f"Leerrecht Doorstroompunt (RMC) {region}",

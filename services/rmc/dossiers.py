@@ -2,8 +2,9 @@
 
 The worklist's sections (:mod:`rmc.domain.werklijst`) say who needs attention today; a placed young
 person is on none of them for three months, so the coach also needs every open file, whatever its
-status, and must find one among hundreds by name or pseudonym. The lookups for the partner and school
-fields come from what this service has seen in its own events (rmc has no register of its own).
+status, and must find one among hundreds by name or pseudonym. The partner lookup comes from what this
+service has seen in its own events; the school lookup is DUO's register (:mod:`rmc.scholen`), to which
+the schools seen here are added.
 """
 
 from __future__ import annotations

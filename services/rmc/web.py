@@ -41,7 +41,7 @@ from leerrecht.beheer import Render
 from leerrecht.http import Principal
 from leerrecht.schoolnamen import schoolnaam
 from leerrecht.verwerkingslog import pseudoniemen_in
-from rmc import dossiers
+from rmc import dossiers, scholen
 from rmc.api import (
     PSEUDONIEM,
     AfsluitenIn,
@@ -75,7 +75,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; "
     "frame-ancestors 'none'",
 }
@@ -159,10 +159,12 @@ _INVOERFOUT = {
     "partner": "Vul de code van de partner in: kleine letters, cijfers, punt, streepje (2–64 tekens).",
     "bestemming": "Kies een bestemming.",
     "niveau": "Kies een opleidingsniveau.",
-    "school": "Vul de school in als BRIN en vestiging, bijvoorbeeld 34CD01.",
+    "school": "Vul bij School een BRIN-code met vestiging in, bijvoorbeeld 34CD01, of kies een school uit de lijst.",
     "reden": "Kies een reden.",
     "expected_version": "De versie van het formulier ontbreekt; laad de pagina opnieuw.",
 }
+ONBEKENDE_SCHOOL = ("Deze school staat op de startdatum niet in het register van DUO (onbekend, gesloten of "
+                    "samengevoegd). Zoek bij School zoeken op naam of plaats en kies een school uit de lijst.")
 _MELDING = {
     "contactpoging": "De contactpoging is vastgelegd.",
     "traject": "Het traject is gestart.",
@@ -310,7 +312,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
     async def dossier_pagina(
         request: Request, principal: Principal, pseudoniem: str, *, status: int = 200,
         fouten: list[dict[str, str]] | None = None, formulier: str | None = None,
-        invoer: dict[str, str] | None = None, melding: str | None = None,
+        invoer: dict[str, str] | None = None, melding: str | None = None, school_zoek: str = "",
     ) -> Response:
         pool: asyncpg.Pool = request.app.state.runtime.pool
         async with pool.acquire() as conn:
@@ -328,8 +330,12 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             )
             markering = (await aandacht.open_voor(conn, [pseudoniem])).get(pseudoniem)
             bekende_partners = await dossiers.partners(conn)
-            bekende_scholen = await dossiers.scholen(conn)
+            register = await scholen.register(conn, vandaag())
+            gezien = [code for code, _ in await dossiers.scholen(conn)]
             eigen_signalen = await signalen.lijst(conn, [pseudoniem])
+        # the school field offers the region's locations, mbo and those seen; a search offers its hits
+        treffers = scholen.zoek(register, school_zoek) if school_zoek else []
+        keuzes = treffers or scholen.keuzelijst(register, region, gezien)
         d = j.dossier
         return _pagina(
             "jongere.html",
@@ -358,17 +364,20 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             signalen=eigen_signalen,
             veld=VELD,
             partners=bekende_partners,
-            scholen=bekende_scholen,
-            schoolnaam=schoolnaam,
+            scholen=keuzes,
+            school_zoek=school_zoek,
+            schooltreffers=treffers,
+            schoolnaam=lambda code: register[code].naam if code in register else schoolnaam(code),
             **common(principal),
         )
 
     @router.get("/jongeren/{pseudoniem}", response_class=HTMLResponse)
     async def jongere_pagina(
         _v: Inzien, request: Request, pseudoniem: Pseudo, principal: Annotated[Principal, Depends(web_coach)],
-        gedaan: str | None = None,
+        gedaan: str | None = None, school_zoek: str = "",
     ) -> Response:
-        return await dossier_pagina(request, principal, pseudoniem, melding=_MELDING.get(gedaan or ""))
+        return await dossier_pagina(request, principal, pseudoniem, melding=_MELDING.get(gedaan or ""),
+                                    school_zoek=zonder_verboden_tekens(school_zoek)[:100].strip())
 
     async def formulier(
         request: Request, principal: Principal, pseudoniem: str, naam: str, model: Any,
@@ -379,6 +388,8 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
         velden = {k: v for k, v in invoer.items() if v != ""}
         if naam == "contactpoging":
             velden["geslaagd"] = invoer.get("geslaagd", "")
+        if naam == "plaatsing" and "school" in velden:  # 34cd01 typed is 34CD01
+            velden["school"] = velden["school"].strip().upper()
         try:
             body = model.model_validate(velden)
         except ValidationError as exc:
@@ -390,6 +401,13 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             return await dossier_pagina(request, principal, pseudoniem, status=422, fouten=fouten,
                                         formulier=naam, invoer=invoer)
         rt = request.app.state.runtime
+        if isinstance(body, PlaatsingIn) and body.school:  # a typed code must be a location of the register
+            async with rt.pool.acquire() as conn:
+                bekend = await scholen.op(conn, body.school, body.startdatum)
+            if bekend is None:
+                return await dossier_pagina(
+                    request, principal, pseudoniem, status=422, formulier=naam, invoer=invoer,
+                    fouten=[{"veld": "school", "label": VELD["school"], "melding": ONBEKENDE_SCHOOL}])
         try:
             await uitvoeren(
                 rt.pool, rt.publisher, region=region, pseudoniem=pseudoniem, maak=lambda _j: maak(body),

@@ -154,6 +154,7 @@ BELEID: dict[str, dict[tuple[str, str], Regel]] = {
         ("POST", "/v1/jongeren/{pseudoniem}/plaatsing"): api(RMC),
         ("POST", "/v1/jongeren/{pseudoniem}/afsluiten"): api(RMC),
         ("GET", "/v1/werklijst"): api(RMC),
+        ("GET", "/v1/scholen"): api(RMC),
         ("POST", "/v1/partners/voortgang"): api(PARTNER),
         ("GET", "/"): PUBLIEK,  # a redirect to /werklijst, which asks for the session
         ("GET", "/werklijst"): web(RMC),
