@@ -2,6 +2,10 @@
 
 - **The document** (ADR /core/doc-openapi, /core/doc-openapi-contact, /core/version-header,
   /core/error-handling): ``info`` with the platform team's contact, a description and the licence;
+  the contact is the deployment's (``API_CONTACT_NAAM``, ``API_CONTACT_URL``, ``API_CONTACT_EMAIL``,
+  :class:`ContactSettings`): whoever runs the platform answers for its APIs, so each deployment names
+  itself; the defaults are the platform team's. The licence is EUPL-1.2 and not a setting: it is the
+  code's, not the deployment's;
   every tag described; every operation with a summary and a description; every answer of 2xx/3xx
   names the ``API-Version`` header; every error answer is ``application/problem+json`` with the
   :data:`PROBLEEM_SCHEMA`. The platform's probes (``/health``, ``/ready``, ``/metrics``) are not part
@@ -24,12 +28,31 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import AnyHttpUrl, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONTACT: Mapping[str, str] = {
     "name": "Platformteam Leerrecht",
     "url": "https://www.leerrecht.nl/ontwikkelaars",
     "email": "api@leerrecht.nl",
 }
+"""The default contact (the platform team); a deployment sets its own with :class:`ContactSettings`."""
+
+
+class ContactSettings(BaseSettings):
+    """The API documents' contact (ADR /core/doc-openapi-contact), from the environment. Read when the app
+    is built, so a malformed URL or address stops the service at start, not at the first ``/docs``."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    naam: str = Field(default=CONTACT["name"], alias="API_CONTACT_NAAM", min_length=1, max_length=200)
+    url: AnyHttpUrl = Field(default=AnyHttpUrl(CONTACT["url"]), alias="API_CONTACT_URL")
+    email: str = Field(default=CONTACT["email"], alias="API_CONTACT_EMAIL", max_length=254,
+                       pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+    def als_openapi(self) -> dict[str, str]:
+        return {"name": self.naam, "url": str(self.url), "email": self.email}
+
 LICENTIE: Mapping[str, str] = {"name": "EUPL-1.2", "identifier": "EUPL-1.2"}
 ALGEMEEN = (
     "\n\n**Afspraken voor alle Leerrecht-API's** (NL API Design Rules): elk antwoord heeft de header "
@@ -92,11 +115,11 @@ def _beschrijving(op: dict[str, Any]) -> str:
     return f"{summary}." if summary else "Zie de samenvatting."
 
 
-def volledig(doc: dict[str, Any]) -> dict[str, Any]:
+def volledig(doc: dict[str, Any], contact: Mapping[str, str] = CONTACT) -> dict[str, Any]:
     """FastAPI's document, completed to the ADR's rules (see the module's docstring)."""
     doc = copy.deepcopy(doc)
     info = doc.setdefault("info", {})
-    info["contact"] = dict(CONTACT)
+    info["contact"] = dict(contact)
     info["license"] = dict(LICENTIE)
     info["description"] = (info.get("description") or "").rstrip() + ALGEMEEN
     doc["paths"] = {p: ops for p, ops in doc.get("paths", {}).items() if p not in NIET_IN_API}
@@ -143,10 +166,11 @@ def installeer(app: FastAPI) -> None:
     app.mount("/static/swagger-ui", StaticFiles(directory=str(statisch / "swagger-ui")), name="swagger-ui")
     app.mount("/static/redoc", StaticFiles(directory=str(statisch / "redoc")), name="redoc")
     origineel = app.openapi
+    contact = ContactSettings().als_openapi()
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = volledig(origineel())
+            app.openapi_schema = volledig(origineel(), contact)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

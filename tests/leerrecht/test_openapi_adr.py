@@ -67,3 +67,30 @@ def test_the_ruleset_refuses_what_fastapi_produces_by_itself(monkeypatch: pytest
     codes = {f["code"] for f in _lint(raw, tmp_path)}
     assert {"adr-contact", "adr-version-header", "adr-problem-json", "operation-description",
             "adr-uri-version"} <= codes
+
+
+def test_the_contact_is_the_deployments_and_the_licence_stays_eupl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """API_CONTACT_NAAM/URL/EMAIL name whoever runs the platform (README Configuration); a malformed one
+    stops the app when it is built, not at the first /docs."""
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("API_CONTACT_NAAM", "Servicedesk Onderwijs Gemeente X")
+    monkeypatch.setenv("API_CONTACT_URL", "https://api.gemeente-x.example/leerrecht")
+    monkeypatch.setenv("API_CONTACT_EMAIL", "api@gemeente-x.example")
+    doc = _app("rmc", monkeypatch).openapi()
+    assert doc["info"]["contact"] == {"name": "Servicedesk Onderwijs Gemeente X",
+                                      "url": "https://api.gemeente-x.example/leerrecht",
+                                      "email": "api@gemeente-x.example"}
+    assert doc["info"]["license"] == {"name": "EUPL-1.2", "identifier": "EUPL-1.2"}
+    for naam, waarde in (("API_CONTACT_URL", "geen-url"), ("API_CONTACT_EMAIL", "geen adres")):
+        monkeypatch.setenv(naam, waarde)
+        with pytest.raises(ValidationError):
+            _app("rmc", monkeypatch)
+        monkeypatch.setenv(naam, {"API_CONTACT_URL": "https://x.example", "API_CONTACT_EMAIL": "a@x.example"}[naam])
+
+
+def test_without_settings_the_contact_is_the_platform_teams(monkeypatch: pytest.MonkeyPatch) -> None:
+    for naam in ("API_CONTACT_NAAM", "API_CONTACT_URL", "API_CONTACT_EMAIL"):
+        monkeypatch.delenv(naam, raising=False)
+    assert _app("telling", monkeypatch).openapi()["info"]["contact"] == {
+        "name": "Platformteam Leerrecht", "url": "https://www.leerrecht.nl/ontwikkelaars", "email": "api@leerrecht.nl"}
