@@ -198,7 +198,12 @@ def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> A
     """``/v1/beheer/aandacht`` (role beheer): list, re-apply, resolve."""
     router = APIRouter(prefix="/v1/beheer", tags=["beheer"])
 
-    @router.get("/aandacht", summary="Wat aandacht nodig heeft: niet-toepasbare gebeurtenissen")
+    @router.get("/aandacht", summary="Wat aandacht nodig heeft: niet-toepasbare gebeurtenissen",
+        description=("Gebeurtenissen die de verwerking niet kon toepassen en naar de dead letters "
+                     "gingen, met het dossier dat daardoor gemarkeerd is (aandacht nodig), wanneer, "
+                     "de soort fout en de status (open, opnieuw toegepast, opgelost); ten hoogste "
+                     "1000, oudste eerst. Voor beheer, na een melding of een alert; geen inhoud of "
+                     "naam."))
     async def lijst(
         db: Annotated[asyncpg.Pool, Depends(runtime_pool)], _: Annotated[Principal, Depends(beheer)],
     ) -> dict[str, Any]:
@@ -208,6 +213,11 @@ def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> A
         return {"open": sum(1 for i in items if i["status"] == OPEN), "aandacht": items}
 
     @router.post("/aandacht/{event_id}/opnieuw", summary="De gebeurtenis opnieuw toepassen (na een herstel)",
+        description=("Past de gemarkeerde gebeurtenis opnieuw toe, nadat de oorzaak is hersteld "
+                     "(bijvoorbeeld een nieuwe versie van de dienst), en sluit de markering als dat "
+                     "lukt. De actie komt in het verwerkingslogboek. 404 als er geen open markering "
+                     "voor deze gebeurtenis is, 409 als toepassen weer mislukt (de markering blijft "
+                     "open)."),
                  response_model=None)
     async def opnieuw(
         v: Herstellen, event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
@@ -217,6 +227,10 @@ def beheer_router(beheer: Callable[..., Principal], projection: Projection) -> A
         return v.antwoord(_als_antwoord(event_id, uitkomst))
 
     @router.post("/aandacht/{event_id}/opgelost", summary="De markering afsluiten zonder de gebeurtenis toe te passen",
+        description=("Sluit de markering van een dossier af zonder de gebeurtenis toe te passen: "
+                     "beheer besluit dat ze niet meer nodig is. De gebeurtenis blijft in de dead "
+                     "letters staan. De actie komt in het verwerkingslogboek. 404 als er geen open "
+                     "markering voor deze gebeurtenis is."),
                  response_model=None)
     async def opgelost(
         v: Herstellen, event_id: uuid.UUID, db: Annotated[asyncpg.Pool, Depends(runtime_pool)],

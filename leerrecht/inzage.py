@@ -35,7 +35,11 @@ def router(beheer_api: Callable[..., Principal], beheer_web: Callable[..., Princ
     r = APIRouter()
 
     @r.get("/v1/beheer/verwerkingen", tags=["beheer"],
-           summary="Verwerkingen van één persoon (AVG art. 15): wie zag of wijzigde het dossier, en waarom")
+           summary="Verwerkingen van één persoon (AVG art. 15): wie zag of wijzigde het dossier, en waarom",
+           description=("Het verwerkingslogboek van deze dienst voor één pseudoniem: elke inzage en "
+                        "wijziging (ook geweigerde pogingen) met activiteit, tijdstip, actor, status"
+                        " en trace. Voor een inzageverzoek van de betrokkene (AVG art. 15). De "
+                        "raadpleging zelf wordt ook vastgelegd. 422 bij een ongeldig pseudoniem."))
     async def verwerkingen(
         _v: Inzage,
         db: Annotated[asyncpg.Pool, Depends(runtime_pool)],

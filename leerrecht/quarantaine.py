@@ -68,7 +68,11 @@ def beheer_router(beheer: Callable[..., Principal]) -> APIRouter:
     """``GET /v1/beheer/quarantaine`` (role beheer): counts and positions of the quarantined records."""
     router = APIRouter(prefix="/v1/beheer", tags=["beheer"])
 
-    @router.get("/quarantaine", summary="Identiteitsrecords in quarantaine: aantallen en posities, geen inhoud")
+    @router.get("/quarantaine", summary="Identiteitsrecords in quarantaine: aantallen en posities, geen inhoud",
+        description=("Identiteitsrecords die niet konden worden opgeslagen (bijvoorbeeld ongeldige "
+                     "tekens): aantal, sinds wanneer, per reden en de posities op het "
+                     "identiteitstopic. Ze blijven wisbaar met het wisverzoek van de persoon. Nooit "
+                     "de inhoud of een naam. Voor beheer bij het alert over quarantaine."))
     async def lijst(
         db: Annotated[asyncpg.Pool, Depends(runtime_pool)],
         _: Annotated[Principal, Depends(beheer)],

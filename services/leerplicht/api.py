@@ -121,7 +121,11 @@ def build_router(officer: Any, region: str) -> APIRouter:
 
     # ------------------------------------------------------------------ reads
 
-    @router.get("/leerlingen/{pseudoniem}/afwezigheid", summary="Afwezigheidspatroon van een leerling")
+    @router.get("/leerlingen/{pseudoniem}/afwezigheid", summary="Afwezigheidspatroon van een leerling",
+        description=("Alle geregistreerde afwezigheid van een leerling van deze regio: per dag de "
+                     "uren (met eenheid lesuur of klokuur), de code en de school. Voor het onderzoek"
+                     " naar het verzuimpatroon. De inzage komt in het verwerkingslogboek. Een "
+                     "onbekend pseudoniem geeft een lege lijst."))
     async def afwezigheid(
         _v: LeerlingInzien,
         pseudoniem: Annotated[str, Path(pattern=PSEUDONIEM)],
@@ -137,7 +141,11 @@ def build_router(officer: Any, region: str) -> APIRouter:
             "afwezigheid": [{**dict(r), "datum": r["datum"].isoformat(), "uren": float(r["uren"])} for r in rows],
         }
 
-    @router.get("/leerlingen/{pseudoniem}/dossiers", summary="Dossiers van een leerling bij dit bureau")
+    @router.get("/leerlingen/{pseudoniem}/dossiers", summary="Dossiers van een leerling bij dit bureau",
+        description=("Alle dossiers van een leerling bij dit bureau, open en gesloten, met fase, "
+                     "versie en data. Om een eerder dossier terug te vinden of te zien of er een "
+                     "open dossier is. De inzage komt in het verwerkingslogboek. Een onbekend "
+                     "pseudoniem geeft een lege lijst."))
     async def dossiers_van_leerling(
         _v: LeerlingInzien,
         pseudoniem: Annotated[str, Path(pattern=PSEUDONIEM)],
@@ -163,7 +171,10 @@ def build_router(officer: Any, region: str) -> APIRouter:
             ],
         }
 
-    @router.get("/overzicht", summary="Aantallen in deze regio")
+    @router.get("/overzicht", summary="Aantallen in deze regio",
+        description=("Een snelle stand van de regio: aantal leerlingen met afwezigheid, aantal "
+                     "afwezigheidsregistraties en het aantal dossiers per fase. Geen personen; voor "
+                     "een overzicht of een controle na een migratie."))
     async def overzicht(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
@@ -174,7 +185,12 @@ def build_router(officer: Any, region: str) -> APIRouter:
         dossiers = await db.fetch("SELECT fase, count(*) AS n FROM dossier GROUP BY fase")
         return {"regio": region, **dict(row or {}), "dossiers": {r["fase"]: r["n"] for r in dossiers}}
 
-    @router.get("/werklijst", summary="Werklijst: nieuwe meldingen, verlopen termijnen, dossiers per behandelaar")
+    @router.get("/werklijst", summary="Werklijst: nieuwe meldingen, verlopen termijnen, dossiers per behandelaar",
+        description=("Wat de leerplichtambtenaar op de peildatum (standaard vandaag) moet doen: "
+                     "nieuwe meldingen, termijnen die verlopen of verlopen zijn, dossiers per "
+                     "behandelaar, gemarkeerde dossiers en signalen. Op pseudoniem; elke getoonde "
+                     "leerling komt in het verwerkingslogboek. 422 bij een peildatum buiten "
+                     "2000-01-01 t/m 2100-12-31."))
     async def werklijst_(
         v: WerklijstInzien,
         db: Annotated[asyncpg.Pool, Depends(pool)],
@@ -235,7 +251,11 @@ def build_router(officer: Any, region: str) -> APIRouter:
             ],
         }
 
-    @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon")
+    @router.get("/dossiers/{dossier_id}", summary="Dossier: stand, tijdlijn, termijnen en afwezigheidspatroon",
+        description=("Eén dossier: fase, meldingen met hun status, onderzoek, routes, interventies, "
+                     "termijnen, tijdlijn, afwezigheidspatroon en behandelaar, met de versie voor de"
+                     " volgende opdracht (expected_version). De inzage komt in het "
+                     "verwerkingslogboek. 404 als het dossier niet in deze regio is."))
     async def dossier(
         _v: Inzien,
         dossier_id: uuid.UUID,
@@ -334,6 +354,12 @@ def build_router(officer: Any, region: str) -> APIRouter:
     @router.post(
         "/dossiers/{dossier_id}/meldingen/{melding_id}/in-behandeling",
         summary="Melding in behandeling nemen (A4)",
+        description=("Neemt een melding van een school in behandeling; de school ziet de status In "
+                     "behandeling. Nodig voordat een onderzoek kan starten. Antwoordt 200 met de "
+                     "gebeurtenissen en de nieuwe versie (202 als de verwerking nog loopt). 404 als "
+                     "dossier of melding onbekend is, 409 bij een verouderde versie, 422 als de stap"
+                     " niet in de MAS-volgorde past, 503 als het logboek tijdelijk niet bereikbaar "
+                     "is."),
     )
     async def in_behandeling(
         v: MeldingBehandelen,
@@ -349,6 +375,11 @@ def build_router(officer: Any, region: str) -> APIRouter:
     @router.post(
         "/dossiers/{dossier_id}/meldingen/{melding_id}/ter-kennisgeving",
         summary="Melding ter kennisgeving aannemen (A4)",
+        description=("Neemt een melding ter kennisgeving aan: er volgt geen onderzoek (bijvoorbeeld "
+                     "omdat er al een dossier loopt of de afwezigheid verklaard is); de school ziet "
+                     "die status. Antwoordt 200 met de gebeurtenissen en de nieuwe versie (202 als "
+                     "de verwerking nog loopt). 404 onbekend, 409 verouderde versie, 422 als de stap"
+                     " niet past, 503 als het logboek tijdelijk niet bereikbaar is."),
     )
     async def ter_kennisgeving(
         v: MeldingBehandelen,
@@ -361,7 +392,12 @@ def build_router(officer: Any, region: str) -> APIRouter:
         cmd = NeemTerKennisgeving(melding_id, body.datum)
         return v.antwoord(await run(request, dossier_id, body, principal, simpel(cmd)))
 
-    @router.post("/dossiers/{dossier_id}/meldingen/{melding_id}/afsluiten", summary="Melding afsluiten (A4)")
+    @router.post("/dossiers/{dossier_id}/meldingen/{melding_id}/afsluiten", summary="Melding afsluiten (A4)",
+        description=("Sluit een melding in behandeling af, na het onderzoek; de school ziet de "
+                     "status Afgesloten. Een melding zonder onderzoek wordt ter kennisgeving "
+                     "aangenomen. Antwoordt 200 met de gebeurtenissen en de nieuwe versie (202 als "
+                     "de verwerking nog loopt). 404 onbekend, 409 verouderde versie, 422 als de stap"
+                     " niet past, 503 als het logboek tijdelijk niet bereikbaar is."))
     async def melding_afsluiten(
         v: MeldingBehandelen,
         request: Request,
@@ -373,7 +409,13 @@ def build_router(officer: Any, region: str) -> APIRouter:
         cmd = SluitMeldingAf(melding_id, body.datum)
         return v.antwoord(await run(request, dossier_id, body, principal, simpel(cmd)))
 
-    @router.post("/dossiers/{dossier_id}/onderzoek", summary="Onderzoek starten (A5)")
+    @router.post("/dossiers/{dossier_id}/onderzoek", summary="Onderzoek starten (A5)",
+        description=("Start het onderzoek naar een melding in behandeling (met of zonder gesprek met"
+                     " de leerling); daarna kan een route worden gekozen. De termijn voor het "
+                     "onderzoek loopt vanaf de datum. Antwoordt 200 met de gebeurtenissen en de "
+                     "nieuwe versie (202 als de verwerking nog loopt). 404 onbekend, 409 verouderde "
+                     "versie, 422 als de stap niet in de MAS-volgorde past, 503 als het logboek "
+                     "tijdelijk niet bereikbaar is."))
     async def onderzoek(
         v: DossierWijzigen,
         request: Request,
@@ -384,7 +426,13 @@ def build_router(officer: Any, region: str) -> APIRouter:
         cmd = StartOnderzoek(body.melding_id, body.datum, body.met_leerling)
         return v.antwoord(await run(request, dossier_id, body, principal, simpel(cmd)))
 
-    @router.post("/dossiers/{dossier_id}/route", summary="Route kiezen: basisroute of vervolgroute(s) (A5)")
+    @router.post("/dossiers/{dossier_id}/route", summary="Route kiezen: basisroute of vervolgroute(s) (A5)",
+        description=("Kiest na het onderzoek de basisroute of een of meer vervolgroutes (vrijwillige"
+                     " hulp, Halt, verplicht kader, strafrecht). Bij Halt gaan de gegevens van de "
+                     "leerling mee naar het Halt-verzoek. Antwoordt 200 met de gebeurtenissen en de "
+                     "nieuwe versie (202 als de verwerking nog loopt). 404 onbekend, 409 verouderde "
+                     "versie, 422 als de route niet past (bijvoorbeeld geen onderzoek, Halt zonder "
+                     "toelichting), 503 als het logboek tijdelijk niet bereikbaar is."))
     async def route(
         v: DossierWijzigen,
         request: Request,
@@ -398,7 +446,13 @@ def build_router(officer: Any, region: str) -> APIRouter:
 
         return v.antwoord(await run(request, dossier_id, body, principal, build))
 
-    @router.post("/dossiers/{dossier_id}/interventies", summary="Interventie of uitkomst vastleggen (A5)")
+    @router.post("/dossiers/{dossier_id}/interventies", summary="Interventie of uitkomst vastleggen (A5)",
+        description=("Legt een interventie binnen de gekozen route vast (huisbezoek, zorgoverleg, "
+                     "Halt-verwijzing, melding aan de Raad, proces-verbaal, ...) of later haar "
+                     "uitkomst, met hetzelfde interventie_id. Antwoordt 200 met de gebeurtenissen en"
+                     " de nieuwe versie (202 als de verwerking nog loopt). 404 onbekend, 409 "
+                     "verouderde versie, 422 als de interventie niet bij de route past, 503 als het "
+                     "logboek tijdelijk niet bereikbaar is."))
     async def interventie(
         v: DossierWijzigen,
         request: Request,
@@ -420,7 +474,12 @@ def build_router(officer: Any, region: str) -> APIRouter:
 
         return v.antwoord(await run(request, dossier_id, body, principal, build))
 
-    @router.post("/dossiers/{dossier_id}/afsluiten", summary="Dossier sluiten met een reden (A5)")
+    @router.post("/dossiers/{dossier_id}/afsluiten", summary="Dossier sluiten met een reden (A5)",
+        description=("Sluit het dossier met een reden en datum, nadat de meldingen zijn afgehandeld;"
+                     " de school ziet haar meldingen afgesloten. Antwoordt 200 met de gebeurtenissen"
+                     " en de nieuwe versie (202 als de verwerking nog loopt). 404 onbekend, 409 "
+                     "verouderde versie, 422 als sluiten in deze fase niet kan of de reden niet "
+                     "past, 503 als het logboek tijdelijk niet bereikbaar is."))
     async def afsluiten(
         v: DossierWijzigen,
         request: Request,

@@ -713,6 +713,9 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                                         lambda i: {"rij": i + 1})
 
     @router.get("/afwezigheden/csv-sjabloon", summary="CSV-sjabloon voor afwezigheid (kleine scholen)",
+        description=("Een leeg CSV-bestand met de kopregel en een voorbeeldregel voor POST "
+                     "/v1/afwezigheden/csv, voor scholen zonder koppeling vanuit hun "
+                     "administratiesysteem. Alleen voor een school."),
                 response_class=PlainTextResponse)
     async def get_csv_sjabloon(principal: School) -> PlainTextResponse:
         return csv_sjabloon()
@@ -782,7 +785,14 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
         decide = enkel(besluit, lambda b: {"afwezigheid_id": str(body.afwezigheid_id)}, service.klok.nu())
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [stand.pseudoniem])
 
-    @router.post("/meldingen", status_code=201, summary="Verzuimmelding doen (status Geregistreerd)")
+    @router.post("/meldingen", status_code=201, summary="Verzuimmelding doen (status Geregistreerd)",
+        description=("Meldt verzuim van een eigen leerling bij leerplicht van diens woongemeente "
+                     "(soort, periode, uren). De melding krijgt de status Geregistreerd en gaat naar"
+                     " het bureau van de regio. Idempotent met de header Idempotency-Key: een "
+                     "herhaling geeft hetzelfde antwoord. Antwoordt 201 met het melding_id. 422 als "
+                     "de leerling niet bij de school staat ingeschreven of een meldregel de melding "
+                     "weigert, 503 met Retry-After als het logboek de melding nog niet bevestigde "
+                     "(herhaal met dezelfde sleutel)."))
     async def post_melding(_v: Melding, body: MeldingIn, sleutel: IdempotencyKey, service: Service,
                            principal: School) -> JSONResponse:
         return await melding_doen(service, principal, sleutel, pseudoniem_of(body.pgn), body,
@@ -814,7 +824,12 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
         return await melding_doen(service, principal, sleutel, pseudoniem, body,
                                   {"pseudoniem": pseudoniem, **body.model_dump(mode="json")})
 
-    @router.post("/meldingen/{melding_id}/intrekking", status_code=201, summary="Melding intrekken")
+    @router.post("/meldingen/{melding_id}/intrekking", status_code=201, summary="Melding intrekken",
+        description=("Trekt een eerder gedane melding van de eigen school in, met een reden "
+                     "(bijvoorbeeld ten onrechte gemeld). De status wordt Ingetrokken; leerplicht "
+                     "ziet dat. Idempotent met Idempotency-Key. Antwoordt 201. 422 als de melding "
+                     "niet van deze school is of niet meer kan worden ingetrokken, 503 met Retry-"
+                     "After als het logboek nog niet bevestigde."))
     async def post_intrekking(_v: Melding, melding_id: UUID, body: IntrekkingIn, sleutel: IdempotencyKey,
                               service: Service, principal: School) -> JSONResponse:
         async with service.pool.acquire() as conn:
@@ -831,7 +846,13 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
         return await run(service, principal, sleutel, {"melding_id": str(melding_id), **body.model_dump(mode="json")},
                          decide, [stand.pseudoniem])
 
-    @router.post("/verlof", status_code=201, summary="Verlofbesluit vastleggen (verleend of geweigerd)")
+    @router.post("/verlof", status_code=201, summary="Verlofbesluit vastleggen (verleend of geweigerd)",
+        description=("Legt het besluit van de directeur over extra verlof vast (verleend of "
+                     "geweigerd, soort, periode). Verleend verlof telt niet als ongeoorloofd "
+                     "verzuim; de wettelijke regels voor extra verlof worden gecontroleerd. "
+                     "Idempotent met Idempotency-Key. Antwoordt 201 met het verlof_id. 422 als een "
+                     "regel het besluit weigert, 503 met Retry-After als het logboek nog niet "
+                     "bevestigde."))
     async def post_verlof(_v: Verlof, body: VerlofIn, sleutel: IdempotencyKey, service: Service,
                           principal: School) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
@@ -848,7 +869,13 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
         decide = enkel(besluit, lambda b: {"verlof_id": str(verlof_id)}, service.klok.nu())
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
 
-    @router.post("/uitschrijvingen", status_code=201, summary="Leerling uitschrijven")
+    @router.post("/uitschrijvingen", status_code=201, summary="Leerling uitschrijven",
+        description=("Schrijft een leerling uit bij een school (door de school zelf of door DUO), "
+                     "met datum en reden. Een uitschrijving zonder startkwalificatie van een jongere"
+                     " tot 23 jaar komt bij het Doorstroompunt terecht. Idempotent met Idempotency-"
+                     "Key. Antwoordt 201. 403 als een school een andere school noemt, 422 als de "
+                     "leerling daar niet is ingeschreven of de datum niet klopt, 503 met Retry-After"
+                     " als het logboek nog niet bevestigde."))
     async def post_uitschrijving(_v: Inschrijving, body: UitschrijvingIn, sleutel: IdempotencyKey, service: Service,
                                  principal: SchoolOfDuo) -> JSONResponse:
         check_school(principal, body.school)
@@ -901,7 +928,12 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                        _at(body.verhuisdatum, service.klok.nu()))
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
 
-    @router.post("/duo/startkwalificaties", status_code=201, summary="Startkwalificatie behaald")
+    @router.post("/duo/startkwalificaties", status_code=201, summary="Startkwalificatie behaald",
+        description=("DUO meldt dat een jongere een startkwalificatie heeft behaald (datum, niveau, "
+                     "school). De kwalificatieplicht eindigt; een open dossier bij het "
+                     "Doorstroompunt komt op de werklijst om af te sluiten. Idempotent met "
+                     "Idempotency-Key. Antwoordt 201. 422 als het feit niet past bij wat van de "
+                     "jongere bekend is, 503 met Retry-After als het logboek nog niet bevestigde."))
     async def post_startkwalificatie(_v: Registerfeit, body: StartkwalificatieIn, sleutel: IdempotencyKey,
                                      service: Service, principal: Duo) -> JSONResponse:
         pseudoniem = pseudoniem_of(body.pgn)
@@ -1083,7 +1115,13 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
             raise fout(422, "pseudoniem", "pseudoniem", "Geef het pseudoniem van de leerling.")
         return await vergeten(service, pseudoniem)
 
-    @router.post("/identiteit/vergeten", summary="Vergeet leerling op PGN")
+    @router.post("/identiteit/vergeten", summary="Vergeet leerling op PGN",
+        description=("Wist de identiteit (naam, adres, contactgegevens) van een persoon op PGN: een "
+                     "tombstone op het identiteitstopic van elke regio waar die stond, zodat "
+                     "leerplicht en het Doorstroompunt haar ook wissen. De gebeurtenissen zelf "
+                     "dragen alleen een pseudoniem en blijven. Voor DUO en beheer, op een "
+                     "wisverzoek. Antwoordt met de regio's waarin gewist is. 422 bij een ongeldig "
+                     "PGN."))
     async def post_vergeten(_v: Vergeten, body: VergeetIn, service: Service, principal: DuoOfBeheer) -> JSONResponse:
         return await vergeten(service, pseudoniem_of(body.pgn))
 
@@ -1129,6 +1167,9 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [])
 
     @router.get("/duo/schoolvestigingen/csv-sjabloon", summary="CSV-sjabloon voor registerfeiten (DUO)",
+        description=("Een leeg CSV-bestand met de kolommen van POST /v1/duo/schoolvestigingen/csv "
+                     "(vastleggen, sluiten of samenvoegen van schoolvestigingen) en twee voorbeelden"
+                     " als commentaarregel. Alleen voor DUO."),
                 response_class=PlainTextResponse)
     async def get_register_sjabloon(principal: Duo) -> PlainTextResponse:
         return PlainTextResponse(registercsv.sjabloon(), media_type="text/csv; charset=utf-8",
@@ -1203,14 +1244,22 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [])
 
-    @router.get("/school/signalen", summary="Open signalen, te doen en te late meldingen van de eigen school")
+    @router.get("/school/signalen", summary="Open signalen, te doen en te late meldingen van de eigen school",
+        description=("Voor de school: per leerling en plicht wat openstaat (een melding die moet "
+                     "worden gedaan, of te laat is) en de signalen van lokale protocollen, te laat "
+                     "eerst, met de eigen leerlingnummers en namen. Voor het administratiesysteem "
+                     "van de school. Elke getoonde leerling komt in het verwerkingslogboek."))
     async def get_signalen(v: SchoolInzien, service: Service, principal: School) -> dict[str, Any]:
         async with service.pool.acquire() as conn:
             antwoord = await schoolview.signalen(conn, principal.client_id, service.klok.vandaag())
         v.betreft(*verwerkingslog.pseudoniemen_in(antwoord))
         return antwoord
 
-    @router.get("/school/aanwezigheid", summary="Aanwezigheid per klas per week (%)")
+    @router.get("/school/aanwezigheid", summary="Aanwezigheid per klas per week (%)",
+        description=("Het aandeel geplande lesuren dat aanwezig was, per klas en per ISO-week (met "
+                     "week alleen die week), uit de geplande lesuren en de afwezigheid van de "
+                     "school. Voor de school, om klassen boven de drempel te zien. 422 bij een "
+                     "ongeldige week."))
     async def get_aanwezigheid(service: Service, principal: School,
                                week: Annotated[str | None, Query(pattern=r"^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$")]
                                = None) -> dict[str, Any]:

@@ -206,7 +206,13 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             raise _fout(fout) from None
         return _antwoord(resultaat)
 
-    @router.get("/jongeren", summary="Jongeren met een dossier bij het Doorstroompunt")
+    @router.get("/jongeren", summary="Jongeren met een dossier bij het Doorstroompunt",
+        description=("Alle jongeren met een dossier bij het Doorstroompunt van deze regio, open en "
+                     "gesloten, op pseudoniem (geen namen), met status, aanmelddatum, coach en de "
+                     "versie die een opdracht als expected_version meestuurt. Voor systemen die de "
+                     "caseload van de regio overnemen; een coach zoekt op de werklijst. Elke "
+                     "getoonde jongere komt in het verwerkingslogboek. 403 voor een andere rol of "
+                     "regio."))
     async def jongeren(
         v: WerklijstInzien,
         db: Annotated[asyncpg.Pool, Depends(pool)],
@@ -231,7 +237,12 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             ],
         }
 
-    @router.get("/jongeren/{pseudoniem}", summary="Dossier van een jongere: status, contacten, plaatsingen")
+    @router.get("/jongeren/{pseudoniem}", summary="Dossier van een jongere: status, contacten, plaatsingen",
+        description=("Het dossier van één jongere: status, traject, plaatsingen, contactpogingen, "
+                     "wekelijkse voortgang van partners, signalen en een open markering (aandacht "
+                     "nodig), met de versie voor de volgende opdracht. Lees het voor een opdracht, "
+                     "zodat expected_version klopt. De inzage komt in het verwerkingslogboek. 404 "
+                     "als de jongere hier geen dossier heeft."))
     async def jongere(
         _v: Inzien,
         pseudoniem: Pseudo,
@@ -300,6 +311,12 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         "/jongeren/{pseudoniem}/contactpogingen",
         status_code=201,
         summary="Contactpoging vastleggen (ook een sms telt als contact)",
+        description=("Legt een poging vast om de jongere te bereiken (kanaal, datum, bereikt of "
+                     "niet). Een geslaagd contact zet een nieuw dossier op In beeld en telt voor "
+                     "'niet loslaten'; herhaald mislukte pogingen kunnen het dossier op Niet "
+                     "bereikbaar zetten. Antwoordt 201 met de gebeurtenissen en de nieuwe versie. "
+                     "404 zonder dossier, 409 als expected_version niet meer klopt, 422 als een "
+                     "regel van het Doorstroompunt de stap weigert (veld en regel in fouten)."),
     )
     async def contactpoging(
         v: Wijzigen,
@@ -318,7 +335,13 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             ),
         ))
 
-    @router.post("/jongeren/{pseudoniem}/traject", status_code=201, summary="Route kiezen en traject starten")
+    @router.post("/jongeren/{pseudoniem}/traject", status_code=201, summary="Route kiezen en traject starten",
+        description=("Start een traject met een route (onderwijs, werk, zorg, traject bij een "
+                     "partner of een combinatie) vanaf een datum; een tweede keer kiest een andere "
+                     "route. De route traject vraagt de partner die het programma uitvoert. Kan "
+                     "vanaf In beeld. Antwoordt 201 met de gebeurtenissen en de nieuwe versie. 404 "
+                     "zonder dossier, 409 bij een verouderde versie, 422 als de stap niet past "
+                     "(bijvoorbeeld nog niet in beeld of geen partner)."))
     async def traject(
         v: Wijzigen,
         pseudoniem: Pseudo,
@@ -340,7 +363,14 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             ),
         ))
 
-    @router.post("/jongeren/{pseudoniem}/plaatsing", status_code=201, summary="Jongere plaatsen")
+    @router.post("/jongeren/{pseudoniem}/plaatsing", status_code=201, summary="Jongere plaatsen",
+        description=("Legt de plaatsing vast: bestemming, startdatum, bij onderwijs of een "
+                     "combinatie het opleidingsniveau en eventueel de school (BRIN + vestiging). "
+                     "Drie maanden later staat het dossier op de werklijst om te controleren of de "
+                     "plaatsing duurzaam is. Antwoordt 201 met de gebeurtenissen en de nieuwe "
+                     "versie. 404 zonder dossier, 409 bij een verouderde versie, 422 als de stap "
+                     "niet past (niet in traject, niveau ontbreekt, school bij een bestemming zonder"
+                     " onderwijs)."))
     async def plaatsing(
         v: Wijzigen,
         pseudoniem: Pseudo,
@@ -364,7 +394,12 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         ))
 
     @router.post(
-        "/jongeren/{pseudoniem}/afsluiten", status_code=201, summary="Dossier afsluiten met een reden"
+        "/jongeren/{pseudoniem}/afsluiten", status_code=201, summary="Dossier afsluiten met een reden",
+            description=("Sluit het dossier met een reden (bijvoorbeeld duurzaam geplaatst, "
+                         "startkwalificatie behaald, leeftijdsgrens); er is geen standaardreden. "
+                         "Daarna kan er niets meer worden vastgelegd. Antwoordt 201 met de "
+                         "gebeurtenissen en de nieuwe versie. 404 zonder dossier, 409 bij een "
+                         "verouderde versie, 422 als de reden niet past bij het dossier.")
     )
     async def afsluiten(
         v: Wijzigen,
@@ -404,7 +439,13 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             {"code": s.code, "naam": s.naam, "plaats": s.plaats, "soort": s.soort, "regio": s.rmc_regio}
             for s in treffers]}
 
-    @router.get("/werklijst", summary="Werklijst: nieuw, niet loslaten, plaatsingen controleren, caseload")
+    @router.get("/werklijst", summary="Werklijst: nieuw, niet loslaten, plaatsingen controleren, caseload",
+        description=("Wie vandaag aandacht nodig heeft: nieuwe jongeren, 'niet loslaten' (vier weken"
+                     " of langer geen contact), plaatsingen om na drie maanden te controleren, de "
+                     "leeftijdsgrens, verhuisden en behaalde startkwalificaties, plus gemarkeerde "
+                     "dossiers, signalen en het aantal open dossiers per coach. Met coach alleen de "
+                     "dossiers van die coach. Op pseudoniem; elke getoonde jongere komt in het "
+                     "verwerkingslogboek."))
     async def werklijst_(
         v: WerklijstInzien,
         db: Annotated[asyncpg.Pool, Depends(pool)],
@@ -443,6 +484,12 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         "/partners/voortgang",
         status_code=201,
         summary="Wekelijkse voortgang en aanwezigheid van een deelnemer (trajectpartner)",
+        description=("Voor een trajectpartner: de aanwezigheid (%) en voortgang van een deelnemer in"
+                     " een ISO-week, voor een traject van de eigen organisatie. Een tweede melding "
+                     "over dezelfde week vervangt de eerste. Antwoordt 201 (200 als er niets "
+                     "verandert). Voor een jongere die niet aan een traject van de partner deelneemt"
+                     " is het antwoord altijd dezelfde 403, zodat een partner niet kan aftasten wie "
+                     "bij het Doorstroompunt bekend is."),
     )
     async def voortgang(
         v: VoortgangMelden_,

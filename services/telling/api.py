@@ -444,7 +444,13 @@ async def percentages(db: asyncpg.Pool, gebied: str, periode: str | None, onbeve
 def build_router(analyst: Any) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["telling"])
 
-    @router.get("/cijfers", summary="Cijfers per indicator, gebied en periode, met definities en peilpositie")
+    @router.get("/cijfers", summary="Cijfers per indicator, gebied en periode, met definities en peilpositie",
+        description=("De gepubliceerde cijfers van een gebied (landelijk, een regio of een "
+                     "gemeente), eventueel beperkt tot een indicator, periode of tabel, met de "
+                     "definitie van elk cijfer en de positie in het eventlog waarop ze berusten. Met"
+                     " peildatum de stand zoals die op die dag was. Kleine aantallen (1 t/m 9) zijn "
+                     "onderdrukt en als zodanig gemarkeerd. 404 bij een onbekende indicator of "
+                     "tabel, 422 bij een ongeldig gebied, periode of peildatum."))
     async def cijfers(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -458,6 +464,10 @@ def build_router(analyst: Any) -> APIRouter:
                               peildatum)
 
     @router.get("/cijfers.csv", summary="Cijfers als CSV (puntkomma-gescheiden, UTF-8)",
+        description=("Dezelfde cijfers als GET /v1/cijfers als CSV om in een spreadsheet te openen: "
+                     "een regel per cijfer, onderdrukte waarden als weergave met onderdrukt=ja. De "
+                     "peilpositie staat in de header X-Leerrecht-Positie. 404 bij een onbekende "
+                     "indicator of tabel, 422 bij een ongeldige parameter."),
                 response_class=Response)
     async def cijfers_csv(
         db: Annotated[asyncpg.Pool, Depends(pool)],
@@ -486,7 +496,12 @@ def build_router(analyst: Any) -> APIRouter:
 
     @router.get("/cijfers.parquet", response_class=Response,
                 summary="Cijfers als Parquet: per indicator, gebied en periode, met definities en peilpositie "
-                        "in de metadata van het bestand")
+                        "in de metadata van het bestand",
+                description=("Dezelfde cijfers als GET /v1/cijfers als Parquet-bestand voor analyse-"
+                             "omgevingen; zonder gebied alle gebieden in één bestand. Definities en "
+                             "peilpositie staan in de metadata van het bestand en de positie ook in "
+                             "X-Leerrecht-Positie. 404 bij een onbekende indicator of tabel, 422 bij"
+                             " een ongeldige parameter."))
     async def cijfers_parquet(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -505,7 +520,11 @@ def build_router(analyst: Any) -> APIRouter:
         })
 
     @router.get("/reeksen", summary="Eén gepubliceerde indicator over alle perioden: landelijk, per regio en "
-                                    "per gemeente van een regio (de gegevens van het dashboard)")
+                                    "per gemeente van een regio (de gegevens van het dashboard)",
+        description=("De reeks van één indicator over alle schooljaren: landelijk, per regio en, met"
+                     " regio, per gemeente van die regio; onderdrukte waarden zijn gemarkeerd. Dit "
+                     "zijn de gegevens achter het dashboard. 404 als de indicator onbekend is of "
+                     "niet wordt gepubliceerd, 422 bij een ongeldige regio of peildatum."))
     async def reeks(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -516,7 +535,12 @@ def build_router(analyst: Any) -> APIRouter:
         return await reeksen(db, indicator, regio, _onbeveiligd(principal), peildatum)
 
     @router.get("/maandreeksen", summary="Maandelijks verloop van een gepubliceerde indicator: per schooljaar "
-                                         "de stand aan het eind van elke maand, de jaren naast elkaar")
+                                         "de stand aan het eind van elke maand, de jaren naast elkaar",
+        description=("Per schooljaar (of vsv-jaar) de stand van de indicator aan het eind van elke "
+                     "maand, landelijk of voor een regio, zodat de jaren maand voor maand naast "
+                     "elkaar liggen. Elke maand is afzonderlijk op onthulling gecontroleerd. 404 als"
+                     " de indicator onbekend is of niet wordt gepubliceerd, 422 bij een ongeldig "
+                     "gebied."))
     async def maandreeksen(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -526,7 +550,12 @@ def build_router(analyst: Any) -> APIRouter:
         return await maandreeks(db, indicator, gebied, _onbeveiligd(principal))
 
     @router.get("/leerplichttelling/{gemeentecode}/{schooljaar}.csv", response_class=Response,
-                summary="De leerplichttelling van een gemeente als CSV, regel voor regel het jaarformulier")
+                summary="De leerplichttelling van een gemeente als CSV, regel voor regel het jaarformulier",
+                description=("Het jaarformulier van de leerplichttelling van één gemeente en "
+                             "schooljaar als CSV, regel voor regel zoals het formulier, met de "
+                             "peilpositie in X-Leerrecht-Positie. 404 bij een onbekende gemeente, "
+                             "422 bij een ongeldig schooljaar (JJJJ-JJJJ, opeenvolgend) of "
+                             "peildatum."))
     async def leerplichttelling_csv(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -541,7 +570,12 @@ def build_router(analyst: Any) -> APIRouter:
         })
 
     @router.get("/leerplichttelling/{gemeentecode}/{schooljaar}",
-                summary="De leerplichttelling (art. 25 Lpw) van een gemeente, als het jaarformulier")
+                summary="De leerplichttelling (art. 25 Lpw) van een gemeente, als het jaarformulier",
+                description=("De leerplichttelling die een gemeente jaarlijks aan de minister levert"
+                             " (art. 25 Leerplichtwet), berekend uit het eventlog in de indeling van"
+                             " het jaarformulier, met onderdrukte kleine aantallen en de "
+                             "peilpositie. 404 bij een onbekende gemeente, 422 bij een ongeldig "
+                             "schooljaar (JJJJ-JJJJ, opeenvolgend) of peildatum."))
     async def leerplichttelling(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -552,7 +586,12 @@ def build_router(analyst: Any) -> APIRouter:
         return await formulier(db, gemeentecode, schooljaar, _onbeveiligd(principal), peildatum)
 
     @router.get("/uitsplitsingen", summary="Eén cijfer van één periode per schooltype en per leeftijdsband, "
-                                           "landelijk en per regio")
+                                           "landelijk en per regio",
+        description=("Een indicator van één periode uitgesplitst naar schooltype en naar "
+                     "leeftijdsband, landelijk en per regio. De uitsplitsingen zijn samen met de "
+                     "gebiedstabel onderdrukt, zodat geen onderdrukt cijfer uit totalen en andere "
+                     "cellen terug te rekenen is. 404 bij een onbekende of niet gepubliceerde "
+                     "indicator, 422 bij een ongeldige periode of peildatum."))
     async def uitsplitsing(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -563,7 +602,12 @@ def build_router(analyst: Any) -> APIRouter:
         return await uitsplitsingen(db, indicator, periode, _onbeveiligd(principal), peildatum)
 
     @router.get("/uitsplitsingen.csv", response_class=Response,
-                summary="De uitsplitsingen van één cijfer en periode als CSV: een regel per gebied en categorie")
+                summary="De uitsplitsingen van één cijfer en periode als CSV: een regel per gebied en categorie",
+                description=("Dezelfde uitsplitsingen als GET /v1/uitsplitsingen als CSV: een regel "
+                             "per uitsplitsing, gebied en categorie (met het totaal), onderdrukte "
+                             "waarden met onderdrukt=ja; de peilpositie in X-Leerrecht-Positie. 404 "
+                             "bij een onbekende indicator, 422 bij een ongeldige periode of "
+                             "peildatum."))
     async def uitsplitsing_csv(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -588,7 +632,12 @@ def build_router(analyst: Any) -> APIRouter:
         })
 
     @router.get("/percentages", summary="Percentages (vsv, Halt-recidive, aandeel per MAS-route) uit de "
-                                        "gepubliceerde aantallen, alleen bij een noemer van minstens 100")
+                                        "gepubliceerde aantallen, alleen bij een noemer van minstens 100",
+        description=("Percentages berekend uit de gepubliceerde aantallen, met teller en noemer "
+                     "erbij: vsv-percentage, Halt-recidive en het aandeel per MAS-route. Een "
+                     "percentage wordt alleen gepubliceerd als de noemer minstens 100 is en de "
+                     "teller zelf getoond wordt; anders staat er waarom niet. 422 bij een ongeldig "
+                     "gebied, periode of peildatum."))
     async def percentage(
         db: Annotated[asyncpg.Pool, Depends(pool)],
         principal: Annotated[Principal, Depends(analyst)],
@@ -598,7 +647,12 @@ def build_router(analyst: Any) -> APIRouter:
     ) -> dict[str, Any]:
         return await percentages(db, gebied, periode, _onbeveiligd(principal), peildatum)
 
-    @router.get("/definities", summary="Alle indicatoren: definitie, bronnen (events) en wat nog ontbreekt")
+    @router.get("/definities", summary="Alle indicatoren: definitie, bronnen (events) en wat nog ontbreekt",
+        description=("De catalogus van alle indicatoren: definitie en versie, tabel, periodesoort, "
+                     "de gebeurtenissen waaruit ze berekend worden, of ze op de cijferstroom worden "
+                     "gepubliceerd en wat nog ontbreekt; ook de percentages met teller, noemer en "
+                     "minimale noemer, en de uitsplitsingen. Lees dit om een cijfer goed te "
+                     "interpreteren."))
     async def definities(_: Annotated[Principal, Depends(analyst)]) -> dict[str, Any]:
         return {"indicatoren": [
             {"indicator": i.id, "definitie_id": i.definitie_id, "tabel": i.tabel, "periode_soort": i.periode,

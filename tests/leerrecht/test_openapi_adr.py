@@ -66,7 +66,18 @@ def test_the_ruleset_refuses_what_fastapi_produces_by_itself(monkeypatch: pytest
     raw = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     codes = {f["code"] for f in _lint(raw, tmp_path)}
     assert {"adr-contact", "adr-version-header", "adr-problem-json", "operation-description",
-            "adr-uri-version"} <= codes
+            "adr-operation-description-not-summary", "adr-uri-version"} <= codes
+
+
+def test_the_ruleset_refuses_a_description_that_repeats_the_summary(monkeypatch: pytest.MonkeyPatch,
+                                                                    tmp_path: Path) -> None:
+    """Observed before (issue 15): about 50 operations whose description was their summary."""
+    doc = _app("telling", monkeypatch).openapi()
+    pad, ops = next(iter(doc["paths"].items()))
+    op = next(iter(ops.values()))
+    op["description"] = " " + op["summary"].upper() + ". "
+    fouten = [f for f in _lint(doc, tmp_path) if f["code"] == "adr-operation-description-not-summary"]
+    assert [f["path"][:2] for f in fouten] == [["paths", pad]]
 
 
 def test_the_contact_is_the_deployments_and_the_licence_stays_eupl(monkeypatch: pytest.MonkeyPatch) -> None:
