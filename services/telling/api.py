@@ -25,6 +25,7 @@ from leerrecht.http import Principal, runtime_pool
 from leerrecht.kalender import load_region_table
 from telling.domain.disclosure import MIN_NOEMER, WEERGAVE_ONDERDRUKT, Gepubliceerd, aandeel
 from telling.domain.figures import AANDELEN, INDICATOREN, NATIONAAL, TABELLEN, UITSPLITSINGEN
+from telling.domain.maandreeks import publiceer_maanden
 from telling.tabellen import (
     beveilig,
     beveilig_uitsplitsingen,
@@ -237,8 +238,9 @@ async def maandreeks(db: asyncpg.Pool, indicator: str, gebied: str, onbeveiligd:
     per registratiedag (``cel_historie``, part of the content hash), so "the figure at the end of
     November" is the sum of that history up to that day, exactly what ``peildatum`` reads, for every
     figure alike, and a rebuild reaches the same series. Each month's table gets disclosure control of
-    its own, as a peildatum read does. Months after the klok (the last day the log has passed) are
-    left out: they have not happened yet."""
+    its own, as a peildatum read does, and the months of a year are protected against differencing:
+    no two published month ends of an area differ by 1–9 (:mod:`telling.domain.maandreeks`). Months
+    after the klok (the last day the log has passed) are left out: they have not happened yet."""
     ind = INDICATOREN.get(indicator)
     if ind is None or not ind.gepubliceerd:
         raise HTTPException(404, f"Onbekende of niet gepubliceerde indicator '{indicator}'")
@@ -248,17 +250,18 @@ async def maandreeks(db: asyncpg.Pool, indicator: str, gebied: str, onbeveiligd:
         klok = await conn.fetchval("SELECT datum FROM telling_klok WHERE id = 1")
         jaren = []
         for p in periodes:
+            eindes = [e for e in maandeinden(p, ind.periode) if klok is not None and e <= klok]
+            tabellen = [(await lees_tabellen(conn, [(indicator, p)], einde))[(indicator, p)] for einde in eindes]
+            # every month's table protected, and no two published month ends differing by 1–9
+            beveiligd = publiceer_maanden(tabellen)
             waarden: list[dict[str, Any] | None] = []
-            for einde in maandeinden(p, ind.periode):
-                if klok is None or einde > klok:
-                    waarden.append(None)
-                    continue
-                tabel = (await lees_tabellen(conn, [(indicator, p)], einde))[(indicator, p)]
+            for einde, tabel, getoond in zip(eindes, tabellen, beveiligd, strict=True):
                 ruw = tabel.get(gebied, (None, 0))[1]
-                shown = beveilig(tabel).get(gebied, Gepubliceerd(ruw, False)) if tabel else Gepubliceerd(0, False)
+                shown = getoond.get(gebied, Gepubliceerd(ruw, False))
                 waarden.append({"einde": einde.isoformat(), "waarde": ruw if onbeveiligd else shown.waarde,
                                 "weergave": str(ruw) if onbeveiligd else shown.weergave,
                                 "onderdrukt": shown.onderdrukt})
+            waarden += [None] * (12 - len(eindes))  # months after the klok have not happened yet
             jaren.append({"periode": p, "waarden": waarden})
     begin = 0 if ind.periode == "schooljaar" else 2
     return {"indicator": ind.id, "gebied": gebied, "periode_soort": ind.periode,

@@ -91,8 +91,10 @@ def primair_onderdrukt(waarde: int, personen: int | None = None) -> bool:
     return personen < MIN_GEPUBLICEERDE_WAARDE and (personen > 0 or waarde != 0)
 
 
-def onderdruk(wortel: Knoop) -> frozenset[str]:
-    """The keys of all cells to suppress (primary and secondary) in the table rooted at ``wortel``.
+def onderdruk(wortel: Knoop, vooraf: Set[str] = frozenset()) -> frozenset[str]:
+    """The keys of all cells to suppress (primary and secondary) in the table rooted at ``wortel``;
+    ``vooraf``: cells hidden for a reason outside this table (e.g. differencing over months,
+    :mod:`telling.domain.maandreeks`), whose sums are then protected like a primary cell's.
 
     Grounds: domain.md C, Decision (disclosure control).
     """
@@ -100,7 +102,7 @@ def onderdruk(wortel: Knoop) -> frozenset[str]:
     if len({k.sleutel for k in knopen}) != len(knopen):
         raise ValueError("cell keys must be unique within a table")
     sommen = [(k, k.kinderen) for k in knopen if k.kinderen]
-    weg = {k.sleutel for k in knopen if primair_onderdrukt(k.waarde, k.personen)}
+    weg = {k.sleutel for k in knopen if primair_onderdrukt(k.waarde, k.personen) or k.sleutel in vooraf}
     gewijzigd = True
     while gewijzigd:
         gewijzigd = False
@@ -115,12 +117,12 @@ def onderdruk(wortel: Knoop) -> frozenset[str]:
     return frozenset(weg)
 
 
-def publiceer(wortel: Knoop) -> dict[str, Gepubliceerd]:
-    """Every cell of the table as published.
+def publiceer(wortel: Knoop, vooraf: Set[str] = frozenset()) -> dict[str, Gepubliceerd]:
+    """Every cell of the table as published (``vooraf``: see :func:`onderdruk`).
 
     Grounds: domain.md C, Decision (disclosure control).
     """
-    weg = onderdruk(wortel)
+    weg = onderdruk(wortel, vooraf)
     return {
         k.sleutel: Gepubliceerd(None, True) if k.sleutel in weg else Gepubliceerd(k.waarde, False)
         for k in wortel.alle()
