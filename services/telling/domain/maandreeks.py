@@ -17,12 +17,19 @@ The rule here, the differencing complement of what :mod:`~telling.domain.disclos
 2. **Within a month**: a month end hidden by rule 1 is then hidden in that month's table as well
    (``vooraf``), so the sums of areas hide another member and it cannot be recomputed as "NL minus the
    other regions".
-3. Rule 2 can hide a cell of another area, whose series then skips a month, so rule 1 runs again;
-   until nothing changes. Hiding only grows and the cells are finite, so this ends.
+3. **Between equal neighbours**: most figures only grow within a year, so a hidden month end between
+   two published ones of the same value is that value. The later of the two is hidden as well (and
+   so on, until a published month end differs or the year ends).
+4. Rules 2 and 3 can hide a cell of another area, whose series then skips a month, so the rules run
+   again until nothing changes. Hiding only grows and the cells are finite, so this ends.
 
 Worst case it protects, tested (``tests/telling/domain/test_maandreeks.py`` with exact arithmetic on
 random series, ``tests/telling/test_telling_maandreeks_onthulling.py`` through the API's read): a region
-growing by 1–9 in one month between published month ends of ≥ 10, and the same after a hidden month.
+growing by 1–9 in one month between published month ends of ≥ 10, and the same after a hidden month;
+a hidden cell is never computable from its month's sums nor pinned between equal neighbours. What is
+not claimed: bounds. A hidden month end of a growing figure lies between its published neighbours
+(as any hidden cell lies between 0 and its total); the criterion, as in
+:mod:`~telling.domain.disclosure`, is exact recovery.
 Values 1–9 are never published (primary), so two published values are 0 or ≥ 10 and a difference of
 1–9 only arises between two values ≥ 10.
 
@@ -62,14 +69,18 @@ def publiceer_maanden(tabellen: Sequence[Tabel]) -> list[dict[str, Gepubliceerd]
         nieuw = False
         for gebied in gebieden:
             getoond: list[int] = [0]  # before the first month nobody is counted
+            verborgen_sinds_laatste = False
             for i, maand in enumerate(maanden):
                 cel = maand.get(gebied, Gepubliceerd(0, False))
                 if cel.waarde is None:
+                    verborgen_sinds_laatste = True
                     continue
-                if any(verschil_onthult(cel.waarde, eerder) for eerder in getoond):
+                if any(verschil_onthult(cel.waarde, eerder) for eerder in getoond) or (
+                        verborgen_sinds_laatste and cel.waarde == getoond[-1]):
                     vooraf[i].add(gebied)
                     nieuw = True
                 else:
                     getoond.append(cel.waarde)
+                    verborgen_sinds_laatste = False
         if not nieuw:
             return maanden

@@ -79,6 +79,13 @@ def _controleer(tabellen: list[Tabel], gepubliceerd: list[dict[str, Gepubliceerd
             assert w == 0 or w >= 10, (g, i, w)
         for (i, a), (j, b) in itertools.combinations(getoond, 2):
             assert not 0 < abs(a - b) < 10, f"{g}: maand {i}={a}, maand {j}={b}"
+        # a growing figure pins a hidden month end between two equal published ones
+        reeks = [0, *(m[g].waarde for m in gepubliceerd)]  # 0 before the first month
+        for i, w in enumerate(reeks):
+            if w is None:
+                voor = next(x for x in reversed(reeks[:i]) if x is not None)
+                na = next((x for x in reeks[i + 1:] if x is not None), None)
+                assert voor != na, f"{g}: maand {i - 1} verborgen tussen twee keer {voor}"
     for t, m in zip(tabellen, gepubliceerd, strict=True):
         verborgen = {g for g, c in m.items() if c.onderdrukt}
         assert not _bepaald(t, verborgen), (verborgen, t)
