@@ -26,9 +26,11 @@ from contracts.events.registratie import (
     SchoolvestigingSamengevoegd,
     SchoolvestigingVastgelegd,
 )
-from leerrecht.kalender import rmc_regio_for
+from leerrecht.kalender import OnbekendeGemeente, rmc_regio_for
+from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered
 
+log = get_logger(__name__)
 REGISTER_EVENTS = (SchoolvestigingVastgelegd, SchoolvestigingGesloten, SchoolvestigingSamengevoegd)
 REGISTER_TYPES = frozenset(c.event_type for c in REGISTER_EVENTS)
 
@@ -100,9 +102,16 @@ async def feiten(conn: asyncpg.Connection, code: str) -> list[RegisterFeit]:
 
 
 async def alle_feiten(conn: asyncpg.Connection) -> dict[str, list[RegisterFeit]]:
-    """Every fact, per location (a few thousand a year: small enough to fold in memory)."""
+    """Every fact, per location (a few thousand a year: small enough to fold in memory). A fact that
+    cannot be read as of its own date (a municipality the region table does not know then) is left out
+    with a warning naming the location, so one bad fact does not take every lookup down with it."""
     uit: dict[str, list[RegisterFeit]] = {}
-    for f in _feiten(await conn.fetch("SELECT event_type, data, volgnummer FROM register_feit")):
+    for r in await conn.fetch("SELECT event_type, data, volgnummer, code FROM register_feit"):
+        try:
+            [f] = _feiten([r])
+        except (OnbekendeGemeente, ValueError) as exc:
+            log.warning("registerfeit_overgeslagen", school=r["code"], fout=type(exc).__name__)
+            continue
         uit.setdefault(f.code, []).append(f)
     return uit
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import secrets
 import string
@@ -25,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import httpx
 import pytest
 from browser import axe_overtredingen
@@ -53,6 +55,7 @@ NU = datetime.now(UTC)
 P_API = f"rmc-register-{TAG.lower()}{secrets.token_hex(4)}-api"
 P_WEB = f"rmc-register-{TAG.lower()}{secrets.token_hex(4)}-web"
 API = {"Authorization": f"Bearer {TOKEN}"}
+DATABASE: list[str] = []  # rmc04's own database, for the one test that writes a bad fact into it
 
 
 def _vastgelegd(code: str, naam: str, vanaf: date) -> registratie.SchoolvestigingVastgelegd:
@@ -101,7 +104,8 @@ def _in_traject(svc: ServiceProcess, p: str) -> None:
 @pytest.fixture(scope="module")
 def rmc04(infra: Any) -> Iterator[ServiceProcess]:
     env = {"REGION": REGIO, "API_TOKENS": f"{API_TOKENS},{TOKEN}=coach-04:rmc:{REGIO}"}
-    svc = start_service("rmc", infra.bootstrap, infra.database_url("rmc04register"), **env)
+    DATABASE.append(infra.database_url("rmc04register"))
+    svc = start_service("rmc", infra.bootstrap, DATABASE[-1], **env)
     try:
         asyncio.run(_publiceer(infra.bootstrap))
         for p in (P_API, P_WEB):
@@ -226,3 +230,25 @@ def test_a_coach_places_at_a_register_school_with_the_keyboard_in_the_browser(
     expect(page.locator("#plaatsing")).to_contain_text(NAAM)  # the register's name, not the code
     expect(page.locator("#status")).to_have_text("Geplaatst")
     context.close()
+
+
+def test_one_unreadable_fact_does_not_take_the_lookup_down(rmc04: ServiceProcess) -> None:
+    """A stored fact naming a municipality the region table does not know is left out, not a 500."""
+    eventually(lambda: _zoek(rmc04, NAAM).json()["scholen"], timeout=60)
+    kapot = _vastgelegd(f"95{TAG}01", NAAM + " Kapot", VANDAAG).model_dump(mode="json")
+    kapot["gemeente"] = "GM9999"
+
+    async def schrijf() -> None:
+        conn = await asyncpg.connect(DATABASE[-1])
+        try:
+            await conn.execute("INSERT INTO register_feit (event_id, code, event_type, data) "
+                               "VALUES ($1, $2, $3, $4::jsonb)", uuid7(), f"95{TAG}01",
+                               registratie.SchoolvestigingVastgelegd.event_type, json.dumps(kapot))
+        finally:
+            await conn.close()
+
+    asyncio.run(schrijf())
+    r = _zoek(rmc04, NAAM)
+    assert r.status_code == 200 and [s["code"] for s in r.json()["scholen"]] == [MBO]
+    with _web(rmc04) as web:
+        assert web.get(f"/jongeren/{P_API}").status_code == 200
