@@ -101,12 +101,14 @@ async def feiten(conn: asyncpg.Connection, code: str) -> list[RegisterFeit]:
         "SELECT event_type, data, volgnummer FROM register_feit WHERE code = $1", code))
 
 
-async def alle_feiten(conn: asyncpg.Connection) -> dict[str, list[RegisterFeit]]:
-    """Every fact, per location (a few thousand a year: small enough to fold in memory). A fact that
-    cannot be read as of its own date (a municipality the region table does not know then) is left out
-    with a warning naming the location, so one bad fact does not take every lookup down with it."""
+async def alle_feiten(conn: asyncpg.Connection, code: str | None = None) -> dict[str, list[RegisterFeit]]:
+    """Every fact (of one location with ``code``), per location (a few thousand a year: small enough to
+    fold in memory). A fact that cannot be read as of its own date (a municipality the region table
+    does not know then) is left out with a warning naming the location, so one bad fact does not take
+    every lookup down with it."""
     uit: dict[str, list[RegisterFeit]] = {}
-    for r in await conn.fetch("SELECT event_type, data, volgnummer, code FROM register_feit"):
+    for r in await conn.fetch("SELECT event_type, data, volgnummer, code FROM register_feit "
+                              "WHERE $1::text IS NULL OR code = $1", code):
         try:
             [f] = _feiten([r])
         except (OnbekendeGemeente, ValueError) as exc:

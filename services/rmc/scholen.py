@@ -17,7 +17,7 @@ import asyncpg
 
 from contracts.tekst import zonder_verboden_tekens
 from leerrecht.kalender import OnbekendeGemeente, load_region_table
-from leerrecht.register import RegisterFeit, alle_feiten, feiten, op_datum
+from leerrecht.register import RegisterFeit, alle_feiten, op_datum
 from leerrecht.schoolnamen import LijstVestiging, openbare_lijsten
 
 MAX_TREFFERS = 50
@@ -66,7 +66,7 @@ def stand(code: str, feiten_: list[RegisterFeit], datum: date) -> School | None:
 
 async def op(conn: asyncpg.Connection, code: str, datum: date) -> School | None:
     """The location with BRIN6 ``code`` as the register has it on ``datum`` (``None``: not there)."""
-    return stand(code, await feiten(conn, code), datum)
+    return stand(code, (await alle_feiten(conn, code)).get(code, []), datum)
 
 
 async def register(conn: asyncpg.Connection, datum: date) -> dict[str, School]:
@@ -92,8 +92,9 @@ def zoek(scholen: dict[str, School], tekst: str, *, limiet: int = MAX_TREFFERS) 
 
 
 def keuzelijst(scholen: dict[str, School], regio: str, gezien: list[str]) -> list[School]:
-    """What the page offers without a search: the region's locations, every mbo location (DUO's feed:
-    where most young people are placed) and the schools already seen in this region's files."""
+    """What the page offers without a search: the region's locations where a young person without a
+    startkwalificatie can be placed (vo, (v)so, mbo: not po, whose hundreds would only lengthen the
+    list) and the schools already seen in this region's files. Anything else: the search."""
     extra = set(gezien)
-    lijst = [s for s in scholen.values() if s.rmc_regio == regio or "mbo" in s.soort or s.code in extra]
+    lijst = [s for s in scholen.values() if (s.rmc_regio == regio and s.soort != "po") or s.code in extra]
     return sorted(lijst, key=lambda s: (s.naam.lower(), s.plaats, s.code))

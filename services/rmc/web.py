@@ -333,7 +333,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             register = await scholen.register(conn, vandaag())
             gezien = [code for code, _ in await dossiers.scholen(conn)]
             eigen_signalen = await signalen.lijst(conn, [pseudoniem])
-        # the school field offers the region's locations, mbo and those seen; a search offers its hits
+        # the school field offers the region's vo, (v)so and mbo and the schools seen; a search its hits
         treffers = scholen.zoek(register, school_zoek) if school_zoek else []
         keuzes = treffers or scholen.keuzelijst(register, region, gezien)
         d = j.dossier

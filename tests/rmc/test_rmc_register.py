@@ -39,6 +39,7 @@ from contracts.events import registratie
 from contracts.events.base import School
 from contracts.topics import REGISTER_TOPIC, region_events_topic
 from leerrecht.kafka import EventPublisher, OutgoingEvent
+from leerrecht.schoolnamen import openbare_lijsten
 from services import API_TOKENS, TOKENS, ServiceProcess, dev_token, start_service
 
 pytestmark = pytest.mark.infra
@@ -149,12 +150,21 @@ def test_a_school_published_on_the_register_topic_is_in_rmcs_lookup(rmc04: Servi
 def test_the_file_page_offers_the_register_and_refuses_an_unknown_code(rmc04: ServiceProcess) -> None:
     eventually(lambda: _zoek(rmc04, NAAM).json()["scholen"], timeout=60)
     with _web(rmc04) as web:
-        pagina = web.get(f"/jongeren/{P_API}").text
-        keuzes = re.search(r'<datalist id="bekende-scholen">.*?</datalist>', pagina, re.S)
-        assert keuzes and f'value="{MBO}"' in keuzes.group(0) and f"{NAAM}, Zoetermeer (mbo)" in keuzes.group(0)
-        assert GESLOTEN not in keuzes.group(0)
+        def keuzes(html: str) -> str:
+            m = re.search(r'<datalist id="bekende-scholen">.*?</datalist>', html, re.S)
+            assert m, "geen keuzelijst bij het veld School"
+            return m.group(0)
+
+        # without a search: the region's vo, (v)so and mbo locations (MC04), not po, not other regions
+        eigen = keuzes(web.get(f"/jongeren/{P_API}").text)
+        regio = {v.code for v in openbare_lijsten().values() if v.rmc_regio == REGIO and v.soort != "po"}
+        assert len(regio) > 10 and set(re.findall(r'value="([0-9A-Z]{6})"', eigen)) >= regio
+        assert MBO not in eigen and "03DJ00" not in eigen  # MC28's mbo; a po school of MC04
+        # a search offers the register's hits, any region, mbo from DUO's feed included; never a closed one
         gezocht = web.get(f"/jongeren/{P_API}", params={"school_zoek": NAAM}).text
         assert re.search(rf'<table class="utrecht-table" id="schooltreffers">.*{MBO}.*</table>', gezocht, re.S)
+        assert f'value="{MBO}"' in keuzes(gezocht) and f"{NAAM}, Zoetermeer (mbo)" in keuzes(gezocht)
+        assert GESLOTEN not in gezocht
 
         def plaats(school: str) -> httpx.Response:
             versie = httpx.get(f"{rmc04.url}/v1/jongeren/{P_API}", headers=API, timeout=10).json()["versie"]
@@ -252,3 +262,7 @@ def test_one_unreadable_fact_does_not_take_the_lookup_down(rmc04: ServiceProcess
     assert r.status_code == 200 and [s["code"] for s in r.json()["scholen"]] == [MBO]
     with _web(rmc04) as web:
         assert web.get(f"/jongeren/{P_API}").status_code == 200
+        r = web.post(f"/jongeren/{P_API}/plaatsing", data={  # the broken location typed: refused, no 500
+            "expected_version": "1", "bestemming": "ONDERWIJS", "niveau": "MBO_2", "school": f"95{TAG}01",
+            "startdatum": VANDAAG.isoformat()})
+        assert r.status_code == 422 and "niet in het register van DUO" in r.text
