@@ -135,6 +135,19 @@ VOORTGANG = {
     Voortgang.ZORGELIJK: "zorgelijk",
     Voortgang.UITGEVALLEN: "uitgevallen",
 }
+STAP = {
+    "jongere_aangemeld": "de aanmelding",
+    "contactpoging_gedaan": "een contactpoging",
+    "in_beeld": "in beeld brengen",
+    "niet_bereikbaar": "niet bereikbaar melden",
+    "traject_gestart": "de start van een traject",
+    "traject_voortgang": "de voortgang van een traject",
+    "jongere_geplaatst": "de plaatsing",
+    "dossier_overgedragen": "de overdracht",
+    "dossier_gesloten": "het sluiten van het dossier",
+}
+"""The coach's words for a step that could not be processed (the event's type is a code)."""
+
 VELD = {
     "datum": "Datum",
     "kanaal": "Kanaal",
@@ -361,6 +374,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             invoer=invoer or {},
             melding=melding,
             aandacht_nodig=markering,
+            aandacht_stap=STAP.get(str(markering["type"]).rsplit(".", 1)[-1], "een stap") if markering else None,
             signalen=eigen_signalen,
             veld=VELD,
             partners=bekende_partners,

@@ -80,9 +80,9 @@ async def _cijfers(db: asyncpg.Pool, gebied: str | None, indicator: str | None, 
                    tabel: str | None, onbeveiligd: bool, peildatum: date | None = None) -> dict[str, Any]:
     """Cells with definitions and disclosure control; ``gebied=None``: every area (the exports)."""
     if indicator is not None and indicator not in INDICATOREN:
-        raise HTTPException(404, f"Onbekende indicator '{indicator}'")
+        raise HTTPException(404, "Onbekende indicator; GET /v1/definities noemt ze alle")
     if tabel is not None and tabel not in TABELLEN:
-        raise HTTPException(404, f"Onbekende tabel '{tabel}'; kies uit {', '.join(TABELLEN)}")
+        raise HTTPException(404, f"Onbekende tabel; kies uit {', '.join(TABELLEN)}")
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         rows = await lees_cellen(conn, gebied, indicator, periode, peildatum)
         rows = [r for r in rows if tabel is None or INDICATOREN[r["indicator"]].tabel == tabel]
@@ -178,7 +178,7 @@ async def reeksen(db: asyncpg.Pool, indicator: str, regio: str | None, onbeveili
     tables (the page and its JSON show exactly the same numbers)."""
     ind = INDICATOREN.get(indicator)
     if ind is None or not ind.gepubliceerd:
-        raise HTTPException(404, f"Onbekende of niet gepubliceerde indicator '{indicator}'")
+        raise HTTPException(404, "Onbekende of niet gepubliceerde indicator; GET /v1/definities noemt ze alle")
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         periodes = [r["periode"] for r in await conn.fetch(
             "SELECT DISTINCT periode FROM cijfer WHERE indicator = $1 ORDER BY periode", indicator)]
@@ -243,7 +243,7 @@ async def maandreeks(db: asyncpg.Pool, indicator: str, gebied: str, onbeveiligd:
     after the klok (the last day the log has passed) are left out: they have not happened yet."""
     ind = INDICATOREN.get(indicator)
     if ind is None or not ind.gepubliceerd:
-        raise HTTPException(404, f"Onbekende of niet gepubliceerde indicator '{indicator}'")
+        raise HTTPException(404, "Onbekende of niet gepubliceerde indicator; GET /v1/definities noemt ze alle")
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         periodes = [r["periode"] for r in await conn.fetch(
             "SELECT DISTINCT periode FROM cijfer WHERE indicator = $1 AND waarde <> 0 ORDER BY periode", indicator)]
@@ -319,7 +319,7 @@ async def formulier(db: asyncpg.Pool, gemeentecode: str, schooljaar: str, onbeve
     try:
         gemeente = load_region_table().region_for(gemeentecode)
     except KeyError:
-        raise HTTPException(404, f"Onbekende gemeente '{gemeentecode}'") from None
+        raise HTTPException(404, "Onbekende gemeente: geen gemeente met deze code in de regiotabel") from None
     namen = _formulier_indicatoren()
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         tabellen = await lees_tabellen(conn, [(n, schooljaar) for n in namen], peildatum)
@@ -382,7 +382,7 @@ async def uitsplitsingen(db: asyncpg.Pool, indicator: str, periode: str, onbevei
     (C), with the disclosure control of the area table and its breakdowns applied together."""
     ind = INDICATOREN.get(indicator)
     if ind is None or not ind.gepubliceerd:
-        raise HTTPException(404, f"Onbekende of niet gepubliceerde indicator '{indicator}'")
+        raise HTTPException(404, "Onbekende of niet gepubliceerde indicator; GET /v1/definities noemt ze alle")
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         tabel = (await lees_tabellen(conn, [(indicator, periode)], peildatum))[(indicator, periode)]
         ruw = (await lees_uitsplitsingen(conn, [(indicator, periode)], peildatum))[(indicator, periode)]
