@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import operator
 import random
 import re
 import time
@@ -586,6 +587,9 @@ def _as_record(ev: Delivered) -> Any:
     return _FakeRecord(ev.topic, ev.partition, ev.offset, ev.envelope.subject.encode(), ev.envelope.to_json())
 
 
+_als_getal = operator.attrgetter("int")
+"""A UUID's 128-bit integer: its order is PostgreSQL's order of ``uuid`` (bytewise, big-endian)."""
+
 SNELLE_DEDUPE_VANAF = 50
 """From this many events on, :func:`nieuwe_events` first tries the plain insert (below it, the two extra
 round trips of the savepoint cost more than the per-row difference saves)."""
@@ -609,7 +613,7 @@ async def nieuwe_events(conn: asyncpg.Connection, projection: str, candidates: S
         if e.envelope.id not in gezien:
             gezien.add(e.envelope.id)
             uniek.append(e)
-    ids = sorted(gezien)
+    ids = sorted(gezien, key=_als_getal)  # by the integer: UUID's own __lt__ is Python, 10x slower
     if len(ids) >= SNELLE_DEDUPE_VANAF:
         try:
             async with conn.transaction():  # a savepoint: a conflict leaves the batch's transaction usable
