@@ -7,7 +7,15 @@ What it measures, on real Kafka and PostgreSQL (started locally when not given):
 * raw aiokafka consumer ``getmany()`` without parsing: the ceiling of any projection;
 * PostgreSQL ``COPY`` (``copy_records_to_table``): the ceiling of any row-per-event write;
 * ``ProjectionRunner`` end to end (decode, dedupe by event id, apply, checkpoint in one transaction)
-  with telling's counting projection and with leerplicht's row-per-event projection.
+  with telling's counting projection and with leerplicht's row-per-event projection on an absence-only
+  log, and with every ProjectionRunner projection that reads a regional topic (leerplicht, rmc and
+  registratie's report statuses) on a realistic regional log (:mod:`telling.proeflog`: enrolments,
+  absences, reports, moves, vsv, Doorstroompunt files; numbered per pupil as registratie numbers them),
+  against raw ``getmany`` on that same topic.
+
+Every projection run also prints the process's CPU time per event (``time.process_time()``): steadier
+than wall time on a shared machine. ``--profiel`` writes a cProfile of each projection run to
+``benchmarks/results/profiel-<name>.pstats``.
 
 Every figure is printed as events/second and as a ratio to the raw limit it should be compared with.
 Numbers go to stdout and to ``benchmarks/results/<timestamp>.json`` (git-ignored).
@@ -17,11 +25,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import gc
 import time
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -39,6 +51,7 @@ from leerrecht.logging import configure_logging
 from leerrecht.projection import Projection, ProjectionRunner
 
 PARTITIONS = 3
+RESULTS = Path(__file__).parent / "results"
 
 
 class _Topic:
@@ -64,12 +77,36 @@ def make_events(n: int) -> list[bytes]:
     return out
 
 
-async def timed(label: str, n: int, fn: Callable[[], Awaitable[Any]]) -> float:
-    t0 = time.perf_counter()
+REGIO = "MC28"
+
+
+def make_regio_events(n: int, seed: int = 7) -> list[tuple[bytes, bytes]]:
+    """About ``n`` (key, value) records of one region's topic as the platform writes it: the proeflog's
+    mix (every kind a regional topic holds), only what lands on ``REGIO``'s topic, each pupil's events
+    numbered 1, 2, 3, ... in log order (``subjectsequence``, as registratie numbers them per pupil and
+    topic), so the runner's sequence bookkeeping does its real work."""
+    from telling import proeflog
+
+    log = proeflog.maak(n, regios=[REGIO], seed=seed)
+    volgnummer: dict[bytes, int] = {}
+    out = []
+    for r in log.regels:
+        if r.regio != REGIO:
+            continue  # a move's copy on the other region's topic
+        nr = volgnummer[r.sleutel] = volgnummer.get(r.sleutel, 0) + 1
+        out.append((r.sleutel, r.waarde.replace(b',"data":', b',"subjectsequence":%d,"data":' % nr, 1)))
+    return out
+
+
+async def timed(label: str, n: int, fn: Callable[[], Awaitable[Any]],
+                cpu: dict[str, float] | None = None, key: str = "") -> float:
+    t0, c0 = time.perf_counter(), time.process_time()
     await fn()
-    dt = time.perf_counter() - t0
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
     rate = n / dt
-    print(f"  {label:<58} {rate:>12,.0f} ev/s  ({dt:.2f}s)", flush=True)
+    if cpu is not None:
+        cpu[key] = dc / n * 1e6
+    print(f"  {label:<58} {rate:>12,.0f} ev/s  ({dt:.2f}s, CPU {dc / n * 1e6:.1f} µs/ev)", flush=True)
     return rate
 
 
@@ -88,6 +125,29 @@ async def raw_produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
                 futures.append(await producer.send_batch(batch, topic, partition=p))
                 batch = per_part[p] = producer.create_batch()
                 batch.append(key=None, value=v, timestamp=None)
+        for p, batch in per_part.items():
+            futures.append(await producer.send_batch(batch, topic, partition=p))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def produce_keyed(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    """Keyed records, one partition per key (a pupil's events keep their order), batched."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
+                                max_batch_size=256 * 1024, linger_ms=5)
+    await producer.start()
+    try:
+        futures = []
+        per_part: dict[int, Any] = {}
+        for k, v in records:
+            p = zlib.crc32(k) % PARTITIONS
+            batch = per_part.get(p) or producer.create_batch()
+            per_part[p] = batch
+            if batch.append(key=k, value=v, timestamp=None) is None:
+                futures.append(await producer.send_batch(batch, topic, partition=p))
+                batch = per_part[p] = producer.create_batch()
+                batch.append(key=k, value=v, timestamp=None)
         for p, batch in per_part.items():
             futures.append(await producer.send_batch(batch, topic, partition=p))
         await asyncio.gather(*futures)
@@ -130,44 +190,80 @@ async def pg_copy(pool: asyncpg.Pool, values: list[bytes]) -> None:
 
 
 async def run_projection(projection: Projection, pool: asyncpg.Pool, bootstrap: str, topic: str, n: int,
-                         batch_size: int, runner_class: type[ProjectionRunner] = ProjectionRunner) -> None:
+                         batch_size: int, runner_class: type[ProjectionRunner] = ProjectionRunner,
+                         profiel: str | None = None) -> None:
     runner = runner_class(projection, pool, bootstrap, topics=[topic],
                           group_id=f"bench-{projection.name}-{uuid.uuid4().hex[:6]}", batch_size=batch_size)
+    prof = cProfile.Profile() if profiel else None
+    if prof is not None:
+        prof.enable()
     task = asyncio.create_task(runner.run())
-    while runner.stats.applied + runner.stats.skipped < n:
+    while runner.stats.applied + runner.stats.skipped + runner.stats.dead_lettered < n:
         if task.done():
             task.result()
         await asyncio.sleep(0.05)
     runner.stop()
     await task
+    if prof is not None and profiel:
+        prof.disable()
+        prof.dump_stats(profiel)
+    if runner.stats.dead_lettered:
+        print(f"  !! {projection.name}: {runner.stats.dead_lettered} dead letters", flush=True)
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, float]:
     from leerplicht.projection import LeerplichtProjection
+    from registratie.projection import MeldingStatusProjection
+    from rmc.projection import RmcProjection
     from telling.bundel import GebundeldeRunner
     from telling.projection import TellingProjection
 
     n = args.events
     print(f"Leerrecht benchmarks: {n:,} events of ~{len(make_events(1)[0])} bytes, {PARTITIONS} partitions\n")
     values = make_events(n)
+    regio = make_regio_events(n)
+    nr = len(regio)
+    # The inputs (hundreds of thousands of objects) are the benchmark's, not a service's: keep them out of
+    # the garbage collector's full scans, which would otherwise be charged to whichever run came later.
+    gc.collect()
+    gc.freeze()
     topic = f"bench.{uuid.uuid4().hex[:6]}"
-    await ensure_topics(args.bootstrap, [_Topic(topic), _Topic(topic + ".pub")])
-    results: dict[str, float] = {}
+    regio_topic = topic + ".regio"
+    await ensure_topics(args.bootstrap, [_Topic(topic), _Topic(topic + ".pub"), _Topic(regio_topic)])
+    results: dict[str, float] = {"events_regio": nr}
+    cpu: dict[str, float] = {}
     print("Kafka")
     results["raw_produce"] = await timed("raw aiokafka send_batch (idempotent, acks=all)", n,
-                                         lambda: raw_produce(args.bootstrap, topic, values))
+                                         lambda: raw_produce(args.bootstrap, topic, values), cpu, "raw_produce")
     envs = [Envelope.from_json(v) for v in values]
     results["publisher"] = await timed("EventPublisher.publish, 5,000 per call", n,
-                                       lambda: publisher_produce(args.bootstrap, topic + ".pub", envs))
+                                       lambda: publisher_produce(args.bootstrap, topic + ".pub", envs), cpu,
+                                       "publisher")
     results["raw_consume"] = await timed("raw aiokafka getmany(), no parsing", n,
-                                         lambda: raw_consume(args.bootstrap, topic, n))
+                                         lambda: raw_consume(args.bootstrap, topic, n), cpu, "raw_consume")
     if args.alleen_kafka:
         ratio = results["publisher"] / results["raw_produce"]
         print(f"\nRatios\n  {'publisher / raw_produce':<58} {ratio:>12.2f}")
         return {**results, "ratio publisher / raw_produce": ratio}
+    await produce_keyed(args.bootstrap, regio_topic, regio)
+    results["raw_consume_regio"] = await timed(
+        f"raw getmany() on a regional log ({nr:,} events, mixed)", nr,
+        lambda: raw_consume(args.bootstrap, regio_topic, nr), cpu, "raw_consume_regio")
     print("PostgreSQL")
+    # (key, projection, its service's migrations, runner, topic, events)
+    gevallen: list[tuple[str, Projection, str, type[ProjectionRunner], str, int]] = [
+        ("telling", TellingProjection(), "telling", GebundeldeRunner, topic, n),
+        ("leerplicht", LeerplichtProjection(REGIO), "leerplicht", ProjectionRunner, topic, n),
+        ("leerplicht_regio", LeerplichtProjection(REGIO), "leerplicht", ProjectionRunner, regio_topic, nr),
+        ("rmc", RmcProjection(REGIO), "rmc", ProjectionRunner, regio_topic, nr),
+        ("registratie_meldingstatus", MeldingStatusProjection(), "registratie", ProjectionRunner, regio_topic, nr),
+    ]
+    if args.alleen:
+        gevallen = [g for g in gevallen if g[0] in args.alleen]
+    if args.profiel:
+        RESULTS.mkdir(exist_ok=True)
     runs: dict[str, str] = {}
-    for name in ("copy", "telling", "leerplicht"):
+    for name in ("copy", *(g[0] for g in gevallen)):
         url = args.admin_dsn.rsplit("/", 1)[0] + f"/bench_{name}_{uuid.uuid4().hex[:6]}"
         await ensure_database(url)
         runs[name] = url
@@ -175,29 +271,30 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     results["pg_copy"] = await timed("COPY, 10,000 rows per transaction", n, lambda: pg_copy(pool, values))
     await pool.close()
     print("Projections (decode + dedupe + apply + checkpoint, one transaction per partition batch)")
-    # each projection with the runner its service runs (telling: a whole fetch per transaction)
-    for name, projection, package, klasse in (
-        ("telling", TellingProjection(), "telling", GebundeldeRunner),
-        ("leerplicht", LeerplichtProjection("MC28"), "leerplicht", ProjectionRunner),
-    ):
+    for name, projection, package, klasse, t, aantal in gevallen:
         pool = await create_pool(runs[name], max_size=4)
         await migrate(pool, package)
+        profiel = str(RESULTS / f"profiel-{name}.pstats") if args.profiel else None
+        log = "regional log" if t == regio_topic else "absences"
         results[f"runner_{name}"] = await timed(
-            f"{klasse.__name__} + {type(projection).__name__}, batch {args.batch}", n,
-            lambda p=projection, pl=pool, k=klasse: run_projection(  # type: ignore[misc]
-                p, pl, args.bootstrap, topic, n, args.batch, k),
+            f"{klasse.__name__} + {type(projection).__name__}, {log}", aantal,
+            lambda p=projection, pl=pool, k=klasse, t=t, a=aantal, pr=profiel: run_projection(  # type: ignore[misc]
+                p, pl, args.bootstrap, t, a, args.batch, k, pr),
+            cpu, f"runner_{name}",
         )
         await pool.close()
-    print("\nRatios")
-    ratios = {
-        "publisher / raw_produce": results["publisher"] / results["raw_produce"],
-        "telling runner / raw_consume": results["runner_telling"] / results["raw_consume"],
-        "leerplicht runner / raw_consume": results["runner_leerplicht"] / results["raw_consume"],
-        "leerplicht runner / pg_copy": results["runner_leerplicht"] / results["pg_copy"],
-    }
+    print("\nRatios (to raw getmany on the same topic; CPU µs per event of this process)")
+    ratios = {"publisher / raw_produce": results["publisher"] / results["raw_produce"]}
+    for name, _p, _, _, t, _ in gevallen:
+        raw = "raw_consume_regio" if t == regio_topic else "raw_consume"
+        ratios[f"{name} runner / {raw}"] = results[f"runner_{name}"] / results[raw]
+    if "runner_leerplicht" in results:
+        ratios["leerplicht runner / pg_copy"] = results["runner_leerplicht"] / results["pg_copy"]
     for k, v in ratios.items():
         print(f"  {k:<58} {v:>12.2f}")
-    return {**results, **{f"ratio {k}": v for k, v in ratios.items()}}
+    for k, v in cpu.items():
+        print(f"  {'CPU µs/event ' + k:<58} {v:>12.1f}")
+    return {**results, **{f"ratio {k}": v for k, v in ratios.items()}, **{f"cpu_us {k}": v for k, v in cpu.items()}}
 
 
 def main() -> None:
@@ -205,6 +302,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--alleen-kafka", action="store_true", help="only the producer and consumer figures")
+    parser.add_argument("--alleen", nargs="*", help="only these projection runs (telling, leerplicht, "
+                        "leerplicht_regio, rmc, registratie_meldingstatus)")
+    parser.add_argument("--profiel", action="store_true", help="cProfile each projection run into benchmarks/results/")
     parser.add_argument("--bootstrap", help="use this Kafka instead of starting one")
     parser.add_argument("--brokers", type=int, default=1, choices=(1, 3),
                         help="start one broker (default) or the replicated three-broker cluster")

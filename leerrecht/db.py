@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS volgorde (
     hoogste bigint NOT NULL,
     PRIMARY KEY (projection, topic, source, subject)
 );
+-- Every batch raises the number of each of its subjects: room on the page keeps those updates HOT (no
+-- new entry in the four-column key's index), which halved the statement's cost (issue 16).
+ALTER TABLE volgorde SET (fillfactor = 70);
 """
 
 

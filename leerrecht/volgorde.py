@@ -72,12 +72,17 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
 
     ``events`` are the runner's ``Delivered`` items; anything without an envelope (raw identity
     records) and envelopes without a number are ignored."""
-    per: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    per: dict[tuple[str, str], list[Any]] = {}  # (source, subject) -> its numbered envelopes, in log order
     for e in events:
         env = getattr(e, "envelope", None)
         if env is None or env.subject_sequence is None:
             continue
-        per.setdefault((env.source, env.subject), []).append((env.subject_sequence, str(env.id)))
+        sleutel = (env.source, env.subject)
+        lijst = per.get(sleutel)
+        if lijst is None:
+            per[sleutel] = [env]
+        else:
+            lijst.append(env)
     if not per:
         return []
     keys = sorted(per)  # one lock order for the upsert
@@ -92,14 +97,17 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
         "          DO UPDATE SET hoogste = greatest(v.hoogste, excluded.hoogste)) "
         "SELECT source, subject, hoogste FROM oud",
         projection, topic, [k[0] for k in keys], [k[1] for k in keys],
-        [max(n for n, _ in per[k]) for k in keys],
+        [max(env.subject_sequence for env in per[k]) for k in keys],
     )
     oud = {(r["source"], r["subject"]): int(r["hoogste"]) for r in rows}
     gemeld: list[Gemeld] = []
     for k in keys:
-        nummers = per[k]
-        for i, a in _met_plaats(oud.get(k), [n for n, _ in nummers]):
-            gemeld.append(Gemeld(a, k[0], nummers[i][1]))
+        envs = per[k]
+        eerder = oud.get(k)
+        if eerder is not None and len(envs) == 1 and envs[0].subject_sequence == eerder + 1:
+            continue  # the common case: the next number, nothing to report
+        for i, a in _met_plaats(eerder, [env.subject_sequence for env in envs]):
+            gemeld.append(Gemeld(a, k[0], str(envs[i].id)))  # the id as text only for what is reported
     return gemeld
 
 
