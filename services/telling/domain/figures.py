@@ -441,6 +441,20 @@ class Cell:
     ouder: str | None = field(default=None, compare=False)
     uitsplitsing: str = ""
 
+    def __hash__(self) -> int:
+        """The dataclass hash, kept after the first call. Why: every membership's hash and every key of
+        :func:`waarden` hashes its cell, millions of times in a rebuild (issue 16), and the cells of
+        :func:`lidmaatschappen` are shared objects, so most are hashed once. Not pickled: a string's
+        hash differs between processes."""
+        h: int | None = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.indicator, self.gebied, self.periode, self.uitsplitsing))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
 
 SCHOOLTYPE, LEEFTIJD = "schooltype", "leeftijd"
 LEEFTIJDSBANDEN: tuple[tuple[int, int | None], ...] = ((0, 11), (12, 15), (16, 17), (18, 22), (23, 26), (27, None))

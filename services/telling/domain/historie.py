@@ -128,12 +128,18 @@ def _reeks(dagen: Mapping[date, Feiten], vanaf: date, basis: Feiten, basis_leden
     leden = basis_leden
     vorige = waarden(basis_leden) if basis_waarden is None else basis_waarden
     for d, cum in _punten(dagen, vanaf, basis, klok):
-        leden = lidmaatschappen(cum, lid, _eff(d, klok))
+        eerder, leden = leden, lidmaatschappen(cum, lid, _eff(d, klok))
+        if leden == eerder:  # the usual klok boundary of someone else's figure: nothing moves
+            continue
         nu = waarden(leden)
-        for cell in nu.keys() | vorige.keys():
-            verschil = nu.get(cell, 0) - vorige.get(cell, 0)
-            if verschil:
-                uit[(cell, d)] += verschil
+        if nu != vorige:
+            for cell, n in nu.items():
+                verschil = n - vorige.get(cell, 0)
+                if verschil:
+                    uit[(cell, d)] += verschil
+            for cell, n in vorige.items():
+                if n and cell not in nu:
+                    uit[(cell, d)] -= n
         vorige = nu
     return uit, leden
 
