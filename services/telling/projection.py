@@ -501,6 +501,11 @@ async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], era
     return delta
 
 
+REGISTRATIES = "afwezigheid.registraties"
+"""The count of the absence sums (:func:`~telling.domain.figures.afwezigheid_som_cellen`): it never
+goes back, so its ``som_lid`` rows only record that a pupil is in (:func:`_som_personen`)."""
+
+
 async def _som_personen(conn: asyncpg.Connection, leden: SomLeden) -> None:
     """The persons behind the sums (domain.md C: a sum resting on 1–9 pupils is suppressed like a count).
 
@@ -511,7 +516,12 @@ async def _som_personen(conn: asyncpg.Connection, leden: SomLeden) -> None:
     is the old one), so the cost is what the batch touches. ``som_personen`` gets the change per cell
     and registratiedag: a pupil who joins counts from the latest day of its events in the batch, one
     who leaves from the earliest, so as of a peildatum the number is never higher than it was then (the
-    cautious side). Replay safety is the runner's event-id dedupe, as for the sums themselves."""
+    cautious side). Replay safety is the runner's event-id dedupe, as for the sums themselves.
+
+    The count of registrations only grows (a recoding moves hours, not registrations), so a pupil's row
+    of it only has to exist: once there it is left alone (``DO UPDATE ... WHERE`` skips it: no new row
+    version, not returned), and only a new row, a pupil joining, comes back (issue 16: the count's
+    rows were half of the upserts and rewrote a row for every later absence)."""
     delen: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)  # (indicator, periode, gebied, lid)
     dagen: dict[tuple[str, str, str, str], tuple[date, date]] = {}
     for (jaar, regio, soort, lid), (aantal, uren, eerste, laatste) in leden.items():
@@ -530,8 +540,9 @@ async def _som_personen(conn: asyncpg.Connection, leden: SomLeden) -> None:
         "INSERT INTO som_lid (indicator, periode, gebied, lid, waarde) "
         f"SELECT i, p, g, l, w::numeric FROM {rijen_sql(1, 5)} AS t(i, p, g, l, w) "
         "ON CONFLICT (indicator, periode, gebied, lid) "
-        "DO UPDATE SET waarde = som_lid.waarde + EXCLUDED.waarde RETURNING indicator, periode, gebied, lid, waarde",
-        tekst(rijen, 5),
+        "DO UPDATE SET waarde = som_lid.waarde + EXCLUDED.waarde WHERE som_lid.indicator <> $2 "
+        "RETURNING indicator, periode, gebied, lid, waarde",
+        tekst(rijen, 5), REGISTRATIES,
     ):
         k = (r["indicator"], r["periode"], r["gebied"], r["lid"])
         nieuw = r["waarde"]
