@@ -519,9 +519,9 @@ async def _som_personen(conn: asyncpg.Connection, leden: SomLeden) -> None:
     cautious side). Replay safety is the runner's event-id dedupe, as for the sums themselves.
 
     The count of registrations only grows (a recoding moves hours, not registrations), so a pupil's row
-    of it only has to exist: once there it is left alone (``DO UPDATE ... WHERE`` skips it: no new row
-    version, not returned), and only a new row, a pupil joining, comes back (issue 16: the count's
-    rows were half of the upserts and rewrote a row for every later absence)."""
+    of it only has to exist: once there it is left alone (``DO NOTHING``: no new row version, no row
+    lock, not returned), and only a new row, a pupil joining, comes back (issue 16: the count's rows
+    were half of the upserts and rewrote a row for every later absence)."""
     delen: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)  # (indicator, periode, gebied, lid)
     dagen: dict[tuple[str, str, str, str], tuple[date, date]] = {}
     for (jaar, regio, soort, lid), (aantal, uren, eerste, laatste) in leden.items():
@@ -535,15 +535,28 @@ async def _som_personen(conn: asyncpg.Connection, leden: SomLeden) -> None:
     rijen = sorted((*k, str(v)) for k, v in delen.items() if v != 0)
     if not rijen:
         return
+    # the count's rows first, then the hours' (both sorted: one lock order for every instance)
+    tellen = [r for r in rijen if r[0] == REGISTRATIES]
+    optellen = [r for r in rijen if r[0] != REGISTRATIES]
+    veranderd = []
+    if tellen:
+        veranderd += await conn.fetch(
+            "INSERT INTO som_lid (indicator, periode, gebied, lid, waarde) "
+            f"SELECT i, p, g, l, w::numeric FROM {rijen_sql(1, 5)} AS t(i, p, g, l, w) "
+            "ON CONFLICT (indicator, periode, gebied, lid) DO NOTHING "
+            "RETURNING indicator, periode, gebied, lid, waarde",
+            tekst(tellen, 5),
+        )
+    if optellen:
+        veranderd += await conn.fetch(
+            "INSERT INTO som_lid (indicator, periode, gebied, lid, waarde) "
+            f"SELECT i, p, g, l, w::numeric FROM {rijen_sql(1, 5)} AS t(i, p, g, l, w) "
+            "ON CONFLICT (indicator, periode, gebied, lid) DO UPDATE SET waarde = som_lid.waarde + EXCLUDED.waarde "
+            "RETURNING indicator, periode, gebied, lid, waarde",
+            tekst(optellen, 5),
+        )
     mutaties: dict[tuple[str, str, str, date], int] = defaultdict(int)
-    for r in await conn.fetch(
-        "INSERT INTO som_lid (indicator, periode, gebied, lid, waarde) "
-        f"SELECT i, p, g, l, w::numeric FROM {rijen_sql(1, 5)} AS t(i, p, g, l, w) "
-        "ON CONFLICT (indicator, periode, gebied, lid) "
-        "DO UPDATE SET waarde = som_lid.waarde + EXCLUDED.waarde WHERE som_lid.indicator <> $2 "
-        "RETURNING indicator, periode, gebied, lid, waarde",
-        tekst(rijen, 5), REGISTRATIES,
-    ):
+    for r in veranderd:
         k = (r["indicator"], r["periode"], r["gebied"], r["lid"])
         nieuw = r["waarde"]
         verschil = int(nieuw != 0) - int(nieuw - delen[k] != 0)
