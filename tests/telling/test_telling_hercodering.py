@@ -243,3 +243,31 @@ async def test_the_persons_behind_a_sum_follow_the_recodings(pool: asyncpg.Pool)
     na = await _personen(pool)
     assert na[("afwezigheid.uren.geoorloofd", "NL", date(2025, 10, 9))] == 1
     assert na[("afwezigheid.uren.ongeoorloofd", "NL", date(2025, 10, 9))] == -1
+
+
+@pytest.mark.infra
+async def test_a_later_registration_leaves_the_pupils_count_row_alone(pool: asyncpg.Pool) -> None:
+    """Issue 16: the count of registrations never goes back, so a pupil's ``som_lid`` row of it only has
+    to exist. A later absence of the same pupil adds to the count and the hours, keeps the pupil once
+    in each (no second join), and writes no new version of the count's row (its ``xmin`` stays); the
+    hours' row, which recodings can bring back to 0, is still updated."""
+    await _pas_toe(pool, [_afwezig(AfwezigheidCode.ZIEK, "3")])
+
+    async def rijen() -> dict[str, tuple[str, Decimal]]:
+        async with pool.acquire() as conn:
+            return {r["indicator"]: (r["xmin"], r["waarde"]) for r in await conn.fetch(
+                "SELECT indicator, xmin::text AS xmin, waarde FROM som_lid WHERE gebied = 'NL' AND periode = $1",
+                JAAR)}
+
+    voor = await rijen()
+    await _pas_toe(pool, [_afwezig(AfwezigheidCode.ZIEK, "2", n=2, datum=date(2025, 10, 7))])
+    na = await rijen()
+    assert na["afwezigheid.registraties"] == voor["afwezigheid.registraties"]
+    assert na["afwezigheid.uren.geoorloofd"][0] != voor["afwezigheid.uren.geoorloofd"][0]
+    assert na["afwezigheid.uren.geoorloofd"][1] == Decimal(5)
+    assert await _personen(pool) == {(i, g, date(2025, 10, 6)): 1 for i in ("afwezigheid.registraties",
+                                                                         "afwezigheid.uren.geoorloofd")
+                                     for g in ("NL", REGIO)}
+    cijfers = await _cijfers(pool)
+    assert cijfers[("afwezigheid.registraties", "NL")] == 2
+    assert cijfers[("afwezigheid.uren.geoorloofd", "NL")] == Decimal(5)

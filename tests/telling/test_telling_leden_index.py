@@ -10,7 +10,7 @@ The plans are read with EXPLAIN on real PostgreSQL with the statements the proje
 from __future__ import annotations
 
 import pytest
-from telling.projection import LEDEN_VOOR, LEDEN_WEG
+from telling.projection import LEDEN_VOOR, LEDEN_WEG, tekst
 
 from leerrecht.db import create_pool, migrate
 
@@ -34,14 +34,14 @@ async def test_membership_statements_look_keys_up_by_index(infra) -> None:  # ty
             rijen = await conn.fetch(
                 "SELECT indicator, gebied, periode, uitsplitsing, lid, bron FROM lidmaatschap "
                 "ORDER BY indicator, gebied, periode, uitsplitsing, lid, bron LIMIT 2000")
-            kolommen = [list(c) for c in zip(*rijen, strict=True)]
+            kolommen = tekst([tuple(r) for r in rijen], 6)
             leden = sorted({tuple(r)[:5] for r in rijen})
-            per_lid = [list(c) for c in zip(*leden, strict=True)]
-            for sql, args in ((LEDEN_VOOR, per_lid), (LEDEN_WEG, kolommen)):
-                plan = await _plan(conn, sql, *args)
+            per_lid = tekst(leden, 5)
+            for sql, arg in ((LEDEN_VOOR, per_lid), (LEDEN_WEG, kolommen)):
+                plan = await _plan(conn, sql, arg)
                 assert "Seq Scan on lidmaatschap" not in plan, plan
             # and they still do what they did: sources per member, deletes exactly the given rows
-            n = {tuple(r)[:5]: r["n"] for r in await conn.fetch(LEDEN_VOOR, *per_lid)}
+            n = {tuple(r)[:5]: r["n"] for r in await conn.fetch(LEDEN_VOOR, per_lid)}
             alle = await conn.fetch("SELECT indicator, gebied, periode, uitsplitsing, lid FROM lidmaatschap")
             verwacht: dict[tuple[object, ...], int] = {}
             for r in alle:
@@ -49,7 +49,7 @@ async def test_membership_statements_look_keys_up_by_index(infra) -> None:  # ty
                     verwacht[tuple(r)] = verwacht.get(tuple(r), 0) + 1
             assert n == verwacht
             assert set(n) == set(leden)
-            weg = await conn.fetch(LEDEN_WEG, *kolommen)
+            weg = await conn.fetch(LEDEN_WEG, kolommen)
             assert len(weg) == 2000
             assert await conn.fetchval("SELECT count(*) FROM lidmaatschap") == 58000
     finally:

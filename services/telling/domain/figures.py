@@ -39,6 +39,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import takewhile
 from typing import Literal, Protocol, TypeVar
 
@@ -440,6 +441,20 @@ class Cell:
     ouder: str | None = field(default=None, compare=False)
     uitsplitsing: str = ""
 
+    def __hash__(self) -> int:
+        """The dataclass hash, kept after the first call. Why: every membership's hash and every key of
+        :func:`waarden` hashes its cell, millions of times in a rebuild (issue 16), and the cells of
+        :func:`lidmaatschappen` are shared objects, so most are hashed once. Not pickled: a string's
+        hash differs between processes."""
+        h: int | None = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.indicator, self.gebied, self.periode, self.uitsplitsing))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
 
 SCHOOLTYPE, LEEFTIJD = "schooltype", "leeftijd"
 LEEFTIJDSBANDEN: tuple[tuple[int, int | None], ...] = ((0, 11), (12, 15), (16, 17), (18, 22), (23, 26), (27, None))
@@ -496,6 +511,15 @@ def gebied_cellen(indicator: str, periode: str, regio: str, gemeente: str | None
     for u in uitsplitsingen:
         cells += [Cell(indicator, NATIONAAL, periode, None, u), Cell(indicator, regio, periode, NATIONAAL, u)]
     return cells
+
+
+@lru_cache(maxsize=1 << 16)
+def _gedeelde_cellen(indicator: str, periode: str, regio: str, gemeente: str | None,
+                     uitsplitsingen: tuple[str, ...]) -> tuple[Cell, ...]:
+    """:func:`gebied_cellen`, one shared tuple per argument set. Why: :func:`lidmaatschappen` runs for
+    every point of every person's history (issue 16: the fold is most of telling's CPU); shared cells
+    are built once, and two memberships of one cell then compare their cells by identity."""
+    return tuple(gebied_cellen(indicator, periode, regio, gemeente, uitsplitsingen))
 
 
 ONGEOORLOOFD = frozenset({AfwezigheidCode.ONGEOORLOOFD, AfwezigheidCode.TE_LAAT, AfwezigheidCode.LUXE,
@@ -908,6 +932,12 @@ def _meng_melding(a: MeldingFeit, b: MeldingFeit) -> MeldingFeit:
 LEEG = Feiten()
 
 
+def is_leeg(f: Feiten) -> bool:
+    """``f == LEEG`` without pydantic's ``__eq__`` (issue 16: the fold asks this for every day of every
+    person): every field of :class:`Feiten` is a tuple or a dict, all empty in ``LEEG``."""
+    return f is LEEG or not any(f.__dict__.values())
+
+
 def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
     """The facts of two sets of events together: ``fold(x + y) == voeg_samen(fold(x), fold(y))``.
 
@@ -919,9 +949,9 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
 
     Grounds: domain.md C (each figure is reproducible from the log).
     """
-    if b == LEEG:
+    if is_leeg(b):
         return a
-    if a == LEEG:
+    if is_leeg(a):
         return b
     meldingen = dict(a.meldingen)
     for k, m in b.meldingen.items():
@@ -989,7 +1019,7 @@ def lidmaatschappen(f: Feiten, lid: str, klok: date | None = None) -> frozenset[
             if d not in splits:
                 splits[d] = uitsplitsingen_op(f, d)
             u = splits[d]
-        for cell in gebied_cellen(ind, periode, regio, gemeente, u):
+        for cell in _gedeelde_cellen(ind, periode, regio, gemeente, u):
             out.add(Membership(cell, wie, bron))
 
     for mid, m in f.meldingen.items():
@@ -1366,10 +1396,15 @@ def waarden(leden: Iterable[Membership]) -> dict[Cell, int]:
 
     Grounds: domain.md C (unique persons, not incidents).
     """
-    bronnen: dict[Cell, dict[str, set[str]]] = {}
-    for m in leden:
-        bronnen.setdefault(m.cell, {}).setdefault(m.person, set()).add(m.bron)
-    return {
-        cell: sum(1 for b in per_lid.values() if len(b) >= INDICATOREN[cell.indicator].drempel)
-        for cell, per_lid in bronnen.items()
-    }
+    # in a set each membership is unique, so a (cell, member)'s number of memberships is its number of
+    # distinct sources: counted without building a set of sources per member (issue 16: the fold runs
+    # this for every point of every person's history)
+    uniek = leden if isinstance(leden, (set, frozenset)) else set(leden)
+    bronnen: dict[tuple[Cell, str], int] = {}
+    for m in uniek:
+        k = (m.cell, m.person)
+        bronnen[k] = bronnen.get(k, 0) + 1
+    uit: dict[Cell, int] = {}
+    for (cell, _), n in bronnen.items():
+        uit[cell] = uit.get(cell, 0) + (n >= INDICATOREN[cell.indicator].drempel)
+    return uit

@@ -48,6 +48,7 @@ from telling.domain.figures import (
     Feiten,
     Membership,
     grenzen,
+    is_leeg,
     lidmaatschappen,
     voeg_samen,
     volgende_grens,
@@ -86,7 +87,7 @@ def _punten(dagen: Mapping[date, Feiten], vanaf: date, basis: Feiten, klok: date
     """Every day from ``vanaf`` on where the person's memberships may change, with the facts known
     then: the person's own days, and the klok boundaries between them up to the klok."""
     dagen_na = sorted(d for d in dagen if d >= vanaf)
-    if basis != LEEG and klok is not None:
+    if not is_leeg(basis) and klok is not None:
         eind = min(klok, dagen_na[0] - timedelta(days=1)) if dagen_na else klok
         for t in grenzen(basis, vanaf - timedelta(days=1), eind):
             yield t, basis
@@ -119,18 +120,26 @@ def wekker(dagen: Mapping[date, Feiten], klok: date | None) -> date | None:
 
 
 def _reeks(dagen: Mapping[date, Feiten], vanaf: date, basis: Feiten, basis_leden: frozenset[Membership],
-           lid: str, klok: date | None = None) -> tuple[Mutaties, frozenset[Membership]]:
-    """The mutations of the days from ``vanaf`` on, relative to ``basis`` (the facts before it)."""
+           lid: str, klok: date | None = None, basis_waarden: dict[Cell, int] | None = None,
+           ) -> tuple[Mutaties, frozenset[Membership]]:
+    """The mutations of the days from ``vanaf`` on, relative to ``basis`` (the facts before it);
+    ``basis_waarden``: ``waarden(basis_leden)`` when the caller has it already."""
     uit: Mutaties = defaultdict(int)
     leden = basis_leden
-    vorige = waarden(basis_leden)
+    vorige = waarden(basis_leden) if basis_waarden is None else basis_waarden
     for d, cum in _punten(dagen, vanaf, basis, klok):
-        leden = lidmaatschappen(cum, lid, _eff(d, klok))
+        eerder, leden = leden, lidmaatschappen(cum, lid, _eff(d, klok))
+        if leden == eerder:  # the usual klok boundary of someone else's figure: nothing moves
+            continue
         nu = waarden(leden)
-        for cell in nu.keys() | vorige.keys():
-            verschil = nu.get(cell, 0) - vorige.get(cell, 0)
-            if verschil:
-                uit[(cell, d)] += verschil
+        if nu != vorige:
+            for cell, n in nu.items():
+                verschil = n - vorige.get(cell, 0)
+                if verschil:
+                    uit[(cell, d)] += verschil
+            for cell, n in vorige.items():
+                if n and cell not in nu:
+                    uit[(cell, d)] -= n
         vorige = nu
     return uit, leden
 
@@ -152,9 +161,10 @@ def verwerk(oud: Mapping[date, Feiten], nieuw: Mapping[date, Feiten], lid: str,
     basis = stand({d: f for d, f in oud.items() if d < vanaf})
     # the day before ``vanaf`` is on or before both kloks, so it reads the same under either
     vorige_dag = vanaf - timedelta(days=1) if vanaf > date.min else vanaf
-    basis_leden = lidmaatschappen(basis, lid, _eff(vorige_dag, klok_oud)) if basis != LEEG else frozenset()
-    mut_oud, leden_oud = _reeks(oud, vanaf, basis, basis_leden, lid, klok_oud)
-    mut_nieuw, leden_nieuw = _reeks(nieuw, vanaf, basis, basis_leden, lid, klok_nieuw)
+    basis_leden = lidmaatschappen(basis, lid, _eff(vorige_dag, klok_oud)) if not is_leeg(basis) else frozenset()
+    basis_waarden = waarden(basis_leden)  # both series start from it: computed once
+    mut_oud, leden_oud = _reeks(oud, vanaf, basis, basis_leden, lid, klok_oud, basis_waarden)
+    mut_nieuw, leden_nieuw = _reeks(nieuw, vanaf, basis, basis_leden, lid, klok_nieuw, basis_waarden)
     mutaties = {k: v - mut_oud.get(k, 0) for k, v in mut_nieuw.items()}
     for k, v in mut_oud.items():
         if k not in mut_nieuw:

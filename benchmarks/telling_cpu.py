@@ -1,0 +1,125 @@
+"""``python -m benchmarks.telling_cpu --events 50000``: telling's CPU per event, without Kafka.
+
+Why: on this shared machine wall time moves 3-5x with other processes' load, while the CPU time of the
+Python process (``time.process_time``) is steady. This replays a :mod:`telling.proeflog` log through
+:class:`~telling.bundel.GebundeldeRunner`'s own bundle path (decode, claim, dedupe, order, apply,
+checkpoint: one transaction per bundle of ``--batch`` records, as a fetch of the 40 topics would
+bring) against a throwaway PostgreSQL, and prints CPU microseconds per event, wall events/s and the
+content hash (:func:`telling.tabellen.inhoud_hash`), which must not change with any optimisation.
+``--profiel FILE`` writes a cProfile of the bundles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import time
+import uuid
+import zlib
+from typing import Any
+
+import asyncpg
+from aiokafka import ConsumerRecord, TopicPartition
+from telling import proeflog
+from telling.bundel import GebundeldeRunner
+from telling.projection import TellingProjection, inhalen
+from telling.tabellen import inhoud_hash
+
+from leerrecht.db import create_pool, ensure_database, migrate
+from leerrecht.localinfra import throwaway_postgres
+from leerrecht.logging import configure_logging
+
+
+def _tijden_per_statement() -> dict[str, list[float]]:
+    """Wrap asyncpg's query methods to add up the wall time of each statement (by its first words)."""
+    tijden: dict[str, list[float]] = {}
+    for naam in ("execute", "fetch", "fetchval", "fetchrow"):
+        oud = getattr(asyncpg.Connection, naam)
+
+        async def gemeten(self: Any, query: str, *a: Any, _oud: Any = oud, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return await _oud(self, query, *a, **k)
+            finally:
+                v = tijden.setdefault(" ".join(query.split())[:70], [0.0, 0])
+                v[0] += time.perf_counter() - t
+                v[1] += 1
+
+        setattr(asyncpg.Connection, naam, gemeten)
+    return tijden
+
+
+def bundels(n: int, seed: int, batch: int) -> list[dict[TopicPartition, list[ConsumerRecord[Any, Any]]]]:
+    """The log cut into bundles of ``batch`` records in recorded order, each by topic partition."""
+    log = proeflog.maak(n, seed=seed)
+    offsets: dict[TopicPartition, int] = {}
+    uit: list[dict[TopicPartition, list[ConsumerRecord[Any, Any]]]] = []
+    for i in range(0, len(log.regels), batch):
+        bundel: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
+        for r in log.regels[i:i + batch]:
+            tp = TopicPartition(f"cpu.leerrecht.regio.{r.regio}.events", zlib.crc32(r.sleutel) % 3)
+            o = offsets.get(tp, 0)
+            offsets[tp] = o + 1
+            bundel.setdefault(tp, []).append(ConsumerRecord(tp.topic, tp.partition, o, 0, 0, r.sleutel, r.waarde,
+                                                            None, len(r.sleutel), len(r.waarde), []))
+        uit.append(bundel)
+    return uit
+
+
+async def main_async(args: argparse.Namespace, dsn: str) -> None:
+    t0 = time.perf_counter()
+    alle = bundels(args.events, args.seed, args.batch)
+    print(f"log: {args.events:,} events in {len(alle)} bundles ({time.perf_counter() - t0:.1f}s)", flush=True)
+    url = dsn.rsplit("/", 1)[0] + f"/cpu_{uuid.uuid4().hex[:6]}"
+    await ensure_database(url)
+    pool = await create_pool(url, max_size=4)
+    await migrate(pool, "telling")
+    runner = GebundeldeRunner(TellingProjection(), pool, "niet-gebruikt:9092", topics=["cpu"], group_id="cpu")
+    tijden = _tijden_per_statement() if args.statements else None
+    profiel = cProfile.Profile(time.process_time) if args.profiel else None
+    cpu = wand = 0.0
+    for bundel in alle:
+        runner._assigned.update(bundel)
+        c0, w0 = time.process_time(), time.perf_counter()
+        if profiel:
+            profiel.enable()
+        decoded = {tp: runner._decode(recs)[0] for tp, recs in sorted(bundel.items())}
+        await runner._apply_bundel(bundel, decoded)
+        if profiel:
+            profiel.disable()
+        cpu += time.process_time() - c0
+        wand += time.perf_counter() - w0
+    async with pool.acquire() as conn:
+        rondes = await inhalen(conn)
+        h, cellen = await inhoud_hash(conn)
+    await pool.close()
+    n = args.events
+    print(f"CPU {cpu / n * 1e6:,.1f} us/event ({n / cpu:,.0f} ev/s of Python CPU); wall {n / wand:,.0f} ev/s; "
+          f"inhalen {rondes} rondes", flush=True)
+    print(f"hash {h} ({cellen:,} cellen)", flush=True)
+    for q, (t, k) in sorted((tijden or {}).items(), key=lambda kv: -kv[1][0])[:15]:
+        print(f"  {t:7.2f}s {k:5d}x  {q}")
+    if profiel:
+        profiel.dump_stats(args.profiel)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.telling_cpu", description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profiel", help="write a cProfile of the bundles to this file")
+    parser.add_argument("--statements", action="store_true", help="print the wall time per SQL statement")
+    parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
+    args = parser.parse_args()
+    configure_logging("bench", json=True, level="WARNING")
+    if args.admin_dsn:
+        asyncio.run(main_async(args, args.admin_dsn))
+        return
+    with throwaway_postgres("leerrecht-cpu-") as pg:
+        asyncio.run(main_async(args, pg.dsn()))
+
+
+if __name__ == "__main__":
+    main()
