@@ -24,7 +24,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from leerrecht.logging import get_logger
-from leerrecht.projection import TRANSIENT, Delivered, ProjectionRunner, _Behind
+from leerrecht.projection import TRANSIENT, Delivered, ProjectionRunner, _Behind, nieuwe_events
 from leerrecht.volgorde import Gemeld, meld_afwijkingen, volgorde_bijwerken
 
 log = get_logger(__name__)
@@ -166,16 +166,8 @@ class GebundeldeRunner(ProjectionRunner):
         return kandidaten
 
     async def _nieuw(self, conn: asyncpg.Connection, kandidaten: list[Delivered]) -> list[Delivered]:
-        """The events not applied before (``applied_event``), each id once (the first)."""
+        """The events not applied before (``applied_event``), each id once (the first): the runner's own
+        :func:`~leerrecht.projection.nieuwe_events` (a plain insert unless an id conflicts)."""
         if not kandidaten or not self.dedupe_event_ids:
             return kandidaten
-        nieuw = {r["event_id"] for r in await conn.fetch(
-            "INSERT INTO applied_event (projection, event_id) SELECT $1, e FROM unnest($2::uuid[]) e ORDER BY e "
-            "ON CONFLICT DO NOTHING RETURNING event_id",
-            self.projection.name, [e.envelope.id for e in kandidaten])}
-        uniek: list[Delivered] = []
-        for e in kandidaten:
-            if e.envelope.id in nieuw:
-                nieuw.discard(e.envelope.id)
-                uniek.append(e)
-        return uniek
+        return await nieuwe_events(conn, self.projection.name, kandidaten)
