@@ -15,6 +15,8 @@ there is marked "not measured" rather than failing, and any further ``runner_<na
 from __future__ import annotations
 
 import json
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,11 @@ def samenvatten() -> dict[str, Any]:
     _regio(uit, bronnen)
     _land(uit, bronnen)
     uit["bronnen"] = bronnen
+    start = RESULTS / "bench-start"  # written by `make bench` when it starts
+    if start.exists():
+        t0 = float(start.read_text().split()[0])
+        uit["make_bench_duur_s"] = round(time.time() - t0)
+        uit["niet_uit_deze_run"] = sorted({b for b in bronnen.values() if (RESULTS / b).stat().st_mtime < t0})
     return uit
 
 
@@ -240,6 +247,11 @@ def markdown(s: dict[str, Any]) -> str:
                        "at the measured slope"]
     else:
         regels += ["", "National year (`benchmarks.land`): not measured"]
+    if "make_bench_duur_s" in s:
+        regels += ["", f"`make bench` took {s['make_bench_duur_s'] / 60:.1f} min up to this summary."]
+        if s["niet_uit_deze_run"]:
+            regels.append("Not from this run (the benchmark failed or was not run; an older file was used): "
+                          + ", ".join(s["niet_uit_deze_run"]))
     return "\n".join(regels) + "\n"
 
 
@@ -250,6 +262,8 @@ def main() -> None:
     md = markdown(s)
     (RESULTS / "latest.md").write_text(md)
     print(md)
+    if s.get("hashes_gelijk") is False or (s["land"].get("gemeten") and not s["land"].get("gelijk")):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
