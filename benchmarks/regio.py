@@ -51,6 +51,7 @@ from contracts.identity import IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import identity_topic, region_events_topic
 from leerrecht import processes
 from leerrecht.db import ensure_database
+from leerrecht.kalender import load_region_table
 from leerrecht.localinfra import free_port
 from leerrecht.logging import configure_logging
 from leerrecht.processes import ServiceProcess
@@ -67,6 +68,12 @@ ACHTERNAMEN = ["Jansen", "Vries", "Bakker", "Visser", "Smit", "Meijer", "Mulder"
                "Postma", "Yilmaz", "Kaya", "Şahin", "Bouzid", "Amrani", "Nguyen", "Pinas", "Wong", "Kramer",
                "Huisman"]
 TUSSENVOEGSELS = [None, None, None, "de", "van", "van der", "van den"]
+
+
+def alle_regios() -> list[str]:
+    """Every region: registratie creates their topics, so a case that moves out reaches the new office's
+    topic (as in production) instead of waiting for a topic that does not exist."""
+    return sorted({g.rmc_regiocode for g in load_region_table().version_on().gemeenten.values()})
 
 
 def grootste_regio() -> tuple[str, float]:
@@ -97,7 +104,7 @@ def maak_regio(regio: str, schaal: float, seed: int, jaar: int = 2025) -> proefl
     return m.log
 
 
-def identiteiten(pseudoniemen: list[str], gemeente: str, seed: int) -> list[tuple[bytes, bytes]]:
+def identiteiten(pseudoniemen: list[str], gemeente: str, seed: int) -> list[tuple[bytes, bytes | None]]:
     """One synthetic identity record per pupil: names from short lists (many share a surname, as in a
     real region), a nine-digit number that is nobody's BSN."""
     rnd = random.Random(seed)
@@ -112,7 +119,7 @@ def identiteiten(pseudoniemen: list[str], gemeente: str, seed: int) -> list[tupl
     return uit
 
 
-async def publiceer_identiteiten(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+async def publiceer_identiteiten(bootstrap: str, topic: str, records: list[tuple[bytes, bytes | None]]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=20,
                                 max_batch_size=512 * 1024)
     await producer.start()
@@ -325,7 +332,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         db_reg = f"{basis}/regio_{run}_registratie"
         await ensure_database(db_reg)
         reg = processes.launch("registratie", {
-            **env, "DATABASE_URL": db_reg, "REGIONS": regio, "DAGTAAK_INTERVAL_S": "0",
+            **env, "DATABASE_URL": db_reg, "REGIONS": ",".join(alle_regios()), "DAGTAAK_INTERVAL_S": "0",
             "PSEUDONYM_KEY": base64.b64encode(secrets.token_bytes(32)).decode()}, logs / "registratie.log",
             port=free_port(), name="registratie")
         diensten.append(Dienst("registratie", reg, ""))
