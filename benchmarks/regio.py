@@ -41,6 +41,7 @@ from typing import Any
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaTimeoutError
 from telling import proeflog
 
 from benchmarks import run_on_servers
@@ -119,14 +120,26 @@ def identiteiten(pseudoniemen: list[str], gemeente: str, seed: int) -> list[tupl
     return uit
 
 
-async def publiceer_identiteiten(bootstrap: str, topic: str, records: list[tuple[bytes, bytes | None]]) -> None:
+async def publiceer(bootstrap: str, topic: str, records: list[tuple[bytes, bytes | None]]) -> None:
+    """Write ``records`` (key, value) to ``topic`` in order, idempotent with acks=all. A broker that falls
+    behind on this shared machine makes aiokafka give up on a full buffer; that record was not accepted, so
+    it is sent again after the pending ones are confirmed (no loss, no double: idempotent producer)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=20,
-                                max_batch_size=512 * 1024)
+                                max_batch_size=512 * 1024, request_timeout_ms=120_000)
     await producer.start()
     try:
-        futures = []
+        futures: list[asyncio.Future[Any]] = []
         for sleutel, waarde in records:
-            futures.append(await producer.send(topic, waarde, key=sleutel))
+            for poging in range(10):
+                try:
+                    futures.append(await producer.send(topic, waarde, key=sleutel))
+                    break
+                except KafkaTimeoutError:
+                    await asyncio.gather(*futures)
+                    futures.clear()
+                    await asyncio.sleep(1 + poging)
+            else:
+                raise RuntimeError(f"{topic}: de broker neemt niets meer aan")
             if len(futures) >= 20_000:
                 await asyncio.gather(*futures)
                 futures.clear()
@@ -202,18 +215,22 @@ async def inhalen(bootstrap: str, diensten: list[Dienst], topic: str, totaal: in
         f"{d.naam} {d.gelezen:,}/{totaal:,}" for d in diensten if d.db))
 
 
-async def meet(client: httpx.AsyncClient, paden: list[str], n: int) -> dict[str, Any]:
-    """``n`` requests, one after the other, cycling through ``paden``: p50/p95/max in seconds."""
+async def meet(client: httpx.AsyncClient, paden: list[str], n: int, max_s: float = 90) -> dict[str, Any]:
+    """``n`` requests, one after the other, cycling through ``paden`` (fewer when a slow path has taken
+    ``max_s`` seconds): p50/p95/max in seconds."""
     for pad in paden[:3]:  # warm up (connections, plans)
         (await client.get(pad)).raise_for_status()
-    tijden = []
+    tijden: list[float] = []
+    eind = time.perf_counter() + max_s
     for i in range(n):
+        if time.perf_counter() > eind and len(tijden) >= 20:
+            break
         t0 = time.perf_counter()
         r = await client.get(paden[i % len(paden)])
         tijden.append(time.perf_counter() - t0)
         if r.status_code != 200:
             raise RuntimeError(f"{paden[i % len(paden)]}: {r.status_code} {r.text[:300]}")
-    return {"n": n, "p50_s": percentile(tijden, 50), "p95_s": percentile(tijden, 95), "max_s": max(tijden)}
+    return {"n": len(tijden), "p50_s": percentile(tijden, 50), "p95_s": percentile(tijden, 95), "max_s": max(tijden)}
 
 
 async def neem_zaken(client: httpx.AsyncClient, n: int) -> int:
@@ -338,12 +355,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         diensten.append(Dienst("registratie", reg, ""))
         processes.wait_ready(reg, timeout=180)  # it creates the topics
         t0 = time.perf_counter()
-        per_topic = await proeflog.publiceer(args.bootstrap, log, lambda _r: topic)
-        totaal = sum(per_topic.values())
+        totaal = len(log.regels)
+        await publiceer(args.bootstrap, topic, [(r.sleutel, r.waarde) for r in log.regels])
         gemeente = next(iter(_Regio(regio, 0, 0, 2025).gemeenten[regio]))
         del log
-        await publiceer_identiteiten(args.bootstrap, identity_topic(regio),
-                                     identiteiten(pseudoniemen, gemeente, args.seed))
+        await publiceer(args.bootstrap, identity_topic(regio), identiteiten(pseudoniemen, gemeente, args.seed))
         t_pub = time.perf_counter() - t0
         print(f"  geschreven in {t_pub:.0f}s ({totaal:,} events, {len(pseudoniemen):,} identiteiten)", flush=True)
         for naam in ("leerplicht", "rmc"):
