@@ -120,6 +120,7 @@ def _regio(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
         "events": data.get("events"), "omvang_leerplicht": data.get("omvang_leerplicht"),
         "omvang_rmc": data.get("omvang_rmc"), "zaken_genomen": data.get("zaken_genomen"),
         "replay": data.get("replay"), "doel_p95_s": data.get("doel_p95_s", REGIO_DOEL_P95_S),
+        "paden_na": data.get("paden_na"),  # the paths measured again on the same databases after a change
         "paden": {k: {"p50_s": v.get("p50_s"), "p95_s": v.get("p95_s"), "n": v.get("n"),
                       "gehaald": _getal(v.get("p95_s")) and v["p95_s"] <= REGIO_DOEL_P95_S}
                   for k, v in data["paden"].items()},
@@ -228,6 +229,8 @@ def markdown(s: dict[str, Any]) -> str:
                        f"{lp.get('identiteiten', 0):,} identities; rmc {rmc.get('open_dossiers', 0):,} open files; "
                        f"replay " + ", ".join(f"{k} {v['ev_s']:,.0f} ev/s" for k, v in (rg.get("replay") or {}).items()
                                               if v and _getal(v.get("ev_s"))),
+                   *([f"Answer times measured again on the run's databases: {rg['paden_na']}"] if rg.get("paden_na")
+                     else []),
                    "", "| regional path | p50 | p95 | target p95 | met |", "|---|---|---|---|---|"]
         for naam, p in rg["paden"].items():
             regels.append(f"| {naam} | {_ms(p['p50_s'])} | {_ms(p['p95_s'])} | ≤ {rg['doel_p95_s'] * 1000:.0f} ms | "
