@@ -78,7 +78,7 @@ def _paden(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
         uit["paden"][sleutel] = {"wat": wat, "gemeten": True, "ev_s": round(data[figuur]), "raw_ev_s": round(data[raw]),
                                  "raw": raw, "ratio": round(ratio, 3), "doel": doel, "gehaald": ratio >= doel,
                                  "bron": pad.name}
-        if soort == "rebuild-" and "processen" in data:
+        if sleutel == "telling_rebuild" and "processen" in data:  # the live service is one process
             uit["paden"][sleutel]["processen"] = data["processen"]
     if bench is not None:
         uit["overige_ratios"] = {k.removeprefix("ratio "): round(v, 3) for k, v in bench[1].items()
