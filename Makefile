@@ -27,9 +27,11 @@ docs:                    ## regenerate JSON Schemas, examples, catalogue, AsyncA
 	.venv/bin/python -m leerrecht.kafka_acl   # deploy/k8s/kafka-users.yaml (Strimzi) from contracts/acl.py
 	.venv/bin/python -m leerrecht.k8s         # deploy/k8s/ (all 40 regions), alert rules, Grafana dashboard
 
-bench: bootstrap         ## throughput benchmarks (events/s, ratios to raw aiokafka and COPY)
-	.venv/bin/python -m benchmarks
-	.venv/bin/python -m benchmarks.intake
-	.venv/bin/python -m benchmarks.rebuild --events 200000   # --events 1000000 for the issue's 1M replay
-	.venv/bin/python -m benchmarks.latentie   # POST → count stream, p50/p99, all four services (--rate, --seconds)
-	.venv/bin/python -m benchmarks.samenvatting   # benchmarks/results/latest.json + latest.md: every ratio, its target
+bench: bootstrap         ## issue 16 in one run of about 15 minutes here: ratios to raw Kafka/PostgreSQL, latency, RSS, regional p95s
+	@mkdir -p benchmarks/results && date +%s > benchmarks/results/bench-start
+	-.venv/bin/python -m benchmarks --events 100000   # publisher, raw produce/consume, COPY, ProjectionRunner per projection
+	-.venv/bin/python -m benchmarks.intake   # single POSTs and /batch against raw send_and_wait and batched produce
+	-.venv/bin/python -m benchmarks.land --schaal 0.0065 --processen 2   # ~205k events of a national year: telling live, rebuild, hashes, RSS at 200k and at the end
+	-.venv/bin/python -m benchmarks.latentie --rate 50 --rijen 10 --seconds 30   # POST → count stream p50/p99, all four services
+	-.venv/bin/python -m benchmarks.regio --schaal 0.25 --verzoeken 100   # largest region's share: leerplicht and rmc worklists p95, RSS
+	.venv/bin/python -m benchmarks.samenvatting   # ONE file: benchmarks/results/latest.json + latest.md

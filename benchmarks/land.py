@@ -301,7 +301,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         if m := re.search(r"voortgang (\d+)/", tekst):
             voortgang.append((int(m.group(1)), time.perf_counter() - t0))
 
-    _, h_rebuild, cellen_rb = await rebuild(settings, f"rebuild_{run}", timeout=args.timeout, meld=meld)
+    _, h_rebuild, cellen_rb = await rebuild(settings, f"rebuild_{run}", timeout=args.timeout, meld=meld,
+                                            processen=args.processen)
     t_rb = time.perf_counter() - t0
     voortgang.append((totaal, t_rb))
     say(f"  rebuild: {totaal:,} events in {t_rb:.1f}s = {totaal / t_rb:,.0f} ev/s")
@@ -324,7 +325,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "schaal": args.schaal, "seed": args.seed, "personen": personen, "events": totaal, "per_soort": per_soort,
         "maak_s": t_maak, "publiceer_s": t_pub, **live, "live_ev_s": totaal / live["live_s"],
         "rebuild_s": t_rb, "rebuild_ev_s": totaal / t_rb, "rebuild_voortgang": voortgang,
-        "raw_consume_ev_s": raw, "hash_live": h_live, "hash_rebuild": h_rebuild, "gelijk": gelijk,
+        "raw_consume_ev_s": raw, "processen": args.processen, "hash_live": h_live, "hash_rebuild": h_rebuild,
+        "gelijk": gelijk,
         "extrapolatie_schaal_1": {"events": events_1, "rebuild_min": per_event * events_1 / 60},
     }
 
@@ -335,6 +337,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--processen", type=int, default=1,
+                        help="processes of the rebuild (python -m telling rebuild --processen)")
     parser.add_argument("--bootstrap")
     parser.add_argument("--admin-dsn")
     args = parser.parse_args()

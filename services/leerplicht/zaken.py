@@ -143,6 +143,19 @@ class Resultaat:
     paginas: int
 
 
+# Name and age of a case, looked up by primary key (LIMIT 1 keeps PostgreSQL from flattening the lateral
+# subquery into a join). issue 16.5: as plain joins, sorting by name or age, a deep
+# page or a name search hash-joined the open cases with a sequential scan of the whole ``identiteit`` and
+# ``leerling`` tables, one row per pupil of the region (94,000 at half the largest region's national year:
+# 110-320 ms a query), so the page cost grew with the region's population instead of with its open cases.
+# A search finds the names through the trigram index of ``identiteit`` first, then the cases.
+_IDENTITEIT = (" LEFT JOIN LATERAL (SELECT voornamen, tussenvoegsel, achternaam, geboortedatum FROM identiteit"
+               " WHERE pseudoniem = d.pseudoniem LIMIT 1) i ON true")
+_LEERLING = (" LEFT JOIN LATERAL (SELECT geboortejaar_maand FROM leerling WHERE pseudoniem = d.pseudoniem LIMIT 1) l"
+             " ON true")
+_SORTEER_OP = {"naam": _IDENTITEIT, "leeftijd": _IDENTITEIT + _LEERLING}
+
+
 def _like(tekst: str) -> str:
     return tekst.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -176,10 +189,11 @@ async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: d
 
     tekst = " ".join(zonder_verboden_tekens(vraag.zoek).split())  # PostgreSQL text holds no NUL
     if re.fullmatch(r"[0-9]{9}", tekst):
-        waar.append(f"i.pgn_hash = {arg(pgn_hash(tekst))}")
+        waar.append(f"d.pseudoniem IN (SELECT pseudoniem FROM identiteit WHERE pgn_hash = {arg(pgn_hash(tekst))})")
     elif tekst:
         p = arg(_like(tekst.lower()))
-        waar.append(f"(i.zoeknaam LIKE '%' || {p} || '%' OR d.pseudoniem LIKE {arg(_like(tekst))} || '%')")
+        waar.append(f"(d.pseudoniem IN (SELECT pseudoniem FROM identiteit WHERE zoeknaam LIKE '%' || {p} || '%') "
+                    f"OR d.pseudoniem LIKE {arg(_like(tekst))} || '%')")
     if vraag.behandelaar == "mij":
         waar.append(f"b.behandelaar = {arg(ik)}")
     elif vraag.behandelaar == "niemand":
@@ -188,9 +202,8 @@ async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: d
         waar.append(f"d.te_laat_vanaf <= {arg(peildatum)}")
     if vraag.soort is not None:
         waar.append(f"d.melding_soorten @> ARRAY[{arg(vraag.soort.value)}]::text[]")
-    van = (" FROM dossier d LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id "
-           "LEFT JOIN identiteit i ON i.pseudoniem = d.pseudoniem "
-           "LEFT JOIN leerling l ON l.pseudoniem = d.pseudoniem WHERE " + " AND ".join(waar))
+    van = (" FROM dossier d LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE "
+           + " AND ".join(waar))
     totaal = int(await conn.fetchval("SELECT count(*)" + van, *args))
     per = max(1, min(vraag.per_pagina, MAX_PER_PAGINA))
     paginas = max(1, -(-totaal // per))
@@ -198,13 +211,18 @@ async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: d
     sleutel = vraag.sorteer if vraag.sorteer.lstrip("-") in SORTERINGEN else "termijn"
     af = sleutel.startswith("-")
     volgorde = SORTERINGEN[sleutel.lstrip("-")].format(r="DESC" if af else "ASC", omgekeerd="ASC" if af else "DESC")
-    rows = await conn.fetch(
-        "SELECT d.dossier_id, d.pseudoniem, d.termijn_soort, d.volgende_termijn, d.te_laat_vanaf, "
-        "d.melding_soorten, d.school, d.school_naam, d.laatste_actie, d.laatste_actie_op, d.geopend_op, "
-        "b.behandelaar, i.voornamen, i.tussenvoegsel, i.achternaam, i.geboortedatum, l.geboortejaar_maand"
-        + van + f" ORDER BY {volgorde}, d.dossier_id LIMIT {arg(per)} OFFSET {arg((pagina - 1) * per)}",
-        *args,
-    )
+    kolommen = ("SELECT d.dossier_id, d.pseudoniem, d.termijn_soort, d.volgende_termijn, d.te_laat_vanaf, "
+                "d.melding_soorten, d.school, d.school_naam, d.laatste_actie, d.laatste_actie_op, d.geopend_op, "
+                "b.behandelaar, i.voornamen, i.tussenvoegsel, i.achternaam, i.geboortedatum, l.geboortejaar_maand")
+    orde = f" ORDER BY {volgorde}, d.dossier_id"
+    pagina_sql = f" LIMIT {arg(per)} OFFSET {arg((pagina - 1) * per)}"
+    # The page is chosen from the dossier table, with a person's name or age looked up only when the sort
+    # needs it; the names and ages shown are then looked up for the page's rows alone (a deep page too).
+    sql = (kolommen + " FROM (SELECT d.*, b.behandelaar FROM dossier d "
+           "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id" + _SORTEER_OP.get(sleutel.lstrip("-"), "")
+           + " WHERE " + " AND ".join(waar) + orde + pagina_sql + ") d"
+           " LEFT JOIN LATERAL (SELECT d.behandelaar) b ON true" + _IDENTITEIT + _LEERLING + orde)
+    rows = await conn.fetch(sql, *args)
     zaken = [
         Zaak(
             dossier_id=r["dossier_id"], pseudoniem=r["pseudoniem"], naam=_naam(r),

@@ -70,6 +70,11 @@ from rmc.projection import actor_uit_bron, bron_coach
 _env = pagina.omgeving(resources.files("rmc") / "templates")
 _env.trim_blocks = True
 _env.lstrip_blocks = True
+SECTIE_MAX = 50
+"""Rows a worklist section shows: the longest-waiting first. In a large region a section holds thousands
+(issue 16.5: every row rendered and entered in the processing log made the page grow with the region);
+the rest is one search or page away in "Alle open dossiers"."""
+
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -300,17 +305,20 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
             coach=principal.client_id if alleen_mijn else None,
         )
         secties = [
-            ("nieuw", "Nieuwe jongeren", "Aangemeld en nog niet bereikt.", "Aangemeld op", lijst.nieuw),
-            ("niet-loslaten", "Niet loslaten",
-             "Al 4 weken of langer geen contact (een sms telt als contact).", "Laatste contact",
-             lijst.niet_loslaten),
-            ("plaatsing-controleren", "Plaatsing controleren",
-             "Drie maanden na de start van de plaatsing: is de plaatsing duurzaam?", "Geplaatst per",
-             lijst.plaatsing_controleren),
-            ("leeftijdsgrens", "Leeftijdsgrens bereikt", "Afsluiten met reden leeftijdsgrens.", "Peildatum",
-             lijst.leeftijdsgrens),
-            ("sk-behaald", "Startkwalificatie behaald", "Afsluiten met reden startkwalificatie behaald.",
-             "Behaald op", lijst.sk_behaald),
+            (id_, titel, uitleg, kop, len(items), items[:SECTIE_MAX])
+            for id_, titel, uitleg, kop, items in (
+                ("nieuw", "Nieuwe jongeren", "Aangemeld en nog niet bereikt.", "Aangemeld op", lijst.nieuw),
+                ("niet-loslaten", "Niet loslaten",
+                 "Al 4 weken of langer geen contact (een sms telt als contact).", "Laatste contact",
+                 lijst.niet_loslaten),
+                ("plaatsing-controleren", "Plaatsing controleren",
+                 "Drie maanden na de start van de plaatsing: is de plaatsing duurzaam?", "Geplaatst per",
+                 lijst.plaatsing_controleren),
+                ("leeftijdsgrens", "Leeftijdsgrens bereikt", "Afsluiten met reden leeftijdsgrens.", "Peildatum",
+                 lijst.leeftijdsgrens),
+                ("sk-behaald", "Startkwalificatie behaald", "Afsluiten met reden startkwalificatie behaald.",
+                 "Behaald op", lijst.sk_behaald),
+            )
         ]
         caseload = sorted(lijst.caseload.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
         v.betreft(*pseudoniemen_in([[s[-1] for s in secties], alle, gesignaleerd]),

@@ -151,6 +151,23 @@ def test_all_open_files_with_search_filter_and_paging_include_the_placed_one(rmc
         assert re.search(r'id="tr-partner"[^>]*list="', dossier)
 
 
+def test_a_section_shows_the_longest_waiting_fifty_with_its_total(rmc43: ServiceProcess) -> None:
+    """issue 16.5: at national size a section holds thousands of files (the whole region's "niet loslaten");
+    every row rendered, and entered in the processing log, made the coach's page grow with the region.
+    Here 59 new files (the placed one is not new): the section counts 59, shows the 50 oldest and points to
+    the paged list for the rest."""
+    with _web(rmc43) as web:
+        html = eventually(lambda: (t := web.get("/werklijst").text) and "Nieuwe jongeren <span>(59)</span>" in t
+                          and t, timeout=60)
+    sectie = re.search(r'<section aria-labelledby="nieuw">.*?</section>', html, re.S)
+    assert sectie, "geen sectie Nieuwe jongeren"
+    rijen = re.findall(r'href="/jongeren/([A-Za-z0-9_:-]+)"', sectie.group(0))
+    assert len(rijen) == 50 and len(set(rijen)) == 50
+    assert PSEUDO[GEPLAATST] not in rijen
+    assert "U ziet de 50 die het langst wachten. De andere 9 vindt u onder" in sectie.group(0)
+    assert 'href="#kop-alle"' in sectie.group(0)
+
+
 def _axe(page: Any, waar: str) -> None:
     for breedte in (1280, 390):
         page.set_viewport_size({"width": breedte, "height": 900})
