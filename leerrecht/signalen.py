@@ -59,12 +59,24 @@ async def bewaar(
     return len(rijen)
 
 
-async def lijst(conn: asyncpg.Connection, pseudoniemen: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """The stored signals as JSON-ready items, newest first: all (up to :data:`WERKLIJST_MAX`) or
-    those of the given pupils."""
+#: The worklist page shows this many signals a page: at national size a region holds hundreds, and
+#: every row shown costs its pupil's name lookup and a processing-log record (issue 16.5).
+PER_PAGINA = 25
+
+
+async def aantal(conn: asyncpg.Connection) -> int:
+    """How many signals are stored (the worklist's heading and pages)."""
+    return int(await conn.fetchval("SELECT count(*) FROM signaal"))
+
+
+async def lijst(conn: asyncpg.Connection, pseudoniemen: Sequence[str] | None = None, *,
+                limiet: int = WERKLIJST_MAX, vanaf: int = 0) -> list[dict[str, Any]]:
+    """The stored signals as JSON-ready items, newest first: all (``limiet`` from ``vanaf``, at most
+    :data:`WERKLIJST_MAX`) or those of the given pupils."""
     if pseudoniemen is None:
         rows = await conn.fetch(
-            "SELECT * FROM signaal ORDER BY peildatum DESC, signaal_id LIMIT $1", WERKLIJST_MAX)
+            "SELECT * FROM signaal ORDER BY peildatum DESC, signaal_id LIMIT $1 OFFSET $2",
+            min(limiet, WERKLIJST_MAX), max(vanaf, 0))
     else:
         rows = await conn.fetch(
             "SELECT * FROM signaal WHERE pseudoniem = ANY($1::text[]) ORDER BY peildatum DESC, signaal_id",

@@ -516,10 +516,11 @@ async def dossier_view(conn: asyncpg.Connection, state: Dossier, behandelaar: st
          "signalen": await signalen.lijst(conn, [state.pseudoniem])}
 
 
-async def signalen_werklijst(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+async def signalen_werklijst(conn: asyncpg.Connection, *, limiet: int = signalen.WERKLIJST_MAX,
+                             vanaf: int = 0) -> list[dict[str, Any]]:
     """The signals addressed to this office (:mod:`leerrecht.signalen`), one worklist item each, with
     the pupil's dossier where there is one (the open one, else the latest): the officer opens it."""
-    items = await signalen.lijst(conn)
+    items = await signalen.lijst(conn, limiet=limiet, vanaf=vanaf)
     dossiers = {
         r["pseudoniem"]: str(r["dossier_id"])
         for r in await conn.fetch(

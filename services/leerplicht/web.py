@@ -62,7 +62,7 @@ from leerplicht.domain import (
     decide,
 )
 from leerplicht.domain.teksten import INTERVENTIE, MELDING_SOORT, ROUTE, SLUITREDEN, UITKOMST
-from leerrecht import pagina
+from leerrecht import pagina, signalen
 from leerrecht.beheer import Render, tijd
 from leerrecht.http import Principal
 from leerrecht.verwerkingslog import pseudoniemen_in
@@ -70,6 +70,11 @@ from leerrecht.verwerkingslog import pseudoniemen_in
 HIER = Path(__file__).parent
 _env = pagina.omgeving(HIER / "templates")
 
+
+
+def _paginanummer(waarde: str | None) -> int:
+    """A page number from the query string; anything else is page 1 (a link, not a form: no error)."""
+    return int(waarde) if waarde is not None and waarde.isdigit() and 0 < len(waarde) < 7 and int(waarde) > 0 else 1
 
 def nl_datum(waarde: Any) -> str:
     """``2025-06-02`` (or a date) → ``02-06-2025``, the Dutch way of writing a date."""
@@ -301,20 +306,30 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
                 "WHERE status = 'WACHT' ORDER BY ontvangen_op"
             )
             gemarkeerd = [m for m in await aandacht.werklijst(conn) if m["dossier_id"]]
-            gesignaleerd = await signalen_werklijst(conn)
+            signalen_totaal = await signalen.aantal(conn)
+            signalen_paginas = max(1, -(-signalen_totaal // signalen.PER_PAGINA))
+            signalen_pagina = min(_paginanummer(request.query_params.get("signalen_pagina")), signalen_paginas)
+            gesignaleerd = await signalen_werklijst(conn, limiet=signalen.PER_PAGINA,
+                                                    vanaf=(signalen_pagina - 1) * signalen.PER_PAGINA)
             namen = await _namen(conn, [o["pseudoniem"] for o in overnames] + [s["pseudoniem"] for s in gesignaleerd])
         v.betreft(*pseudoniemen_in([resultaat, [dict(o) for o in overnames], gesignaleerd]))
         # A BSN is not carried on into the sort and page links (it would end up in history and logs).
         params = {k: v for k, v in request.query_params.items()
-                  if k != "pagina" and v and not (k == "zoek" and re.fullmatch(r"\s*[0-9]{9}\s*", v))}
+                  if k not in ("pagina", "signalen_pagina") and v
+                  and not (k == "zoek" and re.fullmatch(r"\s*[0-9]{9}\s*", v))}
 
         def pagina_url(p: int) -> str:
             return "/werklijst?" + urlencode({**params, "pagina": p})
 
+        def signalen_url(p: int) -> str:
+            return "/werklijst?" + urlencode({**params, "signalen_pagina": p}) + "#signalen"
+
         return _render(
             "werklijst.html", **basis, principal=principal, resultaat=resultaat, vraag=vraag, namen=namen,
             per_behandelaar=per_behandelaar, overnames=overnames, peildatum=peildatum, gemarkeerd=gemarkeerd,
-            signalen=gesignaleerd, pagina_url=pagina_url, sorteer_url=lambda k: "/werklijst?" + urlencode(
+            signalen=gesignaleerd, signalen_totaal=signalen_totaal, signalen_pagina=signalen_pagina,
+            signalen_paginas=signalen_paginas, signalen_url=signalen_url,
+            pagina_url=pagina_url, sorteer_url=lambda k: "/werklijst?" + urlencode(
                 {**{k2: v for k2, v in params.items() if k2 != "sorteer"},
                  "sorteer": ("-" + k) if vraag.sorteer == k else k}),
         )

@@ -126,3 +126,33 @@ def test_a_signal_for_a_pupil_with_a_dossier_is_on_the_dossier_page(lp: ServiceP
         client.post("/inloggen", data={"token": TOKEN})
         page = client.get(f"/dossiers/{dossier_id}")
         assert page.status_code == 200 and 'id="kop-signalen"' in page.text and "Lokaal protocol" in page.text
+
+
+def test_the_worklist_page_shows_signals_a_page_at_a_time_with_their_total(lp: ServiceProcess, infra: Any) -> None:
+    """At national size a region holds hundreds of signals; the page showed every one (up to 500) on
+    every worklist request, each with a name lookup and a processing-log record (issue 16.5)."""
+    import re
+
+    from leerrecht.signalen import PER_PAGINA
+
+    voor = len(werklijst(lp)["signalen"])
+    for _ in range(PER_PAGINA + 5):
+        s = signaal(SignaalSoort.LOKAAL_PROTOCOL, SignaalOntvanger.LEERPLICHT)
+        publish(infra.bootstrap, secrets.token_hex(32), s)
+    totaal = eventually(lambda: n if (n := len(werklijst(lp)["signalen"])) == voor + PER_PAGINA + 5 else None)
+    with httpx.Client(base_url=lp.url, timeout=30) as client:
+        client.post("/inloggen", data={"token": TOKEN})
+        eerste = client.get("/werklijst").text
+        sectie = eerste[eerste.index('id="signalen"'):]
+        sectie = sectie[:sectie.index("</section>")]
+        assert f"Signalen ({totaal})" in sectie
+        assert sectie.count("<tr class=\"utrecht-table__row\">") - 1 == PER_PAGINA
+        assert 'aria-label="Paginering signalen"' in sectie and "signalen_pagina=2" in sectie
+        laatste_nr = -(-totaal // PER_PAGINA)
+        laatste = client.get(f"/werklijst?signalen_pagina={laatste_nr}").text
+        sectie = laatste[laatste.index('id="signalen"'):]
+        sectie = sectie[:sectie.index("</section>")]
+        assert sectie.count("<tr class=\"utrecht-table__row\">") - 1 == totaal - (laatste_nr - 1) * PER_PAGINA
+        assert re.search(rf"Pagina {laatste_nr} van {laatste_nr}", sectie)
+        for onzin in ("0", "-1", "abc", "99999999"):
+            assert client.get(f"/werklijst?signalen_pagina={onzin}").status_code == 200
