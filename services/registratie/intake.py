@@ -260,7 +260,10 @@ class IntakeService:
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", client + "/" + sleutel)
             row = await conn.fetchrow(
                 "SELECT inhoud_hash, status, envelopes, antwoord, leerlingen FROM intake_verzoek "
-                "WHERE client = $1 AND sleutel = $2", client, sleutel,
+                # FOR UPDATE: an earlier attempt of this key may have released the pupils' locks in the
+                # statement that marks it published, before that mark committed; the row lock waits for
+                # the commit and reads it published, so the stored envelopes are not published again
+                "WHERE client = $1 AND sleutel = $2 FOR UPDATE", client, sleutel,
             )
             if row is not None:
                 if row["inhoud_hash"] != digest:
@@ -315,11 +318,15 @@ class IntakeService:
             "WITH u AS (UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
             "WHERE client = $1 AND sleutel = $2 RETURNING 1), "
             "w AS (DELETE FROM identiteit_wachtend WHERE client = $1 AND sleutel = $2 RETURNING 1), "
-            # the locks go only after the row is updated (and row-locked until the commit): ``n`` is
-            # computed before the outer target list runs, so a pupil's next submission that reads this
-            # row FOR UPDATE waits for the commit and sees it published
+            # The locks go only after the row is updated (and row-locked until the commit), so a pupil's
+            # next submission, or a retry of this key, that reads the row FOR UPDATE waits for the commit
+            # and sees it published. PostgreSQL runs a data-modifying CTE only when its result is first
+            # read, and evaluates the target list left to right: a bare ``pg_advisory_unlock_all()``
+            # before ``n.u`` released the locks *before* the UPDATE ran, and the next submission
+            # published this one again (issue 16: the doubled events). The CASE reads the counts first.
             "n AS (SELECT (SELECT count(*) FROM u) AS u, (SELECT count(*) FROM w) AS w) "
-            "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_unlock_all(), n.u, n.w FROM n",
+            "SELECT set_config('synchronous_commit', 'off', true), "
+            "CASE WHEN n.u + n.w >= 0 THEN pg_advisory_unlock_all() END, n.u, n.w FROM n",
             client, sleutel,
         )
 
