@@ -7,63 +7,25 @@ submission of that pupil publishes the pupil's older submissions still ``open`` 
 the same key publishes its stored envelopes when its row is still ``open``. Both must see the mark
 (waiting for its commit), or the same events reach the log twice. On a quiet machine the window between
 the lock's release and the mark's commit is microseconds; under load (the whole suite, 2 cores) it is
-not. Here PostgreSQL itself widens it on purpose: a statement trigger sleeps before any ``UPDATE`` of
-``intake_verzoek`` touches a row, and a deferred trigger sleeps when the mark commits. Real Kafka and
+not. Here PostgreSQL itself widens it on purpose (``reg_helpers.traag_markeren``). Real Kafka and
 PostgreSQL, the real app in-process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import pytest
-from reg_helpers import Reg, auth, bsn, sleutel
+from reg_helpers import Reg, auth, bsn, sleutel, traag_markeren
 
 from contracts.catalogue import from_envelope
 from contracts.events import registratie as ev
 
 pytestmark = pytest.mark.infra
 MC28 = "leerrecht.regio.MC28.events"
-
-TRAAG_MARKEREN = [
-    """CREATE OR REPLACE FUNCTION test_traag_markeren() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        -- once per transaction and trigger: a group marks many rows in one statement
-        IF current_setting('test.traag_' || TG_ARGV[0], true) IS DISTINCT FROM 'ja' THEN
-            PERFORM set_config('test.traag_' || TG_ARGV[0], 'ja', true);
-            PERFORM pg_sleep(0.3);
-        END IF;
-        RETURN NULL;
-    END $$""",
-    # before the UPDATE has locked or changed any row
-    "CREATE TRIGGER test_traag_voor BEFORE UPDATE ON intake_verzoek FOR EACH STATEMENT "
-    "EXECUTE FUNCTION test_traag_markeren('voor')",
-    # when the mark commits (after the statement that released the locks)
-    "CREATE CONSTRAINT TRIGGER test_traag_commit AFTER UPDATE ON intake_verzoek DEFERRABLE INITIALLY DEFERRED "
-    "FOR EACH ROW WHEN (NEW.status = 'gepubliceerd') EXECUTE FUNCTION test_traag_markeren('commit')",
-]
-WEG = ["DROP TRIGGER IF EXISTS test_traag_voor ON intake_verzoek",
-       "DROP TRIGGER IF EXISTS test_traag_commit ON intake_verzoek",
-       "DROP FUNCTION IF EXISTS test_traag_markeren()"]
-
-
-@contextlib.asynccontextmanager
-async def traag_markeren(reg: Reg) -> AsyncIterator[None]:
-    """Widen the window between a submission's lock release and its mark's commit (see the module)."""
-    async with reg.app.state.intake.pool.acquire() as conn:
-        for sql in WEG + TRAAG_MARKEREN:
-            await conn.execute(sql)
-    try:
-        yield
-    finally:
-        async with reg.app.state.intake.pool.acquire() as conn:
-            for sql in WEG:
-                await conn.execute(sql)
 
 
 async def ingeschreven(reg: Reg) -> tuple[str, str]:
