@@ -220,6 +220,15 @@ async def feiten_van(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> d
     return out
 
 
+_CODES = {c.value: c for c in AfwezigheidCode}
+
+
+def _code(waarde: str) -> AfwezigheidCode:
+    """The code of a stored absence by dictionary (every evaluation builds all of a pupil's absences);
+    an unknown one still raises as ``AfwezigheidCode(waarde)`` does."""
+    return _CODES.get(waarde) or AfwezigheidCode(waarde)
+
+
 def _feiten(
     row: asyncpg.Record, ins: Sequence[asyncpg.Record], vrij: Sequence[asyncpg.Record],
     afw: Sequence[asyncpg.Record], her: Sequence[asyncpg.Record], mel: Sequence[asyncpg.Record],
@@ -243,7 +252,7 @@ def _feiten(
     return Feiten(
         pupil=pupil,
         absences=tuple(
-            Absence(str(r["afwezigheid_id"]), r["datum"], r["uren"], AfwezigheidCode(r["code"]), r["school"],
+            Absence(str(r["afwezigheid_id"]), r["datum"], r["uren"], _code(r["code"]), r["school"],
                     r["geregistreerd_op"])
             for r in afw
         ),
