@@ -76,6 +76,31 @@ async def run(bootstrap: str, dsn: str, args: argparse.Namespace) -> None:
                 body = r.json()
                 assert r.status_code == 207 and not body.get("geweigerd"), str(body)[:300]
 
+            if args.enkel:  # single POSTs, 32 at once, as benchmarks.intake sends them
+                rijen = [r for _ in range(max(1, args.enkel // args.rijen + 1)) for r in next(batches)][:args.enkel]
+                sem32 = asyncio.Semaphore(32)
+
+                async def enkel(i: int, rij: dict[str, Any]) -> None:
+                    async with sem32:
+                        r = await client.post("/v1/afwezigheden", json=rij,
+                                              headers={"Idempotency-Key": f"enkel-{i:06d}"})
+                        assert r.status_code == 201, r.text[:300]
+
+                cpu, wall = time.process_time(), time.perf_counter()
+                profiler_enkel = None
+                if args.profiel:
+                    from pyinstrument import Profiler
+
+                    profiler_enkel = Profiler(async_mode="enabled")
+                    profiler_enkel.start()
+                await asyncio.gather(*(enkel(i, r) for i, r in enumerate(rijen)))
+                if profiler_enkel is not None:
+                    profiler_enkel.stop()
+                    print(profiler_enkel.output_text(unicode=True, color=False, show_all=False))
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                print(f"{len(rijen)} single POSTs: CPU {cpu / len(rijen) * 1e6:,.0f} µs per absence"
+                      f"{' (under the profiler)' if profiler_enkel else ''}, {len(rijen) / wall:,.0f}/s")
+                return
             for _ in range(args.warm):
                 await send()
             cpu, wall = time.process_time(), time.perf_counter()
@@ -105,6 +130,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=2)
     parser.add_argument("--batches", type=int, default=8)
     parser.add_argument("--profiel", type=int, default=3, help="batches under pyinstrument (0 = none)")
+    parser.add_argument("--enkel", type=int, default=0, help="send this many single POSTs instead of batches")
     args = parser.parse_args()
     with throwaway_servers("leerrecht-intake-profiel-") as (kafka, pg):
         asyncio.run(run(kafka.bootstrap, pg.dsn("profiel_registratie"), args))
