@@ -302,6 +302,22 @@ SCHRIJF_TIMEOUT_S = 3.0
 """How long a processing record may take to be written before the request fails with 503."""
 
 
+@contextlib.asynccontextmanager
+async def _verbinding(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection that is closed, not handed back, when its use fails or is cut off: asyncpg's
+    release of a connection whose query was cancelled waits, shielded and without a limit, for the
+    server to confirm the cancellation, so a paused database held the request past the timeout (seen
+    in ``tests/e2e/test_registratie_outage.py`` when the write found an idle connection)."""
+    conn = await pool.acquire()
+    try:
+        yield conn
+    except BaseException:
+        conn.terminate()
+        raise
+    finally:
+        await pool.release(conn)
+
+
 async def _schrijf(request: Request, v: Verwerking, betrokkene: Betrokkene | None) -> None:
     wie = getattr(request.state, "principal", None)
     if wie is None:
@@ -309,7 +325,7 @@ async def _schrijf(request: Request, v: Verwerking, betrokkene: Betrokkene | Non
     try:
         pool = request.app.state.runtime.pool
         # bounded: a paused database fails the request with 503 in time (F13), never holds it
-        async with asyncio.timeout(SCHRIJF_TIMEOUT_S), pool.acquire() as conn:
+        async with asyncio.timeout(SCHRIJF_TIMEOUT_S), _verbinding(pool) as conn:
             if not v.betrokkenen and betrokkene is not None:
                 gevonden = await betrokkene(request, conn)
                 if gevonden:

@@ -458,10 +458,14 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
 
     async def run(service: IntakeService, principal: Principal, sleutel: str, payload: Any,
                   decide: Callable[[Any], Any], leerlingen: Sequence[str],
-                  raw: Callable[[], list[RawRecord]] | None = None, status: int | None = None) -> JSONResponse:
+                  raw: Callable[[], list[RawRecord]] | None = None, status: int | None = None,
+                  gegroepeerd: bool = False) -> JSONResponse:
         verwerkingslog.betreft(*leerlingen)
         try:
-            res = await service.submit(principal.client_id, sleutel, payload, decide, leerlingen, raw)
+            if gegroepeerd:  # one school's single fact: combined with concurrent ones (registratie.groepscommit)
+                res = await service.submit_gegroepeerd(principal.client_id, sleutel, payload, decide, leerlingen, raw)
+            else:
+                res = await service.submit(principal.client_id, sleutel, payload, decide, leerlingen, raw)
         except SleutelHergebruikt:
             raise fout(422, "Idempotency-Key", "uniek_per_inzending",
                        "Deze sleutel is al gebruikt voor een andere inzending.") from None
@@ -609,7 +613,8 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                                      "event_ids": []}, now)
             return Uitkomst([uitkomst], {**afwezigheid_antwoord(uitkomst), "event_ids": []}, uitkomst.tijd or now)
 
-        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem])
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem],
+                         gegroepeerd=True)
 
     def afwezigheid_besluit(leerling: Any, dag: Sequence[AfwezigheidStand], *, afwezigheid_id: UUID,
                             rij: AfwezigheidIn, school: str, vandaag: date, now: datetime,

@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import asyncpg
@@ -59,6 +59,9 @@ from registratie.regels import SOURCE, beoordeel_alle
 from registratie.scholen import REGISTER_TYPES
 from registratie.scholen import bewaar as register_bewaren
 from registratie.schoolkalender import Kalenderbron
+
+if TYPE_CHECKING:
+    from registratie.groepscommit import Groepscommit
 
 log = get_logger(__name__)
 
@@ -106,6 +109,30 @@ class Uitkomst:
 
 
 Decide = Callable[[asyncpg.Connection], Awaitable[Uitkomst]]
+
+
+@dataclass(frozen=True)
+class Inzending:
+    """One submission as the intake handles it: who, under which key, what it decides, for which pupils."""
+
+    client: str
+    sleutel: str
+    digest: str
+    decide: Decide
+    pupils: list[str]
+    raw: Callable[[], list[RawRecord]] | None
+    bewaar_leeg: bool
+    vandaag: date
+
+
+@dataclass(frozen=True)
+class Stap:
+    """What one submission's transaction left to do: its answer, and what to publish before giving it."""
+
+    resultaat: Resultaat
+    envelopes: list[Envelope] = field(default_factory=list)
+    records: list[RawRecord] = field(default_factory=list)
+    publiceren: bool = False
 
 
 def envelopes_for(besluiten: Sequence[Besluit], correlation_id: UUID, occurred_at: datetime) -> list[Envelope]:
@@ -205,6 +232,7 @@ class IntakeService:
         self._hash_key = hash_key
         self.protocols = tuple(protocols)
         self.timeout_s = timeout_s
+        self._groepen: Groepscommit | None = None
 
     def inhoud_hash(self, payload: Any) -> str:
         """Keyed hash of the submission: the body holds a PGN and a birth date, so a plain hash could
@@ -248,41 +276,65 @@ class IntakeService:
                     await conn.execute("SELECT pg_advisory_unlock_all()")
             await self.pool.release(conn)
 
+    async def submit_gegroepeerd(self, client: str, sleutel: str, payload: Any, decide: Decide,
+                                 leerlingen: Iterable[str] = (),
+                                 raw: Callable[[], list[RawRecord]] | None = None) -> Resultaat:
+        """:meth:`submit`, combined with the submissions that arrive at the same time into one transaction
+        and one produce (:mod:`registratie.groepscommit`); the same answers, guarantees and errors."""
+        if self._groepen is None:
+            from registratie.groepscommit import Groepscommit
+
+            self._groepen = Groepscommit(self)
+        return await self._groepen.indienen(Inzending(client, sleutel, self.inhoud_hash(payload), decide,
+                                                      sorted(set(leerlingen)), raw, True, self.klok.vandaag()))
+
     async def _submit(
         self, conn: asyncpg.Connection, client: str, sleutel: str, digest: str, decide: Decide,
         leerlingen: Iterable[str], raw: Callable[[], list[RawRecord]] | None, bewaar_leeg: bool, vandaag: date,
         ontgrendeld: list[bool],
     ) -> Resultaat:
-        pupils = sorted(set(leerlingen))
-        await vergrendel(conn, pupils)
-        await self._eerst_openstaande(conn, pupils, client, sleutel)
+        inz = Inzending(client, sleutel, digest, decide, sorted(set(leerlingen)), raw, bewaar_leeg, vandaag)
+        await vergrendel(conn, inz.pupils)
+        await self._eerst_openstaande(conn, inz.pupils, [(client, sleutel)])
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))", client + "/" + sleutel)
             row = await conn.fetchrow(
                 "SELECT inhoud_hash, status, envelopes, antwoord, leerlingen FROM intake_verzoek "
-                "WHERE client = $1 AND sleutel = $2", client, sleutel,
+                # FOR UPDATE: an earlier attempt of this key may have released the pupils' locks in the
+                # statement that marks it published, before that mark committed; the row lock waits for
+                # the commit and reads it published, so the stored envelopes are not published again
+                "WHERE client = $1 AND sleutel = $2 FOR UPDATE", client, sleutel,
             )
-            if row is not None:
-                if row["inhoud_hash"] != digest:
-                    raise SleutelHergebruikt(sleutel)
-                antwoord = json.loads(row["antwoord"])
-                if row["status"] == "gepubliceerd":
-                    return Resultaat(200, antwoord, herhaald=True)
-                envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
-                if row["leerlingen"] is not None:
-                    records = await wachtende_records(conn, client, sleutel)
-                else:  # stored before the pending store existed: rebuilt from the request
-                    records = raw() if raw is not None else []
-            else:
-                envelopes, antwoord = await self._decide_and_evaluate(conn, decide, vandaag, pupils)
-                records = raw() if raw is not None else []
-                if not envelopes and not records and not bewaar_leeg:
-                    return Resultaat(200, antwoord)
-                await self._bewaar(conn, client, sleutel, digest, pupils, envelopes, antwoord, records)
-        await self.publish(envelopes, records)
+            stap = await self.behandel(conn, inz, row)
+        if not stap.publiceren:
+            return stap.resultaat
+        await self.publish(stap.envelopes, stap.records)
         await self._gepubliceerd(conn, client, sleutel)
         ontgrendeld.append(True)
-        return Resultaat(201, antwoord, herhaald=row is not None)
+        return stap.resultaat
+
+    async def behandel(self, conn: asyncpg.Connection, inz: Inzending, row: asyncpg.Record | None) -> Stap:
+        """One submission inside the transaction that holds its key's lock, ``row`` its stored row if any:
+        the stored answer again, the stored envelopes to publish again, or a new decision stored ``open``.
+        Shared by a lone submission and a group (:mod:`registratie.groepscommit`), so both behave alike."""
+        if row is not None:
+            if row["inhoud_hash"] != inz.digest:
+                raise SleutelHergebruikt(inz.sleutel)
+            antwoord = json.loads(row["antwoord"])
+            if row["status"] == "gepubliceerd":
+                return Stap(Resultaat(200, antwoord, herhaald=True))
+            envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
+            if row["leerlingen"] is not None:
+                records = await wachtende_records(conn, inz.client, inz.sleutel)
+            else:  # stored before the pending store existed: rebuilt from the request
+                records = inz.raw() if inz.raw is not None else []
+            return Stap(Resultaat(201, antwoord, herhaald=True), envelopes, records, publiceren=True)
+        envelopes, antwoord = await self._decide_and_evaluate(conn, inz.decide, inz.vandaag, inz.pupils)
+        records = inz.raw() if inz.raw is not None else []
+        if not envelopes and not records and not inz.bewaar_leeg:
+            return Stap(Resultaat(200, antwoord))
+        await self._bewaar(conn, inz.client, inz.sleutel, inz.digest, inz.pupils, envelopes, antwoord, records)
+        return Stap(Resultaat(201, antwoord), envelopes, records, publiceren=True)
 
     @staticmethod
     async def _bewaar(conn: asyncpg.Connection, client: str, sleutel: str, digest: str, pupils: list[str],
@@ -302,8 +354,12 @@ class IntakeService:
 
     @staticmethod
     async def _gepubliceerd(conn: asyncpg.Connection, client: str, sleutel: str) -> None:
-        """Mark the submission published, erase its waiting identity records and release the pupils'
-        locks, in one round trip.
+        await IntakeService._alle_gepubliceerd(conn, [(client, sleutel)])
+
+    @staticmethod
+    async def _alle_gepubliceerd(conn: asyncpg.Connection, sleutels: Sequence[tuple[str, str]]) -> None:
+        """Mark the submissions published, erase their waiting identity records and release the pupils'
+        locks, in one round trip (one submission, or a whole group of :mod:`registratie.groepscommit`).
 
         This commit need not wait for the disk (``synchronous_commit`` off for this statement only):
         the events are durable in Kafka already, and a mark lost in a database crash leaves the row
@@ -312,15 +368,21 @@ class IntakeService:
         before anything was published. (A lost erasure of the identity records likewise only publishes
         the same identity once more; "vergeet leerling" commits synchronously, flushing this one too.)"""
         await conn.execute(
-            "WITH u AS (UPDATE intake_verzoek SET status = 'gepubliceerd', gepubliceerd_op = now() "
-            "WHERE client = $1 AND sleutel = $2 RETURNING 1), "
-            "w AS (DELETE FROM identiteit_wachtend WHERE client = $1 AND sleutel = $2 RETURNING 1), "
-            # the locks go only after the row is updated (and row-locked until the commit): ``n`` is
-            # computed before the outer target list runs, so a pupil's next submission that reads this
-            # row FOR UPDATE waits for the commit and sees it published
+            "WITH k AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(client, sleutel)), "
+            "u AS (UPDATE intake_verzoek v SET status = 'gepubliceerd', gepubliceerd_op = now() FROM k "
+            "WHERE v.client = k.client AND v.sleutel = k.sleutel RETURNING 1), "
+            "w AS (DELETE FROM identiteit_wachtend i USING k WHERE i.client = k.client AND i.sleutel = k.sleutel "
+            "RETURNING 1), "
+            # The locks go only after the rows are updated (and row-locked until the commit), so a pupil's
+            # next submission, or a retry of such a key, that reads the row FOR UPDATE waits for the commit
+            # and sees it published. PostgreSQL runs a data-modifying CTE only when its result is first
+            # read, and evaluates the target list left to right: a bare ``pg_advisory_unlock_all()``
+            # before ``n.u`` released the locks *before* the UPDATE ran, and the next submission
+            # published these again (issue 16: the doubled events). The CASE reads the counts first.
             "n AS (SELECT (SELECT count(*) FROM u) AS u, (SELECT count(*) FROM w) AS w) "
-            "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_unlock_all(), n.u, n.w FROM n",
-            client, sleutel,
+            "SELECT set_config('synchronous_commit', 'off', true), "
+            "CASE WHEN n.u + n.w >= 0 THEN pg_advisory_unlock_all() END, n.u, n.w FROM n",
+            [k[0] for k in sleutels], [k[1] for k in sleutels],
         )
 
     async def _decide_and_evaluate(
@@ -372,8 +434,8 @@ class IntakeService:
                 gepubliceerd += await self._herpubliceer(conn, row["client"], row["sleutel"], row["leerlingen"])
         return gepubliceerd
 
-    async def _eerst_openstaande(self, conn: asyncpg.Connection, pupils: Sequence[str], client: str,
-                                 sleutel: str) -> None:
+    async def _eerst_openstaande(self, conn: asyncpg.Connection, pupils: Sequence[str],
+                                 eigen: Sequence[tuple[str, str]]) -> None:
         """Publish the pupils' older submissions still ``open`` (an earlier attempt got a 503) before
         deciding a new one, under the locks already held: so a pupil's events reach the log in the
         order they were decided, also when the older one is retried or swept later. A failure here
@@ -382,12 +444,13 @@ class IntakeService:
             return
         rows = await conn.fetch(
             "SELECT client, sleutel, envelopes FROM intake_verzoek WHERE status = 'open' "
-            "AND leerlingen && $1::text[] AND NOT (client = $2 AND sleutel = $3) ORDER BY aangemaakt_op "
+            "AND leerlingen && $1::text[] AND (client, sleutel) NOT IN "
+            "(SELECT * FROM unnest($2::text[], $3::text[])) ORDER BY aangemaakt_op "
             # FOR UPDATE: the submission that held these locks before us releases them in the statement
             # that marks it published, so its mark may not be committed yet; the row lock waits for that
             # commit and re-checks ``status``, and it is not published a second time
             "FOR UPDATE",
-            list(pupils), client, sleutel)
+            list(pupils), [k[0] for k in eigen], [k[1] for k in eigen])
         for row in rows:
             envelopes = [Envelope.model_validate(e) for e in json.loads(row["envelopes"])]
             await self.publish(envelopes, await wachtende_records(conn, row["client"], row["sleutel"]))

@@ -389,25 +389,26 @@ async def beoordeel_alle(
             "WHERE b.pseudoniem = w.pseudoniem AND b.sleutel = w.sleutel",
             [p for p, _, _ in weg], [s for _, s, _ in weg], vandaag, [json.dumps(m) for _, _, m in weg],
         )
-    await _onthoud_buiten_kalender(conn, te_beoordelen, buiten, vandaag, kal)
+    wachtend = [p for p in te_beoordelen if (f := alle_feiten[p]) is not None and f.kalender_wachtend]
+    await _onthoud_buiten_kalender(conn, wachtend, buiten, vandaag, kal)
     await apply_to_state(conn, envelopes, vandaag)  # a withdrawal or an end date changes the facts
     return envelopes
 
 
-async def _onthoud_buiten_kalender(conn: asyncpg.Connection, beoordeeld: Sequence[str], buiten: Sequence[str],
+async def _onthoud_buiten_kalender(conn: asyncpg.Connection, wachtend: Sequence[str], buiten: Sequence[str],
                                    vandaag: date, kalender: SchoolKalender) -> None:
     """A3.12, never a silent skip: pupils whose rules need dates beyond the calendar are remembered
-    (``kalender_wachtend``) and evaluated again once beheer loads a school year; the others leave it."""
+    (``kalender_wachtend``) and evaluated again once beheer loads a school year; the others of
+    ``wachtend`` (the evaluated pupils that were waiting) leave it."""
     if buiten:
         log.error("regels_buiten_kalender", datum=vandaag.isoformat(), leerlingen=len(buiten),
                   kalender_einde=kalender.einde().isoformat())
         await conn.execute(
             "INSERT INTO kalender_wachtend (pseudoniem, sinds, laatst) SELECT p, $2, $2 FROM unnest($1::text[]) AS p "
             "ON CONFLICT (pseudoniem) DO UPDATE SET laatst = EXCLUDED.laatst", list(buiten), vandaag)
-    if len(buiten) < len(beoordeeld):
-        weg = set(buiten)
-        await conn.execute("DELETE FROM kalender_wachtend WHERE pseudoniem = ANY($1::text[])",
-                           [p for p in beoordeeld if p not in weg])
+    weg = set(buiten)
+    if terug := [p for p in wachtend if p not in weg]:
+        await conn.execute("DELETE FROM kalender_wachtend WHERE pseudoniem = ANY($1::text[])", terug)
 
 
 def _beoordeel_een(

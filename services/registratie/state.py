@@ -166,6 +166,10 @@ class Feiten:
     vertrokken: bool = False
     """The last enrolment ended because the person emigrated or died: no longer a resident who can
     be in absoluut verzuim or a potential vsv'er (A3.6, A3.7)."""
+    kalender_wachtend: bool = True
+    """Whether the pupil waits in ``kalender_wachtend`` (A3.12), read with the facts so an evaluation
+    that succeeds deletes that row only when there is one (a round trip less per submission, issue 16).
+    ``True`` when not read: then the delete is always tried, as before."""
 
 
 async def feiten(conn: asyncpg.Connection, pseudoniem: str) -> Feiten | None:
@@ -188,8 +192,9 @@ async def feiten_van(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> d
     keys = sorted(set(pseudoniemen))
     out: dict[str, Feiten | None] = dict.fromkeys(keys)
     rows = await conn.fetch(
-        "SELECT pseudoniem, woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op "
-        "FROM leerling WHERE pseudoniem = ANY($1::text[]) AND geboortedatum IS NOT NULL", keys,
+        "SELECT pseudoniem, woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op, "
+        "EXISTS (SELECT 1 FROM kalender_wachtend w WHERE w.pseudoniem = l.pseudoniem) AS kalender_wachtend "
+        "FROM leerling l WHERE pseudoniem = ANY($1::text[]) AND geboortedatum IS NOT NULL", keys,
     )
     if not rows:
         return out
@@ -220,6 +225,15 @@ async def feiten_van(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> d
     return out
 
 
+_CODES = {c.value: c for c in AfwezigheidCode}
+
+
+def _code(waarde: str) -> AfwezigheidCode:
+    """The code of a stored absence by dictionary (every evaluation builds all of a pupil's absences);
+    an unknown one still raises as ``AfwezigheidCode(waarde)`` does."""
+    return _CODES.get(waarde) or AfwezigheidCode(waarde)
+
+
 def _feiten(
     row: asyncpg.Record, ins: Sequence[asyncpg.Record], vrij: Sequence[asyncpg.Record],
     afw: Sequence[asyncpg.Record], her: Sequence[asyncpg.Record], mel: Sequence[asyncpg.Record],
@@ -243,7 +257,7 @@ def _feiten(
     return Feiten(
         pupil=pupil,
         absences=tuple(
-            Absence(str(r["afwezigheid_id"]), r["datum"], r["uren"], AfwezigheidCode(r["code"]), r["school"],
+            Absence(str(r["afwezigheid_id"]), r["datum"], r["uren"], _code(r["code"]), r["school"],
                     r["geregistreerd_op"])
             for r in afw
         ),
@@ -262,6 +276,7 @@ def _feiten(
         geboortejaar_maand=row["geboortejaar_maand"],
         school_types={e.school_id: e.school_type for e in enrolments},
         vertrokken=_vertrokken(ins),
+        kalender_wachtend=row.get("kalender_wachtend", True),
     )
 
 

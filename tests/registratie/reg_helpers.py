@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import random
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -116,3 +118,42 @@ class Reg:
             return out
         finally:
             await consumer.stop()
+
+
+TRAAG_MARKEREN = [
+    """CREATE OR REPLACE FUNCTION test_traag_markeren() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        -- once per transaction and trigger: a group marks many rows in one statement
+        IF current_setting('test.traag_' || TG_ARGV[0], true) IS DISTINCT FROM 'ja' THEN
+            PERFORM set_config('test.traag_' || TG_ARGV[0], 'ja', true);
+            PERFORM pg_sleep(0.1);
+        END IF;
+        RETURN NULL;
+    END $$""",
+    # before the UPDATE has locked or changed any row
+    "CREATE TRIGGER test_traag_voor BEFORE UPDATE ON intake_verzoek FOR EACH STATEMENT "
+    "EXECUTE FUNCTION test_traag_markeren('voor')",
+    # when the mark commits (after the statement that released the locks)
+    "CREATE CONSTRAINT TRIGGER test_traag_commit AFTER UPDATE ON intake_verzoek DEFERRABLE INITIALLY DEFERRED "
+    "FOR EACH ROW WHEN (NEW.status = 'gepubliceerd') EXECUTE FUNCTION test_traag_markeren('commit')",
+]
+WEG = ["DROP TRIGGER IF EXISTS test_traag_voor ON intake_verzoek",
+       "DROP TRIGGER IF EXISTS test_traag_commit ON intake_verzoek",
+       "DROP FUNCTION IF EXISTS test_traag_markeren()"]
+
+
+@contextlib.asynccontextmanager
+async def traag_markeren(reg: Reg) -> AsyncIterator[None]:
+    """Widen, on purpose, the window in which a submission's pupils' locks may be free while its
+    "published" mark is not yet committed (the doubled events of issue 16): a statement trigger sleeps
+    before any ``UPDATE`` of ``intake_verzoek`` touches a row, and a deferred trigger sleeps when the
+    mark commits. What a loaded machine does by chance, every time."""
+    async with reg.app.state.intake.pool.acquire() as conn:
+        for sql in WEG + TRAAG_MARKEREN:
+            await conn.execute(sql)
+    try:
+        yield
+    finally:
+        async with reg.app.state.intake.pool.acquire() as conn:
+            for sql in WEG:
+                await conn.execute(sql)

@@ -45,12 +45,12 @@ def langdurig_geoorloofd_signalen(
         if a.code is not AfwezigheidCode.TE_LAAT:
             per_day.setdefault(a.date, []).append(a)
 
-    def afwezig(d: date) -> bool:
+    def afwezig(d: date) -> bool:  # the hours first: most days with absence are not a whole day
         return (
             d in per_day
+            and ctx.afwezige_dag(d, ctx.dag_uren(per_day[d]))
             and ctx.telbaar_basis(d)
             and is_leer_of_kwalificatieplichtig(ctx.pupil, d)
-            and ctx.afwezige_dag(d, ctx.dag_uren(per_day[d]))
         )
 
     signals: list[LangdurigGeoorloofdSignal] = []

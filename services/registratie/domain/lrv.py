@@ -31,9 +31,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from contracts.codes import AfwezigheidCode, MeldingSoort
-from leerrecht.kalender import BuitenKalenderbereik, add_working_days, week_start
+from leerrecht.kalender import BuitenKalenderbereik, SchoolKalender, add_working_days, week_start
 
-from .codes import ONGEOORLOOFD_CODES
+from .codes import ONGEOORLOOFD_CODES, KalenderRegio
 from .context import EnrolmentContext
 from .decisions import MeldplichtSignal
 from .model import Absence, FiledReport
@@ -57,16 +57,64 @@ LRV_REGEL = LrvRegel()
 
 def runs(ctx: EnrolmentContext, dagen: Sequence[date], telt: Callable[[date], bool]) -> list[list[date]]:
     """Runs of consecutive school days of the enrolment's region that all count (module doc), from
-    the first of ``dagen`` (the days with absence) up to today or the end of the enrolment.
+    the first of ``dagen`` (the days with absence) up to today or the end of the enrolment. ``telt``
+    is false on every day not in ``dagen`` (a day without absence never counts).
+
+    Only the days with absence are judged, and two of them join one run when no school day lies
+    between them: every evaluation of a pupil asks this (issue 16: the batch intake walked every
+    school day from the pupil's first absence to today, at every evaluation). When the calendar does
+    not cover that whole span, the walk day by day (``_runs_dag_voor_dag``) gives the same runs and
+    raises ``BuitenKalenderbereik`` as before.
 
     Grounds: domain.md A3.2, Decision (which days count).
     """
     if not dagen:
         return []
     last_day = ctx.today if ctx.enrolment.end is None else min(ctx.today, ctx.enrolment.end)
+    regio = ctx.enrolment.kalenderregio
+    kal = ctx.kalender
+    eerste = min(dagen)
+    try:
+        begin, einde = kal.bereik(regio)
+    except BuitenKalenderbereik:
+        begin, einde = date.max, date.min
+    if eerste <= last_day and not begin <= eerste <= last_day <= einde:
+        return _runs_dag_voor_dag(ctx, eerste, last_day, telt)
     result: list[list[date]] = []
     current: list[date] = []
-    for d in ctx.kalender.schooldagen(ctx.enrolment.kalenderregio, min(dagen), last_day):
+    for d in sorted(set(dagen)):
+        if d > last_day:
+            break
+        if not kal.is_schooldag(d, regio):
+            continue  # never walked: only school days count
+        ja = telt(d)
+        if current and (not ja or _schooldag_tussen(kal, regio, current[-1], d)):
+            result.append(current)
+            current = []
+        if ja:
+            current.append(d)
+    if current:
+        result.append(current)
+    return result
+
+
+def _schooldag_tussen(kal: SchoolKalender, regio: KalenderRegio, a: date, b: date) -> bool:
+    """Whether a school day lies strictly between ``a`` and ``b`` (it ends a run: it has no absence)."""
+    d = a + _DAG
+    while d < b:
+        if kal.is_schooldag(d, regio):
+            return True
+        d += _DAG
+    return False
+
+
+def _runs_dag_voor_dag(ctx: EnrolmentContext, eerste: date, last_day: date,
+                       telt: Callable[[date], bool]) -> list[list[date]]:
+    """:func:`runs` by walking every school day of ``[eerste, last_day]``: the calendar's range check
+    raises ``BuitenKalenderbereik`` at the first school day it does not know (A3.12)."""
+    result: list[list[date]] = []
+    current: list[date] = []
+    for d in ctx.kalender.schooldagen(ctx.enrolment.kalenderregio, eerste, last_day):
         if telt(d):
             current.append(d)
         elif current:
@@ -118,12 +166,12 @@ def lrv_signalen(
         return []
     last_day = ctx.today if ctx.enrolment.end is None else min(ctx.today, ctx.enrolment.end)
 
-    def lrv_dag(d: date) -> bool:
+    def lrv_dag(d: date) -> bool:  # the hours first: most days with absence are not a whole day
         return (
             d in per_day
+            and ctx.afwezige_dag(d, ctx.dag_uren(per_day[d]))
             and ctx.telbaar_basis(d)
             and is_leer_of_kwalificatieplichtig(ctx.pupil, d)
-            and ctx.afwezige_dag(d, ctx.dag_uren(per_day[d]))
         )
 
     filed_lrv = [r for r in filed if r.soort is MeldingSoort.LRV and r.actief]

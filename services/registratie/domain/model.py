@@ -73,7 +73,8 @@ class Absence:
         if not hours.is_finite() or hours <= 0 or hours > 24:
             raise ValueError(f"afwezigheid {self.absence_id}: uren moet groter dan 0 en hoogstens 24 zijn")
         object.__setattr__(self, "hours", hours)
-        object.__setattr__(self, "code", AfwezigheidCode(self.code))
+        if type(self.code) is not AfwezigheidCode:  # a pupil's every absence is built at every evaluation
+            object.__setattr__(self, "code", AfwezigheidCode(self.code))
 
     @property
     def code_bekend_op(self) -> dt.date:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from contracts.codes import Plicht
 from leerrecht.leeftijd import leeftijd_op, verjaardag
@@ -77,8 +78,10 @@ def schooljaar_begin(d: date) -> date:
     return date(d.year if d.month >= 8 else d.year - 1, 8, 1)
 
 
+@lru_cache(maxsize=65536)
 def leerplicht_begin(geboortedatum: date) -> date:
-    """Grounds: art. 3 Lpw; domain.md A1."""
+    """Grounds: art. 3 Lpw; domain.md A1. Kept per birth date: the rules ask it for every day they
+    judge (``plicht_op``), and it depends on nothing else."""
     vijf = verjaardag(geboortedatum, 5)
     return date(vijf.year + 1, 1, 1) if vijf.month == 12 else date(vijf.year, vijf.month + 1, 1)
 
