@@ -934,7 +934,8 @@ LEEG = Feiten()
 
 def is_leeg(f: Feiten) -> bool:
     """``f == LEEG`` without pydantic's ``__eq__`` (issue 16: the fold asks this for every day of every
-    person): every field of :class:`Feiten` is a tuple or a dict, all empty in ``LEEG``."""
+    person): every field of :class:`Feiten` is a tuple or a dict, all empty in ``LEEG``. A person without
+    facts is in no figure (domain.md C: the figures count persons by the events recorded about them)."""
     return f is LEEG or not any(f.__dict__.values())
 
 
