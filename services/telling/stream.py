@@ -27,13 +27,17 @@ from collections.abc import Sequence
 import asyncpg
 
 from contracts.catalogue import to_envelope
-from contracts.envelope import utcnow, uuid7
+from contracts.envelope import Envelope, utcnow, uuid7
+from contracts.events.telling import CijferBijgewerkt
 from contracts.topics import COUNT_TOPIC
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered
+from telling.domain.disclosure import Gepubliceerd
 from telling.tabellen import (
     PROJECTIE,
+    Tabel,
+    Uitsplitsingen,
     beveilig,
     beveilig_uitsplitsingen,
     cel_sleutel,
@@ -44,6 +48,43 @@ from telling.tabellen import (
 )
 
 log = get_logger(__name__)
+
+Cel = tuple[str, str, str, Gepubliceerd]
+"""A published cell: (stream key, gebied, uitsplitsing, as published)."""
+
+
+class Berichten:
+    """The records of one round, all at the same as-of position ``pos``.
+
+    Why not :func:`~telling.tabellen.cijfer_event` and :func:`~contracts.catalogue.to_envelope` per
+    cell: ``positie`` has an entry per topic partition (120 in production), and the contract checks
+    every entry of it in every event and copies it into every envelope: 70 of ~80 µs a record. Here
+    the first record of a round is built exactly that way (``pos`` is checked as the contract checks
+    it, once), and every other record is built and checked with a one-entry stand-in taken from
+    ``pos`` (all its other fields pass the contract's validation as before), then given the same
+    checked ``pos`` (tests/telling/test_telling_stroom.py: the records are equal)."""
+
+    def __init__(self, topic: str, pos: dict[str, int]) -> None:
+        self.topic = topic
+        self.pos = pos
+        eerste = next(iter(pos))
+        self._plaatsvervanger = {eerste: pos[eerste]}
+        self._gecontroleerd = False
+
+    def maak(self, sleutel: str, indicator: str, periode: str, gebied: str, shown: Gepubliceerd,
+             uitsplitsing: str) -> OutgoingEvent:
+        if not self._gecontroleerd:
+            ev = cijfer_event(indicator, periode, gebied, shown, self.pos, uitsplitsing)
+            self._gecontroleerd = True
+            return OutgoingEvent(self.topic, self._envelope(ev, sleutel))
+        ev = cijfer_event(indicator, periode, gebied, shown, self._plaatsvervanger, uitsplitsing)
+        env = self._envelope(ev, sleutel)
+        return OutgoingEvent(self.topic, env.model_copy(update={"data": {**env.data, "positie": self.pos}}))
+
+    @staticmethod
+    def _envelope(ev: CijferBijgewerkt, sleutel: str) -> Envelope:
+        return to_envelope(ev, subject=sleutel, source="urn:nl:leerrecht:telling", occurred_at=utcnow(),
+                           correlation_id=uuid7())
 
 _PUBLISHER_LOCK = 7_201_843_120  # one publisher per database at a time
 _MAX_TABELLEN = 500
@@ -104,6 +145,19 @@ class CijferStroom:
             finally:
                 await lock.execute("SELECT pg_advisory_unlock($1)", _PUBLISHER_LOCK)
 
+    @staticmethod
+    def _cellen(paar: tuple[str, str], tabel: Tabel, uitsplitsingen: Uitsplitsingen) -> list[Cel]:
+        """Every cell of one table as the public sees it, with its stream key, in a fixed order.
+
+        (Reusing the last round's result for a table whose cells did not change was measured and left
+        out: the outbox only ever named tables with a changed cell, 0 reuses in 1,034 tables.)"""
+        indicator, periode = paar
+        gebieden = beveilig(tabel)
+        cellen = [(gebied, "", shown) for gebied, shown in sorted(gebieden.items())]
+        cellen += [(gebied, u, shown) for (gebied, u), shown in sorted(
+            beveilig_uitsplitsingen(tabel, gebieden, uitsplitsingen).items())]
+        return [(cel_sleutel(indicator, periode, gebied, u), gebied, u, shown) for gebied, u, shown in cellen]
+
     async def _publish_pending(self) -> int:
         async with self.pool.acquire() as conn:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -132,19 +186,13 @@ class CijferStroom:
                 }
             uit: list[OutgoingEvent] = []
             rijen: list[tuple[str, str, str, int | None, bool]] = []
-            for (indicator, periode), tabel in sorted(tabellen.items()):
-                gebieden = beveilig(tabel)
-                cellen = [(gebied, "", shown) for gebied, shown in sorted(gebieden.items())]
-                cellen += [(gebied, u, shown) for (gebied, u), shown in sorted(beveilig_uitsplitsingen(
-                    tabel, gebieden, uitsplitsingen[(indicator, periode)]).items())]
-                for gebied, uitsplitsing, shown in cellen:
-                    sleutel = cel_sleutel(indicator, periode, gebied, uitsplitsing)
+            berichten = Berichten(self.topic, pos)
+            for paar, tabel in sorted(tabellen.items()):
+                indicator, periode = paar
+                for sleutel, gebied, uitsplitsing, shown in self._cellen(paar, tabel, uitsplitsingen[paar]):
                     if vorige.get(sleutel) == (shown.waarde, shown.onderdrukt):
                         continue  # unchanged: no event is even built (most cells of a table)
-                    ev = cijfer_event(indicator, periode, gebied, shown, pos, uitsplitsing)
-                    env = to_envelope(ev, subject=sleutel, source="urn:nl:leerrecht:telling",
-                                      occurred_at=utcnow(), correlation_id=uuid7())
-                    uit.append(OutgoingEvent(self.topic, env))
+                    uit.append(berichten.maak(sleutel, indicator, periode, gebied, shown, uitsplitsing))
                     rijen.append((sleutel, indicator, periode, shown.waarde, shown.onderdrukt))
             await self.publisher.publish(uit)
             async with conn.transaction():
