@@ -6,7 +6,10 @@ Python process (``time.process_time``) is steady. This replays a :mod:`telling.p
 checkpoint: one transaction per bundle of ``--batch`` records, as a fetch of the 40 topics would
 bring) against a throwaway PostgreSQL, and prints CPU microseconds per event, wall events/s and the
 content hash (:func:`telling.tabellen.inhoud_hash`), which must not change with any optimisation.
-``--profiel FILE`` writes a cProfile of the bundles.
+``--profiel FILE`` writes a cProfile of the bundles. ``--stroom`` also runs the count stream
+(:class:`~telling.stream.CijferStroom`, its rounds as the live runner would take them while behind: one
+per ``--stroom-elke`` bundles) with a publisher that encodes each record as the real one does but sends
+nothing, and prints its CPU per event and the hash of what it published (the last value per key).
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from aiokafka import ConsumerRecord, TopicPartition
 from telling import proeflog
 from telling.bundel import GebundeldeRunner
 from telling.projection import TellingProjection, inhalen
+from telling.stream import CijferStroom
 from telling.tabellen import inhoud_hash
 
 from leerrecht.db import create_pool, ensure_database, migrate
+from leerrecht.kafka import OutgoingEvent
 from leerrecht.localinfra import throwaway_postgres
 from leerrecht.logging import configure_logging
 
@@ -48,6 +53,32 @@ def _tijden_per_statement() -> dict[str, list[float]]:
 
         setattr(asyncpg.Connection, naam, gemeten)
     return tijden
+
+
+class Opvanger:
+    """A stand-in for :class:`~leerrecht.kafka.EventPublisher`: encodes every record as the real one does
+    (key and JSON value) and keeps the last value per key (a compacted topic's view), sending nothing."""
+
+    def __init__(self) -> None:
+        self.laatste: dict[bytes, bytes] = {}
+        self.records = 0
+
+    async def publish(self, events: list[OutgoingEvent]) -> list[tuple[int, int]]:
+        for ev in events:
+            self.laatste[ev.key_bytes()] = ev.envelope.to_json()
+        self.records += len(events)
+        return [(0, 0)] * len(events)
+
+    def hash(self) -> str:
+        """The published figures without their envelope's ids and times (new in every run)."""
+        import hashlib
+        import json
+
+        h = hashlib.sha256()
+        for k, v in sorted(self.laatste.items()):
+            data = json.loads(v)["data"]
+            h.update(k + b"|" + json.dumps(data, sort_keys=True).encode() + b"\n")
+        return h.hexdigest()
 
 
 def bundels(n: int, seed: int, batch: int) -> list[dict[TopicPartition, list[ConsumerRecord[Any, Any]]]]:
@@ -78,8 +109,10 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
     runner = GebundeldeRunner(TellingProjection(), pool, "niet-gebruikt:9092", topics=["cpu"], group_id="cpu")
     tijden = _tijden_per_statement() if args.statements else None
     profiel = cProfile.Profile(time.process_time) if args.profiel else None
-    cpu = wand = 0.0
-    for bundel in alle:
+    cpu = wand = stroom_cpu = 0.0
+    opvanger = Opvanger()
+    stroom = CijferStroom(pool, opvanger) if args.stroom else None  # type: ignore[arg-type]
+    for i, bundel in enumerate(alle, 1):
         runner._assigned.update(bundel)
         c0, w0 = time.process_time(), time.perf_counter()
         if profiel:
@@ -90,18 +123,37 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
             profiel.disable()
         cpu += time.process_time() - c0
         wand += time.perf_counter() - w0
+        if stroom is not None and (i % args.stroom_elke == 0 or i == len(alle)):
+            stroom_cpu += await _ronde(stroom, profiel)
     async with pool.acquire() as conn:
         rondes = await inhalen(conn)
         h, cellen = await inhoud_hash(conn)
+    if stroom is not None:
+        stroom_cpu += await _ronde(stroom, profiel)
     await pool.close()
     n = args.events
     print(f"CPU {cpu / n * 1e6:,.1f} us/event ({n / cpu:,.0f} ev/s of Python CPU); wall {n / wand:,.0f} ev/s; "
           f"inhalen {rondes} rondes", flush=True)
     print(f"hash {h} ({cellen:,} cellen)", flush=True)
+    if stroom is not None:
+        print(f"count stream: CPU {stroom_cpu / n * 1e6:,.1f} us/event; {opvanger.records:,} records, "
+              f"{len(opvanger.laatste):,} cells; hash {opvanger.hash()}", flush=True)
     for q, (t, k) in sorted((tijden or {}).items(), key=lambda kv: -kv[1][0])[:15]:
         print(f"  {t:7.2f}s {k:5d}x  {q}")
     if profiel:
         profiel.dump_stats(args.profiel)
+
+
+async def _ronde(stroom: CijferStroom, profiel: cProfile.Profile | None) -> float:
+    """The count stream's rounds until its outbox is empty; their CPU seconds."""
+    c0 = time.process_time()
+    if profiel:
+        profiel.enable()
+    while await stroom.publish_pending():
+        pass
+    if profiel:
+        profiel.disable()
+    return time.process_time() - c0
 
 
 def main() -> None:
@@ -110,6 +162,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profiel", help="write a cProfile of the bundles to this file")
+    parser.add_argument("--stroom", action="store_true", help="run the count stream as well (CPU and hash)")
+    parser.add_argument("--stroom-elke", type=int, default=1, help="a count-stream round every N bundles")
     parser.add_argument("--statements", action="store_true", help="print the wall time per SQL statement")
     parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
     args = parser.parse_args()

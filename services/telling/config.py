@@ -16,3 +16,6 @@ class TellingSettings(ServiceSettings):
     count_topic: str = Field(default=COUNT_TOPIC, alias="TELLING_COUNT_TOPIC")
     consumer_group: str = Field(default="leerrecht.telling", alias="TELLING_CONSUMER_GROUP")
     publish_interval_s: float = Field(default=2.0, alias="TELLING_PUBLISH_INTERVAL_S", gt=0, le=300)
+    # While the projection is behind (a backlog, a rebuild's catch-up), the count stream publishes at
+    # most once per this many seconds, and at once when it caught up (telling.stream.CijferStroom).
+    publish_backlog_interval_s: float = Field(default=10.0, alias="TELLING_PUBLISH_ACHTERSTAND_S", gt=0, le=300)

@@ -41,7 +41,8 @@ class TellingRunner(GebundeldeRunner):
     def __init__(self, pool: asyncpg.Pool, settings: TellingSettings, publisher: EventPublisher,
                  **kwargs: Any) -> None:
         self.stroom = CijferStroom(pool, publisher, topic=settings.count_topic,
-                                   interval=settings.publish_interval_s)
+                                   interval=settings.publish_interval_s, achter=self.achter,
+                                   achterstand_interval=settings.publish_backlog_interval_s)
         super().__init__(
             TellingProjection(), pool, settings.kafka_bootstrap_servers, pattern=settings.event_pattern,
             group_id=settings.consumer_group, batch_size=settings.projection_batch_size,
@@ -59,6 +60,20 @@ class TellingRunner(GebundeldeRunner):
                 await inhaal
             self.stroom.stop()
             await task
+
+    def achter(self) -> bool:
+        """Is the projection behind: does more than one fetch (``batch_size`` records) wait on the
+        assigned partitions? Measured against the high-water marks of the last fetches (no request), so
+        the count stream can ask after every batch (:class:`~telling.stream.CijferStroom`)."""
+        consumer = self._consumer
+        if consumer is None:
+            return False
+        wacht = 0
+        for tp in consumer.assignment():
+            hoog, volgende = consumer.highwater(tp), self._next_offset.get(tp)
+            if hoog is not None and volgende is not None:
+                wacht += max(0, hoog - volgende)
+        return wacht >= self.batch_size
 
     async def _inhalen(self, interval: float = 1.0) -> None:
         """Bring persons behind the klok up to date when the log is quiet (batches do it as they go,
