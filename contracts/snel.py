@@ -11,7 +11,6 @@ for anything else it returns ``None`` and the caller takes the full decode, whic
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -35,7 +34,6 @@ _BRIN = re.compile(r"[0-9]{2}[A-Z]{2}")
 _VESTIGING = re.compile(r"[0-9]{2}")
 _CODES = frozenset(c.value for c in AfwezigheidCode)
 _EENHEDEN = frozenset(e.value for e in UrenEenheid)
-_HONDERDSTE = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,24 +54,36 @@ class Afwezigheid:
         return self.brin + self.vestiging
 
 
-def _uren(u: Any) -> Decimal | None:
+def _uren(u: Any) -> str | None:
     """As the contract reads the JSON number (``from_data`` writes it with orjson, pydantic reads it
-    into a Decimal): an integral float becomes an integer; > 0, <= 24, at most 2 decimals."""
+    into a Decimal): an integral float becomes an integer; > 0, <= 24, at most 2 decimals. Returned as
+    the Decimal's text (``str(Decimal(...))``), found without building the Decimal: ``repr`` of a float
+    in (0, 24] never uses an exponent below 1e-4, and such a float has more than 2 decimals anyway."""
     if isinstance(u, float):
-        if not math.isfinite(u):  # NaN cannot be compared (InvalidOperation); the full decode refuses it
+        if not (0 < u <= 24):  # NaN compares False: refused here as the full decode refuses it
             return None
-        uren = Decimal(int(u)) if u.is_integer() else Decimal(repr(u))
-    elif isinstance(u, int) and not isinstance(u, bool):
-        uren = Decimal(u)
-    else:
-        return None
-    if not (0 < uren <= 24) or uren.quantize(_HONDERDSTE) != uren:
-        return None
-    return uren
+        if u.is_integer():
+            return str(int(u))
+        tekst = repr(u)
+        punt = tekst.find(".")
+        if punt < 0 or "e" in tekst or len(tekst) - punt - 1 > 2:
+            return None
+        return tekst
+    if isinstance(u, int) and not isinstance(u, bool):
+        return str(u) if 0 < u <= 24 else None
+    return None
 
 
-def afwezigheid(env: Envelope) -> Afwezigheid | None:
-    """The absence in ``env`` read without pydantic, or ``None``: then use the full decode."""
+Rij = tuple[str, str, str, str, str, str]
+"""An absence as text, ready for PostgreSQL to cast: (afwezigheid_id, school BRIN6, datum, uren,
+eenheid, code)."""
+
+
+def afwezigheid_rij(env: Envelope) -> Rij | None:
+    """The absence in ``env`` as text, checked as strictly as :func:`afwezigheid`, or ``None``: then use
+    the full decode. Why text: a projection that only stores the absence lets PostgreSQL cast the id,
+    day and hours, instead of building a ``UUID``, ``date`` and ``Decimal`` per absence that asyncpg
+    then encodes again (issue 16)."""
     data = env.data
     if (env.type != AFWEZIG or env.schema_version != _VERSIE or env.dataschema not in (None, _SCHEMA)
             or data.keys() != _VELDEN):
@@ -89,10 +99,19 @@ def afwezigheid(env: Envelope) -> Afwezigheid | None:
             and _VESTIGING.fullmatch(vestiging)):
         return None
     try:
-        dag = date.fromisoformat(datum)
+        date.fromisoformat(datum)  # a real day (the pattern lets 2026-02-30 through)
     except ValueError:
         return None
     uren = _uren(data["uren"])
     if uren is None:
         return None
-    return Afwezigheid(UUID(ident), brin, vestiging, dag, uren, eenheid, code)
+    return ident, brin + vestiging, datum, uren, eenheid, code
+
+
+def afwezigheid(env: Envelope) -> Afwezigheid | None:
+    """The absence in ``env`` read without pydantic, or ``None``: then use the full decode."""
+    rij = afwezigheid_rij(env)
+    if rij is None:
+        return None
+    ident, school, datum, uren, eenheid, code = rij
+    return Afwezigheid(UUID(ident), school[:4], school[4:], date.fromisoformat(datum), Decimal(uren), eenheid, code)
