@@ -133,15 +133,21 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
         "          ON CONFLICT (sleutel) DO UPDATE SET hoogste = greatest(v.hoogste, excluded.hoogste)) "
         "SELECT source, subject, hoogste FROM oud WHERE hoogste IS NOT NULL",
         projection, topic,
-        tekst([(k[0], k[1], str(envs[0].subject_sequence if len(envs) == 1
-                                else max(env.subject_sequence for env in envs))) for k, envs in per.items()], 3),
+        tekst([(source, subject, str(envs[0].subject_sequence if len(envs) == 1
+                                     else max(env.subject_sequence for env in envs)))
+               for (source, subject), envs in per.items()], 3),
     )
     oud = {(r["source"], r["subject"]): int(r["hoogste"]) for r in rows}
     gemeld: list[Gemeld] = []
     for k, envs in per.items():
+        verwacht = oud.get(k, 0) + 1
+        for env in envs:
+            if env.subject_sequence != verwacht:
+                break
+            verwacht += 1
+        else:
+            continue  # the common case: the next numbers in order, nothing to report
         eerder = oud.get(k)
-        if eerder is not None and len(envs) == 1 and envs[0].subject_sequence == eerder + 1:
-            continue  # the common case: the next number, nothing to report
         for i, a in _met_plaats(eerder, [env.subject_sequence for env in envs]):
             gemeld.append(Gemeld(a, k[0], str(envs[i].id)))  # the id as text only for what is reported
     return gemeld
