@@ -88,13 +88,23 @@ def afwezigheid_rij(env: Envelope) -> Rij | None:
     if (env.type != AFWEZIG or env.schema_version != _VERSIE or env.dataschema not in (None, _SCHEMA)
             or data.keys() != _VELDEN):
         return None
-    ident, school, datum, eenheid, code = (data["afwezigheid_id"], data["school"], data["datum"],
-                                           data["eenheid"], data["code"])
+    ident, school, datum, eenheid, code, u = (data["afwezigheid_id"], data["school"], data["datum"],
+                                              data["eenheid"], data["code"], data["uren"])
     if not (isinstance(ident, str) and _UUID.fullmatch(ident) and isinstance(school, dict)
-            and school.keys() == _SCHOOL_VELDEN and isinstance(datum, str) and _DATUM.fullmatch(datum)
-            and isinstance(eenheid, str) and eenheid in _EENHEDEN and isinstance(code, str) and code in _CODES):
+            and school.keys() == _SCHOOL_VELDEN):
         return None
     brin, vestiging = school["brin"], school["vestiging"]
+    try:  # the common case: values checked before (JSON gives str, int, float, bool, None, list, dict:
+        # only a str equals a str, and an unhashable list or dict raises)
+        uren = _UREN.get(u) if type(u) is float else None
+        if (uren is not None and (brin, vestiging) in _SCHOLEN and datum in _DAGEN and eenheid in _EENHEDEN
+                and code in _CODES):
+            return ident, brin + vestiging, datum, uren, eenheid, code
+    except TypeError:
+        return None
+    if not (isinstance(datum, str) and _DATUM.fullmatch(datum) and isinstance(eenheid, str)
+            and eenheid in _EENHEDEN and isinstance(code, str) and code in _CODES):
+        return None
     if not (isinstance(brin, str) and _BRIN.fullmatch(brin) and isinstance(vestiging, str)
             and _VESTIGING.fullmatch(vestiging)):
         return None
@@ -102,10 +112,30 @@ def afwezigheid_rij(env: Envelope) -> Rij | None:
         date.fromisoformat(datum)  # a real day (the pattern lets 2026-02-30 through)
     except ValueError:
         return None
-    uren = _uren(data["uren"])
+    uren = _uren(u)
     if uren is None:
         return None
+    _onthoud(_SCHOLEN, (brin, vestiging))
+    _onthoud(_DAGEN, datum)
+    if type(u) is float:
+        if len(_UREN) >= _ONTHOUD_MAX:
+            _UREN.clear()
+        _UREN[u] = uren
     return ident, brin + vestiging, datum, uren, eenheid, code
+
+
+_ONTHOUD_MAX = 100_000
+"""How many checked schools, days and hours :func:`afwezigheid_rij` remembers each (the country has some
+10,000 school locations, a year 365 days): a value seen before skips its patterns and the date parse."""
+_SCHOLEN: set[tuple[str, str]] = set()
+_DAGEN: set[str] = set()
+_UREN: dict[float, str] = {}
+
+
+def _onthoud(waar: set[Any], waarde: Any) -> None:
+    if len(waar) >= _ONTHOUD_MAX:
+        waar.clear()
+    waar.add(waarde)
 
 
 def afwezigheid(env: Envelope) -> Afwezigheid | None:
