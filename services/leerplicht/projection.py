@@ -127,11 +127,10 @@ class _Regel:
 
 _AFWEZIGHEID_IN = (
     "INSERT INTO afwezigheid (afwezigheid_id, pseudoniem, school, datum, uren, eenheid, code, oorspronkelijke_code) "
-    f"SELECT i::uuid, p, s, d::date, u::numeric, e, c, c FROM {rijen_sql(1, 7)} AS r(p, i, s, d, u, e, c) "
-    "ON CONFLICT DO NOTHING"
+    f"SELECT i::uuid, p, s, d::date, u::numeric, e, c, c FROM {rijen_sql(1, 7)} AS r(p, i, s, d, u, e, c)"
 )
 """The batch's new absences, given as :func:`leerrecht.rijen.tekst` rows (pseudonym first, then
-:data:`contracts.snel.Rij`)."""
+:data:`contracts.snel.Rij`). Without ``ON CONFLICT``: the caller adds it when an id was seen before."""
 
 
 class LeerplichtProjection:
@@ -192,7 +191,14 @@ class LeerplichtProjection:
         if nieuw:  # one statement for the batch (an executemany is a round trip per row); the first of a
             # duplicated id wins, as before. The rows travel as one text parameter and PostgreSQL casts
             # them (leerrecht.rijen: no UUID/Decimal objects, no per-element array encoding)
-            await conn.execute(_AFWEZIGHEID_IN, tekst(nieuw, 7))
+            rijen = tekst(nieuw, 7)
+            try:  # a plain insert first: an id seen before is rare, and ON CONFLICT costs every row a
+                # speculative insertion (as leerrecht.projection.nieuwe_events); a savepoint keeps the
+                # batch's transaction usable when one conflicts
+                async with conn.transaction():
+                    await conn.execute(_AFWEZIGHEID_IN, rijen)
+            except asyncpg.UniqueViolationError:
+                await conn.execute(_AFWEZIGHEID_IN + " ON CONFLICT DO NOTHING", rijen)
         if correcties:  # in log order, after the inserts of the same batch
             await conn.executemany(
                 "UPDATE afwezigheid SET code = $2, uren = coalesce($3, uren) WHERE afwezigheid_id = $1",
