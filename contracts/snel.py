@@ -11,7 +11,6 @@ for anything else it returns ``None`` and the caller takes the full decode, whic
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -35,7 +34,6 @@ _BRIN = re.compile(r"[0-9]{2}[A-Z]{2}")
 _VESTIGING = re.compile(r"[0-9]{2}")
 _CODES = frozenset(c.value for c in AfwezigheidCode)
 _EENHEDEN = frozenset(e.value for e in UrenEenheid)
-_HONDERDSTE = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,43 +54,94 @@ class Afwezigheid:
         return self.brin + self.vestiging
 
 
-def _uren(u: Any) -> Decimal | None:
+def _uren(u: Any) -> str | None:
     """As the contract reads the JSON number (``from_data`` writes it with orjson, pydantic reads it
-    into a Decimal): an integral float becomes an integer; > 0, <= 24, at most 2 decimals."""
+    into a Decimal): an integral float becomes an integer; > 0, <= 24, at most 2 decimals. Returned as
+    the Decimal's text (``str(Decimal(...))``), found without building the Decimal: ``repr`` of a float
+    in (0, 24] never uses an exponent below 1e-4, and such a float has more than 2 decimals anyway."""
     if isinstance(u, float):
-        if not math.isfinite(u):  # NaN cannot be compared (InvalidOperation); the full decode refuses it
+        if not (0 < u <= 24):  # NaN compares False: refused here as the full decode refuses it
             return None
-        uren = Decimal(int(u)) if u.is_integer() else Decimal(repr(u))
-    elif isinstance(u, int) and not isinstance(u, bool):
-        uren = Decimal(u)
-    else:
-        return None
-    if not (0 < uren <= 24) or uren.quantize(_HONDERDSTE) != uren:
-        return None
-    return uren
+        if u.is_integer():
+            return str(int(u))
+        tekst = repr(u)
+        punt = tekst.find(".")
+        if punt < 0 or "e" in tekst or len(tekst) - punt - 1 > 2:
+            return None
+        return tekst
+    if isinstance(u, int) and not isinstance(u, bool):
+        return str(u) if 0 < u <= 24 else None
+    return None
 
 
-def afwezigheid(env: Envelope) -> Afwezigheid | None:
-    """The absence in ``env`` read without pydantic, or ``None``: then use the full decode."""
+Rij = tuple[str, str, str, str, str, str]
+"""An absence as text, ready for PostgreSQL to cast: (afwezigheid_id, school BRIN6, datum, uren,
+eenheid, code)."""
+
+
+def afwezigheid_rij(env: Envelope) -> Rij | None:
+    """The absence in ``env`` as text, checked as strictly as :func:`afwezigheid`, or ``None``: then use
+    the full decode. Why text: a projection that only stores the absence lets PostgreSQL cast the id,
+    day and hours, instead of building a ``UUID``, ``date`` and ``Decimal`` per absence that asyncpg
+    then encodes again (issue 16)."""
     data = env.data
     if (env.type != AFWEZIG or env.schema_version != _VERSIE or env.dataschema not in (None, _SCHEMA)
             or data.keys() != _VELDEN):
         return None
-    ident, school, datum, eenheid, code = (data["afwezigheid_id"], data["school"], data["datum"],
-                                           data["eenheid"], data["code"])
+    ident, school, datum, eenheid, code, u = (data["afwezigheid_id"], data["school"], data["datum"],
+                                              data["eenheid"], data["code"], data["uren"])
     if not (isinstance(ident, str) and _UUID.fullmatch(ident) and isinstance(school, dict)
-            and school.keys() == _SCHOOL_VELDEN and isinstance(datum, str) and _DATUM.fullmatch(datum)
-            and isinstance(eenheid, str) and eenheid in _EENHEDEN and isinstance(code, str) and code in _CODES):
+            and school.keys() == _SCHOOL_VELDEN):
         return None
     brin, vestiging = school["brin"], school["vestiging"]
+    try:  # the common case: values checked before (JSON gives str, int, float, bool, None, list, dict:
+        # only a str equals a str, and an unhashable list or dict raises)
+        uren = _UREN.get(u) if type(u) is float else None
+        if (uren is not None and (brin, vestiging) in _SCHOLEN and datum in _DAGEN and eenheid in _EENHEDEN
+                and code in _CODES):
+            return ident, brin + vestiging, datum, uren, eenheid, code
+    except TypeError:
+        return None
+    if not (isinstance(datum, str) and _DATUM.fullmatch(datum) and isinstance(eenheid, str)
+            and eenheid in _EENHEDEN and isinstance(code, str) and code in _CODES):
+        return None
     if not (isinstance(brin, str) and _BRIN.fullmatch(brin) and isinstance(vestiging, str)
             and _VESTIGING.fullmatch(vestiging)):
         return None
     try:
-        dag = date.fromisoformat(datum)
+        date.fromisoformat(datum)  # a real day (the pattern lets 2026-02-30 through)
     except ValueError:
         return None
-    uren = _uren(data["uren"])
+    uren = _uren(u)
     if uren is None:
         return None
-    return Afwezigheid(UUID(ident), brin, vestiging, dag, uren, eenheid, code)
+    _onthoud(_SCHOLEN, (brin, vestiging))
+    _onthoud(_DAGEN, datum)
+    if type(u) is float:
+        if len(_UREN) >= _ONTHOUD_MAX:
+            _UREN.clear()
+        _UREN[u] = uren
+    return ident, brin + vestiging, datum, uren, eenheid, code
+
+
+_ONTHOUD_MAX = 100_000
+"""How many checked schools, days and hours :func:`afwezigheid_rij` remembers each (the country has some
+10,000 school locations, a year 365 days): a value seen before skips its patterns and the date parse."""
+_SCHOLEN: set[tuple[str, str]] = set()
+_DAGEN: set[str] = set()
+_UREN: dict[float, str] = {}
+
+
+def _onthoud(waar: set[Any], waarde: Any) -> None:
+    if len(waar) >= _ONTHOUD_MAX:
+        waar.clear()
+    waar.add(waarde)
+
+
+def afwezigheid(env: Envelope) -> Afwezigheid | None:
+    """The absence in ``env`` read without pydantic, or ``None``: then use the full decode."""
+    rij = afwezigheid_rij(env)
+    if rij is None:
+        return None
+    ident, school, datum, uren, eenheid, code = rij
+    return Afwezigheid(UUID(ident), school[:4], school[4:], date.fromisoformat(datum), Decimal(uren), eenheid, code)

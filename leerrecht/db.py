@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from leerrecht import verwerkingslog, websessies
+from leerrecht import verwerkingslog, volgorde, websessies
 from leerrecht.logging import get_logger
 
 log = get_logger(__name__)
@@ -43,19 +43,6 @@ CREATE TABLE IF NOT EXISTS applied_event (
     event_id uuid NOT NULL,
     PRIMARY KEY (projection, event_id)
 );
--- The highest per-subject sequence number (envelope ``subjectsequence``) seen per projection, topic
--- and producer, moved in the batch's transaction: a gap or a reordering is reported (leerrecht.volgorde).
-CREATE TABLE IF NOT EXISTS volgorde (
-    projection text NOT NULL,
-    topic text NOT NULL,
-    source text NOT NULL,
-    subject text NOT NULL,
-    hoogste bigint NOT NULL,
-    PRIMARY KEY (projection, topic, source, subject)
-);
--- Every batch raises the number of each of its subjects: room on the page keeps those updates HOT (no
--- new entry in the four-column key's index), which halved the statement's cost (issue 16).
-ALTER TABLE volgorde SET (fillfactor = 70);
 """
 
 
@@ -142,6 +129,7 @@ async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
         try:
             await conn.execute(CORE_SQL)
+            await conn.execute(volgorde.SQL)  # the sequence bookkeeping (leerrecht.volgorde)
             await conn.execute(websessies.SQL)  # the web login's sessions (leerrecht.oidc_login)
             await migrate_verwerkingslog(conn, owner_url)
             await maak_extensies(conn, owner_url)

@@ -69,6 +69,7 @@ from leerplicht.domain.verhuizing import herbouw, overdracht_opdracht
 from leerrecht import signalen
 from leerrecht.logging import get_logger
 from leerrecht.projection import Delivered, PoisonEvent
+from leerrecht.rijen import rijen_sql, tekst
 
 log = get_logger(__name__)
 
@@ -124,6 +125,14 @@ class _Regel:
     envelope: str
 
 
+_AFWEZIGHEID_IN = (
+    "INSERT INTO afwezigheid (afwezigheid_id, pseudoniem, school, datum, uren, eenheid, code, oorspronkelijke_code) "
+    f"SELECT i::uuid, p, s, d::date, u::numeric, e, c, c FROM {rijen_sql(1, 7)} AS r(p, i, s, d, u, e, c)"
+)
+"""The batch's new absences, given as :func:`leerrecht.rijen.tekst` rows (pseudonym first, then
+:data:`contracts.snel.Rij`). Without ``ON CONFLICT``: the caller adds it when an id was seen before."""
+
+
 class LeerplichtProjection:
     name = "leerplicht"
 
@@ -136,19 +145,19 @@ class LeerplichtProjection:
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         decoded: list[tuple[Delivered, Event]] = []
-        afwezig: list[tuple[Any, ...]] = []  # absence rows in log order; most read fast (contracts.snel)
+        afwezig: list[tuple[str, ...]] = []  # absence rows as text, in log order; most read fast (contracts.snel)
         for d in events:
             env = d.envelope
             if env.type not in HANDLED:
                 continue
-            a = snel_lezen.afwezigheid(env) if env.type == snel_lezen.AFWEZIG else None
+            a = snel_lezen.afwezigheid_rij(env) if env.type == snel_lezen.AFWEZIG else None
             if a is not None:
-                afwezig.append((a.afwezigheid_id, env.subject, a.school, a.datum, a.uren, a.eenheid, a.code))
+                afwezig.append((env.subject, *a))
                 continue
             ev = from_envelope(env)
             if isinstance(ev, reg.AfwezigheidGeregistreerd):
-                afwezig.append((ev.afwezigheid_id, env.subject, ev.school.code, ev.datum, ev.uren, ev.eenheid.value,
-                                ev.code.value))
+                afwezig.append((env.subject, str(ev.afwezigheid_id), ev.school.code, ev.datum.isoformat(), str(ev.uren),
+                                ev.eenheid.value, ev.code.value))
             else:
                 decoded.append((d, ev))
         await self._afwezigheid(conn, decoded, afwezig)
@@ -171,7 +180,7 @@ class LeerplichtProjection:
     # ------------------------------------------------------------------ absences and pupils
 
     async def _afwezigheid(self, conn: asyncpg.Connection, decoded: list[tuple[Delivered, Event]],
-                           nieuw: list[tuple[Any, ...]]) -> None:
+                           nieuw: list[tuple[str, ...]]) -> None:
         correcties: list[tuple[Any, ...]] = []
         leerlingen: dict[str, str] = {}
         for d, ev in decoded:
@@ -180,15 +189,16 @@ class LeerplichtProjection:
             elif isinstance(ev, reg.LeerlingIngeschreven):
                 leerlingen[d.envelope.subject] = ev.geboortejaar_maand
         if nieuw:  # one statement for the batch (an executemany is a round trip per row); the first of a
-            # duplicated id wins, as before
-            kolommen = list(zip(*nieuw, strict=True))
-            await conn.execute(
-                "INSERT INTO afwezigheid (afwezigheid_id, pseudoniem, school, datum, uren, eenheid, code, "
-                "oorspronkelijke_code) SELECT i, p, s, d, u, e, c, c FROM unnest($1::uuid[], $2::text[], "
-                "$3::text[], $4::date[], $5::numeric[], $6::text[], $7::text[]) AS r(i, p, s, d, u, e, c) "
-                "ON CONFLICT DO NOTHING",
-                *kolommen,
-            )
+            # duplicated id wins, as before. The rows travel as one text parameter and PostgreSQL casts
+            # them (leerrecht.rijen: no UUID/Decimal objects, no per-element array encoding)
+            rijen = tekst(nieuw, 7)
+            try:  # a plain insert first: an id seen before is rare, and ON CONFLICT costs every row a
+                # speculative insertion (as leerrecht.projection.nieuwe_events); a savepoint keeps the
+                # batch's transaction usable when one conflicts
+                async with conn.transaction():
+                    await conn.execute(_AFWEZIGHEID_IN, rijen)
+            except asyncpg.UniqueViolationError:
+                await conn.execute(_AFWEZIGHEID_IN + " ON CONFLICT DO NOTHING", rijen)
         if correcties:  # in log order, after the inserts of the same batch
             await conn.executemany(
                 "UPDATE afwezigheid SET code = $2, uren = coalesce($3, uren) WHERE afwezigheid_id = $1",
