@@ -2,9 +2,8 @@
 
 Why: asyncpg encodes a ``text[]``/``uuid[]`` parameter element by element, with an ``isinstance`` check
 against an abstract base class on each (about 0.34 µs an element here, several per event on the
-runner's hot path), while one string is a single copy and PostgreSQL splits it. telling's projection
-does the same (``telling.projection.tekst``); this is the runtime's copy for the runner and the
-ProjectionRunner projections.
+runner's hot path; telling sent ~64 per event), while one string is a single copy (0.05 µs an element)
+and PostgreSQL splits it. Used by the runner, the ProjectionRunner projections and telling.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ from contracts.envelope import Envelope
 from contracts.events.base import Event
 from contracts.events.registratie import AfwezigheidGecorrigeerd, AfwezigheidGeregistreerd
 from leerrecht.projection import Delivered
+from leerrecht.rijen import rijen_sql, tekst
 from telling.domain.figures import (
     INDICATOREN,
     LEEG,
@@ -416,26 +417,6 @@ async def _vergrendel(conn: asyncpg.Connection, personen: list[str], met_feiten:
     )
     return {r["pseudoniem"]: (DAGEN.validate_json(r["dagen"]), r["klok"]) for r in rows
             if r["dagen"] is not None and r["dagen"] != "{}"}
-
-
-def tekst(rijen: Sequence[Sequence[str]], kolommen: int) -> str:
-    """Rows of text fields as ONE text parameter: fields split by a tab, rows by a newline.
-
-    Why: asyncpg encodes a ``text[]`` parameter element by element with an ``isinstance`` check on
-    each (0.34 µs an element measured here; telling sent ~64 elements per event), while one string is
-    a single copy (0.05 µs an element, the split done by PostgreSQL in :func:`rijen_sql`). Every field
-    telling sends (codes, periods, pseudonyms, numbers, dates) is free of tabs and newlines; that is
-    checked, not assumed, so a field that ever holds one fails the batch instead of shifting columns."""
-    uit = "\n".join(["\t".join(r) for r in rijen])
-    if uit.count("\t") != len(rijen) * (kolommen - 1) or uit.count("\n") != max(len(rijen) - 1, 0):
-        raise ValueError("een veld bevat een tab of een regeleinde")
-    return uit
-
-
-def rijen_sql(param: int, kolommen: int) -> str:
-    """The rows of the :func:`tekst` parameter ``$param`` as a subquery of ``kolommen`` text columns."""
-    velden = ", ".join(f"split_part(r, E'\\t', {i})" for i in range(1, kolommen + 1))
-    return f"(SELECT {velden} FROM unnest(string_to_array(${param}, E'\\n')) AS r)"
 
 
 def _kolommen(leden: Iterable[Membership]) -> str:
