@@ -2,7 +2,7 @@
 
 On a throwaway Kafka and PostgreSQL all four services run as their own processes, as in
 ``benchmarks.soak``: registratie, leerplicht and rmc for MC28, leerplicht for MC29, and telling. After
-``--pupils`` enrolments at one school (00AP00, Zoetermeer, MC28), absences are sent at a steady
+enrolments at one school (00AP00, Zoetermeer, MC28), one pupil per absence, absences are sent at a steady
 ``--rate`` per second for ``--seconds``, as schools' systems send them: requests of ``--rijen`` rows to
 ``/v1/afwezigheden/batch`` (``--rijen 1``: single ``POST /v1/afwezigheden``), started on a fixed
 schedule (open loop: a slow answer does not slow the sender down; at most ``--max-open`` requests in
@@ -11,8 +11,13 @@ flight, the rest counted as not sent in time).
 The latency of an absence is from the moment its request was sent until the first
 ``CijferBijgewerkt`` on ``leerrecht.telling.cijfers`` whose as-of position (``positie``, per partition
 the next offset telling had read) lies past the absence's own offset on the regional topic, as a
-consumer of the count stream receives it. Every absence changes ``afwezigheid.registraties``, so
-telling publishes after each batch it applies. Printed: p50, p95, p99 and max of that latency, and of
+consumer of the count stream receives it. The count stream publishes only counts of persons and cases
+(``Indicator.gepubliceerd``; sums and registrations stay internal) and only cells whose shown value
+changed, so an absence that changes no published figure is never "seen". Every absence here is
+therefore its own pupil's first unauthorised one this schooljaar: each changes
+``leerlingen.met_ongeoorloofde_afwezigheid``. (The first version sent four absences of mixed codes per
+pupil; a pupil's later absences changed no published figure and were counted as never seen.)
+Printed: p50, p95, p99 and max of that latency, and of
 the HTTP answer; written to ``benchmarks/results/latentie-<time>.json`` for ``benchmarks.samenvatting``.
 """
 
@@ -135,6 +140,27 @@ async def offsets_van(bootstrap: str, ids: set[str]) -> dict[str, tuple[int, int
     return uit
 
 
+async def telling_stand(platform: Platform) -> dict[str, Any]:
+    """Where telling stands when the count stream did not reach the end: its checkpoints on the
+    regional topic, the outbox waiting for the stream, and the cells it last published."""
+    import asyncpg
+
+    conn = await asyncpg.connect(platform.databases["telling"])
+    try:
+        return {
+            "checkpoint": {str(r["partition"]): r["next_offset"] for r in await conn.fetch(
+                "SELECT partition, next_offset FROM checkpoint WHERE topic = $1", TOPIC)},
+            "uitbak": await conn.fetchval("SELECT count(*) FROM cijfer_gewijzigd"),
+            "registraties": [dict(r) for r in await conn.fetch(
+                "SELECT c.gebied, c.periode, c.waarde::text AS waarde, g.waarde AS gepubliceerd, g.onderdrukt "
+                "FROM cijfer c LEFT JOIN gepubliceerd g ON g.indicator = c.indicator AND g.periode = c.periode "
+                "AND g.cel_sleutel LIKE '%' || c.gebied || '%' "
+                "WHERE c.indicator = 'afwezigheid.registraties' AND c.uitsplitsing = '' LIMIT 10")],
+        }
+    finally:
+        await conn.close()
+
+
 async def eind_offsets(bootstrap: str) -> dict[int, int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
     await consumer.start()
@@ -147,20 +173,20 @@ async def eind_offsets(bootstrap: str) -> dict[int, int]:
 
 
 async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
-    bsns = synthetic_bsns(args.pupils)
+    n_rijen = int(args.rate * args.seconds)
+    bsns = synthetic_bsns(n_rijen)
     t0 = time.perf_counter()
     await enrol(platform.services["registratie"].url, [(b, "MC28") for b in bsns])
-    print(f"  {args.pupils} pupils enrolled in {time.perf_counter() - t0:.0f} s", flush=True)
+    print(f"  {n_rijen} pupils enrolled in {time.perf_counter() - t0:.0f} s", flush=True)
     bootstrap = platform.kafka.bootstrap
     stroom = Stroom(bootstrap)
     await stroom.start()
     stop = asyncio.Event()
     lezer = asyncio.create_task(stroom.lees(stop))
 
-    n_rijen = int(args.rate * args.seconds)
-    dagen = schooldagen(n_rijen // args.pupils + 1)
-    rijen = [{"pgn": bsns[i % args.pupils], "datum": dagen[i // args.pupils].isoformat(), "uren": 0.5,
-              "code": "ZIEK" if i % 3 else "ONGEOORLOOFD", "afwezigheid_id": str(uuid.uuid4())}
+    [dag] = schooldagen(1)
+    rijen = [{"pgn": bsns[i], "datum": dag.isoformat(), "uren": 0.5,
+              "code": "ONGEOORLOOFD", "afwezigheid_id": str(uuid.uuid4())}
              for i in range(n_rijen)]
     verzoeken = [rijen[i:i + args.rijen] for i in range(0, n_rijen, args.rijen)]
     interval = args.rijen / args.rate
@@ -219,15 +245,19 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
     await stroom.consumer.stop()
 
     waar = await offsets_van(bootstrap, set(verzonden))
+    diagnose = await telling_stand(platform) if not stroom.bereikt(eind) else {}
     aankomst = stroom.aankomst()
     # an absence not seen on the count stream within the drain counts as infinitely late, so p99 is
     # never computed over the fast ones only
     lat: list[float] = []
     niet_gezien = 0
+    ongezien: dict[str, list[int]] = defaultdict(list)  # why an absence was not seen: where it lies
     for aid, t in verzonden.items():
         if aid not in waar or waar[aid][0] not in aankomst:
             niet_gezien += 1
             lat.append(math.inf)
+            ongezien["niet op het topic" if aid not in waar else f"partitie {waar[aid][0]} nooit in positie"].append(
+                waar.get(aid, (0, -1))[1])
             continue
         part, off = waar[aid]
         posities, tijden = aankomst[part]
@@ -235,6 +265,7 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
         if j == len(posities):
             niet_gezien += 1
             lat.append(math.inf)
+            ongezien[f"partitie {part} na positie {posities[-1]} (eind {eind.get(part)})"].append(off)
             continue
         lat.append(tijden[j] - t)
 
@@ -242,11 +273,13 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
         return None if math.isinf(x) else x
 
     return {
-        "rate_doel": args.rate, "rijen_per_verzoek": args.rijen, "seconden": args.seconds, "pupils": args.pupils,
+        "rate_doel": args.rate, "rijen_per_verzoek": args.rijen, "seconden": args.seconds, "pupils": n_rijen,
         "verzonden": n_rijen, "bevestigd": len(verzonden), "fouten": len(fouten), "voorbeeld_fouten": fouten[:3],
         "herhaald": len(herhaald), "drain_s": args.drain,
         "rate_gehaald": len(verzonden) / duur, "verzoeken_niet_op_tijd": niet_op_tijd,
         "in_telling_niet_gezien": niet_gezien,
+        "niet_gezien_waar": {k: [min(v), max(v), len(v)] for k, v in ongezien.items()},
+        "telling_stand": diagnose,
         "e2e_p50_s": eindig(percentile(lat, 50)), "e2e_p95_s": eindig(percentile(lat, 95)),
         "e2e_p99_s": eindig(percentile(lat, 99)), "e2e_max_s": eindig(max(lat, default=0.0)),
         "http_p50_s": percentile(http, 50), "http_p99_s": percentile(http, 99),
@@ -258,7 +291,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=200, help="absences per second")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rijen", type=int, default=20, help="rows per request (1: single POSTs)")
-    parser.add_argument("--pupils", type=int, default=400)
     parser.add_argument("--max-open", type=int, default=32)
     parser.add_argument("--drain", type=float, default=120, help="at most this long for telling to catch up")
     args = parser.parse_args(argv)
@@ -281,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{s(res['e2e_p99_s'])} / {s(res['e2e_max_s'])} s ({res['in_telling_niet_gezien']} not seen on the "
           f"count stream within {args.drain:g} s after the traffic)")
     print(f"  HTTP answer           p50 / p99               {res['http_p50_s']:.2f} / {res['http_p99_s']:.2f} s")
+    for waar, (laagste, hoogste, aantal) in res["niet_gezien_waar"].items():
+        print(f"  not seen: {aantal} at offsets {laagste}–{hoogste}: {waar}")
+    if res["telling_stand"]:
+        print(f"  telling then: {json.dumps(res['telling_stand'], default=str)}")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"latentie-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(res, indent=2))
