@@ -30,7 +30,7 @@ import gc
 import time
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -111,37 +111,24 @@ async def timed(label: str, n: int, fn: Callable[[], Awaitable[Any]],
 
 
 async def raw_produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
-                                max_batch_size=256 * 1024, linger_ms=5)
-    await producer.start()
-    try:
-        futures = []
-        per_part: dict[int, Any] = {}
-        for i, v in enumerate(values):
-            p = i % PARTITIONS
-            batch = per_part.get(p) or producer.create_batch()
-            per_part[p] = batch
-            if batch.append(key=None, value=v, timestamp=None) is None:
-                futures.append(await producer.send_batch(batch, topic, partition=p))
-                batch = per_part[p] = producer.create_batch()
-                batch.append(key=None, value=v, timestamp=None)
-        for p, batch in per_part.items():
-            futures.append(await producer.send_batch(batch, topic, partition=p))
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
+    """Unkeyed records, round robin over the partitions, batched: the raw produce limit."""
+    await _produce_batched(bootstrap, topic, ((i % PARTITIONS, None, v) for i, v in enumerate(values)))
 
 
 async def produce_keyed(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
     """Keyed records, one partition per key (a pupil's events keep their order), batched."""
+    await _produce_batched(bootstrap, topic, ((zlib.crc32(k) % PARTITIONS, k, v) for k, v in records))
+
+
+async def _produce_batched(bootstrap: str, topic: str, records: Iterable[tuple[int, bytes | None, bytes]]) -> None:
+    """aiokafka's own batches per partition, sent as each fills (idempotent, acks=all)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
                                 max_batch_size=256 * 1024, linger_ms=5)
     await producer.start()
     try:
         futures = []
         per_part: dict[int, Any] = {}
-        for k, v in records:
-            p = zlib.crc32(k) % PARTITIONS
+        for p, k, v in records:
             batch = per_part.get(p) or producer.create_batch()
             per_part[p] = batch
             if batch.append(key=k, value=v, timestamp=None) is None:
