@@ -24,7 +24,7 @@ from leerrecht.grenzen import EERSTE_DAG, LAATSTE_DAG, Dag
 from leerrecht.http import Principal, runtime_pool
 from leerrecht.kalender import load_region_table
 from telling.domain.disclosure import MIN_NOEMER, WEERGAVE_ONDERDRUKT, Gepubliceerd, aandeel
-from telling.domain.figures import AANDELEN, INDICATOREN, NATIONAAL, TABELLEN, UITSPLITSINGEN
+from telling.domain.figures import AANDELEN, INDICATOREN, NATIONAAL, TABELLEN, UITSPLITSINGEN, Indicator
 from telling.domain.maandreeks import publiceer_maanden
 from telling.tabellen import (
     beveilig,
@@ -74,6 +74,14 @@ def _peildatum(tekst: str | None) -> date | None:
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("query", "peildatum")} for e in exc.errors(
             include_url=False, include_input=False, include_context=False)]) from None
+
+
+def _gepubliceerd(indicator: str) -> Indicator:
+    """The published indicator of that name; an unknown or internal one is a 404 that does not repeat it."""
+    ind = INDICATOREN.get(indicator)
+    if ind is None or not ind.gepubliceerd:
+        raise HTTPException(404, "Onbekende of niet gepubliceerde indicator; GET /v1/definities noemt ze alle")
+    return ind
 
 
 async def _cijfers(db: asyncpg.Pool, gebied: str | None, indicator: str | None, periode: str | None,
@@ -176,9 +184,7 @@ async def reeksen(db: asyncpg.Pool, indicator: str, regio: str | None, onbeveili
     """One published indicator over all its periods: NL, every region, and the municipalities of
     ``regio``; disclosure control per (indicator, periode) table. Feeds the dashboard's charts and
     tables (the page and its JSON show exactly the same numbers)."""
-    ind = INDICATOREN.get(indicator)
-    if ind is None or not ind.gepubliceerd:
-        raise HTTPException(404, "Onbekende of niet gepubliceerde indicator; GET /v1/definities noemt ze alle")
+    ind = _gepubliceerd(indicator)
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         periodes = [r["periode"] for r in await conn.fetch(
             "SELECT DISTINCT periode FROM cijfer WHERE indicator = $1 ORDER BY periode", indicator)]
@@ -241,9 +247,7 @@ async def maandreeks(db: asyncpg.Pool, indicator: str, gebied: str, onbeveiligd:
     its own, as a peildatum read does, and the months of a year are protected against differencing:
     no two published month ends of an area differ by 1–9 (:mod:`telling.domain.maandreeks`). Months
     after the klok (the last day the log has passed) are left out: they have not happened yet."""
-    ind = INDICATOREN.get(indicator)
-    if ind is None or not ind.gepubliceerd:
-        raise HTTPException(404, "Onbekende of niet gepubliceerde indicator; GET /v1/definities noemt ze alle")
+    ind = _gepubliceerd(indicator)
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         periodes = [r["periode"] for r in await conn.fetch(
             "SELECT DISTINCT periode FROM cijfer WHERE indicator = $1 AND waarde <> 0 ORDER BY periode", indicator)]
@@ -380,9 +384,7 @@ async def uitsplitsingen(db: asyncpg.Pool, indicator: str, periode: str, onbevei
                          peildatum: date | None = None) -> dict[str, Any]:
     """One figure of one period for NL and every region, broken down by school type and by age band
     (C), with the disclosure control of the area table and its breakdowns applied together."""
-    ind = INDICATOREN.get(indicator)
-    if ind is None or not ind.gepubliceerd:
-        raise HTTPException(404, "Onbekende of niet gepubliceerde indicator; GET /v1/definities noemt ze alle")
+    ind = _gepubliceerd(indicator)
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         tabel = (await lees_tabellen(conn, [(indicator, periode)], peildatum))[(indicator, periode)]
         ruw = (await lees_uitsplitsingen(conn, [(indicator, periode)], peildatum))[(indicator, periode)]
