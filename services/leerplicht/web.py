@@ -72,9 +72,9 @@ _env = pagina.omgeving(HIER / "templates")
 
 
 
-def _paginanummer(waarde: str | None) -> int:
-    """A page number from the query string; anything else is page 1 (a link, not a form: no error)."""
-    return int(waarde) if waarde is not None and waarde.isdigit() and 0 < len(waarde) < 7 and int(waarde) > 0 else 1
+def _getal(waarde: str | None, standaard: int) -> int:
+    """A number from the query string; anything else is the default (a link, not a form: no error)."""
+    return int(waarde) if waarde and waarde.isdigit() and len(waarde) < 7 else standaard
 
 def nl_datum(waarde: Any) -> str:
     """``2025-06-02`` (or a date) → ``02-06-2025``, the Dutch way of writing a date."""
@@ -177,8 +177,7 @@ def zoekvraag(params: Mapping[str, str]) -> zaken.Zoekvraag:
     """The worklist's query string as a question; anything unknown falls back to the default (a page
     answers, it never shows a validation error for a link)."""
     def getal(naam: str, standaard: int) -> int:
-        waarde = params.get(naam, "")
-        return int(waarde) if waarde.isdigit() and len(waarde) < 7 else standaard
+        return _getal(params.get(naam), standaard)
 
     soort = params.get("soort", "")
     sorteer = params.get("sorteer", "")
@@ -308,7 +307,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
             gemarkeerd = [m for m in await aandacht.werklijst(conn) if m["dossier_id"]]
             signalen_totaal = await signalen.aantal(conn)
             signalen_paginas = max(1, -(-signalen_totaal // signalen.PER_PAGINA))
-            signalen_pagina = min(_paginanummer(request.query_params.get("signalen_pagina")), signalen_paginas)
+            signalen_pagina = min(max(1, _getal(request.query_params.get("signalen_pagina"), 1)), signalen_paginas)
             gesignaleerd = await signalen_werklijst(conn, limiet=signalen.PER_PAGINA,
                                                     vanaf=(signalen_pagina - 1) * signalen.PER_PAGINA)
             namen = await _namen(conn, [o["pseudoniem"] for o in overnames] + [s["pseudoniem"] for s in gesignaleerd])
