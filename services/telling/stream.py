@@ -103,6 +103,9 @@ class CijferStroom:
     and disclosure-controlled at the round's ``positie``, and the round after the backlog publishes
     everything at once."""
 
+    PAUZE_FACTOR = 3.0
+    KLEINSTE_PAUZE = 0.05
+
     def __init__(self, pool: asyncpg.Pool, publisher: EventPublisher, *, topic: str = COUNT_TOPIC,
                  interval: float = 2.0, projectie: str = PROJECTIE, achter: Callable[[], bool] | None = None,
                  achterstand_interval: float = 10.0) -> None:
@@ -117,6 +120,7 @@ class CijferStroom:
         self.published = 0
         self.rondes = 0
         self._laatste_ronde = -math.inf
+        self._laatste_duur = 0.0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -137,11 +141,8 @@ class CijferStroom:
             try:
                 await self._inhalen_afwachten()
                 while await self._ronde() and not self._stopping.is_set():
-                    # Under load every batch adds pending tables; a round recomputes whole tables
-                    # (secondary suppression), so rounds back to back would take the projection's
-                    # CPU in this process. A short pause lets a round take several batches at once.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), timeout=self.min_gap)
+                        await asyncio.wait_for(self._stopping.wait(), timeout=self._pauze())
                     await self._inhalen_afwachten()
                 attempt = 0
             except Exception as exc:
@@ -154,11 +155,22 @@ class CijferStroom:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
         log.info("cijferstroom_gestopt", gepubliceerd=self.published, rondes=self.rondes)
 
+    def _pauze(self) -> float:
+        """The pause after a round that published: ``PAUZE_FACTOR`` times the round's own duration,
+        between ``KLEINSTE_PAUZE`` and ``min_gap``. Why: a round recomputes whole tables (secondary
+        suppression), so rounds back to back would take the projection's CPU in this process; a pause
+        in proportion keeps the stream at most a quarter of it and lets a round take several batches at
+        once, while a quiet system's cheap rounds follow each other within tenths of a second (a fixed
+        pause of a second was most of the end-to-end p99, README issue 16)."""
+        return min(self.min_gap, max(self.KLEINSTE_PAUZE, self.PAUZE_FACTOR * self._laatste_duur))
+
     async def _ronde(self) -> int:
+        begin = time.monotonic()
         n = await self.publish_pending()
         if n:
             self.rondes += 1
             self._laatste_ronde = time.monotonic()
+            self._laatste_duur = self._laatste_ronde - begin
         return n
 
     async def _inhalen_afwachten(self) -> None:

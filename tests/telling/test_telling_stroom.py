@@ -78,17 +78,21 @@ def test_the_rounds_positie_is_checked_once_as_the_contract_checks_it() -> None:
 
 
 class _Rondes(CijferStroom):
-    """The stream's loop with rounds that only count: ``open`` batches wait in the outbox."""
+    """The stream's loop with rounds that only count: ``open`` batches wait in the outbox; a round
+    takes ``duur`` seconds."""
 
-    def __init__(self, achter: Callable[[], bool]) -> None:
-        super().__init__(None, None, interval=0.3, achter=achter, achterstand_interval=1.0)  # type: ignore[arg-type]
+    def __init__(self, achter: Callable[[], bool], *, interval: float = 0.3, duur: float = 0.0) -> None:
+        super().__init__(None, None, interval=interval, achter=achter, achterstand_interval=1.0)  # type: ignore[arg-type]
         self.open = 0
+        self.duur = duur
         self.tijden: list[float] = []
 
     async def publish_pending(self) -> int:
         if not self.open:
             return 0
         self.open = 0
+        if self.duur:
+            await asyncio.sleep(self.duur)
         self.tijden.append(time.monotonic())
         return 1
 
@@ -141,6 +145,47 @@ async def test_a_caught_up_projection_is_published_at_once() -> None:
         await taak
     assert max(vertragingen) < 0.1, vertragingen
     assert stroom.rondes == 3
+
+
+async def _vertragingen_bij_vast_tempo(stroom: _Rondes, seconden: float, elke: float) -> list[float]:
+    """A batch every ``elke`` seconds on a caught-up projection: how long each waited to be published."""
+    taak = asyncio.create_task(stroom.run())
+    vertragingen: list[float] = []
+    try:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconden:
+            await stroom.batch()
+            t = time.monotonic()
+            while stroom.open:
+                await asyncio.sleep(0.005)
+            vertragingen.append(time.monotonic() - t)
+            await asyncio.sleep(max(0.0, elke - (time.monotonic() - t)))
+    finally:
+        stroom.stop()
+        await taak
+    return vertragingen
+
+
+async def test_at_a_steady_rate_cheap_rounds_follow_each_other_closely() -> None:
+    """A caught-up system with a batch every 0.1 s: with rounds of 10 ms the pause after a round is
+    short, so each batch reaches the stream within a few tenths of a second (the latency benchmark's
+    p99 goal is 1 s end to end), not after a fixed pause of a second."""
+    stroom = _Rondes(lambda: False, interval=2.0, duur=0.01)
+    vertragingen = await _vertragingen_bij_vast_tempo(stroom, 2.0, 0.1)
+    assert len(vertragingen) >= 10
+    # a fixed pause of a second gave 0.9-1.0 s here; the margin is for a loaded machine
+    assert max(vertragingen) < 0.5, vertragingen
+    assert sorted(vertragingen)[len(vertragingen) // 2] < 0.2, vertragingen
+
+
+async def test_at_a_steady_rate_expensive_rounds_leave_the_projection_most_of_the_time() -> None:
+    """Rounds of 0.2 s (whole tables with their disclosure control): the pause after each is a multiple
+    of the round, so the stream takes at most about a quarter of the process, and several batches wait
+    for one round."""
+    stroom = _Rondes(lambda: False, interval=2.0, duur=0.2)
+    await _vertragingen_bij_vast_tempo(stroom, 3.0, 0.05)
+    tussen = [b - a for a, b in itertools.pairwise(stroom.tijden)]
+    assert tussen and all(t >= 0.2 + 3 * 0.2 * 0.95 for t in tussen), tussen
 
 
 async def test_the_runner_is_behind_while_more_than_a_fetch_waits(infra) -> None:  # type: ignore[no-untyped-def]
