@@ -10,8 +10,10 @@ closed or merged one not at all.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 
 import asyncpg
 
@@ -69,8 +71,30 @@ async def op(conn: asyncpg.Connection, code: str, datum: date) -> School | None:
     return stand(code, (await alle_feiten(conn, code)).get(code, []), datum)
 
 
-async def register(conn: asyncpg.Connection, datum: date) -> dict[str, School]:
-    """The whole register on ``datum``: DUO's public lists with DUO's facts folded in."""
+_Versie = tuple[date, str, int, int]
+_laatste: list[tuple[_Versie, Mapping[str, School]]] = []
+
+
+async def register(conn: asyncpg.Connection, datum: date) -> Mapping[str, School]:
+    """The whole register on ``datum``: DUO's public lists with DUO's facts folded in.
+
+    Kept for the last day and version of the facts asked. Why: at a national feed's size (10,000 facts)
+    the fold cost ~190 ms of CPU on every file page and lookup (issue 16.5, the page's p95 target is
+    200 ms), while the facts change a few times a year. The version is the database and the count and
+    highest number of the committed facts: a fact committed after a later-numbered one still raises the
+    count (``tests/rmc/test_rmc_register_cache.py``)."""
+    r = await conn.fetchrow("SELECT current_database() || ':' || coalesce(inet_server_port(), 0) AS db, "
+                            "count(*) AS n, coalesce(max(volgnummer), 0) AS hoogste FROM register_feit")
+    assert r is not None
+    versie: _Versie = (datum, r["db"], r["n"], r["hoogste"])
+    if _laatste and _laatste[0][0] == versie:
+        return _laatste[0][1]
+    uit = MappingProxyType(await _vouw(conn, datum))
+    _laatste[:] = [(versie, uit)]
+    return uit
+
+
+async def _vouw(conn: asyncpg.Connection, datum: date) -> dict[str, School]:
     per_code = await alle_feiten(conn)
     uit = {code: _uit_lijst(v) for code, v in openbare_lijsten().items() if code not in per_code}
     for code, fs in per_code.items():
@@ -79,7 +103,7 @@ async def register(conn: asyncpg.Connection, datum: date) -> dict[str, School]:
     return uit
 
 
-def zoek(scholen: dict[str, School], tekst: str, *, limiet: int = MAX_TREFFERS) -> list[School]:
+def zoek(scholen: Mapping[str, School], tekst: str, *, limiet: int = MAX_TREFFERS) -> list[School]:
     """Locations whose name, place or code contains every word of ``tekst`` (case-insensitive),
     exact code first, then by name."""
     woorden = zonder_verboden_tekens(tekst).lower().split()
@@ -91,7 +115,7 @@ def zoek(scholen: dict[str, School], tekst: str, *, limiet: int = MAX_TREFFERS) 
     return treffers[:limiet]
 
 
-def keuzelijst(scholen: dict[str, School], regio: str, gezien: list[str]) -> list[School]:
+def keuzelijst(scholen: Mapping[str, School], regio: str, gezien: list[str]) -> list[School]:
     """What the page offers without a search: the region's locations where a young person without a
     startkwalificatie can be placed (vo, (v)so, mbo: not po, whose hundreds would only lengthen the
     list) and the schools already seen in this region's files. Anything else: the search."""
