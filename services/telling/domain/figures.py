@@ -542,8 +542,15 @@ def _gedeelde_leden(indicator: str, periode: str, regio: str, gemeente: str | No
     (bounded: the last 16,384 sets). Why: the fold derives a person's memberships two or three times
     per batch (the basis and each new point) from mostly the same facts; shared objects are built and
     hashed once and compare by identity in the sets of the fold (issue 16)."""
-    return tuple(Membership(c, wie, bron) for c in _gedeelde_cellen(indicator, periode, regio, gemeente,
-                                                                     uitsplitsingen))
+    return tuple(_lid(c, wie, bron) for c in _gedeelde_cellen(indicator, periode, regio, gemeente, uitsplitsingen))
+
+
+def _lid(cell: Cell, wie: str, bron: str) -> Membership:
+    """``Membership(cell, wie, bron)`` with its hash already kept: the same fields, without the frozen
+    dataclass's ``__init__`` (three ``object.__setattr__`` calls; measured 0.78 against 0.32 us)."""
+    m = object.__new__(Membership)
+    m.__dict__.update(cell=cell, person=wie, bron=bron, _hash=hash((cell, wie, bron)))
+    return m
 
 
 ONGEOORLOOFD = frozenset({AfwezigheidCode.ONGEOORLOOFD, AfwezigheidCode.TE_LAAT, AfwezigheidCode.LUXE,
