@@ -211,7 +211,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     say(f"  CPU: {cpu_rb}")
 
     say("Raw limits, same run, same topics")
+    cpu0 = cpu_per_deel()
     t_raw = await raw_consume_pattern(args.bootstrap, settings.event_pattern, totaal)
+    cpu_raw = cpu_verschil(cpu0, cpu_per_deel(), totaal)
     pool = await create_pool(url)
     try:
         t0 = time.perf_counter()
@@ -221,6 +223,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         await pool.close()
     raw, copy = totaal / t_raw, totaal / t_copy
     say(f"  raw aiokafka getmany: {raw:,.0f} ev/s; PostgreSQL COPY: {copy:,.0f} rows/s")
+    say(f"  CPU of raw getmany: {cpu_raw}")
     say(f"  live    = {totaal / t_live / raw:.3f} of raw consume, {totaal / t_live / copy:.3f} of COPY")
     say(f"  rebuild = {totaal / t_rb / raw:.3f} of raw consume, {totaal / t_rb / copy:.3f} of COPY")
     gelijk = h_live == h_rebuild and cellen == cellen_rb
@@ -235,7 +238,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "stroom_leeg_s": t_stroom, "rebuild_s": t_rb, "rebuild_ev_s": totaal / t_rb,
         "cellen": cellen, "historieregels": historie, "hash_live": h_live, "hash_rebuild": h_rebuild,
         "gelijk": gelijk, "batch": args.batch, "processen": args.processen, "stats_live": stats,
-        "raw_consume_ev_s": raw, "copy_rows_s": copy, "cpu_live": cpu_live, "cpu_rebuild": cpu_rb,
+        "raw_consume_ev_s": raw, "copy_rows_s": copy, "cpu_live": cpu_live, "cpu_rebuild": cpu_rb, "cpu_raw": cpu_raw,
     }
 
 
