@@ -535,13 +535,14 @@ def _gedeelde_cellen(indicator: str, periode: str, regio: str, gemeente: str | N
     return tuple(gebied_cellen(indicator, periode, regio, gemeente, uitsplitsingen))
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 13)
 def _gedeelde_leden(indicator: str, periode: str, regio: str, gemeente: str | None,
                     uitsplitsingen: tuple[str, ...], wie: str, bron: str) -> tuple[Membership, ...]:
     """The memberships of one count of :func:`lidmaatschappen`, one shared tuple per argument set
-    (bounded: the last 16,384 sets). Why: the fold derives a person's memberships two or three times
-    per batch (the basis and each new point) from mostly the same facts; shared objects are built and
-    hashed once and compare by identity in the sets of the fold (issue 16)."""
+    (bounded: the last 8,192 sets, about 17 MB; 16,384 held no more hits at 50k events). Why: the fold
+    derives a person's memberships two or three times per batch (the basis and each new point) from
+    mostly the same facts; shared objects are built and hashed once and compare by identity in the
+    sets of the fold (issue 16)."""
     return tuple(_lid(c, wie, bron) for c in _gedeelde_cellen(indicator, periode, regio, gemeente, uitsplitsingen))
 
 
