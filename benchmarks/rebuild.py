@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 import uuid
@@ -44,6 +45,52 @@ from leerrecht.logging import configure_logging
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[str, int, float, float] | None:
+    """(comm, ppid, own CPU seconds, CPU seconds of its reaped children) of a process, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    comm = raw[raw.index("(") + 1:raw.rindex(")")]
+    velden = raw[raw.rindex(")") + 2:].split()
+    # after comm: state ppid ... utime(14) stime(15) cutime(16) cstime(17), counted from 1 with pid, comm
+    return (comm, int(velden[1]), (int(velden[11]) + int(velden[12])) / _TICK,
+            (int(velden[13]) + int(velden[14])) / _TICK)
+
+
+def cpu_per_deel() -> dict[str, float]:
+    """CPU seconds so far of this process and everything it started, by part: ``telling`` (this Python
+    process and its rebuild workers), ``postgres`` and ``kafka`` (the throwaway servers, run by this
+    process). Why: the machine's other load makes wall time a poor guide to what limits a phase; the
+    CPU each part spends per event shows where the cost is (Linux /proc; a part not started by this
+    process, ``--bootstrap``/``--admin-dsn``, counts 0)."""
+    stats = {pid: st for pid in (int(p) for p in os.listdir("/proc") if p.isdigit()) if (st := _stat(pid))}
+    kinderen: dict[int, list[int]] = {}
+    for pid, (_, ppid, _, _) in stats.items():
+        kinderen.setdefault(ppid, []).append(pid)
+
+    def boom(pid: int) -> float:
+        _, _, eigen, gereapt = stats[pid]
+        return eigen + gereapt + sum(boom(k) for k in kinderen.get(pid, ()))
+
+    ik = os.getpid()
+    uit = {"telling": stats[ik][2] + stats[ik][3], "postgres": 0.0, "kafka": 0.0}
+    for kind in kinderen.get(ik, ()):
+        namen = {stats[kind][0]} | {stats[k][0] for k in kinderen.get(kind, ())}
+        deel = "postgres" if "postgres" in namen else "kafka" if "java" in namen else "telling"
+        uit[deel] += boom(kind)
+    return uit
+
+
+def cpu_verschil(voor: dict[str, float], na: dict[str, float], events: int) -> str:
+    """CPU per event of each part between two :func:`cpu_per_deel` readings, as one line."""
+    return ", ".join(f"{k} {(na[k] - voor[k]) / events * 1e6:,.0f}" for k in na) + " us CPU/event"
 
 
 async def _stand(pool: asyncpg.Pool) -> int:
@@ -136,7 +183,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     await ensure_topics(args.bootstrap, count_topics(settings.count_topic))
 
     say("Live (TellingRunner: projection + checkpoints + count-stream outbox and publisher)")
+    cpu0 = cpu_per_deel()
     t_live, t_stroom, stats = await live(settings, totaal, args.timeout)
+    cpu_live = cpu_verschil(cpu0, cpu_per_deel(), totaal)
     conn = await asyncpg.connect(url)
     try:
         t0 = time.perf_counter()
@@ -150,16 +199,21 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     say(f"  live: {totaal:,} events in {t_live:.1f}s = {totaal / t_live:,.0f} ev/s "
         f"(count stream drained after {t_stroom:.1f}s); {cellen:,} cellen, {historie:,} historieregels")
     say(f"  stats: {stats}")
+    say(f"  CPU: {cpu_live}")
 
     say(f"Rebuild (python -m telling rebuild: new schema, new group, from offset 0, {args.processen} processen)")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_per_deel()
     _, h_rebuild, cellen_rb = await rebuild(settings, f"rebuild_{run}", timeout=args.timeout,
                                             meld=lambda s: None, processen=args.processen)
     t_rb = time.perf_counter() - t0
+    cpu_rb = cpu_verschil(cpu0, cpu_per_deel(), totaal)
     say(f"  rebuild: {totaal:,} events in {t_rb:.1f}s = {totaal / t_rb:,.0f} ev/s; {cellen_rb:,} cellen")
+    say(f"  CPU: {cpu_rb}")
 
     say("Raw limits, same run, same topics")
+    cpu0 = cpu_per_deel()
     t_raw = await raw_consume_pattern(args.bootstrap, settings.event_pattern, totaal)
+    cpu_raw = cpu_verschil(cpu0, cpu_per_deel(), totaal)
     pool = await create_pool(url)
     try:
         t0 = time.perf_counter()
@@ -169,6 +223,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         await pool.close()
     raw, copy = totaal / t_raw, totaal / t_copy
     say(f"  raw aiokafka getmany: {raw:,.0f} ev/s; PostgreSQL COPY: {copy:,.0f} rows/s")
+    say(f"  CPU of raw getmany: {cpu_raw}")
     say(f"  live    = {totaal / t_live / raw:.3f} of raw consume, {totaal / t_live / copy:.3f} of COPY")
     say(f"  rebuild = {totaal / t_rb / raw:.3f} of raw consume, {totaal / t_rb / copy:.3f} of COPY")
     gelijk = h_live == h_rebuild and cellen == cellen_rb
@@ -183,7 +238,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "stroom_leeg_s": t_stroom, "rebuild_s": t_rb, "rebuild_ev_s": totaal / t_rb,
         "cellen": cellen, "historieregels": historie, "hash_live": h_live, "hash_rebuild": h_rebuild,
         "gelijk": gelijk, "batch": args.batch, "processen": args.processen, "stats_live": stats,
-        "raw_consume_ev_s": raw, "copy_rows_s": copy,
+        "raw_consume_ev_s": raw, "copy_rows_s": copy, "cpu_live": cpu_live, "cpu_rebuild": cpu_rb, "cpu_raw": cpu_raw,
     }
 
 

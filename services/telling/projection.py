@@ -243,7 +243,7 @@ class TellingProjection:
                 laatste_dag = dag_vastgelegd
             if env.type == AFWEZIG:
                 jaar, soort, uren, datum = _afwezigheid(env)
-                geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
+                geregistreerd = dag_vastgelegd
                 sk = (jaar, regio, soort, geregistreerd)
                 som = sommen.get(sk)
                 sommen[sk] = (1, uren) if som is None else (som[0] + 1, som[1] + uren)
@@ -253,7 +253,7 @@ class TellingProjection:
             elif env.type == GECORRIGEERD:
                 hercodering = _hercodering(env)
                 if hercodering is not None:
-                    geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
+                    geregistreerd = dag_vastgelegd
                     _verschuif(sommen, regio, geregistreerd, hercodering)
                     jaar, oude_soort, oude_uren, nieuwe_soort, nieuwe_uren, _ = hercodering
                     _som_lid(som_leden, jaar, regio, oude_soort, env.subject, 0, -oude_uren, geregistreerd)
@@ -262,7 +262,7 @@ class TellingProjection:
                         _eerste(eersten, env.subject, hercodering[0], regio, geregistreerd, hercodering[5])
             elif env.type in STATEFUL_TYPES:
                 # events of types telling does not count are not even decoded
-                geregistreerd = env.recorded_at.astimezone(AMSTERDAM).date()
+                geregistreerd = dag_vastgelegd
                 dag = env.time.astimezone(AMSTERDAM).date()
                 per_persoon.setdefault(env.subject, []).append((from_envelope(env), regio, dag, geregistreerd))
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from telling.domain.figures import (
+    INDICATOREN,
     LEEG,
     Cell,
     Feiten,
@@ -52,7 +53,6 @@ from telling.domain.figures import (
     lidmaatschappen,
     voeg_samen,
     volgende_grens,
-    waarden,
 )
 
 Dagen = dict[date, Feiten]
@@ -119,29 +119,68 @@ def wekker(dagen: Mapping[date, Feiten], klok: date | None) -> date | None:
     return beste
 
 
+Bronnen = dict[tuple[Cell, str], int]
+"""Per (cell, member) its number of sources in a set of memberships: what a cell's value rests on."""
+
+
+def bronnen(leden: frozenset[Membership]) -> Bronnen:
+    """:data:`Bronnen` of ``leden`` (in a set each membership is unique: one source each)."""
+    uit: Bronnen = {}
+    for m in leden:
+        k = (m.cell, m.person)
+        uit[k] = uit.get(k, 0) + 1
+    return uit
+
+
+def _verschuif(tellers: Bronnen, eerder: frozenset[Membership], leden: frozenset[Membership],
+               d: date, uit: Mutaties) -> None:
+    """Move ``tellers`` (the sources of ``eerder``) to those of ``leden`` and add to ``uit`` the change
+    of every cell's value on day ``d``. Why this way: only the memberships that differ are visited
+    (two set differences of shared objects), where recounting both sets (:func:`waarden`) visited
+    every membership of the person at every point (issue 16)."""
+    veranderd: Bronnen = {}
+    for m in eerder - leden:
+        k = (m.cell, m.person)
+        veranderd[k] = veranderd.get(k, 0) - 1
+    for m in leden - eerder:
+        k = (m.cell, m.person)
+        veranderd[k] = veranderd.get(k, 0) + 1
+    for k, verschil in veranderd.items():
+        if not verschil:  # one source for another: the member still counts as before
+            continue
+        oud = tellers.get(k, 0)
+        nieuw = oud + verschil
+        drempel = INDICATOREN[k[0].indicator].drempel
+        waarde = (nieuw >= drempel) - (oud >= drempel)
+        if waarde:
+            uit[(k[0], d)] += waarde
+        if nieuw:
+            tellers[k] = nieuw
+        else:
+            del tellers[k]
+
+
 def _reeks(dagen: Mapping[date, Feiten], vanaf: date, basis: Feiten, basis_leden: frozenset[Membership],
-           lid: str, klok: date | None = None, basis_waarden: dict[Cell, int] | None = None,
+           lid: str, klok: date | None = None, basis_bronnen: list[Bronnen] | None = None,
            ) -> tuple[Mutaties, frozenset[Membership]]:
     """The mutations of the days from ``vanaf`` on, relative to ``basis`` (the facts before it);
-    ``basis_waarden``: ``waarden(basis_leden)`` when the caller has it already."""
+    ``basis_bronnen``: where ``bronnen(basis_leden)`` is kept once computed (shared by both series of
+    :func:`verwerk`; most folds need it for one series only, or for none)."""
     uit: Mutaties = defaultdict(int)
     leden = basis_leden
-    vorige = waarden(basis_leden) if basis_waarden is None else basis_waarden
+    tellers: Bronnen | None = None
     for d, cum in _punten(dagen, vanaf, basis, klok):
         eerder, leden = leden, lidmaatschappen(cum, lid, _eff(d, klok))
         if leden == eerder:  # the usual klok boundary of someone else's figure: nothing moves
             continue
-        nu = waarden(leden)
-        if nu != vorige:
-            for cell, n in nu.items():
-                verschil = n - vorige.get(cell, 0)
-                if verschil:
-                    uit[(cell, d)] += verschil
-            for cell, n in vorige.items():
-                if n and cell not in nu:
-                    uit[(cell, d)] -= n
-        vorige = nu
-    return uit, leden
+        if tellers is None:
+            if basis_bronnen is None:
+                basis_bronnen = []
+            if not basis_bronnen:
+                basis_bronnen.append(bronnen(basis_leden))
+            tellers = dict(basis_bronnen[0])
+        _verschuif(tellers, eerder, leden, d, uit)
+    return {k: n for k, n in uit.items() if n}, leden
 
 
 def verwerk(oud: Mapping[date, Feiten], nieuw: Mapping[date, Feiten], lid: str,
@@ -162,9 +201,11 @@ def verwerk(oud: Mapping[date, Feiten], nieuw: Mapping[date, Feiten], lid: str,
     # the day before ``vanaf`` is on or before both kloks, so it reads the same under either
     vorige_dag = vanaf - timedelta(days=1) if vanaf > date.min else vanaf
     basis_leden = lidmaatschappen(basis, lid, _eff(vorige_dag, klok_oud)) if not is_leeg(basis) else frozenset()
-    basis_waarden = waarden(basis_leden)  # both series start from it: computed once
-    mut_oud, leden_oud = _reeks(oud, vanaf, basis, basis_leden, lid, klok_oud, basis_waarden)
-    mut_nieuw, leden_nieuw = _reeks(nieuw, vanaf, basis, basis_leden, lid, klok_nieuw, basis_waarden)
+    basis_bronnen: list[Bronnen] = []  # both series start from it: computed once, when needed
+    mut_oud, leden_oud = _reeks(oud, vanaf, basis, basis_leden, lid, klok_oud, basis_bronnen)
+    mut_nieuw, leden_nieuw = _reeks(nieuw, vanaf, basis, basis_leden, lid, klok_nieuw, basis_bronnen)
+    if not mut_oud:  # the usual fold: the old series has no point from ``vanaf`` on that moves a cell
+        return Verschil(leden_nieuw - leden_oud, leden_oud - leden_nieuw, mut_nieuw)
     mutaties = {k: v - mut_oud.get(k, 0) for k, v in mut_nieuw.items()}
     for k, v in mut_oud.items():
         if k not in mut_nieuw:
