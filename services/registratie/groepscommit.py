@@ -8,11 +8,15 @@ as one submission is (``IntakeService._submit``), only for all of them together:
 
 1. the session locks of all the group's pupils, in one sorted statement (as ``vergrendel`` always does);
    their older submissions still ``open`` are published first;
-2. one transaction: the locks of all the group's keys, their stored rows in one query, then every
-   submission on its own inside a savepoint (``IntakeService.behandel``): a refused submission (an
-   unknown pupil, a key reused for other content, any error of its own) rolls back only its own part
-   and gets its own error, the others go on. Submissions of one pupil are decided in arrival order, each
-   against the state the previous one left, and number their events under the locks held;
+2. one transaction: the locks of all the group's keys, their stored rows in one query. The new
+   submissions that can be decided together (single absences: ``Inzending.samen``) are decided in one
+   savepoint as ``/batch`` decides its rows (``IntakeService.behandel_samen``: the pupils, days and facts
+   read once, the rules once per pupil); a refused one gets its own error. Every other submission (a
+   replay, another kind, or all of them should the shared decision fail for another reason) is decided
+   on its own inside a savepoint (``IntakeService.behandel``): a refusal rolls back only its own part.
+   Submissions of one pupil are decided in arrival order, each against the state the previous one left,
+   and number their events under the locks held. The stored submissions' processing records are written
+   in the same transaction (``leerrecht.verwerkingslog.alle_in_transactie``);
 3. commit (synchronously: the outbox), one publish of every envelope in order (so a pupil's events reach
    its partition in decision order) with ``acks=all``, one statement that marks all published and
    releases the locks; only then does any request of the group get its answer.

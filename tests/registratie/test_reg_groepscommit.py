@@ -168,3 +168,34 @@ async def test_a_duty_reached_inside_a_group_is_published_once_after_the_absence
     [m] = [from_envelope(e) for e in envs if e.type == ev.MeldplichtBereikt.event_type]
     assert (m.vanaf, m.bereikt_op, m.uren) == (date(2026, 11, 2), date(2026, 11, 23), 16)
     assert soorten.index("MeldplichtBereikt") > max(i for i, s in enumerate(soorten) if s == "AfwezigheidGeregistreerd")
+
+
+async def test_when_deciding_together_fails_the_group_decides_one_by_one_and_loses_nothing(
+        reg: Reg, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure of the shared decision that is not the connection's (here: forced) rolls back its savepoint;
+    the group then decides each submission on its own, so every one still gets its own answer and event."""
+    from registratie.intake import IntakeService
+
+    reg.zet_vandaag(date(2026, 11, 27))
+    pseudoniemen = await _inschrijven(reg, 3)
+    pogingen = 0
+
+    async def faalt(self: Any, conn: Any, inzendingen: Any) -> Any:
+        nonlocal pogingen
+        pogingen += 1
+        await conn.execute("INSERT INTO afwezigheid SELECT * FROM afwezigheid LIMIT 0")  # work to roll back
+        raise RuntimeError("gedwongen")
+
+    monkeypatch.setattr(IntakeService, "behandel_samen", faalt)
+    rijen = [{"pgn": pgn, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"}
+             for d in schooldagen(6) for pgn in pseudoniemen]
+    antwoorden = await asyncio.gather(*(reg.client.post("/v1/afwezigheden", json=r, headers=auth("school", sleutel()))
+                                        for r in rijen))
+    assert all(a.status_code == 201 for a in antwoorden), [a.text for a in antwoorden if a.status_code != 201]
+    assert pogingen >= 1, "the groups tried to decide together"
+    gezien: Counter[tuple[str, str]] = Counter()
+    for env in await reg.events(MC28):
+        e = from_envelope(env)
+        if env.subject in pseudoniemen.values() and isinstance(e, ev.AfwezigheidGeregistreerd):
+            gezien[(env.subject, e.datum.isoformat())] += 1
+    assert gezien == Counter({(pseudoniemen[r["pgn"]], r["datum"]): 1 for r in rijen})
