@@ -401,14 +401,13 @@ class IntakeService:
             conn, [e for n in volgorde for e in per[n]], {p for i in inzendingen for p in i.pupils}))
         for n in volgorde:
             per[n] = [next(genummerd) for _ in per[n]]
-        await self._bewaar_alle(conn, [(inzendingen[n], per[n], uitkomsten[n].antwoord) for n in volgorde  # type: ignore[union-attr]
-                                       ])
-        return [u if isinstance(u, Exception) else Stap(Resultaat(201, u.antwoord), per[n], [], publiceren=True)
-                for n, u in enumerate(uitkomsten)]
+        stappen = [u if isinstance(u, Exception) else Stap(Resultaat(201, u.antwoord), per[n], [], publiceren=True)
+                   for n, u in enumerate(uitkomsten)]
+        await self._bewaar_alle(conn, [(inzendingen[n], s) for n, s in enumerate(stappen) if isinstance(s, Stap)])
+        return stappen
 
     @staticmethod
-    async def _bewaar_alle(conn: asyncpg.Connection,
-                           rijen: Sequence[tuple[Inzending, Sequence[Envelope], dict[str, Any]]]) -> None:
+    async def _bewaar_alle(conn: asyncpg.Connection, rijen: Sequence[tuple[Inzending, Stap]]) -> None:
         """Store several submissions ``open`` in one statement (none has identity records waiting)."""
         if not rijen:
             return
@@ -417,9 +416,10 @@ class IntakeService:
             "SELECT c, s, h, 'open', e, a, ARRAY(SELECT jsonb_array_elements_text(l)) "
             "FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::jsonb[]) "
             "AS r(c, s, h, e, a, l)",
-            [i.client for i, _, _ in rijen], [i.sleutel for i, _, _ in rijen], [i.digest for i, _, _ in rijen],
-            [orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in envs]).decode() for _, envs, _ in rijen],
-            [orjson.dumps(a).decode() for _, _, a in rijen], [orjson.dumps(i.pupils).decode() for i, _, _ in rijen],
+            [i.client for i, _ in rijen], [i.sleutel for i, _ in rijen], [i.digest for i, _ in rijen],
+            [orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in s.envelopes]).decode() for _, s in rijen],
+            [orjson.dumps(s.resultaat.antwoord).decode() for _, s in rijen],
+            [orjson.dumps(i.pupils).decode() for i, _ in rijen],
         )
 
     @staticmethod
