@@ -18,6 +18,7 @@ import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leerrecht import api_regels, apidocs, otel, pagina, trace
@@ -86,19 +87,21 @@ def toegang_van(dependency: Callable[..., Any]) -> Toegang | None:
     return _TOEGANG.get(dependency)
 
 
-def principal_dependency(tokens: Authenticator | Mapping[str, Principal]) -> Callable[..., Principal]:
+def principal_dependency(tokens: Authenticator | Mapping[str, Principal]) -> Callable[..., Any]:
     """API callers send ``Authorization: Bearer``; the web pages' session cookie works too."""
     auth = _as_auth(tokens)
 
     # Defaults, not Annotated: these are closures, and string annotations could not see `current`.
-    # A plain def: FastAPI runs it in its thread pool, so fetching the issuer's keys never blocks the loop.
-    def current(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:  # noqa: B008
+    # async, with the checks that may wait (fetching the issuer's keys, a session) in the thread pool, so
+    # they never block the loop; a token the edge already checked costs no thread hop (issue 16).
+    async def current(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:  # noqa: B008
         if creds is not None:
-            principal = _bind(_checked_at_edge(request, creds.credentials) or auth.principal(creds.credentials))
+            principal = _bind(_checked_at_edge(request, creds.credentials)
+                              or await run_in_threadpool(auth.principal, creds.credentials))
         elif cookie := request.cookies.get(SESSION_COOKIE):
             # a session is always looked up here: the edge only knows whom this process saw lately, and
             # the session may have ended on another replica since (leerrecht.websessies)
-            principal = _bind(auth.session_principal(cookie))
+            principal = _bind(await run_in_threadpool(auth.session_principal, cookie))
         else:
             raise HTTPException(401, "Authenticatie vereist: stuur een Bearer-token",
                                 headers={"WWW-Authenticate": "Bearer"})
@@ -181,8 +184,8 @@ def runtime_pool(request: Request) -> Any:
     return request.app.state.runtime.pool
 
 
-def require_role(current: Callable[..., Principal], *roles: str) -> Callable[..., Principal]:
-    def check(principal: Principal = Depends(current)) -> Principal:  # noqa: B008
+def require_role(current: Callable[..., Any], *roles: str) -> Callable[..., Any]:
+    async def check(principal: Principal = Depends(current)) -> Principal:  # noqa: B008  (async: no thread hop)
         if principal.role not in roles:
             raise HTTPException(403, f"Rol '{principal.role}' heeft geen toegang tot deze functie")
         return principal
