@@ -7,6 +7,11 @@ it goes. The app runs in this process (as the service tests run it) on throwaway
 the benchmark's shape) are sent one after the other: ``--warm`` batches to warm up, ``--batches`` timed
 without the profiler, then ``--profiel`` batches under pyinstrument (text to stdout, HTML to
 ``benchmarks/results/``). The CPU time includes the in-process HTTP client's (building the JSON).
+
+``--enkel N``: N single ``POST /v1/afwezigheden`` instead, 32 at once as ``benchmarks.intake`` sends them
+(so the group commit combines them): CPU µs per request (``time.process_time``), and with ``--profiel``
+a pyinstrument profile of the same run (text to stdout, HTML to ``benchmarks/results/``). The profile is
+wall-clock time: on a loaded machine it also counts the time the process waited for a core.
 """
 
 from __future__ import annotations
@@ -97,6 +102,10 @@ async def run(bootstrap: str, dsn: str, args: argparse.Namespace) -> None:
                 if profiler_enkel is not None:
                     profiler_enkel.stop()
                     print(profiler_enkel.output_text(unicode=True, color=False, show_all=False))
+                    out = Path(__file__).parent / "results"
+                    out.mkdir(exist_ok=True)
+                    (out / f"intake-profiel-enkel-{time.strftime('%Y%m%dT%H%M%S')}.html").write_text(
+                        profiler_enkel.output_html())
                 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
                 print(f"{len(rijen)} single POSTs: CPU {cpu / len(rijen) * 1e6:,.0f} µs per absence"
                       f"{' (under the profiler)' if profiler_enkel else ''}, {len(rijen) / wall:,.0f}/s")

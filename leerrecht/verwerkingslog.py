@@ -33,7 +33,7 @@ import dataclasses
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -144,6 +144,7 @@ class Verwerking:
     http_status: int | None = None
     request: Any = None
     in_transactie: bool = False  # written by the command in its own transaction (:func:`in_transactie`)
+    vastgelegd: bool = False  # and that transaction committed: the dependency writes and checks nothing
 
     def betreft(self, *pseudoniemen: str) -> None:
         for p in pseudoniemen:
@@ -158,6 +159,12 @@ class Verwerking:
 
 
 _huidige: contextvars.ContextVar[Verwerking | None] = contextvars.ContextVar("leerrecht_verwerking", default=None)
+
+
+def huidige() -> Verwerking | None:
+    """The current request's processing, for a command that writes it in a transaction of its own making
+    outside the request's task (registratie's group commit: :func:`alle_in_transactie`)."""
+    return _huidige.get()
 
 
 def betreft(*pseudoniemen: str) -> None:
@@ -253,18 +260,41 @@ async def in_transactie(conn: asyncpg.Connection, *pseudoniemen: str) -> None:
     v.in_transactie = True
 
 
+async def alle_in_transactie(conn: asyncpg.Connection, verwerkingen: Sequence[Verwerking | None]) -> None:
+    """:func:`in_transactie` for several requests' processings at once (one statement), in a transaction
+    that is not the requests' own (a group of submissions). The caller sets ``vastgelegd`` once that
+    transaction committed, so the requests' dependencies write nothing more, not even a check."""
+    rijen: list[tuple[Any, ...]] = []
+    for v in verwerkingen:
+        wie = getattr(getattr(v.request, "state", None), "principal", None) if v is not None else None
+        if v is None or wie is None or not v.betrokkenen:
+            continue
+        rol, organisatie = actor(wie.role, wie.client_id)
+        status = getattr(v.request.scope.get("route"), "status_code", None) or 200
+        rijen += _rijen(v, STATUS_OK, wie.client_id, rol, organisatie, status)
+        v.in_transactie = True
+    if rijen:
+        await conn.executemany(_INSERT, rijen)
+
+
+_INSERT = (
+    "INSERT INTO verwerking (trace_id, span_id, parent_span_id, operatie, status, http_status, begin_op, "
+    "einde_op, verwerkingsactiviteit, betrokkene, actor_id, actor_rol, actor_organisatie) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
+
+
+def _rijen(v: Verwerking, status: str, client_id: str, rol: str, organisatie: str,
+           http_status: int | None) -> list[tuple[Any, ...]]:
+    einde = datetime.now(UTC)
+    return [(v.span.trace_id, v.span.span_id, v.span.parent_span_id, v.activiteit.naam, status, http_status,
+             v.begin, einde, v.activiteit.uri, p, client_id, rol, organisatie) for p in v.betrokkenen]
+
+
 async def vastleggen(conn: asyncpg.Connection | asyncpg.Pool, v: Verwerking, status: str,
                      client_id: str, rol: str, organisatie: str, http_status: int | None = None) -> None:
     """Append one record per data subject (same span: one processing touching several files)."""
     http_status = v.http_status if http_status is None else http_status
-    einde = datetime.now(UTC)
-    await conn.executemany(
-        "INSERT INTO verwerking (trace_id, span_id, parent_span_id, operatie, status, http_status, begin_op, "
-        "einde_op, verwerkingsactiviteit, betrokkene, actor_id, actor_rol, actor_organisatie) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        [(v.span.trace_id, v.span.span_id, v.span.parent_span_id, v.activiteit.naam, status, http_status,
-          v.begin, einde, v.activiteit.uri, p, client_id, rol, organisatie) for p in v.betrokkenen],
-    )
+    await conn.executemany(_INSERT, _rijen(v, status, client_id, rol, organisatie, http_status))
 
 
 def verwerking(activiteit_id: str, betrokkene: Betrokkene | None = None) -> Callable[..., AsyncIterator[Verwerking]]:
@@ -320,8 +350,8 @@ async def _verbinding(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
 
 async def _schrijf(request: Request, v: Verwerking, betrokkene: Betrokkene | None) -> None:
     wie = getattr(request.state, "principal", None)
-    if wie is None:
-        return  # no identified caller (401): no actor to record
+    if wie is None or v.vastgelegd:
+        return  # no identified caller (401): no actor to record; or committed with the command already
     try:
         pool = request.app.state.runtime.pool
         # bounded: a paused database fails the request with 503 in time (F13), never holds it

@@ -91,6 +91,7 @@ from registratie.intake import (
     NietBeschikbaar,
     PublicatieMislukt,
     RawRecord,
+    Samen,
     SleutelHergebruikt,
     Uitkomst,
     vergrendeld,
@@ -401,6 +402,19 @@ def csv_sjabloon() -> PlainTextResponse:
                              headers={"Content-Disposition": 'attachment; filename="afwezigheid.csv"'})
 
 
+@dataclass(frozen=True)
+class _Rij:
+    """One absence to decide: a single POST's body or a batch's row, with what was derived from it."""
+
+    rij: AfwezigheidIn
+    pseudoniem: str
+    afwezigheid_id: UUID
+    school: str
+    now: datetime
+    vandaag: date
+    kalender: SchoolKalender
+
+
 def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: int = 4 * 1024 * 1024,
                  csv_max_rijen: int = MAX_RIJEN) -> APIRouter:
     return bouw_intake(keyring, toegang, csv_max_bytes=csv_max_bytes, csv_max_rijen=csv_max_rijen)[0]
@@ -459,11 +473,12 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
     async def run(service: IntakeService, principal: Principal, sleutel: str, payload: Any,
                   decide: Callable[[Any], Any], leerlingen: Sequence[str],
                   raw: Callable[[], list[RawRecord]] | None = None, status: int | None = None,
-                  gegroepeerd: bool = False) -> JSONResponse:
+                  gegroepeerd: bool = False, samen: Samen | None = None) -> JSONResponse:
         verwerkingslog.betreft(*leerlingen)
         try:
             if gegroepeerd:  # one school's single fact: combined with concurrent ones (registratie.groepscommit)
-                res = await service.submit_gegroepeerd(principal.client_id, sleutel, payload, decide, leerlingen, raw)
+                res = await service.submit_gegroepeerd(principal.client_id, sleutel, payload, decide, leerlingen, raw,
+                                                       samen)
             else:
                 res = await service.submit(principal.client_id, sleutel, payload, decide, leerlingen, raw)
         except SleutelHergebruikt:
@@ -593,28 +608,57 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                  responses={200: {"description": "Al geregistreerd (duplicaat); niets gepubliceerd."}})
     async def post_afwezigheid(_v: Verzuim, body: AfwezigheidIn, sleutel: IdempotencyKey, service: Service,
                                principal: School) -> JSONResponse:
-        pseudoniem = pseudoniem_of(body.pgn)
-        now = service.klok.nu()
-        afwezigheid_id = body.afwezigheid_id or uuid7()
+        rij = _Rij(body, pseudoniem_of(body.pgn), body.afwezigheid_id or uuid7(), principal.client_id,
+                   service.klok.nu(), service.klok.vandaag(), service.kalender.kalender)
 
-        async def decide(conn: Any) -> Uitkomst:
-            dag = (await state.afwezigheden_op(conn, [(pseudoniem, body.datum)])).get((pseudoniem, body.datum), [])
-            gebruikt: set[UUID] = set()
-            if body.afwezigheid_id is not None:
-                gebruikt = {r["afwezigheid_id"] for r in await conn.fetch(
-                    "SELECT afwezigheid_id FROM afwezigheid WHERE afwezigheid_id = $1", afwezigheid_id)}
-            uitkomst = afwezigheid_besluit(
-                await state.leerling(conn, pseudoniem), dag, afwezigheid_id=afwezigheid_id, rij=body,
-                school=principal.client_id, vandaag=service.klok.vandaag(), now=now, gebruikt=gebruikt,
-                kalender=service.kalender.kalender,
-            )
-            if isinstance(uitkomst, Duplicaat):
-                return Uitkomst([], {"afwezigheid_id": str(uitkomst.afwezigheid_id), "duplicaat": True,
-                                     "event_ids": []}, now)
-            return Uitkomst([uitkomst], {**afwezigheid_antwoord(uitkomst), "event_ids": []}, uitkomst.tijd or now)
+        async def decide(conn: Any) -> Uitkomst:  # alone: when deciding the group together failed
+            [uitkomst] = await afwezigheden_samen(conn, [rij])
+            if isinstance(uitkomst, Exception):
+                raise uitkomst
+            return uitkomst
 
-        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem],
-                         gegroepeerd=True)
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [rij.pseudoniem],
+                         gegroepeerd=True, samen=Samen(afwezigheden_samen, rij))
+
+    async def afwezigheden_beslissen(conn: Any, rijen: Sequence[_Rij]) -> list[Besluit | Duplicaat | Exception]:
+        """Rows of absence decided in order, each against the day as the earlier rows left it (the first
+        row of a pupil, date and code wins): the pupils, their days and the schools' own ids already used
+        read in three queries for all rows, however many. A row's refusal is its own (returned, not raised).
+        Shared by ``/batch`` and by a group of single POSTs (:mod:`registratie.groepscommit`)."""
+        leerlingen = await state.leerlingen(conn, (r.pseudoniem for r in rijen))
+        eigen = [r.rij.afwezigheid_id for r in rijen if r.rij.afwezigheid_id is not None]
+        ids: set[UUID] = {r["afwezigheid_id"] for r in await conn.fetch(
+            "SELECT afwezigheid_id FROM afwezigheid WHERE afwezigheid_id = ANY($1::uuid[])", eigen)} if eigen else set()
+        dagen = await state.afwezigheden_op(conn, ((r.pseudoniem, r.rij.datum) for r in rijen))
+        uit: list[Besluit | Duplicaat | Exception] = []
+        for r in rijen:
+            dag = dagen.get((r.pseudoniem, r.rij.datum), [])
+            try:
+                b = afwezigheid_besluit(leerlingen[r.pseudoniem], dag, afwezigheid_id=r.afwezigheid_id, rij=r.rij,
+                                        school=r.school, vandaag=r.vandaag, now=r.now, gebruikt=ids,
+                                        kalender=r.kalender)
+            except (Afgewezen, ValidationError) as exc:
+                uit.append(exc)
+                continue
+            if not isinstance(b, Duplicaat):
+                ids.add(r.afwezigheid_id)
+                # the next row of the same pupil and day is decided against this one: the first row wins
+                dagen[(r.pseudoniem, r.rij.datum)] = dag_na(dag, b, r.school)
+            uit.append(b)
+        return uit
+
+    async def afwezigheden_samen(conn: Any, rijen: Sequence[Any]) -> list[Uitkomst | Exception]:
+        """Single POSTs' absences decided together (``registratie.intake.Samen``): an outcome each, as alone."""
+        uit: list[Uitkomst | Exception] = []
+        for r, b in zip(rijen, await afwezigheden_beslissen(conn, rijen), strict=True):
+            if isinstance(b, Exception):
+                uit.append(b)
+            elif isinstance(b, Duplicaat):
+                uit.append(Uitkomst([], {"afwezigheid_id": str(b.afwezigheid_id), "duplicaat": True, "event_ids": []},
+                                    r.now))
+            else:
+                uit.append(Uitkomst([b], {**afwezigheid_antwoord(b), "event_ids": []}, b.tijd or r.now))
+        return uit
 
     def afwezigheid_besluit(leerling: Any, dag: Sequence[AfwezigheidStand], *, afwezigheid_id: UUID,
                             rij: AfwezigheidIn, school: str, vandaag: date, now: datetime,
@@ -669,35 +713,24 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                 continue
             geldig.append((i, parsed, pseudoniem, parsed.afwezigheid_id or uuid7()))
 
+        kalender = service.kalender.kalender
+        te_beslissen = [_Rij(rij, p, a, principal.client_id, now, vandaag, kalender) for _, rij, p, a in geldig]
+
         async def decide(conn: Any) -> Uitkomst:
             besluiten: list[Besluit] = []
-            # all pupils, their days and all already-used ids of the batch in a few queries, not two per row
-            leerlingen = await state.leerlingen(conn, (p for _, _, p, _ in geldig))
-            ids: set[UUID] = {r["afwezigheid_id"] for r in await conn.fetch(
-                "SELECT afwezigheid_id FROM afwezigheid WHERE afwezigheid_id = ANY($1::uuid[])",
-                [a for _, _, _, a in geldig])} if geldig else set()
-            dagen = await state.afwezigheden_op(conn, ((p, rij.datum) for _, rij, p, _ in geldig))
-            for i, rij, pseudoniem, afwezigheid_id in geldig:
-                dag = dagen.get((pseudoniem, rij.datum), [])
-                try:
-                    b = afwezigheid_besluit(leerlingen[pseudoniem], dag, afwezigheid_id=afwezigheid_id, rij=rij,
-                                            school=principal.client_id, vandaag=vandaag, now=now, gebruikt=ids,
-                                            kalender=service.kalender.kalender)
-                except Afgewezen as exc:
-                    resultaten[i] = {**rijnummer(i), "status": 422, "fouten": [exc.as_dict()]}
-                    continue
-                except ValidationError as exc:
-                    resultaten[i] = {**rijnummer(i), "status": 422, "fouten": rij_fouten(exc)}
-                    continue
-                if isinstance(b, Duplicaat):
+            for (i, _, _, _), b in zip(geldig, await afwezigheden_beslissen(conn, te_beslissen), strict=True):
+                if isinstance(b, Afgewezen):
+                    resultaten[i] = {**rijnummer(i), "status": 422, "fouten": [b.as_dict()]}
+                elif isinstance(b, ValidationError):
+                    resultaten[i] = {**rijnummer(i), "status": 422, "fouten": rij_fouten(b)}
+                elif isinstance(b, Exception):
+                    raise b
+                elif isinstance(b, Duplicaat):
                     resultaten[i] = {**rijnummer(i), "status": 200, "melding": "al geregistreerd",
                                      "afwezigheid_id": str(b.afwezigheid_id)}
-                    continue
-                ids.add(afwezigheid_id)
-                # the next row of the same pupil and day is decided against this one: the first row wins
-                dagen[(pseudoniem, rij.datum)] = dag_na(dag, b, principal.client_id)
-                besluiten.append(b)
-                resultaten[i] = {**rijnummer(i), "status": 201, **afwezigheid_antwoord(b)}
+                else:
+                    besluiten.append(b)
+                    resultaten[i] = {**rijnummer(i), "status": 201, **afwezigheid_antwoord(b)}
 
             def tel(status: int) -> int:
                 return sum(r["status"] == status for r in resultaten)

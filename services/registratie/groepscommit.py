@@ -8,11 +8,15 @@ as one submission is (``IntakeService._submit``), only for all of them together:
 
 1. the session locks of all the group's pupils, in one sorted statement (as ``vergrendel`` always does);
    their older submissions still ``open`` are published first;
-2. one transaction: the locks of all the group's keys, their stored rows in one query, then every
-   submission on its own inside a savepoint (``IntakeService.behandel``): a refused submission (an
-   unknown pupil, a key reused for other content, any error of its own) rolls back only its own part
-   and gets its own error, the others go on. Submissions of one pupil are decided in arrival order, each
-   against the state the previous one left, and number their events under the locks held;
+2. one transaction: the locks of all the group's keys, their stored rows in one query. The new
+   submissions that can be decided together (single absences: ``Inzending.samen``) are decided in one
+   savepoint as ``/batch`` decides its rows (``IntakeService.behandel_samen``: the pupils, days and facts
+   read once, the rules once per pupil); a refused one gets its own error. Every other submission (a
+   replay, another kind, or all of them should the shared decision fail for another reason) is decided
+   on its own inside a savepoint (``IntakeService.behandel``): a refusal rolls back only its own part.
+   Submissions of one pupil are decided in arrival order, each against the state the previous one left,
+   and number their events under the locks held. The stored submissions' processing records are written
+   in the same transaction (``leerrecht.verwerkingslog.alle_in_transactie``);
 3. commit (synchronously: the outbox), one publish of every envelope in order (so a pupil's events reach
    its partition in decision order) with ``acks=all``, one statement that marks all published and
    releases the locks; only then does any request of the group get its answer.
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
+from leerrecht import verwerkingslog
 from leerrecht.logging import get_logger
 from leerrecht.projection import TRANSIENT
 from registratie.intake import (
@@ -55,7 +60,7 @@ MAX_GROEP = 100
 """Submissions in one group: bounds the time a group holds its pupils' locks and its connection."""
 
 
-@dataclass
+@dataclass(eq=False)  # by identity: a group maps its submissions to their outcomes
 class _Wachtend:
     inzending: Inzending
     toekomst: asyncio.Future[Resultaat]
@@ -155,7 +160,15 @@ class Groepscommit:
                 # committed; the row lock waits for the commit and reads it published (no second publish)
                 "FOR UPDATE",
                 [c for c, _ in eigen], [s for _, s in eigen])}
+            samen = await self._samen(conn, [(w, k) for w, k in zip(groep, eigen, strict=True) if k not in rows])
             for w, k in zip(groep, eigen, strict=True):
+                if w in samen:
+                    uitkomst = samen[w]
+                    if isinstance(uitkomst, Exception):
+                        w.toekomst.set_exception(uitkomst)
+                    else:
+                        stappen.append((w, uitkomst))
+                    continue
                 try:
                     async with conn.transaction():  # a savepoint: a refusal undoes only its own part
                         stap = await service.behandel(conn, w.inzending, rows.get(k))
@@ -165,6 +178,11 @@ class Groepscommit:
                     w.toekomst.set_exception(exc)
                     continue
                 stappen.append((w, stap))
+            # the processing records of the requests the group stored, committed with them
+            await verwerkingslog.alle_in_transactie(conn, [w.inzending.verwerking for w, s in stappen if s.publiceren])
+        for w, s in stappen:
+            if s.publiceren and w.inzending.verwerking is not None:
+                w.inzending.verwerking.vastgelegd = w.inzending.verwerking.in_transactie
         envelopes: list[Envelope] = [e for _, s in stappen if s.publiceren for e in s.envelopes]
         records: list[RawRecord] = [r for _, s in stappen if s.publiceren for r in s.records]
         if envelopes or records:
@@ -174,6 +192,30 @@ class Groepscommit:
         for w, stap in stappen:
             if not w.toekomst.done():
                 w.toekomst.set_result(stap.resultaat)
+
+
+    async def _samen(self, conn: asyncpg.Connection,
+                     nieuw: list[tuple[_Wachtend, tuple[str, str]]]) -> dict[_Wachtend, Stap | Exception]:
+        """The group's new submissions that can be decided together (the first one's kind, one day, no
+        identity records), decided in one savepoint (``IntakeService.behandel_samen``). Should that fail
+        for another reason than the connection, it is rolled back and they are decided one by one, so a
+        submission's own error still fails only itself."""
+        eerste = next((w.inzending for w, _ in nieuw if w.inzending.samen is not None), None)
+        if eerste is None or eerste.samen is None:
+            return {}
+        mee = [w for w, _ in nieuw if w.inzending.samen is not None and w.inzending.samen.beslis is eerste.samen.beslis
+               and w.inzending.raw is None and w.inzending.vandaag == eerste.vandaag]
+        if len(mee) < 2:
+            return {}
+        try:
+            async with conn.transaction():
+                uitkomsten = await self.service.behandel_samen(conn, [w.inzending for w in mee])
+        except Exception as exc:
+            if isinstance(exc, asyncpg.PostgresConnectionError | OSError):
+                raise
+            log.warning("groep_samen_mislukt", error=type(exc).__name__, inzendingen=len(mee))
+            return {}
+        return dict(zip(mee, uitkomsten, strict=True))
 
 
 def _faal(groep: list[_Wachtend], exc: BaseException) -> None:

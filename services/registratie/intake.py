@@ -49,6 +49,7 @@ import orjson
 from contracts.catalogue import from_envelope, to_envelope
 from contracts.envelope import Envelope, uuid7
 from contracts.topics import REGISTER_TOPIC, SCHOOL_EVENTS_TOPIC, region_events_topic
+from leerrecht import verwerkingslog
 from leerrecht.kafka import EventPublisher, OutgoingEvent
 from leerrecht.logging import get_logger
 from leerrecht.projection import TRANSIENT
@@ -110,6 +111,20 @@ class Uitkomst:
 
 Decide = Callable[[asyncpg.Connection], Awaitable[Uitkomst]]
 
+SamenBeslissen = Callable[[asyncpg.Connection, Sequence[Any]], Awaitable[list["Uitkomst | Exception"]]]
+"""Decides several submissions of one kind together (one query per kind for all of them, in arrival
+order, each against the state the earlier ones left): an :class:`Uitkomst` per submission, or the
+exception that refuses it alone (``Afgewezen``, a contract's ``ValidationError``)."""
+
+
+@dataclass(frozen=True)
+class Samen:
+    """How a submission can be decided together with others of its kind in a group
+    (:mod:`registratie.groepscommit`): the shared decider and this submission's own input."""
+
+    beslis: SamenBeslissen
+    gegeven: Any
+
 
 @dataclass(frozen=True)
 class Inzending:
@@ -123,6 +138,11 @@ class Inzending:
     raw: Callable[[], list[RawRecord]] | None
     bewaar_leeg: bool
     vandaag: date
+    samen: Samen | None = None
+    """Set when a group may decide this submission together with others (:meth:`IntakeService.behandel_samen`)."""
+    verwerking: Any = None
+    """The request's processing record (``leerrecht.verwerkingslog.Verwerking``), written in the group's
+    transaction (:mod:`registratie.groepscommit`)."""
 
 
 @dataclass(frozen=True)
@@ -278,15 +298,19 @@ class IntakeService:
 
     async def submit_gegroepeerd(self, client: str, sleutel: str, payload: Any, decide: Decide,
                                  leerlingen: Iterable[str] = (),
-                                 raw: Callable[[], list[RawRecord]] | None = None) -> Resultaat:
+                                 raw: Callable[[], list[RawRecord]] | None = None,
+                                 samen: Samen | None = None) -> Resultaat:
         """:meth:`submit`, combined with the submissions that arrive at the same time into one transaction
-        and one produce (:mod:`registratie.groepscommit`); the same answers, guarantees and errors."""
+        and one produce (:mod:`registratie.groepscommit`); the same answers, guarantees and errors.
+        With ``samen`` the group decides it together with the others of its kind (``decide`` remains
+        the way to decide it alone, should deciding together fail)."""
         if self._groepen is None:
             from registratie.groepscommit import Groepscommit
 
             self._groepen = Groepscommit(self)
-        return await self._groepen.indienen(Inzending(client, sleutel, self.inhoud_hash(payload), decide,
-                                                      sorted(set(leerlingen)), raw, True, self.klok.vandaag()))
+        return await self._groepen.indienen(Inzending(
+            client, sleutel, self.inhoud_hash(payload), decide, sorted(set(leerlingen)), raw, True,
+            self.klok.vandaag(), samen, verwerkingslog.huidige()))
 
     async def _submit(
         self, conn: asyncpg.Connection, client: str, sleutel: str, digest: str, decide: Decide,
@@ -335,6 +359,68 @@ class IntakeService:
             return Stap(Resultaat(200, antwoord))
         await self._bewaar(conn, inz.client, inz.sleutel, inz.digest, inz.pupils, envelopes, antwoord, records)
         return Stap(Resultaat(201, antwoord), envelopes, records, publiceren=True)
+
+    async def behandel_samen(self, conn: asyncpg.Connection,
+                             inzendingen: Sequence[Inzending]) -> list[Stap | Exception]:
+        """New submissions of one kind (the same :class:`Samen` decider, no stored row, no identity
+        records, one ``vandaag``), decided together inside the group's transaction, as ``/batch`` decides
+        its rows: one decision call for all, the state applied in one go, the rules evaluated once per
+        pupil after all of the pupil's submissions, the numbers and the stored rows in one statement each.
+
+        The rules' events of a pupil join the pupil's last submission of the group (its stored envelopes,
+        its correlation id), so they follow the absences that led to them on the log. A submission the
+        decider refuses gets its exception; any other failure raises, and the group decides them one by
+        one instead (:mod:`registratie.groepscommit`)."""
+        from registratie.state import apply_to_state
+
+        eerste = inzendingen[0]
+        assert eerste.samen is not None
+        vandaag = eerste.vandaag
+        uitkomsten = await eerste.samen.beslis(conn, [i.samen.gegeven for i in inzendingen if i.samen is not None])
+        per: dict[int, list[Envelope]] = {}
+        correlaties: dict[int, UUID] = {}
+        laatste: dict[str, int] = {}
+        alle: list[Envelope] = []
+        for n, u in enumerate(uitkomsten):
+            if isinstance(u, Exception):
+                continue
+            assert u.extra_state is None and not u.school_events and not u.beoordelen, "a plain decision"
+            correlaties[n] = uuid7()
+            per[n] = envelopes_for(u.besluiten, correlaties[n], u.occurred_at)
+            alle += per[n]
+            for b in u.besluiten:
+                laatste[b.pseudoniem] = n
+        await apply_to_state(conn, alle, vandaag)
+        regels = await beoordeel_alle(conn, laatste, vandaag, correlation_id=uuid7(), nu=self.klok.nu(),
+                                      protocols=self.protocols, kalender=self.kalender.kalender) if laatste else []
+        for e in regels:
+            n = laatste[e.subject]
+            per[n].append(e.model_copy(update={"correlation_id": correlaties[n]}))
+        volgorde = sorted(per)
+        genummerd = iter(await volgnummers_toekennen(
+            conn, [e for n in volgorde for e in per[n]], {p for i in inzendingen for p in i.pupils}))
+        for n in volgorde:
+            per[n] = [next(genummerd) for _ in per[n]]
+        stappen = [u if isinstance(u, Exception) else Stap(Resultaat(201, u.antwoord), per[n], [], publiceren=True)
+                   for n, u in enumerate(uitkomsten)]
+        await self._bewaar_alle(conn, [(inzendingen[n], s) for n, s in enumerate(stappen) if isinstance(s, Stap)])
+        return stappen
+
+    @staticmethod
+    async def _bewaar_alle(conn: asyncpg.Connection, rijen: Sequence[tuple[Inzending, Stap]]) -> None:
+        """Store several submissions ``open`` in one statement (none has identity records waiting)."""
+        if not rijen:
+            return
+        await conn.execute(
+            "INSERT INTO intake_verzoek (client, sleutel, inhoud_hash, status, envelopes, antwoord, leerlingen) "
+            "SELECT c, s, h, 'open', e, a, ARRAY(SELECT jsonb_array_elements_text(l)) "
+            "FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::jsonb[]) "
+            "AS r(c, s, h, e, a, l)",
+            [i.client for i, _ in rijen], [i.sleutel for i, _ in rijen], [i.digest for i, _ in rijen],
+            [orjson.dumps([e.model_dump(mode="json", by_alias=True) for e in s.envelopes]).decode() for _, s in rijen],
+            [orjson.dumps(s.resultaat.antwoord).decode() for _, s in rijen],
+            [orjson.dumps(i.pupils).decode() for i, _ in rijen],
+        )
 
     @staticmethod
     async def _bewaar(conn: asyncpg.Connection, client: str, sleutel: str, digest: str, pupils: list[str],

@@ -100,3 +100,102 @@ async def test_concurrent_single_absences_are_combined_and_give_exactly_the_even
         transacties = await conn.fetchval(
             "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", keys)
     assert transacties <= len(keys) // 2, f"{len(keys)} concurrent submissions in {transacties} commits"
+
+
+async def _inschrijven(reg: Reg, n: int) -> dict[str, str]:
+    pseudoniemen = {}
+    for _ in range(n):
+        pgn = bsn()
+        r = await reg.post("/v1/inschrijvingen", {
+            "pgn": pgn, "geboortedatum": "2014-05-17", "woongemeente": "GM0637", "school": "00AP00",
+            "ingangsdatum": "2026-08-24", "klas": "8A"})
+        assert r.status_code == 201, r.text
+        pseudoniemen[pgn] = r.json()["pseudoniem"]
+    return pseudoniemen
+
+
+async def test_a_group_is_decided_together_the_rules_run_once_per_group_not_per_submission(
+        reg: Reg, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16, the single POST's CPU: a group of concurrent single absences is decided as ``/batch``
+    decides its rows (the pupils, days and facts read once for the group, the rules evaluated once per
+    pupil), not submission by submission (about 17 round trips each). Counted: the evaluations of the
+    rules (``beoordeel_alle``) against the commits the submissions were stored in."""
+    import registratie.intake as intake
+
+    reg.zet_vandaag(date(2026, 11, 27))
+    pseudoniemen = await _inschrijven(reg, 4)
+    aanroepen = 0
+    echt = intake.beoordeel_alle
+
+    async def tellend(*args: Any, **kwargs: Any) -> Any:
+        nonlocal aanroepen
+        aanroepen += 1
+        return await echt(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "beoordeel_alle", tellend)
+    rijen = [{"pgn": pgn, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"}
+             for d in schooldagen(10) for pgn in pseudoniemen]
+    keys = [sleutel() for _ in rijen]
+    antwoorden = await asyncio.gather(*(reg.client.post("/v1/afwezigheden", json=r, headers=auth("school", k))
+                                        for r, k in zip(rijen, keys, strict=True)))
+    assert all(a.status_code == 201 for a in antwoorden), [a.text for a in antwoorden if a.status_code != 201]
+    async with reg.app.state.intake.pool.acquire() as conn:
+        transacties = await conn.fetchval(
+            "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", keys)
+    assert transacties < len(keys), "combined into groups at all"
+    assert aanroepen <= transacties, f"{len(keys)} submissions in {transacties} commits, rules run {aanroepen} times"
+
+
+async def test_a_duty_reached_inside_a_group_is_published_once_after_the_absences_that_reach_it(reg: Reg) -> None:
+    """Deciding a group together changes when the rules run (once per group), not what they decide: four
+    days of 4 unauthorised hours in four lesweken, sent at once beside other pupils' absences, give one
+    MeldplichtBereikt of 16 hours reached on the fourth day, after the four absences in the pupil's gapless
+    stream, exactly as one by one (test_reg_regels)."""
+    reg.zet_vandaag(date(2026, 11, 27))
+    pseudoniemen = await _inschrijven(reg, 3)
+    pgn, *anderen = pseudoniemen
+    p = pseudoniemen[pgn]
+    rijen = [{"pgn": pgn, "datum": d, "uren": 4, "code": "ONGEOORLOOFD"}
+             for d in ("2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23")]
+    rijen += [{"pgn": a, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"} for d in schooldagen(8) for a in anderen]
+    antwoorden = await asyncio.gather(*(reg.client.post("/v1/afwezigheden", json=r, headers=auth("school", sleutel()))
+                                        for r in rijen))
+    assert all(a.status_code == 201 for a in antwoorden), [a.text for a in antwoorden if a.status_code != 201]
+    envs = await reg.events(MC28, p)
+    assert [e.subject_sequence for e in envs] == list(range(1, len(envs) + 1)), "gapless, in order"
+    soorten = [type(from_envelope(e)).__name__ for e in envs]
+    assert soorten.count("AfwezigheidGeregistreerd") == 4
+    [m] = [from_envelope(e) for e in envs if e.type == ev.MeldplichtBereikt.event_type]
+    assert (m.vanaf, m.bereikt_op, m.uren) == (date(2026, 11, 2), date(2026, 11, 23), 16)
+    assert soorten.index("MeldplichtBereikt") > max(i for i, s in enumerate(soorten) if s == "AfwezigheidGeregistreerd")
+
+
+async def test_when_deciding_together_fails_the_group_decides_one_by_one_and_loses_nothing(
+        reg: Reg, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure of the shared decision that is not the connection's (here: forced) rolls back its savepoint;
+    the group then decides each submission on its own, so every one still gets its own answer and event."""
+    from registratie.intake import IntakeService
+
+    reg.zet_vandaag(date(2026, 11, 27))
+    pseudoniemen = await _inschrijven(reg, 3)
+    pogingen = 0
+
+    async def faalt(self: Any, conn: Any, inzendingen: Any) -> Any:
+        nonlocal pogingen
+        pogingen += 1
+        await conn.execute("INSERT INTO afwezigheid SELECT * FROM afwezigheid LIMIT 0")  # work to roll back
+        raise RuntimeError("gedwongen")
+
+    monkeypatch.setattr(IntakeService, "behandel_samen", faalt)
+    rijen = [{"pgn": pgn, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"}
+             for d in schooldagen(6) for pgn in pseudoniemen]
+    antwoorden = await asyncio.gather(*(reg.client.post("/v1/afwezigheden", json=r, headers=auth("school", sleutel()))
+                                        for r in rijen))
+    assert all(a.status_code == 201 for a in antwoorden), [a.text for a in antwoorden if a.status_code != 201]
+    assert pogingen >= 1, "the groups tried to decide together"
+    gezien: Counter[tuple[str, str]] = Counter()
+    for env in await reg.events(MC28):
+        e = from_envelope(env)
+        if env.subject in pseudoniemen.values() and isinstance(e, ev.AfwezigheidGeregistreerd):
+            gezien[(env.subject, e.datum.isoformat())] += 1
+    assert gezien == Counter({(pseudoniemen[r["pgn"]], r["datum"]): 1 for r in rijen})

@@ -176,6 +176,15 @@ def protocol_signalen(
 
     Grounds: domain.md A3.9 (local protocols, versioned with their valid-from date).
     """
+    soorten = soorten_van(enrolment)
+    # only the versions geldend_protocol can choose for this enrolment (its school, its types, its region):
+    # none (no protocol configured for it, the usual case) means no signal without walking its days
+    kan_gelden: dict[ProtocolScope, set[str | None]] = {
+        ProtocolScope.SCHOOL: {enrolment.school_id}, ProtocolScope.REGIO: {regiocode},
+        ProtocolScope.SCHOOLTYPE: set(soorten)}
+    protocols = [p for p in protocols if p.scope_code in kan_gelden[p.scope]]
+    if not protocols:
+        return []
     regio = enrolment.kalenderregio
     days = sorted({a.date for a in absences})
     per_day: dict[date, list[Absence]] = {}
@@ -188,7 +197,7 @@ def protocol_signalen(
     for e in days:
         if kalender.lesweek_van(e, regio) is None:
             continue
-        protocol = geldend_protocol(protocols, enrolment.school_id, regiocode, e, soorten_van(enrolment))
+        protocol = geldend_protocol(protocols, enrolment.school_id, regiocode, e, soorten)
         if protocol is None:
             continue
         for regel in protocol.signaal_regels:
