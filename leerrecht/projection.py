@@ -128,6 +128,16 @@ def _reden(exc: BaseException) -> str:
     return type(cause).__name__
 
 
+@dataclass(frozen=True)
+class _Voorbereid:
+    """One partition's records of a fetch, decoded ahead of their transaction."""
+
+    tp: TopicPartition
+    records: list[ConsumerRecord[Any, Any]]
+    decoded: list[Delivered]
+    poison: list[tuple[ConsumerRecord[Any, Any], str]]
+
+
 @dataclass
 class RunnerStats:
     batches: int = 0
@@ -193,6 +203,14 @@ class _GcPauze:
 
 
 GC_PAUZE = _GcPauze()
+
+
+def _einde_pauze(pauze: contextlib.AbstractContextManager[None]) -> Callable[[asyncio.Task[bool]], None]:
+    """A task's done callback that ends the collector pause entered for it (also when it was cancelled
+    before it ran)."""
+    def klaar(_: asyncio.Task[bool]) -> None:
+        pauze.__exit__(None, None, None)
+    return klaar
 
 
 class ProjectionRunner:
@@ -270,6 +288,8 @@ class ProjectionRunner:
         self._ready.set()
         log.info("projection_started", projection=self.projection.name, group=self.group_id)
         try:
+            if self._vooruit_lezen():
+                await self._lus_met_vooruitlezen(consumer)
             while not self._stopping.is_set():
                 await self._measure_lag(consumer)
                 batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
@@ -281,6 +301,99 @@ class ProjectionRunner:
             with contextlib.suppress(Exception):
                 await consumer.stop()
             log.info("projection_stopped", projection=self.projection.name, **self.stats.__dict__)
+
+    def _vooruit_lezen(self) -> bool:
+        """Read one fetch ahead (:meth:`_lus_met_vooruitlezen`) unless a subclass replaces how a fetch is
+        handled (telling's bundles, its rebuild's bounds) or how a partition batch is processed (identity
+        records): those keep the plain loop, fetch and apply one after the other."""
+        soort = type(self)
+        return (soort._handle_fetch is ProjectionRunner._handle_fetch
+                and soort._process is ProjectionRunner._process)
+
+    async def _lus_met_vooruitlezen(self, consumer: AIOKafkaConsumer) -> None:
+        """Fetch and decode the next fetch while the previous one is applied in PostgreSQL.
+
+        Why: measured (issue 16), the runner waited for PostgreSQL per batch while the CPU that fetches
+        and decodes the next batch sat idle, and the other way round; applied in a task, the two
+        overlap. At most one fetch waits, decoded, beside the one being applied (memory stays bounded).
+
+        What stays as it was: fetches are applied one after the other, each partition batch in its own
+        transaction with its checkpoint, in log order (the next fetch's task starts only after the
+        previous one ended). A batch that must be read again (the database was away, the checkpoint is
+        behind) makes its task return False; only then, with no ``getmany`` running, are the positions
+        reset to the stored checkpoints, and the fetch read ahead is dropped: it was taken before that
+        seek, so the consumer reads its records again from the checkpoints. A rebalance seeks on its own
+        (``_SeekToStored``), as before; a fetch read ahead of it is applied and the checkpoint rows drop
+        what is stale, as they do for a batch in flight in the plain loop."""
+        lopend: asyncio.Task[bool] | None = None
+        try:
+            while not self._stopping.is_set():
+                await self._measure_lag(consumer)
+                batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
+                if not batches and lopend is None:
+                    continue
+                # The collector stays paused from the decode until the task that applies this fetch ends
+                # (its done callback): switched on in between, its first collection would scan and
+                # promote every object of the decoded fetch (:class:`_GcPauze`).
+                gepauzeerd = GC_PAUZE.gepauzeerd()
+                gepauzeerd.__enter__()
+                pauze: contextlib.AbstractContextManager[None] | None = gepauzeerd
+                try:
+                    voorbereid = await self._voorbereiden(batches)
+                    del batches
+                    if lopend is not None:
+                        taak, lopend = lopend, None
+                        if not await taak:
+                            # the fetch read ahead predates this seek: read again from the checkpoints
+                            del voorbereid
+                            await self._reseek_when_database_is_back()
+                            continue
+                    if voorbereid:
+                        lopend = asyncio.create_task(self._pas_toe(consumer, voorbereid))
+                        lopend.add_done_callback(_einde_pauze(gepauzeerd))
+                        pauze = None
+                    del voorbereid  # the task holds it; freed when the task ends
+                finally:
+                    if pauze is not None:
+                        pauze.__exit__(None, None, None)
+            if lopend is not None:  # stopped: the fetch in flight is finished and committed, as before
+                taak, lopend = lopend, None
+                await taak
+        finally:
+            if lopend is not None:  # an error or a cancellation: its transaction is rolled back
+                lopend.cancel()
+                with contextlib.suppress(BaseException):
+                    await lopend
+
+    async def _voorbereiden(self, batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]],
+                            stuk: int = 500) -> list[_Voorbereid]:
+        """Decode a fetch, a few hundred records at a time: between the pieces the task that applies
+        the previous fetch gets the event loop to send its next statement."""
+        out: list[_Voorbereid] = []
+        for tp, records in batches.items():
+            if not records:
+                continue
+            decoded: list[Delivered] = []
+            poison: list[tuple[ConsumerRecord[Any, Any], str]] = []
+            for i in range(0, len(records), stuk):
+                d, p = self._decode(records[i:i + stuk])
+                decoded += d
+                poison += p
+                await asyncio.sleep(0)
+            out.append(_Voorbereid(tp, records, decoded, poison))
+        return out
+
+    async def _pas_toe(self, consumer: AIOKafkaConsumer, voorbereid: Sequence[_Voorbereid]) -> bool:
+        """Apply a decoded fetch, a transaction per partition batch. False: a batch must be read again
+        from the stored checkpoints (the caller seeks; the rest of this fetch is stale then)."""
+        for v in voorbereid:
+            if v.tp not in self._assigned:
+                continue  # revoked while we were fetching; the new owner will read it
+            started, started_ns = time.monotonic(), time.time_ns()
+            if not await self._verwerk(v.tp, v.records, v.decoded, v.poison):
+                return False
+            self._observe(consumer, v.tp, v.records, started, started_ns)
+        return True
 
     async def _handle_fetch(self, consumer: AIOKafkaConsumer,
                             batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
@@ -371,6 +484,15 @@ class ProjectionRunner:
         """Apply one partition batch. False: the fetched data is stale (a database outage or a gap),
         positions were reset to the stored checkpoints, and the caller must fetch again."""
         decoded, poison = self._decode(records)
+        if await self._verwerk(tp, records, decoded, poison):
+            return True
+        await self._reseek_when_database_is_back()
+        return False
+
+    async def _verwerk(self, tp: TopicPartition, records: Sequence[ConsumerRecord[Any, Any]],
+                       decoded: list[Delivered], poison: list[tuple[ConsumerRecord[Any, Any], str]]) -> bool:
+        """Apply one decoded partition batch (dead letters, retries, isolation). False: the batch must be
+        read again from the stored checkpoints; the caller seeks (:meth:`_reseek_when_database_is_back`)."""
         first, last = records[0].offset, records[-1].offset
 
         await self._dead_letter(poison)  # before the checkpoint moves past them: never silently lost
@@ -391,12 +513,10 @@ class ProjectionRunner:
                 if self._stopping.is_set():
                     raise
                 await self._backoff(min(attempt, self.max_retries) + 1, exc)
-                await self._reseek_when_database_is_back()
                 return False
             except _Behind as behind:
                 log.warning("checkpoint_behind_fetch", projection=self.projection.name, topic=tp.topic,
                             partition=tp.partition, stored=behind.offset, fetched_from=first)
-                await self._reseek_when_database_is_back()
                 return False
             except POISON:
                 attempt = self.max_retries + 1
