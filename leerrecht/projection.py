@@ -592,14 +592,16 @@ class ProjectionRunner:
                      events: Sequence[Delivered]) -> list[Delivered]:
         """Lock the checkpoint, move it past ``last`` and return the events not applied before."""
         name = self.projection.name
-        created = await conn.fetchval(
-            "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) "
-            "ON CONFLICT DO NOTHING RETURNING true", name, tp.topic, tp.partition,
-        )
-        stored = await conn.fetchval(
-            "SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 FOR UPDATE",
-            name, tp.topic, tp.partition,
-        )
+        # The row exists for every batch but a partition's first: lock and read it first (one round trip);
+        # only a missing row takes the insert (``created``: this transaction made it) and the read again.
+        created = None
+        stored = await conn.fetchval(_CHECKPOINT_LEZEN, name, tp.topic, tp.partition)
+        if stored is None:
+            created = await conn.fetchval(
+                "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) "
+                "ON CONFLICT DO NOTHING RETURNING true", name, tp.topic, tp.partition,
+            )
+            stored = await conn.fetchval(_CHECKPOINT_LEZEN, name, tp.topic, tp.partition)
         if last < stored:
             return []  # a zombie or a redelivery: the whole batch is already in
         if first > stored and not created and not self.allow_gaps:
@@ -709,6 +711,9 @@ class _FakeRecord:
 def _as_record(ev: Delivered) -> Any:
     return _FakeRecord(ev.topic, ev.partition, ev.offset, ev.envelope.subject.encode(), ev.envelope.to_json())
 
+
+_CHECKPOINT_LEZEN = ("SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 "
+                     "FOR UPDATE")
 
 _IDS = ("(SELECT encode(substring($2::bytea FROM g * 16 + 1 FOR 16), 'hex')::uuid AS e "
         "FROM generate_series(0, length($2::bytea) / 16 - 1) AS g) AS i")
