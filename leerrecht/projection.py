@@ -133,6 +133,8 @@ class _Voorbereid:
     """One partition's records of a fetch, decoded ahead of their transaction."""
 
     tp: TopicPartition
+    ronde: int
+    """The partition's seek round when the fetch returned (``ProjectionRunner._zoekronde``)."""
     records: list[ConsumerRecord[Any, Any]]
     decoded: list[Delivered]
     poison: list[tuple[ConsumerRecord[Any, Any], str]]
@@ -249,6 +251,7 @@ class ProjectionRunner:
         self.stats = RunnerStats()
         self._assigned: set[TopicPartition] = set()
         self._next_offset: dict[TopicPartition, int] = {}  # next offset to apply, for the lag gauge
+        self._zoekronde: dict[TopicPartition, int] = {}  # seeks per partition: a fetch read ahead of one is stale
         self._lag_measured_at = 0.0
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = asyncio.Event()
@@ -323,13 +326,21 @@ class ProjectionRunner:
         behind) makes its task return False; only then, with no ``getmany`` running, are the positions
         reset to the stored checkpoints, and the fetch read ahead is dropped: it was taken before that
         seek, so the consumer reads its records again from the checkpoints. A rebalance seeks on its own
-        (``_SeekToStored``), as before; a fetch read ahead of it is applied and the checkpoint rows drop
-        what is stale, as they do for a batch in flight in the plain loop."""
+        (``_SeekToStored``, in the coordinator's task): records of a partition fetched before its latest
+        seek, or no longer assigned, are not applied (``_zoekronde``, taken when the fetch returned), as
+        the plain loop never applies a fetch taken before a seek. Found by the crash test: applied after
+        the seek, such a fetch passed over records never applied
+        (``test_a_fetch_read_ahead_of_the_seek_on_assignment_is_not_applied``)."""
         lopend: asyncio.Task[bool] | None = None
         try:
             while not self._stopping.is_set():
                 await self._measure_lag(consumer)
                 batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
+                # Taken now, with no await since the fetch returned: the partitions assigned and the seek
+                # round of each. A seek after this (an assignment's, with its database read still running
+                # while the consumer already fetched from the group's position) makes these records stale.
+                rondes = {tp: self._zoekronde.get(tp, 0) for tp in batches if tp in self._assigned}
+                batches = {tp: recs for tp, recs in batches.items() if tp in rondes}
                 if not batches and lopend is None:
                     continue
                 # The collector stays paused from the decode until the task that applies this fetch ends
@@ -339,7 +350,7 @@ class ProjectionRunner:
                 gepauzeerd.__enter__()
                 pauze: contextlib.AbstractContextManager[None] | None = gepauzeerd
                 try:
-                    voorbereid = await self._voorbereiden(batches)
+                    voorbereid = await self._voorbereiden(batches, rondes)
                     del batches
                     if lopend is not None:
                         taak, lopend = lopend, None
@@ -366,7 +377,7 @@ class ProjectionRunner:
                     await lopend
 
     async def _voorbereiden(self, batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]],
-                            stuk: int = 500) -> list[_Voorbereid]:
+                            rondes: dict[TopicPartition, int], stuk: int = 500) -> list[_Voorbereid]:
         """Decode a fetch, a few hundred records at a time: between the pieces the task that applies
         the previous fetch gets the event loop to send its next statement."""
         out: list[_Voorbereid] = []
@@ -380,15 +391,18 @@ class ProjectionRunner:
                 decoded += d
                 poison += p
                 await asyncio.sleep(0)
-            out.append(_Voorbereid(tp, records, decoded, poison))
+            out.append(_Voorbereid(tp, rondes[tp], records, decoded, poison))
         return out
 
     async def _pas_toe(self, consumer: AIOKafkaConsumer, voorbereid: Sequence[_Voorbereid]) -> bool:
         """Apply a decoded fetch, a transaction per partition batch. False: a batch must be read again
         from the stored checkpoints (the caller seeks; the rest of this fetch is stale then)."""
         for v in voorbereid:
-            if v.tp not in self._assigned:
-                continue  # revoked while we were fetching; the new owner will read it
+            if v.tp not in self._assigned or self._zoekronde.get(v.tp, 0) != v.ronde:
+                # revoked since the fetch (the new owner reads it), or sought since: the consumer reads
+                # these records again from the stored checkpoint. Applied, they could pass over records
+                # before them (a partition without a checkpoint row takes any first offset).
+                continue
             started, started_ns = time.monotonic(), time.time_ns()
             if not await self._verwerk(v.tp, v.records, v.decoded, v.poison):
                 return False
@@ -432,6 +446,7 @@ class ProjectionRunner:
             # No checkpoint yet: from offset 0 (auto_offset_reset=earliest covers a log whose start
             # moved). Awaiting seek_to_beginning() inside the rebalance callback stalls the fetcher.
             consumer.seek(tp, stored.get((tp.topic, tp.partition), 0))
+            self._zoekronde[tp] = self._zoekronde.get(tp, 0) + 1
             self._next_offset[tp] = stored.get((tp.topic, tp.partition), 0)
         self._assigned.update(assigned)
         log.info("partitions_assigned", projection=self.projection.name, count=len(assigned))

@@ -12,6 +12,7 @@ runner is stopped with a fetch read ahead (the next runner continues from the ch
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -74,13 +75,13 @@ def envelope(n: int) -> Envelope:
                     subject=f"pseudoniem-{n % 3:020d}", schema_version=1, correlation_id=uuid7(), data={"n": n})
 
 
-async def _opzet(infra: Any, naam: str) -> tuple[str, asyncpg.Pool]:
+async def _opzet(infra: Any, naam: str, aantal: int = EVENTS) -> tuple[str, asyncpg.Pool]:
     topic = f"vooruit.{naam}.{uuid.uuid4().hex[:8]}"
     await ensure_topics(infra.bootstrap, [_Topic(topic)])
     producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap, enable_idempotence=True, acks="all")
     await producer.start()
     try:
-        await asyncio.gather(*[await producer.send(topic, envelope(n).to_json()) for n in range(EVENTS)])
+        await asyncio.gather(*[await producer.send(topic, envelope(n).to_json()) for n in range(aantal)])
     finally:
         await producer.stop()
     pool = await create_pool(await infra.adatabase_url("vooruit"))
@@ -90,11 +91,11 @@ async def _opzet(infra: Any, naam: str) -> tuple[str, asyncpg.Pool]:
     return topic, pool
 
 
-async def _tot_einde(pool: asyncpg.Pool, task: asyncio.Task[None]) -> None:
+async def _tot_einde(pool: asyncpg.Pool, task: asyncio.Task[None], aantal: int = EVENTS) -> None:
     for _ in range(300):
         if task.done():
             task.result()
-        if await pool.fetchval("SELECT next_offset FROM checkpoint WHERE projection = $1", Wachtend.name) == EVENTS:
+        if await pool.fetchval("SELECT next_offset FROM checkpoint WHERE projection = $1", Wachtend.name) == aantal:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("runner did not catch up")
@@ -171,3 +172,46 @@ async def test_a_stop_with_a_fetch_read_ahead_loses_nothing(infra) -> None:  # t
         if not task.done():
             task.cancel()
         await pool.close()
+
+
+class LangzaamToegewezen(ProjectionRunner):
+    """The runner whose seek to the stored checkpoints on assignment comes late (its database read
+    slow), and whose decode takes a while: meanwhile the consumer already fetches from the group's
+    reset position (earliest), and the seek lands while a fetch is being read ahead."""
+
+    async def _seek_to_stored(self, assigned: Sequence[Any]) -> None:
+        await asyncio.sleep(0.3)
+        await super()._seek_to_stored(assigned)
+
+    def _decode(self, records: Sequence[ConsumerRecord[Any, Any]],  # type: ignore[override]
+                ) -> tuple[list[Delivered], list[tuple[ConsumerRecord[Any, Any], str]]]:
+        time.sleep(0.005)
+        return ProjectionRunner._decode(records)
+
+
+class Volgorde:
+    name = "vooruit-test"
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
+        await conn.executemany("INSERT INTO volgorde_gezien (n) VALUES ($1)", [(e.envelope.data["n"],) for e in events])
+
+
+@pytest.mark.infra
+async def test_a_fetch_read_ahead_of_the_seek_on_assignment_is_not_applied(infra) -> None:  # type: ignore[no-untyped-def]
+    """Found by the crash test (SIGKILL, then a new consumer): fetches taken before the assignment's seek
+    were skipped (the partition not yet assigned), and the one read ahead just before the seek was applied
+    after it, past offsets never applied; a partition without a checkpoint row accepts any first offset,
+    so the records before it were lost. A fetch taken before a seek of its partition is not applied."""
+    aantal = 2000
+    topic, pool = await _opzet(infra, "seek", aantal)
+    runner = LangzaamToegewezen(Volgorde(), pool, infra.bootstrap, topics=[topic], group_id=f"g-{topic}",
+                                batch_size=20)
+    task = asyncio.create_task(runner.run())
+    try:
+        await _tot_einde(pool, task, aantal)
+    finally:
+        runner.stop()
+        await task
+        toegepast = await _toegepast(pool)
+        await pool.close()
+    assert toegepast == list(range(aantal)), "every event once, in log order"
