@@ -101,6 +101,10 @@ class KeyHashPartitioner(DefaultPartitioner):  # type: ignore[misc]
         return all_partitions[(_murmur2(key) & 0x7FFFFFFF) % len(all_partitions)]
 
 
+_SCHATTING_MARGE = 1024
+"""Bytes kept free below ``max_request_size`` for a record's and its batch's own overhead (varints,
+attributes, the batch header: well under 100 bytes), so a record within the rest needs no exact estimate."""
+
 BATCH_VANAF = 100
 """From this many events a publish fills record batches of its own; below it, ``send`` per record."""
 
@@ -165,35 +169,49 @@ class EventPublisher:
         if len(events) < BATCH_VANAF:
             return await self._publish_small(events, timeout)
         try:
-            await asyncio.wait_for(self._ensure_metadata(ev.topic for ev in events), timeout=timeout)
+            await asyncio.wait_for(self._ensure_metadata({ev.topic for ev in events}), timeout=timeout)
             producer = self._producer
-            open_batches: dict[tuple[str, int], tuple[Any, list[int]]] = {}
             sent: list[tuple[Any, list[int]]] = []
-            partitions: dict[str, list[int]] = {}
+            # per topic: its partitions and the open batch of each (a list by partition index, no tuple key
+            # per record); most calls write one topic
+            per_topic: dict[str, tuple[list[int], list[tuple[Any, list[int]] | None]]] = {}
             plain = _with_trace([("content-type", b"application/cloudevents+json")])  # one trace per call
+            # send() refuses a record above max_request_size (``_serialize``): with the plain headers a
+            # record far below it needs no exact estimate per record; others get the exact check
+            grens = producer._max_request_size - _SCHATTING_MARGE - sum(len(k) + len(v) for k, v in plain)
             for i, ev in enumerate(events):
-                headers = (_with_trace([("content-type", b"application/cloudevents+json"), *ev.headers])
-                           if ev.headers else plain)
-                # as send() does: refuses a record above max_request_size
-                key, value = producer._serialize(ev.key_bytes(), ev.envelope.to_json(), headers)
-                parts = partitions.get(ev.topic)
-                if parts is None:  # once per topic and call
-                    parts = partitions[ev.topic] = sorted(await producer.partitions_for(ev.topic))
-                partition = parts[(_murmur2(key) & 0x7FFFFFFF) % len(parts)]
-                where = (ev.topic, partition)
-                entry = open_batches.get(where)
+                env = ev.envelope
+                key = (env.subject if ev.key is None else ev.key).encode()
+                value = env.to_json()
+                if ev.headers:
+                    headers = _with_trace([("content-type", b"application/cloudevents+json"), *ev.headers])
+                    producer._serialize(key, value, headers)
+                else:
+                    headers = plain
+                    if len(key) + len(value) > grens:
+                        producer._serialize(key, value, headers)
+                topic = ev.topic
+                t = per_topic.get(topic)
+                if t is None:  # once per topic and call
+                    parts = sorted(await producer.partitions_for(topic))
+                    t = per_topic[topic] = (parts, [None] * len(parts))
+                parts, open_batches = t
+                p = (_murmur2(key) & 0x7FFFFFFF) % len(parts)
+                entry = open_batches[p]
                 if entry is None:
-                    entry = open_batches[where] = (producer.create_batch(), [])
+                    entry = open_batches[p] = (producer.create_batch(), [])
                 if entry[0].append(timestamp=None, key=key, value=value, headers=headers) is None:
                     if not entry[1]:
                         raise MessageSizeTooLargeError(f"record {i} past the batch size")
-                    sent.append((await producer.send_batch(entry[0], ev.topic, partition=partition), entry[1]))
-                    entry = open_batches[where] = (producer.create_batch(), [])
+                    sent.append((await producer.send_batch(entry[0], topic, partition=parts[p]), entry[1]))
+                    entry = open_batches[p] = (producer.create_batch(), [])
                     if entry[0].append(timestamp=None, key=key, value=value, headers=headers) is None:
                         raise MessageSizeTooLargeError(f"record {i} past the batch size")
                 entry[1].append(i)
-            for (topic, partition), (batch, indices) in open_batches.items():
-                sent.append((await producer.send_batch(batch, topic, partition=partition), indices))
+            for topic, (parts, open_batches) in per_topic.items():
+                for p, entry in enumerate(open_batches):
+                    if entry is not None:
+                        sent.append((await producer.send_batch(entry[0], topic, partition=parts[p]), entry[1]))
             metadata = await asyncio.wait_for(asyncio.gather(*(fut for fut, _ in sent)), timeout=timeout)
         except Exception:
             await self._replace_producer()

@@ -128,6 +128,18 @@ def _reden(exc: BaseException) -> str:
     return type(cause).__name__
 
 
+@dataclass(frozen=True)
+class _Voorbereid:
+    """One partition's records of a fetch, decoded ahead of their transaction."""
+
+    tp: TopicPartition
+    ronde: int
+    """The partition's seek round when the fetch returned (``ProjectionRunner._zoekronde``)."""
+    records: list[ConsumerRecord[Any, Any]]
+    decoded: list[Delivered]
+    poison: list[tuple[ConsumerRecord[Any, Any], str]]
+
+
 @dataclass
 class RunnerStats:
     batches: int = 0
@@ -195,6 +207,14 @@ class _GcPauze:
 GC_PAUZE = _GcPauze()
 
 
+def _einde_pauze(pauze: contextlib.AbstractContextManager[None]) -> Callable[[asyncio.Task[bool]], None]:
+    """A task's done callback that ends the collector pause entered for it (also when it was cancelled
+    before it ran)."""
+    def klaar(_: asyncio.Task[bool]) -> None:
+        pauze.__exit__(None, None, None)
+    return klaar
+
+
 class ProjectionRunner:
     """Runs one projection over one or more topics (or a topic pattern) in a consumer group."""
 
@@ -231,6 +251,7 @@ class ProjectionRunner:
         self.stats = RunnerStats()
         self._assigned: set[TopicPartition] = set()
         self._next_offset: dict[TopicPartition, int] = {}  # next offset to apply, for the lag gauge
+        self._zoekronde: dict[TopicPartition, int] = {}  # seeks per partition: a fetch read ahead of one is stale
         self._lag_measured_at = 0.0
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = asyncio.Event()
@@ -270,6 +291,8 @@ class ProjectionRunner:
         self._ready.set()
         log.info("projection_started", projection=self.projection.name, group=self.group_id)
         try:
+            if self._vooruit_lezen():
+                await self._lus_met_vooruitlezen(consumer)
             while not self._stopping.is_set():
                 await self._measure_lag(consumer)
                 batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
@@ -281,6 +304,110 @@ class ProjectionRunner:
             with contextlib.suppress(Exception):
                 await consumer.stop()
             log.info("projection_stopped", projection=self.projection.name, **self.stats.__dict__)
+
+    def _vooruit_lezen(self) -> bool:
+        """Read one fetch ahead (:meth:`_lus_met_vooruitlezen`) unless a subclass replaces how a fetch is
+        handled (telling's bundles, its rebuild's bounds) or how a partition batch is processed (identity
+        records): those keep the plain loop, fetch and apply one after the other."""
+        soort = type(self)
+        return (soort._handle_fetch is ProjectionRunner._handle_fetch
+                and soort._process is ProjectionRunner._process)
+
+    async def _lus_met_vooruitlezen(self, consumer: AIOKafkaConsumer) -> None:
+        """Fetch and decode the next fetch while the previous one is applied in PostgreSQL.
+
+        Why: measured (issue 16), the runner waited for PostgreSQL per batch while the CPU that fetches
+        and decodes the next batch sat idle, and the other way round; applied in a task, the two
+        overlap. At most one fetch waits, decoded, beside the one being applied (memory stays bounded).
+
+        What stays as it was: fetches are applied one after the other, each partition batch in its own
+        transaction with its checkpoint, in log order (the next fetch's task starts only after the
+        previous one ended). A batch that must be read again (the database was away, the checkpoint is
+        behind) makes its task return False; only then, with no ``getmany`` running, are the positions
+        reset to the stored checkpoints, and the fetch read ahead is dropped: it was taken before that
+        seek, so the consumer reads its records again from the checkpoints. A rebalance seeks on its own
+        (``_SeekToStored``, in the coordinator's task): records of a partition fetched before its latest
+        seek, or no longer assigned, are not applied (``_zoekronde``, taken when the fetch returned), as
+        the plain loop never applies a fetch taken before a seek. Found by the crash test: applied after
+        the seek, such a fetch passed over records never applied
+        (``test_a_fetch_read_ahead_of_the_seek_on_assignment_is_not_applied``)."""
+        lopend: asyncio.Task[bool] | None = None
+        try:
+            while not self._stopping.is_set():
+                await self._measure_lag(consumer)
+                batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
+                # Taken now, with no await since the fetch returned: the partitions assigned and the seek
+                # round of each. A seek after this (an assignment's, with its database read still running
+                # while the consumer already fetched from the group's position) makes these records stale.
+                rondes = {tp: self._zoekronde.get(tp, 0) for tp in batches if tp in self._assigned}
+                batches = {tp: recs for tp, recs in batches.items() if tp in rondes}
+                if not batches and lopend is None:
+                    continue
+                # The collector stays paused from the decode until the task that applies this fetch ends
+                # (its done callback): switched on in between, its first collection would scan and
+                # promote every object of the decoded fetch (:class:`_GcPauze`).
+                gepauzeerd = GC_PAUZE.gepauzeerd()
+                gepauzeerd.__enter__()
+                pauze: contextlib.AbstractContextManager[None] | None = gepauzeerd
+                try:
+                    voorbereid = await self._voorbereiden(batches, rondes)
+                    del batches
+                    if lopend is not None:
+                        taak, lopend = lopend, None
+                        if not await taak:
+                            # the fetch read ahead predates this seek: read again from the checkpoints
+                            del voorbereid
+                            await self._reseek_when_database_is_back()
+                            continue
+                    if voorbereid:
+                        lopend = asyncio.create_task(self._pas_toe(consumer, voorbereid))
+                        lopend.add_done_callback(_einde_pauze(gepauzeerd))
+                        pauze = None
+                    del voorbereid  # the task holds it; freed when the task ends
+                finally:
+                    if pauze is not None:
+                        pauze.__exit__(None, None, None)
+            if lopend is not None:  # stopped: the fetch in flight is finished and committed, as before
+                taak, lopend = lopend, None
+                await taak
+        finally:
+            if lopend is not None:  # an error or a cancellation: its transaction is rolled back
+                lopend.cancel()
+                with contextlib.suppress(BaseException):
+                    await lopend
+
+    async def _voorbereiden(self, batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]],
+                            rondes: dict[TopicPartition, int], stuk: int = 500) -> list[_Voorbereid]:
+        """Decode a fetch, a few hundred records at a time: between the pieces the task that applies
+        the previous fetch gets the event loop to send its next statement."""
+        out: list[_Voorbereid] = []
+        for tp, records in batches.items():
+            if not records:
+                continue
+            decoded: list[Delivered] = []
+            poison: list[tuple[ConsumerRecord[Any, Any], str]] = []
+            for i in range(0, len(records), stuk):
+                d, p = self._decode(records[i:i + stuk])
+                decoded += d
+                poison += p
+                await asyncio.sleep(0)
+            out.append(_Voorbereid(tp, rondes[tp], records, decoded, poison))
+        return out
+
+    async def _pas_toe(self, consumer: AIOKafkaConsumer, voorbereid: Sequence[_Voorbereid]) -> bool:
+        """Apply a decoded fetch, a transaction per partition batch. False: a batch must be read again
+        from the stored checkpoints (the caller seeks; the rest of this fetch is stale then)."""
+        for v in voorbereid:
+            if v.tp not in self._assigned or self._zoekronde.get(v.tp, 0) != v.ronde:
+                # revoked since the fetch (the new owner reads it), or sought since: the consumer reads
+                # these records again from the stored checkpoint. Applied, they could pass over records
+                # before them (a partition without a checkpoint row takes any first offset).
+                continue
+            started, started_ns = time.monotonic(), time.time_ns()
+            if not await self._verwerk(v.tp, v.records, v.decoded, v.poison):
+                return False
+            self._observe(consumer, v.tp, v.records, started, started_ns)
+        return True
 
     async def _handle_fetch(self, consumer: AIOKafkaConsumer,
                             batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
@@ -319,6 +446,7 @@ class ProjectionRunner:
             # No checkpoint yet: from offset 0 (auto_offset_reset=earliest covers a log whose start
             # moved). Awaiting seek_to_beginning() inside the rebalance callback stalls the fetcher.
             consumer.seek(tp, stored.get((tp.topic, tp.partition), 0))
+            self._zoekronde[tp] = self._zoekronde.get(tp, 0) + 1
             self._next_offset[tp] = stored.get((tp.topic, tp.partition), 0)
         self._assigned.update(assigned)
         log.info("partitions_assigned", projection=self.projection.name, count=len(assigned))
@@ -371,6 +499,15 @@ class ProjectionRunner:
         """Apply one partition batch. False: the fetched data is stale (a database outage or a gap),
         positions were reset to the stored checkpoints, and the caller must fetch again."""
         decoded, poison = self._decode(records)
+        if await self._verwerk(tp, records, decoded, poison):
+            return True
+        await self._reseek_when_database_is_back()
+        return False
+
+    async def _verwerk(self, tp: TopicPartition, records: Sequence[ConsumerRecord[Any, Any]],
+                       decoded: list[Delivered], poison: list[tuple[ConsumerRecord[Any, Any], str]]) -> bool:
+        """Apply one decoded partition batch (dead letters, retries, isolation). False: the batch must be
+        read again from the stored checkpoints; the caller seeks (:meth:`_reseek_when_database_is_back`)."""
         first, last = records[0].offset, records[-1].offset
 
         await self._dead_letter(poison)  # before the checkpoint moves past them: never silently lost
@@ -391,12 +528,10 @@ class ProjectionRunner:
                 if self._stopping.is_set():
                     raise
                 await self._backoff(min(attempt, self.max_retries) + 1, exc)
-                await self._reseek_when_database_is_back()
                 return False
             except _Behind as behind:
                 log.warning("checkpoint_behind_fetch", projection=self.projection.name, topic=tp.topic,
                             partition=tp.partition, stored=behind.offset, fetched_from=first)
-                await self._reseek_when_database_is_back()
                 return False
             except POISON:
                 attempt = self.max_retries + 1
@@ -472,14 +607,16 @@ class ProjectionRunner:
                      events: Sequence[Delivered]) -> list[Delivered]:
         """Lock the checkpoint, move it past ``last`` and return the events not applied before."""
         name = self.projection.name
-        created = await conn.fetchval(
-            "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) "
-            "ON CONFLICT DO NOTHING RETURNING true", name, tp.topic, tp.partition,
-        )
-        stored = await conn.fetchval(
-            "SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 FOR UPDATE",
-            name, tp.topic, tp.partition,
-        )
+        # The row exists for every batch but a partition's first: lock and read it first (one round trip);
+        # only a missing row takes the insert (``created``: this transaction made it) and the read again.
+        created = None
+        stored = await conn.fetchval(_CHECKPOINT_LEZEN, name, tp.topic, tp.partition)
+        if stored is None:
+            created = await conn.fetchval(
+                "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) "
+                "ON CONFLICT DO NOTHING RETURNING true", name, tp.topic, tp.partition,
+            )
+            stored = await conn.fetchval(_CHECKPOINT_LEZEN, name, tp.topic, tp.partition)
         if last < stored:
             return []  # a zombie or a redelivery: the whole batch is already in
         if first > stored and not created and not self.allow_gaps:
@@ -589,6 +726,9 @@ class _FakeRecord:
 def _as_record(ev: Delivered) -> Any:
     return _FakeRecord(ev.topic, ev.partition, ev.offset, ev.envelope.subject.encode(), ev.envelope.to_json())
 
+
+_CHECKPOINT_LEZEN = ("SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 "
+                     "FOR UPDATE")
 
 _IDS = ("(SELECT encode(substring($2::bytea FROM g * 16 + 1 FOR 16), 'hex')::uuid AS e "
         "FROM generate_series(0, length($2::bytea) / 16 - 1) AS g) AS i")

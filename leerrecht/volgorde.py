@@ -107,16 +107,20 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
     ``events`` are the runner's ``Delivered`` items; anything without an envelope (raw identity
     records) and envelopes without a number are ignored."""
     per: dict[tuple[str, str], list[Any]] = {}  # (source, subject) -> its numbered envelopes, in log order
+    hoogste: dict[tuple[str, str], int] = {}  # (source, subject) -> its highest number in the batch
     for e in events:
         env = getattr(e, "envelope", None)
-        if env is None or env.subject_sequence is None:
+        if env is None or (n := env.subject_sequence) is None:
             continue
         sleutel = (env.source, env.subject)
         lijst = per.get(sleutel)
         if lijst is None:
             per[sleutel] = [env]
+            hoogste[sleutel] = n
         else:
             lijst.append(env)
+            if n > hoogste[sleutel]:
+                hoogste[sleutel] = n
     if not per:
         return []
     rows = await conn.fetch(
@@ -133,9 +137,7 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
         "          ON CONFLICT (sleutel) DO UPDATE SET hoogste = greatest(v.hoogste, excluded.hoogste)) "
         "SELECT source, subject, hoogste FROM oud WHERE hoogste IS NOT NULL",
         projection, topic,
-        tekst([(source, subject, str(envs[0].subject_sequence if len(envs) == 1
-                                     else max(env.subject_sequence for env in envs)))
-               for (source, subject), envs in per.items()], 3),
+        tekst([(source, subject, str(n)) for (source, subject), n in hoogste.items()], 3),
     )
     oud = {(r["source"], r["subject"]): int(r["hoogste"]) for r in rows}
     gemeld: list[Gemeld] = []
