@@ -160,7 +160,7 @@ class Groepscommit:
                 # committed; the row lock waits for the commit and reads it published (no second publish)
                 "FOR UPDATE",
                 [c for c, _ in eigen], [s for _, s in eigen])}
-            samen = await self._samen(conn, [(w, k) for w, k in zip(groep, eigen, strict=True) if k not in rows])
+            samen = await self._samen(conn, groep, [(w, k) for w, k in zip(groep, eigen, strict=True) if k not in rows])
             for w, k in zip(groep, eigen, strict=True):
                 if w in samen:
                     uitkomst = samen[w]
@@ -194,7 +194,7 @@ class Groepscommit:
                 w.toekomst.set_result(stap.resultaat)
 
 
-    async def _samen(self, conn: asyncpg.Connection,
+    async def _samen(self, conn: asyncpg.Connection, groep: list[_Wachtend],
                      nieuw: list[tuple[_Wachtend, tuple[str, str]]]) -> dict[_Wachtend, Stap | Exception]:
         """The group's new submissions that can be decided together (the first one's kind, one day, no
         identity records), decided in one savepoint (``IntakeService.behandel_samen``). Should that fail
@@ -205,6 +205,15 @@ class Groepscommit:
             return {}
         mee = [w for w, _ in nieuw if w.inzending.samen is not None and w.inzending.samen.beslis is eerste.samen.beslis
                and w.inzending.raw is None and w.inzending.vandaag == eerste.vandaag]
+        # A pupil whose group also holds a submission decided on its own stays out altogether: decided
+        # together first, its submissions would be decided and numbered before that one's even when they
+        # arrived after it, and reach the log out of their number order.
+        while True:
+            apart = {p for w in groep if w not in mee for p in w.inzending.pupils}
+            blijft = [w for w in mee if apart.isdisjoint(w.inzending.pupils)]
+            if len(blijft) == len(mee):
+                break
+            mee = blijft
         if len(mee) < 2:
             return {}
         try:
