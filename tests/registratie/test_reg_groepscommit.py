@@ -195,7 +195,9 @@ async def test_when_deciding_together_fails_the_group_decides_one_by_one_and_los
     assert pogingen >= 1, "the groups tried to decide together"
     gezien: Counter[tuple[str, str]] = Counter()
     for env in await reg.events(MC28):
+        if env.subject not in pseudoniemen.values():
+            continue  # the session's other tests publish on MC28 too, some with types of their own
         e = from_envelope(env)
-        if env.subject in pseudoniemen.values() and isinstance(e, ev.AfwezigheidGeregistreerd):
+        if isinstance(e, ev.AfwezigheidGeregistreerd):
             gezien[(env.subject, e.datum.isoformat())] += 1
     assert gezien == Counter({(pseudoniemen[r["pgn"]], r["datum"]): 1 for r in rijen})
