@@ -105,10 +105,9 @@ async def _toegepast(pool: asyncpg.Pool) -> list[int]:
     return [r["n"] for r in await pool.fetch("SELECT n FROM volgorde_gezien ORDER BY volgnr")]
 
 
-@pytest.mark.infra
-async def test_the_next_fetch_is_decoded_while_a_batch_is_applied(infra) -> None:  # type: ignore[no-untyped-def]
-    topic, pool = await _opzet(infra, "overlap")
-    projectie = Wachtend()
+async def _draai(infra: Any, naam: str, projectie: Wachtend) -> tuple[Telt, list[int]]:
+    """Run ``projectie`` over a fresh topic of ``EVENTS`` events to the end: the runner and what it applied."""
+    topic, pool = await _opzet(infra, naam)
     runner = projectie.runner = Telt(projectie, pool, infra.bootstrap, topics=[topic], group_id=f"g-{topic}",
                                      batch_size=BATCH)
     task = asyncio.create_task(runner.run())
@@ -119,6 +118,13 @@ async def test_the_next_fetch_is_decoded_while_a_batch_is_applied(infra) -> None
         await task
         toegepast = await _toegepast(pool)
         await pool.close()
+    return runner, toegepast
+
+
+@pytest.mark.infra
+async def test_the_next_fetch_is_decoded_while_a_batch_is_applied(infra) -> None:  # type: ignore[no-untyped-def]
+    projectie = Wachtend()
+    runner, toegepast = await _draai(infra, "overlap", projectie)
     assert projectie.vooruit_gezien, "the next fetch was not decoded while the first batch's transaction ran"
     assert toegepast == list(range(EVENTS))
     assert runner.stats.applied == EVENTS and runner.stats.skipped == 0
@@ -126,18 +132,8 @@ async def test_the_next_fetch_is_decoded_while_a_batch_is_applied(infra) -> None
 
 @pytest.mark.infra
 async def test_a_transient_failure_drops_the_fetch_read_ahead_and_reads_it_again(infra) -> None:  # type: ignore[no-untyped-def]
-    topic, pool = await _opzet(infra, "transient")
     projectie = Wachtend(fout=ConnectionResetError("database away"))  # TRANSIENT: backoff, seek to stored
-    runner = projectie.runner = Telt(projectie, pool, infra.bootstrap, topics=[topic], group_id=f"g-{topic}",
-                                     batch_size=BATCH)
-    task = asyncio.create_task(runner.run())
-    try:
-        await _tot_einde(pool, task)
-    finally:
-        runner.stop()
-        await task
-        toegepast = await _toegepast(pool)
-        await pool.close()
+    runner, toegepast = await _draai(infra, "transient", projectie)
     assert projectie.vooruit_gezien, "no fetch was read ahead when the batch failed"
     assert toegepast == list(range(EVENTS)), "every event once, in log order"
     assert runner.stats.applied == EVENTS
