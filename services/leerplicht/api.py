@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -89,6 +89,13 @@ class InterventieOpdracht(_Opdracht):
 class AfsluitOpdracht(_Opdracht):
     reden: LeerplichtSluitreden
     toelichting: Toelichting | None = None
+
+
+WERKLIJST_VEROUDERD = {"Deprecation": "@1796169600", "Link": '</v1/dossiers>; rel="successor-version"'}
+"""``GET /v1/werklijst`` is deprecated since 2026-12-02 (RFC 9745's date, RFC 8288's link to its successor).
+Why: it folds every open case of the region per request and answers them all unpaged; at the largest
+region's national size that took 1–2 s (issue 16, ``benchmarks/METINGEN.md``), while ``/v1/dossiers``
+pages in SQL. No sunset date is set: that is for the API's owners to announce to its users."""
 
 
 def _fout(status: int, title: str, fouten: list[dict[str, Any]], **extra: Any) -> JSONResponse:
@@ -186,13 +193,18 @@ def build_router(officer: Any, region: str) -> APIRouter:
         return {"regio": region, **dict(row or {}), "dossiers": {r["fase"]: r["n"] for r in dossiers}}
 
     @router.get("/werklijst", summary="Werklijst: nieuwe meldingen, verlopen termijnen, dossiers per behandelaar",
+        deprecated=True,
         description=("Wat de leerplichtambtenaar op de peildatum (standaard vandaag) moet doen: "
                      "nieuwe meldingen, termijnen die verlopen of verlopen zijn, dossiers per "
                      "behandelaar, gemarkeerde dossiers en signalen. Op pseudoniem; elke getoonde "
                      "leerling komt in het verwerkingslogboek. 422 bij een peildatum buiten "
-                     "2000-01-01 t/m 2100-12-31."))
+                     "2000-01-01 t/m 2100-12-31. Verouderd sinds 2 december 2026: het antwoord is niet "
+                     "gepagineerd en bevat elke open zaak van de regio. Gebruik GET /v1/dossiers "
+                     "(zoeken, filteren, sorteren en bladeren); de headers Deprecation en Link wijzen "
+                     "ernaar."))
     async def werklijst_(
         v: WerklijstInzien,
+        response: Response,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
         peildatum: Annotated[Dag | None, Query(description="Standaard vandaag; 2000-01-01 t/m 2100-12-31")] = None,
@@ -208,6 +220,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
         antwoord = {**views.werklijst(region, werklijst(paren, peildatum or vandaag())), "aandacht_nodig": gemarkeerd,
                     "signalen": gesignaleerd}
         v.betreft(*pseudoniemen_in(antwoord))
+        response.headers.update(WERKLIJST_VEROUDERD)
         return antwoord
 
     @router.get("/dossiers", summary="Open zaken: zoeken, filteren, sorteren en bladeren (één regel per dossier)")

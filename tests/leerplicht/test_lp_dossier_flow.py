@@ -242,8 +242,13 @@ async def test_report_to_closed_dossier_over_http_with_one_winner_under_concurre
         )
         assert r.status_code == 422 and r.json()["fouten"][0]["veld"] == "datum"
 
-        w = (await http.get("/v1/werklijst")).json()
+        r = await http.get("/v1/werklijst")
+        w = r.json()
         assert all(i["dossier_id"] != str(dossier_id) for i in w["nieuwe_meldingen"] + w["te_laat"])
+        # unpaged, it folds every open case per request (issue 16): deprecated for the paged /v1/dossiers
+        assert r.headers["Deprecation"] == "@1796169600"  # RFC 9745: 2026-12-02T00:00:00Z
+        assert r.headers["Link"] == '</v1/dossiers>; rel="successor-version"'
+        assert (await http.get("/openapi.json")).json()["paths"]["/v1/werklijst"]["get"]["deprecated"] is True
         assert (await http.get(f"/v1/dossiers/{uuid.uuid4()}")).status_code == 404
         r = await http.post(
             f"/v1/dossiers/{uuid.uuid4()}/afsluiten",
