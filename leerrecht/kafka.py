@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import MessageSizeTooLargeError, TopicAlreadyExistsError
+from aiokafka.errors import MessageSizeTooLargeError, TopicAlreadyExistsError, for_code
 from aiokafka.partitioner import DefaultPartitioner, murmur2
 
 from contracts.envelope import Envelope
@@ -371,10 +371,34 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicLike]) -> list[str]
             rf, min_isr = _for_cluster(s, brokers)
             new.append(NewTopic(name=s.name, num_partitions=s.partitions, replication_factor=rf,
                                 topic_configs={**s.config, "min.insync.replicas": str(min_isr)}))
-        with contextlib.suppress(TopicAlreadyExistsError):  # another service created it first
-            await admin.create_topics(new)
-        log.info("topics_created", topics=[s.name for s in wanted])
-        return [s.name for s in wanted]
+        fouten = _topic_errors(await admin.create_topics(new))
+        created = [s.name for s in wanted if s.name not in fouten]
+        bestaand = [s for s in wanted if fouten.get(s.name) is TopicAlreadyExistsError]
+        anders = {n: f for n, f in fouten.items() if f is not TopicAlreadyExistsError}
+        if anders:  # e.g. more replicas asked than the cluster has brokers: nothing weaker is made instead
+            raise anders[min(anders)](f"topic {min(anders)} niet aangemaakt")
+        if bestaand:
+            await _audit_when_listed(admin, bestaand)
+        if created:
+            log.info("topics_created", topics=created)
+        return created
     finally:
         await admin.close()
+
+
+def _topic_errors(response: Any) -> dict[str, type[Exception]]:
+    """The topics a CreateTopics answer refused, with the error class of each (aiokafka returns the
+    answer and raises nothing: before, a refused topic was logged and reported as created)."""
+    return {t[0]: for_code(t[1]) for t in response.topic_errors if t[1] != 0}
+
+
+async def _audit_when_listed(admin: AIOKafkaAdminClient, specs: Sequence[TopicLike]) -> None:
+    """Kafka said these topics already exist: another service created them after the listing, or the
+    broker's metadata did not show a topic created a moment ago (seen under load). They are audited like
+    every existing topic (P6), once the broker lists them."""
+    for _ in range(100):
+        if {s.name for s in specs} <= set(await admin.list_topics()):
+            break
+        await asyncio.sleep(0.1)
+    await audit_topics(admin, specs)
 

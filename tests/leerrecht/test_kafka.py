@@ -96,3 +96,48 @@ async def test_one_publish_to_a_known_and_a_new_topic_is_acknowledged(infra) -> 
         assert len(await pub.publish([OutgoingEvent(b, event(2)), OutgoingEvent(a, event(2))], timeout=15)) == 2
     finally:
         await pub.stop()
+
+
+@pytest.mark.infra
+async def test_a_topic_missing_from_stale_metadata_is_audited_not_reported_created(
+        infra, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """P6 under load: a topic created a moment ago can be missing from the broker's metadata (the
+    flake of ``test_an_event_topic_with_a_finite_retention_stops_the_service``), or another service
+    can create it between the listing and the creation. Kafka then answers "already exists": the
+    topic must still be audited, and not be reported as created. The listing is made stale here."""
+    import uuid
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from leerrecht.kafka import TopicConfigMismatch, TopicSpec, ensure_topics
+
+    name = f"audit.stale.{uuid.uuid4().hex[:8]}"
+    assert await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "604800000"})]) == [name]
+    echt = AIOKafkaAdminClient.list_topics
+    verouderd = {"n": 0}
+
+    async def zonder_nieuwe(self: AIOKafkaAdminClient) -> list[str]:
+        verouderd["n"] += 1
+        topics = await echt(self)
+        return [t for t in topics if t != name] if verouderd["n"] == 1 else topics
+
+    monkeypatch.setattr(AIOKafkaAdminClient, "list_topics", zonder_nieuwe)
+    with pytest.raises(TopicConfigMismatch, match=r"retention\.ms"):
+        await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "-1"})])
+    verouderd["n"] = 0
+    assert await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "604800000"})]) == []
+
+
+@pytest.mark.infra
+async def test_a_topic_kafka_refuses_stops_the_start_instead_of_counting_as_created(infra) -> None:  # type: ignore[no-untyped-def]
+    """aiokafka returns CreateTopics' per-topic errors and raises nothing: a refused topic was logged and
+    returned as created, and the service went on without it."""
+    import uuid
+
+    from aiokafka.errors import InvalidConfigurationError
+
+    from leerrecht.kafka import TopicSpec, ensure_topics
+
+    name = f"audit.refused.{uuid.uuid4().hex[:8]}"
+    with pytest.raises(InvalidConfigurationError):
+        await ensure_topics(infra.bootstrap, [TopicSpec(name, 1, {"retention.ms": "nooit"})])
