@@ -27,13 +27,13 @@ from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord, TopicPartition
-from benchmarks.rebuild import cpu_per_deel
 from telling import proeflog
 from telling.bundel import GebundeldeRunner
 from telling.projection import TellingProjection, inhalen
 from telling.stream import CijferStroom
 from telling.tabellen import inhoud_hash
 
+from benchmarks.rebuild import cpu_per_deel
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import OutgoingEvent
 from leerrecht.localinfra import throwaway_postgres
@@ -152,17 +152,19 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
 
 
 async def _rijen_per_tabel(url: str, n: int) -> None:
-    """Rows written per table over the run, per 1,000 events (the pool is closed first: a backend
+    """Rows written per table over the run, per 1,000 events, and the table's size with its indexes and
+    TOAST at the end (the pool is closed first: a backend
     reports its counts when it ends)."""
     conn = await asyncpg.connect(url)
     try:
         await asyncio.sleep(0.5)
         for r in await conn.fetch(
-            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables "
+            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del, pg_total_relation_size(relid) AS b "
+            "FROM pg_stat_user_tables "
             "WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC"):
             print(f"  rows per 1,000 events: {r['relname']:18s} ins {r['n_tup_ins'] / n * 1e3:7.1f} "
                   f"upd {r['n_tup_upd'] / n * 1e3:7.1f} (hot {r['n_tup_hot_upd'] / n * 1e3:7.1f}) "
-                  f"del {r['n_tup_del'] / n * 1e3:7.1f}")
+                  f"del {r['n_tup_del'] / n * 1e3:7.1f}; {r['b'] / 2**20:6.1f} MB")
     finally:
         await conn.close()
 
