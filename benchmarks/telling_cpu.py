@@ -6,6 +6,9 @@ Python process (``time.process_time``) is steady. This replays a :mod:`telling.p
 checkpoint: one transaction per bundle of ``--batch`` records, as a fetch of the 40 topics would
 bring) against a throwaway PostgreSQL, and prints CPU microseconds per event, wall events/s and the
 content hash (:func:`telling.tabellen.inhoud_hash`), which must not change with any optimisation.
+It also prints the throwaway PostgreSQL's CPU per event over the bundles (from ``/proc``, as
+:mod:`benchmarks.rebuild` does) and, with ``--statements``, the rows each table got (inserted, updated,
+of those HOT, deleted; ``pg_stat_user_tables``): PostgreSQL's share is the work it is given per event.
 ``--profiel FILE`` writes a cProfile of the bundles. ``--stroom`` also runs the count stream
 (:class:`~telling.stream.CijferStroom`, its rounds as the live runner would take them while behind: one
 per ``--stroom-elke`` bundles) with a publisher that encodes each record as the real one does but sends
@@ -30,6 +33,7 @@ from telling.projection import TellingProjection, inhalen
 from telling.stream import CijferStroom
 from telling.tabellen import inhoud_hash
 
+from benchmarks.rebuild import cpu_per_deel
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import OutgoingEvent
 from leerrecht.localinfra import throwaway_postgres
@@ -109,12 +113,12 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
     runner = GebundeldeRunner(TellingProjection(), pool, "niet-gebruikt:9092", topics=["cpu"], group_id="cpu")
     tijden = _tijden_per_statement() if args.statements else None
     profiel = cProfile.Profile(time.process_time) if args.profiel else None
-    cpu = wand = stroom_cpu = 0.0
+    cpu = wand = stroom_cpu = pg_cpu = 0.0
     opvanger = Opvanger()
     stroom = CijferStroom(pool, opvanger) if args.stroom else None  # type: ignore[arg-type]
     for i, bundel in enumerate(alle, 1):
         runner._assigned.update(bundel)
-        c0, w0 = time.process_time(), time.perf_counter()
+        c0, w0, p0 = time.process_time(), time.perf_counter(), cpu_per_deel()["postgres"]
         if profiel:
             profiel.enable()
         decoded = {tp: runner._decode(recs)[0] for tp, recs in sorted(bundel.items())}
@@ -123,6 +127,7 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
             profiel.disable()
         cpu += time.process_time() - c0
         wand += time.perf_counter() - w0
+        pg_cpu += cpu_per_deel()["postgres"] - p0
         if stroom is not None and (i % args.stroom_elke == 0 or i == len(alle)):
             stroom_cpu += await _ronde(stroom, profiel)
     async with pool.acquire() as conn:
@@ -132,8 +137,10 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
         stroom_cpu += await _ronde(stroom, profiel)
     await pool.close()
     n = args.events
+    if tijden is not None:
+        await _rijen_per_tabel(url, n)
     print(f"CPU {cpu / n * 1e6:,.1f} us/event ({n / cpu:,.0f} ev/s of Python CPU); wall {n / wand:,.0f} ev/s; "
-          f"inhalen {rondes} rondes", flush=True)
+          f"inhalen {rondes} rondes; PostgreSQL CPU {pg_cpu / n * 1e6:,.1f} us/event", flush=True)
     print(f"hash {h} ({cellen:,} cellen)", flush=True)
     if stroom is not None:
         print(f"count stream: CPU {stroom_cpu / n * 1e6:,.1f} us/event; {opvanger.records:,} records, "
@@ -142,6 +149,24 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
         print(f"  {t:7.2f}s {k:5d}x  {q}")
     if profiel:
         profiel.dump_stats(args.profiel)
+
+
+async def _rijen_per_tabel(url: str, n: int) -> None:
+    """Rows written per table over the run, per 1,000 events, and the table's size with its indexes and
+    TOAST at the end (the pool is closed first: a backend
+    reports its counts when it ends)."""
+    conn = await asyncpg.connect(url)
+    try:
+        await asyncio.sleep(0.5)
+        for r in await conn.fetch(
+            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del, pg_total_relation_size(relid) AS b "
+            "FROM pg_stat_user_tables "
+            "WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC"):
+            print(f"  rows per 1,000 events: {r['relname']:18s} ins {r['n_tup_ins'] / n * 1e3:7.1f} "
+                  f"upd {r['n_tup_upd'] / n * 1e3:7.1f} (hot {r['n_tup_hot_upd'] / n * 1e3:7.1f}) "
+                  f"del {r['n_tup_del'] / n * 1e3:7.1f}; {r['b'] / 2**20:6.1f} MB")
+    finally:
+        await conn.close()
 
 
 async def _ronde(stroom: CijferStroom, profiel: cProfile.Profile | None) -> float:

@@ -302,7 +302,8 @@ class TellingProjection:
         # One statement for the cells, their history and the outbox: the runner gives a rebuild many
         # small partition batches, where round trips, not rows, are the cost. Keys are sorted in every
         # part (no deadlock between instances); numbers travel as text: exact, and asyncpg encodes
-        # text arrays far cheaper than numeric ones.
+        # text arrays far cheaper than numeric ones. A cell the batch touched without changing it (members
+        # that came and went, a net 0) keeps its row version: no update, no index entry (issue 16).
         keys = sorted(cellen)
         rijen = sorted((*k[:4], k[4].isoformat(), str(n)) for k, n in historie.items() if n)
         tabellen = sorted({(k[0], k[2]) for k in cellen if INDICATOREN[k[0]].gepubliceerd})
@@ -311,7 +312,8 @@ class TellingProjection:
                 "WITH cel AS (INSERT INTO cijfer (indicator, gebied, periode, uitsplitsing, ouder, waarde) "
                 f"SELECT i, g, p, u, NULLIF(o, ''), w::numeric FROM {rijen_sql(1, 6)} AS t(i, g, p, u, o, w) "
                 "ON CONFLICT (indicator, gebied, periode, uitsplitsing) DO UPDATE SET "
-                "waarde = cijfer.waarde + EXCLUDED.waarde, ouder = COALESCE(EXCLUDED.ouder, cijfer.ouder)), "
+                "waarde = cijfer.waarde + EXCLUDED.waarde, ouder = COALESCE(EXCLUDED.ouder, cijfer.ouder) "
+                "WHERE EXCLUDED.waarde <> 0 OR EXCLUDED.ouder IS DISTINCT FROM cijfer.ouder), "
                 "hist AS (INSERT INTO cel_historie (indicator, gebied, periode, uitsplitsing, dag, mutatie) "
                 f"SELECT i, g, p, u, d::date, m::numeric FROM {rijen_sql(2, 6)} AS t(i, g, p, u, d, m) "
                 "ON CONFLICT (indicator, gebied, periode, uitsplitsing, dag) "
@@ -352,7 +354,7 @@ class TellingProjection:
             eraf |= verschil.eraf
             for k, n in verschil.mutaties.items():
                 historie[k] += n
-            opslaan.append((persoon, DAGEN.dump_json(na).decode() if na != voor else None, wekker(na, klok), klok))
+            opslaan.append((persoon, _json(na) if na != voor else None, wekker(na, klok), klok))
         if opslaan:
             await conn.execute(
                 "UPDATE leerling_feiten SET dagen = COALESCE(t.f::jsonb, dagen), wekker = t.w, klok = t.k "
@@ -360,6 +362,14 @@ class TellingProjection:
                 *[list(c) for c in zip(*opslaan, strict=True)],
             )
         return erbij, eraf, historie
+
+
+def _json(dagen: Dagen) -> str:
+    """A person's facts per registratiedag as stored: fields at their default (the empty sets, most of
+    every day's ``Feiten``) are left out and filled in again when read. Why: the row is rewritten whole
+    at every fold of the person, so its size is PostgreSQL's work (and TOAST's) per stateful event; rows
+    written before this keep their full form and read the same."""
+    return DAGEN.dump_json(dagen, exclude_defaults=True).decode()
 
 
 async def _klok(conn: asyncpg.Connection, batch_klok: date | None) -> date | None:
