@@ -132,6 +132,14 @@ _AFWEZIGHEID_IN = (
 """The batch's new absences, given as :func:`leerrecht.rijen.tekst` rows (pseudonym first, then
 :data:`contracts.snel.Rij`). Without ``ON CONFLICT``: the caller adds it when an id was seen before."""
 
+_BEKEND = (
+    "SELECT melding_id, NULL::text AS pseudoniem, dossier_id FROM dossier_melding WHERE melding_id = ANY($1::uuid[]) "
+    "UNION ALL "
+    "SELECT NULL::uuid, pseudoniem, dossier_id FROM dossier WHERE fase = 'OPEN' AND pseudoniem = ANY($2::text[])"
+)
+"""The dossier of each report known here, and the open dossier of each pupil given: rows of the first
+kind carry ``melding_id``, of the second ``pseudoniem``."""
+
 
 class LeerplichtProjection:
     name = "leerplicht"
@@ -228,20 +236,14 @@ class LeerplichtProjection:
             for d, ev in decoded
             if isinstance(ev, reg.MeldingGeregistreerd | reg.Verhuisd | lp.DossierOvergedragen)
         }
-        melding_dossier: dict[UUID, UUID] = {
-            r["melding_id"]: r["dossier_id"]
-            for r in await conn.fetch(
-                "SELECT melding_id, dossier_id FROM dossier_melding WHERE melding_id = ANY($1::uuid[])",
-                list(melding_ids),
-            )
-        }
-        open_dossier: dict[str, UUID] = {
-            r["pseudoniem"]: r["dossier_id"]
-            for r in await conn.fetch(
-                "SELECT pseudoniem, dossier_id FROM dossier WHERE fase = 'OPEN' AND pseudoniem = ANY($1::text[])",
-                list(pseudoniemen),
-            )
-        }
+        melding_dossier: dict[UUID, UUID] = {}
+        open_dossier: dict[str, UUID] = {}
+        if melding_ids or pseudoniemen:  # both lookups in one statement (one round trip per batch)
+            for r in await conn.fetch(_BEKEND, list(melding_ids), list(pseudoniemen)):
+                if r["melding_id"] is not None:
+                    melding_dossier[r["melding_id"]] = r["dossier_id"]
+                else:
+                    open_dossier[r["pseudoniem"]] = r["dossier_id"]
         genoemd = {i for _, ev in decoded if (i := dossier_id_van(ev)) is not None}
         betrokken = sorted(genoemd | set(melding_dossier.values()) | set(open_dossier.values()))
         # 1. lock (waits for a command that is publishing on one of these dossiers) and read the states in

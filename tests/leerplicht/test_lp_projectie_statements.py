@@ -3,7 +3,8 @@
 Real PostgreSQL with leerplicht's migrations; ``apply`` is called as the runner calls it, inside one
 transaction, on a connection that counts what is sent. Why: each statement is a round trip inside the
 runner's transaction, per partition batch. An ``executemany`` of no rows still prepares and syncs, and
-the dossier rows were locked and then read again in a second statement. The rows written stay the same.
+the dossier rows were locked and then read again in a second statement, and the known reports and
+the open dossiers were looked up in two. The rows written stay the same.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ async def test_a_batch_sends_no_empty_statement_and_reads_the_dossiers_with_thei
     assert (tijdlijn, gekoppeld, afwezigheden) == (1, dossier_id, 1)
     leeg = [sql for soort, sql, rijen in teller.statements if soort == "executemany" and rijen == 0]
     assert leeg == [], "an executemany of no rows is a round trip for nothing"
+    opgezocht = [sql for _, sql, _ in teller.statements if "FROM dossier_melding" in sql or "fase = 'OPEN'" in sql]
+    assert len(opgezocht) == 1, "the known reports and the open dossiers are looked up in one statement"
     dossier_gelezen = [sql for _, sql, _ in teller.statements
                        if "FROM dossier WHERE dossier_id = ANY" in sql]
     assert len(dossier_gelezen) == 1 and "FOR UPDATE" in dossier_gelezen[0] and "stand" in dossier_gelezen[0]
