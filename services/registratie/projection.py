@@ -35,10 +35,10 @@ RANK = {
 def status_updates(events: Sequence[Delivered]) -> dict[str, MeldingStatus]:
     """Per report the furthest status these events reach (pure, order-independent)."""
     furthest: dict[str, MeldingStatus] = {}
-    for d in events:
-        status = STATUS_BY_EVENT.get(d.envelope.type)
-        if status is None:
-            continue
+    # leerplicht's decisions are a small part of the region's log (mostly absences): pick them by type
+    # first, in one comprehension, before any per-event work
+    for d in [d for d in events if d.envelope.type in STATUS_BY_EVENT]:
+        status = STATUS_BY_EVENT[d.envelope.type]
         event = from_envelope(d.envelope)
         assert isinstance(event, lp.MeldingInBehandeling | lp.MeldingAfgesloten | lp.MeldingTerKennisgevingAangenomen)
         melding_id = str(event.melding_id)

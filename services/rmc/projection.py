@@ -61,6 +61,14 @@ NL = ZoneInfo("Europe/Amsterdam")
 TYPES = HANDLED_TYPES | {registratie.LeerlingIngeschreven.event_type}
 _COACH_BRON = re.compile(r"^urn:nl:leerrecht:rmc:(MC[0-9]{2}):coach:([A-Za-z0-9_.-]{1,64})$")
 
+_LEZEN = (
+    "SELECT p.pseudoniem, j.toestand, k.pseudoniem IS NOT NULL AS heeft_kenmerken, k.woongemeente, "
+    "k.geboortejaar_maand FROM unnest($1::text[]) AS p(pseudoniem) "
+    "LEFT JOIN jongere j ON j.pseudoniem = p.pseudoniem LEFT JOIN kenmerken k ON k.pseudoniem = p.pseudoniem "
+    "WHERE j.pseudoniem IS NOT NULL OR k.pseudoniem IS NOT NULL"
+)
+"""The stored file (``toestand``) and pupil facts of each pseudonym given, those that have either."""
+
 
 def bron_coach(region: str, client_id: str) -> str | None:
     """The envelope ``source`` of a coach's command: names the acting coach (for the caseload)."""
@@ -111,16 +119,18 @@ class RmcProjection:
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         items: list[tuple[Delivered, Event]] = []
         gesignaleerd: list[tuple[str, UUID, registratie.SignaalGegeven]] = []
+        signaal_type, types = signalen.EVENT_TYPE, TYPES  # locals: looked up once, not per event
         for d in events:
-            if d.envelope.type == signalen.EVENT_TYPE:  # not a file event: stored for the worklist
+            t = d.envelope.type
+            if t not in types and t != signaal_type:  # most of the log (absences): nothing to do here
+                continue
+            if t == signaal_type:  # not a file event: stored for the worklist
                 try:
                     s = from_envelope(d.envelope)
                 except ContractError as exc:
                     raise PoisonEvent(f"{d.envelope.type}: {type(exc).__name__}") from exc
                 assert isinstance(s, registratie.SignaalGegeven)
                 gesignaleerd.append((d.envelope.subject, d.envelope.id, s))
-                continue
-            if d.envelope.type not in TYPES:
                 continue
             try:
                 items.append((d, from_envelope(d.envelope)))
@@ -130,22 +140,16 @@ class RmcProjection:
         if not items:
             return
         pseudos = sorted({d.envelope.subject for d, _ in items})
-        states: dict[str, Jongere] = {
-            r["pseudoniem"]: Jongere.model_validate_json(r["toestand"])
-            for r in await conn.fetch(
-                "SELECT pseudoniem, toestand FROM jongere WHERE pseudoniem = ANY($1::text[])", pseudos
-            )
-        }
-        kenmerken: dict[str, Kenmerken] = {
-            r["pseudoniem"]: Kenmerken(
-                woongemeente=r["woongemeente"], geboortejaar_maand=r["geboortejaar_maand"]
-            )
-            for r in await conn.fetch(
-                "SELECT pseudoniem, woongemeente, geboortejaar_maand FROM kenmerken "
-                "WHERE pseudoniem = ANY($1::text[])",
-                pseudos,
-            )
-        }
+        # the files and the pupil facts of the batch's pseudonyms in one statement (one round trip)
+        states: dict[str, Jongere] = {}
+        kenmerken: dict[str, Kenmerken] = {}
+        for r in await conn.fetch(_LEZEN, pseudos):
+            if r["toestand"] is not None:
+                states[r["pseudoniem"]] = Jongere.model_validate_json(r["toestand"])
+            if r["heeft_kenmerken"]:
+                kenmerken[r["pseudoniem"]] = Kenmerken(
+                    woongemeente=r["woongemeente"], geboortejaar_maand=r["geboortejaar_maand"]
+                )
         gewijzigd: set[str] = set()
         kenmerken_gewijzigd: set[str] = set()
         contacten: list[tuple[Any, ...]] = []
