@@ -658,7 +658,8 @@ class ProjectionRunner:
                     if not isinstance(exc, POISON) and attempt <= self.max_retries:
                         await self._backoff(attempt, exc)
                         continue
-                    log.error("event_dead_lettered", projection=self.projection.name,
+                    log.error("event_dead_lettered", projection=self.projection.name, topic=tp.topic,
+                              partition=tp.partition, offset=ev.offset,
                               event_type=ev.envelope.type, event_id=str(ev.envelope.id), error=type(exc).__name__,
                               trace_id=ev.trace.trace_id if ev.trace else None)
                     await self._dead_letter([(_as_record(ev), f"{type(exc).__name__}: {str(exc)[:200]}")])
@@ -683,7 +684,8 @@ class ProjectionRunner:
             except TRANSIENT:
                 raise
             except Exception as exc:
-                log.error("dead_letter_hook_failed", projection=self.projection.name, event_id=str(ev.envelope.id),
+                log.error("dead_letter_hook_failed", projection=self.projection.name, topic=tp.topic,
+                          partition=tp.partition, offset=ev.offset, event_id=str(ev.envelope.id),
                           error=type(exc).__name__)
         async with self.pool.acquire() as conn, conn.transaction():
             await self._claim(conn, tp, first, ev.offset, [])

@@ -12,6 +12,7 @@ are "today" (a coach cannot record a date before the intake, which is when the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -136,5 +137,8 @@ def test_an_un_enrolment_without_sk_reaches_the_doorstroompunt_and_the_national_
     for svc in keten.values():
         text = svc.logs()
         assert BSN not in text
+        # registratie's report statuses read every region's topic: another test's poison event on its own
+        # region is dead-lettered here by design (test_service_projections_poison, MC34), not this chain's
+        eigen = "\n".join(r for r in text.splitlines() if not re.search(r"leerrecht\.regio\.MC(?!12)\d\d", r))
         for bad in ('"level": "error"', "event_dead_lettered", "Traceback"):
-            assert bad not in text, (svc.name, bad)
+            assert bad not in eigen, (svc.name, bad)
