@@ -12,12 +12,11 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-import asyncpg
 import pytest
 from leerplicht.domain.dossier import nieuw_dossier_id
 from leerplicht.projection import LeerplichtProjection
+from tellende_verbinding import TellendeVerbinding
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, Melder, MeldingSoort, UrenEenheid
@@ -31,26 +30,6 @@ pytestmark = pytest.mark.infra
 
 PUPIL = "k1:statementtest00000000000"
 SCHOOL = School(brin="12AB", vestiging="01")
-
-
-class _Tellend:
-    """A connection that records each statement sent (the SQL and, for ``executemany``, its rows)."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn = conn
-        self.statements: list[tuple[str, str, int | None]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._conn, name)
-        if name not in {"execute", "executemany", "fetch", "fetchval", "fetchrow"}:
-            return attr
-
-        async def tel(sql: str, *args: Any, **kwargs: Any) -> Any:
-            rijen = len(list(args[0])) if name == "executemany" else None
-            self.statements.append((name, sql, rijen))
-            return await attr(sql, *args, **kwargs)
-
-        return tel
 
 
 def _delivered(ev: Event, offset: int) -> Delivered:
@@ -73,7 +52,7 @@ async def test_a_batch_sends_no_empty_statement_and_reads_the_dossiers_with_thei
                                                uren=Decimal("2"), eenheid=UrenEenheid.LESUUR,
                                                code=AfwezigheidCode.ONGEOORLOOFD)
         async with pool.acquire() as conn, conn.transaction():
-            teller = _Tellend(conn)
+            teller = TellendeVerbinding(conn)
             await projectie.apply(teller, [_delivered(afwezig, 0), _delivered(melding, 1)])  # type: ignore[arg-type]
         dossier_id = nieuw_dossier_id(melding.melding_id)
         dossier = await pool.fetchrow("SELECT pseudoniem, fase, version FROM dossier WHERE dossier_id = $1",

@@ -10,11 +10,10 @@ the facts moved along by a move.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-import asyncpg
 import pytest
 from rmc.projection import RmcProjection
+from tellende_verbinding import TellendeVerbinding
 
 from contracts.catalogue import to_envelope
 from contracts.codes import SchoolType, Vakantieregio
@@ -28,25 +27,6 @@ pytestmark = pytest.mark.infra
 
 PUPIL = "k1:rmcstatementtest0000000"
 SCHOOL = School(brin="12AB", vestiging="01")
-
-
-class _Tellend:
-    """A connection that records the SQL of each statement sent."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn = conn
-        self.statements: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._conn, name)
-        if name not in {"execute", "executemany", "fetch", "fetchval", "fetchrow"}:
-            return attr
-
-        async def tel(sql: str, *args: Any, **kwargs: Any) -> Any:
-            self.statements.append(sql)
-            return await attr(sql, *args, **kwargs)
-
-        return tel
 
 
 def _delivered(ev: Event, offset: int) -> Delivered:
@@ -73,9 +53,9 @@ async def test_a_batch_reads_the_files_and_the_pupil_facts_in_one_statement(infr
         lezingen: list[int] = []
         for n, batch in enumerate(batches):
             async with pool.acquire() as conn, conn.transaction():
-                teller = _Tellend(conn)
+                teller = TellendeVerbinding(conn)
                 await projectie.apply(teller, [_delivered(ev, n) for ev in batch])  # type: ignore[arg-type]
-            lezingen.append(sum(1 for sql in teller.statements if sql.lstrip().upper().startswith("SELECT")
+            lezingen.append(sum(1 for _, sql, _ in teller.statements if sql.lstrip().upper().startswith("SELECT")
                                 and ("jongere" in sql or "kenmerken" in sql)))
         kenmerken = await pool.fetchrow("SELECT woongemeente, geboortejaar_maand FROM kenmerken WHERE pseudoniem = $1",
                                         PUPIL)
