@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from leerplicht import zaken
+from tellende_verbinding import TellendeVerbinding
 
 from contracts.codes import MeldingSoort
 from leerrecht.db import create_pool, migrate
@@ -22,28 +23,6 @@ from leerrecht.db import create_pool, migrate
 LEERLINGEN = 60_000
 OPEN = 1_500  # every 40th pupil has an open case, as in the benchmark's region
 PEILDATUM = date(2026, 3, 1)
-
-
-class _Opname:
-    """A connection that records the statements the worklist runs (and runs them)."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-        self.sql: list[tuple[str, tuple[Any, ...]]] = []
-
-    async def fetch(self, sql: str, *args: Any) -> Any:
-        self.sql.append((sql, args))
-        return await self.conn.fetch(sql, *args)
-
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        self.sql.append((sql, args))
-        return await self.conn.fetchval(sql, *args)
-
-    def transaction(self) -> Any:
-        return self.conn.transaction()
-
-    async def executemany(self, sql: str, args: Any) -> Any:
-        return await self.conn.executemany(sql, args)
 
 
 async def _vul(conn: Any) -> None:
@@ -73,7 +52,7 @@ async def test_worklist_statements_reach_names_and_ages_by_index(infra) -> None:
         await migrate(pool, "leerplicht")
         async with pool.acquire() as conn:
             await _vul(conn)
-            opname = _Opname(conn)
+            opname = TellendeVerbinding(conn)
             vragen = {
                 "naam": zaken.Zoekvraag(sorteer="naam"),
                 "leeftijd": zaken.Zoekvraag(sorteer="-leeftijd"),
@@ -84,7 +63,7 @@ async def test_worklist_statements_reach_names_and_ages_by_index(infra) -> None:
                 "soort": zaken.Zoekvraag(soort=MeldingSoort.LRV, sorteer="naam"),
             }
             uitkomst = {k: await zaken.zoek(opname, v, "officier", PEILDATUM) for k, v in vragen.items()}
-            for sql, args in opname.sql:
+            for sql, args in opname.opgenomen:
                 if "FROM dossier d" not in sql:
                     continue
                 plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + sql, *args))

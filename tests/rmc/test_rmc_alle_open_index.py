@@ -8,29 +8,14 @@ reads the matching names once); the plans are read with EXPLAIN on real PostgreS
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from rmc import dossiers
+from tellende_verbinding import TellendeVerbinding
 
 from leerrecht.db import create_pool, migrate
 
 IDENTITEITEN = 60_000
 OPEN = 1_500
-
-
-class _Opname:
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-        self.sql: list[tuple[str, tuple[Any, ...]]] = []
-
-    async def fetch(self, sql: str, *args: Any) -> Any:
-        self.sql.append((sql, args))
-        return await self.conn.fetch(sql, *args)
-
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        self.sql.append((sql, args))
-        return await self.conn.fetchval(sql, *args)
 
 
 @pytest.mark.infra
@@ -51,11 +36,11 @@ async def test_all_open_files_reach_names_by_index(infra) -> None:  # type: igno
                 "'{}'::jsonb FROM generate_series(1, $1) i", OPEN)
             await conn.execute("ANALYZE identiteit")
             await conn.execute("ANALYZE jongere")
-            opname = _Opname(conn)
+            opname = TellendeVerbinding(conn)
             eerste = await dossiers.alle_open(opname)
             diep = await dossiers.alle_open(opname, pagina=OPEN // dossiers.PER_PAGINA - 1)
             zoek = await dossiers.alle_open(opname, zoek="jansen1")
-            for sql, args in opname.sql:
+            for sql, args in opname.opgenomen:
                 plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + sql, *args))
                 if "zoeknaam LIKE" in sql:
                     assert "hashed SubPlan" in plan and "Hash Join" not in plan, plan
