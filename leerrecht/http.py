@@ -14,8 +14,10 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -177,6 +179,16 @@ def add_login_routes(
         response = RedirectResponse("/inloggen", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
+
+
+def json_antwoord(inhoud: Any, *, headers: Mapping[str, str] | None = None) -> Response:
+    """A 200 JSON answer serialised by orjson, past FastAPI's ``jsonable_encoder``. Why: FastAPI runs that
+    encoder over every dict an endpoint returns, value by value in Python; a region's whole worklist at
+    national size (3,813 items of 2,242 open files, 0.6 MB) took 130–145 ms there and 0.4 ms in orjson
+    (issue 16). The same JSON: orjson writes dates, datetimes, UUIDs and enums as the encoder does;
+    anything it does not know (a pydantic model, a Decimal) goes through ``jsonable_encoder`` by itself."""
+    return Response(orjson.dumps(inhoud, default=jsonable_encoder, option=orjson.OPT_NON_STR_KEYS),
+                    media_type="application/json", headers=dict(headers) if headers else None)
 
 
 def runtime_pool(request: Request) -> Any:

@@ -145,10 +145,15 @@ class Verwerking:
     request: Any = None
     in_transactie: bool = False  # written by the command in its own transaction (:func:`in_transactie`)
     vastgelegd: bool = False  # and that transaction committed: the dependency writes and checks nothing
+    _gezien: set[str] = field(default_factory=set, init=False, repr=False, compare=False)  # the same, as a set
+
+    def __post_init__(self) -> None:
+        self._gezien.update(self.betrokkenen)
 
     def betreft(self, *pseudoniemen: str) -> None:
         for p in pseudoniemen:
-            if p not in self.betrokkenen:
+            if p not in self._gezien:
+                self._gezien.add(p)
                 self.betrokkenen.append(p)
 
     def antwoord(self, response: _T) -> _T:
@@ -183,10 +188,13 @@ used when the endpoint did not name one itself (always so for a refused attempt)
 PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
 
 
+_PSEUDONIEM = re.compile(PSEUDONIEM)
+
+
 def _pseudoniem(waarde: str | None) -> str | None:
     """Only a well-formed pseudonym becomes a record's subject: a malformed value is input that may
     hold anything (a BSN typed in by mistake), and it names no file."""
-    return waarde if waarde and re.fullmatch(PSEUDONIEM, waarde) else None
+    return waarde if waarde and _PSEUDONIEM.fullmatch(waarde) else None
 
 
 async def pad_pseudoniem(request: Request, _: asyncpg.Connection) -> str | None:
@@ -216,8 +224,9 @@ async def aandacht_betrokkene(request: Request, conn: asyncpg.Connection) -> str
 
 def pseudoniemen_in(getoond: Any) -> list[str]:
     """Every pseudonym a list view shows (a ``pseudoniem`` key or attribute at any depth), in order: the data
-    subjects of one read of a worklist, recorded as one span with a record per person shown."""
-    gevonden: list[str] = []
+    subjects of one read of a worklist, recorded as one span with a record per person shown. Each once:
+    a dict keeps the order (a region's whole worklist shows thousands; a list's ``in`` made it quadratic)."""
+    gevonden: dict[str, None] = {}
 
     def loop(x: Any) -> None:
         if isinstance(x, str | bytes | int | float | bool) or x is None:
@@ -226,7 +235,7 @@ def pseudoniemen_in(getoond: Any) -> list[str]:
             for k, w in x.items():
                 if k == "pseudoniem" and isinstance(w, str):
                     if (p := _pseudoniem(w)) and p not in gevonden:
-                        gevonden.append(p)
+                        gevonden[p] = None
                 else:
                     loop(w)
         elif isinstance(x, list | tuple | set | frozenset):
@@ -238,7 +247,7 @@ def pseudoniemen_in(getoond: Any) -> list[str]:
             loop({"pseudoniem": x.pseudoniem})
 
     loop(getoond)
-    return gevonden
+    return list(gevonden)
 
 
 async def in_transactie(conn: asyncpg.Connection, *pseudoniemen: str) -> None:
@@ -283,6 +292,13 @@ _INSERT = (
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
 
 
+_INSERT_EEN_SPAN = (
+    "INSERT INTO verwerking (trace_id, span_id, parent_span_id, operatie, status, http_status, begin_op, "
+    "einde_op, verwerkingsactiviteit, betrokkene, actor_id, actor_rol, actor_organisatie) "
+    "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, b, $10, $11, $12 "
+    "FROM unnest($13::text[]) WITH ORDINALITY AS t(b, n) ORDER BY n")
+
+
 def _rijen(v: Verwerking, status: str, client_id: str, rol: str, organisatie: str,
            http_status: int | None) -> list[tuple[Any, ...]]:
     einde = datetime.now(UTC)
@@ -292,9 +308,13 @@ def _rijen(v: Verwerking, status: str, client_id: str, rol: str, organisatie: st
 
 async def vastleggen(conn: asyncpg.Connection | asyncpg.Pool, v: Verwerking, status: str,
                      client_id: str, rol: str, organisatie: str, http_status: int | None = None) -> None:
-    """Append one record per data subject (same span: one processing touching several files)."""
+    """Append one record per data subject (same span: one processing touching several files), in one
+    statement: a region's whole worklist shows thousands of young people, and ``executemany`` cost a
+    row's round of work each (2,242 records: 36-75 ms against 12-18 ms, issue 16)."""
     http_status = v.http_status if http_status is None else http_status
-    await conn.executemany(_INSERT, _rijen(v, status, client_id, rol, organisatie, http_status))
+    await conn.execute(_INSERT_EEN_SPAN, v.span.trace_id, v.span.span_id, v.span.parent_span_id,
+                       v.activiteit.naam, status, http_status, v.begin, datetime.now(UTC), v.activiteit.uri,
+                       client_id, rol, organisatie, v.betrokkenen)
 
 
 def verwerking(activiteit_id: str, betrokkene: Betrokkene | None = None) -> Callable[..., AsyncIterator[Verwerking]]:

@@ -42,7 +42,7 @@ from leerplicht.domain import (
 from leerplicht.projection import AMSTERDAM
 from leerrecht import signalen
 from leerrecht.grenzen import Dag
-from leerrecht.http import Principal, runtime_pool
+from leerrecht.http import Principal, json_antwoord, runtime_pool
 from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, pseudoniemen_in, verwerking
 
 PSEUDONIEM = r"^[A-Za-z0-9_:-]{16,128}$"
@@ -192,7 +192,8 @@ def build_router(officer: Any, region: str) -> APIRouter:
         dossiers = await db.fetch("SELECT fase, count(*) AS n FROM dossier GROUP BY fase")
         return {"regio": region, **dict(row or {}), "dossiers": {r["fase"]: r["n"] for r in dossiers}}
 
-    @router.get("/werklijst", summary="Werklijst: nieuwe meldingen, verlopen termijnen, dossiers per behandelaar",
+    @router.get("/werklijst", response_model=dict[str, Any],
+        summary="Werklijst: nieuwe meldingen, verlopen termijnen, dossiers per behandelaar",
         deprecated=True,
         description=("Wat de leerplichtambtenaar op de peildatum (standaard vandaag) moet doen: "
                      "nieuwe meldingen, termijnen die verlopen of verlopen zijn, dossiers per "
@@ -204,11 +205,10 @@ def build_router(officer: Any, region: str) -> APIRouter:
                      "ernaar."))
     async def werklijst_(
         v: WerklijstInzien,
-        response: Response,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(officer)],
         peildatum: Annotated[Dag | None, Query(description="Standaard vandaag; 2000-01-01 t/m 2100-12-31")] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         rows = await db.fetch(
             "SELECT d.stand, b.behandelaar FROM dossier d "
             "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'"
@@ -220,8 +220,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
         antwoord = {**views.werklijst(region, werklijst(paren, peildatum or vandaag())), "aandacht_nodig": gemarkeerd,
                     "signalen": gesignaleerd}
         v.betreft(*pseudoniemen_in(antwoord))
-        response.headers.update(WERKLIJST_VEROUDERD)
-        return antwoord
+        return json_antwoord(antwoord, headers=WERKLIJST_VEROUDERD)
 
     @router.get("/dossiers", summary="Open zaken: zoeken, filteren, sorteren en bladeren (één regel per dossier)")
     async def zaken_lijst(

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +26,7 @@ from contracts.events.base import School
 from contracts.tekst import KorteTekst
 from leerrecht import aandacht, signalen
 from leerrecht.grenzen import Dag
-from leerrecht.http import Principal, markeer_toegang, runtime_pool
+from leerrecht.http import Principal, json_antwoord, markeer_toegang, runtime_pool
 from leerrecht.verwerkingslog import PSEUDONIEM as PSEUDONIEM_LOG
 from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, pseudoniemen_in, verwerking
 from rmc import scholen
@@ -206,7 +206,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             raise _fout(fout) from None
         return _antwoord(resultaat)
 
-    @router.get("/jongeren", summary="Jongeren met een dossier bij het Doorstroompunt",
+    @router.get("/jongeren", response_model=dict[str, Any], summary="Jongeren met een dossier bij het Doorstroompunt",
         description=("Alle jongeren met een dossier bij het Doorstroompunt van deze regio, open en "
                      "gesloten, op pseudoniem (geen namen), met status, aanmelddatum, coach en de "
                      "versie die een opdracht als expected_version meestuurt. Voor systemen die de "
@@ -217,13 +217,13 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         v: WerklijstInzien,
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(coach)],
-    ) -> dict[str, Any]:
+    ) -> Response:
         rows = await db.fetch(
             "SELECT pseudoniem, status, aangemeld_op, coach, versie FROM jongere "
             "ORDER BY aangemeld_op, pseudoniem"
         )
         v.betreft(*pseudoniemen_in([{"pseudoniem": r["pseudoniem"]} for r in rows]))
-        return {
+        return json_antwoord({
             "regio": region,
             "jongeren": [
                 {
@@ -235,7 +235,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
                 }
                 for r in rows
             ],
-        }
+        })
 
     @router.get("/jongeren/{pseudoniem}", summary="Dossier van een jongere: status, contacten, plaatsingen",
         description=("Het dossier van één jongere: status, traject, plaatsingen, contactpogingen, "
@@ -439,7 +439,8 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             {"code": s.code, "naam": s.naam, "plaats": s.plaats, "soort": s.soort, "regio": s.rmc_regio}
             for s in treffers]}
 
-    @router.get("/werklijst", summary="Werklijst: nieuw, niet loslaten, plaatsingen controleren, caseload",
+    @router.get("/werklijst", response_model=dict[str, Any],
+        summary="Werklijst: nieuw, niet loslaten, plaatsingen controleren, caseload",
         description=("Wie vandaag aandacht nodig heeft: nieuwe jongeren, 'niet loslaten' (vier weken"
                      " of langer geen contact), plaatsingen om na drie maanden te controleren, de "
                      "leeftijdsgrens, verhuisden en behaalde startkwalificaties, plus gemarkeerde "
@@ -451,7 +452,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         db: Annotated[asyncpg.Pool, Depends(pool)],
         _: Annotated[Principal, Depends(coach)],
         coach_id: Annotated[KorteTekst | None, Query(alias="coach")] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         rows = await db.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
         async with db.acquire() as conn:
             gemarkeerd = [{**m, "pseudoniem": m["onderwerp"]} for m in await aandacht.alle_open(conn)
@@ -478,7 +479,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
             ],
         }
         v.betreft(*pseudoniemen_in(antwoord))
-        return antwoord
+        return json_antwoord(antwoord)
 
     @router.post(
         "/partners/voortgang",

@@ -67,6 +67,9 @@ def werklijst(jongeren: Iterable[Jongere], vandaag: date, regels: Regels = STAND
     """
     lijst = Werklijst()
     caseload: Counter[str | None] = Counter()
+    # the age check depends only on the year-month and the day: a region's thousands of open files share a
+    # few hundred year-months, so each is decided once per list
+    binnen: dict[str, bool] = {}
     for j in jongeren:
         d = j.dossier
         if not d.open:
@@ -82,7 +85,10 @@ def werklijst(jongeren: Iterable[Jongere], vandaag: date, regels: Regels = STAND
                 lijst.niet_loslaten.append(_item(j, sinds, vandaag))
         elif d.plaatsing is not None and vandaag >= add_months(d.plaatsing.startdatum, DUURZAAM_NA_MAANDEN):
             lijst.plaatsing_controleren.append(_item(j, d.plaatsing.startdatum, vandaag))
-        if not binnen_leeftijdsgrens(j.geboortejaar_maand, vandaag, regels.leeftijdsgrenzen):
+        gjm = j.geboortejaar_maand
+        if (erin := binnen.get(gjm)) is None:
+            erin = binnen[gjm] = binnen_leeftijdsgrens(gjm, vandaag, regels.leeftijdsgrenzen)
+        if not erin:
             lijst.leeftijdsgrens.append(_item(j, vandaag, vandaag))
         if d.verhuisd_buiten_regio:
             lijst.verhuisd.append(_item(j, vandaag, vandaag))

@@ -92,6 +92,19 @@ def test_the_age_limit_list_follows_the_limit_in_force_on_the_day() -> None:
     assert werklijst([j], date(2026, 1, 1)).leeftijdsgrens == [], "from 2026 the limit is 27"
 
 
+def test_the_age_limit_is_decided_per_birth_year_month_in_one_list() -> None:
+    """The list decides each year-month once (a region's thousands of files share a few hundred): files of
+    one year-month all land on the list or none does, whatever their order."""
+    oud = [run(None, aangemeld(datum=date(2025, 6, 2), gjm="2002-11")).model_copy(update={"pseudoniem": f"oud-{i}"})
+           for i in range(3)]
+    jong = [run(None, aangemeld(datum=date(2025, 6, 2), gjm="2005-03")).model_copy(update={"pseudoniem": f"jong-{i}"})
+            for i in range(3)]
+    gemengd = [oud[0], jong[0], oud[1], jong[1], jong[2], oud[2]]
+    assert sorted(w.pseudoniem for w in werklijst(gemengd, date(2025, 12, 1)).leeftijdsgrens) == \
+        ["oud-0", "oud-1", "oud-2"]
+    assert werklijst(list(reversed(gemengd)), date(2025, 11, 30)).leeftijdsgrens == []
+
+
 def test_moves_and_startkwalificatie_surface_for_closing() -> None:
     j = run(
         in_status(Status.IN_BEELD),
