@@ -35,7 +35,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
@@ -222,25 +222,31 @@ async def aandacht_betrokkene(request: Request, conn: asyncpg.Connection) -> str
     return _pseudoniem(subject) if isinstance(subject, str) else None
 
 
+_BLAD = frozenset({str, bytes, int, float, bool, type(None), date, datetime, uuid.UUID})
+"""Types that hold no pseudonym to look into (a ``pseudoniem`` value is read where its key is)."""
+
+
 def pseudoniemen_in(getoond: Any) -> list[str]:
     """Every pseudonym a list view shows (a ``pseudoniem`` key or attribute at any depth), in order: the data
     subjects of one read of a worklist, recorded as one span with a record per person shown. Each once:
-    a dict keeps the order (a region's whole worklist shows thousands; a list's ``in`` made it quadratic)."""
+    a dict keeps the order (a region's whole worklist shows thousands; a list's ``in`` made it quadratic),
+    and a leaf value is passed over by its exact type before any call (3,813 items: ~5 values each)."""
     gevonden: dict[str, None] = {}
 
     def loop(x: Any) -> None:
-        if isinstance(x, str | bytes | int | float | bool) or x is None:
+        if type(x) in _BLAD or isinstance(x, str | bytes | int | float | bool) or x is None:
             return
         if isinstance(x, Mapping):
             for k, w in x.items():
                 if k == "pseudoniem" and isinstance(w, str):
                     if (p := _pseudoniem(w)) and p not in gevonden:
                         gevonden[p] = None
-                else:
+                elif type(w) not in _BLAD:
                     loop(w)
         elif isinstance(x, list | tuple | set | frozenset):
             for w in x:
-                loop(w)
+                if type(w) not in _BLAD:
+                    loop(w)
         elif dataclasses.is_dataclass(x):
             loop({f.name: getattr(x, f.name) for f in dataclasses.fields(x)})
         elif isinstance(getattr(x, "pseudoniem", None), str):  # a domain object of a page (pydantic)

@@ -29,7 +29,7 @@ from leerrecht.grenzen import Dag
 from leerrecht.http import Principal, json_antwoord, markeer_toegang, runtime_pool
 from leerrecht.verwerkingslog import PSEUDONIEM as PSEUDONIEM_LOG
 from leerrecht.verwerkingslog import Verwerking, pad_pseudoniem, pseudoniemen_in, verwerking
-from rmc import scholen
+from rmc import dossiers, scholen
 from rmc.commando import CommandoFout, Resultaat, uitvoeren, vandaag
 from rmc.domain import (
     Afsluiten,
@@ -453,14 +453,14 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         _: Annotated[Principal, Depends(coach)],
         coach_id: Annotated[KorteTekst | None, Query(alias="coach")] = None,
     ) -> Response:
-        rows = await db.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
+        jongeren = await dossiers.open_jongeren(db)
         async with db.acquire() as conn:
             gemarkeerd = [{**m, "pseudoniem": m["onderwerp"]} for m in await aandacht.alle_open(conn)
                           if m["onderwerp"] is not None]
             gesignaleerd = await signalen_werklijst(conn)
         dag = vandaag()
         lijst = werklijst(
-            (Jongere.model_validate_json(r["toestand"]) for r in rows), dag, regels, coach=coach_id
+            jongeren, dag, regels, coach=coach_id
         )
         antwoord = {
             "regio": region,

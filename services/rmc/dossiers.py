@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
 from contracts.tekst import zonder_verboden_tekens
 from leerrecht.schoolnamen import schoolnaam
+from rmc.domain.model import Jongere
 
 PER_PAGINA = 25
 
@@ -103,3 +105,29 @@ async def scholen(conn: asyncpg.Connection) -> list[tuple[str, str]]:
     rows = await conn.fetch(
         "SELECT school FROM plaatsing WHERE school IS NOT NULL UNION SELECT school FROM signaal ORDER BY 1")
     return [(r["school"], schoolnaam(r["school"]) or r["school"]) for r in rows]
+
+
+_GEVOUWEN: dict[tuple[str, UUID, int], Jongere] = {}
+"""The open files read by the worklist, by (pseudonym, file, version). Why: the worklist (API and page) needs
+every open file of the region on every request; at the largest region's national size (2,242 open files)
+parsing their JSON was the larger part of the request (issue 16). A version is written once by the
+projection (it counts the events folded into the file), so an entry never goes stale; an entry whose
+file moved on is dropped when the next list is read, so the cache holds at most one list of files."""
+
+
+async def open_jongeren(db: asyncpg.Pool | asyncpg.Connection) -> list[Jongere]:
+    """Every open file of the region, parsed once per version (:data:`_GEVOUWEN`)."""
+    rows = await db.fetch(
+        "SELECT pseudoniem, dossier_id, versie, toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
+    uit: list[Jongere] = []
+    nieuw: dict[tuple[str, UUID, int], Jongere] = {}
+    for r in rows:
+        sleutel = (r["pseudoniem"], r["dossier_id"], r["versie"])
+        j = _GEVOUWEN.get(sleutel)
+        if j is None:
+            j = Jongere.model_validate_json(r["toestand"])
+        nieuw[sleutel] = j
+        uit.append(j)
+    _GEVOUWEN.clear()
+    _GEVOUWEN.update(nieuw)
+    return uit

@@ -288,7 +288,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
         status = q.get("status", "")
         status = status if status in {s.value for s in Status} - {Status.AFGESLOTEN.value} else ""
         nummer = q.get("pagina", "")
-        rows = await pool.fetch("SELECT toestand FROM jongere WHERE status <> 'AFGESLOTEN'")
+        jongeren = await dossiers.open_jongeren(pool)
         async with pool.acquire() as conn:
             gemarkeerd = [m for m in await aandacht.alle_open(conn) if m["onderwerp"]]
             gesignaleerd = await signalen_werklijst(conn)
@@ -299,7 +299,7 @@ def build_web_router(web_coach: Any, region: str, regels: Regels) -> APIRouter:
                                     "alleen_mijn": "true" if alleen_mijn else ""}.items() if v}
         dag = vandaag()
         lijst = werklijst(
-            (Jongere.model_validate_json(r["toestand"]) for r in rows),
+            jongeren,
             dag,
             regels,
             coach=principal.client_id if alleen_mijn else None,

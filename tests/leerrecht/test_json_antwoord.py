@@ -68,3 +68,17 @@ def test_a_processing_names_each_subject_once_in_order() -> None:
     v = Verwerking(activiteit=None, span=None, begin=datetime.now(UTC), betrokkenen=["pseudoniem-eerste-01"])  # type: ignore[arg-type]
     v.betreft("pseudoniem-tweede-002", "pseudoniem-eerste-01", "pseudoniem-tweede-002", "pseudoniem-derde-0003")
     assert v.betrokkenen == ["pseudoniem-eerste-01", "pseudoniem-tweede-002", "pseudoniem-derde-0003"]
+
+
+def test_pseudonyms_inside_leaf_looking_containers_are_still_found() -> None:
+    """The walk passes leaves over by type; a pseudonym in a tuple, a set or a dataclass is still found."""
+    from dataclasses import dataclass
+
+    @dataclass
+    class Rij:
+        pseudoniem: str
+        op: date
+
+    getoond = ((Rij("pseudoniem-in-rij-001", date(2026, 1, 1)),), {"x": [{"pseudoniem": "pseudoniem-diep-0002"}]},
+               [1, "tekst", None, date(2026, 1, 1), uuid.UUID(int=1)])
+    assert pseudoniemen_in(getoond) == ["pseudoniem-in-rij-001", "pseudoniem-diep-0002"]
