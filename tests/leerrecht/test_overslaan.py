@@ -95,7 +95,7 @@ JSON = st.recursive(
     lambda kind: st.lists(kind, max_size=3) | st.dictionaries(st.text(max_size=5), kind, max_size=3),
     max_leaves=8,
 )
-SLEUTELS = sorted(geldig()) + ["schema_version", "recorded_at", "anders"]
+SLEUTELS = [*sorted(geldig()), "schema_version", "recorded_at", "anders"]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
