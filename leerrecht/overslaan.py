@@ -9,43 +9,56 @@ others skipped: the runner only needs their type, to decide, and their number, f
 How (measured, ``benchmarks/METINGEN.md`` "The runner skips ignored types"): the type is found by a
 scan of the record for ``"type":"`` (the envelope writes it third, after ``specversion`` and ``id``);
 a handled type, or no type found, takes the full decode as before, at the cost of the scan only.
-A record whose scanned type is not handled is read with ``orjson`` and checked here to be an envelope
-the full decode would accept: the same keys (the wire names only), the same JSON types, canonical
-lower-case UUIDs, RFC 3339 times with an offset. Anything the check is not sure of (another spelling,
-a missing ``id``, unexpected JSON) returns None, and the runner decodes the record fully, so a record
-that is not JSON or not an envelope is dead-lettered exactly as before. The check may refuse more than
-pydantic does (never less: ``tests/leerrecht/test_overslaan.py``). No header: the publisher's cost per
-record is at its target's edge, and records already on the log carry none.
+A record whose scanned type is not handled is matched against the envelope exactly as the platform
+writes it (:meth:`contracts.envelope.Envelope.to_json`: its fields in order, no whitespace, ASCII
+strings without escapes, canonical UUIDs, RFC 3339 times) by one regular expression, which also
+captures what ``volgorde`` needs; the times' ranges are checked by :func:`datetime.fromisoformat` and
+the payload by ``orjson`` (a JSON object). Anything else (another spelling, an older or foreign
+producer, unexpected JSON) returns None and the runner decodes the record fully, so a record that is
+not JSON or not an envelope is dead-lettered exactly as before. The reader may refuse more than pydantic
+does, never less (``tests/leerrecht/test_overslaan.py``). Measured on the benchmark's regional log, CPU
+per record: pydantic's decode 4.4 µs, ``orjson.loads`` of the whole record with the same checks in
+Python 5.6 µs, this reader 3.6 µs, the scan 0.35 µs. No header: the publisher's cost per record is at
+its target's edge, and records already on the log carry none.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import orjson
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
-_TIJD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
-                   r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])").fullmatch
+_TEKST = rb'"[\x20\x21\x23-\x5b\x5d-\x7e]*"'
+_TEKST_VANGEN = rb'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"'  # printable ASCII without '"' and '\\': no escapes
+_UUID = rb'"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"'
+_UUID_VANGEN = rb'"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"'
+_TIJD = (rb'"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?'
+         rb'(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]))"')
 """An RFC 3339 time with an offset; :func:`datetime.fromisoformat` then checks the ranges of the date and
 time (it accepts an offset's minutes up to 99, pydantic only to 59: hence the offset's own pattern)."""
-_VERPLICHT = frozenset({"id", "type", "source", "time", "subject", "schemaversion", "correlationid", "data"})
-"""The keys every envelope read here has (``id`` too: an envelope without one is valid, with a new id
-drawn by the decode, but such a record takes the full decode)."""
-_ALLE = _VERPLICHT | {"specversion", "datacontenttype", "dataschema", "recordedtime", "causationid", "region",
-                      "subjectsequence"}
-_TYPE = b'"type":"'
+_KOP = re.compile(
+    rb'\{"specversion":"1\.0","id":' + _UUID_VANGEN + rb',"type":' + _TEKST_VANGEN + rb',"source":' + _TEKST_VANGEN
+    + rb',"time":' + _TIJD + rb',"subject":' + _TEKST_VANGEN + rb',"datacontenttype":"application/json"'
+    + rb'(?:,"dataschema":' + _TEKST + rb')?,"schemaversion":[1-9][0-9]{0,8},"recordedtime":' + _TIJD
+    + rb',"correlationid":' + _UUID + rb'(?:,"causationid":' + _UUID + rb')?(?:,"region":' + _TEKST + rb')?'
+    + rb'(?:,"subjectsequence":([1-9][0-9]{0,17}))?,"data":'
+).match
+"""The envelope's fields before ``data``, as :meth:`~contracts.envelope.Envelope.to_json` writes them
+(aliases, in the model's order, ``None`` left out); captures id, type, source, time, subject,
+recordedtime and subjectsequence."""
+TYPE_SLEUTEL = b'"type":"'
+"""What the scan for the type looks for (the runner inlines :func:`gescande_type`)."""
 MAX_HAKEN = 150
-"""At most this many ``{`` and ``[`` in a record read here. Why: pydantic refuses JSON nested 200 deep,
+"""At most this many ``{`` and ``[`` in a payload read here. Why: pydantic refuses JSON nested 200 deep,
 orjson only at 1,024; counting the brackets (a bound on the depth) is cheaper than measuring it."""
 _van_iso = datetime.fromisoformat
 
 
-@dataclass(frozen=True, slots=True)
-class Overgeslagen:
-    """A record of a type the projection does not handle: its position and what ``volgorde`` reads."""
+class Overgeslagen(NamedTuple):
+    """A record of a type the projection does not handle: its position and what ``volgorde`` reads.
+    (A named tuple: built per skipped record, and a frozen dataclass costs twice as much to build.)"""
 
     source: str
     subject: str
@@ -59,10 +72,10 @@ def gescande_type(value: object) -> str | None:
     confirms it); None when there is none to find."""
     if type(value) is not bytes:
         return None
-    i = value.find(_TYPE)
+    i = value.find(TYPE_SLEUTEL)
     if i < 0:
         return None
-    i += len(_TYPE)
+    i += len(TYPE_SLEUTEL)
     j = value.find(b'"', i)
     if j < 0:
         return None
@@ -72,52 +85,27 @@ def gescande_type(value: object) -> str | None:
         return None
 
 
-def _tijd(x: object) -> bool:
-    if type(x) is not str or _TIJD(x) is None:
-        return False
-    try:
-        _van_iso(x)  # the ranges: month, day of the month, hour, offset
-    except ValueError:
-        return False
-    return True
-
-
-def _uuid(x: object) -> bool:
-    return type(x) is str and _UUID(x) is not None
-
-
 def overslaan(value: bytes, offset: int, handles: frozenset[str]) -> Overgeslagen | None:
     """The record as skipped, when it certainly is an envelope of a type not in ``handles``; None
     when it is of a handled type or when this reader cannot tell (then decode it fully)."""
-    if value.count(b"{") + value.count(b"[") > MAX_HAKEN:
+    if type(value) is not bytes or value[-1:] != b"}":
+        return None
+    m = _KOP(value)
+    if m is None:
+        return None
+    eid, soort, source, tijd, subject, opgenomen, volgnummer = m.groups()
+    t = soort.decode()
+    if t in handles:
+        return None
+    begin = m.end()
+    if value.count(b"{", begin) + value.count(b"[", begin) > MAX_HAKEN:
         return None
     try:
-        d = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return None
-    if type(d) is not dict or not (_VERPLICHT <= d.keys() <= _ALLE):
-        return None
-    t, source, subject, eid = d["type"], d["source"], d["subject"], d["id"]
-    if (type(t) is not str or t in handles or type(source) is not str or type(subject) is not str
-            or not _uuid(eid) or not _uuid(d["correlationid"]) or type(d["data"]) is not dict):
-        return None
-    n = d["schemaversion"]
-    if type(n) is not int or n < 1 or not _tijd(d["time"]):
-        return None
-    volgnummer = None
-    if len(d) > len(_VERPLICHT):  # the optional keys, only when present
-        if d.get("specversion", "1.0") != "1.0" or d.get("datacontenttype", "application/json") != "application/json":
+        _van_iso(tijd.decode())  # the ranges: month, day of the month, hour
+        _van_iso(opgenomen.decode())
+        if type(orjson.loads(memoryview(value)[begin:-1])) is not dict:
             return None
-        for sleutel in ("dataschema", "region"):
-            x = d.get(sleutel)
-            if x is not None and type(x) is not str:
-                return None
-        if "recordedtime" in d and not _tijd(d["recordedtime"]):
-            return None
-        x = d.get("causationid")
-        if x is not None and not _uuid(x):
-            return None
-        volgnummer = d.get("subjectsequence")
-        if volgnummer is not None and (type(volgnummer) is not int or volgnummer < 1):
-            return None
-    return Overgeslagen(source, subject, volgnummer, eid, offset)
+    except (ValueError, orjson.JSONDecodeError):
+        return None
+    return Overgeslagen(source.decode(), subject.decode(), int(volgnummer) if volgnummer else None, eid.decode(),
+                        offset)
