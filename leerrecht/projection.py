@@ -751,8 +751,12 @@ class ProjectionRunner:
         still fails on its own (or is declared a PoisonEvent) goes to the dead letters. The skipped
         records before an event are numbered with it (those numbered before are behind the checkpoint)."""
         applied: list[Delivered] = []
+        volgende = 0  # the skipped records before ``volgende`` are behind the checkpoint by now
         for ev in events:
-            voor = [g for g in genegeerd if g.offset < ev.offset]
+            tot = volgende
+            while tot < len(genegeerd) and genegeerd[tot].offset < ev.offset:
+                tot += 1
+            voor, volgende = genegeerd[volgende:tot], tot
             attempt = 0
             while True:
                 try:

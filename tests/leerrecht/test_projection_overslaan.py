@@ -25,7 +25,7 @@ from contracts.envelope import Envelope, utcnow, uuid7
 from leerrecht.db import create_pool, migrate
 from leerrecht.kafka import EventPublisher, ensure_topics
 from leerrecht.metrics import SEQUENCE_ANOMALIES
-from leerrecht.projection import Delivered, ProjectionRunner
+from leerrecht.projection import Delivered, PoisonEvent, ProjectionRunner
 
 GEZIEN = "nl.leerrecht.test.gezien"
 GENEGEERD = "nl.leerrecht.test.genegeerd"
@@ -144,3 +144,73 @@ async def test_ignored_types_are_numbered_but_neither_deduped_nor_applied(infra)
         await consumer.stop()
     assert sorted(int(dict(r.headers)["dlq.origin.offset"]) for r in records) == [len(envs), len(envs) + 1]
     assert all(dict(r.headers)["dlq.reason"].startswith(b"undecodable envelope") for r in records)
+
+
+class MetGif(Gefilterd):
+    name = "overslaan-isolatie"
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
+        if any(e.envelope.data["n"] == 3 for e in events):
+            raise PoisonEvent("n = 3")
+        await super().apply(conn, events)
+
+
+@pytest.mark.infra
+async def test_skipped_records_are_numbered_when_a_batch_is_isolated(infra) -> None:  # type: ignore[no-untyped-def]
+    """A poison event makes the runner apply the batch one event at a time (and dead-letter it): the
+    skipped records before, between and after are numbered on the way. The dead-lettered event's own
+    number is not recorded (as before this change), so the number after it is the one gap reported."""
+    topic = f"overslaan.{uuid.uuid4().hex[:8]}"
+    await ensure_topics(infra.bootstrap, [_Topic(topic), _Topic(topic + ".dlq")])
+    s = "e-pseudoniem-0123456789abcdef"
+    soorten = [GEZIEN, GENEGEERD, GEZIEN, GENEGEERD, GEZIEN, GENEGEERD, GENEGEERD]
+    envs = [envelope(n, t, n, s) for n, t in enumerate(soorten, start=1)]
+    producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, envelope(0, GENEGEERD, None, "ander-0123456789abcdef").to_json(), key=b"k")
+        batch = producer.create_batch()
+        for e in envs:  # one batch: the poison isolates the rest of it
+            batch.append(key=b"k", value=e.to_json(), timestamp=None)
+        await producer.send_batch(batch, topic, partition=0)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    pool = await create_pool(await infra.adatabase_url("overslaan_isolatie"))
+    await migrate(pool, "leerrecht")
+    await pool.execute("CREATE TABLE gezien (n int PRIMARY KEY)")
+    dlq = EventPublisher(infra.bootstrap, client_id="overslaan-isolatie")
+    await dlq.start()
+    gat = SEQUENCE_ANOMALIES.labels(projection=MetGif.name, kind="gat")._value.get()
+    runner = ProjectionRunner(MetGif(), pool, infra.bootstrap, topics=[topic], group_id=f"g-{topic}",
+                              dead_letters=dlq, max_retries=1)
+    task = asyncio.create_task(runner.run())
+    with capture_logs() as logs:
+        try:
+            for _ in range(300):
+                if await pool.fetchval("SELECT next_offset FROM checkpoint WHERE projection = $1",
+                                       MetGif.name) == len(envs) + 1:
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("runner did not catch up")
+        finally:
+            runner.stop()
+            await task
+            await dlq.stop()
+    try:
+        hoogste = await pool.fetchval("SELECT hoogste FROM volgorde WHERE projection = $1 AND subject = $2",
+                                      MetGif.name, s)
+        gezien = sorted(r["n"] for r in await pool.fetch("SELECT n FROM gezien"))
+        applied = {r["event_id"] for r in await pool.fetch(
+            "SELECT event_id FROM applied_event WHERE projection = $1", MetGif.name)}
+    finally:
+        await pool.close()
+    assert gezien == [1, 5]
+    assert applied == {envs[0].id, envs[4].id}
+    assert runner.stats.dead_lettered == 1
+    assert hoogste == 7
+    lines = [(line["kind"], line["event_id"]) for line in logs if line["event"] == "volgorde_afwijking"]
+    assert lines == [("gat", str(envs[3].id))], lines
+    assert SEQUENCE_ANOMALIES.labels(projection=MetGif.name, kind="gat")._value.get() == gat + 1
