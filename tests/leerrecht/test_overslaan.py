@@ -169,3 +169,26 @@ def test_the_runner_decodes_only_the_handled_types_and_what_it_cannot_read(monke
     assert [g.offset for g in genegeerd] == [1, 2, 3]
     assert [r.offset for r, _ in poison] == [4]
     assert gebouwd == [values[0], values[3], values[4]], "only the handled type and what the reader cannot tell"
+
+
+GRENSGEVALLEN: list[Any] = [
+    None, True, 0, 1, 2, -1, 1.0, 2**40, "1", "", "a", "é", 'a"b', "a\\b", "1.0", "application/json",
+    "application/xml", str(uuid7()), str(uuid7()).upper(), str(uuid7())[:-1], "2026-12-02T07:00:00Z",
+    "2026-12-02T07:00:00", "2026-02-29T07:00:00+01:00", "2024-02-29T23:59:59.999999-23:59",
+    "2026-12-02T07:00:00+00:60", "2026-12-02 07:00:00Z", {}, {"n": 1}, [], [1],
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(geldig())), st.sampled_from(GRENSGEVALLEN), max_size=2))
+def test_never_accepts_what_the_full_decode_refuses_near_the_edges(wijzigingen: dict[str, Any]) -> None:
+    """Each field set to a value near what it allows (valid or just not), in the envelope's own order:
+    the reader accepts many of these, and never one the full decode refuses."""
+    value = orjson.dumps(geldig(**wijzigingen))
+    o = overslaan(value, 0, NIETS)
+    if o is None:
+        return
+    env = volledig(value)
+    assert env is not None, value
+    assert (o.source, o.subject, o.subject_sequence, o.id) == (
+        env.source, env.subject, env.subject_sequence, str(env.id))
