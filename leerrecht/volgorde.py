@@ -124,15 +124,14 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
     per: dict[tuple[str, str], list[tuple[int, Any, bool]]] = {}
     hoogste: dict[tuple[str, str], int] = {}  # (source, subject) -> its highest number in the batch
     for e in events:
-        env = getattr(e, "envelope", None)
-        if env is not None:
-            if (n := env.subject_sequence) is None:
-                continue
-            sleutel, item = (env.source, env.subject), (n, env, True)
-        elif type(e) is Overgeslagen:
+        if type(e) is Overgeslagen:  # first: most records of a projection that skips types
             if (n := e.subject_sequence) is None:
                 continue
             sleutel, item = (e.source, e.subject), (n, e.id, False)
+        elif (env := getattr(e, "envelope", None)) is not None:
+            if (n := env.subject_sequence) is None:
+                continue
+            sleutel, item = (env.source, env.subject), (n, env, True)
         else:
             continue
         lijst = per.get(sleutel)
