@@ -6,7 +6,8 @@ What it measures, on real Kafka and PostgreSQL (started locally when not given):
 * raw aiokafka producer (``send_batch``) and our ``EventPublisher`` (idempotent, acks=all);
 * raw aiokafka consumer ``getmany()`` without parsing: the ceiling of any projection;
 * PostgreSQL ``COPY`` (``copy_records_to_table``): the ceiling of any row-per-event write;
-* ``ProjectionRunner`` end to end (decode, dedupe by event id, apply, checkpoint in one transaction)
+* ``ProjectionRunner`` end to end (decode, dedupe by event id, apply, checkpoint in one transaction;
+  records of types a projection does not handle skipped, only numbered: ``leerrecht.overslaan``)
   with telling's counting projection and with leerplicht's row-per-event projection on an absence-only
   log, and with every ProjectionRunner projection that reads a regional topic (leerplicht, rmc and
   registratie's report statuses) on a realistic regional log (:mod:`telling.proeflog`: enrolments,
@@ -185,7 +186,8 @@ async def run_projection(projection: Projection, pool: asyncpg.Pool, bootstrap: 
     if prof is not None:
         prof.enable()
     task = asyncio.create_task(runner.run())
-    while runner.stats.applied + runner.stats.skipped + runner.stats.dead_lettered < n:
+    # every record counts once: applied, a duplicate, dead-lettered, or of a type the projection skips
+    while runner.stats.applied + runner.stats.skipped + runner.stats.dead_lettered + runner.stats.ignored < n:
         if task.done():
             task.result()
         await asyncio.sleep(0.05)
@@ -196,6 +198,9 @@ async def run_projection(projection: Projection, pool: asyncpg.Pool, bootstrap: 
         prof.dump_stats(profiel)
     if runner.stats.dead_lettered:
         print(f"  !! {projection.name}: {runner.stats.dead_lettered} dead letters", flush=True)
+    if runner.stats.ignored:
+        print(f"  ({projection.name}: {runner.stats.applied:,} applied, {runner.stats.ignored:,} of types it does "
+              "not handle skipped)", flush=True)
 
 
 async def main_async(args: argparse.Namespace) -> dict[str, float]:

@@ -13,6 +13,19 @@ and updated in
 the batch's transaction by ONE statement for the whole batch, so a crash or retry neither loses nor
 double-counts a position and no event costs a round trip of its own. Only events the runner found
 fresh are checked: a re-delivered duplicate (same event id) is no anomaly.
+
+**Types a projection does not handle** (issue 16; reliability matrix F8). A projection may declare the
+types it handles; the runner then skips the others (:mod:`leerrecht.overslaan`) without recording their
+ids, but still hands their numbers here (:class:`leerrecht.overslaan.Overgeslagen`, beside the fresh
+handled events, in log order). The rule:
+
+* every number, handled or not, advances the subject's highest number, so a projection that skips
+  types sees no false gap where a skipped event took a number;
+* a gap (``gat``) is reported whatever the types around it: a number never seen means an event is
+  missing from the log, and the missing one may be of a type the projection handles;
+* a reordering (``omgekeerd``) is reported only for a handled event. A skipped event that arrives out of
+  order cannot make the projection's view wrong; and a skipped event re-published at a new offset (same
+  id and number) is not deduplicated by id, so it would otherwise be reported as a false reordering.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import asyncpg
 
 from leerrecht.logging import get_logger
 from leerrecht.metrics import SEQUENCE_ANOMALIES
+from leerrecht.overslaan import Overgeslagen
 from leerrecht.rijen import rijen_sql, tekst
 
 SLEUTEL = "md5({projection} || chr(31) || {topic} || chr(31) || source || chr(31) || subject)::uuid"
@@ -104,21 +118,28 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
     """Inside the batch transaction: compare the batch's numbered events with the stored highest
     numbers and raise those, in one statement; returns the anomalies (report them after the commit).
 
-    ``events`` are the runner's ``Delivered`` items; anything without an envelope (raw identity
-    records) and envelopes without a number are ignored."""
-    per: dict[tuple[str, str], list[Any]] = {}  # (source, subject) -> its numbered envelopes, in log order
+    ``events`` are the runner's ``Delivered`` items (handled) and :class:`Overgeslagen` ones (skipped),
+    in log order; anything else (raw identity records) and events without a number are ignored."""
+    # (source, subject) -> its numbered events in log order: (number, event id or envelope, handled)
+    per: dict[tuple[str, str], list[tuple[int, Any, bool]]] = {}
     hoogste: dict[tuple[str, str], int] = {}  # (source, subject) -> its highest number in the batch
     for e in events:
-        env = getattr(e, "envelope", None)
-        if env is None or (n := env.subject_sequence) is None:
+        if type(e) is Overgeslagen:  # first: most records of a projection that skips types
+            if (n := e.subject_sequence) is None:
+                continue
+            sleutel, item = (e.source, e.subject), (n, e.id, False)
+        elif (env := getattr(e, "envelope", None)) is not None:
+            if (n := env.subject_sequence) is None:
+                continue
+            sleutel, item = (env.source, env.subject), (n, env, True)
+        else:
             continue
-        sleutel = (env.source, env.subject)
         lijst = per.get(sleutel)
         if lijst is None:
-            per[sleutel] = [env]
+            per[sleutel] = [item]
             hoogste[sleutel] = n
         else:
-            lijst.append(env)
+            lijst.append(item)
             if n > hoogste[sleutel]:
                 hoogste[sleutel] = n
     if not per:
@@ -141,17 +162,21 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
     )
     oud = {(r["source"], r["subject"]): int(r["hoogste"]) for r in rows}
     gemeld: list[Gemeld] = []
-    for k, envs in per.items():
+    for k, items in per.items():
         verwacht = oud.get(k, 0) + 1
-        for env in envs:
-            if env.subject_sequence != verwacht:
+        for item in items:
+            if item[0] != verwacht:
                 break
             verwacht += 1
         else:
             continue  # the common case: the next numbers in order, nothing to report
         eerder = oud.get(k)
-        for i, a in _met_plaats(eerder, [env.subject_sequence for env in envs]):
-            gemeld.append(Gemeld(a, k[0], str(envs[i].id)))  # the id as text only for what is reported
+        for i, a in _met_plaats(eerder, [item[0] for item in items]):
+            _, wie, behandeld = items[i]
+            if a.kind == "omgekeerd" and not behandeld:
+                continue  # a skipped event out of order, or re-published: the view cannot be wrong by it
+            # the id as text only for what is reported
+            gemeld.append(Gemeld(a, k[0], str(wie.id) if behandeld else wie))
     return gemeld
 
 

@@ -143,6 +143,8 @@ kind carry ``melding_id``, of the second ``pseudoniem``."""
 
 class LeerplichtProjection:
     name = "leerplicht"
+    handles = HANDLED
+    """The runner skips every other type of the region's log (``leerrecht.projection.Projection``)."""
 
     def __init__(self, region: str) -> None:
         self.region = region

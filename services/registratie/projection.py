@@ -50,6 +50,9 @@ def status_updates(events: Sequence[Delivered]) -> dict[str, MeldingStatus]:
 
 class MeldingStatusProjection:
     name = "registratie-meldingstatus"
+    handles = frozenset(STATUS_BY_EVENT)
+    """Only leerplicht's three decisions on a report (:func:`status_updates` reads nothing else): the
+    runner skips the rest of the region's log (``leerrecht.projection.Projection``)."""
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         updates = status_updates(events)

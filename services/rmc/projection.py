@@ -59,6 +59,9 @@ log = get_logger(__name__)
 
 NL = ZoneInfo("Europe/Amsterdam")
 TYPES = HANDLED_TYPES | {registratie.LeerlingIngeschreven.event_type}
+HANDLES = TYPES | {signalen.EVENT_TYPE}
+"""What :meth:`RmcProjection.apply` acts on: the file's types, the enrolment's pupil facts and the
+signals; the runner skips the rest of the region's log (``leerrecht.projection.Projection``)."""
 _COACH_BRON = re.compile(r"^urn:nl:leerrecht:rmc:(MC[0-9]{2}):coach:([A-Za-z0-9_.-]{1,64})$")
 
 _LEZEN = (
@@ -103,6 +106,7 @@ def gebeurtenis_uit(env: Envelope, event: Event, region: str) -> Gebeurtenis:
 
 class RmcProjection:
     name = "rmc"
+    handles = HANDLES
 
     def __init__(self, region: str, regels: Regels = STANDAARD_REGELS) -> None:
         self.region = region

@@ -29,6 +29,7 @@ from aiokafka import TopicPartition
 
 from leerrecht.db import create_pool, migrate
 from leerrecht.logging import configure_logging
+from leerrecht.overslaan import Overgeslagen
 from leerrecht.projection import Delivered, ProjectionRunner
 
 SCHEMA = """
@@ -57,14 +58,15 @@ class CrashingRunner(ProjectionRunner):
         self.stall = stall
 
     async def _apply_batch(
-        self, tp: TopicPartition, first: int, last: int, events: Sequence[Delivered]
+        self, tp: TopicPartition, first: int, last: int, events: Sequence[Delivered],
+        genegeerd: Sequence[Overgeslagen] = (),
     ) -> list[Delivered]:
         if self.stall is None or self.done < self.stall:
-            return await super()._apply_batch(tp, first, last, events)
+            return await super()._apply_batch(tp, first, last, events, genegeerd)
         self.stall = None
         print(f"stalled {tp.topic} {tp.partition} {first} {last}", flush=True)
         os.kill(os.getpid(), signal.SIGSTOP)  # frozen here until SIGCONT: the group moves on without us
-        fresh = await super()._apply_batch(tp, first, last, events)
+        fresh = await super()._apply_batch(tp, first, last, events, genegeerd)
         print(f"late_commit {tp.partition} {first} {last} fresh={len(fresh)}", flush=True)
         return fresh
 
@@ -84,7 +86,8 @@ class UnsafeRunner(CrashingRunner):
     """WRONG on purpose: rows in one transaction, the checkpoint in a later one."""
 
     async def _apply_batch(
-        self, tp: TopicPartition, first: int, last: int, events: Sequence[Delivered]
+        self, tp: TopicPartition, first: int, last: int, events: Sequence[Delivered],
+        genegeerd: Sequence[Overgeslagen] = (),
     ) -> list[Delivered]:
         async with self.pool.acquire() as conn:
             stored = (
