@@ -23,9 +23,9 @@ Per batch (one transaction, run by :class:`~leerrecht.projection.ProjectionRunne
    member) in this batch, computed from the rows the DELETE and INSERT really changed (``RETURNING``):
    the cost is what the batch touches, not the size of a national cell, and a replayed membership
    changes nothing.
-5. The history (``cel_historie``: per cell and registratiedag the change of its value) gets the same
-   changes, attributed to the day the events were recorded: the figures as of a past peildatum
-   (:mod:`telling.domain.historie` explains event time versus recorded time).
+5. The history (``cel_historie_bundel``: per cell and batch one row, the change of its value per
+   registratiedag in arrays) gets the same changes, attributed to the day the events were recorded:
+   the figures as of a past peildatum (:mod:`telling.domain.historie`: event time versus recorded time).
 6. The (indicator, periode) tables touched go to the outbox ``cijfer_gewijzigd`` for the count stream.
 
 **The klok** (``telling_klok``): the day before the latest registratiedag read. It comes from the log,
@@ -305,7 +305,7 @@ class TellingProjection:
         # text arrays far cheaper than numeric ones. A cell the batch touched without changing it (members
         # that came and went, a net 0) keeps its row version: no update, no index entry (issue 16).
         keys = sorted(cellen)
-        rijen = sorted((*k[:4], k[4].isoformat(), str(n)) for k, n in historie.items() if n)
+        rijen = _historie_rijen(historie)
         tabellen = sorted({(k[0], k[2]) for k in cellen if INDICATOREN[k[0]].gepubliceerd})
         if keys or rijen:
             await conn.execute(
@@ -314,13 +314,12 @@ class TellingProjection:
                 "ON CONFLICT (indicator, gebied, periode, uitsplitsing) DO UPDATE SET "
                 "waarde = cijfer.waarde + EXCLUDED.waarde, ouder = COALESCE(EXCLUDED.ouder, cijfer.ouder) "
                 "WHERE EXCLUDED.waarde <> 0 OR EXCLUDED.ouder IS DISTINCT FROM cijfer.ouder), "
-                "hist AS (INSERT INTO cel_historie (indicator, gebied, periode, uitsplitsing, dag, mutatie) "
-                f"SELECT i, g, p, u, d::date, m::numeric FROM {rijen_sql(2, 6)} AS t(i, g, p, u, d, m) "
-                "ON CONFLICT (indicator, gebied, periode, uitsplitsing, dag) "
-                "DO UPDATE SET mutatie = cel_historie.mutatie + EXCLUDED.mutatie) "
+                "hist AS (INSERT INTO cel_historie_bundel (indicator, gebied, periode, uitsplitsing, van, dagen, "
+                f"mutaties) SELECT i, g, p, u, v::date, d::date[], m::numeric[] FROM {rijen_sql(2, 7)} "
+                "AS t(i, g, p, u, v, d, m)) "
                 f"INSERT INTO cijfer_gewijzigd (indicator, periode) SELECT * FROM {rijen_sql(3, 2)} AS t",
                 tekst([(*k, cellen[k].ouder or "", str(delta.get(k, 0))) for k in keys], 6),
-                tekst(rijen, 6), tekst(tabellen, 2),
+                tekst(rijen, 7), tekst(tabellen, 2),
             )
 
     async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[tuple[Event, str, date, date]]],
@@ -362,6 +361,26 @@ class TellingProjection:
                 *[list(c) for c in zip(*opslaan, strict=True)],
             )
         return erbij, eraf, historie
+
+
+def _historie_rijen(historie: dict[tuple[str, str, str, str, date], Decimal | int]) -> list[tuple[str, ...]]:
+    """The batch's history as ``cel_historie_bundel`` rows: per cell (sorted) one row with its days
+    ascending and their changes (0s left out) as array literals, and its first day.
+
+    Why one row per cell and batch rather than per (cell, registratiedag): a batch of thousands of
+    events spans weeks of registratiedagen, and those rows were the largest part of PostgreSQL's new
+    rows per event (benchmarks/METINGEN.md, seventh round). What a day's change is does not depend on
+    the packing: readers add up a day's entries over the cell's rows."""
+    per_cel: dict[tuple[str, str, str, str], list[tuple[date, Decimal | int]]] = defaultdict(list)
+    for (i, g, p, u, dag), n in historie.items():
+        if n:
+            per_cel[(i, g, p, u)].append((dag, n))
+    rijen = []
+    for cel in sorted(per_cel):
+        dagen = sorted(per_cel[cel])
+        rijen.append((*cel, dagen[0][0].isoformat(), "{" + ",".join(d.isoformat() for d, _ in dagen) + "}",
+                      "{" + ",".join(str(n) for _, n in dagen) + "}"))
+    return rijen
 
 
 def _json(dagen: Dagen) -> str:

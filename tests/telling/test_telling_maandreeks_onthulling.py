@@ -33,6 +33,13 @@ HISTORIE: dict[tuple[str, str | None], dict[date, int]] = {
 }
 
 
+async def _historie(conn: asyncpg.Connection, gebied: str, dag: date, mutatie: int) -> None:
+    """One history entry, as a packed row of one day (``cel_historie_bundel``)."""
+    await conn.execute("INSERT INTO cel_historie_bundel (indicator, gebied, periode, van, dagen, mutaties) "
+                       "VALUES ($1, $2, $3, $4, ARRAY[$4::date], ARRAY[$5::numeric])",
+                       INDICATOR, gebied, JAAR, dag, mutatie)
+
+
 @pytest.fixture
 async def pool(infra: Any) -> AsyncIterator[asyncpg.Pool]:
     p = await create_pool(await infra.adatabase_url("tmaand"))
@@ -44,13 +51,11 @@ async def pool(infra: Any) -> AsyncIterator[asyncpg.Pool]:
                                "VALUES ($1, $2, $3, $4, $5)", INDICATOR, gebied, JAAR, ouder, sum(mutaties.values()))
             for dag, m in mutaties.items():
                 nl[dag] = nl.get(dag, 0) + m
-                await conn.execute("INSERT INTO cel_historie (indicator, gebied, periode, dag, mutatie) "
-                                   "VALUES ($1, $2, $3, $4, $5)", INDICATOR, gebied, JAAR, dag, m)
+                await _historie(conn, gebied, dag, m)
         await conn.execute("INSERT INTO cijfer (indicator, gebied, periode, ouder, waarde) "
                            "VALUES ($1, 'NL', $2, NULL, $3)", INDICATOR, JAAR, sum(nl.values()))
         for dag, m in nl.items():
-            await conn.execute("INSERT INTO cel_historie (indicator, gebied, periode, dag, mutatie) "
-                               "VALUES ($1, 'NL', $2, $3, $4)", INDICATOR, JAAR, dag, m)
+            await _historie(conn, "NL", dag, m)
         await conn.execute("UPDATE telling_klok SET datum = $1 WHERE id = 1", date(2026, 1, 31))
     try:
         yield p
