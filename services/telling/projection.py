@@ -25,8 +25,8 @@ Per batch (one transaction, run by :class:`~leerrecht.projection.ProjectionRunne
    person's pseudonym or one of their dossiers, derived from that person's facts alone, which the
    person's row lock keeps to one fold at a time (issue 16, seventh round: the ``lidmaatschap`` rows
    were 1.2 of PostgreSQL's new rows per event, only to count what the fold already knows).
-5. The history (``cel_historie_bundel``: per cell and batch one row, the change of its value per
-   registratiedag in arrays) gets the same changes, attributed to the day the events were recorded:
+5. The history (``cel_historie_maand``: per cell and month one row, the change of its value per
+   registratiedag in an array) gets the same changes, attributed to the day the events were recorded:
    the figures as of a past peildatum (:mod:`telling.domain.historie`: event time versus recorded time).
 6. The (indicator, periode) tables touched go to the outbox ``cijfer_gewijzigd`` for the count stream.
 
@@ -313,12 +313,13 @@ class TellingProjection:
                 "ON CONFLICT (indicator, gebied, periode, uitsplitsing) DO UPDATE SET "
                 "waarde = cijfer.waarde + EXCLUDED.waarde, ouder = COALESCE(EXCLUDED.ouder, cijfer.ouder) "
                 "WHERE EXCLUDED.waarde <> 0 OR EXCLUDED.ouder IS DISTINCT FROM cijfer.ouder), "
-                "hist AS (INSERT INTO cel_historie_bundel (indicator, gebied, periode, uitsplitsing, van, dagen, "
-                f"mutaties) SELECT i, g, p, u, v::date, d::date[], m::numeric[] FROM {rijen_sql(2, 7)} "
-                "AS t(i, g, p, u, v, d, m)) "
+                "hist AS (INSERT INTO cel_historie_maand (indicator, gebied, periode, uitsplitsing, maand, mutaties) "
+                f"SELECT i, g, p, u, d::date, m::numeric[] FROM {rijen_sql(2, 6)} AS t(i, g, p, u, d, m) "
+                "ON CONFLICT (indicator, gebied, periode, uitsplitsing, maand) DO UPDATE SET mutaties = "
+                f"{HISTORIE_OPTELLEN}) "
                 f"INSERT INTO cijfer_gewijzigd (indicator, periode) SELECT * FROM {rijen_sql(3, 2)} AS t",
                 tekst([(*k, cellen[k].ouder or "", str(delta.get(k, 0))) for k in keys], 6),
-                tekst(rijen, 7), tekst(tabellen, 2),
+                tekst(rijen, 6), tekst(tabellen, 2),
             )
 
     async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[tuple[Event, str, date, date]]],
@@ -362,24 +363,31 @@ class TellingProjection:
         return geraakt, historie
 
 
-def _historie_rijen(historie: dict[tuple[str, str, str, str, date], Decimal | int]) -> list[tuple[str, ...]]:
-    """The batch's history as ``cel_historie_bundel`` rows: per cell (sorted) one row with its days
-    ascending and their changes (0s left out) as array literals, and its first day.
+HISTORIE_OPTELLEN = (
+    "ARRAY(SELECT CASE WHEN x.a IS NULL THEN x.b WHEN x.b IS NULL THEN x.a ELSE x.a + x.b END "
+    "FROM unnest(cel_historie_maand.mutaties, EXCLUDED.mutaties) WITH ORDINALITY AS x(a, b, i) ORDER BY x.i)"
+)
+"""A month's days plus the batch's, day by day: a day neither had stays ``NULL`` (no change recorded)."""
 
-    Why one row per cell and batch rather than per (cell, registratiedag): a batch of thousands of
-    events spans weeks of registratiedagen, and those rows were the largest part of PostgreSQL's new
-    rows per event (benchmarks/METINGEN.md, seventh round). What a day's change is does not depend on
-    the packing: readers add up a day's entries over the cell's rows."""
-    per_cel: dict[tuple[str, str, str, str], list[tuple[date, Decimal | int]]] = defaultdict(list)
+
+def _historie_rijen(historie: dict[tuple[str, str, str, str, date], Decimal | int]) -> list[tuple[str, ...]]:
+    """The batch's history as ``cel_historie_maand`` rows: per (cell, month), sorted, the month's first
+    day and its 31 days' changes as an array literal (``NULL`` where the batch changed nothing; 0s of
+    the batch are left out, as before).
+
+    Why per (cell, month) rather than per (cell, registratiedag): a batch of thousands of events spans
+    weeks of registratiedagen, and those rows were the largest part of PostgreSQL's new rows per event
+    (benchmarks/METINGEN.md, seventh round). The upsert adds day by day to a month already there, so a
+    day's change means what it meant."""
+    per_maand: dict[tuple[str, str, str, str, date], list[str]] = {}
     for (i, g, p, u, dag), n in historie.items():
         if n:
-            per_cel[(i, g, p, u)].append((dag, n))
-    rijen = []
-    for cel in sorted(per_cel):
-        dagen = sorted(per_cel[cel])
-        rijen.append((*cel, dagen[0][0].isoformat(), "{" + ",".join(d.isoformat() for d, _ in dagen) + "}",
-                      "{" + ",".join(str(n) for _, n in dagen) + "}"))
-    return rijen
+            k = (i, g, p, u, dag.replace(day=1))
+            dagen = per_maand.get(k)
+            if dagen is None:
+                dagen = per_maand[k] = ["NULL"] * 31
+            dagen[dag.day - 1] = str(n)
+    return [(*k[:4], k[4].isoformat(), "{" + ",".join(per_maand[k]) + "}") for k in sorted(per_maand)]
 
 
 def _json(dagen: Dagen) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import pytest
 from telling.api import maandreeks
+from telling.projection import HISTORIE_OPTELLEN
 
 from leerrecht.db import create_pool, migrate
 
@@ -34,10 +35,14 @@ HISTORIE: dict[tuple[str, str | None], dict[date, int]] = {
 
 
 async def _historie(conn: asyncpg.Connection, gebied: str, dag: date, mutatie: int) -> None:
-    """One history entry, as a packed row of one day (``cel_historie_bundel``)."""
-    await conn.execute("INSERT INTO cel_historie_bundel (indicator, gebied, periode, van, dagen, mutaties) "
-                       "VALUES ($1, $2, $3, $4, ARRAY[$4::date], ARRAY[$5::numeric])",
-                       INDICATOR, gebied, JAAR, dag, mutatie)
+    """One history entry: the day's place in its month's row (``cel_historie_maand``), added as the
+    projection adds a batch's days."""
+    dagen: list[int | None] = [None] * 31
+    dagen[dag.day - 1] = mutatie
+    await conn.execute("INSERT INTO cel_historie_maand (indicator, gebied, periode, maand, mutaties) "
+                       "VALUES ($1, $2, $3, $4, $5::numeric[]) ON CONFLICT (indicator, gebied, periode, uitsplitsing, "
+                       f"maand) DO UPDATE SET mutaties = {HISTORIE_OPTELLEN}",
+                       INDICATOR, gebied, JAAR, dag.replace(day=1), dagen)
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
-"""The as-of history packed per (cell, batch) (issue 16, seventh round; migration 008).
+"""The as-of history packed per (cell, month) (issue 16, seventh round; migration 008).
 
-A batch writes one ``cel_historie_bundel`` row per cell it changed, with the change per registratiedag in
-arrays, instead of a row per (cell, registratiedag): the rows per event fall, the meaning does not. A
-day's change is the sum of its entries over all of the cell's rows (a day can come back in a later
-batch), and the view ``cel_historie`` shows exactly that, in the old shape. An existing database keeps
-its history through the migration: the same as-of answers and the same content hash.
+A cell keeps one ``cel_historie_maand`` row per month, its days' changes in an array, instead of a row
+per (cell, registratiedag): the rows per event fall, the meaning does not. A later batch adds to a
+month already there, day by day, and the view ``cel_historie`` shows the days in the old shape. An
+existing database keeps its history through the migration: the same as-of answers and the same
+content hash.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ REGIO = "MC17"  # each test has a database of its own; a region few tests use al
 SCHOOL = School(brin="12AB", vestiging="00")
 LEERLING = "07" + "be4a" * 15 + "cd"
 CEL = ("afwezigheid.registraties", REGIO, JAAR, "")
-PACKED = "008_historie_per_bundel.sql"
+PACKED = "008_historie_per_maand.sql"
 
 
 def _id(n: int) -> UUID:
@@ -74,35 +74,44 @@ async def _pas_toe(pool: asyncpg.Pool, *batches: Sequence[Envelope]) -> None:
             await TellingProjection().apply(conn, delivered)
 
 
+def _maand(**dagen: int) -> list[Decimal | None]:
+    """A month's 31 entries: ``d6=2`` is a change of 2 on the 6th."""
+    uit: list[Decimal | None] = [None] * 31
+    for d, n in dagen.items():
+        uit[int(d[1:]) - 1] = Decimal(n)
+    return uit
+
+
 @pytest.mark.infra
-async def test_a_batch_writes_one_history_row_per_cell_and_a_day_adds_up_over_batches(pool: asyncpg.Pool) -> None:
-    d1, d2, d3 = date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 9)
+async def test_a_cell_has_one_history_row_per_month_and_a_day_adds_up_over_batches(pool: asyncpg.Pool) -> None:
+    d1, d2, d3, nov = date(2025, 10, 6), date(2025, 10, 7), date(2025, 10, 9), date(2025, 11, 3)
     await _pas_toe(pool, [_afwezig(1, d1), _afwezig(2, d1), _afwezig(3, d2), _afwezig(4, d3)],
-                   [_afwezig(5, d2), _afwezig(6, date(2025, 10, 10))])
+                   [_afwezig(5, d2), _afwezig(6, date(2025, 10, 10)), _afwezig(7, nov)])
     async with pool.acquire() as conn:
         rijen = await conn.fetch(
-            "SELECT van, dagen, mutaties FROM cel_historie_bundel WHERE indicator = $1 AND gebied = $2 "
-            "AND periode = $3 AND uitsplitsing = $4 ORDER BY van", *CEL)
-        # one row per batch, its days ascending, with the batch's change on each
-        assert [(r["van"], r["dagen"], r["mutaties"]) for r in rijen] == [
-            (d1, [d1, d2, d3], [2, 1, 1]), (d2, [d2, date(2025, 10, 10)], [1, 1])]
-        # per (cell, batch), not per (cell, day): every sum cell of both batches has two rows
-        per_cel = await conn.fetch("SELECT count(*) AS n FROM cel_historie_bundel WHERE indicator LIKE "
+            "SELECT maand, mutaties FROM cel_historie_maand WHERE indicator = $1 AND gebied = $2 "
+            "AND periode = $3 AND uitsplitsing = $4 ORDER BY maand", *CEL)
+        # one row per month, both batches' changes added day by day; a day without any stays NULL
+        assert [(r["maand"], r["mutaties"]) for r in rijen] == [
+            (date(2025, 10, 1), _maand(d6=2, d7=2, d9=1, d10=1)), (date(2025, 11, 1), _maand(d3=1))]
+        # per (cell, month), not per (cell, day): every sum cell has a row for October and one for November
+        per_cel = await conn.fetch("SELECT count(*) AS n FROM cel_historie_maand WHERE indicator LIKE "
                                    "'afwezigheid.%' GROUP BY indicator, gebied, periode, uitsplitsing")
         assert {r["n"] for r in per_cel} == {2}
         # the old shape: a day that came back in the second batch holds both batches' changes
         dagen = await conn.fetch("SELECT dag, mutatie FROM cel_historie WHERE indicator = $1 AND gebied = $2 "
                                  "AND periode = $3 AND uitsplitsing = $4 ORDER BY dag", *CEL)
-        assert [(r["dag"], r["mutatie"]) for r in dagen] == [(d1, 2), (d2, 2), (d3, 1), (date(2025, 10, 10), 1)]
+        assert [(r["dag"], r["mutatie"]) for r in dagen] == [(d1, 2), (d2, 2), (d3, 1), (date(2025, 10, 10), 1),
+                                                             (nov, 1)]
         # as of a peildatum: the sum up to it; before the first day the cell does not exist
         for peildatum, verwacht in ((date(2025, 10, 5), None), (d1, 2), (date(2025, 10, 8), 4), (d3, 5),
-                                    (date(2025, 10, 31), 6)):
+                                    (date(2025, 10, 31), 6), (date(2025, 11, 2), 6), (nov, 7)):
             cellen = {r["gebied"]: r["waarde"] for r in await lees_cellen(conn, REGIO, CEL[0], JAAR, peildatum)}
             assert cellen.get(REGIO) == verwacht, peildatum
             tabel = (await lees_tabellen(conn, [(CEL[0], JAAR)], peildatum))[(CEL[0], JAAR)]
             assert (tabel[REGIO][1] if REGIO in tabel else None) == verwacht, peildatum
         assert await conn.fetchval("SELECT waarde FROM cijfer WHERE indicator = $1 AND gebied = $2 "
-                                   "AND periode = $3 AND uitsplitsing = $4", *CEL) == 6
+                                   "AND periode = $3 AND uitsplitsing = $4", *CEL) == 7
 
 
 ALLE_DAGEN = ("SELECT indicator, gebied, periode, uitsplitsing, dag, mutatie FROM cel_historie "
@@ -153,7 +162,7 @@ async def test_the_migration_packs_an_existing_history_with_the_same_answers_and
             assert await inhoud_hash(conn) == hash_voor
             assert [tuple(r) for r in await conn.fetch(ALLE_DAGEN)] == \
                 [tuple(r) for r in rijen_voor]
-            # one packed row per cell
-            assert await conn.fetchval("SELECT count(*) FROM cel_historie_bundel") == 4
+            # one row per cell and month
+            assert await conn.fetchval("SELECT count(*) FROM cel_historie_maand") == 4
     finally:
         await p.close()
