@@ -159,8 +159,9 @@ async def _as_of_lezen(conn: asyncpg.Connection, peildata: int) -> str:
     """The API's as-of reads at ``peildata`` days spread over the log's registratiedagen: every table
     (:func:`~telling.tabellen.lees_tabellen` and its breakdowns, all (indicator, periode) pairs at once,
     as the count table of the API reads them) and one region's cells (:func:`~telling.tabellen.lees_cellen`
-    by area, the query without an indicator). Prints the median wall time of each and a hash of every
-    answer: the shape of the history may change, the answers must not."""
+    by area, the query without an indicator). Prints the median over the peildata of each read's best
+    of three wall times, and a hash of every answer: the shape of the history may change, the answers
+    must not."""
     import hashlib
     import statistics
 
@@ -171,17 +172,23 @@ async def _as_of_lezen(conn: asyncpg.Connection, peildata: int) -> str:
     h = hashlib.sha256()
     tijden: dict[str, list[float]] = {"tabellen": [], "cellen": []}
     for dag in dagen:
-        t = time.perf_counter()
-        tabellen = await lees_tabellen(conn, paren, dag)
-        uitsplitsingen = await lees_uitsplitsingen(conn, paren, dag)
-        tijden["tabellen"].append(time.perf_counter() - t)
-        t = time.perf_counter()
-        cellen = await lees_cellen(conn, "MC21", None, None, dag)
-        tijden["cellen"].append(time.perf_counter() - t)
+        beste = [float("inf"), float("inf")]
+        for _ in range(3):  # the best of three: this machine's load only ever adds
+            t = time.perf_counter()
+            tabellen = await lees_tabellen(conn, paren, dag)
+            uitsplitsingen = await lees_uitsplitsingen(conn, paren, dag)
+            beste[0] = min(beste[0], time.perf_counter() - t)
+            t = time.perf_counter()
+            cellen = await lees_cellen(conn, "MC21", None, None, dag)
+            beste[1] = min(beste[1], time.perf_counter() - t)
+        tijden["tabellen"].append(beste[0])
+        tijden["cellen"].append(beste[1])
         h.update(repr((dag, sorted((k, sorted(v.items())) for k, v in tabellen.items()),
                        sorted((k, sorted(v.items())) for k, v in uitsplitsingen.items()),
                        [tuple(r.values()) for r in cellen])).encode())
-    return (f"as-of reads over {peildata} peildata: all {len(paren)} tables + breakdowns median "
+    dagen_n = await conn.fetchval("SELECT count(*) FROM cel_historie")
+    return (f"history: {dagen_n:,} (cell, day) entries; as-of reads over {peildata} peildata: "
+            f"all {len(paren)} tables + breakdowns median "
             f"{statistics.median(tijden['tabellen']) * 1e3:.1f} ms, MC21's cells median "
             f"{statistics.median(tijden['cellen']) * 1e3:.1f} ms; answers hash {h.hexdigest()[:16]}")
 
