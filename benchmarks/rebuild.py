@@ -194,10 +194,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             say(f"  inhalen na het lezen: {rondes} rondes in {time.perf_counter() - t0:.1f}s")
         h_live, cellen = await inhoud_hash(conn)
         historie = await conn.fetchval("SELECT count(*) FROM cel_historie")
+        # the rows the history really has: per (cell, month) since migration 008, before per (cell, day)
+        gepakt = (await conn.fetchval("SELECT count(*) FROM cel_historie_maand")
+                  if await conn.fetchval("SELECT to_regclass('cel_historie_maand') IS NOT NULL") else historie)
     finally:
         await conn.close()
     say(f"  live: {totaal:,} events in {t_live:.1f}s = {totaal / t_live:,.0f} ev/s "
-        f"(count stream drained after {t_stroom:.1f}s); {cellen:,} cellen, {historie:,} historieregels")
+        f"(count stream drained after {t_stroom:.1f}s); {cellen:,} cellen, {historie:,} historieregels "
+        f"(cel, dag) in {gepakt:,} rijen")
     say(f"  stats: {stats}")
     say(f"  CPU: {cpu_live}")
 

@@ -9,7 +9,8 @@ content hash (:func:`telling.tabellen.inhoud_hash`), which must not change with 
 It also prints the throwaway PostgreSQL's CPU per event over the bundles (from ``/proc``, as
 :mod:`benchmarks.rebuild` does) and, with ``--statements``, the rows each table got (inserted, updated,
 of those HOT, deleted; ``pg_stat_user_tables``): PostgreSQL's share is the work it is given per event.
-``--profiel FILE`` writes a cProfile of the bundles. ``--stroom`` also runs the count stream
+``--profiel FILE`` writes a cProfile of the bundles; ``--lezen N`` times the API's as-of reads at N
+peildata. ``--stroom`` also runs the count stream
 (:class:`~telling.stream.CijferStroom`, its rounds as the live runner would take them while behind: one
 per ``--stroom-elke`` bundles) with a publisher that encodes each record as the real one does but sends
 nothing, and prints its CPU per event and the hash of what it published (the last value per key).
@@ -31,7 +32,7 @@ from telling import proeflog
 from telling.bundel import GebundeldeRunner
 from telling.projection import TellingProjection, inhalen
 from telling.stream import CijferStroom
-from telling.tabellen import inhoud_hash
+from telling.tabellen import inhoud_hash, lees_cellen, lees_tabellen, lees_uitsplitsingen
 
 from benchmarks.rebuild import cpu_per_deel
 from leerrecht.db import create_pool, ensure_database, migrate
@@ -133,6 +134,7 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
     async with pool.acquire() as conn:
         rondes = await inhalen(conn)
         h, cellen = await inhoud_hash(conn)
+        lezen = await _as_of_lezen(conn, args.lezen) if args.lezen else None
     if stroom is not None:
         stroom_cpu += await _ronde(stroom, profiel)
     await pool.close()
@@ -142,6 +144,8 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
     print(f"CPU {cpu / n * 1e6:,.1f} us/event ({n / cpu:,.0f} ev/s of Python CPU); wall {n / wand:,.0f} ev/s; "
           f"inhalen {rondes} rondes; PostgreSQL CPU {pg_cpu / n * 1e6:,.1f} us/event", flush=True)
     print(f"hash {h} ({cellen:,} cellen)", flush=True)
+    if lezen is not None:
+        print(lezen, flush=True)
     if stroom is not None:
         print(f"count stream: CPU {stroom_cpu / n * 1e6:,.1f} us/event; {opvanger.records:,} records, "
               f"{len(opvanger.laatste):,} cells; hash {opvanger.hash()}", flush=True)
@@ -149,6 +153,44 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
         print(f"  {t:7.2f}s {k:5d}x  {q}")
     if profiel:
         profiel.dump_stats(args.profiel)
+
+
+async def _as_of_lezen(conn: asyncpg.Connection, peildata: int) -> str:
+    """The API's as-of reads at ``peildata`` days spread over the log's registratiedagen: every table
+    (:func:`~telling.tabellen.lees_tabellen` and its breakdowns, all (indicator, periode) pairs at once,
+    as the count table of the API reads them) and one region's cells (:func:`~telling.tabellen.lees_cellen`
+    by area, the query without an indicator). Prints the median over the peildata of each read's best
+    of three wall times, and a hash of every answer: the shape of the history may change, the answers
+    must not."""
+    import hashlib
+    import statistics
+
+    paren = [(r["indicator"], r["periode"]) for r in await conn.fetch(
+        "SELECT DISTINCT indicator, periode FROM cijfer ORDER BY 1, 2")]
+    van, tot = await conn.fetchrow("SELECT min(dag), max(dag) FROM cel_historie")
+    dagen = [van + (tot - van) * i / max(peildata - 1, 1) for i in range(peildata)]
+    h = hashlib.sha256()
+    tijden: dict[str, list[float]] = {"tabellen": [], "cellen": []}
+    for dag in dagen:
+        beste = [float("inf"), float("inf")]
+        for _ in range(3):  # the best of three: this machine's load only ever adds
+            t = time.perf_counter()
+            tabellen = await lees_tabellen(conn, paren, dag)
+            uitsplitsingen = await lees_uitsplitsingen(conn, paren, dag)
+            beste[0] = min(beste[0], time.perf_counter() - t)
+            t = time.perf_counter()
+            cellen = await lees_cellen(conn, "MC21", None, None, dag)
+            beste[1] = min(beste[1], time.perf_counter() - t)
+        tijden["tabellen"].append(beste[0])
+        tijden["cellen"].append(beste[1])
+        h.update(repr((dag, sorted((k, sorted(v.items())) for k, v in tabellen.items()),
+                       sorted((k, sorted(v.items())) for k, v in uitsplitsingen.items()),
+                       [tuple(r.values()) for r in cellen])).encode())
+    dagen_n = await conn.fetchval("SELECT count(*) FROM cel_historie")
+    return (f"history: {dagen_n:,} (cell, day) entries; as-of reads over {peildata} peildata: "
+            f"all {len(paren)} tables + breakdowns median "
+            f"{statistics.median(tijden['tabellen']) * 1e3:.1f} ms, MC21's cells median "
+            f"{statistics.median(tijden['cellen']) * 1e3:.1f} ms; answers hash {h.hexdigest()[:16]}")
 
 
 async def _rijen_per_tabel(url: str, n: int) -> None:
@@ -190,6 +232,8 @@ def main() -> None:
     parser.add_argument("--stroom", action="store_true", help="run the count stream as well (CPU and hash)")
     parser.add_argument("--stroom-elke", type=int, default=1, help="a count-stream round every N bundles")
     parser.add_argument("--statements", action="store_true", help="print the wall time per SQL statement")
+    parser.add_argument("--lezen", type=int, default=0, metavar="N",
+                        help="time the API's as-of reads at N peildata at the end (and hash their answers)")
     parser.add_argument("--admin-dsn", help="use this PostgreSQL (database 'postgres') instead of starting one")
     args = parser.parse_args()
     configure_logging("bench", json=True, level="WARNING")

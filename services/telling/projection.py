@@ -17,15 +17,17 @@ Per batch (one transaction, run by :class:`~leerrecht.projection.ProjectionRunne
    must not both fold that person's facts from the same old state (a lost update).
 3. For every person with a stateful event, load their facts *per registratiedag*, fold the batch's
    events into the day they were recorded (:func:`~telling.domain.figures.neem_op`), and compare before
-   and after (:func:`~telling.domain.historie.verwerk`). Only the difference is written: memberships
-   that disappeared (a withdrawn report, an LRV that turned out shorter) are deleted.
-4. Cell values change by the members that crossed the indicator's ``drempel`` (distinct sources per
-   member) in this batch, computed from the rows the DELETE and INSERT really changed (``RETURNING``):
-   the cost is what the batch touches, not the size of a national cell, and a replayed membership
-   changes nothing.
-5. The history (``cel_historie``: per cell and registratiedag the change of its value) gets the same
-   changes, attributed to the day the events were recorded: the figures as of a past peildatum
-   (:mod:`telling.domain.historie` explains event time versus recorded time).
+   and after (:func:`~telling.domain.historie.verwerk`): per cell and registratiedag the change of the
+   person's contribution (the members that crossed the indicator's ``drempel`` of distinct sources).
+4. Cell values change by the sum of those changes over the days: the person's contribution after the
+   fold minus before it. The cost is what the batch touches, not the size of a national cell, and an
+   event folded twice changes no fact and so nothing. Memberships are not stored: a member is a
+   person's pseudonym or one of their dossiers, derived from that person's facts alone, which the
+   person's row lock keeps to one fold at a time (issue 16, seventh round: the ``lidmaatschap`` rows
+   were 1.2 of PostgreSQL's new rows per event, only to count what the fold already knows).
+5. The history (``cel_historie_maand``: per cell and month one row, the change of its value per
+   registratiedag in an array) gets the same changes, attributed to the day the events were recorded:
+   the figures as of a past peildatum (:mod:`telling.domain.historie`: event time versus recorded time).
 6. The (indicator, periode) tables touched go to the outbox ``cijfer_gewijzigd`` for the count stream.
 
 **The klok** (``telling_klok``): the day before the latest registratiedag read. It comes from the log,
@@ -40,8 +42,8 @@ consumer's heartbeats expired in the 1M benchmark). The figures are final once n
 (:func:`achterstand`); the rebuild and the hash wait for that.
 
 All of it is safe under replay: the runner skips applied offsets and event ids, and even without that
-the facts are a set union (an event folded twice changes nothing) and membership deltas only count
-rows that really changed. Only the skeleton's absence sums rely on the runner's dedupe. Keys are
+the facts are a set union (an event folded twice changes nothing, so neither a cell nor its history
+moves). Only the skeleton's absence sums rely on the runner's dedupe. Keys are
 sorted before writing and cells are upserted in one statement, so concurrent instances of one group
 wait for each other's row locks instead of deadlocking (a deadlock would still only retry the batch).
 """
@@ -71,7 +73,6 @@ from telling.domain.figures import (
     STATEFUL_TYPES,
     Cell,
     Feiten,
-    Membership,
     afwezigheid_som_cellen,
     afwezigheid_soort,
     is_leeg,
@@ -87,7 +88,6 @@ DAGEN = TypeAdapter(dict[date, Feiten])
 WEKKERS_PER_BATCH = 1000
 
 Sleutel = tuple[str, str, str, str]  # (indicator, gebied, periode, uitsplitsing)
-Lid = tuple[str, str, str, str, str]  # (indicator, gebied, periode, uitsplitsing, lid)
 
 
 def _key(c: Cell) -> Sleutel:
@@ -289,14 +289,13 @@ class TellingProjection:
                 "LIMIT $2", klok, WEKKERS_PER_BATCH)]
         met_feiten = per_persoon.keys() | set(wakker) | eersten.keys()
         oud = await _vergrendel(conn, sorted(met_feiten), met_feiten)
-        erbij, eraf, feiten_historie = await self._feiten(conn, per_persoon, eersten, oud, wakker, klok)
+        geraakt, feiten_historie = await self._feiten(conn, per_persoon, eersten, oud, wakker, klok)
         for (cell, dag), n in feiten_historie.items():
-            historie[(*_key(cell), dag)] += n
-        for m in (*erbij, *eraf):
-            cellen.setdefault(_key(m.cell), m.cell)
-        if erbij or eraf:
-            for sleutel, verschil in (await _leden_bijwerken(conn, erbij, eraf)).items():
-                delta[sleutel] += verschil
+            sleutel = _key(cell)
+            historie[(*sleutel, dag)] += n
+            delta[sleutel] += n  # the live value is the sum of its history
+        for cell in geraakt:
+            cellen.setdefault(_key(cell), cell)
         if som_leden:
             await _som_personen(conn, som_leden)
         # One statement for the cells, their history and the outbox: the runner gives a rebuild many
@@ -305,7 +304,7 @@ class TellingProjection:
         # text arrays far cheaper than numeric ones. A cell the batch touched without changing it (members
         # that came and went, a net 0) keeps its row version: no update, no index entry (issue 16).
         keys = sorted(cellen)
-        rijen = sorted((*k[:4], k[4].isoformat(), str(n)) for k, n in historie.items() if n)
+        rijen = _historie_rijen(historie)
         tabellen = sorted({(k[0], k[2]) for k in cellen if INDICATOREN[k[0]].gepubliceerd})
         if keys or rijen:
             await conn.execute(
@@ -314,10 +313,10 @@ class TellingProjection:
                 "ON CONFLICT (indicator, gebied, periode, uitsplitsing) DO UPDATE SET "
                 "waarde = cijfer.waarde + EXCLUDED.waarde, ouder = COALESCE(EXCLUDED.ouder, cijfer.ouder) "
                 "WHERE EXCLUDED.waarde <> 0 OR EXCLUDED.ouder IS DISTINCT FROM cijfer.ouder), "
-                "hist AS (INSERT INTO cel_historie (indicator, gebied, periode, uitsplitsing, dag, mutatie) "
-                f"SELECT i, g, p, u, d::date, m::numeric FROM {rijen_sql(2, 6)} AS t(i, g, p, u, d, m) "
-                "ON CONFLICT (indicator, gebied, periode, uitsplitsing, dag) "
-                "DO UPDATE SET mutatie = cel_historie.mutatie + EXCLUDED.mutatie) "
+                "hist AS (INSERT INTO cel_historie_maand (indicator, gebied, periode, uitsplitsing, maand, mutaties) "
+                f"SELECT i, g, p, u, d::date, m::numeric[] FROM {rijen_sql(2, 6)} AS t(i, g, p, u, d, m) "
+                "ON CONFLICT (indicator, gebied, periode, uitsplitsing, maand) DO UPDATE SET mutaties = "
+                f"{HISTORIE_OPTELLEN}) "
                 f"INSERT INTO cijfer_gewijzigd (indicator, periode) SELECT * FROM {rijen_sql(3, 2)} AS t",
                 tekst([(*k, cellen[k].ouder or "", str(delta.get(k, 0))) for k in keys], 6),
                 tekst(rijen, 6), tekst(tabellen, 2),
@@ -326,14 +325,14 @@ class TellingProjection:
     async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[tuple[Event, str, date, date]]],
                       eersten: Eersten, oud: dict[str, tuple[Dagen, date | None]], wakker: Iterable[str],
                       klok: date | None,
-                      ) -> tuple[set[Membership], set[Membership], dict[tuple[Cell, date], Decimal]]:
+                      ) -> tuple[set[Cell], dict[tuple[Cell, date], Decimal]]:
         """Fold the batch into each person's facts per registratiedag, and bring every person (those of
         the batch and the woken ones) from the klok they were computed at to the current one; return the
-        memberships gained and lost and the history mutations. A person here only for absences that
+        cells of the memberships gained or lost (a cell gets its row even while its value stays 0, as
+        it always did) and the history mutations. A person here only for absences that
         change nothing (:func:`_al_bekend`) costs nothing more: their klok moves with their ``wekker``,
         like that of any person outside the batch."""
-        erbij: set[Membership] = set()
-        eraf: set[Membership] = set()
+        geraakt: set[Cell] = set()
         historie: dict[tuple[Cell, date], Decimal] = defaultdict(Decimal)
         opslaan: list[tuple[str, str | None, date | None, date | None]] = []
         wakker = set(wakker)
@@ -350,8 +349,8 @@ class TellingProjection:
             if na == voor and (klok == klok_oud or (persoon not in per_persoon and persoon not in wakker)):
                 continue
             verschil = verwerk(voor, na, persoon, klok_oud, klok)
-            erbij |= verschil.erbij
-            eraf |= verschil.eraf
+            geraakt.update(m.cell for m in verschil.erbij)
+            geraakt.update(m.cell for m in verschil.eraf)
             for k, n in verschil.mutaties.items():
                 historie[k] += n
             opslaan.append((persoon, _json(na) if na != voor else None, wekker(na, klok), klok))
@@ -361,7 +360,34 @@ class TellingProjection:
                 "FROM unnest($1::text[], $2::text[], $3::date[], $4::date[]) AS t(p, f, w, k) WHERE pseudoniem = t.p",
                 *[list(c) for c in zip(*opslaan, strict=True)],
             )
-        return erbij, eraf, historie
+        return geraakt, historie
+
+
+HISTORIE_OPTELLEN = (
+    "ARRAY(SELECT CASE WHEN x.a IS NULL THEN x.b WHEN x.b IS NULL THEN x.a ELSE x.a + x.b END "
+    "FROM unnest(cel_historie_maand.mutaties, EXCLUDED.mutaties) WITH ORDINALITY AS x(a, b, i) ORDER BY x.i)"
+)
+"""A month's days plus the batch's, day by day: a day neither had stays ``NULL`` (no change recorded)."""
+
+
+def _historie_rijen(historie: dict[tuple[str, str, str, str, date], Decimal | int]) -> list[tuple[str, ...]]:
+    """The batch's history as ``cel_historie_maand`` rows: per (cell, month), sorted, the month's first
+    day and its 31 days' changes as an array literal (``NULL`` where the batch changed nothing; 0s of
+    the batch are left out, as before).
+
+    Why per (cell, month) rather than per (cell, registratiedag): a batch of thousands of events spans
+    weeks of registratiedagen, and those rows were the largest part of PostgreSQL's new rows per event
+    (benchmarks/METINGEN.md, seventh round). The upsert adds day by day to a month already there, so a
+    day's change means what it meant."""
+    per_maand: dict[tuple[str, str, str, str, date], list[str]] = {}
+    for (i, g, p, u, dag), n in historie.items():
+        if n:
+            k = (i, g, p, u, dag.replace(day=1))
+            dagen = per_maand.get(k)
+            if dagen is None:
+                dagen = per_maand[k] = ["NULL"] * 31
+            dagen[dag.day - 1] = str(n)
+    return [(*k[:4], k[4].isoformat(), "{" + ",".join(per_maand[k]) + "}") for k in sorted(per_maand)]
 
 
 def _json(dagen: Dagen) -> str:
@@ -427,69 +453,6 @@ async def _vergrendel(conn: asyncpg.Connection, personen: list[str], met_feiten:
     )
     return {r["pseudoniem"]: (DAGEN.validate_json(r["dagen"]), r["klok"]) for r in rows
             if r["dagen"] is not None and r["dagen"] != "{}"}
-
-
-def _kolommen(leden: Iterable[Membership]) -> str:
-    return tekst(sorted((m.cell.indicator, m.cell.gebied, m.cell.periode, m.cell.uitsplitsing, m.person, m.bron)
-                        for m in leden), 6)
-
-
-LEDEN_VOOR = (
-    "SELECT t.indicator, t.gebied, t.periode, t.uitsplitsing, t.lid, x.n "
-    f"FROM {rijen_sql(1, 5)} AS t(indicator, gebied, periode, uitsplitsing, lid) "
-    "CROSS JOIN LATERAL (SELECT count(*) AS n FROM lidmaatschap l WHERE l.indicator = t.indicator "
-    "AND l.gebied = t.gebied AND l.periode = t.periode AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid) x "
-    "WHERE x.n > 0"
-)
-"""Per (cell, member) of the batch (unique keys, one :func:`tekst` parameter) its number of sources. A
-lookup per key in the primary key (the aggregate keeps the planner from turning it into a join): a join
-with ``unnest`` was planned as a hash join over the whole table, a cost that grew with the log
-(tests/telling/test_telling_leden_index.py)."""
-LEDEN_WEG = (
-    "DELETE FROM lidmaatschap WHERE ctid = ANY(ARRAY("
-    f"SELECT x.ctid FROM {rijen_sql(1, 6)} AS t(indicator, gebied, periode, uitsplitsing, lid, bron) "
-    "CROSS JOIN LATERAL (SELECT l.ctid FROM lidmaatschap l WHERE l.indicator = t.indicator "
-    "AND l.gebied = t.gebied AND l.periode = t.periode AND l.uitsplitsing = t.uitsplitsing AND l.lid = t.lid "
-    "AND l.bron = t.bron OFFSET 0) x)) "
-    "RETURNING indicator, gebied, periode, uitsplitsing, lid"
-)
-"""Delete the given memberships, found by the primary key (``OFFSET 0`` keeps the lookup per key) and
-removed by their row address; returns the rows really deleted. Memberships are only inserted and
-deleted, never updated, and the person's row lock keeps other instances off them meanwhile."""
-
-
-async def _leden_bijwerken(conn: asyncpg.Connection, erbij: set[Membership], eraf: set[Membership],
-                           ) -> dict[Sleutel, int]:
-    """Write the changes of the memberships derived from persons' facts; return per cell the change
-    in its value.
-
-    Incremental, so a batch costs what it touches, not the size of the national cells: per (cell,
-    member) the number of sources before, minus the rows really deleted, plus the rows really inserted
-    (``RETURNING`` sees only actual changes, so a replayed membership changes nothing); a member counts
-    when it has at least the indicator's ``drempel`` sources."""
-    paren = sorted({(*_key(m.cell), m.person) for m in (*erbij, *eraf)})
-    voor: dict[Lid, int] = {}
-    for r in await conn.fetch(LEDEN_VOOR, tekst(paren, 5)):
-        voor[(r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])] = int(r["n"])
-    na = dict(voor)
-    if eraf:
-        for r in await conn.fetch(LEDEN_WEG, _kolommen(eraf)):
-            k = (r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])
-            na[k] = na.get(k, 0) - 1
-    if erbij:
-        for r in await conn.fetch(
-            "INSERT INTO lidmaatschap (indicator, gebied, periode, uitsplitsing, lid, bron) "
-            f"SELECT * FROM {rijen_sql(1, 6)} AS t "
-            "ON CONFLICT DO NOTHING RETURNING indicator, gebied, periode, uitsplitsing, lid",
-            _kolommen(erbij),
-        ):
-            k = (r["indicator"], r["gebied"], r["periode"], r["uitsplitsing"], r["lid"])
-            na[k] = na.get(k, 0) + 1
-    delta: dict[Sleutel, int] = defaultdict(int)
-    for k, n in na.items():
-        drempel = INDICATOREN[k[0]].drempel
-        delta[k[:4]] += int(n >= drempel) - int(voor.get(k, 0) >= drempel)
-    return delta
 
 
 REGISTRATIES = "afwezigheid.registraties"

@@ -42,6 +42,14 @@ async def positie(conn: asyncpg.Connection, projectie: str = PROJECTIE) -> dict[
     return {f"{r['topic']}:{r['partition']}": int(r["next_offset"]) for r in rows}
 
 
+_DAGEN = "CROSS JOIN LATERAL unnest(h.mutaties) WITH ORDINALITY AS x(m, i)"
+"""A ``cel_historie_maand`` row (``h``) as its days: ``x.m`` the change of the cell on day ``x.i`` of the
+month (``NULL``: none). As of peildatum D a cell is the sum of its changes up to D (:data:`_TOT`) over
+its months (``h.maand <= D`` leaves out later months without unpacking them); a cell with none does not
+exist yet, as with a row per day before."""
+_TOT = "h.maand <= {p} AND x.m IS NOT NULL AND h.maand + (x.i::int - 1) <= {p}"
+
+
 async def _lees(conn: asyncpg.Connection, paren: Sequence[tuple[str, str]], peildatum: date | None,
                 uitgesplitst: bool) -> list[asyncpg.Record]:
     """The cells of the given (indicator, periode) tables, live or as of ``peildatum`` (the sum of
@@ -55,11 +63,12 @@ async def _lees(conn: asyncpg.Connection, paren: Sequence[tuple[str, str]], peil
             [p[0] for p in paren], [p[1] for p in paren], uitgesplitst,
         ))
     return list(await conn.fetch(
-        "SELECT h.indicator, h.periode, h.gebied, h.uitsplitsing, c.ouder, sum(h.mutatie) AS waarde "
-        "FROM cel_historie h JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
+        "SELECT h.indicator, h.periode, h.gebied, h.uitsplitsing, c.ouder, sum(x.m) AS waarde "
+        "FROM cel_historie_maand h JOIN unnest($1::text[], $2::text[]) AS t(indicator, periode) "
         "ON h.indicator = t.indicator AND h.periode = t.periode "
+        f"{_DAGEN} "
         "JOIN cijfer c ON c.indicator = h.indicator AND c.gebied = h.gebied AND c.periode = h.periode "
-        "AND c.uitsplitsing = h.uitsplitsing WHERE h.dag <= $3 AND (h.uitsplitsing <> '') = $4 "
+        f"AND c.uitsplitsing = h.uitsplitsing WHERE {_TOT.format(p='$3')} AND (h.uitsplitsing <> '') = $4 "
         "GROUP BY 1, 2, 3, 4, 5",
         [p[0] for p in paren], [p[1] for p in paren], peildatum, uitgesplitst,
     ))
@@ -87,10 +96,10 @@ async def lees_cellen(conn: asyncpg.Connection, gebied: str | None, indicator: s
             gebied, indicator, periode,
         ))
     return list(await conn.fetch(
-        "SELECT indicator, gebied, periode, sum(mutatie) AS waarde FROM cel_historie "
-        "WHERE uitsplitsing = '' AND ($1::text IS NULL OR gebied = $1) AND ($2::text IS NULL OR indicator = $2) "
-        "AND ($3::text IS NULL OR periode = $3) AND dag <= $4 "
-        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        f"SELECT h.indicator, h.gebied, h.periode, sum(x.m) AS waarde FROM cel_historie_maand h {_DAGEN} "
+        "WHERE h.uitsplitsing = '' AND ($1::text IS NULL OR h.gebied = $1) "
+        "AND ($2::text IS NULL OR h.indicator = $2) AND ($3::text IS NULL OR h.periode = $3) "
+        f"AND {_TOT.format(p='$4')} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
         gebied, indicator, periode, peildatum,
     ))
 

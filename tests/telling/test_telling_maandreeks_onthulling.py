@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import pytest
 from telling.api import maandreeks
+from telling.projection import HISTORIE_OPTELLEN
 
 from leerrecht.db import create_pool, migrate
 
@@ -33,6 +34,17 @@ HISTORIE: dict[tuple[str, str | None], dict[date, int]] = {
 }
 
 
+async def _historie(conn: asyncpg.Connection, gebied: str, dag: date, mutatie: int) -> None:
+    """One history entry: the day's place in its month's row (``cel_historie_maand``), added as the
+    projection adds a batch's days."""
+    dagen: list[int | None] = [None] * 31
+    dagen[dag.day - 1] = mutatie
+    await conn.execute("INSERT INTO cel_historie_maand (indicator, gebied, periode, maand, mutaties) "
+                       "VALUES ($1, $2, $3, $4, $5::numeric[]) ON CONFLICT (indicator, gebied, periode, uitsplitsing, "
+                       f"maand) DO UPDATE SET mutaties = {HISTORIE_OPTELLEN}",
+                       INDICATOR, gebied, JAAR, dag.replace(day=1), dagen)
+
+
 @pytest.fixture
 async def pool(infra: Any) -> AsyncIterator[asyncpg.Pool]:
     p = await create_pool(await infra.adatabase_url("tmaand"))
@@ -44,13 +56,11 @@ async def pool(infra: Any) -> AsyncIterator[asyncpg.Pool]:
                                "VALUES ($1, $2, $3, $4, $5)", INDICATOR, gebied, JAAR, ouder, sum(mutaties.values()))
             for dag, m in mutaties.items():
                 nl[dag] = nl.get(dag, 0) + m
-                await conn.execute("INSERT INTO cel_historie (indicator, gebied, periode, dag, mutatie) "
-                                   "VALUES ($1, $2, $3, $4, $5)", INDICATOR, gebied, JAAR, dag, m)
+                await _historie(conn, gebied, dag, m)
         await conn.execute("INSERT INTO cijfer (indicator, gebied, periode, ouder, waarde) "
                            "VALUES ($1, 'NL', $2, NULL, $3)", INDICATOR, JAAR, sum(nl.values()))
         for dag, m in nl.items():
-            await conn.execute("INSERT INTO cel_historie (indicator, gebied, periode, dag, mutatie) "
-                               "VALUES ($1, 'NL', $2, $3, $4)", INDICATOR, JAAR, dag, m)
+            await _historie(conn, "NL", dag, m)
         await conn.execute("UPDATE telling_klok SET datum = $1 WHERE id = 1", date(2026, 1, 31))
     try:
         yield p
