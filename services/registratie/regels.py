@@ -2,7 +2,8 @@
 
 After every accepted change for a pupil (and once a day for the time-dependent rules) the service
 loads the pupil's facts from its own database, runs the pure ``registratie.domain.evaluate`` for
-today, and turns the decisions into events:
+today (incrementally: ``registratie.domain.incrementeel`` gives the same decisions, recomputing only
+the rules the changed absences can reach), and turns the decisions into events:
 
 =============================  ==============================================================
 decision                       event (all on the pupil's region topic)
@@ -91,8 +92,8 @@ from registratie.domain import (
     MeldplichtSignal,
     PotentieelVsvSignal,
     ProtocolSignal,
-    evaluate,
 )
+from registratie.domain.incrementeel import Geheugen, evalueer
 from registratie.domain.intake import school_of
 from registratie.domain.kalender import snelle_kalender
 from registratie.domain.protocols import Protocol
@@ -124,6 +125,13 @@ _SOORT_TEKST = {
     MeldingSoort.ZESTIEN_UUR: "16 uur in 4 weken", MeldingSoort.LRV: "langdurig relatief verzuim",
     MeldingSoort.LUXE: "luxeverzuim", MeldingSoort.ACHTTIEN_PLUS: "18+",
 }
+
+#: The rules' results of the most recently evaluated pupils (issue 16): the next evaluation of a pupil
+#: recomputes only the rules its changed absences can reach (``registratie.domain.incrementeel``, which
+#: gives exactly ``evaluate``'s decisions). A stand is used only when the facts other than the absences
+#: are those it was computed from, so a rolled-back transaction or another process's writes cost a full
+#: evaluation, never a wrong decision. Bounded, so the service's memory stays flat.
+GEHEUGEN = Geheugen(grootte=10_000)
 
 MELDPLICHT, EINDDATUM, INTREKKING, HERBEOORDELING = "MELDPLICHT", "EINDDATUM", "INTREKKING", "HERBEOORDELING"
 ABSOLUUT, VSV, SIGNAAL = "ABSOLUUT", "VSV", "SIGNAAL"
@@ -420,7 +428,9 @@ def _beoordeel_een(
     ``BuitenKalenderbereik`` when they need dates beyond the calendar (the caller remembers the pupil)."""
     pseudoniem = f.pupil.pseudonym
     try:
-        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag, kalender=kalender)
+        decisions, stand = evalueer(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag,
+                                    vorige=GEHEUGEN.pak(pseudoniem), kalender=kalender)
+        GEHEUGEN.leg(pseudoniem, stand)
     except BuitenKalenderbereik:
         raise
     except (ValueError, ArithmeticError) as exc:
