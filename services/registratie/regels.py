@@ -360,7 +360,8 @@ async def beoordeel_alle(
     bestaand_van: dict[str, dict[str, asyncpg.Record]] = {p: {} for p in te_beoordelen}
     for r in await conn.fetch(
         "SELECT pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, gegevens, gemeld, "
-        "termijn_verstreken FROM beslissing WHERE pseudoniem = ANY($1::text[]) FOR UPDATE", te_beoordelen,
+        "termijn_verstreken, bijgewerkt_op FROM beslissing WHERE pseudoniem = ANY($1::text[]) FOR UPDATE",
+        te_beoordelen,
     ):
         bestaand_van[r["pseudoniem"]][r["sleutel"]] = r
     envelopes: list[Envelope] = []
@@ -444,6 +445,7 @@ def _beoordeel_een(
 
     envelopes: list[Envelope] = []
     rijen: list[tuple[Any, ...]] = []
+    gegevens_van: list[dict[str, Any]] = []
     gezien: set[str] = set()
     for v in voorstellen(f, decisions, vandaag):
         if v.sleutel in gezien:
@@ -465,10 +467,10 @@ def _beoordeel_een(
             event_id = env.id
         rijen.append((pseudoniem, v.sleutel, v.soort, v.vingerafdruk, True, object_id, event_id, v.school,
                       json.dumps(v.gegevens), v.gemeld, verstreken, vandaag))
+        gegevens_van.append(v.gegevens)
     # A3.1 onverwijld: a published duty the school has not met within the term
-    for i, r in enumerate(rijen):
-        _, _, soort, _, _, object_id, event_id, school, gegevens_json, gemeld, verstreken, _ = r
-        gegevens = json.loads(gegevens_json)
+    for i, (r, gegevens) in enumerate(zip(rijen, gegevens_van, strict=True)):
+        _, _, soort, _, _, object_id, event_id, school, _, gemeld, verstreken, _ = r
         if soort != MELDPLICHT or event_id is None or gemeld or verstreken:
             continue
         uiterlijk = date.fromisoformat(gegevens["uiterlijk_melden_op"])
@@ -477,6 +479,7 @@ def _beoordeel_een(
                 meldplicht_id=object_id, soort=MeldingSoort(gegevens["meldingsoort"]), school=school_of(school),
                 uiterlijk_melden_op=uiterlijk)))
             rijen[i] = (*r[:10], True, r[11])
+    rijen = [r for r, g in zip(rijen, gegevens_van, strict=True) if not _ongewijzigd(bestaand.get(r[1]), r, g)]
     weg: list[tuple[str, dict[str, Any]]] = []
     for s, r in bestaand.items():
         if not r["actueel"] or s in gezien:
@@ -490,6 +493,21 @@ def _beoordeel_een(
         weg.append((s, mark))
     envelopes += [envelope(h) for h in herinschrijvingen(f, [bestaand[s] for s, _ in weg])]
     return envelopes, rijen, weg
+
+
+def _ongewijzigd(oud: asyncpg.Record | None, rij: tuple[Any, ...], gegevens: dict[str, Any]) -> bool:
+    """Whether the stored row already equals ``rij`` in every column, ``bijgewerkt_op`` included, so
+    that its upsert would change nothing (issue 16: every evaluation rewrote every current decision of
+    the pupil, e.g. a MAZL signal again at every next sick day). Strict: any doubt writes the row."""
+    if oud is None or not oud["actueel"]:
+        return False
+    _, _, soort, vingerafdruk, _, object_id, event_id, school, _, gemeld, verstreken, vandaag = rij
+    if (oud["soort"], oud["vingerafdruk"], oud["object_id"], oud["event_id"], oud["school"], oud["gemeld"],
+            oud["termijn_verstreken"], oud["bijgewerkt_op"]) != (
+            soort, vingerafdruk, object_id, event_id, school, gemeld, verstreken, vandaag):
+        return False
+    g = oud["gegevens"]
+    return bool((json.loads(g) if isinstance(g, str) else dict(g)) == gegevens)
 
 
 def _is_vervallen(r: asyncpg.Record) -> bool:
