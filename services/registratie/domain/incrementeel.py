@@ -24,7 +24,9 @@ When a previous result is reused (everything else falls back to recomputing, whi
   ========================  ===========================================================================
   rule                      reads (a change outside this cannot change its decisions)
   ========================  ===========================================================================
-  16 uur, 18+ (A3.1, A3.5)  absences with an ongeoorloofd code (incl. ``TE_LAAT``, ``ONBEKEND``)
+  16 uur, 18+ (A3.1, A3.5)  absences with an ongeoorloofd code (incl. ``TE_LAAT``, ``ONBEKEND``); when
+                            one changed, the chain of reports resumes after its reports that end before
+                            the first changed day (each looked only at days up to its end date)
   LRV (A3.2)                days whose ongeoorloofd hours other than ``TE_LAAT`` make a whole day absent,
                             before or after the change (a day that counts in neither ends a run exactly
                             as a school day without absence does); the calendar must cover the day
@@ -164,13 +166,29 @@ class Stand:
     contexten: list[_Context] = field(default_factory=list)
 
 
-_REGELS: dict[str, Callable[[EnrolmentContext, Sequence[FiledReport], RegelConfig], list[Decision]]] = {
-    "zestien": lambda ctx, rep, cfg: list(zestien_uur_signalen(ctx, rep, cfg.zestien_uur)),
-    "achttien": lambda ctx, rep, cfg: list(achttien_plus_signalen(ctx, rep, cfg.leeftijdsgrens, cfg.achttien_plus)),
-    "lrv": lambda ctx, rep, cfg: list(lrv_signalen(ctx, rep, cfg.lrv)),
-    "luxe": lambda ctx, rep, cfg: list(luxe_signalen(ctx, rep, cfg.luxe_termijn_werkdagen)),
-    "langdurig": lambda ctx, rep, cfg: list(langdurig_geoorloofd_signalen(ctx)),
+_Regel = Callable[[EnrolmentContext, Sequence[FiledReport], RegelConfig, Sequence[MeldplichtSignal]], list[Decision]]
+_REGELS: dict[str, _Regel] = {
+    "zestien": lambda ctx, rep, cfg, vl: list(zestien_uur_signalen(ctx, rep, cfg.zestien_uur, vl)),
+    "achttien": lambda ctx, rep, cfg, vl: list(
+        achttien_plus_signalen(ctx, rep, cfg.leeftijdsgrens, cfg.achttien_plus, vl)),
+    "lrv": lambda ctx, rep, cfg, vl: list(lrv_signalen(ctx, rep, cfg.lrv)),
+    "luxe": lambda ctx, rep, cfg, vl: list(luxe_signalen(ctx, rep, cfg.luxe_termijn_werkdagen)),
+    "langdurig": lambda ctx, rep, cfg, vl: list(langdurig_geoorloofd_signalen(ctx)),
 }
+#: the threshold chains (A3.1, A3.5) resume after their signals that end before the first changed day
+_KETENS = frozenset({"zestien", "achttien"})
+
+
+def _voorloop(vorige: Sequence[Decision], delta: Sequence[Absence]) -> list[MeldplichtSignal]:
+    """The leading signals of a threshold chain that end before the first day of ``delta`` with an
+    ongeoorloofd code (`drempel_signalen`'s ``voorloop``: they looked only at days up to their end)."""
+    eerste = min((a.date for a in delta if a.code in ONGEOORLOOFD_CODES), default=None)
+    uit: list[MeldplichtSignal] = []
+    for d in vorige:
+        if eerste is None or not isinstance(d, MeldplichtSignal) or d.end is None or d.end >= eerste:
+            break
+        uit.append(d)
+    return uit
 
 
 def _hele_dagen(ctx: EnrolmentContext, absences: Iterable[Absence], dagen: Collection[date],
@@ -253,10 +271,13 @@ def evalueer(
             geraakt = _geraakt(ctx, oud_ctx.absences, delta)
         resultaten: dict[str, list[Decision]] = {}
         for naam, regel in _REGELS.items():
-            if oud_ctx is not None and naam not in geraakt:
+            if oud_ctx is None:
+                resultaten[naam] = regel(ctx, reports, config, ())
+            elif naam not in geraakt:
                 resultaten[naam] = oud_ctx.resultaten[naam]
             else:
-                resultaten[naam] = regel(ctx, reports, config)
+                voorloop = _voorloop(oud_ctx.resultaten[naam], delta) if naam in _KETENS else []
+                resultaten[naam] = regel(ctx, reports, config, voorloop)
         mazl_stand = oud_ctx.mazl if oud_ctx is not None else None
         if mazl_stand is None or "mazl" in geraakt:
             ziek = _mazl_ziek(ctx)

@@ -5,9 +5,9 @@ Each example is a sequence of changes to one pupil, as the intake sees them: abs
 order (the common case) and weeks late, runs of whole days (LRV, long authorised absence), ZIEK runs
 (MAZL), corrections of hours, recodings (also of ``ONBEKEND`` after its window), withdrawn absences,
 filed and withdrawn reports, a vrijstelling, a move to another school in another holiday region, and
-days passing. After every change both evaluations run on the same facts (the incremental one with the
-stand of its previous call) and must agree. The span crosses the autumn, Christmas and spring
-holidays of two regions.
+days passing. After a change, or after several (as one batch brings them), both evaluations run on
+the same facts (the incremental one with the stand of its previous call) and must agree. The span
+crosses the autumn, Christmas and spring holidays of two regions.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from registratie.domain import (
     Absence,
     Enrolment,
     FiledReport,
+    MeldplichtSignal,
     PupilFacts,
     Recoding,
     Vrijstelling,
@@ -130,16 +131,18 @@ def _voer_uit(g: Geschiedenis, s: tuple[object, ...]) -> None:  # one branch per
 @given(
     st.sampled_from([date(2012, 3, 15), date(2007, 10, 9), date(2009, 12, 1)]),
     st.sampled_from(SCHOOLDAGEN[10:]),
-    st.lists(stap, min_size=5, max_size=40),
+    st.lists(st.tuples(stap, st.booleans()), min_size=5, max_size=40),
 )
 def test_incremental_evaluation_gives_exactly_the_full_decisions(
-    geboortedatum: date, today_begin: date, stappen: list[tuple[object, ...]],
+    geboortedatum: date, today_begin: date, stappen: list[tuple[tuple[object, ...], bool]],
 ) -> None:
     g = Geschiedenis(PupilFacts("p-incr", geboortedatum, enrolments=(vo(date(2025, 8, 1)),)), {}, [], [],
                      today_begin)
     stand: Stand | None = None
-    for s in stappen:
+    for s, beoordelen in stappen:
         _voer_uit(g, s)
+        if not beoordelen:
+            continue  # several changes before one evaluation, as a batch brings them
         args = (g.pupil, list(g.absences.values()), list(g.recodings), list(g.reports), (), g.today)
         volledig = evaluate(*args, kalender=KAL)
         hergebruik = stand is not None and stand.invoer[0] == g.pupil and stand.invoer[-1] == g.today
@@ -158,9 +161,10 @@ def test_an_appended_short_sick_day_judges_only_mazl_incrementally(monkeypatch: 
     aanroepen: list[str] = []
     regels = dict(inc._REGELS)
     for naam, regel in regels.items():
-        def geteld(ctx: object, rep: object, cfg: object, naam: str = naam, regel: object = regel) -> object:
+        def geteld(ctx: object, rep: object, cfg: object, vl: object, naam: str = naam,
+                   regel: object = regel) -> object:
             aanroepen.append(naam)
-            return regel(ctx, rep, cfg)  # type: ignore[operator]
+            return regel(ctx, rep, cfg, vl)  # type: ignore[operator]
         monkeypatch.setitem(inc._REGELS, naam, geteld)  # type: ignore[attr-defined]
     pupil = PupilFacts("p-ziek", date(2012, 3, 15), enrolments=(vo(date(2025, 8, 1)),))
     dagen = SCHOOLDAGEN[:12]
@@ -185,3 +189,18 @@ def test_the_memory_keeps_at_most_its_size() -> None:
     assert geheugen.pak("a") is None
     assert geheugen.pak("c") is stand
     assert geheugen.pak("c") is None  # taken: a failed evaluation leaves no stale stand behind
+
+
+def test_a_correction_on_the_day_a_report_was_reached_recomputes_that_report() -> None:
+    """The threshold chain resumes only after reports that end before the first changed day: a report
+    reached on the changed day itself is judged again (here it no longer holds)."""
+    pupil = PupilFacts("p-16", date(2012, 3, 15), enrolments=(vo(date(2025, 8, 1)),))
+    dagen = SCHOOLDAGEN[20:24]
+    today = SCHOOLDAGEN[30]
+    absences = [Absence(f"o{i}", d, 4, AfwezigheidCode.ONGEOORLOOFD, recorded_on=d) for i, d in enumerate(dagen)]
+    eerst, stand = evalueer(pupil, absences, [], [], [], today, kalender=KAL)
+    assert [(d.start, d.end) for d in eerst if isinstance(d, MeldplichtSignal)] == [(dagen[0], dagen[3])]
+    absences[3] = dataclasses.replace(absences[3], hours=Decimal(2))
+    daarna, _ = evalueer(pupil, absences, [], [], [], today, vorige=stand, kalender=KAL)
+    assert daarna == evaluate(pupil, absences, [], [], [], today, kalender=KAL)
+    assert not [d for d in daarna if isinstance(d, MeldplichtSignal)]
