@@ -353,7 +353,8 @@ async def beoordeel_alle(
     ``kalender_wachtend`` (and logged at error level) until an evaluation succeeds again."""
     kal = kalender or snelle_kalender()
     keys = sorted(set(pseudoniemen))
-    alle_feiten = await feiten_van(conn, keys)
+    bekend = {p: s.bekende_absences() for p in keys if (s := GEHEUGEN.kijk(p)) is not None}
+    alle_feiten = await feiten_van(conn, keys, bekend)
     te_beoordelen = [p for p in keys if alle_feiten[p] is not None]
     if not te_beoordelen:
         return []

@@ -164,6 +164,12 @@ class Stand:
     invoer: tuple[object, ...]
     kalender: SchoolKalender
     contexten: list[_Context] = field(default_factory=list)
+    absences: Sequence[Absence] = ()
+    """The absences as given (before recodings): an adapter may hand the same objects in again for
+    rows that did not change, which makes comparing them an identity check."""
+
+    def bekende_absences(self) -> dict[str, Absence]:
+        return {a.absence_id: a for a in self.absences}
 
 
 _Regel = Callable[[EnrolmentContext, Sequence[FiledReport], RegelConfig, Sequence[MeldplichtSignal]], list[Decision]]
@@ -250,7 +256,7 @@ def evalueer(
     dated = [a for a in absences if a.date <= today]
     current = apply_recodings(dated, recodings, today)
     contexts = build_contexts(pupil, current, protocols, today, kal, config.gelijkgesteld)
-    stand = Stand(invoer, kal)
+    stand = Stand(invoer, kal, absences=tuple(absences))
     if bruikbaar:
         assert vorige is not None
         if len(vorige.contexten) != len(contexts):
@@ -266,8 +272,9 @@ def evalueer(
             geraakt = set(_REGELS) | {"mazl"}
             delta: list[Absence] = []
         else:
-            delta = [a for k, a in nu.items() if oud_ctx.absences.get(k) != a]
-            delta += [a for k, a in oud_ctx.absences.items() if nu.get(k) != a]
+            oud = oud_ctx.absences
+            delta = [a for k, a in nu.items() if (o := oud.get(k)) is not a and o != a]
+            delta += [a for k, a in oud.items() if (n := nu.get(k)) is not a and n != a]
             geraakt = _geraakt(ctx, oud_ctx.absences, delta)
         resultaten: dict[str, list[Decision]] = {}
         for naam, regel in _REGELS.items():
@@ -353,6 +360,10 @@ class Geheugen:
 
     def pak(self, pseudoniem: str) -> Stand | None:
         return self._standen.pop(pseudoniem, None)
+
+    def kijk(self, pseudoniem: str) -> Stand | None:
+        """The stand without taking it (to reuse its absence objects when reading the facts)."""
+        return self._standen.get(pseudoniem)
 
     def leg(self, pseudoniem: str, stand: Stand) -> None:
         self._standen[pseudoniem] = stand
