@@ -130,8 +130,9 @@ _SOORT_TEKST = {
 #: recomputes only the rules its changed absences can reach (``registratie.domain.incrementeel``, which
 #: gives exactly ``evaluate``'s decisions). A stand is used only when the facts other than the absences
 #: are those it was computed from, so a rolled-back transaction or another process's writes cost a full
-#: evaluation, never a wrong decision. Bounded, so the service's memory stays flat.
-GEHEUGEN = Geheugen(grootte=10_000)
+#: evaluation, never a wrong decision. Bounded (``REGELS_GEHEUGEN``, set by ``registratie.app``), so the
+#: service's memory stays flat.
+GEHEUGEN = Geheugen(grootte=2000)
 
 MELDPLICHT, EINDDATUM, INTREKKING, HERBEOORDELING = "MELDPLICHT", "EINDDATUM", "INTREKKING", "HERBEOORDELING"
 ABSOLUUT, VSV, SIGNAAL = "ABSOLUUT", "VSV", "SIGNAAL"

@@ -351,7 +351,7 @@ class Geheugen:
     stand that does not match the facts is never used (module doc), so a lost or stale one costs
     only a full evaluation."""
 
-    def __init__(self, grootte: int = 20_000) -> None:
+    def __init__(self, grootte: int = 2000) -> None:
         self.grootte = grootte
         self._standen: OrderedDict[str, Stand] = OrderedDict()
 
@@ -366,6 +366,8 @@ class Geheugen:
         return self._standen.get(pseudoniem)
 
     def leg(self, pseudoniem: str, stand: Stand) -> None:
+        if self.grootte <= 0:
+            return
         self._standen[pseudoniem] = stand
         self._standen.move_to_end(pseudoniem)
         while len(self._standen) > self.grootte:

@@ -189,6 +189,9 @@ def test_the_memory_keeps_at_most_its_size() -> None:
     assert geheugen.pak("a") is None
     assert geheugen.pak("c") is stand
     assert geheugen.pak("c") is None  # taken: a failed evaluation leaves no stale stand behind
+    uit = Geheugen(grootte=0)  # REGELS_GEHEUGEN=0: every evaluation in full
+    uit.leg("a", stand)
+    assert len(uit) == 0
 
 
 def test_a_correction_on_the_day_a_report_was_reached_recomputes_that_report() -> None:
