@@ -31,6 +31,7 @@ from leerrecht.metrics import OUTBOX_BACKLOG
 from leerrecht.projection import ProjectionRunner, region_pattern
 from leerrecht.register import RegisterProjection
 from leerrecht.service import Runtime, lifespan_for
+from registratie import regels
 from registratie.api import CSV_PAD, REGISTER_CSV_PAD, Toegang, bouw_intake
 from registratie.config import RegistratieSettings
 from registratie.domain.pseudonym import PseudonymKey, PseudonymKeyring
@@ -66,6 +67,7 @@ def build_app(settings: RegistratieSettings) -> FastAPI:
     )
     klok = Klok(settings.vandaag)
     protocols = load_protocols(settings.local_protocols_file)  # invalid → refuse to start, clearly
+    regels.GEHEUGEN.grootte = settings.regels_geheugen  # one per process, like the calendar
     # the submissions' content hash is keyed with a key derived from the pseudonym key (see intake)
     hash_key = hashlib.sha256(b"leerrecht/intake-hash/" + key.secret).digest()
 

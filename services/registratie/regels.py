@@ -2,7 +2,8 @@
 
 After every accepted change for a pupil (and once a day for the time-dependent rules) the service
 loads the pupil's facts from its own database, runs the pure ``registratie.domain.evaluate`` for
-today, and turns the decisions into events:
+today (incrementally: ``registratie.domain.incrementeel`` gives the same decisions, recomputing only
+the rules the changed absences can reach), and turns the decisions into events:
 
 =============================  ==============================================================
 decision                       event (all on the pupil's region topic)
@@ -91,8 +92,8 @@ from registratie.domain import (
     MeldplichtSignal,
     PotentieelVsvSignal,
     ProtocolSignal,
-    evaluate,
 )
+from registratie.domain.incrementeel import Geheugen, evalueer
 from registratie.domain.intake import school_of
 from registratie.domain.kalender import snelle_kalender
 from registratie.domain.protocols import Protocol
@@ -124,6 +125,14 @@ _SOORT_TEKST = {
     MeldingSoort.ZESTIEN_UUR: "16 uur in 4 weken", MeldingSoort.LRV: "langdurig relatief verzuim",
     MeldingSoort.LUXE: "luxeverzuim", MeldingSoort.ACHTTIEN_PLUS: "18+",
 }
+
+#: The rules' results of the most recently evaluated pupils (issue 16): the next evaluation of a pupil
+#: recomputes only the rules its changed absences can reach (``registratie.domain.incrementeel``, which
+#: gives exactly ``evaluate``'s decisions). A stand is used only when the facts other than the absences
+#: are those it was computed from, so a rolled-back transaction or another process's writes cost a full
+#: evaluation, never a wrong decision. Bounded (``REGELS_GEHEUGEN``, set by ``registratie.app``), so the
+#: service's memory stays flat.
+GEHEUGEN = Geheugen(grootte=2000)
 
 MELDPLICHT, EINDDATUM, INTREKKING, HERBEOORDELING = "MELDPLICHT", "EINDDATUM", "INTREKKING", "HERBEOORDELING"
 ABSOLUUT, VSV, SIGNAAL = "ABSOLUUT", "VSV", "SIGNAAL"
@@ -345,14 +354,16 @@ async def beoordeel_alle(
     ``kalender_wachtend`` (and logged at error level) until an evaluation succeeds again."""
     kal = kalender or snelle_kalender()
     keys = sorted(set(pseudoniemen))
-    alle_feiten = await feiten_van(conn, keys)
+    bekend = {p: s.bekende_absences() for p in keys if (s := GEHEUGEN.kijk(p)) is not None}
+    alle_feiten = await feiten_van(conn, keys, bekend)
     te_beoordelen = [p for p in keys if alle_feiten[p] is not None]
     if not te_beoordelen:
         return []
     bestaand_van: dict[str, dict[str, asyncpg.Record]] = {p: {} for p in te_beoordelen}
     for r in await conn.fetch(
         "SELECT pseudoniem, sleutel, soort, vingerafdruk, actueel, object_id, event_id, school, gegevens, gemeld, "
-        "termijn_verstreken FROM beslissing WHERE pseudoniem = ANY($1::text[]) FOR UPDATE", te_beoordelen,
+        "termijn_verstreken, bijgewerkt_op FROM beslissing WHERE pseudoniem = ANY($1::text[]) FOR UPDATE",
+        te_beoordelen,
     ):
         bestaand_van[r["pseudoniem"]][r["sleutel"]] = r
     envelopes: list[Envelope] = []
@@ -420,7 +431,9 @@ def _beoordeel_een(
     ``BuitenKalenderbereik`` when they need dates beyond the calendar (the caller remembers the pupil)."""
     pseudoniem = f.pupil.pseudonym
     try:
-        decisions = evaluate(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag, kalender=kalender)
+        decisions, stand = evalueer(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag,
+                                    vorige=GEHEUGEN.pak(pseudoniem), kalender=kalender)
+        GEHEUGEN.leg(pseudoniem, stand)
     except BuitenKalenderbereik:
         raise
     except (ValueError, ArithmeticError) as exc:
@@ -434,6 +447,7 @@ def _beoordeel_een(
 
     envelopes: list[Envelope] = []
     rijen: list[tuple[Any, ...]] = []
+    gegevens_van: list[dict[str, Any]] = []
     gezien: set[str] = set()
     for v in voorstellen(f, decisions, vandaag):
         if v.sleutel in gezien:
@@ -455,10 +469,10 @@ def _beoordeel_een(
             event_id = env.id
         rijen.append((pseudoniem, v.sleutel, v.soort, v.vingerafdruk, True, object_id, event_id, v.school,
                       json.dumps(v.gegevens), v.gemeld, verstreken, vandaag))
+        gegevens_van.append(v.gegevens)
     # A3.1 onverwijld: a published duty the school has not met within the term
-    for i, r in enumerate(rijen):
-        _, _, soort, _, _, object_id, event_id, school, gegevens_json, gemeld, verstreken, _ = r
-        gegevens = json.loads(gegevens_json)
+    for i, (r, gegevens) in enumerate(zip(rijen, gegevens_van, strict=True)):
+        _, _, soort, _, _, object_id, event_id, school, _, gemeld, verstreken, _ = r
         if soort != MELDPLICHT or event_id is None or gemeld or verstreken:
             continue
         uiterlijk = date.fromisoformat(gegevens["uiterlijk_melden_op"])
@@ -467,6 +481,7 @@ def _beoordeel_een(
                 meldplicht_id=object_id, soort=MeldingSoort(gegevens["meldingsoort"]), school=school_of(school),
                 uiterlijk_melden_op=uiterlijk)))
             rijen[i] = (*r[:10], True, r[11])
+    rijen = [r for r, g in zip(rijen, gegevens_van, strict=True) if not _ongewijzigd(bestaand.get(r[1]), r, g)]
     weg: list[tuple[str, dict[str, Any]]] = []
     for s, r in bestaand.items():
         if not r["actueel"] or s in gezien:
@@ -480,6 +495,21 @@ def _beoordeel_een(
         weg.append((s, mark))
     envelopes += [envelope(h) for h in herinschrijvingen(f, [bestaand[s] for s, _ in weg])]
     return envelopes, rijen, weg
+
+
+def _ongewijzigd(oud: asyncpg.Record | None, rij: tuple[Any, ...], gegevens: dict[str, Any]) -> bool:
+    """Whether the stored row already equals ``rij`` in every column, ``bijgewerkt_op`` included, so
+    that its upsert would change nothing (issue 16: every evaluation rewrote every current decision of
+    the pupil, e.g. a MAZL signal again at every next sick day). Strict: any doubt writes the row."""
+    if oud is None or not oud["actueel"]:
+        return False
+    _, _, soort, vingerafdruk, _, object_id, event_id, school, _, gemeld, verstreken, vandaag = rij
+    if (oud["soort"], oud["vingerafdruk"], oud["object_id"], oud["event_id"], oud["school"], oud["gemeld"],
+            oud["termijn_verstreken"], oud["bijgewerkt_op"]) != (
+            soort, vingerafdruk, object_id, event_id, school, gemeld, verstreken, vandaag):
+        return False
+    g = oud["gegevens"]
+    return bool((json.loads(g) if isinstance(g, str) else dict(g)) == gegevens)
 
 
 def _is_vervallen(r: asyncpg.Record) -> bool:

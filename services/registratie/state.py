@@ -12,7 +12,7 @@ for validating a submission) and the rules' facts (:class:`Feiten`, for ``evalua
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -185,10 +185,18 @@ def _per_leerling(rows: Iterable[asyncpg.Record]) -> dict[str, list[asyncpg.Reco
     return out
 
 
-async def feiten_van(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> dict[str, Feiten | None]:
+async def feiten_van(
+    conn: asyncpg.Connection, pseudoniemen: Iterable[str],
+    eerder: Mapping[str, Mapping[str, Absence]] | None = None,
+) -> dict[str, Feiten | None]:
     """:func:`feiten` for several pupils in six queries in all (not six per pupil): the intake
     evaluates every pupil of a batch (A3) before it answers, so the per-pupil round trips were most
-    of a batch's time. Within a pupil the rows come in the order the single-pupil read gave them."""
+    of a batch's time. Within a pupil the rows come in the order the single-pupil read gave them.
+
+    ``eerder``: per pupil, absences built by an earlier read (by id). A stored row equal to one of them
+    in every field gets that object instead of a new one: building (and validating) every absence of
+    the pupil's history again was most of this read's CPU, and the incremental evaluation compares
+    absences by identity first (issue 16, ``registratie.domain.incrementeel``)."""
     keys = sorted(set(pseudoniemen))
     out: dict[str, Feiten | None] = dict.fromkeys(keys)
     rows = await conn.fetch(
@@ -221,7 +229,8 @@ async def feiten_van(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> d
     ))
     for row in rows:
         p = row["pseudoniem"]
-        out[p] = _feiten(row, ins.get(p, []), vrij.get(p, []), afw.get(p, []), her.get(p, []), mel.get(p, []))
+        out[p] = _feiten(row, ins.get(p, []), vrij.get(p, []), afw.get(p, []), her.get(p, []), mel.get(p, []),
+                         (eerder or {}).get(p, {}))
     return out
 
 
@@ -234,9 +243,22 @@ def _code(waarde: str) -> AfwezigheidCode:
     return _CODES.get(waarde) or AfwezigheidCode(waarde)
 
 
+def _absence(r: asyncpg.Record, bekend: Mapping[str, Absence]) -> Absence:
+    """The absence of a stored row: the known object when it equals the row in every field (strictly:
+    the hours with their scale, no recoding applied), else a new one."""
+    absence_id = str(r["afwezigheid_id"])
+    b = bekend.get(absence_id)
+    if (b is not None and b.date == r["datum"] and b.hours.as_tuple() == r["uren"].as_tuple()
+            and b.code.value == r["code"] and b.school_id == r["school"] and b.recorded_on == r["geregistreerd_op"]
+            and b.recoded_on is None):
+        return b
+    return Absence(absence_id, r["datum"], r["uren"], _code(r["code"]), r["school"], r["geregistreerd_op"])
+
+
 def _feiten(
     row: asyncpg.Record, ins: Sequence[asyncpg.Record], vrij: Sequence[asyncpg.Record],
     afw: Sequence[asyncpg.Record], her: Sequence[asyncpg.Record], mel: Sequence[asyncpg.Record],
+    bekend: Mapping[str, Absence] | None = None,
 ) -> Feiten:
     enrolments = tuple(
         Enrolment(r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
@@ -256,11 +278,7 @@ def _feiten(
     )
     return Feiten(
         pupil=pupil,
-        absences=tuple(
-            Absence(str(r["afwezigheid_id"]), r["datum"], r["uren"], _code(r["code"]), r["school"],
-                    r["geregistreerd_op"])
-            for r in afw
-        ),
+        absences=tuple(_absence(r, bekend or {}) for r in afw),
         recodings=tuple(
             Recoding(str(r["afwezigheid_id"]), AfwezigheidCode(r["nieuwe_code"]), r["geregistreerd_op"],
                      r["nieuwe_uren"])

@@ -228,3 +228,36 @@ async def test_hours_with_a_decimal_comma_are_accepted_in_json_the_batch_and_csv
     [f] = rij.json()["resultaten"][0]["fouten"]
     assert f == {"veld": "uren", "regel": "decimal_parsing",
                  "melding": "De waarde moet een decimaal getal zijn (bijvoorbeeld 16,5)."}
+
+
+async def test_reading_the_facts_again_reuses_the_absences_of_rows_that_did_not_change(reg: Reg) -> None:
+    """Issue 16 (sixth intake round): the intake read and built every absence of a pupil's history at
+    every evaluation. Given the absences of an earlier read, a row equal in every field gives back that
+    same object; a new row, or one that differs (here: a known object with other hours), a new one.
+    The facts are those of a read without them."""
+    import dataclasses
+
+    import asyncpg
+    from registratie.state import feiten_van
+
+    reg.zet_vandaag(D(2026, 11, 27))
+    a = bsn()
+    p = await enrol(reg, a)
+    for datum in ("2026-11-23", "2026-11-24"):
+        assert (await absent(reg, a, datum, 2, "ZIEK")).status_code == 201
+    conn = await asyncpg.connect(reg.app.state.runtime.settings.database_url)
+    try:
+        eerst = (await feiten_van(conn, [p]))[p]
+        assert eerst is not None and len(eerst.absences) == 2
+        assert (await absent(reg, a, "2026-11-25", 2, "ZIEK")).status_code == 201
+        bekend = {x.absence_id: x for x in eerst.absences}
+        gewijzigd = dataclasses.replace(eerst.absences[1], hours=Decimal(3))
+        bekend[gewijzigd.absence_id] = gewijzigd
+        daarna = (await feiten_van(conn, [p], {p: bekend}))[p]
+        vers = (await feiten_van(conn, [p]))[p]
+    finally:
+        await conn.close()
+    assert daarna is not None and vers is not None
+    assert sorted(daarna.absences, key=lambda x: x.absence_id) == sorted(vers.absences, key=lambda x: x.absence_id)
+    hergebruikt = {x.absence_id for x in daarna.absences if any(x is y for y in eerst.absences)}
+    assert hergebruikt == {eerst.absences[0].absence_id}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import asyncpg
 import pytest
 from reg_helpers import TOKENS, Reg, auth, bsn
 
@@ -270,3 +271,29 @@ async def test_four_weeks_of_authorised_absence_is_a_langdurig_geoorloofd_signal
     [s] = of_type(await reg.events(MC28, p), ev.SignaalGegeven)
     assert (s.soort, s.ontvangers, s.peildatum) == (
         SignaalSoort.LANGDURIG_GEOORLOOFD, [SignaalOntvanger.SCHOOL], D(2026, 10, 2))
+
+
+async def test_an_evaluation_that_changes_no_decision_rewrites_no_decision_row(reg: Reg) -> None:
+    """Issue 16 (sixth intake round): every evaluation upserted every current decision of the pupil,
+    also when nothing changed (the 7th sick day's MAZL signal again at every next sick day). A row
+    equal in every column, ``bijgewerkt_op`` included, is left alone: same row version (``xmin``),
+    and still exactly one signal on the log."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    p = await enrol(reg, pgn)
+    kal = standaard_kalender()
+    dagen = list(kal.schooldagen(KalenderRegio.MIDDEN, D(2026, 11, 2), D(2026, 11, 12)))
+    for d in dagen[:7]:
+        await absent(reg, pgn, d.isoformat(), 0.5, "ZIEK")
+    conn = await asyncpg.connect(reg.app.state.runtime.settings.database_url)
+    try:
+        sql = "SELECT sleutel, xmin::text AS versie FROM beslissing WHERE pseudoniem = $1 ORDER BY sleutel"
+        voor = [tuple(r) for r in await conn.fetch(sql, p)]
+        assert [s for s, _ in voor] == [f"mazl|ZEVENDE_ZIEKTEDAG|00AP00|{dagen[6].isoformat()}"]
+        for d in dagen[7:]:
+            await absent(reg, pgn, d.isoformat(), 0.5, "ZIEK")
+        assert [tuple(r) for r in await conn.fetch(sql, p)] == voor
+    finally:
+        await conn.close()
+    [s] = of_type(await reg.events(MC28, p), ev.SignaalGegeven)
+    assert (s.soort, s.peildatum) == (SignaalSoort.ZORGWEKKEND_ZIEKTEVERZUIM, dagen[6])

@@ -36,9 +36,11 @@ def achttien_plus_signalen(
     filed: Sequence[FiledReport],
     grenzen: LeeftijdsgrensTabel = STANDAARD_LEEFTIJDSGRENS,
     regel: DrempelRegel = ACHTTIEN_PLUS_REGEL,
+    voorloop: Sequence[MeldplichtSignal] = (),
 ) -> list[MeldplichtSignal]:
-    """Grounds: domain.md A3.5 (Doorstroompunt/18+ report) and A1 (the age limit)."""
+    """Grounds: domain.md A3.5 (Doorstroompunt/18+ report) and A1 (the age limit). ``voorloop``: as in
+    `drempel_signalen` (an incremental evaluation resumes the chain)."""
     def telbaar(d: date) -> bool:
         return ctx.telbaar_basis(d) and in_doorstroompunt_doelgroep(ctx.pupil, d, grenzen)
 
-    return drempel_signalen(ctx, regel, telbaar, filed)
+    return drempel_signalen(ctx, regel, telbaar, filed, voorloop)

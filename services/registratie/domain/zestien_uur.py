@@ -79,9 +79,17 @@ def drempel_signalen(
     regel: DrempelRegel,
     telbaar: Callable[[date], bool],
     filed: Sequence[FiledReport],
+    voorloop: Sequence[MeldplichtSignal] = (),
 ) -> list[MeldplichtSignal]:
     """Threshold reports for one enrolment (art. 21a Lpw, domain.md A3.1, A3.5); ``telbaar(d)`` says
-    whether day ``d`` may count (module doc)."""
+    whether day ``d`` may count (module doc).
+
+    ``voorloop``: the first signals of an earlier evaluation of the same facts before a change, all
+    ending before the first changed day (`registratie.domain.incrementeel`). Each of them looked only
+    at days up to its end date, so they stand, and the chain resumes after the last of them (the
+    state after a signal is that signal and the day after its end) instead of from the enrolment's
+    start: the search for a crossing walks the days after ``s``, so this makes a new absence cost
+    the days since the last report instead of the whole history (issue 16)."""
     kal = ctx.kalender
     regio = ctx.enrolment.kalenderregio
 
@@ -128,7 +136,12 @@ def drempel_signalen(
         vorige = _Vorige(r.start, r.end, herhaal)
 
     s = ctx.enrolment.start if vorige is None else max(ctx.enrolment.start, vorige.end + _DAG)
-    signals: list[MeldplichtSignal] = []
+    signals: list[MeldplichtSignal] = list(voorloop)
+    if signals:
+        laatste = signals[-1]
+        assert laatste.end is not None
+        vorige = _Vorige(laatste.start, laatste.end, laatste.herhaalmelding)
+        s = laatste.end + _DAG
     while (found := crossing(s, s)) is not None:
         start, e, window = found
         herhaal = 0
@@ -180,12 +193,13 @@ def drempel_signalen(
 
 
 def zestien_uur_signalen(
-    ctx: EnrolmentContext, filed: Sequence[FiledReport], regel: DrempelRegel = ZESTIEN_UUR_REGEL
+    ctx: EnrolmentContext, filed: Sequence[FiledReport], regel: DrempelRegel = ZESTIEN_UUR_REGEL,
+    voorloop: Sequence[MeldplichtSignal] = (),
 ) -> list[MeldplichtSignal]:
     """16-uur reports (art. 21a Lpw, domain.md A3.1) for one enrolment (pupil leer- or
-    kwalificatieplichtig on the counted days)."""
+    kwalificatieplichtig on the counted days); ``voorloop`` as in `drempel_signalen`."""
 
     def telbaar(d: date) -> bool:
         return ctx.telbaar_basis(d) and is_leer_of_kwalificatieplichtig(ctx.pupil, d)
 
-    return drempel_signalen(ctx, regel, telbaar, filed)
+    return drempel_signalen(ctx, regel, telbaar, filed, voorloop)
