@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -89,3 +90,23 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
             proc.kill()
 
 
+
+
+async def dead_letters(bootstrap: str, topic: str, at_least: int) -> list[Any]:
+    """The records on ``topic``'s dead-letter topic, read from the start until at least ``at_least`` came
+    (or about ten seconds passed: the caller's assertion then names what is missing)."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(topic + ".dlq", bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=f"read-{topic}")
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        for _ in range(20):
+            batch = await consumer.getmany(timeout_ms=500)
+            records += [r for rs in batch.values() for r in rs]
+            if len(records) >= at_least:
+                break
+    finally:
+        await consumer.stop()
+    return records

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
+from consumers import dead_letters
 
 from contracts.envelope import Envelope, utcnow, uuid7
 from leerrecht.db import create_pool, migrate
@@ -88,18 +89,7 @@ async def test_poison_and_corrupt_events_are_dead_lettered_and_the_rest_applied(
     assert seen == [0, 1, 2, 4, 6, 8, 9]
     assert projection.bug_attempts >= 3, "a failing event is retried before it is dead-lettered"
 
-    consumer = AIOKafkaConsumer(topic + ".dlq", bootstrap_servers=infra.bootstrap, auto_offset_reset="earliest",
-                                group_id=f"read-{topic}")
-    await consumer.start()
-    try:
-        records = []
-        for _ in range(20):
-            batch = await consumer.getmany(timeout_ms=500)
-            records += [r for rs in batch.values() for r in rs]
-            if len(records) >= 3:
-                break
-    finally:
-        await consumer.stop()
+    records = await dead_letters(infra.bootstrap, topic, 3)
     origins = sorted(int(dict(r.headers)["dlq.origin.offset"]) for r in records)
     assert origins == [3, 5, 7]
     assert all(dict(r.headers)["dlq.origin.topic"] == topic.encode() for r in records)
