@@ -216,3 +216,42 @@ async def test_the_runner_is_behind_while_more_than_a_fetch_waits(infra) -> None
         assert not TellingRunner.achter(SimpleNamespace(_consumer=None))  # type: ignore[arg-type]
     finally:
         await consumer.stop()
+
+
+async def test_a_round_runs_with_the_cyclic_collector_paused_and_switches_it_back_on() -> None:
+    """issue 16, eighth round: a round's objects die with it, so the collector only cost CPU there; it is
+    paused for the round (counted with the runner's pause) and on again after it, also after an error."""
+    import contextlib
+    import gc
+
+    class Verbinding:
+        async def fetchval(self, *_: object) -> bool:
+            return True
+
+        async def execute(self, *_: object) -> None:
+            return None
+
+    class Pool:
+        @contextlib.asynccontextmanager
+        async def acquire(self):  # type: ignore[no-untyped-def]
+            yield Verbinding()
+
+    gezien: list[bool] = []
+
+    class Stroom(CijferStroom):
+        fout = False
+
+        async def _publish_pending(self) -> int:
+            gezien.append(gc.isenabled())
+            if self.fout:
+                raise RuntimeError("round failed")
+            return 1
+
+    stroom = Stroom(Pool(), None)  # type: ignore[arg-type]
+    assert gc.isenabled()
+    assert await stroom.publish_pending() == 1
+    assert gezien == [False] and gc.isenabled()
+    stroom.fout = True
+    with pytest.raises(RuntimeError):
+        await stroom.publish_pending()
+    assert gezien == [False, False] and gc.isenabled()

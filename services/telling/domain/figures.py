@@ -41,9 +41,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import takewhile
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.codes import (
     AfwezigheidCode,
@@ -497,13 +497,22 @@ class Membership:
     person: str
     bron: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sleutel", _lid_sleutel(self.cell, self.person))
+
+    sleutel: ClassVar[tuple[str, str, str, str, str]]
+    """(indicator, gebied, periode, uitsplitsing, person): the member in its cell, whatever the source,
+    as plain strings. Why: the fold counts sources per (cell, member) at every point that moves
+    (:func:`~telling.domain.historie._verschuif`), and a key holding a :class:`Cell` called its Python
+    ``__hash__`` at every lookup, where a tuple of strings hashes in C (issue 16, eighth round)."""
+
     def __hash__(self) -> int:
         """The dataclass hash, kept after the first call (as :meth:`Cell.__hash__`, and not pickled
         for the same reason): the fold puts the shared memberships of :func:`_gedeelde_leden` in sets
-        at every point of a person's history."""
+        at every point of a person's history. Equal memberships have equal fields, so equal hashes."""
         h: int | None = self.__dict__.get("_hash")
         if h is None:
-            h = hash((self.cell, self.person, self.bron))
+            h = hash((*self.sleutel, self.bron))
             object.__setattr__(self, "_hash", h)
         return h
 
@@ -550,8 +559,14 @@ def _lid(cell: Cell, wie: str, bron: str) -> Membership:
     """``Membership(cell, wie, bron)`` with its hash already kept: the same fields, without the frozen
     dataclass's ``__init__`` (three ``object.__setattr__`` calls; measured 0.78 against 0.32 us)."""
     m = object.__new__(Membership)
-    m.__dict__.update(cell=cell, person=wie, bron=bron, _hash=hash((cell, wie, bron)))
+    sleutel = _lid_sleutel(cell, wie)
+    m.__dict__.update(cell=cell, person=wie, bron=bron, sleutel=sleutel, _hash=hash((*sleutel, bron)))
     return m
+
+
+def _lid_sleutel(cell: Cell, wie: str) -> tuple[str, str, str, str, str]:
+    """:attr:`Membership.sleutel`."""
+    return (cell.indicator, cell.gebied, cell.periode, cell.uitsplitsing, wie)
 
 
 ONGEOORLOOFD = frozenset({AfwezigheidCode.ONGEOORLOOFD, AfwezigheidCode.TE_LAAT, AfwezigheidCode.LUXE,
@@ -742,17 +757,22 @@ class RmcFeit(_Feit):
 
 class Feiten(_Feit):
     """Everything telling remembers about one person (keyed by pseudonym in the projection). Only
-    facts the figures need; no identifying data. Sets are stored as tuples without duplicates."""
+    facts the figures need; no identifying data. Sets are stored as tuples without duplicates.
+
+    The dicts default through ``default_factory``: pydantic deep-copies an unhashable default (``{}``)
+    for every field left out, and a stored day leaves out its empty fields (``projection._json``), so
+    reading a person's days spent most of its time in ``copy.deepcopy`` (issue 16, eighth round).
+    ``exclude_defaults`` still leaves them out."""
 
     woon: tuple[Woonfeit, ...] = ()
     verhuizingen: tuple[Verhuizing, ...] = ()
     inschrijvingen: tuple[date, ...] = ()
     herinschrijvingen: tuple[date, ...] = ()
-    meldingen: dict[str, MeldingFeit] = {}
+    meldingen: dict[str, MeldingFeit] = Field(default_factory=dict)
     absoluut: tuple[AbsoluutFeit, ...] = ()
-    vrijstellingen: dict[str, VrijstellingFeit] = {}
-    signalen: dict[str, SignaalFeit] = {}
-    interventies: dict[str, InterventieFeit] = {}
+    vrijstellingen: dict[str, VrijstellingFeit] = Field(default_factory=dict)
+    signalen: dict[str, SignaalFeit] = Field(default_factory=dict)
+    interventies: dict[str, InterventieFeit] = Field(default_factory=dict)
     routes: tuple[RouteFeit, ...] = ()
     vsv: tuple[VsvFeit, ...] = ()
     rmc: tuple[RmcFeit, ...] = ()
@@ -993,25 +1013,30 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
         return a
     if is_leeg(a):
         return b
-    meldingen = dict(a.meldingen)
-    for k, m in b.meldingen.items():
-        meldingen[k] = _meng_melding(meldingen[k], m) if k in meldingen else m
-    return _bouw(
-        woon=_unie(a.woon, b.woon), verhuizingen=_unie(a.verhuizingen, b.verhuizingen),
-        inschrijvingen=_unie(a.inschrijvingen, b.inschrijvingen),
-        herinschrijvingen=_unie(a.herinschrijvingen, b.herinschrijvingen),
-        meldingen=meldingen, absoluut=_unie(a.absoluut, b.absoluut),
-        vrijstellingen={**a.vrijstellingen, **b.vrijstellingen}, signalen={**a.signalen, **b.signalen},
-        interventies={**a.interventies, **b.interventies}, routes=_unie(a.routes, b.routes),
-        vsv=_unie(a.vsv, b.vsv), rmc=_unie(a.rmc, b.rmc),
-        schoolinschrijvingen=_unie(a.schoolinschrijvingen, b.schoolinschrijvingen),
-        uitschrijvingen=_unie(a.uitschrijvingen, b.uitschrijvingen),
-        startkwalificaties=_unie(a.startkwalificaties, b.startkwalificaties),
-        geboren=_unie(a.geboren, b.geboren), behandelingen=_unie(a.behandelingen, b.behandelingen),
-        lrv_drempels=_unie(a.lrv_drempels, b.lrv_drempels),
-        vervallen_meldplichten=_unie(a.vervallen_meldplichten, b.vervallen_meldplichten),
-        ongeoorloofd=_eerste_unie(a.ongeoorloofd, b.ongeoorloofd),
-    )
+    # Only b's non-empty fields change anything (a day usually holds one or two kinds of fact): the
+    # others keep a's value, as the union with an empty set or mapping gives (eighth round of issue 16:
+    # the unions of every field hashed every fact of ``a`` at every point of every fold).
+    velden = dict(a.__dict__)
+    for naam, waarde in b.__dict__.items():
+        if not waarde:
+            continue
+        oud = velden[naam]
+        if naam == "meldingen":
+            meldingen = dict(oud)
+            for k, m in waarde.items():
+                meldingen[k] = _meng_melding(meldingen[k], m) if k in meldingen else m
+            velden[naam] = meldingen
+        elif naam in _MAPPINGS:
+            velden[naam] = {**oud, **waarde}
+        elif naam == "ongeoorloofd":
+            velden[naam] = _eerste_unie(oud, waarde)
+        else:
+            velden[naam] = _unie(oud, waarde)
+    return _bouw(**velden)
+
+
+_MAPPINGS = frozenset({"vrijstellingen", "signalen", "interventies"})
+"""The fields of :class:`Feiten` keyed by an event's id besides ``meldingen``: the later view of a key wins."""
 
 
 def _eerste_unie(a: tuple[EersteOngeoorloofd, ...], b: tuple[EersteOngeoorloofd, ...],
@@ -1284,6 +1309,8 @@ def actieve_inschrijvingen(f: Feiten, d: date) -> list[Schoolinschrijving]:
 
     Grounds: domain.md C (breakdowns by school type; the vsv startset).
     """
+    if not f.uitschrijvingen:  # the usual person: nothing ends an enrolment
+        return [i for i in f.schoolinschrijvingen if i.datum <= d]
     return [i for i in f.schoolinschrijvingen if i.datum <= d
             and not any(u.school == i.school and i.datum <= u.datum < d for u in f.uitschrijvingen)]
 
@@ -1379,16 +1406,34 @@ def _lrv_grenzen(start: date, na: date) -> Iterator[date]:
 
 def _vsv_grenzen(f: Feiten, na: date) -> Iterator[date]:
     """Every 1 October on which the person is, or a year earlier was, in vo/(v)so/mbo (startset and
-    new vsv'er, :func:`_vsv_startset`), bounded by the vsv age limit (from the year of ``na`` on)."""
-    inschrijvingen = [i for i in f.schoolinschrijvingen if i.school_type in VSV_SCHOOLTYPES]
-    if not inschrijvingen:
+    new vsv'er, :func:`_vsv_startset`), bounded by the vsv age limit (from the year of ``na`` on).
+
+    Why by periods: an enrolment is active from its day up to its first un-enrolment at that school on
+    or after it (:func:`actieve_inschrijvingen`), so the periods answer :func:`ingeschreven_op` for every
+    1 October at once, and once the last period has ended no later year can yield. The year by year
+    calls were the largest part of the klok's boundaries, asked at every point of every fold, and a
+    person who left school walked every year up to the age limit to find none (issue 16, eighth round)."""
+    perioden = _vsv_perioden(f)
+    if not perioden:
         return
-    begin = max(min(i.datum for i in inschrijvingen).year, na.year)
+    begin = max(min(van for van, _ in perioden).year, na.year)
     eind = (int(min(f.geboren)[:4]) + VSV_LEEFTIJDSGRENS + 2) if f.geboren else begin + 40
+    laatste = max(tot for _, tot in perioden)
+    if laatste < date.max:  # after the last period ends, neither 1 October of a later year is in one
+        eind = min(eind, laatste.year + 2)
     for jaar in range(begin, eind + 1):
-        peil = date(jaar, 10, 1)
-        if ingeschreven_op(f, peil, VSV_SCHOOLTYPES) or ingeschreven_op(f, date(jaar - 1, 10, 1), VSV_SCHOOLTYPES):
+        peil, vorig = date(jaar, 10, 1), date(jaar - 1, 10, 1)
+        if any(van <= peil <= tot or van <= vorig <= tot for van, tot in perioden):
             yield peil
+
+
+def _vsv_perioden(f: Feiten) -> list[tuple[date, date]]:
+    """(first day, last day) of every vo/(v)so/mbo enrolment: the last day is the earliest un-enrolment
+    at that school on or after the first (``date.max``: none), the days :func:`actieve_inschrijvingen`
+    counts it active."""
+    return [(i.datum, min((u.datum for u in f.uitschrijvingen if u.school == i.school and u.datum >= i.datum),
+                          default=date.max))
+            for i in f.schoolinschrijvingen if i.school_type in VSV_SCHOOLTYPES]
 
 
 def lrv_drempel(f: Feiten, m: MeldingFeit, start: date) -> date:

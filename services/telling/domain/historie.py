@@ -41,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from telling.domain.figures import (
     INDICATOREN,
@@ -119,15 +120,16 @@ def wekker(dagen: Mapping[date, Feiten], klok: date | None) -> date | None:
     return beste
 
 
-Bronnen = dict[tuple[Cell, str], int]
-"""Per (cell, member) its number of sources in a set of memberships: what a cell's value rests on."""
+Bronnen = dict[tuple[str, str, str, str, str], int]
+"""Per member in its cell (:attr:`~telling.domain.figures.Membership.sleutel`) its number of sources in a
+set of memberships: what a cell's value rests on."""
 
 
 def bronnen(leden: frozenset[Membership]) -> Bronnen:
     """:data:`Bronnen` of ``leden`` (in a set each membership is unique: one source each)."""
     uit: Bronnen = {}
     for m in leden:
-        k = (m.cell, m.person)
+        k = m.sleutel
         uit[k] = uit.get(k, 0) + 1
     return uit
 
@@ -137,23 +139,30 @@ def _verschuif(tellers: Bronnen, eerder: frozenset[Membership], leden: frozenset
     """Move ``tellers`` (the sources of ``eerder``) to those of ``leden`` and add to ``uit`` the change
     of every cell's value on day ``d``. Why this way: only the memberships that differ are visited
     (two set differences of shared objects), where recounting both sets (:func:`waarden`) visited
-    every membership of the person at every point (issue 16)."""
-    veranderd: Bronnen = {}
+    every membership of the person at every point (issue 16); keys are tuples of strings, hashed in C
+    (eighth round)."""
+    veranderd: dict[tuple[str, str, str, str, str], list[Any]] = {}
     for m in eerder - leden:
-        k = (m.cell, m.person)
-        veranderd[k] = veranderd.get(k, 0) - 1
+        v = veranderd.get(m.sleutel)
+        if v is None:
+            veranderd[m.sleutel] = [-1, m.cell]
+        else:
+            v[0] -= 1
     for m in leden - eerder:
-        k = (m.cell, m.person)
-        veranderd[k] = veranderd.get(k, 0) + 1
-    for k, verschil in veranderd.items():
+        v = veranderd.get(m.sleutel)
+        if v is None:
+            veranderd[m.sleutel] = [1, m.cell]
+        else:
+            v[0] += 1
+    for k, (verschil, cell) in veranderd.items():
         if not verschil:  # one source for another: the member still counts as before
             continue
         oud = tellers.get(k, 0)
         nieuw = oud + verschil
-        drempel = INDICATOREN[k[0].indicator].drempel
+        drempel = INDICATOREN[k[0]].drempel
         waarde = (nieuw >= drempel) - (oud >= drempel)
         if waarde:
-            uit[(k[0], d)] += waarde
+            uit[(cell, d)] += waarde
         if nieuw:
             tellers[k] = nieuw
         else:

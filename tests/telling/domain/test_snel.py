@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from telling.domain.figures import (
     INDICATOREN,
     LEEG,
+    VSV_LEEFTIJDSGRENS,
+    VSV_SCHOOLTYPES,
     Cell,
     Feiten,
     Membership,
+    Schoolinschrijving,
+    Uitschrijving,
+    _vsv_grenzen,
+    ingeschreven_op,
     is_leeg,
     lidmaatschappen,
     neem_op,
@@ -27,6 +33,8 @@ from telling.domain.figures import (
 )
 from telling.domain.historie import Mutaties, _verschuif, bronnen
 from tl_scenario import SCENARIO, Stap
+
+from contracts.codes import SchoolType, UitschrijvingsReden
 
 
 def _per_persoon() -> dict[str, list[Stap]]:
@@ -106,3 +114,47 @@ def test_value_changes_from_set_differences_equal_recounting(basis: list[tuple[s
         verwacht = {(c, date(2025, 9, dag)): na.get(c, 0) - voor.get(c, 0) for c in voor.keys() | na.keys()}
         assert {k: n for k, n in uit.items() if n} == {k: n for k, n in verwacht.items() if n}
         assert tellers == bronnen(nu)
+
+
+def _vsv_grenzen_jaar_voor_jaar(f: Feiten, na: date) -> list[date]:
+    """The definition the periods replace: every year up to the age limit, asked one by one."""
+    inschrijvingen = [i for i in f.schoolinschrijvingen if i.school_type in VSV_SCHOOLTYPES]
+    if not inschrijvingen:
+        return []
+    begin = max(min(i.datum for i in inschrijvingen).year, na.year)
+    eind = (int(min(f.geboren)[:4]) + VSV_LEEFTIJDSGRENS + 2) if f.geboren else begin + 40
+    return [date(j, 10, 1) for j in range(begin, eind + 1)
+            if ingeschreven_op(f, date(j, 10, 1), VSV_SCHOOLTYPES)
+            or ingeschreven_op(f, date(j - 1, 10, 1), VSV_SCHOOLTYPES)]
+
+
+@settings(max_examples=400)
+@given(st.lists(st.tuples(st.integers(0, 3000), st.sampled_from(["A", "B"]), st.sampled_from(list(SchoolType))),
+                max_size=4),
+       st.lists(st.tuples(st.integers(0, 3000), st.sampled_from(["A", "B"])), max_size=4),
+       st.integers(0, 3500), st.sampled_from([(), ("2008-05",), ("2012-11",)]))
+def test_vsv_boundaries_by_periods_are_those_of_every_year(
+        inschrijvingen: list[tuple[int, str, SchoolType]], uitschrijvingen: list[tuple[int, str]], na: int,
+        geboren: tuple[str, ...]) -> None:
+    """issue 16, eighth round: the 1 Octobers of the vsv startset from enrolment periods are the same as
+    asking :func:`ingeschreven_op` year by year (which walked to the age limit after someone left)."""
+    begin = date(2014, 1, 1)
+    f = Feiten(
+        schoolinschrijvingen=tuple(Schoolinschrijving(datum=begin + timedelta(days=d), school=s, school_type=t)
+                                   for d, s, t in inschrijvingen),
+        uitschrijvingen=tuple(Uitschrijving(datum=begin + timedelta(days=d), school=s,
+                                            reden=UitschrijvingsReden.OVERSTAP) for d, s in uitschrijvingen),
+        geboren=geboren)
+    peil = begin + timedelta(days=na)
+    assert list(_vsv_grenzen(f, peil)) == _vsv_grenzen_jaar_voor_jaar(f, peil)
+
+
+def test_vsv_boundaries_go_on_a_year_after_the_last_enrolment_ends() -> None:
+    """Left school on 15 November 2018 after being enrolled on 1 October 2018: 1 October 2019 still
+    asks whether the person left (``vsv_nieuw``), 2020 does not."""
+    f = Feiten(
+        schoolinschrijvingen=(Schoolinschrijving(datum=date(2015, 9, 1), school="A", school_type=SchoolType.VO),),
+        uitschrijvingen=(Uitschrijving(datum=date(2018, 11, 15), school="A", reden=UitschrijvingsReden.OVERSTAP),),
+        geboren=("2003-05",))
+    verwacht = [date(j, 10, 1) for j in range(2015, 2020)]
+    assert list(_vsv_grenzen(f, date(2015, 1, 1))) == verwacht == _vsv_grenzen_jaar_voor_jaar(f, date(2015, 1, 1))
