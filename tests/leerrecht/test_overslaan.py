@@ -7,6 +7,8 @@ have refused it, the record would no longer reach the dead letters (it must, exa
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -17,6 +19,8 @@ from pydantic import ValidationError
 
 from contracts.envelope import Envelope, utcnow, uuid7
 from leerrecht.overslaan import MAX_HAKEN, gescande_type, overslaan
+
+ROOT = Path(__file__).resolve().parents[2]
 
 GENEGEERD = "nl.leerrecht.test.genegeerd"
 NIETS: frozenset[str] = frozenset()
@@ -49,7 +53,9 @@ def test_a_valid_envelope_of_a_type_not_handled_is_read_as_the_full_decode_reads
 
 
 def test_the_benchmarks_regional_log_is_read_alike() -> None:
-    """Every kind of record a regional topic holds, as the platform writes it."""
+    """Every kind of record a regional topic holds, as the platform writes it (the benchmark's generator)."""
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))  # appended: the repository's ``services`` must not shadow the test helper
     from benchmarks.__main__ import make_regio_events
 
     for _, value in make_regio_events(3000):

@@ -249,7 +249,9 @@ def evalueer(
     kalender: SchoolKalender | None = None,
 ) -> tuple[list[Decision], Stand]:
     """`evaluate`'s decisions (same values, same order) and the `Stand` for the next evaluation of
-    this pupil; ``vorige`` is the previous evaluation's (module doc). Raises as `evaluate` does."""
+    this pupil; ``vorige`` is the previous evaluation's (module doc). Raises as `evaluate` does.
+
+    Grounds: domain.md A3 (all reporting rules, A3.1-A3.11) and A2 (late recoding), as `evaluate`."""
     kal = kalender or standaard_kalender()
     invoer = (pupil, tuple(reports), tuple(protocols), config, today)
     bruikbaar = vorige is not None and vorige.kalender is kal and vorige.invoer == invoer
