@@ -45,6 +45,7 @@ Not covered (no such table is published yet): relations between indicators (a un
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from fractions import Fraction
@@ -262,44 +263,75 @@ def bepaalde_cellen(tabel: Kruistabel, weg: Set[Cel]) -> frozenset[Cel]:
 
     The sum equations restricted to the hidden cells form a linear system ``A x = b`` (``b`` from the
     published cells and the known residuals). A hidden cell is determined exactly when its unit vector
-    lies in the row space of ``A``; after Gauss-Jordan elimination (exact) that is a pivot column whose
-    reduced row has no other non-zero entry. Sparse rows (dicts) keep it fast: the equations have ±1
-    coefficients and a handful of unknowns each. Exact without ``Fraction`` where possible: sums of
-    a table are (nearly) totally unimodular, so almost every pivot is ±1 and the rows stay integers;
-    only another pivot turns a row into fractions (Python's int and Fraction are both exact). That
-    made the count stream's cross-tables ~5× cheaper than Fraction throughout (1M benchmark).
+    lies in the row space of ``A``; in the reduced row echelon form that is a pivot column whose row has
+    no other non-zero entry (the set is a property of ``A``, whatever the order of elimination). Sparse
+    rows (dicts) keep it fast: the equations have ±1 coefficients and a handful of unknowns each. Exact
+    without ``Fraction`` where possible: sums of a table are (nearly) totally unimodular, so almost
+    every pivot is ±1 and the rows stay integers; only another pivot turns a row into fractions
+    (Python's int and Fraction are both exact).
+
+    Why forward elimination first and the back substitution once at the end: keeping every pivot row
+    reduced after each new pivot (Gauss-Jordan step by step) rewrote the earlier pivot rows again and
+    again, most of the count stream's disclosure control (issue 16, ninth round). A pivot row holds only
+    columns from its pivot on, so a new row is reduced by the pivots in increasing column order (a heap),
+    and the back substitution runs from the last pivot column down, each row once.
 
     Grounds: domain.md C, Decision (disclosure control).
     """
     draaipunten: dict[Cel, dict[Cel, Getal]] = {}
     for som, leden in tabel.sommen:
         rij: dict[Cel, Getal] = {}
-        for cel, coef in ((som, 1), *((c, -1) for c in leden)):
-            if cel in weg:
-                rij[cel] = rij.get(cel, 0) + coef
-        for p in [c for c in rij if c in draaipunten]:  # reduce by the pivots found so far
-            f = rij[p]
-            for c, v in draaipunten[p].items():
-                rij[c] = rij.get(c, 0) - f * v
-        rij = {c: v for c, v in rij.items() if v != 0}
+        if som in weg:
+            rij[som] = 1
+        for c in leden:
+            if c in weg:
+                rij[c] = rij.get(c, 0) - 1
+        if not rij:
+            continue
+        rij = _vooruit(rij, draaipunten)
         if not rij:
             continue
         p = min(rij)
         f = rij[p]
-        if f == 1:
-            pass
-        elif f == -1:
+        if f == -1:
             rij = {c: -v for c, v in rij.items()}
-        else:
+        elif f != 1:
             rij = {c: Fraction(v) / f for c, v in rij.items()}
-        for q, andere in draaipunten.items():  # keep every pivot row free of the new pivot column
-            if p in andere:
-                g = andere[p]
-                for c, v in rij.items():
-                    andere[c] = andere.get(c, 0) - g * v
-                draaipunten[q] = {c: v for c, v in andere.items() if v != 0}
         draaipunten[p] = rij
+    for p in sorted(draaipunten, reverse=True):  # back substitution: the later pivot rows are reduced
+        rij = draaipunten[p]
+        andere = [c for c in rij if c != p and c in draaipunten]
+        if not andere:
+            continue
+        for q in andere:
+            g = rij.pop(q)
+            for c, v in draaipunten[q].items():
+                if c != q:
+                    rij[c] = rij.get(c, 0) - g * v
+        draaipunten[p] = {c: v for c, v in rij.items() if v != 0}
     return frozenset(p for p, rij in draaipunten.items() if len(rij) == 1)
+
+
+def _vooruit(rij: dict[Cel, Getal], draaipunten: Mapping[Cel, Mapping[Cel, Getal]]) -> dict[Cel, Getal]:
+    """``rij`` reduced by the pivot rows (in place), without zeros: no pivot column is left in it. A pivot
+    row has no column before its pivot, so subtracting it only brings in later columns: taken from a
+    heap in increasing order, every pivot column is eliminated once, after all that can bring it in."""
+    hoop = [c for c in rij if c in draaipunten]
+    heapq.heapify(hoop)
+    gezien = set(hoop)
+    while hoop:
+        p = heapq.heappop(hoop)
+        f = rij.pop(p, 0)
+        if f == 0:
+            continue
+        for c, v in draaipunten[p].items():
+            if c == p:
+                continue
+            rij[c] = rij.get(c, 0) - f * v
+            if c not in gezien and c in draaipunten:
+                gezien.add(c)
+                heapq.heappush(hoop, c)
+    return {c: v for c, v in rij.items() if v != 0}
 
 
 def _buren(tabel: Kruistabel, cel: Cel) -> set[Cel]:
