@@ -1,5 +1,6 @@
-"""``volgorde_bijwerken`` raises the subjects whose numbers simply continue without reading them (issue 16,
-the runners' fifth round): the reports and the stored numbers stay those of the rule.
+"""``volgorde_bijwerken`` against its rule, with skipped events among the handled ones (issue 16): the
+reports and the stored numbers are those of the rule, whatever way the statement computes them (a faster
+statement was tried in the runners' fifth round, ``benchmarks/METINGEN.md``; this test is its oracle).
 
 Real PostgreSQL. Random batches of handled and skipped events over a few subjects (mostly the next
 numbers; now and then a gap, a reordering, a re-delivered number, a new subject starting past 1, an event
