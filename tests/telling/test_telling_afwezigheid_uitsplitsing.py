@@ -14,8 +14,8 @@ from uuid import UUID
 
 import asyncpg
 import pytest
-from telling.projection import TellingProjection
 from telling.tabellen import inhoud_hash
+from telling_batches import pas_toe
 
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, SchoolType, UrenEenheid, Vakantieregio
@@ -23,7 +23,6 @@ from contracts.envelope import Envelope
 from contracts.events.base import School
 from contracts.events.registratie import AfwezigheidGeregistreerd, LeerlingIngeschreven
 from leerrecht.db import create_pool, migrate
-from leerrecht.projection import Delivered
 
 pytestmark = pytest.mark.infra
 JAAR = "2025-2026"
@@ -93,15 +92,7 @@ async def pools(infra: Any) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
 
 
 async def _pas_toe(pool: asyncpg.Pool, batches: Sequence[Sequence[Envelope]]) -> None:
-    offset = 0
-    projectie = TellingProjection()
-    for batch in batches:
-        delivered = []
-        for env in batch:
-            delivered.append(Delivered(env, f"leerrecht.regio.{REGIO}.events", 0, offset))
-            offset += 1
-        async with pool.acquire() as conn, conn.transaction():
-            await projectie.apply(conn, delivered)
+    await pas_toe(pool, f"leerrecht.regio.{REGIO}.events", *batches)
 
 
 async def test_demo_like_facts_give_non_zero_school_type_and_age_band_columns(

@@ -18,8 +18,9 @@ from uuid import UUID
 
 import asyncpg
 import pytest
-from telling.projection import TellingProjection, _hercodering, _verschuif
+from telling.projection import _hercodering, _verschuif
 from telling.tabellen import inhoud_hash
+from telling_batches import pas_toe
 
 from contracts.catalogue import schema_uri, to_envelope
 from contracts.codes import AfwezigheidCode, UrenEenheid
@@ -28,7 +29,6 @@ from contracts.events.base import School
 from contracts.events.registratie import AfwezigheidGecorrigeerd, AfwezigheidGeregistreerd
 from contracts.golden import golden_envelope
 from leerrecht.db import create_pool, migrate
-from leerrecht.projection import Delivered
 
 JAAR = "2025-2026"
 REGIO = "MC17"  # a region no other telling test writes (each test gets its own database anyway)
@@ -117,16 +117,7 @@ async def pool(infra) -> AsyncIterator[asyncpg.Pool]:  # type: ignore[no-untyped
 
 
 async def _pas_toe(pool: asyncpg.Pool, *batches: Sequence[Envelope]) -> None:
-    """Each batch in its own transaction, as the runner applies them."""
-    offset = 0
-    projectie = TellingProjection()
-    for batch in batches:
-        delivered = []
-        for env in batch:
-            delivered.append(Delivered(env, f"leerrecht.regio.{REGIO}.events", 0, offset))
-            offset += 1
-        async with pool.acquire() as conn, conn.transaction():
-            await projectie.apply(conn, delivered)
+    await pas_toe(pool, f"leerrecht.regio.{REGIO}.events", *batches)
 
 
 async def _cijfers(pool: asyncpg.Pool) -> dict[tuple[str, str], Decimal]:

@@ -17,8 +17,8 @@ from uuid import UUID
 
 import asyncpg
 import pytest
-from telling.projection import TellingProjection
 from telling.tabellen import inhoud_hash, lees_cellen, lees_tabellen
+from telling_batches import pas_toe
 
 import leerrecht.db
 from contracts.catalogue import to_envelope
@@ -27,7 +27,6 @@ from contracts.envelope import Envelope
 from contracts.events.base import School
 from contracts.events.registratie import AfwezigheidGeregistreerd
 from leerrecht.db import create_pool, migrate
-from leerrecht.projection import Delivered
 
 JAAR = "2025-2026"
 REGIO = "MC17"  # each test has a database of its own; a region few tests use all the same
@@ -63,15 +62,7 @@ async def pool(infra: Any) -> AsyncIterator[asyncpg.Pool]:
 
 
 async def _pas_toe(pool: asyncpg.Pool, *batches: Sequence[Envelope]) -> None:
-    """Each batch in its own transaction, as the runner applies them."""
-    offset = 0
-    for batch in batches:
-        delivered = []
-        for env in batch:
-            delivered.append(Delivered(env, f"leerrecht.regio.{REGIO}.events", 0, offset))
-            offset += 1
-        async with pool.acquire() as conn, conn.transaction():
-            await TellingProjection().apply(conn, delivered)
+    await pas_toe(pool, f"leerrecht.regio.{REGIO}.events", *batches)
 
 
 def _maand(**dagen: int) -> list[Decimal | None]:
