@@ -2,7 +2,9 @@
 
 Migrations are plain SQL files ``migrations/NNN_name.sql`` inside a service package, applied in
 order, each in its own transaction, under an advisory lock so that two replicas starting together
-do not race. A checksum guards against a migration edited after it ran.
+do not race. A checksum guards against a migration edited after it ran, and older code refuses to start
+on a database a newer version migrated (a rollback of the image alone would write tables it no longer
+understands: telling's 008-009 dropped one).
 """
 
 from __future__ import annotations
@@ -134,7 +136,15 @@ async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None
             await migrate_verwerkingslog(conn, owner_url)
             await maak_extensies(conn, owner_url)
             done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migration")}
-            for name, sql in _migration_files(package):
+            files = _migration_files(package)
+            onbekend = sorted(set(done) - {name for name, _ in files})
+            if onbekend:
+                raise MigrationError(
+                    f"the database has migrations this version of {package} does not know ({', '.join(onbekend)}): "
+                    "it was migrated by a newer version; deploy that version (or restore the database) "
+                    "instead of running older code against a newer schema"
+                )
+            for name, sql in files:
                 checksum = hashlib.sha256(sql.encode()).hexdigest()
                 if name in done:
                     if done[name] != checksum:

@@ -252,6 +252,20 @@ def _pod_spec(inst: Instance, containers: list[dict[str, Any]], restart: str | N
     return spec
 
 
+ALLES_TEGELIJK = frozenset({"telling"})
+"""Services whose upgrade stops every old pod before a new one starts (``Recreate``). telling's
+migrations may change tables its older code writes (008-009: the history per month, no stored
+memberships), and an old pod beside a migrated database would fail its batches until replaced; telling
+only consumes and publishes aggregates, so a short pause (it catches up from its offsets) costs nothing
+a school or officer sees. The others roll, with no pod down, as their users work through the day."""
+
+
+def _strategy(inst: Instance) -> dict[str, Any]:
+    if inst.service in ALLES_TEGELIJK:
+        return {"type": "Recreate"}
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+
+
 def deployment(inst: Instance) -> dict[str, Any]:
     """Two replicas (projections share the partitions; web sessions are sticky at the Service)."""
     container = _container(inst, ["python", "-m", inst.service])
@@ -273,7 +287,7 @@ def deployment(inst: Instance) -> dict[str, Any]:
         "spec": {
             "replicas": 2,
             "selector": {"matchLabels": inst.server},
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "strategy": _strategy(inst),
             "template": {
                 "metadata": {"labels": {**inst.labels, **inst.server},
                              "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(HTTP_PORT),

@@ -236,3 +236,14 @@ def test_the_rebuild_job_runs_as_telling_inside_its_network_policy_but_not_behin
     assert kinds["NetworkPolicy"][0]["spec"]["podSelector"]["matchLabels"].items() <= labels
     assert not kinds["Service"][0]["spec"]["selector"].items() <= labels
     assert not kinds["PodDisruptionBudget"][0]["spec"]["selector"]["matchLabels"].items() <= labels
+
+
+def test_telling_stops_its_old_pods_before_new_ones_start_and_the_others_roll_without_a_pod_down() -> None:
+    """telling's migrations may change tables its older code writes (008-009); the regional services
+    roll, as officers work through the day."""
+    strategies = {d["metadata"]["name"]: d["spec"]["strategy"]
+                  for name in ("telling.yaml", "registratie.yaml", "regio/mc28.yaml")
+                  for d in docs(name) if d["kind"] == "Deployment"}
+    assert strategies["telling"] == {"type": "Recreate"}
+    for name in ("registratie", "leerplicht-mc28", "rmc-mc28"):
+        assert strategies[name] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
