@@ -208,6 +208,8 @@ def _env(inst: Instance) -> list[dict[str, Any]]:
     if inst.service == REGISTRATIE:
         env += [secret("PSEUDONYM_KEY", "registratie-pseudonym", "key"),
                 secret("PSEUDONYM_KEY_ID", "registratie-pseudonym", "key-id")]
+    if inst.service == "leerplicht":  # the BSN search hash's key, the instance's own (leerplicht.identiteit)
+        env.append(secret("PGN_ZOEKSLEUTEL", f"{inst.name}-zoeksleutel", "key"))
     return env
 
 

@@ -70,6 +70,14 @@ class Tokens:
         return str(body["access_token"])
 
 
+def _sleutel(bestand: Path) -> str:
+    """A key of 32 random bytes (base64) kept in the demo's state: the same on every start, so the
+    pseudonyms and the BSN search hashes stay valid across demo runs."""
+    if not bestand.exists():
+        bestand.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
+    return bestand.read_text().strip()
+
+
 def _migraties() -> str:
     """A fingerprint of every service's migrations."""
     bestanden = sorted((Path(__file__).resolve().parents[2] / "services").glob("*/migrations/*.sql"))
@@ -125,8 +133,7 @@ def main() -> int:
         del os.environ["KC_BOOTSTRAP_ADMIN_USERNAME"], os.environ["KC_BOOTSTRAP_ADMIN_PASSWORD"]
         tokens = Tokens(keycloak, realm)
         key_file = state / "pseudonym.key"
-        if not key_file.exists():
-            key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
+        _sleutel(key_file)
         common = {
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
             "AUTH_MODE": "oidc",
@@ -135,7 +142,8 @@ def main() -> int:
             "LOG_JSON": "true",
         }
         plan = [("registratie", "registratie", {"REGIONS": "*"})]
-        plan += [(f"leerplicht-{r}", "leerplicht", {"REGION": r}) for r in REGIONS]
+        plan += [(f"leerplicht-{r}", "leerplicht",
+                  {"REGION": r, "PGN_ZOEKSLEUTEL": _sleutel(state / f"zoeksleutel-{r}.key")}) for r in REGIONS]
         plan += [(f"rmc-{REGIONS[0]}", "rmc", {"REGION": REGIONS[0]}), ("telling", "telling", {})]
         print("▶ Services starten…", flush=True)
         for i, (name, module, env) in enumerate(plan):

@@ -123,7 +123,7 @@ WerklijstInzien = Annotated[Verwerking, Depends(verwerking("werklijst-inzien"), 
 """A worklist read: one span, a record for each pupil it shows (the endpoint names them)."""
 
 
-def build_router(officer: Any, region: str) -> APIRouter:
+def build_router(officer: Any, region: str, sleutel: bytes) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["leerplicht"])
 
     # ------------------------------------------------------------------ reads
@@ -243,7 +243,7 @@ def build_router(officer: Any, region: str) -> APIRouter:
         vraag = zaken.Zoekvraag(zoek=zoek, behandelaar=behandelaar, te_laat=te_laat, soort=soort, sorteer=sorteer,
                                 pagina=pagina, per_pagina=per_pagina)
         async with db.acquire() as conn:
-            r = await zaken.zoek(conn, vraag, principal.client_id, peildatum)
+            r = await zaken.zoek(conn, vraag, principal.client_id, peildatum, sleutel)
         return {
             "regio": region, "peildatum": peildatum.isoformat(), "totaal": r.totaal, "pagina": r.pagina,
             "paginas": r.paginas, "per_pagina": per_pagina,

@@ -13,7 +13,7 @@ from contracts.topics import all_topic_specs, dlq_topic, identity_topic, region_
 from leerplicht import overdracht, web
 from leerplicht.api import build_router
 from leerplicht.config import LeerplichtSettings
-from leerplicht.identiteit import IdentiteitConsumer
+from leerplicht.identiteit import IdentiteitConsumer, zoeksleutel_instellen
 from leerplicht.projection import LeerplichtProjection
 from leerrecht import aandacht, beheer, inzage, quarantaine
 from leerrecht.auth import authenticator
@@ -42,14 +42,17 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     beheerder = require_role(current, "beheer")
     web_beheerder = web_principal_dependency(tokens, "beheer")
 
-    def wire(runtime: Runtime, app: FastAPI) -> None:
+    sleutel = settings.zoeksleutel()
+
+    async def wire(runtime: Runtime, app: FastAPI) -> None:
         projection = LeerplichtProjection(region)
         runtime.start_runner(ProjectionRunner(
             projection, runtime.pool, settings.kafka_bootstrap_servers,
             topics=[topic], group_id=f"leerrecht.leerplicht.{region}",
             batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
         ))
-        runtime.start_runner(IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region))
+        await zoeksleutel_instellen(runtime.pool, sleutel)  # before the identity consumer joins its group
+        runtime.start_runner(IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region, sleutel))
         runtime.background(overdracht.overdracht_lus(runtime.pool, settings.kafka_bootstrap_servers), name="overdracht")
 
     eigen = (topic, dlq_topic(topic), identity_topic(region))
@@ -66,11 +69,11 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
         limits=EdgeLimits.from_settings(settings),
         tokens=tokens,
     )
-    app.include_router(build_router(officer, region))
+    app.include_router(build_router(officer, region, sleutel))
     app.include_router(aandacht.beheer_router(beheerder, LeerplichtProjection(region)))
     app.include_router(quarantaine.beheer_router(beheerder))
     add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst", home_per_rol={"beheer": "/beheer"})
-    web.mount(app, web_officer, region)
+    web.mount(app, web_officer, region, sleutel)
     app.include_router(beheer.web_router(web_beheerder, LeerplichtProjection(region), web.beheer_render(region)))
     app.include_router(inzage.router(beheerder, web_beheerder, web.verwerkingen_render(region)))
     return app

@@ -24,6 +24,7 @@ domain.md B: identifying data reaches only the region of residence). PGN, phone 
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,20 +52,52 @@ class IdentiteitStats:
     quarantaine: int = 0
 
 
-def _rij(r: IdentiteitVastgelegd) -> tuple[Any, ...]:
+def _rij(r: IdentiteitVastgelegd, sleutel: bytes, vingerafdruk: str) -> tuple[Any, ...]:
     a = r.adres
     return (
         r.pseudoniem, r.voornamen, r.tussenvoegsel, r.achternaam, r.geboortedatum,
         a.straat if a else None, a.huisnummer if a else None, a.huisnummer_toevoeging if a else None,
         a.postcode if a else None, a.woonplaats if a else None, r.woongemeente, r.vastgelegd_op,
-        pgn_hash(r.pgn),
+        pgn_hash(r.pgn, sleutel), vingerafdruk,
     )
 
 
-def pgn_hash(pgn: str) -> str:
+def pgn_hash(pgn: str, sleutel: bytes) -> str:
     """What the worklist searches a BSN by: the officer may look a pupil up by BSN, but the number
-    itself is not kept here (domain.md B); the hash is erased with the row."""
-    return hashlib.sha256(f"leerrecht-leerplicht-pgn:{pgn}".encode()).hexdigest()
+    itself is not kept here (domain.md B); the hash is erased with the row. An HMAC with the instance's
+    own key (``PGN_ZOEKSLEUTEL``), not a plain hash: about 10^8 numbers pass the 11-proof, so a plain
+    hash of a BSN is reversed by trying them all in minutes; without the key a copy of this database
+    (a backup, a dump) does not give the numbers back."""
+    return hmac.new(sleutel, pgn.encode(), hashlib.sha256).hexdigest()
+
+
+def vingerafdruk(sleutel: bytes) -> str:
+    """Which key hashed a row (``identiteit.pgn_sleutel``), so that a new key is noticed at start;
+    derived from the key by HMAC, so it gives the key away no more than the hashes do."""
+    return hmac.new(sleutel, b"leerrecht-leerplicht-pgn-zoeksleutel", hashlib.sha256).hexdigest()[:16]
+
+
+_SLEUTEL_LOCK = 7_201_843_119  # beside db._MIGRATION_LOCK: two replicas starting together check once
+
+
+async def zoeksleutel_instellen(pool: asyncpg.Pool, sleutel: bytes) -> int:
+    """Before the identity consumer starts: rows hashed with another key (a rotated key, or older
+    code's plain hash) can no longer be found by BSN, and the BSN cannot be computed again from the
+    row. So their hashes are cleared and the consumer's checkpoint removed, in one transaction: it reads
+    the region's compacted identity topic from offset 0 again (each pupil's latest record; an erased
+    pupil's tombstone erases again) and hashes with this key. Returns the number of rows cleared."""
+    afdruk = vingerafdruk(sleutel)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _SLEUTEL_LOCK)
+        gewist = await conn.execute(
+            "UPDATE identiteit SET pgn_hash = NULL, pgn_sleutel = NULL "
+            "WHERE pgn_sleutel IS DISTINCT FROM $1 AND (pgn_hash IS NOT NULL OR pgn_sleutel IS NOT NULL)", afdruk)
+        n = int(gewist.split()[-1])
+        leeg = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM identiteit WHERE pgn_sleutel IS NULL)")
+        if n or leeg:
+            await conn.execute("DELETE FROM checkpoint WHERE projection = $1", PROJECTION)
+            log.info("pgn_zoeksleutel_nieuw", rijen=n)
+        return n
 
 
 def laatste_per_leerling(
@@ -84,24 +117,25 @@ def laatste_per_leerling(
     return laatste, onleesbaar
 
 
-async def schrijf(conn: asyncpg.Connection, laatste: dict[str, IdentiteitVastgelegd | None]) -> None:
+async def schrijf(conn: asyncpg.Connection, laatste: dict[str, IdentiteitVastgelegd | None], sleutel: bytes) -> None:
     """Apply one batch's outcome: erase, then upsert (one statement each)."""
     gewist = [p for p, r in laatste.items() if r is None]
     if gewist:
         await conn.execute("DELETE FROM identiteit WHERE pseudoniem = ANY($1::text[])", gewist)
         await quarantaine.wis(conn, [p.encode() for p in gewist])
-    rijen = [_rij(r) for r in laatste.values() if r is not None]
+    afdruk = vingerafdruk(sleutel)
+    rijen = [_rij(r, sleutel, afdruk) for r in laatste.values() if r is not None]
     if rijen:
         await conn.executemany(
             "INSERT INTO identiteit (pseudoniem, voornamen, tussenvoegsel, achternaam, geboortedatum, straat, "
-            "huisnummer, huisnummer_toevoeging, postcode, woonplaats, woongemeente, vastgelegd_op, pgn_hash) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+            "huisnummer, huisnummer_toevoeging, postcode, woonplaats, woongemeente, vastgelegd_op, pgn_hash, "
+            "pgn_sleutel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
             "ON CONFLICT (pseudoniem) DO UPDATE SET voornamen = EXCLUDED.voornamen, "
             "tussenvoegsel = EXCLUDED.tussenvoegsel, achternaam = EXCLUDED.achternaam, "
             "geboortedatum = EXCLUDED.geboortedatum, straat = EXCLUDED.straat, huisnummer = EXCLUDED.huisnummer, "
             "huisnummer_toevoeging = EXCLUDED.huisnummer_toevoeging, postcode = EXCLUDED.postcode, "
             "woonplaats = EXCLUDED.woonplaats, woongemeente = EXCLUDED.woongemeente, "
-            "vastgelegd_op = EXCLUDED.vastgelegd_op, pgn_hash = EXCLUDED.pgn_hash",
+            "vastgelegd_op = EXCLUDED.vastgelegd_op, pgn_hash = EXCLUDED.pgn_hash, pgn_sleutel = EXCLUDED.pgn_sleutel",
             rijen,
         )
 
@@ -111,8 +145,9 @@ class IdentiteitProjection:
 
     name = PROJECTION
 
-    def __init__(self) -> None:
+    def __init__(self, sleutel: bytes) -> None:
         self.stats = IdentiteitStats()
+        self.sleutel = sleutel
 
     async def apply(self, conn: asyncpg.Connection, records: Sequence[RawRecord]) -> None:
         laatste, onleesbaar = laatste_per_leerling([(r.key or b"", r.value) for r in records])
@@ -120,7 +155,7 @@ class IdentiteitProjection:
             # the runner isolates the record and hands it to quarantine(); nothing of this batch is written
             self.stats.onleesbaar += onleesbaar
             raise PoisonEvent(f"{onleesbaar} onleesbare identiteitsrecords")
-        await schrijf(conn, laatste)
+        await schrijf(conn, laatste, self.sleutel)
         self.stats.batches += 1
         self.stats.gewist += sum(1 for r in laatste.values() if r is None)
         self.stats.vastgelegd += sum(1 for r in laatste.values() if r is not None)
@@ -134,6 +169,6 @@ class IdentiteitProjection:
 class IdentiteitConsumer(RawRecordRunner):
     """The region's identity topic into ``identiteit``, with the runtime's exactly-once guarantees."""
 
-    def __init__(self, pool: asyncpg.Pool, bootstrap: str, region: str, batch_size: int = 1000) -> None:
-        super().__init__(IdentiteitProjection(), pool, bootstrap, topics=[identity_topic(region)],
+    def __init__(self, pool: asyncpg.Pool, bootstrap: str, region: str, sleutel: bytes, batch_size: int = 1000) -> None:
+        super().__init__(IdentiteitProjection(sleutel), pool, bootstrap, topics=[identity_topic(region)],
                          group_id=f"leerrecht.leerplicht.{region}.identiteit", batch_size=batch_size)

@@ -273,8 +273,9 @@ def _uuid(raw: str, veld: str) -> uuid.UUID:
         raise FormFout(veld, "Onbekend nummer.") from None
 
 
-def mount(app: FastAPI, officer: Any, region: str) -> None:
-    """Add the officer's pages to ``app`` (role ``leerplicht:<region>`` through the session cookie)."""
+def mount(app: FastAPI, officer: Any, region: str, sleutel: bytes) -> None:
+    """Add the officer's pages to ``app`` (role ``leerplicht:<region>`` through the session cookie;
+    ``sleutel``: the BSN search key)."""
     basis: dict[str, Any] = {"regio": region, "labels": {
         "melding_soort": MELDING_SOORT, "route": ROUTE, "interventie": INTERVENTIE, "uitkomst": UITKOMST,
         "sluitreden": SLUITREDEN, "afwezigheid": AFWEZIGHEID, "fase": FASE, "werksoort": WERKSOORT,
@@ -294,7 +295,7 @@ def mount(app: FastAPI, officer: Any, region: str) -> None:
         peildatum = vandaag()
         vraag = zoekvraag(request.query_params)
         async with db.acquire() as conn:
-            resultaat = await zaken.zoek(conn, vraag, principal.client_id, peildatum)
+            resultaat = await zaken.zoek(conn, vraag, principal.client_id, peildatum, sleutel)
             per_behandelaar = await conn.fetch(
                 "SELECT b.behandelaar, count(*) AS aantal FROM dossier d "
                 "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN' "

@@ -177,8 +177,9 @@ def _naam(r: Any) -> str | None:
     return " ".join(filter(None, [r["voornamen"], r["tussenvoegsel"], r["achternaam"]]))
 
 
-async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: date) -> Resultaat:
-    """One page of open cases matching ``vraag`` (``ik``: the officer asking, for "mine")."""
+async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: date, sleutel: bytes) -> Resultaat:
+    """One page of open cases matching ``vraag`` (``ik``: the officer asking, for "mine"; ``sleutel``: the
+    instance's BSN search key, :func:`leerplicht.identiteit.pgn_hash`)."""
     await achterstand_bijwerken(conn)
     waar = ["d.fase = 'OPEN'"]
     args: list[Any] = []
@@ -189,7 +190,8 @@ async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: d
 
     tekst = " ".join(zonder_verboden_tekens(vraag.zoek).split())  # PostgreSQL text holds no NUL
     if re.fullmatch(r"[0-9]{9}", tekst):
-        waar.append(f"d.pseudoniem IN (SELECT pseudoniem FROM identiteit WHERE pgn_hash = {arg(pgn_hash(tekst))})")
+        bsn = arg(pgn_hash(tekst, sleutel))
+        waar.append(f"d.pseudoniem IN (SELECT pseudoniem FROM identiteit WHERE pgn_hash = {bsn})")
     elif tekst:
         p = arg(_like(tekst.lower()))
         waar.append(f"(d.pseudoniem IN (SELECT pseudoniem FROM identiteit WHERE zoeknaam LIKE '%' || {p} || '%') "

@@ -194,7 +194,8 @@ def bouw_app(dienst: str) -> FastAPI:
 
     env = {"DATABASE_URL": "postgresql://127.0.0.1:1/leeg", "AUTH_MODE": "oidc", "API_TOKENS": "",
            "OIDC_ISSUER": "http://127.0.0.1:1/realms/leerrecht", "REGION": REGIO,
-           "PSEUDONYM_KEY": base64.b64encode(b"rollenbeleid-test-sleutel-0123456789").decode()}
+           "PSEUDONYM_KEY": base64.b64encode(b"rollenbeleid-test-sleutel-0123456789").decode(),
+           "PGN_ZOEKSLEUTEL": base64.b64encode(b"rollenbeleid-zoeksleutel-0123456789ab").decode()}
     oud = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:

@@ -61,6 +61,7 @@ def launch(module: str, bootstrap: str, database_url: str, **env: str) -> Servic
         "AUTH_MODE": "static",
         "API_TOKENS": API_TOKENS,
         "PSEUDONYM_KEY": TEST_KEY,
+        "PGN_ZOEKSLEUTEL": TEST_KEY,  # leerplicht's BSN search key, required with AUTH_MODE=oidc
         "PROJECTION_BATCH_SIZE": "500",
         **env,
     }, log)

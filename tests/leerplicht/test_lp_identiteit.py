@@ -7,6 +7,8 @@ are not counted by telling)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Callable
@@ -17,7 +19,15 @@ import asyncpg
 import orjson
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from leerplicht.identiteit import PROJECTION, IdentiteitConsumer, laatste_per_leerling
+from leerplicht.config import ONTWIKKELSLEUTEL
+from leerplicht.identiteit import (
+    PROJECTION,
+    IdentiteitConsumer,
+    laatste_per_leerling,
+    pgn_hash,
+    vingerafdruk,
+    zoeksleutel_instellen,
+)
 
 from contracts.identity import Adres, IdentiteitGewist, IdentiteitVastgelegd, encode_identity_record
 from contracts.topics import all_topic_specs, identity_topic
@@ -68,8 +78,9 @@ async def _eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
     raise AssertionError(f"condition not reached in {timeout}s; last value: {last!r}")
 
 
-async def _run(pool: asyncpg.Pool, bootstrap: str) -> tuple[IdentiteitConsumer, asyncio.Task[None]]:
-    consumer = IdentiteitConsumer(pool, bootstrap, REGION)
+async def _run(pool: asyncpg.Pool, bootstrap: str,
+               sleutel: bytes = ONTWIKKELSLEUTEL) -> tuple[IdentiteitConsumer, asyncio.Task[None]]:
+    consumer = IdentiteitConsumer(pool, bootstrap, REGION, sleutel)
     return consumer, asyncio.create_task(consumer.run())
 
 
@@ -163,3 +174,72 @@ async def test_identity_projection_erasure_restart_and_replay(infra: Any) -> Non
 
 async def _gelijk(waarde: Any, verwacht: Any) -> bool:
     return bool(await waarde == verwacht)
+
+
+def test_the_bsn_search_hash_needs_the_instances_key() -> None:
+    """A plain hash of a BSN is reversed by trying the ~10^8 numbers that pass the 11-proof; the HMAC is
+    not without the key, and two instances' keys give two hashes."""
+    k1, k2 = secrets.token_bytes(32), secrets.token_bytes(32)
+    assert pgn_hash("999993653", k1) == hmac.new(k1, b"999993653", hashlib.sha256).hexdigest()
+    assert pgn_hash("999993653", k1) != pgn_hash("999993653", k2)
+    assert pgn_hash("999993653", k1) != hashlib.sha256(b"leerrecht-leerplicht-pgn:999993653").hexdigest()
+    assert vingerafdruk(k1) != vingerafdruk(k2) and k1.hex()[:16] not in vingerafdruk(k1)
+
+
+@pytest.mark.infra
+async def test_a_new_key_or_old_plain_hashes_reread_the_identity_topic_and_hash_again(infra: Any) -> None:
+    """At start, rows hashed with another key (a rotated key; older code's plain sha256) are cleared and
+    the topic is read from offset 0 again with this key; erased pupils stay erased; a start with the same
+    key changes nothing."""
+    await ensure_topics(infra.bootstrap, [s for s in all_topic_specs([REGION]) if s.name == TOPIC])
+    a, b = secrets.token_hex(24), secrets.token_hex(24)
+    k1, k2 = secrets.token_bytes(32), secrets.token_bytes(32)
+    publisher = EventPublisher(infra.bootstrap, client_id="test-brp-sleutel")
+    await publisher.start()
+    pool = await create_pool(await infra.adatabase_url("lpsl"))
+    await migrate(pool, "leerplicht")
+
+    async def hashes() -> dict[str, tuple[str | None, str | None]]:
+        return {r["pseudoniem"]: (r["pgn_hash"], r["pgn_sleutel"]) for r in await pool.fetch(
+            "SELECT pseudoniem, pgn_hash, pgn_sleutel FROM identiteit WHERE pseudoniem = ANY($1::text[])", [a, b])}
+
+    async def gelezen(sleutel: bytes) -> None:
+        consumer, task = await _run(pool, infra.bootstrap, sleutel)
+        end = await _end_offsets(infra.bootstrap)
+        await _eventually(lambda: _gelijk(_checkpointed(pool), end))
+        consumer.stop()
+        await asyncio.wait_for(task, 15)
+
+    try:
+        for rec in (persoon(a), persoon(b)):
+            key, value = encode_identity_record(rec)
+            await publisher.publish_raw(TOPIC, value, key)
+        assert await zoeksleutel_instellen(pool, k1) == 0  # an empty table: nothing to clear
+        await gelezen(k1)
+        met_k1 = (pgn_hash("999993653", k1), vingerafdruk(k1))
+        assert await hashes() == {a: met_k1, b: met_k1}
+
+        # the same key again: nothing cleared, the checkpoint stays
+        assert await zoeksleutel_instellen(pool, k1) == 0
+        assert await _checkpointed(pool) == await _end_offsets(infra.bootstrap)
+
+        # a rotated key, with b erased meanwhile: cleared, read again from offset 0, hashed with k2
+        key, value = encode_identity_record(IdentiteitGewist(pseudoniem=b))
+        await publisher.publish_raw(TOPIC, value, key)
+        assert await zoeksleutel_instellen(pool, k2) >= 2
+        assert await _checkpointed(pool) == 0
+        assert (await hashes())[a] == (None, None)
+        await gelezen(k2)
+        assert await hashes() == {a: (pgn_hash("999993653", k2), vingerafdruk(k2))}
+
+        # a row as an older pod still running during the upgrade writes it (its plain hash, no pgn_sleutel
+        # in its statement): the row loses its fingerprint, and the next start hashes it again
+        await pool.execute("UPDATE identiteit SET pgn_hash = $2 WHERE pseudoniem = $1",
+                           a, hashlib.sha256(b"leerrecht-leerplicht-pgn:999993653").hexdigest())
+        assert (await hashes())[a][1] is None
+        assert await zoeksleutel_instellen(pool, k2) >= 1
+        await gelezen(k2)
+        assert await hashes() == {a: (pgn_hash("999993653", k2), vingerafdruk(k2))}
+    finally:
+        await publisher.stop()
+        await pool.close()

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from leerplicht import zaken
+from leerplicht.config import ONTWIKKELSLEUTEL
 from tellende_verbinding import TellendeVerbinding
 
 from contracts.codes import MeldingSoort
@@ -62,7 +63,8 @@ async def test_worklist_statements_reach_names_and_ages_by_index(infra) -> None:
                 "bsn": zaken.Zoekvraag(zoek="123456789"),
                 "soort": zaken.Zoekvraag(soort=MeldingSoort.LRV, sorteer="naam"),
             }
-            uitkomst = {k: await zaken.zoek(opname, v, "officier", PEILDATUM) for k, v in vragen.items()}
+            uitkomst = {k: await zaken.zoek(opname, v, "officier", PEILDATUM, ONTWIKKELSLEUTEL)
+                        for k, v in vragen.items()}
             for sql, args in opname.opgenomen:
                 if "FROM dossier d" not in sql:
                     continue

@@ -10,6 +10,7 @@ uses (MC11, MC15), so the topic holds only this test's records."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,7 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from leerplicht.config import ONTWIKKELSLEUTEL
 from leerplicht.identiteit import IdentiteitConsumer as LpConsumer
 from prometheus_client import REGISTRY
 from rmc.identiteit import IdentiteitConsumer as RmcConsumer
@@ -32,7 +34,7 @@ from leerrecht.projection import RawRecordRunner
 pytestmark = pytest.mark.infra
 
 SERVICES: dict[str, tuple[str, Callable[..., RawRecordRunner], str]] = {
-    "leerplicht": ("MC11", LpConsumer, "leerplicht-identiteit"),
+    "leerplicht": ("MC11", functools.partial(LpConsumer, sleutel=ONTWIKKELSLEUTEL), "leerplicht-identiteit"),
     "rmc": ("MC15", RmcConsumer, "rmc-identiteit"),
 }
 
