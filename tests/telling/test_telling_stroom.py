@@ -20,8 +20,8 @@ from telling.runner import TellingRunner
 from telling.stream import Berichten, CijferStroom
 from telling.tabellen import cel_sleutel, cijfer_event
 
-from contracts.catalogue import decode, to_envelope
-from contracts.envelope import utcnow, uuid7
+from contracts.catalogue import EnvelopeRuleError, decode, to_envelope
+from contracts.envelope import Envelope, utcnow, uuid7
 from contracts.events.telling import CijferBijgewerkt
 from leerrecht.kafka import TopicSpec, ensure_topics
 
@@ -67,6 +67,27 @@ def test_every_record_is_still_checked_by_the_contract() -> None:
         berichten.maak(sleutel, "thuiszitters", "2025-2026", "NL", Gepubliceerd(5, False), "")
     with pytest.raises(ValidationError, match="exactly when onderdrukt"):
         berichten.maak(sleutel, "thuiszitters", "2025-2026", "NL", Gepubliceerd(None, False), "")
+
+
+def test_a_later_records_subject_is_still_its_cell_key() -> None:
+    """Later records of a round reuse the first one's envelope; ``to_envelope``'s check that a figure's
+    subject is its cell key still holds for each of them."""
+    berichten = Berichten("t.telling.cijfers", POS)
+    berichten.maak(cel_sleutel("thuiszitters", "2025-2026", "NL"), "thuiszitters", "2025-2026", "NL",
+                   Gepubliceerd(120, False), "")
+    with pytest.raises(EnvelopeRuleError, match="cell key"):
+        berichten.maak(cel_sleutel("thuiszitters", "2025-2026", "NL"), "thuiszitters", "2025-2026", "MC21",
+                       Gepubliceerd(120, False), "")
+
+
+def test_every_record_of_a_round_has_its_own_ids_and_times() -> None:
+    """The reused envelope carries nothing over: ids are new per record, times are this record's."""
+    berichten = Berichten("t.telling.cijfers", POS)
+    envs = [berichten.maak(cel_sleutel(i, p, g, u), i, p, g, shown, u).envelope for i, p, g, u, shown in CELLEN]
+    assert len({e.id for e in envs}) == len({e.correlation_id for e in envs}) == len(CELLEN)
+    assert all(e.time <= e.recorded_at for e in envs)
+    assert [e.subject for e in envs] == [cel_sleutel(i, p, g, u) for i, p, g, u, _ in CELLEN]
+    assert all(Envelope.from_json(e.to_json()) == e for e in envs)
 
 
 def test_the_rounds_positie_is_checked_once_as_the_contract_checks_it() -> None:
