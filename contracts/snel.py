@@ -151,6 +151,14 @@ AFWEZIGHEID_DATA = (
 whitespace), as an expression over the record's text (:func:`leerrecht.overslaan.snelle_lezer`): what it
 matches is a JSON object with exactly the contract's keys, each once, and values of the types
 :func:`afwezigheid_rij` wants; its groups go to :func:`afwezigheid_rij_uit_tekst`."""
+_TEKST = r'"[\x20\x21\x23-\x5b\x5d-\x7e]*"'  # printable ASCII without '"' and '\\': no escapes
+AFWEZIGHEID_VORM = (
+    r'\{"afwezigheid_id":' + _TEKST + r',"school":\{"brin":' + _TEKST + r',"vestiging":' + _TEKST + r'\},'
+    r'"datum":' + _TEKST + r',"uren":-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,3})?,'
+    r'"eenheid":' + _TEKST + r',"code":' + _TEKST + r'\}'
+)
+"""The shape of an absence's payload, any values (no groups): a JSON object, for a runner that skips
+absences (:func:`leerrecht.overslaan.overslaan_vorm`): the envelope asks nothing more of a payload."""
 _UREN_TEKST: dict[str, str | None] = {}
 
 

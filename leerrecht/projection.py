@@ -47,7 +47,7 @@ from leerrecht import kafka_security, otel, trace
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
 from leerrecht.metrics import APPLY_SECONDS, BATCH_SIZE, CONSUMER_LAG, DEAD_LETTERS, QUARANTINED
-from leerrecht.overslaan import TYPE_SLEUTEL, Kop, Overgeslagen, SnelleLezer, overslaan
+from leerrecht.overslaan import TYPE_SLEUTEL, VORMEN, Kop, Overgeslagen, SnelleLezer, overslaan
 from leerrecht.trace import TraceContext
 from leerrecht.volgorde import Gemeld, meld_afwijkingen, volgorde_bijwerken
 
@@ -687,7 +687,7 @@ class ProjectionRunner:
         decoded: list[Delivered] = []
         genegeerd: list[Overgeslagen] = []
         poison: list[tuple[ConsumerRecord[Any, Any], str]] = []
-        als_bytes, sleutel = self._handles_bytes, TYPE_SLEUTEL
+        als_bytes, sleutel, vormen = self._handles_bytes, TYPE_SLEUTEL, VORMEN
         scannen = self._scannen and handles is not None
         for rec in records:
             value = rec.value
@@ -702,7 +702,10 @@ class ProjectionRunner:
                                                    rec.offset, _vervolg(rec.headers)))
                         continue
                 elif scannen and soort not in als_bytes:
-                    o = overslaan(value, rec.offset, handles)  # type: ignore[arg-type]  # scannen: not None
+                    vorm = vormen.get(soort)  # a known shape: one expression (leerrecht.overslaan.VORMEN)
+                    o = vorm(value, rec.offset) if vorm is not None else None
+                    if o is None:
+                        o = overslaan(value, rec.offset, handles)  # type: ignore[arg-type]  # scannen: not None
                     if o is not None:
                         genegeerd.append(o)
                         continue

@@ -9,7 +9,9 @@ So: the reader never accepts what the full decode refuses, and what it accepts g
 row the full decode gives (:func:`contracts.snel.afwezigheid_rij` of the envelope); on the benchmark's
 logs it reads every absence; and with real PostgreSQL, the same log applied as the runner applies it
 (dedupe, ``volgorde``, ``apply``) leaves every table and every reported anomaly the same as the full
-decode does.
+decode does. The same for the absences a runner skips (rmc, the report statuses), read by their shape
+(:data:`leerrecht.overslaan.VORMEN`): never what the full decode refuses, the same numbers as it and as
+:func:`~leerrecht.overslaan.overslaan`.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from contracts.envelope import Envelope, utcnow, uuid7
 from contracts.events import registratie as reg
 from contracts.events.base import School
 from leerrecht.db import create_pool, migrate
-from leerrecht.overslaan import Kop
+from leerrecht.overslaan import VORMEN, Kop, Overgeslagen, overslaan
 from leerrecht.projection import Delivered, ProjectionRunner, SnelGelezen, nieuwe_events
 from leerrecht.volgorde import Gemeld, volgorde_bijwerken
 
@@ -107,7 +109,9 @@ def test_every_absence_of_the_benchmarks_logs_is_read_alike_and_nothing_else() -
     {"subject": "k1:é"},
 ])
 def test_another_header_is_left_to_the_full_decode(wijziging: dict[str, Any]) -> None:
-    assert LEZER(orjson.dumps({**geldig(), **wijziging})) is None
+    value = orjson.dumps({**geldig(), **wijziging})
+    assert LEZER(value) is None
+    assert VORMEN[snel.AFWEZIG.encode()](value, 0) is None  # and a runner that skips absences reads it in full
 
 
 @pytest.mark.parametrize("data", [
@@ -262,3 +266,57 @@ async def test_the_log_applied_as_the_runner_does_leaves_the_same_tables(infra) 
                 assert snel_aan[0]["public.afwezigheid"]
     finally:
         await pool.close()
+
+
+# ---------------------------------------------------------------- skipped absences read by their shape
+
+VORM = VORMEN[snel.AFWEZIG.encode()]
+
+
+def _overgeslagen_als_de_volledige(value: bytes) -> Overgeslagen | None:
+    """The shape reader's answer, checked against the full decode when it gives one."""
+    o = VORM(value, 9)
+    if o is not None:
+        env = volledig(value)
+        assert env is not None, value
+        assert o == Overgeslagen(env.source, env.subject, env.subject_sequence, str(env.id), 9)
+        assert o == overslaan(value, 9, frozenset())  # as the general reader reads it
+    return o
+
+
+def test_every_skipped_absence_of_the_benchmarks_regional_log_is_read_by_its_shape() -> None:
+    regio, _ = _benchmark_logs()
+    for value in regio:
+        o = _overgeslagen_als_de_volledige(value)
+        assert (o is not None) == (Envelope.from_json(value).type == snel.AFWEZIG)
+
+
+def test_an_absence_of_any_values_is_skipped_by_its_shape_and_another_shape_is_not() -> None:
+    d = geldig()
+    d["data"] = {**d["data"], "code": "GEEN_CODE", "datum": "morgen", "uren": -1}  # the envelope asks no more
+    assert _overgeslagen_als_de_volledige(orjson.dumps(d)) is not None
+    for data in ({**d["data"], "extra": 1}, {**d["data"], "uren": "2"}, {**d["data"], "school": [1]}):
+        assert VORM(orjson.dumps({**d, "data": data}), 9) is None
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kop=st.dictionaries(st.sampled_from(KOPVELDEN), WAARDEN, max_size=2),
+       data=st.dictionaries(st.sampled_from(DATAVELDEN), WAARDEN, max_size=2),
+       weg=st.sets(st.sampled_from([*KOPVELDEN, *DATAVELDEN]), max_size=1))
+def test_the_shape_never_accepts_what_the_full_decode_refuses(kop: dict[str, Any], data: dict[str, Any],
+                                                              weg: set[str]) -> None:
+    d = {**geldig(), **kop}
+    if isinstance(d.get("data"), dict):
+        d["data"] = {k: v for k, v in {**d["data"], **data}.items() if k not in weg}
+    _overgeslagen_als_de_volledige(orjson.dumps({k: v for k, v in d.items() if k not in weg}))
+
+
+@settings(max_examples=600, deadline=None)
+@given(plaats=st.integers(0, 2000), lengte=st.integers(0, 3),
+       invoeg=st.sampled_from([b"", b" ", b"\\", b'"', b"\\u0041", b"0", b"9", b"e", b".", b"-", b"\x7f",
+                               b"\xc3\xa9", b"\x00", b"{", b"}", b",", b":", b"[", b"a", b"null"]))
+def test_the_shape_of_a_record_changed_anywhere_is_read_alike_or_left_to_overslaan(plaats: int, lengte: int,
+                                                                                  invoeg: bytes) -> None:
+    value = orjson.dumps(geldig())
+    plaats %= len(value)
+    _overgeslagen_als_de_volledige(value[:plaats] + invoeg + value[plaats + lengte:])
