@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Sequence
+from dataclasses import FrozenInstanceError
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -202,6 +203,9 @@ def test_the_envelope_of_an_event_read_fast_is_the_full_decodes() -> None:
     env = Envelope.from_json(value)
     assert d.envelope == env and d.id_int == env.id.int and d.kop is kop
     assert Delivered.kop is None  # an event decoded fully carries no header of its own
+    for veld in ("kop", "gelezen", "offset", "envelope"):
+        with pytest.raises(FrozenInstanceError):
+            setattr(d, veld, None)  # frozen, as a Delivered
 
 
 class _VolledigGelezen(LeerplichtProjection):
