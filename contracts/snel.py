@@ -12,6 +12,7 @@ for anything else it returns ``None`` and the caller takes the full decode, whic
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,6 +27,8 @@ from contracts.events.registratie import AfwezigheidGeregistreerd
 AFWEZIG = AfwezigheidGeregistreerd.event_type
 _VERSIE = AfwezigheidGeregistreerd.schema_version
 _SCHEMA = schema_uri(AFWEZIG, _VERSIE)
+VERSIE, SCHEMA = _VERSIE, _SCHEMA
+"""The version and schema URI of the absences read fast."""
 _VELDEN = frozenset(AfwezigheidGeregistreerd.model_fields)
 _SCHOOL_VELDEN = frozenset({"brin", "vestiging"})
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -136,6 +139,57 @@ def _onthoud(waar: set[Any], waarde: Any) -> None:
     if len(waar) >= _ONTHOUD_MAX:
         waar.clear()
     waar.add(waarde)
+
+
+AFWEZIGHEID_DATA = (
+    r'\{"afwezigheid_id":"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",'
+    r'"school":\{"brin":"([0-9]{2}[A-Z]{2})","vestiging":"([0-9]{2})"\},"datum":"([0-9]{4}-[0-9]{2}-[0-9]{2})",'
+    r'"uren":(-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,3})?),'
+    r'"eenheid":"([A-Z_]{1,40})","code":"([A-Z_]{1,40})"\}'
+)
+"""An absence's payload exactly as registratie writes it (``Event.to_data``: the model's field order, no
+whitespace), as an expression over the record's text (:func:`leerrecht.overslaan.snelle_lezer`): what it
+matches is a JSON object with exactly the contract's keys, each once, and values of the types
+:func:`afwezigheid_rij` wants; its groups go to :func:`afwezigheid_rij_uit_tekst`."""
+_TEKST = r'"[\x20\x21\x23-\x5b\x5d-\x7e]*"'  # printable ASCII without '"' and '\\': no escapes
+AFWEZIGHEID_VORM = (
+    r'\{"afwezigheid_id":' + _TEKST + r',"school":\{"brin":' + _TEKST + r',"vestiging":' + _TEKST + r'\},'
+    r'"datum":' + _TEKST + r',"uren":-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,17})?(?:[eE][+-]?[0-9]{1,3})?,'
+    r'"eenheid":' + _TEKST + r',"code":' + _TEKST + r'\}'
+)
+"""The shape of an absence's payload, any values (no groups): a JSON object, for a runner that skips
+absences (:func:`leerrecht.overslaan.overslaan_vorm`): the envelope asks nothing more of a payload."""
+_UREN_TEKST: dict[str, str | None] = {}
+
+
+def afwezigheid_rij_uit_tekst(groepen: Sequence[str]) -> Rij | None:
+    """:func:`afwezigheid_rij` of a payload matched by :data:`AFWEZIGHEID_DATA` (its groups): the same row,
+    or None (then the full decode, as before).
+
+    Why: leerplicht's runner decoded every absence into the pydantic envelope only to read this row from
+    it (issue 16). The id, BRIN and location are checked by the expression as :func:`afwezigheid_rij`
+    checks them; the unit and code against the contract's sets, the day as a real day; the hours' text
+    is parsed as JSON parses a number (an ``int`` for an integer, else a correctly rounded ``float``)
+    and read as :func:`afwezigheid_rij` reads that number (tests/leerrecht/test_snel_record.py)."""
+    ident, brin, vestiging, datum, u, eenheid, code = groepen
+    if eenheid not in _EENHEDEN or code not in _CODES:
+        return None
+    uren = _UREN_TEKST.get(u)
+    if uren is None:
+        getal: float | int = float(u) if ("." in u or "e" in u or "E" in u) else int(u)
+        uren = _uren(getal)
+        if uren is None:
+            return None
+        if len(_UREN_TEKST) >= _ONTHOUD_MAX:
+            _UREN_TEKST.clear()
+        _UREN_TEKST[u] = uren
+    if datum not in _DAGEN:
+        try:
+            date.fromisoformat(datum)  # a real day (the pattern lets 2026-02-30 through)
+        except ValueError:
+            return None
+        _onthoud(_DAGEN, datum)
+    return ident, brin + vestiging, datum, uren, eenheid, code
 
 
 def afwezigheid(env: Envelope) -> Afwezigheid | None:

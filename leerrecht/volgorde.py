@@ -118,8 +118,9 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
     """Inside the batch transaction: compare the batch's numbered events with the stored highest
     numbers and raise those, in one statement; returns the anomalies (report them after the commit).
 
-    ``events`` are the runner's ``Delivered`` items (handled) and :class:`Overgeslagen` ones (skipped),
-    in log order; anything else (raw identity records) and events without a number are ignored."""
+    ``events`` are the runner's ``Delivered`` items (handled; a ``SnelGelezen`` by its ``kop``) and
+    :class:`Overgeslagen` ones (skipped), in log order; anything else (raw identity records) and events
+    without a number are ignored."""
     # (source, subject) -> its numbered events in log order: (number, event id or envelope, handled)
     per: dict[tuple[str, str], list[tuple[int, Any, bool]]] = {}
     hoogste: dict[tuple[str, str], int] = {}  # (source, subject) -> its highest number in the batch
@@ -128,6 +129,10 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
             if (n := e.subject_sequence) is None:
                 continue
             sleutel, item = (e.source, e.subject), (n, e.id, False)
+        elif (kop := getattr(e, "kop", None)) is not None:  # handled, read without its envelope (SnelGelezen)
+            if (n := kop.subject_sequence) is None:
+                continue
+            sleutel, item = (kop.source, kop.subject), (n, kop, True)
         elif (env := getattr(e, "envelope", None)) is not None:
             if (n := env.subject_sequence) is None:
                 continue

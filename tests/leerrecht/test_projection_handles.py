@@ -18,15 +18,14 @@ transaction. Two checks per projection, over every type of the event catalogue (
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from functools import partial
 
 import asyncpg
 import pytest
 from leerplicht.projection import LeerplichtProjection
 from registratie.projection import MeldingStatusProjection
 from rmc.projection import RmcProjection
+from tabellen import inhoud
 from tellende_verbinding import TellendeVerbinding
 
 from contracts.catalogue import event_classes
@@ -38,8 +37,6 @@ TOPIC = f"leerrecht.regio.{REGIO}.events"
 TYPES = [c.event_type for c in event_classes()]
 LOG = [Delivered(golden_envelope(t), TOPIC, 0, i) for i, t in enumerate(TYPES)]
 
-_OPGENOMEN = partial(re.compile(r"recordedtime[^,]*").sub)
-
 GEVALLEN = {  # service (its migrations): the projection
     "registratie": MeldingStatusProjection(),
     "rmc": RmcProjection(REGIO),
@@ -47,30 +44,12 @@ GEVALLEN = {  # service (its migrations): the projection
 }
 
 
-async def _inhoud(conn: asyncpg.Connection) -> dict[str, list[str]]:
-    """Every table's rows as text, sorted, without the columns a sequence fills."""
-    kolommen = await conn.fetch(
-        "SELECT table_schema, table_name, string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS k "
-        "FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
-        "AND is_identity = 'NO' AND coalesce(column_default, '') NOT LIKE 'nextval(%' "
-        "AND (table_schema, table_name) IN (SELECT table_schema, table_name FROM information_schema.tables "
-        "                                   WHERE table_type = 'BASE TABLE') "
-        "GROUP BY 1, 2 ORDER BY 1, 2")
-    out: dict[str, list[str]] = {}
-    for r in kolommen:
-        naam = f'{r["table_schema"]}.{r["table_name"]}'
-        rijen = await conn.fetch(f'SELECT ({r["k"]})::text AS t FROM "{r["table_schema"]}"."{r["table_name"]}" x')
-        # a reaction's envelope gets the wall clock as its recordedtime (not what is compared here)
-        out[naam] = sorted(_OPGENOMEN(r"recordedtime", str(x["t"])) for x in rijen)
-    return out
-
-
 async def _toegepast(conn: asyncpg.Connection, projection: Projection, batches: Sequence[Sequence[Delivered]]
                      ) -> dict[str, list[str]]:
     for batch in batches:
         if batch:
             await projection.apply(conn, batch)
-    return await _inhoud(conn)
+    return await inhoud(conn)
 
 
 @pytest.mark.infra
