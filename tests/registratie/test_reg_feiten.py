@@ -261,3 +261,59 @@ async def test_reading_the_facts_again_reuses_the_absences_of_rows_that_did_not_
     assert sorted(daarna.absences, key=lambda x: x.absence_id) == sorted(vers.absences, key=lambda x: x.absence_id)
     hergebruikt = {x.absence_id for x in daarna.absences if any(x is y for y in eerst.absences)}
     assert hergebruikt == {eerst.absences[0].absence_id}
+
+
+async def test_reading_only_the_rows_not_yet_read_gives_the_facts_of_a_full_read(reg: Reg) -> None:
+    """Issue 16 (seventh intake round): the rules' stand keeps the absences of its last read, and the
+    next read fetches only the pupil's other rows (``feiten_van(..., gelezen=...)``). The facts must be
+    those of a full read in every case: new rows added, nothing new, a given id the database does not
+    hold (a rolled-back transaction's absence), and another pupil's absence among the given ones. On the
+    code before, ``gelezen`` did not exist (TypeError); with the count check left out, the second and
+    third cases fail."""
+    import dataclasses
+
+    import asyncpg
+    from registratie.state import feiten_van
+
+    def per_id(f: Any) -> list[Any]:
+        return sorted(f.absences, key=lambda x: x.absence_id)
+
+    reg.zet_vandaag(D(2026, 11, 27))
+    a, b = bsn(), bsn()
+    p, q = await enrol(reg, a), await enrol(reg, b)
+    for pgn in (a, b):
+        for datum in ("2026-11-23", "2026-11-24"):
+            assert (await absent(reg, pgn, datum, 2, "ZIEK")).status_code == 201
+    conn = await asyncpg.connect(reg.app.state.runtime.settings.database_url)
+    try:
+        eerst = await feiten_van(conn, [p, q])
+        fp, fq = eerst[p], eerst[q]
+        assert fp is not None and fq is not None and len(fp.absences) == len(fq.absences) == 2
+        assert (await absent(reg, a, "2026-11-25", 2, "ZIEK")).status_code == 201
+        assert (await absent(reg, a, "2026-11-26", 1, "ONGEOORLOOFD")).status_code == 201
+        spook = dataclasses.replace(fq.absences[0], absence_id="0190f3a1-0000-7000-8000-000000000001")
+        gevallen = {
+            "new rows": {p: {x.absence_id: x for x in fp.absences}, q: {x.absence_id: x for x in fq.absences}},
+            "a given id the database does not hold": {q: {**{x.absence_id: x for x in fq.absences},
+                                                          spook.absence_id: spook}},
+            "another pupil's absence": {p: {x.absence_id: x for x in (*fp.absences, fq.absences[0])}},
+        }
+        vers = await feiten_van(conn, [p, q])
+        for naam, gelezen in gevallen.items():
+            kopie = {k: dict(v) for k, v in gelezen.items()}
+            daarna = await feiten_van(conn, [p, q], gelezen=kopie)
+            for x in (p, q):
+                fv, fd = vers[x], daarna[x]
+                assert fv is not None and fd is not None
+                assert per_id(fd) == per_id(fv), naam
+                assert dataclasses.replace(fd, absences=()) == dataclasses.replace(fv, absences=()), naam
+        # nothing new: the stand's own objects come back, none fetched or built again
+        alles = {x: {y.absence_id: y for y in f.absences} for x, f in vers.items() if f is not None}
+        weer = await feiten_van(conn, [p, q], gelezen={k: dict(v) for k, v in alles.items()})
+    finally:
+        await conn.close()
+    for x in (p, q):
+        f = weer[x]
+        assert f is not None
+        assert all(any(y is z for z in alles[x].values()) for y in f.absences)
+        assert len(f.absences) == len(alles[x])
