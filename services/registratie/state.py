@@ -35,6 +35,7 @@ from contracts.codes import (
 )
 from contracts.envelope import Envelope
 from contracts.events import registratie as reg
+from contracts.events.base import Event
 from registratie.domain.intake import (
     AfwezigheidStand,
     Inschrijving,
@@ -372,7 +373,8 @@ async def set_geboortedatum(conn: asyncpg.Connection, pseudoniem: str, geboorted
     await conn.execute("UPDATE leerling SET geboortedatum = $2 WHERE pseudoniem = $1", pseudoniem, geboortedatum)
 
 
-async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope], vandaag: date) -> None:
+async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope], vandaag: date,
+                         events: Mapping[UUID, Event] | None = None) -> None:
     """registratie's own state follows from the events it publishes (idempotent upserts).
 
     Decision events (MeldplichtBereikt, SignaalGegeven, …) are recorded by ``registratie.regels`` in
@@ -381,7 +383,13 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
 
     Absences, by far the most frequent fact, are inserted together (one pipelined ``executemany`` per
     run of consecutive absences) instead of one round trip each; any other fact flushes them first,
-    so the writes happen in the order of the events."""
+    so the writes happen in the order of the events.
+
+    ``events``: the event objects these envelopes were made from, by envelope id (the intake has them:
+    it just built the envelopes from them). Such an envelope is not decoded again: decoding validated
+    every payload a second time (issue 16, the intake's seventh round). The objects are the validated
+    models ``from_envelope`` would give back, equal field by field (every number column has a fixed scale,
+    so ``Decimal('2')`` and ``Decimal('2.00')`` are stored alike); envelopes without one are decoded."""
     seen: set[UUID] = set()
     afwezigheden: list[tuple[Any, ...]] = []
 
@@ -398,7 +406,9 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
         if env.id in seen:  # a move is one event on two topics
             continue
         seen.add(env.id)
-        event = from_envelope(env)
+        event = events.get(env.id) if events else None
+        if event is None or event.event_type != env.type:
+            event = from_envelope(env)
         p = env.subject
         if isinstance(event, reg.AfwezigheidGeregistreerd):
             afwezigheden.append((event.afwezigheid_id, p, event.school.code, event.datum, event.uren,
