@@ -48,6 +48,7 @@ import orjson
 
 from contracts.catalogue import from_envelope, to_envelope
 from contracts.envelope import Envelope, uuid7
+from contracts.events.base import Event
 from contracts.topics import REGISTER_TOPIC, SCHOOL_EVENTS_TOPIC, region_events_topic
 from leerrecht import verwerkingslog
 from leerrecht.kafka import EventPublisher, OutgoingEvent
@@ -155,13 +156,18 @@ class Stap:
     publiceren: bool = False
 
 
-def envelopes_for(besluiten: Sequence[Besluit], correlation_id: UUID, occurred_at: datetime) -> list[Envelope]:
+def envelopes_for(besluiten: Sequence[Besluit], correlation_id: UUID, occurred_at: datetime,
+                  events: dict[UUID, Event] | None = None) -> list[Envelope]:
+    """The decisions' envelopes in order; ``events`` (when given) gets each event object by its envelope's
+    id, so the state can be applied from the objects instead of decoding the envelopes again."""
     out: list[Envelope] = []
     for b in besluiten:
         for ev in b.events:
             env = to_envelope(ev, subject=b.pseudoniem, source=SOURCE, occurred_at=b.tijd or occurred_at,
                               correlation_id=correlation_id, region=b.regio)
             out.append(env)
+            if events is not None:
+                events[env.id] = ev
             # a move: the same event (same id) on the other region's topic too (contracts: Verhuisd)
             out.extend(env.model_copy(update={"region": r}) for r in b.ook_naar)
     return out
@@ -381,16 +387,17 @@ class IntakeService:
         correlaties: dict[int, UUID] = {}
         laatste: dict[str, int] = {}
         alle: list[Envelope] = []
+        objecten: dict[UUID, Event] = {}
         for n, u in enumerate(uitkomsten):
             if isinstance(u, Exception):
                 continue
             assert u.extra_state is None and not u.school_events and not u.beoordelen, "a plain decision"
             correlaties[n] = uuid7()
-            per[n] = envelopes_for(u.besluiten, correlaties[n], u.occurred_at)
+            per[n] = envelopes_for(u.besluiten, correlaties[n], u.occurred_at, objecten)
             alle += per[n]
             for b in u.besluiten:
                 laatste[b.pseudoniem] = n
-        await apply_to_state(conn, alle, vandaag)
+        await apply_to_state(conn, alle, vandaag, objecten)
         regels = await beoordeel_alle(conn, laatste, vandaag, correlation_id=uuid7(), nu=self.klok.nu(),
                                       protocols=self.protocols, kalender=self.kalender.kalender) if laatste else []
         for e in regels:
@@ -478,11 +485,12 @@ class IntakeService:
 
         uitkomst = await decide(conn)
         correlation = uuid7()
-        envelopes = envelopes_for(uitkomst.besluiten, correlation, uitkomst.occurred_at)
+        objecten: dict[UUID, Event] = {}
+        envelopes = envelopes_for(uitkomst.besluiten, correlation, uitkomst.occurred_at, objecten)
         for ev in uitkomst.school_events:
             envelopes.append(to_envelope(ev, subject=ev.school.code, source=SOURCE,
                                          occurred_at=uitkomst.occurred_at, correlation_id=correlation))
-        await apply_to_state(conn, envelopes, vandaag)
+        await apply_to_state(conn, envelopes, vandaag, objecten)
         # DUO's register facts: in the register at once (the projection of the topic adds nothing new)
         await register_bewaren(conn, [(e.id, from_envelope(e)) for e in envelopes if e.type in REGISTER_TYPES])
         if uitkomst.extra_state is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from contracts.codes import (
 )
 from contracts.envelope import Envelope
 from contracts.events import registratie as reg
+from contracts.events.base import Event
 from registratie.domain.intake import (
     AfwezigheidStand,
     Inschrijving,
@@ -170,6 +171,9 @@ class Feiten:
     """Whether the pupil waits in ``kalender_wachtend`` (A3.12), read with the facts so an evaluation
     that succeeds deletes that row only when there is one (a round trip less per submission, issue 16).
     ``True`` when not read: then the delete is always tried, as before."""
+    versies: Mapping[str, int] = field(default_factory=dict)
+    """Per absence id, the version of the row it was built from (its ``xmin``): with the absences, what a
+    later read needs to skip these rows (:func:`feiten_van`'s ``gelezen``)."""
 
 
 async def feiten(conn: asyncpg.Connection, pseudoniem: str) -> Feiten | None:
@@ -188,6 +192,7 @@ def _per_leerling(rows: Iterable[asyncpg.Record]) -> dict[str, list[asyncpg.Reco
 async def feiten_van(
     conn: asyncpg.Connection, pseudoniemen: Iterable[str],
     eerder: Mapping[str, Mapping[str, Absence]] | None = None,
+    *, gelezen: Mapping[str, tuple[Mapping[str, Absence], Mapping[str, int]]] | None = None,
 ) -> dict[str, Feiten | None]:
     """:func:`feiten` for several pupils in six queries in all (not six per pupil): the intake
     evaluates every pupil of a batch (A3) before it answers, so the per-pupil round trips were most
@@ -196,7 +201,18 @@ async def feiten_van(
     ``eerder``: per pupil, absences built by an earlier read (by id). A stored row equal to one of them
     in every field gets that object instead of a new one: building (and validating) every absence of
     the pupil's history again was most of this read's CPU, and the incremental evaluation compares
-    absences by identity first (issue 16, ``registratie.domain.incrementeel``)."""
+    absences by identity first (issue 16, ``registratie.domain.incrementeel``).
+
+    ``gelezen``: per pupil, the absences an earlier call of this function returned (unchanged objects,
+    as the rules' stand keeps them) and their ``Feiten.versies``. Those rows are not fetched again: an
+    ``afwezigheid`` row is never updated (inserted with ``ON CONFLICT DO NOTHING``, A2: a correction is a
+    ``hercodering`` row of its own), so an object built from a row stays equal to it as long as that row
+    version (id and ``xmin``) exists. The ``xmin`` matters: a school may name its own absence ids, so after
+    a rolled-back transaction the same id can come back in another row (other hours, another registration
+    day). The query returns only the pupil's other rows, and how many of the given (id, version) pairs it
+    still holds; when that is not all of them the pupil is read in full, as without ``gelezen``. Fetching
+    and decoding every absence of the history at every evaluation was most of this read's cost (issue 16,
+    the intake's seventh round)."""
     keys = sorted(set(pseudoniemen))
     out: dict[str, Feiten | None] = dict.fromkeys(keys)
     rows = await conn.fetch(
@@ -215,10 +231,8 @@ async def feiten_van(
         "SELECT pseudoniem, vrijstelling_id, artikel, van, tot_en_met FROM vrijstelling "
         "WHERE pseudoniem = ANY($1::text[])", bekend,
     ))
-    afw = _per_leerling(await conn.fetch(
-        "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op FROM afwezigheid "
-        "WHERE pseudoniem = ANY($1::text[])", bekend,
-    ))
+    al_gelezen = {p: g for p in bekend if gelezen and (g := gelezen.get(p)) and g[0]}
+    afw = await _afwezigheden(conn, bekend, al_gelezen)
     her = _per_leerling(await conn.fetch(
         "SELECT pseudoniem, afwezigheid_id, nieuwe_code, nieuwe_uren, geregistreerd_op FROM hercodering "
         "WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem, event_id", bekend,
@@ -230,8 +244,48 @@ async def feiten_van(
     for row in rows:
         p = row["pseudoniem"]
         out[p] = _feiten(row, ins.get(p, []), vrij.get(p, []), afw.get(p, []), her.get(p, []), mel.get(p, []),
-                         (eerder or {}).get(p, {}))
+                         (eerder or {}).get(p, {}), al_gelezen.get(p))
     return out
+
+
+_AFWEZIGHEDEN = (
+    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, xmin AS versie "
+    "FROM afwezigheid WHERE pseudoniem = ANY($1::text[])"
+)
+#: The pupils' rows other than each pupil's given ids, then per pupil how many of its given ids it holds
+#: (rows with ``bekend`` set); ``r`` is read twice and computed once (a CTE referenced twice is materialised).
+_AFWEZIGHEDEN_NIEUW = (
+    "WITH k AS (SELECT * FROM unnest($2::text[], $3::uuid[], $4::xid[]) AS k(p, id, v)), "
+    "r AS (SELECT a.pseudoniem, a.afwezigheid_id, a.datum, a.uren, a.code, a.school, a.geregistreerd_op, "
+    "a.xmin AS versie, k.id IS NOT NULL AS gelezen FROM afwezigheid a LEFT JOIN k "
+    "ON k.id = a.afwezigheid_id AND k.p = a.pseudoniem AND k.v = a.xmin "
+    "WHERE a.pseudoniem = ANY($1::text[])) "
+    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, versie, NULL::bigint AS bekend "
+    "FROM r WHERE NOT gelezen "
+    "UNION ALL SELECT pseudoniem, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM r WHERE gelezen "
+    "GROUP BY pseudoniem"
+)
+
+
+async def _afwezigheden(
+    conn: asyncpg.Connection, pseudoniemen: list[str],
+    gelezen: dict[str, tuple[Mapping[str, Absence], Mapping[str, int]]],
+) -> dict[str, list[asyncpg.Record]]:
+    """The ``afwezigheid`` rows of the pupils per pupil; of a pupil in ``gelezen`` only the rows not among
+    its given (id, version) pairs, when the database still holds every one of those (else all of its rows,
+    and the pupil leaves ``gelezen``: :func:`feiten_van`). A given id without a version is never held."""
+    if not gelezen:
+        return _per_leerling(await conn.fetch(_AFWEZIGHEDEN, pseudoniemen))
+    paren = [(p, i, versies.get(i, 0)) for p, (g, versies) in gelezen.items() for i in g]
+    rows = await conn.fetch(_AFWEZIGHEDEN_NIEUW, pseudoniemen, [p for p, _, _ in paren], [i for _, i, _ in paren],
+                            [v for _, _, v in paren])
+    afw = _per_leerling(r for r in rows if r["bekend"] is None)
+    aantal = {r["pseudoniem"]: r["bekend"] for r in rows if r["bekend"] is not None}
+    if opnieuw := [p for p, (g, _) in gelezen.items() if aantal.get(p, 0) != len(g)]:
+        for p in opnieuw:
+            del gelezen[p]
+        afw.update(_per_leerling(await conn.fetch(_AFWEZIGHEDEN, opnieuw)))
+    return afw
 
 
 _CODES = {c.value: c for c in AfwezigheidCode}
@@ -259,7 +313,10 @@ def _feiten(
     row: asyncpg.Record, ins: Sequence[asyncpg.Record], vrij: Sequence[asyncpg.Record],
     afw: Sequence[asyncpg.Record], her: Sequence[asyncpg.Record], mel: Sequence[asyncpg.Record],
     bekend: Mapping[str, Absence] | None = None,
+    gelezen: tuple[Mapping[str, Absence], Mapping[str, int]] | None = None,
 ) -> Feiten:
+    """One pupil's facts from its rows; ``gelezen``: absences whose rows were not fetched again (they come
+    first, in their order, then those of ``afw``: :func:`feiten_van`)."""
     enrolments = tuple(
         Enrolment(r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
                   r["ingangsdatum"], r["einddatum"], r["isk"])
@@ -278,7 +335,7 @@ def _feiten(
     )
     return Feiten(
         pupil=pupil,
-        absences=tuple(_absence(r, bekend or {}) for r in afw),
+        absences=(*(gelezen[0].values() if gelezen else ()), *(_absence(r, bekend or {}) for r in afw)),
         recodings=tuple(
             Recoding(str(r["afwezigheid_id"]), AfwezigheidCode(r["nieuwe_code"]), r["geregistreerd_op"],
                      r["nieuwe_uren"])
@@ -295,6 +352,7 @@ def _feiten(
         school_types={e.school_id: e.school_type for e in enrolments},
         vertrokken=_vertrokken(ins),
         kalender_wachtend=row.get("kalender_wachtend", True),
+        versies={**(gelezen[1] if gelezen else {}), **{str(r["afwezigheid_id"]): r["versie"] for r in afw}},
     )
 
 
@@ -326,7 +384,8 @@ async def set_geboortedatum(conn: asyncpg.Connection, pseudoniem: str, geboorted
     await conn.execute("UPDATE leerling SET geboortedatum = $2 WHERE pseudoniem = $1", pseudoniem, geboortedatum)
 
 
-async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope], vandaag: date) -> None:
+async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope], vandaag: date,
+                         events: Mapping[UUID, Event] | None = None) -> None:
     """registratie's own state follows from the events it publishes (idempotent upserts).
 
     Decision events (MeldplichtBereikt, SignaalGegeven, …) are recorded by ``registratie.regels`` in
@@ -335,7 +394,13 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
 
     Absences, by far the most frequent fact, are inserted together (one pipelined ``executemany`` per
     run of consecutive absences) instead of one round trip each; any other fact flushes them first,
-    so the writes happen in the order of the events."""
+    so the writes happen in the order of the events.
+
+    ``events``: the event objects these envelopes were made from, by envelope id (the intake has them:
+    it just built the envelopes from them). Such an envelope is not decoded again: decoding validated
+    every payload a second time (issue 16, the intake's seventh round). The objects are the validated
+    models ``from_envelope`` would give back, equal field by field (every number column has a fixed scale,
+    so ``Decimal('2')`` and ``Decimal('2.00')`` are stored alike); envelopes without one are decoded."""
     seen: set[UUID] = set()
     afwezigheden: list[tuple[Any, ...]] = []
 
@@ -352,7 +417,9 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
         if env.id in seen:  # a move is one event on two topics
             continue
         seen.add(env.id)
-        event = from_envelope(env)
+        event = events.get(env.id) if events else None
+        if event is None or event.event_type != env.type:
+            event = from_envelope(env)
         p = env.subject
         if isinstance(event, reg.AfwezigheidGeregistreerd):
             afwezigheden.append((event.afwezigheid_id, p, event.school.code, event.datum, event.uren,
