@@ -249,16 +249,16 @@ async def feiten_van(
 
 
 _AFWEZIGHEDEN = (
-    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, xmin AS versie "
+    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, xmin::text::bigint AS versie "
     "FROM afwezigheid WHERE pseudoniem = ANY($1::text[])"
 )
 #: The pupils' rows other than each pupil's given ids, then per pupil how many of its given ids it holds
 #: (rows with ``bekend`` set); ``r`` is read twice and computed once (a CTE referenced twice is materialised).
 _AFWEZIGHEDEN_NIEUW = (
-    "WITH k AS (SELECT * FROM unnest($2::text[], $3::uuid[], $4::xid[]) AS k(p, id, v)), "
+    "WITH k AS (SELECT DISTINCT p, id, v FROM unnest($2::text[], $3::uuid[], $4::bigint[]) AS k(p, id, v)), "
     "r AS (SELECT a.pseudoniem, a.afwezigheid_id, a.datum, a.uren, a.code, a.school, a.geregistreerd_op, "
-    "a.xmin AS versie, k.id IS NOT NULL AS gelezen FROM afwezigheid a LEFT JOIN k "
-    "ON k.id = a.afwezigheid_id AND k.p = a.pseudoniem AND k.v = a.xmin "
+    "a.xmin::text::bigint AS versie, k.id IS NOT NULL AS gelezen FROM afwezigheid a LEFT JOIN k "
+    "ON k.id = a.afwezigheid_id AND k.p = a.pseudoniem AND k.v = a.xmin::text::bigint "
     "WHERE a.pseudoniem = ANY($1::text[])) "
     "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, versie, NULL::bigint AS bekend "
     "FROM r WHERE NOT gelezen "
@@ -276,7 +276,7 @@ async def _afwezigheden(
     and the pupil leaves ``gelezen``: :func:`feiten_van`). A given id without a version is never held."""
     if not gelezen:
         return _per_leerling(await conn.fetch(_AFWEZIGHEDEN, pseudoniemen))
-    paren = [(p, i, versies.get(i, 0)) for p, (g, versies) in gelezen.items() for i in g]
+    paren = [(p, i, versies.get(i, -1)) for p, (g, versies) in gelezen.items() for i in g]
     rows = await conn.fetch(_AFWEZIGHEDEN_NIEUW, pseudoniemen, [p for p, _, _ in paren], [i for _, i, _ in paren],
                             [v for _, _, v in paren])
     afw = _per_leerling(r for r in rows if r["bekend"] is None)
