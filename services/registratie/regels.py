@@ -354,7 +354,7 @@ async def beoordeel_alle(
     ``kalender_wachtend`` (and logged at error level) until an evaluation succeeds again."""
     kal = kalender or snelle_kalender()
     keys = sorted(set(pseudoniemen))
-    bekend = {p: (s.bekende_absences(), s.versies) for p in keys if (s := GEHEUGEN.kijk(p)) is not None}
+    bekend = {p: s.bekende_absences() for p in keys if (s := GEHEUGEN.kijk(p)) is not None}
     alle_feiten = await feiten_van(conn, keys, gelezen=bekend)  # the stand's absences came from this read
     te_beoordelen = [p for p in keys if alle_feiten[p] is not None]
     if not te_beoordelen:
@@ -433,7 +433,6 @@ def _beoordeel_een(
     try:
         decisions, stand = evalueer(f.pupil, f.absences, f.recodings, f.reports, protocols, vandaag,
                                     vorige=GEHEUGEN.pak(pseudoniem), kalender=kalender)
-        stand.versies = f.versies  # the rows the stand's absences were read from (state.feiten_van)
         GEHEUGEN.leg(pseudoniem, stand)
     except BuitenKalenderbereik:
         raise

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -171,9 +171,6 @@ class Feiten:
     """Whether the pupil waits in ``kalender_wachtend`` (A3.12), read with the facts so an evaluation
     that succeeds deletes that row only when there is one (a round trip less per submission, issue 16).
     ``True`` when not read: then the delete is always tried, as before."""
-    versies: Mapping[str, int] = field(default_factory=dict)
-    """Per absence id, the version of the row it was built from (its ``xmin``): with the absences, what a
-    later read needs to skip these rows (:func:`feiten_van`'s ``gelezen``)."""
 
 
 async def feiten(conn: asyncpg.Connection, pseudoniem: str) -> Feiten | None:
@@ -192,7 +189,7 @@ def _per_leerling(rows: Iterable[asyncpg.Record]) -> dict[str, list[asyncpg.Reco
 async def feiten_van(
     conn: asyncpg.Connection, pseudoniemen: Iterable[str],
     eerder: Mapping[str, Mapping[str, Absence]] | None = None,
-    *, gelezen: Mapping[str, tuple[Mapping[str, Absence], Mapping[str, int]]] | None = None,
+    *, gelezen: Mapping[str, Mapping[str, Absence]] | None = None,
 ) -> dict[str, Feiten | None]:
     """:func:`feiten` for several pupils in six queries in all (not six per pupil): the intake
     evaluates every pupil of a batch (A3) before it answers, so the per-pupil round trips were most
@@ -204,15 +201,13 @@ async def feiten_van(
     absences by identity first (issue 16, ``registratie.domain.incrementeel``).
 
     ``gelezen``: per pupil, the absences an earlier call of this function returned (unchanged objects,
-    as the rules' stand keeps them) and their ``Feiten.versies``. Those rows are not fetched again: an
-    ``afwezigheid`` row is never updated (inserted with ``ON CONFLICT DO NOTHING``, A2: a correction is a
-    ``hercodering`` row of its own), so an object built from a row stays equal to it as long as that row
-    version (id and ``xmin``) exists. The ``xmin`` matters: a school may name its own absence ids, so after
-    a rolled-back transaction the same id can come back in another row (other hours, another registration
-    day). The query returns only the pupil's other rows, and how many of the given (id, version) pairs it
-    still holds; when that is not all of them the pupil is read in full, as without ``gelezen``. Fetching
-    and decoding every absence of the history at every evaluation was most of this read's cost (issue 16,
-    the intake's seventh round)."""
+    as the rules' stand keeps them). Those rows are not fetched again: an ``afwezigheid`` row is never
+    updated (inserted with ``ON CONFLICT DO NOTHING``, A2: a correction is a ``hercodering`` row of its
+    own), so an object built from a row stays equal to it as long as the row exists. The query returns
+    only the pupil's other rows, and how many of the given ids it still holds; when that is not all of
+    them (a rolled-back transaction's rows, another database) the pupil is read in full as without
+    ``gelezen``. Fetching and decoding every absence of the history at every evaluation was most of
+    this read's cost (issue 16, the intake's seventh round)."""
     keys = sorted(set(pseudoniemen))
     out: dict[str, Feiten | None] = dict.fromkeys(keys)
     rows = await conn.fetch(
@@ -231,7 +226,7 @@ async def feiten_van(
         "SELECT pseudoniem, vrijstelling_id, artikel, van, tot_en_met FROM vrijstelling "
         "WHERE pseudoniem = ANY($1::text[])", bekend,
     ))
-    al_gelezen = {p: g for p in bekend if gelezen and (g := gelezen.get(p)) and g[0]}
+    al_gelezen = {p: g for p in bekend if gelezen and (g := gelezen.get(p))}
     afw = await _afwezigheden(conn, bekend, al_gelezen)
     her = _per_leerling(await conn.fetch(
         "SELECT pseudoniem, afwezigheid_id, nieuwe_code, nieuwe_uren, geregistreerd_op FROM hercodering "
@@ -249,39 +244,35 @@ async def feiten_van(
 
 
 _AFWEZIGHEDEN = (
-    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, xmin::text::bigint AS versie "
-    "FROM afwezigheid WHERE pseudoniem = ANY($1::text[])"
+    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op FROM afwezigheid "
+    "WHERE pseudoniem = ANY($1::text[])"
 )
 #: The pupils' rows other than each pupil's given ids, then per pupil how many of its given ids it holds
 #: (rows with ``bekend`` set); ``r`` is read twice and computed once (a CTE referenced twice is materialised).
 _AFWEZIGHEDEN_NIEUW = (
-    "WITH k AS (SELECT DISTINCT p, id, v FROM unnest($2::text[], $3::uuid[], $4::bigint[]) AS k(p, id, v)), "
+    "WITH k AS (SELECT DISTINCT p, id FROM unnest($2::text[], $3::uuid[]) AS k(p, id)), "
     "r AS (SELECT a.pseudoniem, a.afwezigheid_id, a.datum, a.uren, a.code, a.school, a.geregistreerd_op, "
-    "a.xmin::text::bigint AS versie, k.id IS NOT NULL AS gelezen FROM afwezigheid a LEFT JOIN k "
-    "ON k.id = a.afwezigheid_id AND k.p = a.pseudoniem AND k.v = a.xmin::text::bigint "
+    "k.id IS NOT NULL AS gelezen FROM afwezigheid a LEFT JOIN k ON k.id = a.afwezigheid_id AND k.p = a.pseudoniem "
     "WHERE a.pseudoniem = ANY($1::text[])) "
-    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, versie, NULL::bigint AS bekend "
+    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, NULL::bigint AS bekend "
     "FROM r WHERE NOT gelezen "
-    "UNION ALL SELECT pseudoniem, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM r WHERE gelezen "
+    "UNION ALL SELECT pseudoniem, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM r WHERE gelezen "
     "GROUP BY pseudoniem"
 )
 
 
-async def _afwezigheden(
-    conn: asyncpg.Connection, pseudoniemen: list[str],
-    gelezen: dict[str, tuple[Mapping[str, Absence], Mapping[str, int]]],
-) -> dict[str, list[asyncpg.Record]]:
-    """The ``afwezigheid`` rows of the pupils per pupil; of a pupil in ``gelezen`` only the rows not among
-    its given (id, version) pairs, when the database still holds every one of those (else all of its rows,
-    and the pupil leaves ``gelezen``: :func:`feiten_van`). A given id without a version is never held."""
+async def _afwezigheden(conn: asyncpg.Connection, pseudoniemen: list[str],
+                        gelezen: dict[str, Mapping[str, Absence]]) -> dict[str, list[asyncpg.Record]]:
+    """The ``afwezigheid`` rows of the pupils per pupil; of a pupil in ``gelezen`` only the rows not
+    among its given ids, when the database still holds every one of those (else all of its rows, and
+    the pupil leaves ``gelezen``: :func:`feiten_van`)."""
     if not gelezen:
         return _per_leerling(await conn.fetch(_AFWEZIGHEDEN, pseudoniemen))
-    paren = [(p, i, versies.get(i, -1)) for p, (g, versies) in gelezen.items() for i in g]
-    rows = await conn.fetch(_AFWEZIGHEDEN_NIEUW, pseudoniemen, [p for p, _, _ in paren], [i for _, i, _ in paren],
-                            [v for _, _, v in paren])
+    rows = await conn.fetch(_AFWEZIGHEDEN_NIEUW, pseudoniemen, [p for p, g in gelezen.items() for _ in g],
+                            [i for g in gelezen.values() for i in g])
     afw = _per_leerling(r for r in rows if r["bekend"] is None)
     aantal = {r["pseudoniem"]: r["bekend"] for r in rows if r["bekend"] is not None}
-    if opnieuw := [p for p, (g, _) in gelezen.items() if aantal.get(p, 0) != len(g)]:
+    if opnieuw := [p for p, g in gelezen.items() if aantal.get(p, 0) != len(g)]:
         for p in opnieuw:
             del gelezen[p]
         afw.update(_per_leerling(await conn.fetch(_AFWEZIGHEDEN, opnieuw)))
@@ -312,8 +303,7 @@ def _absence(r: asyncpg.Record, bekend: Mapping[str, Absence]) -> Absence:
 def _feiten(
     row: asyncpg.Record, ins: Sequence[asyncpg.Record], vrij: Sequence[asyncpg.Record],
     afw: Sequence[asyncpg.Record], her: Sequence[asyncpg.Record], mel: Sequence[asyncpg.Record],
-    bekend: Mapping[str, Absence] | None = None,
-    gelezen: tuple[Mapping[str, Absence], Mapping[str, int]] | None = None,
+    bekend: Mapping[str, Absence] | None = None, gelezen: Mapping[str, Absence] | None = None,
 ) -> Feiten:
     """One pupil's facts from its rows; ``gelezen``: absences whose rows were not fetched again (they come
     first, in their order, then those of ``afw``: :func:`feiten_van`)."""
@@ -335,7 +325,7 @@ def _feiten(
     )
     return Feiten(
         pupil=pupil,
-        absences=(*(gelezen[0].values() if gelezen else ()), *(_absence(r, bekend or {}) for r in afw)),
+        absences=(*(gelezen or {}).values(), *(_absence(r, bekend or {}) for r in afw)),
         recodings=tuple(
             Recoding(str(r["afwezigheid_id"]), AfwezigheidCode(r["nieuwe_code"]), r["geregistreerd_op"],
                      r["nieuwe_uren"])
@@ -352,7 +342,6 @@ def _feiten(
         school_types={e.school_id: e.school_type for e in enrolments},
         vertrokken=_vertrokken(ins),
         kalender_wachtend=row.get("kalender_wachtend", True),
-        versies={**(gelezen[1] if gelezen else {}), **{str(r["afwezigheid_id"]): r["versie"] for r in afw}},
     )
 
 

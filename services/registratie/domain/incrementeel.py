@@ -47,7 +47,7 @@ When a previous result is reused (everything else falls back to recomputing, whi
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -167,10 +167,6 @@ class Stand:
     absences: Sequence[Absence] = ()
     """The absences as given (before recodings): an adapter may hand the same objects in again for
     rows that did not change, which makes comparing them an identity check."""
-
-    versies: Mapping[str, int] = field(default_factory=dict)
-    """The adapter's versions of the rows those absences were read from (opaque to the rules; set by
-    ``registratie.regels``), so its next read can skip them (``registratie.state.feiten_van``)."""
 
     def bekende_absences(self) -> dict[str, Absence]:
         return {a.absence_id: a for a in self.absences}
