@@ -355,7 +355,7 @@ async def beoordeel_alle(
     kal = kalender or snelle_kalender()
     keys = sorted(set(pseudoniemen))
     bekend = {p: s.bekende_absences() for p in keys if (s := GEHEUGEN.kijk(p)) is not None}
-    alle_feiten = await feiten_van(conn, keys, gelezen=bekend)  # the stand's absences came from this read
+    alle_feiten = await feiten_van(conn, keys, bekend)
     te_beoordelen = [p for p in keys if alle_feiten[p] is not None]
     if not te_beoordelen:
         return []

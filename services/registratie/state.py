@@ -189,7 +189,6 @@ def _per_leerling(rows: Iterable[asyncpg.Record]) -> dict[str, list[asyncpg.Reco
 async def feiten_van(
     conn: asyncpg.Connection, pseudoniemen: Iterable[str],
     eerder: Mapping[str, Mapping[str, Absence]] | None = None,
-    *, gelezen: Mapping[str, Mapping[str, Absence]] | None = None,
 ) -> dict[str, Feiten | None]:
     """:func:`feiten` for several pupils in six queries in all (not six per pupil): the intake
     evaluates every pupil of a batch (A3) before it answers, so the per-pupil round trips were most
@@ -198,16 +197,7 @@ async def feiten_van(
     ``eerder``: per pupil, absences built by an earlier read (by id). A stored row equal to one of them
     in every field gets that object instead of a new one: building (and validating) every absence of
     the pupil's history again was most of this read's CPU, and the incremental evaluation compares
-    absences by identity first (issue 16, ``registratie.domain.incrementeel``).
-
-    ``gelezen``: per pupil, the absences an earlier call of this function returned (unchanged objects,
-    as the rules' stand keeps them). Those rows are not fetched again: an ``afwezigheid`` row is never
-    updated (inserted with ``ON CONFLICT DO NOTHING``, A2: a correction is a ``hercodering`` row of its
-    own), so an object built from a row stays equal to it as long as the row exists. The query returns
-    only the pupil's other rows, and how many of the given ids it still holds; when that is not all of
-    them (a rolled-back transaction's rows, another database) the pupil is read in full as without
-    ``gelezen``. Fetching and decoding every absence of the history at every evaluation was most of
-    this read's cost (issue 16, the intake's seventh round)."""
+    absences by identity first (issue 16, ``registratie.domain.incrementeel``)."""
     keys = sorted(set(pseudoniemen))
     out: dict[str, Feiten | None] = dict.fromkeys(keys)
     rows = await conn.fetch(
@@ -226,8 +216,10 @@ async def feiten_van(
         "SELECT pseudoniem, vrijstelling_id, artikel, van, tot_en_met FROM vrijstelling "
         "WHERE pseudoniem = ANY($1::text[])", bekend,
     ))
-    al_gelezen = {p: g for p in bekend if gelezen and (g := gelezen.get(p))}
-    afw = await _afwezigheden(conn, bekend, al_gelezen)
+    afw = _per_leerling(await conn.fetch(
+        "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op FROM afwezigheid "
+        "WHERE pseudoniem = ANY($1::text[])", bekend,
+    ))
     her = _per_leerling(await conn.fetch(
         "SELECT pseudoniem, afwezigheid_id, nieuwe_code, nieuwe_uren, geregistreerd_op FROM hercodering "
         "WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem, event_id", bekend,
@@ -239,44 +231,8 @@ async def feiten_van(
     for row in rows:
         p = row["pseudoniem"]
         out[p] = _feiten(row, ins.get(p, []), vrij.get(p, []), afw.get(p, []), her.get(p, []), mel.get(p, []),
-                         (eerder or {}).get(p, {}), al_gelezen.get(p))
+                         (eerder or {}).get(p, {}))
     return out
-
-
-_AFWEZIGHEDEN = (
-    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op FROM afwezigheid "
-    "WHERE pseudoniem = ANY($1::text[])"
-)
-#: The pupils' rows other than each pupil's given ids, then per pupil how many of its given ids it holds
-#: (rows with ``bekend`` set); ``r`` is read twice and computed once (a CTE referenced twice is materialised).
-_AFWEZIGHEDEN_NIEUW = (
-    "WITH k AS (SELECT DISTINCT p, id FROM unnest($2::text[], $3::uuid[]) AS k(p, id)), "
-    "r AS (SELECT a.pseudoniem, a.afwezigheid_id, a.datum, a.uren, a.code, a.school, a.geregistreerd_op, "
-    "k.id IS NOT NULL AS gelezen FROM afwezigheid a LEFT JOIN k ON k.id = a.afwezigheid_id AND k.p = a.pseudoniem "
-    "WHERE a.pseudoniem = ANY($1::text[])) "
-    "SELECT pseudoniem, afwezigheid_id, datum, uren, code, school, geregistreerd_op, NULL::bigint AS bekend "
-    "FROM r WHERE NOT gelezen "
-    "UNION ALL SELECT pseudoniem, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM r WHERE gelezen "
-    "GROUP BY pseudoniem"
-)
-
-
-async def _afwezigheden(conn: asyncpg.Connection, pseudoniemen: list[str],
-                        gelezen: dict[str, Mapping[str, Absence]]) -> dict[str, list[asyncpg.Record]]:
-    """The ``afwezigheid`` rows of the pupils per pupil; of a pupil in ``gelezen`` only the rows not
-    among its given ids, when the database still holds every one of those (else all of its rows, and
-    the pupil leaves ``gelezen``: :func:`feiten_van`)."""
-    if not gelezen:
-        return _per_leerling(await conn.fetch(_AFWEZIGHEDEN, pseudoniemen))
-    rows = await conn.fetch(_AFWEZIGHEDEN_NIEUW, pseudoniemen, [p for p, g in gelezen.items() for _ in g],
-                            [i for g in gelezen.values() for i in g])
-    afw = _per_leerling(r for r in rows if r["bekend"] is None)
-    aantal = {r["pseudoniem"]: r["bekend"] for r in rows if r["bekend"] is not None}
-    if opnieuw := [p for p, g in gelezen.items() if aantal.get(p, 0) != len(g)]:
-        for p in opnieuw:
-            del gelezen[p]
-        afw.update(_per_leerling(await conn.fetch(_AFWEZIGHEDEN, opnieuw)))
-    return afw
 
 
 _CODES = {c.value: c for c in AfwezigheidCode}
@@ -303,10 +259,8 @@ def _absence(r: asyncpg.Record, bekend: Mapping[str, Absence]) -> Absence:
 def _feiten(
     row: asyncpg.Record, ins: Sequence[asyncpg.Record], vrij: Sequence[asyncpg.Record],
     afw: Sequence[asyncpg.Record], her: Sequence[asyncpg.Record], mel: Sequence[asyncpg.Record],
-    bekend: Mapping[str, Absence] | None = None, gelezen: Mapping[str, Absence] | None = None,
+    bekend: Mapping[str, Absence] | None = None,
 ) -> Feiten:
-    """One pupil's facts from its rows; ``gelezen``: absences whose rows were not fetched again (they come
-    first, in their order, then those of ``afw``: :func:`feiten_van`)."""
     enrolments = tuple(
         Enrolment(r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
                   r["ingangsdatum"], r["einddatum"], r["isk"])
@@ -325,7 +279,7 @@ def _feiten(
     )
     return Feiten(
         pupil=pupil,
-        absences=(*(gelezen or {}).values(), *(_absence(r, bekend or {}) for r in afw)),
+        absences=tuple(_absence(r, bekend or {}) for r in afw),
         recodings=tuple(
             Recoding(str(r["afwezigheid_id"]), AfwezigheidCode(r["nieuwe_code"]), r["geregistreerd_op"],
                      r["nieuwe_uren"])
