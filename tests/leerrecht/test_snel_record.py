@@ -31,8 +31,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from leerplicht.projection import LeerplichtProjection
-from pydantic import ValidationError
 from tabellen import inhoud
+from volledig import volledig
 
 from contracts import snel
 from contracts.catalogue import to_envelope
@@ -67,13 +67,6 @@ def geldig() -> dict[str, Any]:
                       occurred_at=utcnow(), correlation_id=uuid7(), region="MC28")
     d: dict[str, Any] = orjson.loads(env.model_copy(update={"subject_sequence": 4}).to_json())
     return d
-
-
-def volledig(value: bytes) -> Envelope | None:
-    try:
-        return Envelope.from_json(value)
-    except (ValidationError, ValueError, TypeError):
-        return None
 
 
 def _als_de_volledige(value: bytes) -> tuple[Kop, snel.Rij] | None:
