@@ -6,12 +6,37 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from leerrecht.localinfra import throwaway_kafka_cluster, throwaway_postgres, throwaway_servers
+
+
+def server_cpu_s() -> dict[str, float]:
+    """CPU seconds used so far by this machine's PostgreSQL processes and Kafka broker (``java``), from
+    ``/proc``: on 2 cores a projection's wall time is its own CPU plus what it waits for, and this says
+    how much of that wait is the servers working. A process that exited since the last call takes its
+    CPU with it, so compare two calls around a run that keeps its connections open."""
+    tik = os.sysconf("SC_CLK_TCK")
+    totaal = {"postgres": 0, "kafka": 0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                s = f.read()
+        except OSError:
+            continue  # gone since listdir
+        comm = s[s.index(b"(") + 1:s.rindex(b")")]
+        soort = "postgres" if comm == b"postgres" else "kafka" if comm == b"java" else None
+        if soort is not None:
+            velden = s[s.rindex(b")") + 2:].split()  # utime and stime are fields 14 and 15 of stat(5)
+            totaal[soort] += int(velden[11]) + int(velden[12])
+    return {k: v / tik for k, v in totaal.items()}
+
 
 Bench = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
 

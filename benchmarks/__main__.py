@@ -40,7 +40,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from benchmarks import run_on_servers
+from benchmarks import run_on_servers, server_cpu_s
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, UrenEenheid
 from contracts.envelope import Envelope, utcnow, uuid7
@@ -101,13 +101,18 @@ def make_regio_events(n: int, seed: int = 7) -> list[tuple[bytes, bytes]]:
 
 async def timed(label: str, n: int, fn: Callable[[], Awaitable[Any]],
                 cpu: dict[str, float] | None = None, key: str = "") -> float:
+    s0 = server_cpu_s()
     t0, c0 = time.perf_counter(), time.process_time()
     await fn()
     dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    s1 = server_cpu_s()
+    pg, kafka = ((s1[k] - s0[k]) / n * 1e6 for k in ("postgres", "kafka"))
     rate = n / dt
     if cpu is not None:
         cpu[key] = dc / n * 1e6
-    print(f"  {label:<58} {rate:>12,.0f} ev/s  ({dt:.2f}s, CPU {dc / n * 1e6:.1f} µs/ev)", flush=True)
+        cpu[f"{key} postgres"], cpu[f"{key} kafka"] = pg, kafka
+    print(f"  {label:<58} {rate:>12,.0f} ev/s  ({dt:.2f}s, CPU µs/ev: {dc / n * 1e6:.1f} here, "
+          f"{pg:.1f} PostgreSQL, {kafka:.1f} Kafka)", flush=True)
     return rate
 
 
