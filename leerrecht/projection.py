@@ -33,7 +33,7 @@ import gc
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import FrozenInstanceError, dataclass
 from operator import attrgetter
 from typing import Any, ClassVar, Protocol
@@ -320,6 +320,22 @@ class _GcPauze:
 GC_PAUZE = _GcPauze()
 
 
+async def alle_taken(coros: Sequence[Coroutine[Any, Any, None]]) -> None:
+    """Run the coroutines as tasks and wait for every one of them: the first error is raised only when
+    all have ended, and a cancellation cancels them all and waits until they have (each one's transaction
+    rolled back), so no transaction outlives the call that started it."""
+    taken = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.wait(taken)
+    finally:
+        for t in taken:
+            t.cancel()  # nothing for a task that ended; a cancellation of this call reaches every task
+        uitkomsten = await asyncio.gather(*taken, return_exceptions=True)
+    for u in uitkomsten:
+        if isinstance(u, BaseException):
+            raise u
+
+
 def _einde_pauze(pauze: contextlib.AbstractContextManager[None]) -> Callable[[asyncio.Task[bool]], None]:
     """A task's done callback that ends the collector pause entered for it (also when it was cancelled
     before it ran)."""
@@ -346,6 +362,7 @@ class ProjectionRunner:
         on_applied: Callable[[Sequence[Delivered]], Awaitable[None]] | None = None,
         dedupe_event_ids: bool = True,
         allow_gaps: bool = False,
+        zij_aan_zij: int = 4,
     ) -> None:
         if bool(topics) == bool(pattern):
             raise ValueError("give either topics or a pattern")
@@ -365,6 +382,9 @@ class ProjectionRunner:
         self.on_applied = on_applied
         self.dedupe_event_ids = dedupe_event_ids
         self.allow_gaps = allow_gaps  # compacted topics have holes in their offsets
+        self.zij_aan_zij = zij_aan_zij
+        """Partition batches of one fetch applied side by side, each in its own transaction on its own
+        connection (:meth:`_pas_toe`); at most the pool's size less one, so a request still gets one."""
         self.stats = RunnerStats()
         self._assigned: set[TopicPartition] = set()
         self._next_offset: dict[TopicPartition, int] = {}  # next offset to apply, for the lag gauge
@@ -452,7 +472,7 @@ class ProjectionRunner:
         try:
             while not self._stopping.is_set():
                 await self._measure_lag(consumer)
-                batches = await consumer.getmany(timeout_ms=300, max_records=self.batch_size)
+                batches = await self._haal(consumer)
                 # Taken now, with no await since the fetch returned: the partitions assigned and the seek
                 # round of each. A seek after this (an assignment's, with its database read still running
                 # while the consumer already fetched from the group's position) makes these records stale.
@@ -493,6 +513,23 @@ class ProjectionRunner:
                 with contextlib.suppress(BaseException):
                     await lopend
 
+    async def _haal(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord[Any, Any]]]:
+        """One fetch: what ``getmany`` brings, and what the consumer already holds of the other assigned
+        partitions, up to a batch each, so that :meth:`_pas_toe` has their batches to apply side by side.
+
+        Why: ``getmany(max_records=n)`` drains the partitions' buffers one after the other, and a buffer
+        holds up to ``max_partition_fetch_bytes`` (thousands of records), so a fetch nearly always held one
+        partition's records and there was nothing to apply beside it. Asking each other partition for what
+        is already buffered (no wait) keeps the batches as large as before."""
+        batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = await consumer.getmany(
+            timeout_ms=300, max_records=self.batch_size)
+        if self.zij_aan_zij > 1 and batches:
+            for tp in sorted(self._assigned - batches.keys()):
+                meer = await consumer.getmany(tp, timeout_ms=0, max_records=self.batch_size)
+                if recs := meer.get(tp):
+                    batches[tp] = recs
+        return batches
+
     async def _voorbereiden(self, batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]],
                             rondes: dict[TopicPartition, int], stuk: int = 500) -> list[_Voorbereid]:
         """Decode a fetch, a few hundred records at a time: between the pieces the task that applies
@@ -514,19 +551,47 @@ class ProjectionRunner:
         return out
 
     async def _pas_toe(self, consumer: AIOKafkaConsumer, voorbereid: Sequence[_Voorbereid]) -> bool:
-        """Apply a decoded fetch, a transaction per partition batch. False: a batch must be read again
-        from the stored checkpoints (the caller seeks; the rest of this fetch is stale then)."""
-        for v in voorbereid:
-            if v.tp not in self._assigned or self._zoekronde.get(v.tp, 0) != v.ronde:
-                # revoked since the fetch (the new owner reads it), or sought since: the consumer reads
-                # these records again from the stored checkpoint. Applied, they could pass over records
-                # before them (a partition without a checkpoint row takes any first offset).
-                continue
-            started, started_ns = time.monotonic(), time.time_ns()
-            if not await self._verwerk(v.tp, v.records, v.decoded, v.poison, v.genegeerd):
-                return False
-            self._observe(consumer, v.tp, v.records, started, started_ns)
-        return True
+        """Apply a decoded fetch, a transaction per partition batch, up to :attr:`zij_aan_zij` of them side by
+        side on their own connections. False: a batch must be read again from the stored checkpoints (the
+        caller seeks; the batches of this fetch not yet started are stale then and are not applied).
+
+        Why side by side (issue 16): measured with the servers' CPU, a runner's wall time was its own CPU
+        plus PostgreSQL's, one after the other: while PostgreSQL ran a batch's statements the runner
+        waited, and while the runner built the next statement PostgreSQL waited. With the partitions'
+        transactions side by side, one's statements run while the runner prepares another's.
+
+        Why that is safe: each partition batch is one transaction with its own checkpoint row, and a
+        partition's batches still follow each other in log order (this fetch's task ends before the next
+        fetch's starts). A pupil's events share a partition (keyed by pseudonym), and so do the rows a
+        projection keeps per pupil, per report or per dossier, so two partitions' transactions do not wait
+        for each other's rows. An event id on two partitions (re-published) is inserted into
+        ``applied_event`` by one; the other waits for it and takes the ``ON CONFLICT`` path
+        (:func:`nieuwe_events`). Should two transactions still deadlock, PostgreSQL aborts one: a
+        transient error, read again from its checkpoint as after any database error."""
+        zij_aan_zij = max(1, min(self.zij_aan_zij, self.pool.get_max_size() - 1))
+        plaatsen = asyncio.Semaphore(zij_aan_zij)
+        opnieuw = False
+
+        async def partitie(v: _Voorbereid) -> None:
+            nonlocal opnieuw
+            async with plaatsen:
+                if opnieuw or v.tp not in self._assigned or self._zoekronde.get(v.tp, 0) != v.ronde:
+                    # revoked since the fetch (the new owner reads it), or sought since: the consumer reads
+                    # these records again from the stored checkpoint. Applied, they could pass over records
+                    # before them (a partition without a checkpoint row takes any first offset).
+                    return
+                started, started_ns = time.monotonic(), time.time_ns()
+                if not await self._verwerk(v.tp, v.records, v.decoded, v.poison, v.genegeerd):
+                    opnieuw = True
+                    return
+                self._observe(consumer, v.tp, v.records, started, started_ns)
+
+        if zij_aan_zij == 1 or len(voorbereid) == 1:
+            for v in voorbereid:
+                await partitie(v)
+        else:
+            await alle_taken([partitie(v) for v in voorbereid])
+        return not opnieuw
 
     async def _handle_fetch(self, consumer: AIOKafkaConsumer,
                             batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
