@@ -114,14 +114,17 @@ class Gemeld:
 
 
 async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: str,
-                             events: Iterable[Any]) -> list[Gemeld]:
+                             events: Iterable[Any], zonder_dedupe: frozenset[str] = frozenset()) -> list[Gemeld]:
     """Inside the batch transaction: compare the batch's numbered events with the stored highest
     numbers and raise those, in one statement; returns the anomalies (report them after the commit).
 
     ``events`` are the runner's ``Delivered`` items (handled; a ``SnelGelezen`` by its ``kop``) and
     :class:`Overgeslagen` ones (skipped), in log order; anything else (raw identity records) and events
-    without a number are ignored."""
-    # (source, subject) -> its numbered events in log order: (number, event id or envelope, handled)
+    without a number are ignored. ``zonder_dedupe``: handled types whose ids the runner does not record
+    (``leerrecht.projection.EIGEN_SLEUTEL``): a re-published one comes back with its number, so, as a
+    skipped type's, their reordering is not reported."""
+    # (source, subject) -> its numbered events in log order: (number, event id, header or envelope;
+    # whether a reordering of it is reported)
     per: dict[tuple[str, str], list[tuple[int, Any, bool]]] = {}
     hoogste: dict[tuple[str, str], int] = {}  # (source, subject) -> its highest number in the batch
     for e in events:
@@ -132,11 +135,11 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
         elif (kop := getattr(e, "kop", None)) is not None:  # handled, read without its envelope (SnelGelezen)
             if (n := kop.subject_sequence) is None:
                 continue
-            sleutel, item = (kop.source, kop.subject), (n, kop, True)
+            sleutel, item = (kop.source, kop.subject), (n, kop, kop.type not in zonder_dedupe)
         elif (env := getattr(e, "envelope", None)) is not None:
             if (n := env.subject_sequence) is None:
                 continue
-            sleutel, item = (env.source, env.subject), (n, env, True)
+            sleutel, item = (env.source, env.subject), (n, env, env.type not in zonder_dedupe)
         else:
             continue
         lijst = per.get(sleutel)
@@ -181,7 +184,7 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
             if a.kind == "omgekeerd" and not behandeld:
                 continue  # a skipped event out of order, or re-published: the view cannot be wrong by it
             # the id as text only for what is reported
-            gemeld.append(Gemeld(a, k[0], str(wie.id) if behandeld else wie))
+            gemeld.append(Gemeld(a, k[0], wie if isinstance(wie, str) else str(wie.id)))
     return gemeld
 
 

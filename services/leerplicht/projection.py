@@ -156,6 +156,11 @@ class LeerplichtProjection:
     """Absences (about 90 % of the log) reach ``apply`` read without the pydantic envelope, as their row
     (:class:`leerrecht.projection.SnelGelezen`); the runner decodes what this reader cannot tell."""
 
+    eigen_sleutel: ClassVar[frozenset[str]] = frozenset({snel_lezen.AFWEZIG})
+    """An absence is applied as a row keyed by its ``afwezigheid_id`` (``ON CONFLICT DO NOTHING`` when
+    an id was seen before, :meth:`_afwezigheid`): a re-published one changes nothing, so the runner does
+    not record its event id (:data:`leerrecht.projection.EIGEN_SLEUTEL`)."""
+
     def __init__(self, region: str) -> None:
         self.region = region
 

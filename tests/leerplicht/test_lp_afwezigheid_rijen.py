@@ -61,3 +61,29 @@ async def test_first_of_a_repeated_absence_id_wins(infra) -> None:  # type: igno
         b: (p, s, d, "3.00", "LESUUR", "ZIEK", "ZIEK"),
         c: (p, s, d, "24.00", "LESUUR", "ONGEOORLOOFD", "ONGEOORLOOFD"),
     }
+
+
+async def test_an_absence_republished_after_its_correction_leaves_the_correction(infra) -> None:  # type: ignore[no-untyped-def]
+    """The runner does not record an absence's event id (``eigen_sleutel``): a re-published absence reaches
+    ``apply`` again. Arriving after its correction, it must not undo it."""
+    assert reg.AfwezigheidGeregistreerd.event_type in LeerplichtProjection.eigen_sleutel
+    pool = await create_pool(await infra.adatabase_url("lp_rijen_herhaald"))
+    try:
+        await migrate(pool, "leerplicht")
+        projectie = LeerplichtProjection("MC41")
+        a = uuid.uuid4()
+        eerst = _afwezig(a, "2.5", AfwezigheidCode.ONBEKEND, 0)
+        correctie = reg.AfwezigheidGecorrigeerd(afwezigheid_id=a, datum=date(2026, 10, 5),
+                                                oude_code=AfwezigheidCode.ONBEKEND, nieuwe_code=AfwezigheidCode.ZIEK,
+                                                oude_uren=Decimal("2.5"), nieuwe_uren=Decimal("1"))
+        env = to_envelope(correctie, subject="k1:rijentest0000000000000", source="urn:nl:leerrecht:registratie",
+                          occurred_at=utcnow(), correlation_id=uuid7(), region="MC41")
+        for batch in ([eerst], [Delivered(env, "leerrecht.regio.MC41.events", 0, 1)],
+                      [Delivered(eerst.envelope, "leerrecht.regio.MC41.events", 0, 2)]):
+            async with pool.acquire() as conn, conn.transaction():
+                await projectie.apply(conn, batch)
+        rij = await pool.fetchrow(
+            "SELECT uren, code, oorspronkelijke_code FROM afwezigheid WHERE afwezigheid_id = $1", a)
+    finally:
+        await pool.close()
+    assert (str(rij["uren"]), rij["code"], rij["oorspronkelijke_code"]) == ("1.00", "ZIEK", "ONBEKEND")
