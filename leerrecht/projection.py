@@ -911,10 +911,11 @@ class ProjectionRunner:
         if not candidates or not self.dedupe_event_ids:
             return candidates, stored
         if eigen := self._eigen:  # idempotent by their own key: no id recorded (EIGEN_SLEUTEL)
-            te_dedupen = [e for e in candidates if _type(e) not in eigen]
+            eigen_van = [_type(e) in eigen for e in candidates]
+            te_dedupen = [e for e, z in zip(candidates, eigen_van, strict=True) if not z]
             if len(te_dedupen) < len(candidates):
                 nieuw = {id(e) for e in await nieuwe_events(conn, name, te_dedupen)} if te_dedupen else set()
-                return [e for e in candidates if id(e) in nieuw or _type(e) in eigen], stored
+                return [e for e, z in zip(candidates, eigen_van, strict=True) if z or id(e) in nieuw], stored
         return await nieuwe_events(conn, name, candidates), stored
 
     async def _backoff(self, attempt: int, exc: BaseException) -> None:
