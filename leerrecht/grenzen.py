@@ -176,7 +176,9 @@ class EdgeMiddleware:
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await self._te_groot(send, limit)
             return
-        if self.buckets is not None and (wait := self._wait(scope)) > 0:
+        if self.buckets is None:
+            self._herken(scope)
+        elif (wait := self._wait(scope)) > 0:
             HTTP_REFUSED.labels(reason="te_veel").inc()
             seconds = max(1, math.ceil(wait))
             await refuse(send, 429, "Te veel verzoeken", "Authorization", "te_veel_verzoeken",
@@ -215,18 +217,24 @@ class EdgeMiddleware:
 
     def _wait(self, scope: Scope) -> float:
         assert self.buckets is not None
+        client = self._herken(scope)
+        return self.buckets.take(client) if client is not None else 0.0
+
+    def _herken(self, scope: Scope) -> str | None:
+        """The caller's client id, and its principal handed on to the request's authentication
+        (``EDGE_PRINCIPAL``: the token is checked once per request). Also with the rate limit off: the
+        edge's lookup never makes a network call, while the authentication's own check runs in the thread
+        pool (it may fetch the issuer's keys), a thread hop of ~0.1–0.2 ms per request (issue 16)."""
         presented = _presented_token(scope)
         if not presented:
-            return 0.0
+            return None
         lookup = getattr(self.tokens, "edge_principal", None)  # an authenticator (leerrecht.auth), or a mapping
         if lookup is None:
-            client = client_of(self.tokens, presented)
-        else:
-            principal = lookup(presented)
-            if principal is not None:  # checked once: the request's authentication takes it from here
-                scope.setdefault("state", {})[EDGE_PRINCIPAL] = (presented, principal)
-            client = principal.client_id if principal is not None else None
-        return self.buckets.take(client) if client is not None else 0.0
+            return client_of(self.tokens, presented)
+        principal = lookup(presented)
+        if principal is not None:  # checked once: the request's authentication takes it from here
+            scope.setdefault("state", {})[EDGE_PRINCIPAL] = (presented, principal)
+        return principal.client_id if principal is not None else None
 
     @staticmethod
     async def _te_groot(send: Send, limit: int) -> None:

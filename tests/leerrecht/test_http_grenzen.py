@@ -164,3 +164,35 @@ async def test_the_edge_and_the_endpoint_check_a_token_once_per_request() -> Non
         r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer onbekend"})
         assert r.status_code == 401
         assert checks == 3, "an unknown token is checked at the edge and again by the endpoint"
+
+
+async def test_with_the_rate_limit_off_the_edge_still_hands_its_check_on() -> None:
+    """Without a rate limit the edge used to skip the token, and the endpoint checked it in the thread pool
+    (a thread hop per request, ~0.1–0.2 ms: issue 16). The edge's lookup never makes a network call, so it
+    checks the token anyway and the endpoint takes its answer on the event loop."""
+    import threading
+
+    from leerrecht.auth import StaticAuthenticator
+
+    auth = StaticAuthenticator.from_plain(TOKENS)
+    threads: list[str] = []
+    check = auth.principal
+
+    def counted(presented: str) -> Principal | None:
+        threads.append(threading.current_thread().name)
+        return check(presented)
+
+    auth.principal = counted  # type: ignore[method-assign]
+    app = create_app(title="t", description="d", limits=EdgeLimits(rate_per_s=0), tokens=auth)
+    school = require_role(principal_dependency(auth), "school")
+
+    @app.post("/v1/echo")
+    async def echo(body: Body, principal: Annotated[Principal, Depends(school)]) -> dict[str, Any]:
+        return {"client": principal.client_id}
+
+    async with client(app) as c:
+        r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer t-b"})
+        assert r.status_code == 200 and r.json() == {"client": "00AV00"}
+        assert threads == [threading.main_thread().name], "checked once, at the edge, on the event loop"
+        r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer onbekend"})
+        assert r.status_code == 401
