@@ -269,7 +269,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     await pool.close()
     print("Projections (decode + dedupe + apply + checkpoint, one transaction per partition batch)")
     for name, projection, package, klasse, t, aantal in gevallen:
-        pool = await create_pool(runs[name], max_size=4)
+        pool = await create_pool(runs[name])  # the services' pool size (DB_POOL_SIZE, 10)
         await migrate(pool, package)
         profiel = str(RESULTS / f"profiel-{name}.pstats") if args.profiel else None
         log = "regional log" if t == regio_topic else "absences"

@@ -409,7 +409,9 @@ class ProjectionRunner:
         self.allow_gaps = allow_gaps  # compacted topics have holes in their offsets
         self.zij_aan_zij = zij_aan_zij
         """Partition batches of one fetch applied side by side, each in its own transaction on its own
-        connection (:meth:`_pas_toe`); at most the pool's size less one, so a request still gets one."""
+        connection (:meth:`_pas_toe`); at most a third of the pool's connections (3 of the services' 10),
+        so that a second runner in the same process (registratie has two) and the requests still get
+        theirs."""
         self.stats = RunnerStats()
         self._assigned: set[TopicPartition] = set()
         self._next_offset: dict[TopicPartition, int] = {}  # next offset to apply, for the lag gauge
@@ -576,9 +578,10 @@ class ProjectionRunner:
         return out
 
     async def _pas_toe(self, consumer: AIOKafkaConsumer, voorbereid: Sequence[_Voorbereid]) -> bool:
-        """Apply a decoded fetch, a transaction per partition batch, up to :attr:`zij_aan_zij` of them side by
-        side on their own connections. False: a batch must be read again from the stored checkpoints (the
-        caller seeks; the batches of this fetch not yet started are stale then and are not applied).
+        """Apply a decoded fetch, a transaction per partition batch, up to :attr:`zij_aan_zij` of them (and a
+        third of the pool) side by side on their own connections. False: a batch must be read again from the
+        stored checkpoints (the caller seeks; the batches of this fetch not yet started are stale then and
+        are not applied).
 
         Why side by side (issue 16): measured with the servers' CPU, a runner's wall time was its own CPU
         plus PostgreSQL's, one after the other: while PostgreSQL ran a batch's statements the runner
@@ -593,7 +596,7 @@ class ProjectionRunner:
         ``applied_event`` by one; the other waits for it and takes the ``ON CONFLICT`` path
         (:func:`nieuwe_events`). Should two transactions still deadlock, PostgreSQL aborts one: a
         transient error, read again from its checkpoint as after any database error."""
-        zij_aan_zij = max(1, min(self.zij_aan_zij, self.pool.get_max_size() - 1))
+        zij_aan_zij = max(1, min(self.zij_aan_zij, self.pool.get_max_size() // 3))
         plaatsen = asyncio.Semaphore(zij_aan_zij)
         opnieuw = False
 
