@@ -135,41 +135,8 @@ async def test_the_defaults_let_a_steady_client_through() -> None:
             assert r.status_code == 200
 
 
-async def test_the_edge_and_the_endpoint_check_a_token_once_per_request() -> None:
-    """The rate limit needs the client, the endpoint the principal: one check of the token serves both
-    (with identity-provider tokens that check is a signature verification)."""
-    from leerrecht.auth import StaticAuthenticator
-
-    auth = StaticAuthenticator.from_plain(TOKENS)
-    checks = 0
-    check = auth.principal
-
-    def counted(presented: str) -> Principal | None:
-        nonlocal checks
-        checks += 1
-        return check(presented)
-
-    auth.principal = counted  # type: ignore[method-assign]
-    app = create_app(title="t", description="d", limits=EdgeLimits(rate_per_s=100, burst=100), tokens=auth)
-    school = require_role(principal_dependency(auth), "school")
-
-    @app.post("/v1/echo")
-    async def echo(body: Body, principal: Annotated[Principal, Depends(school)]) -> dict[str, Any]:
-        return {"client": principal.client_id}
-
-    async with client(app) as c:
-        r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer t-b"})
-        assert r.status_code == 200 and r.json() == {"client": "00AV00"}
-        assert checks == 1
-        r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer onbekend"})
-        assert r.status_code == 401
-        assert checks == 3, "an unknown token is checked at the edge and again by the endpoint"
-
-
-async def test_with_the_rate_limit_off_the_edge_still_hands_its_check_on() -> None:
-    """Without a rate limit the edge used to skip the token, and the endpoint checked it in the thread pool
-    (a thread hop per request, ~0.1–0.2 ms: issue 16). The edge's lookup never makes a network call, so it
-    checks the token anyway and the endpoint takes its answer on the event loop."""
+def _app_die_controles_telt(limits: EdgeLimits) -> tuple[Any, list[str]]:
+    """An app with a school's echo endpoint whose authenticator notes the thread of every token check."""
     import threading
 
     from leerrecht.auth import StaticAuthenticator
@@ -183,13 +150,36 @@ async def test_with_the_rate_limit_off_the_edge_still_hands_its_check_on() -> No
         return check(presented)
 
     auth.principal = counted  # type: ignore[method-assign]
-    app = create_app(title="t", description="d", limits=EdgeLimits(rate_per_s=0), tokens=auth)
+    app = create_app(title="t", description="d", limits=limits, tokens=auth)
     school = require_role(principal_dependency(auth), "school")
 
     @app.post("/v1/echo")
     async def echo(body: Body, principal: Annotated[Principal, Depends(school)]) -> dict[str, Any]:
         return {"client": principal.client_id}
 
+    return app, threads
+
+
+async def test_the_edge_and_the_endpoint_check_a_token_once_per_request() -> None:
+    """The rate limit needs the client, the endpoint the principal: one check of the token serves both
+    (with identity-provider tokens that check is a signature verification)."""
+    app, checks = _app_die_controles_telt(EdgeLimits(rate_per_s=100, burst=100))
+    async with client(app) as c:
+        r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer t-b"})
+        assert r.status_code == 200 and r.json() == {"client": "00AV00"}
+        assert len(checks) == 1
+        r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer onbekend"})
+        assert r.status_code == 401
+        assert len(checks) == 3, "an unknown token is checked at the edge and again by the endpoint"
+
+
+async def test_with_the_rate_limit_off_the_edge_still_hands_its_check_on() -> None:
+    """Without a rate limit the edge used to skip the token, and the endpoint checked it in the thread pool
+    (a thread hop per request, ~0.1–0.2 ms: issue 16). The edge's lookup never makes a network call, so it
+    checks the token anyway and the endpoint takes its answer on the event loop."""
+    import threading
+
+    app, threads = _app_die_controles_telt(EdgeLimits(rate_per_s=0))
     async with client(app) as c:
         r = await c.post("/v1/echo", json={"tekst": "x"}, headers={"Authorization": "Bearer t-b"})
         assert r.status_code == 200 and r.json() == {"client": "00AV00"}
