@@ -33,7 +33,8 @@ import gc
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import FrozenInstanceError, dataclass
 from operator import attrgetter
 from typing import Any, ClassVar, Protocol
@@ -344,27 +345,35 @@ class _GcPauze:
 GC_PAUZE = _GcPauze()
 
 
-async def alle_taken(coros: Sequence[Coroutine[Any, Any, None]]) -> None:
-    """Run the coroutines as tasks and wait for every one of them: the first error is raised only when
-    all have ended, and a cancellation cancels them all and waits until they have (each one's transaction
-    rolled back), so no transaction outlives the call that started it."""
-    taken = [asyncio.ensure_future(c) for c in coros]
-    try:
-        await asyncio.wait(taken)
-    finally:
-        for t in taken:
-            t.cancel()  # nothing for a task that ended; a cancellation of this call reaches every task
-        uitkomsten = await asyncio.gather(*taken, return_exceptions=True)
-    for u in uitkomsten:
-        if isinstance(u, BaseException):
-            raise u
+def _uitkomst(taken: Iterable[asyncio.Task[bool]]) -> bool:
+    """Of the tasks that ended: False when one must be read again; the first error raised."""
+    goed = True
+    for t in taken:
+        if t.done() and not t.cancelled():
+            if (fout := t.exception()) is not None:
+                raise fout
+            goed = goed and t.result()
+    return goed
 
 
-def _einde_pauze(pauze: contextlib.AbstractContextManager[None]) -> Callable[[asyncio.Task[bool]], None]:
-    """A task's done callback that ends the collector pause entered for it (also when it was cancelled
-    before it ran)."""
+async def _allemaal(taken: Iterable[asyncio.Task[bool]]) -> None:
+    """Wait until every task has ended, whatever its outcome."""
+    lijst = list(taken)
+    if lijst:
+        await asyncio.wait(lijst)
+
+
+def _einde_pauze(pauze: contextlib.AbstractContextManager[None], taken: int = 1,
+                 ) -> Callable[[asyncio.Task[bool]], None]:
+    """A done callback for the ``taken`` tasks of one fetch that ends the collector pause entered for it
+    when the last of them ends (also when they were cancelled before they ran)."""
+    over = taken
+
     def klaar(_: asyncio.Task[bool]) -> None:
-        pauze.__exit__(None, None, None)
+        nonlocal over
+        over -= 1
+        if over == 0:
+            pauze.__exit__(None, None, None)
     return klaar
 
 
@@ -409,7 +418,7 @@ class ProjectionRunner:
         self.allow_gaps = allow_gaps  # compacted topics have holes in their offsets
         self.zij_aan_zij = zij_aan_zij
         """Partition batches of one fetch applied side by side, each in its own transaction on its own
-        connection (:meth:`_pas_toe`); at most a third of the pool's connections (3 of the services' 10),
+        connection (:meth:`_partitie`); at most a third of the pool's connections (3 of the services' 10),
         so that a second runner in the same process (registratie has two) and the requests still get
         theirs."""
         self.stats = RunnerStats()
@@ -478,24 +487,29 @@ class ProjectionRunner:
                 and soort._process is ProjectionRunner._process)
 
     async def _lus_met_vooruitlezen(self, consumer: AIOKafkaConsumer) -> None:
-        """Fetch and decode the next fetch while the previous one is applied in PostgreSQL.
+        """Fetch and decode the next fetch while the previous ones are applied in PostgreSQL, and start each
+        partition's batch as soon as that partition's previous batch has committed.
 
         Why: measured (issue 16), the runner waited for PostgreSQL per batch while the CPU that fetches
-        and decodes the next batch sat idle, and the other way round; applied in a task, the two
-        overlap. At most one fetch waits, decoded, beside the one being applied (memory stays bounded).
+        and decodes the next batch sat idle, and the other way round; applied in tasks, the two overlap.
+        And with a fetch's partitions side by side (:meth:`_partitie`), a partition whose batch committed
+        early no longer waits for the slowest partition of that fetch before its next batch starts.
 
-        What stays as it was: fetches are applied one after the other, each partition batch in its own
-        transaction with its checkpoint, in log order (the next fetch's task starts only after the
-        previous one ended). A batch that must be read again (the database was away, the checkpoint is
-        behind) makes its task return False; only then, with no ``getmany`` running, are the positions
-        reset to the stored checkpoints, and the fetch read ahead is dropped: it was taken before that
-        seek, so the consumer reads its records again from the checkpoints. A rebalance seeks on its own
-        (``_SeekToStored``, in the coordinator's task): records of a partition fetched before its latest
-        seek, or no longer assigned, are not applied (``_zoekronde``, taken when the fetch returned), as
-        the plain loop never applies a fetch taken before a seek. Found by the crash test: applied after
-        the seek, such a fetch passed over records never applied
-        (``test_a_fetch_read_ahead_of_the_seek_on_assignment_is_not_applied``)."""
-        lopend: asyncio.Task[bool] | None = None
+        What stays as it was: a partition's batches are applied one after the other, each in its own
+        transaction with its checkpoint, in log order (a batch's task first waits for the partition's
+        previous one). At most two fetches are in flight beside the one being decoded (memory stays
+        bounded). A batch that must be read again (the database was away, the checkpoint is behind)
+        makes its task return False, and every later batch of that partition then returns False without
+        applying; once the loop sees it, it waits for every task in flight, and only then, with no
+        ``getmany`` running, are the positions reset to the stored checkpoints: the consumer reads those
+        records again. A rebalance seeks on its own (``_SeekToStored``, in the coordinator's task):
+        records of a partition fetched before its latest seek, or no longer assigned, are not applied
+        (``_zoekronde``, taken when the fetch returned), as the plain loop never applies a fetch taken
+        before a seek. Found by the crash test: applied after the seek, such a fetch passed over records
+        never applied (``test_a_fetch_read_ahead_of_the_seek_on_assignment_is_not_applied``)."""
+        laatste: dict[TopicPartition, asyncio.Task[bool]] = {}  # each partition's latest batch
+        in_vlucht: deque[list[asyncio.Task[bool]]] = deque()  # the tasks of each fetch in flight, oldest first
+        plaatsen = asyncio.Semaphore(max(1, min(self.zij_aan_zij, self.pool.get_max_size() // 3)))
         try:
             while not self._stopping.is_set():
                 await self._measure_lag(consumer)
@@ -505,44 +519,81 @@ class ProjectionRunner:
                 # while the consumer already fetched from the group's position) makes these records stale.
                 rondes = {tp: self._zoekronde.get(tp, 0) for tp in batches if tp in self._assigned}
                 batches = {tp: recs for tp, recs in batches.items() if tp in rondes}
-                if not batches and lopend is None:
+                if not batches and not in_vlucht:
                     continue
-                # The collector stays paused from the decode until the task that applies this fetch ends
-                # (its done callback): switched on in between, its first collection would scan and
-                # promote every object of the decoded fetch (:class:`_GcPauze`).
+                # The collector stays paused from the decode until the last task that applies this fetch
+                # ends: switched on in between, its first collection would scan and promote every object
+                # of the decoded fetch (:class:`_GcPauze`).
                 gepauzeerd = GC_PAUZE.gepauzeerd()
                 gepauzeerd.__enter__()
                 pauze: contextlib.AbstractContextManager[None] | None = gepauzeerd
                 try:
                     voorbereid = await self._voorbereiden(batches, rondes)
                     del batches
-                    if lopend is not None:
-                        taak, lopend = lopend, None
-                        if not await taak:
-                            # the fetch read ahead predates this seek: read again from the checkpoints
-                            del voorbereid
-                            await self._reseek_when_database_is_back()
-                            continue
+                    if len(in_vlucht) >= 2:  # the fetch before the previous one has ended first
+                        await asyncio.wait(in_vlucht[0])
+                    if not _uitkomst(t for ronde in in_vlucht for t in ronde):  # raises a task's error
+                        # a batch must be read again: the fetch just read predates the seek
+                        del voorbereid
+                        await _allemaal(t for ronde in in_vlucht for t in ronde)
+                        _uitkomst(t for ronde in in_vlucht for t in ronde)
+                        laatste.clear()
+                        in_vlucht.clear()
+                        await self._reseek_when_database_is_back()
+                        continue
+                    while in_vlucht and all(t.done() for t in in_vlucht[0]):
+                        in_vlucht.popleft()  # ended well (checked above)
                     if voorbereid:
-                        lopend = asyncio.create_task(self._pas_toe(consumer, voorbereid))
-                        lopend.add_done_callback(_einde_pauze(gepauzeerd))
+                        taken = []
+                        for v in voorbereid:
+                            taak = asyncio.create_task(self._partitie(consumer, v, laatste.get(v.tp), plaatsen))
+                            laatste[v.tp] = taak
+                            taken.append(taak)
+                        in_vlucht.append(taken)
+                        klaar = _einde_pauze(gepauzeerd, len(taken))
+                        for taak in taken:
+                            taak.add_done_callback(klaar)
                         pauze = None
-                    del voorbereid  # the task holds it; freed when the task ends
+                    del voorbereid  # the tasks hold it; freed when they end
                 finally:
                     if pauze is not None:
                         pauze.__exit__(None, None, None)
-            if lopend is not None:  # stopped: the fetch in flight is finished and committed, as before
-                taak, lopend = lopend, None
-                await taak
+            # stopped: the fetches in flight are finished and committed, as before
+            await _allemaal(t for ronde in in_vlucht for t in ronde)
+            _uitkomst(t for ronde in in_vlucht for t in ronde)
         finally:
-            if lopend is not None:  # an error or a cancellation: its transaction is rolled back
-                lopend.cancel()
-                with contextlib.suppress(BaseException):
-                    await lopend
+            # an error or a cancellation: every task in flight is cancelled, its transaction rolled back
+            alle = [t for ronde in in_vlucht for t in ronde]
+            for taak in alle:
+                taak.cancel()
+            await asyncio.gather(*alle, return_exceptions=True)
+
+    async def _partitie(self, consumer: AIOKafkaConsumer, v: _Voorbereid, voorganger: asyncio.Task[bool] | None,
+                        plaatsen: asyncio.Semaphore) -> bool:
+        """Apply one partition batch of a fetch, after the partition's previous batch (``voorganger``) and
+        with at most :attr:`zij_aan_zij` transactions open at once. False: this partition must be read
+        again from its stored checkpoint (this batch, or one before it, could not be applied)."""
+        if voorganger is not None:
+            try:
+                if not await voorganger:
+                    return False
+            except (Exception, asyncio.CancelledError):
+                return False  # the loop raises the predecessor's error; nothing more of this partition
+        async with plaatsen:
+            if v.tp not in self._assigned or self._zoekronde.get(v.tp, 0) != v.ronde:
+                # revoked since the fetch (the new owner reads it), or sought since: the consumer reads
+                # these records again from the stored checkpoint. Applied, they could pass over records
+                # before them (a partition without a checkpoint row takes any first offset).
+                return True
+            started, started_ns = time.monotonic(), time.time_ns()
+            if not await self._verwerk(v.tp, v.records, v.decoded, v.poison, v.genegeerd):
+                return False
+            self._observe(consumer, v.tp, v.records, started, started_ns)
+            return True
 
     async def _haal(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord[Any, Any]]]:
         """One fetch: what ``getmany`` brings, and what the consumer already holds of the other assigned
-        partitions, up to a batch each, so that :meth:`_pas_toe` has their batches to apply side by side.
+        partitions, up to a batch each, so that their batches are applied side by side (:meth:`_partitie`).
 
         Why: ``getmany(max_records=n)`` drains the partitions' buffers one after the other, and a buffer
         holds up to ``max_partition_fetch_bytes`` (thousands of records), so a fetch nearly always held one
@@ -576,50 +627,6 @@ class ProjectionRunner:
                 await asyncio.sleep(0)
             out.append(_Voorbereid(tp, rondes[tp], records, decoded, poison, genegeerd))
         return out
-
-    async def _pas_toe(self, consumer: AIOKafkaConsumer, voorbereid: Sequence[_Voorbereid]) -> bool:
-        """Apply a decoded fetch, a transaction per partition batch, up to :attr:`zij_aan_zij` of them (and a
-        third of the pool) side by side on their own connections. False: a batch must be read again from the
-        stored checkpoints (the caller seeks; the batches of this fetch not yet started are stale then and
-        are not applied).
-
-        Why side by side (issue 16): measured with the servers' CPU, a runner's wall time was its own CPU
-        plus PostgreSQL's, one after the other: while PostgreSQL ran a batch's statements the runner
-        waited, and while the runner built the next statement PostgreSQL waited. With the partitions'
-        transactions side by side, one's statements run while the runner prepares another's.
-
-        Why that is safe: each partition batch is one transaction with its own checkpoint row, and a
-        partition's batches still follow each other in log order (this fetch's task ends before the next
-        fetch's starts). A pupil's events share a partition (keyed by pseudonym), and so do the rows a
-        projection keeps per pupil, per report or per dossier, so two partitions' transactions do not wait
-        for each other's rows. An event id on two partitions (re-published) is inserted into
-        ``applied_event`` by one; the other waits for it and takes the ``ON CONFLICT`` path
-        (:func:`nieuwe_events`). Should two transactions still deadlock, PostgreSQL aborts one: a
-        transient error, read again from its checkpoint as after any database error."""
-        zij_aan_zij = max(1, min(self.zij_aan_zij, self.pool.get_max_size() // 3))
-        plaatsen = asyncio.Semaphore(zij_aan_zij)
-        opnieuw = False
-
-        async def partitie(v: _Voorbereid) -> None:
-            nonlocal opnieuw
-            async with plaatsen:
-                if opnieuw or v.tp not in self._assigned or self._zoekronde.get(v.tp, 0) != v.ronde:
-                    # revoked since the fetch (the new owner reads it), or sought since: the consumer reads
-                    # these records again from the stored checkpoint. Applied, they could pass over records
-                    # before them (a partition without a checkpoint row takes any first offset).
-                    return
-                started, started_ns = time.monotonic(), time.time_ns()
-                if not await self._verwerk(v.tp, v.records, v.decoded, v.poison, v.genegeerd):
-                    opnieuw = True
-                    return
-                self._observe(consumer, v.tp, v.records, started, started_ns)
-
-        if zij_aan_zij == 1 or len(voorbereid) == 1:
-            for v in voorbereid:
-                await partitie(v)
-        else:
-            await alle_taken([partitie(v) for v in voorbereid])
-        return not opnieuw
 
     async def _handle_fetch(self, consumer: AIOKafkaConsumer,
                             batches: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:

@@ -4,9 +4,10 @@ Why these tests: with the servers' CPU measured beside the runner's, a runner's 
 plus PostgreSQL's, one after the other: a fetch nearly always held one partition's records (``getmany``
 drains one partition's buffer first), and its batches were applied one after the other. Now the runner
 takes what the consumer already holds of the other partitions too and applies them side by side
-(:meth:`leerrecht.projection.ProjectionRunner._pas_toe`). On real Kafka and PostgreSQL: transactions of
-several partitions are open at once, and every event is still applied exactly once and in its
-partition's order, also when one partition's batch fails on the database while the others' commit.
+(:meth:`leerrecht.projection.ProjectionRunner._partitie`). On real Kafka and PostgreSQL: transactions of
+several partitions are open at once, a partition's next batch does not wait for a slow partition of the
+previous fetch, and every event is still applied exactly once and in its partition's order, also when
+one partition's batch fails on the database while the others' commit.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from aiokafka import AIOKafkaProducer
 from contracts.envelope import Envelope, utcnow, uuid7
 from leerrecht.db import create_pool, migrate
 from leerrecht.kafka import ensure_topics
-from leerrecht.projection import Delivered, ProjectionRunner, alle_taken
+from leerrecht.projection import Delivered, ProjectionRunner
 
 PARTITIONS = 3
 PER_PARTITION = 30
@@ -84,7 +85,7 @@ async def _opzet(infra: Any, naam: str) -> tuple[str, asyncpg.Pool]:
     return topic, pool
 
 
-async def _draai(infra: Any, naam: str, projectie: Gelijktijdig) -> tuple[ProjectionRunner, dict[int, list[int]]]:
+async def _draai(infra: Any, naam: str, projectie: Any) -> tuple[ProjectionRunner, dict[int, list[int]]]:
     topic, pool = await _opzet(infra, naam)
     runner = ProjectionRunner(projectie, pool, infra.bootstrap, topics=[topic], group_id=f"g-{topic}",
                               batch_size=BATCH)
@@ -128,37 +129,38 @@ async def test_one_partition_failing_beside_the_others_loses_and_repeats_nothing
     assert runner.stats.applied == PARTITIONS * PER_PARTITION
 
 
-async def test_alle_taken_raises_the_first_error_only_when_every_task_has_ended() -> None:
-    klaar: list[str] = []
+class EenTraag:
+    """Partition 0's first batch keeps its transaction open a while; counts partition 1's batches that
+    commit meanwhile."""
 
-    async def faalt() -> None:
-        raise ValueError("kapot")
+    name = "zij-aan-zij-test"
 
-    async def langzaam() -> None:
-        await asyncio.sleep(0.1)
-        klaar.append("langzaam")
+    def __init__(self) -> None:
+        self.traag_open = False
+        self.traag_gedaan = False
+        self.intussen = 0
 
-    with pytest.raises(ValueError, match="kapot"):
-        await alle_taken([faalt(), langzaam()])
-    assert klaar == ["langzaam"], "the error was raised while another task still ran"
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
+        await conn.executemany("INSERT INTO gezien (partitie, n) VALUES ($1, $2)",
+                               [(e.partition, e.envelope.data["n"]) for e in events])
+        if events[0].partition == 0 and not self.traag_gedaan:
+            self.traag_gedaan = self.traag_open = True
+            try:
+                await asyncio.sleep(1.5)
+            finally:
+                self.traag_open = False
+        elif events[0].partition == 1 and self.traag_open:
+            self.intussen += 1
 
 
-async def test_a_cancelled_alle_taken_cancels_and_awaits_every_task() -> None:
-    afgebroken: list[int] = []
-    begonnen = asyncio.Event()
-
-    async def wacht(i: int) -> None:
-        try:
-            begonnen.set()
-            await asyncio.sleep(10)
-        except asyncio.CancelledError:
-            await asyncio.sleep(0.05)  # a rollback takes a moment: the caller waits for it
-            afgebroken.append(i)
-            raise
-
-    taak = asyncio.create_task(alle_taken([wacht(1), wacht(2)]))
-    await begonnen.wait()
-    taak.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await taak
-    assert sorted(afgebroken) == [1, 2]
+@pytest.mark.infra
+async def test_a_partitions_next_batch_does_not_wait_for_a_slow_partition_of_the_fetch(infra) -> None:  # type: ignore[no-untyped-def]
+    """Each partition's batch starts when that partition's previous one committed, not when the whole
+    previous fetch did: while partition 0's first transaction is open, partition 1 commits more than one
+    batch (on the code before: one, then it waited for partition 0)."""
+    projectie = EenTraag()
+    runner, per = await _draai(infra, "pijplijn", projectie)  # type: ignore[arg-type]
+    assert projectie.traag_gedaan
+    assert projectie.intussen >= 2, f"partition 1 applied {projectie.intussen} batch(es) beside the slow one"
+    assert per == ALLES, "every event once, in its partition's order"
+    assert runner.stats.applied == PARTITIONS * PER_PARTITION
