@@ -24,7 +24,15 @@ PERSONAL_KEYS = frozenset({
 # The process's own bindings (the service's name): the only ones a background task inherits.
 _PROCES: dict[str, Any] = {}
 T = TypeVar("T")
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+# Nine digits on their own could be a BSN; inside a UUID or a long hex id (trace and span ids, pseudonyms)
+# they are part of that id, and masking them made request lines unfindable (about one UUID in seventy).
+_NINE_DIGITS = re.compile(
+    r"(?P<id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,})|(?<!\d)\d{9}(?!\d)",
+    re.IGNORECASE)
+
+
+def _mask(match: re.Match[str]) -> str:
+    return match.group() if match.group("id") is not None else "[9 cijfers]"
 
 
 def scrub_personal_data(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -32,7 +40,7 @@ def scrub_personal_data(_: Any, __: str, event_dict: MutableMapping[str, Any]) -
         if key.lower() in PERSONAL_KEYS:
             event_dict[key] = "[verwijderd]"
         elif isinstance(event_dict[key], str):
-            event_dict[key] = _NINE_DIGITS.sub("[9 cijfers]", event_dict[key])
+            event_dict[key] = _NINE_DIGITS.sub(_mask, event_dict[key])
     return event_dict
 
 
