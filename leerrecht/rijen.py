@@ -8,7 +8,8 @@ and PostgreSQL splits it. Used by the runner, the ProjectionRunner projections a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 def tekst(rijen: Sequence[Sequence[str]], kolommen: int) -> str:
@@ -24,3 +25,10 @@ def rijen_sql(param: int, kolommen: int) -> str:
     """The rows of the :func:`tekst` parameter ``$param`` as a subquery of ``kolommen`` text columns."""
     velden = ", ".join(f"split_part(r, E'\\t', {i})" for i in range(1, kolommen + 1))
     return f"(SELECT {velden} FROM unnest(string_to_array(${param}, E'\\n')) AS r)"
+
+
+def kolommen(rijen: Sequence[Sequence[Any]], welke: Iterable[int]) -> list[list[Any]]:
+    """The columns ``welke`` of ``rijen``, each as a list: the array parameters of a statement over
+    ``unnest($1::…[], $2::…[], …)``, which PostgreSQL plans and executes once for all rows where an
+    ``executemany`` executes once per row. For rows with typed values (uuid, date, None)."""
+    return [[r[i] for r in rijen] for i in welke]

@@ -27,6 +27,7 @@ from leerplicht import snapshot
 from leerplicht.domain import Dossier
 from leerplicht.domain.werklijst import volgende_termijn
 from leerplicht.identiteit import pgn_hash
+from leerrecht.rijen import kolommen
 from leerrecht.schoolnamen import schoolnaam
 
 MELDING_GEREGISTREERD = "nl.leerrecht.registratie.melding_geregistreerd"
@@ -76,14 +77,18 @@ async def bijwerken(conn: asyncpg.Connection, dossiers: list[Dossier]) -> None:
         school = scholen.get(d.dossier_id)
         rijen.append((
             d.dossier_id, t.soort.value if t else None, t.uiterlijk if t else None, t.te_laat_vanaf if t else None,
-            _soorten(d), school, schoolnaam(school) or school,
+            " ".join(_soorten(d)), school, schoolnaam(school) or school,
             actie["type"] if actie else None, actie["op"] if actie else None,
         ))
-    await conn.executemany(
-        "UPDATE dossier SET termijn_soort = $2, volgende_termijn = $3, te_laat_vanaf = $4, melding_soorten = $5, "
-        "school = $6, school_naam = $7, laatste_actie = $8, laatste_actie_op = $9, werklijst_bijgewerkt = true "
-        "WHERE dossier_id = $1",
-        rijen,
+    # one statement for all rows (leerrecht.rijen.kolommen); the kinds of report as one text each
+    # (a text[] per row is not an array element), split again by PostgreSQL
+    await conn.execute(
+        "UPDATE dossier d SET termijn_soort = u.ts, volgende_termijn = u.vt, te_laat_vanaf = u.tl, "
+        "melding_soorten = string_to_array(u.ms, ' '), school = u.sc, school_naam = u.sn, laatste_actie = u.la, "
+        "laatste_actie_op = u.lo, werklijst_bijgewerkt = true "
+        "FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::date[]) AS u(id, ts, vt, tl, ms, sc, sn, la, lo) WHERE d.dossier_id = u.id",
+        *kolommen(rijen, range(9)),
     )
 
 
