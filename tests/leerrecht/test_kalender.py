@@ -321,6 +321,37 @@ def test_working_days_between_counts_days_stepped_over() -> None:
     assert working_days_between(D(2026, 3, 6), D(2026, 3, 6)) == 0
 
 
+def _stappend(a: date, b: date, gelijkgesteld: frozenset[date]) -> int:
+    """working_days_between as it was: day by day (the reference for the counted one)."""
+    lo, hi, sign = (a + timedelta(days=1), b, 1) if a <= b else (b, a - timedelta(days=1), -1)
+    count, d = 0, lo
+    while d <= hi:
+        count += is_werkdag(d, gelijkgesteld)
+        d += timedelta(days=1)
+    return sign * count
+
+
+@given(st.dates(min_value=D(1999, 1, 1), max_value=D(2041, 12, 31)),
+       st.dates(min_value=D(1999, 1, 1), max_value=D(2041, 12, 31)),
+       st.frozensets(st.dates(min_value=D(1999, 1, 1), max_value=D(2041, 12, 31)), max_size=6))
+def test_working_days_between_counts_as_stepping_day_by_day(a: date, b: date, gelijkgesteld: frozenset[date]) -> None:
+    # the counted form (issue 16: the worklist stepped every overdue item's days) against stepping;
+    # equated days may fall on a weekend or a feestdag, and are then not counted twice
+    near = frozenset(x for x in gelijkgesteld if x.weekday() < 5) | {a, b}
+    for g in (gelijkgesteld, near):
+        assert working_days_between(a, b, g) == _stappend(a, b, frozenset(g))
+
+
+@pytest.mark.parametrize(("a", "b", "n"), [
+    (D(2025, 12, 24), D(2025, 12, 29), 1),  # Christmas and a weekend in between: only 29 December
+    (D(2025, 12, 31), D(2026, 1, 2), 1),  # across the year: Nieuwjaarsdag not, 2 January is
+    (D(2016, 5, 4), D(2016, 5, 6), 1),  # 5 May 2016: Bevrijdingsdag and Hemelvaartsdag, one day
+    (D(2026, 1, 1), D(2027, 1, 1), 253),  # a whole year: 261 weekdays, 8 feestdagen on a weekday
+])
+def test_working_days_between_over_holidays(a: date, b: date, n: int) -> None:
+    assert working_days_between(a, b) == n == _stappend(a, b, frozenset())
+
+
 # ---------------------------------------------------------------------------------------------
 # region table
 # ---------------------------------------------------------------------------------------------
