@@ -209,11 +209,7 @@ def build_router(officer: Any, region: str, sleutel: bytes) -> APIRouter:
         _: Annotated[Principal, Depends(officer)],
         peildatum: Annotated[Dag | None, Query(description="Standaard vandaag; 2000-01-01 t/m 2100-12-31")] = None,
     ) -> Response:
-        rows = await db.fetch(
-            "SELECT d.stand, b.behandelaar FROM dossier d "
-            "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'"
-        )
-        paren = [(snapshot.from_json(json.loads(r["stand"])), r["behandelaar"]) for r in rows]
+        paren = await zaken.open_dossiers(db)
         async with db.acquire() as conn:
             gemarkeerd = await aandacht.werklijst(conn)
             gesignaleerd = await signalen_werklijst(conn)

@@ -92,6 +92,44 @@ async def bijwerken(conn: asyncpg.Connection, dossiers: list[Dossier]) -> None:
     )
 
 
+_GEVOUWEN: dict[tuple[UUID, int], Dossier] = {}
+"""The open dossiers read by the deprecated unpaged worklist, by (dossier, version). Why: that list folds
+every open case of the region on every request; at the largest region's national size (~4,500 open
+cases) parsing their snapshots was a third of the request (issue 16). A version is written once by the
+projection (it counts the events folded into the dossier), so an entry never goes stale; an entry whose
+dossier moved on or closed is dropped when the next list is read (the cache holds at most one list). As in
+rmc (``rmc.dossiers.open_jongeren``)."""
+
+
+async def open_dossiers(db: asyncpg.Pool | asyncpg.Connection) -> list[tuple[Dossier, str | None]]:
+    """Every open dossier of the region with its officer, parsed once per version (:data:`_GEVOUWEN`):
+    the versions are read first and only the snapshots not in memory are fetched. A dossier that moved on
+    between the two reads is taken as the second read has it; one closed in between is left out."""
+    rows = await db.fetch(
+        "SELECT d.dossier_id, d.version, b.behandelaar FROM dossier d "
+        "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'")
+    nieuw = {k: d for r in rows if (d := _GEVOUWEN.get(k := (r["dossier_id"], r["version"]))) is not None}
+    ontbreekt = [r["dossier_id"] for r in rows if (r["dossier_id"], r["version"]) not in nieuw]
+    gelezen: dict[UUID, tuple[tuple[UUID, int], Dossier]] = {}
+    if ontbreekt:
+        for r in await db.fetch("SELECT dossier_id, version, stand FROM dossier "
+                                "WHERE dossier_id = ANY($1::uuid[]) AND fase = 'OPEN'", ontbreekt):
+            gelezen[r["dossier_id"]] = ((r["dossier_id"], r["version"]),
+                                        snapshot.from_json(json.loads(r["stand"])))
+    uit: list[tuple[Dossier, str | None]] = []
+    for r in rows:
+        k = (r["dossier_id"], r["version"])
+        if (dossier := nieuw.get(k)) is None:
+            if (paar := gelezen.get(k[0])) is None:
+                continue  # closed or transferred between the two reads
+            k, dossier = paar
+            nieuw[k] = dossier
+        uit.append((dossier, r["behandelaar"]))
+    _GEVOUWEN.clear()
+    _GEVOUWEN.update(nieuw)
+    return uit
+
+
 async def achterstand_bijwerken(conn: asyncpg.Connection) -> None:
     """Fill the columns of rows projected before they existed (once, after the migration). Only rows
     whose version did not move meanwhile are written, so a concurrent projection batch wins."""
