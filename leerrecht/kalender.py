@@ -693,10 +693,17 @@ def working_days_between(a: date, b: date, gelijkgesteld: Collection[date] = ())
     # to today, and a year-old case walked ~300 days): the weekdays in [lo, hi] by arithmetic, minus
     # the feestdagen and equated days among them that fall on a weekday, each day once.
     count = _weekdagen_t_m(hi.toordinal()) - _weekdagen_t_m(lo.toordinal() - 1)
-    vrij = {d for jaar in range(lo.year, hi.year + 1) for d in feestdagen(jaar)}
-    vrij.update(gelijkgesteld)
-    count -= sum(1 for d in vrij if lo <= d <= hi and d.weekday() < 5)
+    for jaar in range(lo.year, hi.year + 1):
+        count -= sum(1 for d in _feestdagen_op_weekdag(jaar) if lo <= d <= hi)
+    if gelijkgesteld:
+        count -= sum(1 for g in set(gelijkgesteld)
+                     if lo <= g <= hi and g.weekday() < 5 and g not in feestdagen(g.year))
     return sign * count
+
+
+@cache
+def _feestdagen_op_weekdag(jaar: int) -> tuple[date, ...]:
+    return tuple(d for d in feestdagen(jaar) if d.weekday() < 5)
 
 
 def _weekdagen_t_m(ordinal: int) -> int:
