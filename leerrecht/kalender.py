@@ -50,7 +50,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 __all__ = [
@@ -669,6 +669,17 @@ def add_working_days(d: date, n: int, gelijkgesteld: Collection[date] = ()) -> d
 
     Grounds: domain.md A3.1 (onverwijld: within 5 working days).
     """
+    if not gelijkgesteld:  # the usual case: remembered (a worklist asks it of every report, issue 16)
+        return _add_working_days(d, n)
+    return _stap_werkdagen(d, n, gelijkgesteld)
+
+
+@lru_cache(maxsize=65_536)
+def _add_working_days(d: date, n: int) -> date:
+    return _stap_werkdagen(d, n, ())
+
+
+def _stap_werkdagen(d: date, n: int, gelijkgesteld: Collection[date]) -> date:
     step = _ONE_DAY if n >= 0 else -_ONE_DAY
     remaining = abs(n)
     while remaining:

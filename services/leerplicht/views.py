@@ -33,11 +33,21 @@ def werkitem(i: WerkItem) -> dict[str, Any]:
 
 
 def werklijst(regio: str, w: Werklijst) -> dict[str, Any]:
+    # an overdue report is in both lists as one item: its view is built once (the deprecated unpaged list
+    # shows thousands, issue 16)
+    gezien: dict[int, dict[str, Any]] = {}
+
+    def view(i: WerkItem) -> dict[str, Any]:
+        v = gezien.get(id(i))
+        if v is None:
+            v = gezien[id(i)] = werkitem(i)
+        return v
+
     return {
         "regio": regio,
         "peildatum": _d(w.peildatum),
-        "nieuwe_meldingen": [werkitem(i) for i in w.oppakken],
-        "te_laat": [werkitem(i) for i in w.te_laat],
+        "nieuwe_meldingen": [view(i) for i in w.oppakken],
+        "te_laat": [view(i) for i in w.te_laat],
         "open_dossiers_per_behandelaar": [
             {"behandelaar": b or None, "aantal": n} for b, n in w.open_per_behandelaar.items()
         ],
