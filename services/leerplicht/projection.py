@@ -102,7 +102,7 @@ HANDLED = frozenset(
         reg.AfwezigheidGeregistreerd.event_type,
         reg.AfwezigheidGecorrigeerd.event_type,
         reg.LeerlingIngeschreven.event_type,
-        reg.SignaalGegeven.event_type,
+        *signalen.TYPES,
         lp.DossierToegewezen.event_type,
         *_DOSSIER_REGISTRATIE,
         *_LEERPLICHT,
@@ -201,7 +201,8 @@ class LeerplichtProjection:
                 toegewezen,
             )
         await signalen.bewaar(
-            conn, [(d.envelope.subject, d.envelope.id, ev) for d, ev in decoded if isinstance(ev, reg.SignaalGegeven)],
+            conn, [(d.envelope.subject, d.envelope.id, ev) for d, ev in decoded
+                   if isinstance(ev, reg.SignaalGegeven | reg.MeldtermijnVerstreken)],
             SignaalOntvanger.LEERPLICHT,
         )
         dossier_events = [(d, ev) for d, ev in decoded if d.envelope.type not in _NIET_DOSSIER]
@@ -544,7 +545,7 @@ _NIET_DOSSIER = frozenset(
         reg.AfwezigheidGeregistreerd.event_type,
         reg.AfwezigheidGecorrigeerd.event_type,
         reg.LeerlingIngeschreven.event_type,
-        reg.SignaalGegeven.event_type,
+        *signalen.TYPES,
         lp.DossierToegewezen.event_type,
     }
 )

@@ -59,7 +59,7 @@ log = get_logger(__name__)
 
 NL = ZoneInfo("Europe/Amsterdam")
 TYPES = HANDLED_TYPES | {registratie.LeerlingIngeschreven.event_type}
-HANDLES = TYPES | {signalen.EVENT_TYPE}
+HANDLES = TYPES | signalen.TYPES
 """What :meth:`RmcProjection.apply` acts on: the file's types, the enrolment's pupil facts and the
 signals; the runner skips the rest of the region's log (``leerrecht.projection.Projection``)."""
 _COACH_BRON = re.compile(r"^urn:nl:leerrecht:rmc:(MC[0-9]{2}):coach:([A-Za-z0-9_.-]{1,64})$")
@@ -122,18 +122,18 @@ class RmcProjection:
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         items: list[tuple[Delivered, Event]] = []
-        gesignaleerd: list[tuple[str, UUID, registratie.SignaalGegeven]] = []
-        signaal_type, types = signalen.EVENT_TYPE, TYPES  # locals: looked up once, not per event
+        gesignaleerd: list[tuple[str, UUID, signalen.Signaal]] = []
+        signaal_types, types = signalen.TYPES, TYPES  # locals: looked up once, not per event
         for d in events:
             t = d.envelope.type
-            if t not in types and t != signaal_type:  # most of the log (absences): nothing to do here
+            if t not in types and t not in signaal_types:  # most of the log (absences): nothing to do here
                 continue
-            if t == signaal_type:  # not a file event: stored for the worklist
+            if t in signaal_types:  # not a file event: stored for the worklist (a missed 18+ report term too)
                 try:
                     s = from_envelope(d.envelope)
                 except ContractError as exc:
                     raise PoisonEvent(f"{d.envelope.type}: {type(exc).__name__}") from exc
-                assert isinstance(s, registratie.SignaalGegeven)
+                assert isinstance(s, registratie.SignaalGegeven | registratie.MeldtermijnVerstreken)
                 gesignaleerd.append((d.envelope.subject, d.envelope.id, s))
                 continue
             try:

@@ -156,3 +156,34 @@ def test_the_worklist_page_shows_signals_a_page_at_a_time_with_their_total(lp: S
         assert re.search(rf"Pagina {laatste_nr} van {laatste_nr}", sectie)
         for onzin in ("0", "-1", "abc", "99999999"):
             assert client.get(f"/werklijst?signalen_pagina={onzin}").status_code == 200
+
+
+def verstreken(soort: MeldingSoort) -> reg.MeldtermijnVerstreken:
+    # the newest date of this file's signals: on the worklist page's first page of signals
+    return reg.MeldtermijnVerstreken(meldplicht_id=uuid7(), soort=soort, school=SCHOOL,
+                                     uiterlijk_melden_op=date(2026, 11, 30))
+
+
+def test_a_school_that_missed_its_report_term_shows_up_in_the_officers_worklist(
+        lp: ServiceProcess, infra: Any) -> None:
+    """``MeldtermijnVerstreken`` (A3.1: onverwijld, within 5 working days) surfaces in the worklist, as its
+    contract says; before, leerplicht skipped it and no office ever saw that a school did not report. An
+    18+ report's term is the Doorstroompunt's (A3.5), not this office's."""
+    pupil, achttien = secrets.token_hex(32), secrets.token_hex(32)
+    lrv = verstreken(MeldingSoort.LRV)
+    publish(infra.bootstrap, achttien, verstreken(MeldingSoort.ACHTTIEN_PLUS))
+    publish(infra.bootstrap, pupil, lrv)
+
+    [s] = eventually(lambda: [s for s in werklijst(lp).get("signalen", []) if s["pseudoniem"] == pupil])
+    assert (s["signaal_id"], s["soort"], s["soort_label"], s["peildatum"], s["school"]) == (
+        str(lrv.meldplicht_id), "MELDTERMIJN_VERSTREKEN", "Melding niet op tijd", "2026-11-30", "00AP00")
+    assert "langdurig relatief verzuim" in s["omschrijving"] and "30-11-2026" in s["omschrijving"]
+    assert pupil not in s["omschrijving"]
+    assert [x for x in werklijst(lp)["signalen"] if x["pseudoniem"] == achttien] == [], "the Doorstroompunt's"
+
+    publish(infra.bootstrap, pupil, lrv)  # published again (a redelivery): one item
+    assert len([x for x in werklijst(lp)["signalen"] if x["pseudoniem"] == pupil]) == 1
+    with httpx.Client(base_url=lp.url, timeout=30) as client:
+        assert client.post("/inloggen", data={"token": TOKEN}).status_code == 303
+        page = client.get("/werklijst")
+        assert page.status_code == 200 and "Melding niet op tijd" in page.text

@@ -20,7 +20,7 @@ import pytest
 from wachten import eventually
 
 from contracts.catalogue import to_envelope
-from contracts.codes import SchoolType, SignaalOntvanger, SignaalSoort
+from contracts.codes import MeldingSoort, SchoolType, SignaalOntvanger, SignaalSoort
 from contracts.envelope import uuid7
 from contracts.events import registratie as reg
 from contracts.events.base import Event, School
@@ -116,3 +116,21 @@ def test_a_signal_for_a_young_person_with_a_file_is_on_their_page(svc: ServicePr
         client.post("/inloggen", data={"token": TOKEN})
         page = client.get(f"/jongeren/{jongere}")
         assert page.status_code == 200 and 'id="signalen-kop"' in page.text
+
+
+def test_a_school_that_missed_an_18_plus_report_term_shows_up_in_the_coachs_worklist(
+        svc: ServiceProcess, infra: Any) -> None:
+    """``MeldtermijnVerstreken`` of an 18+ report (A3.5: reported to the Doorstroompunt) is the Doorstroompunt's
+    signal; a missed leerplicht report term (LRV) is not."""
+    jongere, lrv = secrets.token_hex(32), secrets.token_hex(32)
+    achttien = reg.MeldtermijnVerstreken(meldplicht_id=uuid7(), soort=MeldingSoort.ACHTTIEN_PLUS, school=SCHOOL,
+                                         uiterlijk_melden_op=date(2026, 11, 20))
+    publish(infra.bootstrap, lrv, reg.MeldtermijnVerstreken(
+        meldplicht_id=uuid7(), soort=MeldingSoort.LRV, school=SCHOOL, uiterlijk_melden_op=date(2026, 11, 20)))
+    publish(infra.bootstrap, jongere, achttien)
+
+    [item] = eventually(lambda: [x for x in werklijst(svc).get("signalen", []) if x["pseudoniem"] == jongere])
+    assert (item["signaal_id"], item["soort"], item["peildatum"], item["school"]) == (
+        str(achttien.meldplicht_id), "MELDTERMIJN_VERSTREKEN", "2026-11-20", "00AV00")
+    assert "18+" in item["omschrijving"]
+    assert [x for x in werklijst(svc)["signalen"] if x["pseudoniem"] == lrv] == [], "leerplicht's only"
