@@ -29,6 +29,7 @@ from leerplicht.domain.werklijst import volgende_termijn
 from leerplicht.identiteit import pgn_hash
 from leerrecht.rijen import kolommen
 from leerrecht.schoolnamen import schoolnaam
+from leerrecht.versies import PerVersie
 
 MELDING_GEREGISTREERD = "nl.leerrecht.registratie.melding_geregistreerd"
 PER_PAGINA = 25
@@ -92,42 +93,25 @@ async def bijwerken(conn: asyncpg.Connection, dossiers: list[Dossier]) -> None:
     )
 
 
-_GEVOUWEN: dict[tuple[UUID, int], Dossier] = {}
-"""The open dossiers read by the deprecated unpaged worklist, by (dossier, version). Why: that list folds
-every open case of the region on every request; at the largest region's national size (~4,500 open
-cases) parsing their snapshots was a third of the request (issue 16). A version is written once by the
-projection (it counts the events folded into the dossier), so an entry never goes stale; an entry whose
-dossier moved on or closed is dropped when the next list is read (the cache holds at most one list). As in
-rmc (``rmc.dossiers.open_jongeren``)."""
+_GEVOUWEN: PerVersie[tuple[UUID, int], UUID, Dossier] = PerVersie(lambda k: k[0])
+"""The open dossiers read by the deprecated unpaged worklist, by (dossier, version): that list folds every
+open case of the region on every request (``leerrecht.versies``, as rmc's worklist does)."""
 
 
 async def open_dossiers(db: asyncpg.Pool | asyncpg.Connection) -> list[tuple[Dossier, str | None]]:
-    """Every open dossier of the region with its officer, parsed once per version (:data:`_GEVOUWEN`):
-    the versions are read first and only the snapshots not in memory are fetched. A dossier that moved on
-    between the two reads is taken as the second read has it; one closed in between is left out."""
+    """Every open dossier of the region with its officer, each snapshot parsed once per version; one
+    closed between the two reads is left out."""
     rows = await db.fetch(
         "SELECT d.dossier_id, d.version, b.behandelaar FROM dossier d "
         "LEFT JOIN dossier_behandelaar b ON b.dossier_id = d.dossier_id WHERE d.fase = 'OPEN'")
-    nieuw = {k: d for r in rows if (d := _GEVOUWEN.get(k := (r["dossier_id"], r["version"]))) is not None}
-    ontbreekt = [r["dossier_id"] for r in rows if (r["dossier_id"], r["version"]) not in nieuw]
-    gelezen: dict[UUID, tuple[tuple[UUID, int], Dossier]] = {}
-    if ontbreekt:
-        for r in await db.fetch("SELECT dossier_id, version, stand FROM dossier "
-                                "WHERE dossier_id = ANY($1::uuid[]) AND fase = 'OPEN'", ontbreekt):
-            gelezen[r["dossier_id"]] = ((r["dossier_id"], r["version"]),
-                                        snapshot.from_json(json.loads(r["stand"])))
-    uit: list[tuple[Dossier, str | None]] = []
-    for r in rows:
-        k = (r["dossier_id"], r["version"])
-        if (dossier := nieuw.get(k)) is None:
-            if (paar := gelezen.get(k[0])) is None:
-                continue  # closed or transferred between the two reads
-            k, dossier = paar
-            nieuw[k] = dossier
-        uit.append((dossier, r["behandelaar"]))
-    _GEVOUWEN.clear()
-    _GEVOUWEN.update(nieuw)
-    return uit
+
+    async def lees(ids: list[UUID]) -> list[tuple[tuple[UUID, int], Dossier]]:
+        return [((r["dossier_id"], r["version"]), snapshot.from_json(json.loads(r["stand"])))
+                for r in await db.fetch("SELECT dossier_id, version, stand FROM dossier "
+                                        "WHERE dossier_id = ANY($1::uuid[]) AND fase = 'OPEN'", ids)]
+
+    dossiers = await _GEVOUWEN.lees([(r["dossier_id"], r["version"]) for r in rows], lees)
+    return [(d, r["behandelaar"]) for d, r in zip(dossiers, rows, strict=True) if d is not None]
 
 
 async def achterstand_bijwerken(conn: asyncpg.Connection) -> None:

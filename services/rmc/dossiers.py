@@ -18,6 +18,7 @@ import asyncpg
 
 from contracts.tekst import zonder_verboden_tekens
 from leerrecht.schoolnamen import schoolnaam
+from leerrecht.versies import PerVersie
 from rmc.domain.model import Jongere
 
 PER_PAGINA = 25
@@ -107,36 +108,22 @@ async def scholen(conn: asyncpg.Connection) -> list[tuple[str, str]]:
     return [(r["school"], schoolnaam(r["school"]) or r["school"]) for r in rows]
 
 
-_GEVOUWEN: dict[tuple[str, UUID, int], Jongere] = {}
-"""The open files read by the worklist, by (pseudonym, file, version). Why: the worklist (API and page) needs
-every open file of the region on every request; at the largest region's national size (2,242 open files)
-parsing their JSON was the larger part of the request (issue 16). A version is written once by the
-projection (it counts the events folded into the file), so an entry never goes stale; an entry whose
-file moved on is dropped when the next list is read, so the cache holds at most one list of files."""
+_GEVOUWEN: PerVersie[tuple[str, UUID, int], str, Jongere] = PerVersie(lambda k: k[0])
+"""The open files read by the worklist, by (pseudonym, file, version) (``leerrecht.versies``). Why: the
+worklist (API and page) needs every open file of the region on every request; at the largest region's
+national size (2,242 open files) parsing their JSON was the larger part of the request (issue 16)."""
 
 
 async def open_jongeren(db: asyncpg.Pool | asyncpg.Connection) -> list[Jongere]:
     """Every open file of the region, parsed once per version (:data:`_GEVOUWEN`). The versions are read
     first and only the files not in memory are fetched (2,242 open files are 1.6 MB of JSON). A file that
-    moved on between the two reads is taken as the second read has it."""
+    moved on between the two reads is taken as the second read has it; one erased in between is left out."""
     rows = await db.fetch("SELECT pseudoniem, dossier_id, versie FROM jongere WHERE status <> 'AFGESLOTEN'")
-    sleutels = [(r["pseudoniem"], r["dossier_id"], r["versie"]) for r in rows]
-    nieuw: dict[tuple[str, UUID, int], Jongere] = {k: j for k in sleutels if (j := _GEVOUWEN.get(k)) is not None}
-    ontbreekt = [k[0] for k in sleutels if k not in nieuw]
-    gelezen: dict[str, tuple[tuple[str, UUID, int], Jongere]] = {}
-    if ontbreekt:
-        for r in await db.fetch("SELECT pseudoniem, dossier_id, versie, toestand FROM jongere "
-                                "WHERE pseudoniem = ANY($1::text[])", ontbreekt):
-            k = (r["pseudoniem"], r["dossier_id"], r["versie"])
-            gelezen[k[0]] = (k, Jongere.model_validate_json(r["toestand"]))
-    uit: list[Jongere] = []
-    for k in sleutels:
-        if (j := nieuw.get(k)) is None:
-            if (paar := gelezen.get(k[0])) is None:
-                continue  # erased between the two reads
-            k, j = paar
-            nieuw[k] = j
-        uit.append(j)
-    _GEVOUWEN.clear()
-    _GEVOUWEN.update(nieuw)
-    return uit
+
+    async def lees(pseudoniemen: list[str]) -> list[tuple[tuple[str, UUID, int], Jongere]]:
+        return [((r["pseudoniem"], r["dossier_id"], r["versie"]), Jongere.model_validate_json(r["toestand"]))
+                for r in await db.fetch("SELECT pseudoniem, dossier_id, versie, toestand FROM jongere "
+                                        "WHERE pseudoniem = ANY($1::text[])", pseudoniemen)]
+
+    jongeren = await _GEVOUWEN.lees([(r["pseudoniem"], r["dossier_id"], r["versie"]) for r in rows], lees)
+    return [j for j in jongeren if j is not None]

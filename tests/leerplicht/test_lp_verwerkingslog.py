@@ -307,8 +307,9 @@ def test_a_worklist_read_records_every_pupil_it_shows_once_per_read(
     antwoord = r.json()
     assert {eerste, tweede} <= {i["pseudoniem"] for i in antwoord["nieuwe_meldingen"]}
     # every pupil the answer shows, in any of its lists: the region's topic is shared with
-    # tests/e2e/test_leerplichttelling_schooljaar.py, whose cases in behandeling are overdue or quiet (te_laat
-    # only); counting only the new reports' pupils failed in a full run (12 recorded, 11 new reports)
+    # tests/e2e/test_leerplichttelling_schooljaar.py, whose pupils can be shown without a new report (a
+    # school's missed report term is a signal); counting only the new reports' pupils failed in a full run
+    # (12 recorded, 11 new reports)
     getoond = {i["pseudoniem"] for lijst in ("nieuwe_meldingen", "te_laat", "aandacht_nodig", "signalen")
                for i in antwoord[lijst] if i.get("pseudoniem")}
 
