@@ -920,13 +920,7 @@ class ProjectionRunner:
         candidates = [e for e in events if e.offset >= stored]
         if not candidates or not self.dedupe_event_ids:
             return candidates, stored
-        if eigen := self._eigen:  # idempotent by their own key: no id recorded (EIGEN_SLEUTEL)
-            eigen_van = [_type(e) in eigen for e in candidates]
-            te_dedupen = [e for e, z in zip(candidates, eigen_van, strict=True) if not z]
-            if len(te_dedupen) < len(candidates):
-                nieuw = {id(e) for e in await nieuwe_events(conn, name, te_dedupen)} if te_dedupen else set()
-                return [e for e, z in zip(candidates, eigen_van, strict=True) if z or id(e) in nieuw], stored
-        return await nieuwe_events(conn, name, candidates), stored
+        return await nieuwe_of_eigen(conn, name, candidates, self._eigen), stored
 
     async def _backoff(self, attempt: int, exc: BaseException) -> None:
         delay = min(10.0, 0.1 * 2**attempt) * (0.5 + random.random())
@@ -1044,6 +1038,20 @@ _IDS = ("(SELECT encode(substring($2::bytea FROM g * 16 + 1 FOR 16), 'hex')::uui
 SNELLE_DEDUPE_VANAF = 50
 """From this many events on, :func:`nieuwe_events` first tries the plain insert (below it, the two extra
 round trips of the savepoint cost more than the per-row difference saves)."""
+
+
+async def nieuwe_of_eigen(conn: asyncpg.Connection, projection: str, candidates: Sequence[Delivered],
+                          eigen: frozenset[str]) -> list[Delivered]:
+    """:func:`nieuwe_events` for the candidates whose type is not idempotent by its own key (``eigen``,
+    :data:`EIGEN_SLEUTEL`); those are returned as they are, in their place, and no id of theirs is
+    recorded nor waited for."""
+    if eigen:
+        eigen_van = [_type(e) in eigen for e in candidates]
+        te_dedupen = [e for e, z in zip(candidates, eigen_van, strict=True) if not z]
+        if len(te_dedupen) < len(candidates):
+            nieuw = {id(e) for e in await nieuwe_events(conn, projection, te_dedupen)} if te_dedupen else set()
+            return [e for e, z in zip(candidates, eigen_van, strict=True) if z or id(e) in nieuw]
+    return await nieuwe_events(conn, projection, candidates)
 
 
 async def nieuwe_events(conn: asyncpg.Connection, projection: str, candidates: Sequence[Delivered]) -> list[Delivered]:

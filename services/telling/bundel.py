@@ -24,7 +24,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from leerrecht.logging import get_logger
-from leerrecht.projection import TRANSIENT, Delivered, ProjectionRunner, _Behind, nieuwe_events
+from leerrecht.projection import TRANSIENT, Delivered, ProjectionRunner, _Behind, nieuwe_of_eigen
 from leerrecht.volgorde import Gemeld, meld_afwijkingen, volgorde_bijwerken
 
 log = get_logger(__name__)
@@ -118,7 +118,7 @@ class GebundeldeRunner(ProjectionRunner):
             for e in fresh:
                 per_topic.setdefault(e.topic, []).append(e)
             for topic, evs in sorted(per_topic.items()):
-                gemeld = await volgorde_bijwerken(conn, self.projection.name, topic, evs)
+                gemeld = await volgorde_bijwerken(conn, self.projection.name, topic, evs, self._eigen)
                 if gemeld:
                     volgorde[topic] = gemeld
             if fresh:
@@ -167,7 +167,7 @@ class GebundeldeRunner(ProjectionRunner):
 
     async def _nieuw(self, conn: asyncpg.Connection, kandidaten: list[Delivered]) -> list[Delivered]:
         """The events not applied before (``applied_event``), each id once (the first): the runner's own
-        :func:`~leerrecht.projection.nieuwe_events` (a plain insert unless an id conflicts)."""
+        :func:`~leerrecht.projection.nieuwe_of_eigen` (types idempotent by their own key are not recorded)."""
         if not kandidaten or not self.dedupe_event_ids:
             return kandidaten
-        return await nieuwe_events(conn, self.projection.name, kandidaten)
+        return await nieuwe_of_eigen(conn, self.projection.name, kandidaten, self._eigen)

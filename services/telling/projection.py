@@ -14,7 +14,9 @@ Per batch (one transaction, run by :class:`~leerrecht.projection.ProjectionRunne
    telling does not count are not decoded at all.
 2. Every person in the batch is locked (their ``leerling_feiten`` row, ``FOR UPDATE``, in sorted order):
    two instances of one consumer group can hold the two regional topics of a person who moved, and
-   must not both fold that person's facts from the same old state (a lost update).
+   must not both fold that person's facts from the same old state (a lost update). Then up to
+   :data:`WEKKERS_PER_BATCH` persons the klok passed, skipping those another transaction holds
+   (:func:`_wek`).
 3. For every person with a stateful event, load their facts *per registratiedag*, fold the batch's
    events into the day they were recorded (:func:`~telling.domain.figures.neem_op`), and compare before
    and after (:func:`~telling.domain.historie.verwerk`): per cell and registratiedag the change of the
@@ -41,9 +43,10 @@ in vo and mbo wakes at once; one batch for all of them would hold the event loop
 consumer's heartbeats expired in the 1M benchmark). The figures are final once nobody is behind
 (:func:`achterstand`); the rebuild and the hash wait for that.
 
-All of it is safe under replay: the runner skips applied offsets and event ids, and even without that
-the facts are a set union (an event folded twice changes nothing, so neither a cell nor its history
-moves). Only the skeleton's absence sums rely on the runner's dedupe. Keys are
+All of it is safe under replay: the runner skips applied offsets, and the facts are a set union (an
+event folded twice changes nothing, so neither a cell nor its history moves). Only the absence sums
+rely on the runner's event-id dedupe, so only the absences' ids are recorded
+(:attr:`TellingProjection.eigen_sleutel`). Keys are
 sorted before writing and cells are upserted in one statement, so concurrent instances of one group
 wait for each other's row locks instead of deadlocking (a deadlock would still only retry the batch).
 """
@@ -55,6 +58,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -64,7 +68,7 @@ from contracts.catalogue import event_classes, from_envelope, schema_uri
 from contracts.codes import AfwezigheidCode
 from contracts.envelope import Envelope
 from contracts.events.base import Event
-from contracts.events.registratie import AfwezigheidGecorrigeerd, AfwezigheidGeregistreerd
+from contracts.events.registratie import AfwezigheidGecorrigeerd, AfwezigheidGeregistreerd, Verhuisd
 from leerrecht.projection import Delivered
 from leerrecht.rijen import rijen_sql, tekst
 from telling.domain.figures import (
@@ -222,8 +226,30 @@ def _verschuif(sommen: Sommen, regio: str, dag: date, hercodering: Hercodering) 
         sommen[sk] = (0, uren) if som is None else (som[0], som[1] + uren)
 
 
+VERHUISD = Verhuisd.event_type
+
+
+def _kopie_nieuwe_regio(event: Event, regio: str) -> bool:
+    """Whether this is the new region's copy of a move between regions. registratie publishes a move on
+    the old region's topic and also on the new one's, as one envelope with only ``region`` changed (same
+    id, same times). The fold of a move does not read the region it came from, so the two copies give
+    the same facts; telling folds the old region's copy only. Why: the person's row lock would otherwise
+    make a process holding the new region's topic wait for the one holding the old region's topic, for
+    its whole transaction (the ``eigen_sleutel`` note above)."""
+    assert isinstance(event, Verhuisd)
+    return event.regio_gewijzigd and regio == event.nieuwe_regio
+
+
 class TellingProjection:
     name = "telling"
+    eigen_sleutel: ClassVar[frozenset[str]] = BEKEND - {AFWEZIG, GECORRIGEERD}
+    """Every type but the absences' is idempotent by construction (module doc: a person's facts are a set
+    union, so a fact folded twice changes nothing), so the runner records no id of theirs in
+    ``applied_event`` (:data:`~leerrecht.projection.EIGEN_SLEUTEL`); only the absence sums rely on that
+    dedupe. Why: a move is one event on two regions' topics (same id). Two processes of a rebuild, or
+    two instances, each holding one of the topics, made the second wait on the first's uncommitted id,
+    i.e. for its whole transaction, about once per batch (issue 16: the rebuild with two processes ran
+    no faster than one)."""
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         # absences, aggregated in memory: (schooljaar, regio, soort, registratiedag) -> [aantal, uren],
@@ -262,9 +288,12 @@ class TellingProjection:
                         _eerste(eersten, env.subject, hercodering[0], regio, geregistreerd, hercodering[5])
             elif env.type in STATEFUL_TYPES:
                 # events of types telling does not count are not even decoded
+                event = from_envelope(env)
+                if env.type == VERHUISD and _kopie_nieuwe_regio(event, regio):
+                    continue
                 geregistreerd = dag_vastgelegd
                 dag = env.time.astimezone(AMSTERDAM).date()
-                per_persoon.setdefault(env.subject, []).append((from_envelope(env), regio, dag, geregistreerd))
+                per_persoon.setdefault(env.subject, []).append((event, regio, dag, geregistreerd))
 
         # everything below is keyed by plain tuples: hashing them is cheaper than hashing Cells
         cellen: dict[Sleutel, Cell] = {}
@@ -282,13 +311,9 @@ class TellingProjection:
                 historie[(*sleutel, geregistreerd)] += uren
 
         klok = await _klok(conn, laatste_dag - timedelta(days=1) if laatste_dag else None)
-        wakker: list[str] = []
-        if klok is not None:
-            wakker = [r["pseudoniem"] for r in await conn.fetch(
-                "SELECT pseudoniem FROM leerling_feiten WHERE wekker <= $1 ORDER BY wekker, pseudoniem "
-                "LIMIT $2", klok, WEKKERS_PER_BATCH)]
-        met_feiten = per_persoon.keys() | set(wakker) | eersten.keys()
-        oud = await _vergrendel(conn, sorted(met_feiten), met_feiten)
+        eigen = per_persoon.keys() | eersten.keys()
+        oud = await _vergrendel(conn, sorted(eigen), eigen)
+        wakker = await _wek(conn, klok, eigen, oud)
         geraakt, feiten_historie = await self._feiten(conn, per_persoon, eersten, oud, wakker, klok)
         for (cell, dag), n in feiten_historie.items():
             sleutel = _key(cell)
@@ -411,6 +436,27 @@ async def _klok(conn: asyncpg.Connection, batch_klok: date | None) -> date | Non
         return oud
     await conn.execute("UPDATE telling_klok SET datum = $1 WHERE id = 1", batch_klok)
     return batch_klok
+
+
+async def _wek(conn: asyncpg.Connection, klok: date | None, eigen: set[str],
+               oud: dict[str, tuple[Dagen, date | None]]) -> list[str]:
+    """Lock and read up to :data:`WEKKERS_PER_BATCH` persons the klok passed (the earliest first), after
+    the batch's own persons; add their facts to ``oud`` and return them.
+
+    ``SKIP LOCKED``: a person another transaction holds is left for a later batch. Why: every process of
+    a rebuild (and every instance) asks for the same earliest persons, and each then waited for the
+    other's whole transaction to find them done (issue 16: two processes no faster than one). Taken
+    after the batch's own persons (sorted, the only locks a batch waits for), it never waits, so the
+    lock order stays free of cycles."""
+    if klok is None:
+        return []
+    rows = await conn.fetch(
+        "SELECT pseudoniem, dagen::text AS dagen, klok FROM leerling_feiten WHERE wekker <= $1 "
+        "ORDER BY wekker, pseudoniem LIMIT $2 FOR UPDATE SKIP LOCKED", klok, WEKKERS_PER_BATCH)
+    for r in rows:
+        if r["pseudoniem"] not in eigen and r["dagen"] != "{}":
+            oud[r["pseudoniem"]] = (DAGEN.validate_json(r["dagen"]), r["klok"])
+    return [r["pseudoniem"] for r in rows]
 
 
 async def achterstand(conn: asyncpg.Connection) -> int:
