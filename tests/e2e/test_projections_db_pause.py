@@ -29,6 +29,7 @@ from service_projections import (
     passed,
     pseudoniem,
 )
+from telling.projection import TellingProjection
 from wachten import wait_until
 
 from contracts.envelope import Envelope
@@ -59,8 +60,7 @@ HANDLES: dict[str, frozenset[str] | None] = {  # module: the types its projectio
 }
 EIGEN: dict[str, frozenset[str]] = {  # module: the types whose ids its runner does not record (own key)
     m: eigen_sleutel_types(p) for m, p in (("leerplicht", LeerplichtProjection), ("rmc", RmcProjection),
-                                           ("registratie", MeldingStatusProjection))}
-EIGEN["telling"] = frozenset()
+                                           ("telling", TellingProjection), ("registratie", MeldingStatusProjection))}
 
 
 def phase() -> tuple[list[Envelope], list[Envelope]]:
