@@ -53,6 +53,7 @@ wait for each other's row locks instead of deadlocking (a deadlock would still o
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
@@ -226,18 +227,14 @@ def _verschuif(sommen: Sommen, regio: str, dag: date, hercodering: Hercodering) 
         sommen[sk] = (0, uren) if som is None else (som[0], som[1] + uren)
 
 
-VERHUISD = Verhuisd.event_type
-
-
 def _kopie_nieuwe_regio(event: Event, regio: str) -> bool:
     """Whether this is the new region's copy of a move between regions. registratie publishes a move on
     the old region's topic and also on the new one's, as one envelope with only ``region`` changed (same
     id, same times). The fold of a move does not read the region it came from, so the two copies give
     the same facts; telling folds the old region's copy only. Why: the person's row lock would otherwise
     make a process holding the new region's topic wait for the one holding the old region's topic, for
-    its whole transaction (the ``eigen_sleutel`` note above)."""
-    assert isinstance(event, Verhuisd)
-    return event.regio_gewijzigd and regio == event.nieuwe_regio
+    its whole transaction (see :attr:`TellingProjection.eigen_sleutel`)."""
+    return isinstance(event, Verhuisd) and event.regio_gewijzigd and regio == event.nieuwe_regio
 
 
 class TellingProjection:
@@ -289,7 +286,7 @@ class TellingProjection:
             elif env.type in STATEFUL_TYPES:
                 # events of types telling does not count are not even decoded
                 event = from_envelope(env)
-                if env.type == VERHUISD and _kopie_nieuwe_regio(event, regio):
+                if _kopie_nieuwe_regio(event, regio):
                     continue
                 geregistreerd = dag_vastgelegd
                 dag = env.time.astimezone(AMSTERDAM).date()
@@ -465,12 +462,19 @@ async def achterstand(conn: asyncpg.Connection) -> int:
         "SELECT count(*) FROM leerling_feiten WHERE wekker <= (SELECT datum FROM telling_klok WHERE id = 1)"))
 
 
+INHALEN_PAUZE_S = 0.05
+"""How long catching up waits when a round found every person behind the klok held by another transaction."""
+
+
 async def inhalen(conn: asyncpg.Connection, projectie: TellingProjection | None = None) -> int:
     """Bring every person behind the klok up to date, a chunk per transaction (an empty batch: no
     event, no checkpoint); returns the number of chunks. Safe next to running batches (row locks)."""
     projectie = projectie or TellingProjection()
-    rondes = 0
-    while await achterstand(conn):
+    rondes, vorige = 0, None
+    while n := await achterstand(conn):
+        if n == vorige:  # the last round took nobody: those left are held by another transaction
+            await asyncio.sleep(INHALEN_PAUZE_S)  # (:func:`_wek` skips them) until it commits
+        vorige = n
         async with conn.transaction():
             await projectie.apply(conn, [])
         rondes += 1

@@ -187,3 +187,27 @@ async def test_the_runner_records_only_the_absences_ids(infra: Any) -> None:
         await asyncio.wait({task}, timeout=30)
         await publisher.stop()
         await pool.close()
+
+
+@pytest.mark.infra
+async def test_catching_up_waits_for_a_person_another_transaction_holds_instead_of_spinning(
+        pools: list[asyncpg.Pool], monkeypatch: pytest.MonkeyPatch) -> None:
+    naast, _ = pools
+    a, b = p(81), p(82)
+    monkeypatch.setattr(projection, "WEKKERS_PER_BATCH", 0)
+    await _toegepast(naast, [Stap(a, "MC21", date(2025, 8, 25), _ingeschreven(date(2025, 8, 25)), uid(81_001)),
+                             Stap(a, "MC21", date(2025, 9, 16), _lrv(8101), uid(81_002))])
+    await _toegepast(naast, [Stap(b, "MC21", date(2025, 12, 17), _ingeschreven(date(2025, 12, 17)), uid(81_003))], 2)
+    monkeypatch.setattr(projection, "WEKKERS_PER_BATCH", 1000)
+    async with naast.acquire() as conn:
+        assert await achterstand(conn) == 1
+
+    async with naast.acquire() as ander, naast.acquire() as conn:
+        async with ander.transaction():
+            await _houd_vast(ander, a)
+            inhaal = asyncio.create_task(inhalen(conn))
+            await asyncio.sleep(1.0)  # the only person behind is another's for a second
+        rondes = await asyncio.wait_for(inhaal, WACHT_S)
+        assert await achterstand(conn) == 0
+    # a round every ~50 ms while nobody can be taken; without the pause a round took a few ms (hundreds)
+    assert rondes <= 40, rondes
