@@ -71,7 +71,31 @@ BEGIN
         ALTER TABLE volgorde DROP CONSTRAINT volgorde_pkey, ADD PRIMARY KEY (sleutel);
     END IF;
 END $$;
+-- Issue 16, third round: the number before the latest raise, written by the same update, so a batch
+-- learns what each subject held without reading the row first (the batch's statement, ``_BIJWERKEN``).
+ALTER TABLE volgorde ADD COLUMN IF NOT EXISTS vorige bigint;
 """
+
+
+_BIJWERKEN = (
+    # One statement per batch. ``bij`` raises the rows that exist and returns what each held before
+    # (``vorige``: set from the row's own old value in the same update, so no separate read of it; issue
+    # 16: the read was a primary-key probe per subject on top of the upsert's own); ``nieuw`` inserts the
+    # subjects seen for the first time. The rows are taken in key order: one lock order for concurrent
+    # batches. ``ON CONFLICT`` only for a row another transaction inserted meanwhile (a second runner of
+    # the same projection during a rebalance): it is raised as before and reports nothing.
+    "WITH invoer AS (SELECT source, subject, hoogste::bigint AS hoogste, "
+    + SLEUTEL.format(projection="$1::text", topic="$2::text") + " AS sleutel "
+    "        FROM " + rijen_sql(3, 3) + " AS i(source, subject, hoogste)), "
+    "bij AS (UPDATE volgorde v SET vorige = v.hoogste, hoogste = greatest(v.hoogste, i.hoogste) "
+    "        FROM (SELECT * FROM invoer ORDER BY sleutel) i WHERE v.sleutel = i.sleutel "
+    "        RETURNING i.source, i.subject, i.sleutel, v.vorige), "
+    "nieuw AS (INSERT INTO volgorde AS v (projection, topic, source, subject, hoogste) "
+    "          SELECT $1, $2, source, subject, hoogste FROM invoer i "
+    "          WHERE NOT EXISTS (SELECT FROM bij WHERE bij.sleutel = i.sleutel) ORDER BY sleutel "
+    "          ON CONFLICT (sleutel) DO UPDATE SET hoogste = greatest(v.hoogste, excluded.hoogste)) "
+    "SELECT source, subject, vorige FROM bij"
+)
 
 
 @dataclass(frozen=True)
@@ -152,23 +176,9 @@ async def volgorde_bijwerken(conn: asyncpg.Connection, projection: str, topic: s
                 hoogste[sleutel] = n
     if not per:
         return []
-    rows = await conn.fetch(
-        # every sub-statement sees the snapshot from before the statement: `oud` reads the old values, one
-        # primary-key probe per subject (a correlated subquery: never a join over the whole table); the
-        # upsert takes the rows in key order, one lock order for concurrent batches
-        "WITH invoer AS (SELECT source, subject, hoogste::bigint AS hoogste, "
-        + SLEUTEL.format(projection="$1::text", topic="$2::text") + " AS sleutel "
-        "        FROM " + rijen_sql(3, 3) + " AS i(source, subject, hoogste)), "
-        "oud AS (SELECT i.source, i.subject, (SELECT v.hoogste FROM volgorde v WHERE v.sleutel = i.sleutel) AS hoogste "
-        "        FROM invoer i), "
-        "nieuw AS (INSERT INTO volgorde AS v (projection, topic, source, subject, hoogste) "
-        "          SELECT $1, $2, source, subject, hoogste FROM invoer ORDER BY sleutel "
-        "          ON CONFLICT (sleutel) DO UPDATE SET hoogste = greatest(v.hoogste, excluded.hoogste)) "
-        "SELECT source, subject, hoogste FROM oud WHERE hoogste IS NOT NULL",
-        projection, topic,
-        tekst([(source, subject, str(n)) for (source, subject), n in hoogste.items()], 3),
-    )
-    oud = {(r["source"], r["subject"]): int(r["hoogste"]) for r in rows}
+    rows = await conn.fetch(_BIJWERKEN, projection, topic,
+                            tekst([(source, subject, str(n)) for (source, subject), n in hoogste.items()], 3))
+    oud = {(r["source"], r["subject"]): int(r["vorige"]) for r in rows}
     gemeld: list[Gemeld] = []
     for k, items in per.items():
         verwacht = oud.get(k, 0) + 1

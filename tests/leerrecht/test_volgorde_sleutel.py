@@ -2,7 +2,8 @@
 
 Real PostgreSQL. A database with the old table (four text columns as the key) and a stored number is
 migrated; afterwards the stored number still counts (the next number is no anomaly, a skipped one is),
-the key is the one hash column, and a second migration changes nothing.
+the key is the one hash column, and a second migration changes nothing. Later batches compare with the
+number each row held before their own raise (``vorige``, written by the same update).
 """
 
 from __future__ import annotations
@@ -64,9 +65,18 @@ async def test_stored_numbers_survive_the_new_key(infra) -> None:  # type: ignor
         async with pool.acquire() as conn, conn.transaction():
             gemeld = await volgorde_bijwerken(conn, "q", "regio", [_ev("pseudoniem-a", 1)])
         assert [g.afwijking for g in gemeld] == [Afwijking("omgekeerd", 2, 1)], "per projection, as before"
+        async with pool.acquire() as conn, conn.transaction():  # a row inserted, then raised: its number counts
+            gemeld = await volgorde_bijwerken(conn, "p", "regio", [_ev("pseudoniem-c", 2), _ev("pseudoniem-a", 6)])
+        assert gemeld == []
+        async with pool.acquire() as conn, conn.transaction():  # and raised again: the latest number counts
+            gemeld = await volgorde_bijwerken(conn, "p", "regio", [_ev("pseudoniem-c", 4), _ev("pseudoniem-a", 5)])
+        assert [g.afwijking for g in gemeld] == [Afwijking("gat", 3, 4), Afwijking("omgekeerd", 7, 5)]
+        async with pool.acquire() as conn, conn.transaction():  # a lower number never lowers the highest
+            gemeld = await volgorde_bijwerken(conn, "p", "regio", [_ev("pseudoniem-a", 7)])
+        assert gemeld == []
         rows = {(r["projection"], r["subject"]): r["hoogste"]
                 for r in await pool.fetch("SELECT projection, subject, hoogste FROM volgorde")}
-        assert rows == {("p", "pseudoniem-a"): 5, ("p", "pseudoniem-b"): 11, ("p", "pseudoniem-c"): 1,
+        assert rows == {("p", "pseudoniem-a"): 7, ("p", "pseudoniem-b"): 11, ("p", "pseudoniem-c"): 4,
                         ("q", "pseudoniem-a"): 1}
     finally:
         await pool.close()
