@@ -85,8 +85,6 @@ class SnelGelezen(Delivered):
     kop: Kop  # type: ignore[misc]  # an instance field here, a class attribute (None) on Delivered
     gelezen: Any
     waarde: bytes
-    id_int: int
-    """The event id as an integer (the dedupe's key, :func:`nieuwe_events`)."""
     _envelope: Envelope | None
 
     def __init__(self, kop: Kop, gelezen: Any, waarde: bytes, topic: str, partition: int, offset: int,
@@ -97,7 +95,6 @@ class SnelGelezen(Delivered):
         d["kop"] = kop
         d["gelezen"] = gelezen
         d["waarde"] = waarde
-        d["id_int"] = int(kop.id.replace("-", ""), 16)
         d["_envelope"] = None
         d["topic"] = topic
         d["partition"] = partition
@@ -109,6 +106,16 @@ class SnelGelezen(Delivered):
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    @property
+    def id_int(self) -> int:
+        """The event id as an integer (the dedupe's key, :func:`nieuwe_events`), computed when first asked:
+        a projection that records no id of this type (``eigen_sleutel``, leerplicht's absences) never
+        asks, and it cost 0.43 µs of the 1.25 µs this object took to build (issue 16)."""
+        getal: int | None = self.__dict__.get("_id_int")
+        if getal is None:
+            getal = self.__dict__["_id_int"] = int(self.kop.id.replace("-", ""), 16)
+        return getal
 
     @property
     def envelope(self) -> Envelope:
