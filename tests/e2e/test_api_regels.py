@@ -179,6 +179,15 @@ def test_a_browser_on_a_page_gets_a_dutch_error_page_never_json(diensten: dict[s
     assert 'lang="nl"' in r.text
 
 
+def test_every_service_runs_on_uvloop(diensten: dict[str, ServiceProcess]) -> None:
+    """``leerrecht.service.UVICORN``: each process says on which loop it started (its ``service_started``
+    line); asyncio's own loop there means uvloop was missing where the service was installed."""
+    for naam, svc in diensten.items():
+        regels = [r for r in svc.logs().splitlines() if "service_started" in r]
+        assert regels, f"{naam}: no service_started line"
+        assert re.search(r'"lus": ?"uvloop|lus=uvloop', regels[-1]), f"{naam}: {regels[-1]}"
+
+
 @pytest.mark.parametrize("dienst", list(RECHT))
 def test_docs_and_redoc_list_the_operations_with_no_internet(diensten: dict[str, ServiceProcess],
                                                              dienst: str) -> None:
