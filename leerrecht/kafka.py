@@ -18,12 +18,13 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import MessageSizeTooLargeError, TopicAlreadyExistsError, for_code
-from aiokafka.partitioner import DefaultPartitioner, murmur2
+from aiokafka.partitioner import DefaultPartitioner
 
 from contracts.envelope import Envelope
 from contracts.topics import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR, replication_for
 from leerrecht import kafka_security, trace
 from leerrecht.logging import get_logger
+from leerrecht.murmur2 import murmur2, murmur2_alle
 
 log = get_logger(__name__)
 
@@ -87,13 +88,31 @@ def _with_trace(headers: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]
 
 @functools.lru_cache(maxsize=65_536)
 def _murmur2(key: bytes) -> int:
-    return int(murmur2(key))
+    return murmur2(key)
+
+
+_HASHES: dict[bytes, int] = {}
+_HASHES_MAX = 65_536
+
+
+def _hashes(keys: Sequence[bytes]) -> list[int]:
+    """The murmur2 of every key of a publish: the ones not seen lately all at once (:func:`murmur2_alle`).
+    The memory of recent keys helps a small deployment; nationally nearly every key is new to it."""
+    bekend = _HASHES
+    nieuw = [k for k in dict.fromkeys(keys) if k not in bekend]
+    if nieuw:
+        if len(bekend) + len(nieuw) > _HASHES_MAX:  # full: start afresh with this publish's keys
+            bekend.clear()
+            nieuw = list(dict.fromkeys(keys))
+        bekend.update(zip(nieuw, murmur2_alle(nieuw), strict=True))
+    return [bekend[k] for k in keys]
 
 
 class KeyHashPartitioner(DefaultPartitioner):  # type: ignore[misc]
     """aiokafka's default partitioner (Kafka's murmur2 of the key, so Java clients agree) with the hash
-    of recent keys remembered: aiokafka's murmur2 is pure Python and cost more than serialising the
-    event. Same partition for every key as the default one (tests/leerrecht/test_publisher_batches.py)."""
+    of recent keys remembered and computed by :func:`leerrecht.murmur2.murmur2` (aiokafka's is pure Python
+    byte by byte and cost more than serialising the event). Same partition for every key as the default
+    one (tests/leerrecht/test_publisher_batches.py)."""
 
     def __call__(self, key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
         if key is None:
@@ -179,9 +198,11 @@ class EventPublisher:
             # send() refuses a record above max_request_size (``_serialize``): with the plain headers a
             # record far below it needs no exact estimate per record; others get the exact check
             grens = producer._max_request_size - _SCHATTING_MARGE - sum(len(k) + len(v) for k, v in plain)
+            keys = [(ev.envelope.subject if ev.key is None else ev.key).encode() for ev in events]
+            hashes = _hashes(keys)
             for i, ev in enumerate(events):
                 env = ev.envelope
-                key = (env.subject if ev.key is None else ev.key).encode()
+                key = keys[i]
                 value = env.to_json()
                 if ev.headers:
                     headers = _with_trace([("content-type", b"application/cloudevents+json"), *ev.headers])
@@ -196,7 +217,7 @@ class EventPublisher:
                     parts = sorted(await producer.partitions_for(topic))
                     t = per_topic[topic] = (parts, [None] * len(parts))
                 parts, open_batches = t
-                p = (_murmur2(key) & 0x7FFFFFFF) % len(parts)
+                p = (hashes[i] & 0x7FFFFFFF) % len(parts)
                 entry = open_batches[p]
                 if entry is None:
                     entry = open_batches[p] = (producer.create_batch(), [])
