@@ -179,13 +179,18 @@ def test_a_browser_on_a_page_gets_a_dutch_error_page_never_json(diensten: dict[s
     assert 'lang="nl"' in r.text
 
 
-def test_every_service_runs_on_uvloop(diensten: dict[str, ServiceProcess]) -> None:
-    """``leerrecht.service.UVICORN``: each process says on which loop it started (its ``service_started``
-    line); asyncio's own loop there means uvloop was missing where the service was installed."""
+def test_every_service_runs_on_uvloop_with_the_services_gc_thresholds(diensten: dict[str, ServiceProcess]) -> None:
+    """``leerrecht.service.UVICORN`` and ``GC_DREMPELS``: each process says on which loop and with which
+    collector thresholds it started (its ``service_started`` line); asyncio's own loop there means uvloop
+    was missing where the service was installed."""
+    from leerrecht.service import GC_DREMPELS
+
+    drempels = ", ?".join(str(d) for d in GC_DREMPELS)
     for naam, svc in diensten.items():
         regels = [r for r in svc.logs().splitlines() if "service_started" in r]
         assert regels, f"{naam}: no service_started line"
         assert re.search(r'"lus": ?"uvloop|lus=uvloop', regels[-1]), f"{naam}: {regels[-1]}"
+        assert re.search(rf"gc_drempels\W+\[{drempels}\]", regels[-1]), f"{naam}: {regels[-1]}"
 
 
 @pytest.mark.parametrize("dienst", list(RECHT))
