@@ -229,7 +229,8 @@ def main() -> None:
     with throwaway_servers("leerrecht-bench-intake-") as (kafka, pg):
         svc = processes.launch("registratie", {
             "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap, "DATABASE_URL": pg.dsn("bench_registratie"),
-            "AUTH_MODE": "static", "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "REGIONS": "MC28", "LOG_LEVEL": "WARNING",
+            "AUTH_MODE": "static", "API_TOKENS": f"{TOKEN}={SCHOOL}:school", "REGIONS": "MC28",
+            # the production level (INFO): each request writes its http_request line, as it does in production
             "PSEUDONYM_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
             "RATE_LIMIT_PER_S": "0",  # one school token measures throughput here: no per-client limit
         }, log=kafka.home.parent / "registratie.log")

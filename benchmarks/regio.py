@@ -341,7 +341,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     logs = Path(f"/tmp/bench-regio-{uuid.uuid4().hex[:6]}")
     basis = args.admin_dsn.rsplit("/", 1)[0]
     run = uuid.uuid4().hex[:6]
-    env = {"KAFKA_BOOTSTRAP_SERVERS": args.bootstrap, "LOG_LEVEL": "WARNING", "AUTH_MODE": "static",
+    # the services log at the production level (INFO): each request writes its http_request line
+    env = {"KAFKA_BOOTSTRAP_SERVERS": args.bootstrap, "AUTH_MODE": "static",
            "API_TOKENS": f"{OFFICIER}=bench-officier:leerplicht:{regio},{COACH}=bench-coach:rmc:{regio}",
            "PROJECTION_BATCH_SIZE": str(args.batch)}
     diensten: list[Dienst] = []
