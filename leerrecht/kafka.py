@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -24,7 +23,7 @@ from contracts.envelope import Envelope
 from contracts.topics import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR, replication_for
 from leerrecht import kafka_security, trace
 from leerrecht.logging import get_logger
-from leerrecht.murmur2 import murmur2, murmur2_alle
+from leerrecht.murmur2 import murmur2_alle
 
 log = get_logger(__name__)
 
@@ -86,18 +85,14 @@ def _with_trace(headers: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]
     return out
 
 
-@functools.lru_cache(maxsize=65_536)
-def _murmur2(key: bytes) -> int:
-    return murmur2(key)
-
-
 _HASHES: dict[bytes, int] = {}
 _HASHES_MAX = 65_536
 
 
 def _hashes(keys: Sequence[bytes]) -> list[int]:
     """The murmur2 of every key of a publish: the ones not seen lately all at once (:func:`murmur2_alle`).
-    The memory of recent keys helps a small deployment; nationally nearly every key is new to it."""
+    The memory of recent keys (shared by the batches and the partitioner) helps a small deployment;
+    nationally nearly every key is new to it."""
     bekend = _HASHES
     nieuw = [k for k in dict.fromkeys(keys) if k not in bekend]
     if nieuw:
@@ -110,14 +105,14 @@ def _hashes(keys: Sequence[bytes]) -> list[int]:
 
 class KeyHashPartitioner(DefaultPartitioner):  # type: ignore[misc]
     """aiokafka's default partitioner (Kafka's murmur2 of the key, so Java clients agree) with the hash
-    of recent keys remembered and computed by :func:`leerrecht.murmur2.murmur2` (aiokafka's is pure Python
-    byte by byte and cost more than serialising the event). Same partition for every key as the default
+    of recent keys remembered and computed by :mod:`leerrecht.murmur2` (:func:`_hashes`; aiokafka's is pure
+    Python byte by byte and cost more than serialising the event). Same partition for every key as the default
     one (tests/leerrecht/test_publisher_batches.py)."""
 
     def __call__(self, key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
         if key is None:
             return int(super().__call__(key, all_partitions, available))
-        return all_partitions[(_murmur2(key) & 0x7FFFFFFF) % len(all_partitions)]
+        return all_partitions[(_hashes((key,))[0] & 0x7FFFFFFF) % len(all_partitions)]
 
 
 _SCHATTING_MARGE = 1024

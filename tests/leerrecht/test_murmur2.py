@@ -52,3 +52,19 @@ def test_a_publishs_hashes_survive_the_memory_of_recent_keys_filling_up(monkeypa
     keys = eerder[:40] + [os.urandom(32).hex().encode() for _ in range(40)] + eerder[:3]
     assert kafka._hashes(keys) == [aiokafka_murmur2(k) for k in keys]
     assert len(kafka._HASHES) <= 100
+
+
+def test_the_partitioner_of_a_small_publish_chooses_as_aiokafkas_default_partitioner() -> None:
+    """``send`` per record (a school's single submission) partitions by ``KeyHashPartitioner``, which shares
+    the publisher's memory of recent hashes: the same partition as aiokafka's own for every key, seen
+    before or not."""
+    from aiokafka.partitioner import DefaultPartitioner
+
+    from leerrecht.kafka import KeyHashPartitioner
+
+    ons, hun = KeyHashPartitioner(), DefaultPartitioner()
+    for aantal in (1, 3, 12):
+        delen = list(range(aantal))
+        for key in [os.urandom(32).hex().encode() for _ in range(200)] + [b"", b"a", b"abcde"]:
+            assert ons(key, delen, delen) == hun(key, delen, delen)
+            assert ons(key, delen, delen) == hun(key, delen, delen)  # now from the memory
