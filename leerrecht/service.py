@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
 import signal
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
@@ -26,6 +25,7 @@ from leerrecht.config import ServiceSettings
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
 from leerrecht.logging import configure_logging, get_logger, start_task
+from leerrecht.proces import zet_gc_drempels
 from leerrecht.projection import ProjectionRunner
 from leerrecht.websessies import SessieOpslag
 
@@ -107,18 +107,6 @@ async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence
     return Runtime(settings=settings, pool=pool, publisher=publisher)
 
 
-GC_DREMPELS = (50_000, 20, 20)
-"""The cyclic garbage collector's thresholds in a service (Python's own are 700, 10, 10).
-
-Why: a request allocates thousands of objects that live until its answer (a batch's pupils, their facts,
-the envelopes); with a collection every 700 net allocations the collector kept scanning them and
-everything they reach. Measured with ``gc.callbacks`` in registratie (``benchmarks.intake_profiel``,
-``benchmarks/METINGEN.md``, "The eleventh session"): 0.75 s of CPU in 740 collections for 26 batches of
-500 rows, 0.12 s in 6 with these; for 2,000 single POSTs 0.36-0.62 s against 0.15-0.18. Memory: garbage
-in reference cycles lives up to 50,000 allocations longer, a few megabytes at most. The projection
-runners pause the collector while they apply a fetch (``leerrecht.projection.GC_PAUZE``) either way."""
-
-
 def lifespan_for(
     settings: ServiceSettings,
     package: str,
@@ -129,7 +117,7 @@ def lifespan_for(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        gc.set_threshold(*GC_DREMPELS)
+        gc_drempels = zet_gc_drempels()
         runtime = await open_runtime(settings, package, topics)
         app.state.runtime = runtime
         auth = getattr(app.state, "authenticator", None)
@@ -139,7 +127,7 @@ def lifespan_for(
         if asyncio.iscoroutine(result):
             await result
         log.info("service_started", port=settings.http_port, lus=type(asyncio.get_running_loop()).__module__,
-                 gc_drempels=list(gc.get_threshold()))
+                 gc_drempels=list(gc_drempels))
         try:
             yield
         finally:

@@ -68,6 +68,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from leerrecht import kafka_security
 from leerrecht.db import ensure_database, migrate
 from leerrecht.logging import configure_logging
+from leerrecht.proces import zet_gc_drempels
 from leerrecht.projection import ProjectionRunner
 from telling.blauwgroen import sluit_verzoek, vraag_wissel, wacht_op_stilstand, wissel_schemas
 from telling.bundel import GebundeldeRunner
@@ -229,6 +230,7 @@ def _werker(settings: TellingSettings, schema: str, groep: str, grens: Posities,
     until ``stop`` (a ``multiprocessing`` event) is set."""
     kafka_security.use(settings.kafka_security())
     configure_logging("telling-rebuild", json=settings.log_json, level="WARNING")
+    zet_gc_drempels()  # as the service runs (leerrecht.proces): a worker is the same runner
     asyncio.run(_werk(settings, schema, groep, grens, stop))
 
 
@@ -451,6 +453,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = TellingSettings()
     kafka_security.use(settings.kafka_security())  # the CLI runs as telling's principal too
     configure_logging("telling-rebuild", json=settings.log_json, level="WARNING")
+    zet_gc_drempels()  # the same runner as the service, so the same process settings (leerrecht.proces)
 
     def meld(s: str) -> None:
         print(s, flush=True)

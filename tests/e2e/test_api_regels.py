@@ -180,10 +180,10 @@ def test_a_browser_on_a_page_gets_a_dutch_error_page_never_json(diensten: dict[s
 
 
 def test_every_service_runs_on_uvloop_with_the_services_gc_thresholds(diensten: dict[str, ServiceProcess]) -> None:
-    """``leerrecht.service.UVICORN`` and ``GC_DREMPELS``: each process says on which loop and with which
-    collector thresholds it started (its ``service_started`` line); asyncio's own loop there means uvloop
-    was missing where the service was installed."""
-    from leerrecht.service import GC_DREMPELS
+    """``leerrecht.service.UVICORN`` and ``leerrecht.proces.GC_DREMPELS``: each process says on which loop
+    and with which collector thresholds it started (its ``service_started`` line); asyncio's own loop
+    there means uvloop was missing where the service was installed."""
+    from leerrecht.proces import GC_DREMPELS
 
     drempels = ", ?".join(str(d) for d in GC_DREMPELS)
     for naam, svc in diensten.items():

@@ -23,3 +23,16 @@ def test_the_services_uvicorn_configuration_loads_httptools_and_uvloop() -> None
         assert type(loop).__module__.startswith("uvloop")
     finally:
         loop.close()
+
+
+def test_a_benchmark_process_runs_with_the_services_gc_thresholds() -> None:
+    """Every ``python -m benchmarks...`` imports the package first, which sets the services' process
+    settings: the raw limits are measured as a service's process would run them (``leerrecht.proces``)."""
+    import subprocess
+    import sys
+
+    from leerrecht.proces import GC_DREMPELS
+
+    uit = subprocess.run([sys.executable, "-c", "import gc, benchmarks; print(list(gc.get_threshold()))"],
+                         capture_output=True, text=True, check=True)
+    assert uit.stdout.strip() == str(list(GC_DREMPELS))
