@@ -321,10 +321,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
         await migrate(pool, package)
         profiel = str(RESULTS / f"profiel-{name}.pstats") if args.profiel else None
         log = "regional log" if t == regio_topic else "absences"
+        batch = args.batch or standaard_batch(package)
         results[f"runner_{name}"] = await timed(
-            f"{klasse.__name__} + {type(projection).__name__}, {log}", aantal,
-            lambda p=projection, pl=pool, k=klasse, t=t, a=aantal, pr=profiel: run_projection(  # type: ignore[misc]
-                p, pl, args.bootstrap, t, a, args.batch, k, pr),
+            f"{klasse.__name__} + {type(projection).__name__}, {log}, batch {batch:,}", aantal,
+            lambda p=projection, pl=pool, k=klasse, t=t, a=aantal, pr=profiel, b=batch: run_projection(  # type: ignore[misc]
+                p, pl, args.bootstrap, t, a, b, k, pr),
             cpu, f"runner_{name}",
         )
         await pool.close()
@@ -342,10 +343,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     return {**results, **{f"ratio {k}": v for k, v in ratios.items()}, **{f"cpu_us {k}": v for k, v in cpu.items()}}
 
 
+def standaard_batch(package: str) -> int:
+    """The service's own ``PROJECTION_BATCH_SIZE`` default: the benchmarks measure what the services run."""
+    from telling.config import TellingSettings
+
+    from leerrecht.config import ServiceSettings
+
+    settings = TellingSettings if package == "telling" else ServiceSettings
+    return int(settings.model_fields["projection_batch_size"].default)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--batch", type=int, help="PROJECTION_BATCH_SIZE (default: each service's own)")
     parser.add_argument("--alleen-kafka", action="store_true", help="only the producer and consumer figures")
     parser.add_argument("--alleen", nargs="*", help="only these projection runs (telling, leerplicht, "
                         "leerplicht_regio, rmc, registratie_meldingstatus)")

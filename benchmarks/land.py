@@ -44,6 +44,7 @@ from telling.runner import TellingRunner, count_topics
 from telling.tabellen import inhoud_hash
 
 from benchmarks import run_on_servers
+from benchmarks.__main__ import standaard_batch
 from benchmarks.rebuild import _stand, raw_consume_pattern, say
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, ensure_topics
@@ -335,7 +336,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.land", description=__doc__.split("\n")[0])
     parser.add_argument("--schaal", type=float, default=0.01, help="1 = the country (2.5 M pupils)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=standaard_batch("telling"), help="PROJECTION_BATCH_SIZE")
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--processen", type=int, default=1,
                         help="processes of the rebuild (python -m telling rebuild --processen)")

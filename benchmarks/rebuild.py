@@ -37,7 +37,7 @@ from telling.runner import TellingRunner, count_topics
 from telling.tabellen import inhoud_hash
 
 from benchmarks import run_on_servers
-from benchmarks.__main__ import pg_copy
+from benchmarks.__main__ import pg_copy, standaard_batch
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, ensure_topics
 from leerrecht.logging import configure_logging
@@ -249,7 +249,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.rebuild", description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--batch", type=int, default=5000, help="PROJECTION_BATCH_SIZE")
+    parser.add_argument("--batch", type=int, default=standaard_batch("telling"), help="PROJECTION_BATCH_SIZE")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--processen", type=int, default=standaard_processen(),
                         help="processes of the rebuild (python -m telling rebuild --processen)")

@@ -37,6 +37,7 @@ from telling.projection import TellingProjection, inhalen
 from telling.stream import CijferStroom
 from telling.tabellen import inhoud_hash, lees_cellen, lees_tabellen, lees_uitsplitsingen
 
+from benchmarks.__main__ import standaard_batch
 from benchmarks.rebuild import cpu_per_deel
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import OutgoingEvent
@@ -279,7 +280,7 @@ async def _ronde(stroom: CijferStroom, profiel: cProfile.Profile | None) -> floa
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.telling_cpu", description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=50_000)
-    parser.add_argument("--batch", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=standaard_batch("telling"))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profiel", help="write a cProfile of the bundles to this file")
     parser.add_argument("--stroom", action="store_true", help="run the count stream as well (CPU and hash)")
