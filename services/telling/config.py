@@ -18,6 +18,7 @@ class TellingSettings(ServiceSettings):
     publish_interval_s: float = Field(default=2.0, alias="TELLING_PUBLISH_INTERVAL_S", gt=0, le=300)
     # While the projection is behind (a backlog, a rebuild's catch-up), the count stream publishes at
     # most once per this many seconds, and at once when it caught up (telling.stream.CijferStroom).
+    publish_backlog_interval_s: float = Field(default=10.0, alias="TELLING_PUBLISH_ACHTERSTAND_S", gt=0, le=300)
     # A fetch of up to this many records is applied in one transaction (telling.bundel). telling's
     # fixed cost per transaction is high (the klok, up to WEKKERS_PER_BATCH woken persons, every touched
     # cell and its history, a count-stream round), so catching up (a backlog, a rebuild) runs faster in
@@ -28,4 +29,3 @@ class TellingSettings(ServiceSettings):
     # without an await grows with it (the fold of a bundle's persons, ~0.5 s here at 20,000), well inside
     # the consumer's 10 s session timeout.
     projection_batch_size: int = Field(default=20_000, alias="PROJECTION_BATCH_SIZE", ge=1, le=100_000)
-    publish_backlog_interval_s: float = Field(default=10.0, alias="TELLING_PUBLISH_ACHTERSTAND_S", gt=0, le=300)
