@@ -15,12 +15,12 @@ from typing import Any
 from leerrecht.localinfra import throwaway_kafka_cluster, throwaway_postgres, throwaway_servers
 from leerrecht.proces import zet_gc_drempels
 
-GC_DREMPELS = zet_gc_drempels()
-"""Every benchmark process (``python -m benchmarks...`` imports this package first) runs with the services'
-process settings: the paths it measures in-process are the services' own, and the raw limits it compares
-them with must run as well as a service's process would run them. Why: under Python's own collector
-thresholds raw aiokafka ``getmany`` cost 6-8.6 µs of CPU a record, with the services' 3.8-4.6, so every
-ratio to raw consume was about 1.5x too high (``benchmarks/METINGEN.md``, "The twelfth session")."""
+# Every benchmark process (``python -m benchmarks...`` imports this package first) runs with the services'
+# process settings: the paths it measures in-process are the services' own, and the raw limits it compares
+# them with must run as well as a service's process would run them. Why: under Python's own collector
+# thresholds raw aiokafka ``getmany`` cost 6-8.6 µs of CPU a record, with the services' 3.8-4.6, so every
+# ratio to raw consume was about 1.5x too high (``benchmarks/METINGEN.md``, "The twelfth session").
+zet_gc_drempels()
 
 
 def server_cpu_s() -> dict[str, float]:
