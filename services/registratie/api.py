@@ -10,7 +10,7 @@ the log. Refusals name the field and the rule (``{veld, regel, melding}``) and n
 import csv
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -76,6 +76,7 @@ from registratie.domain.intake import (
     inschrijven,
     melding_intrekken,
     melding_registreren,
+    na_inschrijving,
     plausibele_geboortedatum,
     school_of,
     startkwalificatie_behaald,
@@ -187,6 +188,14 @@ class AfwezighedenBatchIn(_In):
         min_length=1, max_length=MAX_RIJEN,
         description="Rijen met de velden van een afwezigheid (pgn, datum, uren, code, afwezigheid_id). "
                     "Elke rij wordt apart gecontroleerd: een geweigerde rij houdt de andere niet tegen.",
+    )
+
+
+class InschrijvingenBatchIn(_In):
+    rijen: list[dict[str, Any]] = Field(
+        min_length=1, max_length=MAX_RIJEN,
+        description="Rijen met de velden van een inschrijving (zoals POST /v1/inschrijvingen). Elke rij "
+                    "wordt apart gecontroleerd: een geweigerde rij houdt de andere niet tegen.",
     )
 
 
@@ -415,6 +424,32 @@ class _Rij:
     kalender: SchoolKalender
 
 
+@dataclass(frozen=True)
+class _Inschrijving:
+    """One enrolment to decide: a single POST's body or a batch's row, checked against the register,
+    with its pseudonym, the region of the stated woongemeente and the identity record (if any)."""
+
+    rij: InschrijvingIn
+    pseudoniem: str
+    regio: str
+    school_type: SchoolType
+    vakantieregio: Vakantieregio
+    isk: bool
+    identiteit: IdentiteitVastgelegd | None
+
+
+@dataclass(frozen=True)
+class _Ingeschreven:
+    """An enrolment as decided: its events, and what registratie keeps beside them."""
+
+    inschrijving: _Inschrijving
+    besluit: Besluit
+    afwijkend: bool
+    """A school stated another woongemeente than registratie knows (flagged, domain.md B)."""
+    identiteit: IdentiteitVastgelegd | None
+    """The identity record as published: with the woongemeente the pupil keeps."""
+
+
 def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: int = 4 * 1024 * 1024,
                  csv_max_rijen: int = MAX_RIJEN) -> APIRouter:
     return bouw_intake(keyring, toegang, csv_max_bytes=csv_max_bytes, csv_max_rijen=csv_max_rijen)[0]
@@ -523,9 +558,74 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                              "`regio` in het antwoord is de regio van de opgegeven woongemeente.")
     async def post_inschrijving(_v: Inschrijving, body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
                                 principal: SchoolOfDuo) -> JSONResponse:
-        check_school(principal, body.school)
+        now = service.klok.nu()
         async with service.pool.acquire() as conn:
-            vestiging = await vestiging_op(conn, body.school, body.ingangsdatum)
+            ins = await inschrijving_controleren(conn, body, principal, {}, now)
+        vandaag = service.klok.vandaag()
+        gedaan: list[_Ingeschreven] = []
+
+        async def decide(conn: Any) -> Uitkomst:
+            [uitkomst] = await inschrijvingen_beslissen(conn, [ins], principal, vandaag, now)
+            if isinstance(uitkomst, Exception):
+                raise uitkomst
+            gedaan[:] = [uitkomst]
+            return Uitkomst([uitkomst.besluit], inschrijving_antwoord(ins), uitkomst.besluit.tijd or now,
+                            extra_state=lambda c: inschrijvingen_vastleggen(c, gedaan, principal))
+
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [ins.pseudoniem],
+                         lambda: identiteitsrecords(gedaan))
+
+    @router.post("/inschrijvingen/batch", status_code=207, summary="Leerlingen inschrijven, meerdere rijen",
+                 description="Zoals POST /v1/inschrijvingen, voor een heel bestand (de start van een schooljaar): "
+                             "antwoord 207 met per rij wat een losse inschrijving zou antwoorden (201 met "
+                             "`pseudoniem` en `regio`, of de fout met veld en regel). Een geweigerde rij houdt "
+                             "de geldige rijen niet tegen; de geldige rijen worden samen gepubliceerd. Rijen "
+                             "van dezelfde leerling worden op volgorde beslist, elk na de vorige.")
+    async def post_inschrijvingen_batch(_v: Inschrijving, body: InschrijvingenBatchIn, sleutel: IdempotencyKey,
+                                        service: Service, principal: SchoolOfDuo) -> JSONResponse:
+        now = service.klok.nu()
+        vandaag = service.klok.vandaag()
+        resultaten: list[dict[str, Any]] = [{} for _ in body.rijen]
+        geldig: list[tuple[int, _Inschrijving]] = []
+        vestigingen: dict[tuple[str, date], Any] = {}
+        async with service.pool.acquire() as conn:
+            for i, rij in enumerate(body.rijen):
+                try:
+                    geldig.append((i, await inschrijving_controleren(
+                        conn, InschrijvingIn.model_validate(rij), principal, vestigingen, now)))
+                except ValidationError as exc:
+                    resultaten[i] = {"rij": i + 1, "status": 422, "fouten": rij_fouten(exc)}
+                except HTTPException as exc:
+                    resultaten[i] = {"rij": i + 1, "status": exc.status_code, "fouten": exc.detail["fouten"]}
+        gedaan: list[_Ingeschreven] = []
+
+        async def decide(conn: Any) -> Uitkomst:
+            uitkomsten = await inschrijvingen_beslissen(conn, [ins for _, ins in geldig], principal, vandaag, now)
+            for (i, ins), u in zip(geldig, uitkomsten, strict=True):
+                if isinstance(u, Afgewezen):
+                    resultaten[i] = {"rij": i + 1, "status": 422, "fouten": [u.as_dict()]}
+                elif isinstance(u, ValidationError):
+                    resultaten[i] = {"rij": i + 1, "status": 422, "fouten": rij_fouten(u)}
+                else:
+                    gedaan.append(u)
+                    resultaten[i] = {"rij": i + 1, "status": 201, **inschrijving_antwoord(ins)}
+            aantal = sum(r["status"] == 201 for r in resultaten)
+            return Uitkomst([u.besluit for u in gedaan], {"geaccepteerd": aantal, "geweigerd": len(resultaten) - aantal,
+                                                         "resultaten": resultaten}, now,
+                            extra_state=lambda c: inschrijvingen_vastleggen(c, gedaan, principal))
+
+        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide,
+                         [ins.pseudoniem for _, ins in geldig], lambda: identiteitsrecords(gedaan), status=207)
+
+    async def inschrijving_controleren(conn: Any, body: InschrijvingIn, principal: Principal,
+                                       vestigingen: dict[tuple[str, date], Any], now: datetime) -> _Inschrijving:
+        """The checks that need no pupil state, in the order the single POST always made them: the
+        school's own location, the register on the enrolment date, the school type, the woongemeente,
+        the PGN, the identity. Raises the refusal (``fout``); ``vestigingen`` keeps a batch's lookups."""
+        check_school(principal, body.school)
+        if (body.school, body.ingangsdatum) not in vestigingen:
+            vestigingen[(body.school, body.ingangsdatum)] = await vestiging_op(conn, body.school, body.ingangsdatum)
+        vestiging = vestigingen[(body.school, body.ingangsdatum)]
         if vestiging is None:
             raise fout(422, "school", "bekende_school", ONBEKENDE_SCHOOL)
         school_type = body.school_type or (vestiging.school_type if len(vestiging.school_types) == 1 else None)
@@ -534,54 +634,72 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                        "schooltype: geef school_type (" + " of ".join(vestiging.school_types) + ").")
         regio = regio_van(body.woongemeente, body.ingangsdatum)
         pseudoniem = pseudoniem_of(body.pgn)
-        now = service.klok.nu()
-        vandaag = service.klok.vandaag()
         identiteit = _identiteit(body, pseudoniem, now) if body.identiteit is not None else None
-        naar: list[tuple[str, IdentiteitVastgelegd]] = []  # as decided: (region of residence, record)
-        door_school = principal.role == "school"
+        return _Inschrijving(body, pseudoniem, regio, school_type, vestiging.vakantieregio,
+                             vestiging.isk if body.isk is None else body.isk, identiteit)
 
-        async def decide(conn: Any) -> Uitkomst:
-            bekend = await state.leerling(conn, pseudoniem)
-            woongemeente, woonregio = body.woongemeente, regio
+    async def inschrijvingen_beslissen(conn: Any, rijen: Sequence[_Inschrijving], principal: Principal,
+                                       vandaag: date, now: datetime) -> list[_Ingeschreven | Exception]:
+        """Enrolments decided in order, the pupils read in one go: each against the pupil as the earlier
+        rows left it. A row's refusal is its own (returned, not raised)."""
+        bekend = await state.leerlingen(conn, (r.pseudoniem for r in rijen))
+        door_school = principal.role == "school"
+        uit: list[_Ingeschreven | Exception] = []
+        for r in rijen:
+            leerling, rij = bekend[r.pseudoniem], r.rij
             # domain.md B: a school that states another woongemeente than registratie knows is not
             # refused (the refusal would tell it where the pupil lives): the pupil keeps the known one
             # (a move is DUO's fact) and the difference is flagged for DUO/beheer. DUO is refused.
-            afwijkend = door_school and bekend is not None and bekend.woongemeente != body.woongemeente
-            if afwijkend and bekend is not None:
-                woongemeente, woonregio = bekend.woongemeente, bekend.regio
-            besluit = inschrijven(
-                pseudoniem=pseudoniem, regio=woonregio, woongemeente=woongemeente,
-                geboortedatum=body.geboortedatum, school=body.school, school_type=school_type,
-                vakantieregio=vestiging.vakantieregio, ingangsdatum=body.ingangsdatum,
-                klas=body.klas, isk=vestiging.isk if body.isk is None else body.isk, vandaag=vandaag, bekend=bekend,
-            )
-            if identiteit is not None:
-                naar[:] = [(woonregio, identiteit.model_copy(update={"woongemeente": woongemeente}))]
+            afwijkend = door_school and leerling is not None and leerling.woongemeente != rij.woongemeente
+            woongemeente, woonregio = (leerling.woongemeente, leerling.regio) if afwijkend and leerling \
+                else (rij.woongemeente, r.regio)
+            try:
+                besluit = inschrijven(
+                    pseudoniem=r.pseudoniem, regio=woonregio, woongemeente=woongemeente,
+                    geboortedatum=rij.geboortedatum, school=rij.school, school_type=r.school_type,
+                    vakantieregio=r.vakantieregio, ingangsdatum=rij.ingangsdatum, klas=rij.klas, isk=r.isk,
+                    vandaag=vandaag, bekend=leerling,
+                )
+            except (Afgewezen, ValidationError) as exc:
+                uit.append(exc)
+                continue
+            bekend[r.pseudoniem] = na_inschrijving(leerling, besluit)
+            identiteit = r.identiteit.model_copy(update={"woongemeente": woongemeente}) if r.identiteit else None
+            uit.append(_Ingeschreven(r, replace(besluit, tijd=_at(rij.ingangsdatum, now)), afwijkend, identiteit))
+        return uit
 
-            async def extra(c: Any) -> None:
-                await state.set_geboortedatum(c, pseudoniem, body.geboortedatum)
-                if identiteit is not None:
-                    await c.execute("INSERT INTO identiteit_regio (pseudoniem, regio) VALUES ($1, $2) "
-                                    "ON CONFLICT DO NOTHING", pseudoniem, woonregio)
-                if afwijkend:
-                    await schoolview.afwijking_markeren(c, pseudoniem, body.school)
-                if door_school:
-                    i = body.identiteit
-                    await schoolview.leerling_vastleggen(
-                        c, body.school, pseudoniem, body.leerlingnummer,
-                        (i.voornamen, i.tussenvoegsel, i.achternaam) if i is not None else None)
+    def inschrijving_antwoord(ins: _Inschrijving) -> dict[str, Any]:
+        """The region of the *stated* woongemeente: a wrong guess is answered as an unknown pupil's."""
+        return {"pseudoniem": ins.pseudoniem, "regio": ins.regio}
 
-            return Uitkomst([besluit], {"pseudoniem": pseudoniem, "regio": regio},
-                            _at(body.ingangsdatum, now), extra_state=extra)
+    async def inschrijvingen_vastleggen(conn: Any, gedaan: Sequence[_Ingeschreven], principal: Principal) -> None:
+        """What registratie keeps beside the enrolments' events, one statement per kind for all rows: the
+        full birth date, where the identity went, the flags, and the school's own number and name."""
+        await state.set_geboortedata(conn, [(g.besluit.pseudoniem, g.inschrijving.rij.geboortedatum) for g in gedaan])
+        naar = [(g.besluit.pseudoniem, g.besluit.regio) for g in gedaan if g.identiteit is not None]
+        if naar:
+            await conn.execute("INSERT INTO identiteit_regio (pseudoniem, regio) SELECT * FROM "
+                               "unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+                               [p for p, _ in naar], [r for _, r in naar])
+        if principal.role != "school":
+            return
+        await schoolview.afwijkingen_markeren(conn, principal.client_id,
+                                              [g.besluit.pseudoniem for g in gedaan if g.afwijkend])
+        await schoolview.leerlingen_vastleggen(conn, principal.client_id, [
+            (g.besluit.pseudoniem, g.inschrijving.rij.leerlingnummer, _naam(g.inschrijving.rij.identiteit))
+            for g in gedaan])
 
-        def raw() -> list[RawRecord]:
-            if not naar:
-                return []
-            woonregio, record = naar[0]
-            key, value = encode_identity_record(record)
-            return [RawRecord(identity_topic(woonregio), key, value)]
+    def identiteitsrecords(gedaan: Sequence[_Ingeschreven]) -> list[RawRecord]:
+        """The identity records of the decided enrolments, each to its home region's topic only."""
+        out: list[RawRecord] = []
+        for g in gedaan:
+            if g.identiteit is not None:
+                key, value = encode_identity_record(g.identiteit)
+                out.append(RawRecord(identity_topic(g.besluit.regio), key, value))
+        return out
 
-        return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [pseudoniem], raw)
+    def _naam(i: IdentiteitIn | None) -> tuple[str, str | None, str] | None:
+        return (i.voornamen, i.tussenvoegsel, i.achternaam) if i is not None else None
 
     def _identiteit(body: InschrijvingIn, pseudoniem: str, now: datetime) -> IdentiteitVastgelegd:
         assert body.identiteit is not None

@@ -14,6 +14,7 @@ pupil was not in class), with recodings applied.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,22 +33,44 @@ Naam = tuple[str, str | None, str]
 """(voornamen, tussenvoegsel, achternaam) as the school gave them."""
 
 
+EigenGegevens = tuple[str, str | None, Naam | None]
+"""What a school supplied at enrolment for its own view: (pseudonym, leerlingnummer, name)."""
+
+
 async def leerling_vastleggen(conn: asyncpg.Connection, school: str, pseudoniem: str,
                               leerlingnummer: str | None, naam: Naam | None) -> None:
     """Keep what ``school`` supplied at enrolment for its own view. A later enrolment that leaves a part
     out keeps what was given before (a re-enrolment without the identity block does not erase the name)."""
-    if leerlingnummer is None and naam is None:
+    await leerlingen_vastleggen(conn, school, [(pseudoniem, leerlingnummer, naam)])
+
+
+def _samengevoegd(rijen: Iterable[EigenGegevens]) -> dict[str, tuple[str | None, Naam | None]]:
+    """Rows of one pupil merged as the upsert would leave them one after the other (one statement
+    cannot touch a row twice): a later part replaces an earlier, a missing part keeps it."""
+    out: dict[str, tuple[str | None, Naam | None]] = {}
+    for pseudoniem, nummer, naam in rijen:
+        eerder_nummer, eerder_naam = out.get(pseudoniem, (None, None))
+        out[pseudoniem] = (nummer or eerder_nummer, naam or eerder_naam)
+    return out
+
+
+async def leerlingen_vastleggen(conn: asyncpg.Connection, school: str, rijen: Iterable[EigenGegevens]) -> None:
+    """:func:`leerling_vastleggen` for a batch of one school's enrolments, in one statement."""
+    gegevens = {p: (n, naam) for p, (n, naam) in _samengevoegd(rijen).items() if n is not None or naam is not None}
+    if not gegevens:
         return
-    voornamen, tussenvoegsel, achternaam = naam if naam is not None else (None, None, None)
+    namen = [naam or (None, None, None) for _, naam in gegevens.values()]
     await conn.execute(
         "INSERT INTO school_leerling (school, pseudoniem, leerlingnummer, voornamen, tussenvoegsel, achternaam) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (school, pseudoniem) DO UPDATE SET "
+        "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+        "ON CONFLICT (school, pseudoniem) DO UPDATE SET "
         "leerlingnummer = COALESCE(EXCLUDED.leerlingnummer, school_leerling.leerlingnummer), "
         "voornamen = CASE WHEN EXCLUDED.achternaam IS NULL THEN school_leerling.voornamen ELSE EXCLUDED.voornamen END, "
         "tussenvoegsel = CASE WHEN EXCLUDED.achternaam IS NULL THEN school_leerling.tussenvoegsel "
         "ELSE EXCLUDED.tussenvoegsel END, "
         "achternaam = COALESCE(EXCLUDED.achternaam, school_leerling.achternaam), bijgewerkt_op = now()",
-        school, pseudoniem, leerlingnummer, voornamen, tussenvoegsel, achternaam,
+        school, list(gegevens), [n for n, _ in gegevens.values()],
+        [n[0] for n in namen], [n[1] for n in namen], [n[2] for n in namen],
     )
 
 
@@ -58,8 +81,16 @@ async def leerling_vergeten(conn: asyncpg.Connection, pseudoniem: str) -> None:
 
 async def afwijking_markeren(conn: asyncpg.Connection, pseudoniem: str, school: str) -> None:
     """A school stated another woongemeente than registratie knows: flagged for DUO/beheer (domain.md B)."""
-    await conn.execute("INSERT INTO woongemeente_afwijking (pseudoniem, school) VALUES ($1, $2) "
-                       "ON CONFLICT (pseudoniem, school) DO UPDATE SET gemeld_op = now()", pseudoniem, school)
+    await afwijkingen_markeren(conn, school, [pseudoniem])
+
+
+async def afwijkingen_markeren(conn: asyncpg.Connection, school: str, pseudoniemen: Iterable[str]) -> None:
+    """:func:`afwijking_markeren` for a batch of one school's enrolments, in one statement."""
+    eens = list(dict.fromkeys(pseudoniemen))
+    if eens:
+        await conn.execute("INSERT INTO woongemeente_afwijking (pseudoniem, school) SELECT p, $1 FROM "
+                           "unnest($2::text[]) AS p ON CONFLICT (pseudoniem, school) DO UPDATE SET gemeld_op = now()",
+                           school, eens)
 
 
 async def afwijkingen(conn: asyncpg.Connection, limiet: int = 1000) -> list[dict[str, Any]]:

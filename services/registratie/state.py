@@ -324,7 +324,16 @@ async def leerling_vastleggen(
 
 async def set_geboortedatum(conn: asyncpg.Connection, pseudoniem: str, geboortedatum: date) -> None:
     """The full birth date stays in registratie (age rules, A1); events carry only year-month."""
-    await conn.execute("UPDATE leerling SET geboortedatum = $2 WHERE pseudoniem = $1", pseudoniem, geboortedatum)
+    await set_geboortedata(conn, [(pseudoniem, geboortedatum)])
+
+
+async def set_geboortedata(conn: asyncpg.Connection, rijen: Iterable[tuple[str, date]]) -> None:
+    """:func:`set_geboortedatum` for a batch of enrolments in one statement; of two rows of one pupil
+    the later wins, as two single enrolments in that order would leave it."""
+    laatste = dict(rijen)
+    await conn.execute(
+        "UPDATE leerling AS l SET geboortedatum = r.d FROM unnest($1::text[], $2::date[]) AS r(p, d) "
+        "WHERE l.pseudoniem = r.p", list(laatste), list(laatste.values()))
 
 
 async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope], vandaag: date,

@@ -84,6 +84,7 @@ BELEID: dict[str, dict[tuple[str, str], Regel]] = {
     "registratie": {
         **ALGEMEEN,
         ("POST", "/v1/inschrijvingen"): api("school", "duo"),
+        ("POST", "/v1/inschrijvingen/batch"): api("school", "duo"),
         ("POST", "/v1/afwezigheden"): api("school"),
         ("POST", "/v1/afwezigheden/batch"): api("school"),
         ("GET", "/v1/afwezigheden/csv-sjabloon"): api("school"),

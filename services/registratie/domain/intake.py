@@ -13,7 +13,7 @@ woongemeente's office; B: identifying data only reaches the region of residence)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -227,6 +227,22 @@ def inschrijven(
         geboortejaar_maand=f"{geboortedatum.year:04d}-{geboortedatum.month:02d}", klas=klas, isk=isk,
     )
     return Besluit(pseudoniem, regio, (event,))
+
+
+def na_inschrijving(bekend: Leerling | None, besluit: Besluit) -> Leerling:
+    """The pupil as an enrolment leaves it, for the next row of the same pupil in a batch: the rows of
+    one pupil are decided in order, each against what the earlier ones left, as single enrolments a
+    moment apart would be. An enrolment registratie holds already (same school and date) stays one."""
+    [event] = besluit.events
+    assert isinstance(event, LeerlingIngeschreven)
+    ins = Inschrijving(event.school.code, event.school_type, event.vakantieregio, event.ingangsdatum, None,
+                       event.klas)
+    if bekend is None:
+        return Leerling(besluit.pseudoniem, event.woongemeente, besluit.regio, (ins,),
+                        geboortejaar_maand=event.geboortejaar_maand)
+    if any((i.school, i.ingangsdatum) == (ins.school, ins.ingangsdatum) for i in bekend.inschrijvingen):
+        return bekend
+    return replace(bekend, inschrijvingen=(*bekend.inschrijvingen, ins))
 
 
 #: **Decision** (A2, "what a registration is"): all codes of one pupil on one day together cannot

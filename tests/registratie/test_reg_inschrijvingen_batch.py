@@ -1,0 +1,178 @@
+"""Enrolments in bulk (``POST /v1/inschrijvingen/batch``), as schools' systems and DUO send them at the
+start of a school year: per row the answer a single enrolment would give, the valid rows published
+together, refused rows named by field and rule without holding the others back.
+
+Real Kafka and PostgreSQL, the real app in-process (see conftest.py). School 00AP00 (Zoetermeer, po),
+school2 00AV00; 00AW00 is a (v)so location (Rotterdam) that offers both so and vso.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from reg_helpers import Reg, auth, bsn, sleutel
+
+from contracts.catalogue import from_envelope
+from contracts.events import registratie as ev
+from contracts.identity import decode_identity_record
+
+pytestmark = pytest.mark.infra
+D = date
+MC28, MC29 = "leerrecht.regio.MC28.events", "leerrecht.regio.MC29.events"
+MC28_ID, MC29_ID = "leerrecht.regio.MC28.identiteit", "leerrecht.regio.MC29.identiteit"
+PAD = "/v1/inschrijvingen/batch"
+
+
+def rij(pgn: str, *, school: str = "00AP00", gemeente: str = "GM0637", **extra: Any) -> dict[str, Any]:
+    return {"pgn": pgn, "geboortedatum": "2014-05-17", "woongemeente": gemeente, "school": school,
+            "ingangsdatum": "2026-08-24", "klas": "8A", **extra}
+
+
+def ingeschreven(envs: list[Any]) -> list[Any]:
+    return [from_envelope(e) for e in envs if e.type == ev.LeerlingIngeschreven.event_type]
+
+
+async def test_valid_rows_are_published_and_each_refused_row_names_its_field_and_rule(reg: Reg) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    a, b, c = bsn(), bsn(), bsn()
+    rows = [
+        rij(a, leerlingnummer="LN-1"),
+        rij("123456789"),                                  # fails the elfproef
+        rij(b, gemeente="GM1930", identiteit={"voornamen": "Sanne", "achternaam": "Vermeulen"}),
+        rij(bsn(), school="00AV00"),                       # another school's enrolment
+        rij(bsn(), school_type="vo"),                      # 00AP00 is a primary school
+        rij(bsn(), gemeente="GM9999"),                     # no such municipality
+        rij(bsn(), ingangsdatum="2027-01-04"),             # in the future
+        rij(bsn(), identiteit={"voornamen": "A\u0000na", "achternaam": "Jansen"}),  # a NUL in a name
+        rij(c, klas="8B", onbekend="x"),                   # a field the contract does not have
+    ]
+    key = sleutel()
+    r = await reg.post(PAD, {"rijen": rows}, key=key)
+    assert r.status_code == 207, r.text
+    body = r.json()
+    assert (body["geaccepteerd"], body["geweigerd"]) == (2, 7)
+    res = body["resultaten"]
+    assert [x["rij"] for x in res] == list(range(1, 10))
+    # each row's status is the single POST's: another school's enrolment is forbidden (403), not invalid
+    assert [x["status"] for x in res] == [201, 422, 201, 403, 422, 422, 422, 422, 422]
+    fouten = [(x["fouten"][0]["veld"], x["fouten"][0]["regel"]) if x["status"] >= 400 else None for x in res]
+    assert fouten[1] == ("pgn", "elfproef")
+    assert fouten[3] == ("school", "eigen_school")
+    assert fouten[4] == ("school_type", "school_type")
+    assert fouten[5] == ("woongemeente", "bekende_gemeente")
+    assert fouten[6] == ("ingangsdatum", "niet_in_toekomst")
+    assert fouten[7] is not None and fouten[7][0] == "identiteit.voornamen"
+    assert fouten[8] is not None and fouten[8][0] == "onbekend"
+    assert (res[0]["regio"], res[2]["regio"]) == ("MC28", "MC29")
+    assert a not in r.text and b not in r.text and "Vermeulen" not in r.text, "no PGN, no name is echoed"
+
+    pa, pb = res[0]["pseudoniem"], res[2]["pseudoniem"]
+    [ia] = ingeschreven(await reg.events(MC28, pa))
+    assert (ia.school.code, ia.woongemeente, ia.klas, ia.geboortejaar_maand) == ("00AP00", "GM0637", "8A", "2014-05")
+    [ib] = ingeschreven(await reg.events(MC29, pb))
+    assert ib.woongemeente == "GM1930"
+    # the name only on the identity topic of the home region
+    [value] = await reg.records(MC29_ID, pb.encode())
+    assert decode_identity_record(pb.encode(), value).achternaam == "Vermeulen"
+    assert await reg.records(MC28_ID, pb.encode()) == []
+    async with reg.app.state.intake.pool.acquire() as conn:
+        gb = await conn.fetchval("SELECT geboortedatum FROM leerling WHERE pseudoniem = $1", pa)
+        eigen = await conn.fetchrow("SELECT leerlingnummer, achternaam FROM school_leerling "
+                                    "WHERE school = '00AP00' AND pseudoniem = $1", pb)
+        nummer = await conn.fetchval("SELECT leerlingnummer FROM school_leerling "
+                                     "WHERE school = '00AP00' AND pseudoniem = $1", pa)
+        opgeslagen = json.dumps([dict(x) for x in await conn.fetch("SELECT * FROM intake_verzoek")], default=str)
+    assert gb == D(2014, 5, 17), "the full birth date stays in registratie for the age rules"
+    assert (eigen["leerlingnummer"], eigen["achternaam"]) == (None, "Vermeulen")
+    assert nummer == "LN-1"
+    assert "Vermeulen" not in opgeslagen and a not in opgeslagen, "no name or PGN kept with the submission"
+
+    # an enrolled pupil of the batch can be reported absent at once
+    afw = await reg.post("/v1/afwezigheden", {"pgn": a, "datum": "2026-11-23", "uren": 2, "code": "ZIEK"})
+    assert afw.status_code == 201, afw.text
+
+    # replay: the stored answer, nothing new on the log
+    again = await reg.post(PAD, {"rijen": rows}, key=key)
+    assert again.status_code == 207 and again.json() == body
+    assert again.headers.get("Idempotent-Replay") == "true"
+    assert len(ingeschreven(await reg.events(MC28, pa))) == 1
+    assert await reg.records(MC29_ID, pb.encode()) == [value]
+    # the same key for other content is refused
+    other = await reg.post(PAD, {"rijen": rows[:1]}, key=key)
+    assert other.status_code == 422 and "Idempotency-Key" in other.text
+
+
+async def test_a_row_answers_as_a_single_enrolment_would(reg: Reg) -> None:
+    """The batch and the single POST decide alike, so a school learns nothing more from either: a
+    wrong woongemeente for a pupil registratie knows is accepted with the known one and flagged, and
+    answered as the enrolment of a pupil nobody knew (domain.md B)."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    bekend, nieuw = bsn(), bsn()
+    r = await reg.post("/v1/inschrijvingen", rij(bekend, school="00AV00"), who="school2")
+    assert r.status_code == 201, r.text
+    p = r.json()["pseudoniem"]
+
+    r = await reg.post(PAD, {"rijen": [rij(bekend, gemeente="GM0363"), rij(nieuw, gemeente="GM0363")]})
+    assert r.status_code == 207, r.text
+    gok, onbekend = r.json()["resultaten"]
+    assert (gok["status"], onbekend["status"]) == (201, 201)
+    assert {k: v for k, v in gok.items() if k not in ("rij", "pseudoniem")} == \
+        {k: v for k, v in onbekend.items() if k not in ("rij", "pseudoniem")}
+    assert gok["pseudoniem"] == p
+    assert {(i.school.code, i.woongemeente) for i in ingeschreven(await reg.events(MC28, p))} == {
+        ("00AV00", "GM0637"), ("00AP00", "GM0637")}
+    lijst = await reg.client.get("/v1/beheer/woongemeente-afwijkingen", headers=auth("beheer"))
+    assert [x["school"] for x in lijst.json()["afwijkingen"] if x["pseudoniem"] == p] == ["00AP00"]
+    assert onbekend["pseudoniem"] not in lijst.text
+
+    # DUO states a fact: another woongemeente than registratie knows is refused, by field and rule
+    r = await reg.post(PAD, {"rijen": [rij(bekend, school="00AV00", gemeente="GM0363")]}, who="duo")
+    [x] = r.json()["resultaten"]
+    assert (x["status"], x["fouten"][0]["veld"], x["fouten"][0]["regel"]) == (
+        422, "woongemeente", "gelijk_aan_registratie")
+    # a (v)so location offering both: which one, by field; a location the register does not know
+    r = await reg.post(PAD, {"rijen": [rij(bsn(), school="00AW00", gemeente="GM0599"),
+                                       rij(bsn(), school="99ZZ99")]}, who="duo")
+    vso, onbekende_school = r.json()["resultaten"]
+    assert (vso["status"], vso["fouten"][0]["veld"]) == (422, "school_type")
+    assert (onbekende_school["status"], onbekende_school["fouten"][0]["regel"]) == (422, "bekende_school")
+
+
+async def test_rows_of_one_pupil_are_decided_in_order(reg: Reg) -> None:
+    """The second row of a pupil is decided against what the first left: for DUO the first row's
+    woongemeente is then the known one, so a second that differs is refused as it would be a minute
+    later; a school's is accepted with the first's and flagged."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    r = await reg.post(PAD, {"rijen": [
+        rij(pgn, school="00AV00"),
+        rij(pgn, school="02UV00", gemeente="GM0363", ingangsdatum="2026-09-01"),
+    ]}, who="duo")
+    assert r.status_code == 207, r.text
+    eerste, tweede = r.json()["resultaten"]
+    assert eerste["status"] == 201
+    assert (tweede["status"], tweede["fouten"][0]["regel"]) == (422, "gelijk_aan_registratie")
+
+    andere = bsn()
+    r = await reg.post(PAD, {"rijen": [rij(andere, klas="8A"), rij(andere, klas="8B", gemeente="GM0363")]})
+    eerste, tweede = r.json()["resultaten"]
+    assert (eerste["status"], tweede["status"]) == (201, 201)
+    p = eerste["pseudoniem"]
+    assert [(i.klas, i.woongemeente) for i in ingeschreven(await reg.events(MC28, p))] == [
+        ("8A", "GM0637"), ("8B", "GM0637")]
+    lijst = await reg.client.get("/v1/beheer/woongemeente-afwijkingen", headers=auth("beheer"))
+    assert [x["school"] for x in lijst.json()["afwijkingen"] if x["pseudoniem"] == p] == ["00AP00"]
+
+
+async def test_the_batch_is_bounded_and_checked_as_a_whole(reg: Reg) -> None:
+    reg.zet_vandaag(D(2026, 11, 27))
+    leeg = await reg.post(PAD, {"rijen": []})
+    assert leeg.status_code == 422 and leeg.json()["fouten"][0]["veld"] == "rijen"
+    te_veel = await reg.post(PAD, {"rijen": [rij(bsn()) for _ in range(1001)]})
+    assert te_veel.status_code in (413, 422)
+    assert (await reg.post(PAD, {"rijen": [rij(bsn())]}, who="beheer")).status_code == 403
+    geen_lijst = await reg.post(PAD, {"rijen": [["niet", "een", "object"]]})
+    assert geen_lijst.status_code == 422
