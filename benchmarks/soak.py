@@ -199,23 +199,27 @@ class Traffic:
         self.stats.given_up += 1
 
 
-async def enrol(url: str, pupils: list[tuple[str, str]]) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
-        sem = asyncio.Semaphore(8)
+async def enrol(url: str, pupils: list[tuple[str, str]], per_verzoek: int = 500) -> None:
+    """The pupils enrolled at SCHOOL as a school's system does at a year's start: ``/v1/inschrijvingen/batch``,
+    500 rows a request (single POSTs did 55 a second; 60,000 pupils took 18 minutes), sent again on 503/429."""
+    async with httpx.AsyncClient(base_url=url, timeout=120, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        sem = asyncio.Semaphore(2)
 
-        async def one(i: int, bsn: str, regio: str) -> None:
+        async def batch(i: int, chunk: list[tuple[str, str]]) -> None:
+            rijen = [{"pgn": bsn, "geboortedatum": "2013-06-01", "woongemeente": GEMEENTEN[regio], "school": SCHOOL,
+                      "ingangsdatum": "2025-08-25"} for bsn, regio in chunk]
             async with sem:
                 for _ in range(10):
-                    r = await client.post("/v1/inschrijvingen", headers={"Idempotency-Key": f"soak-ins-{i:05d}"},
-                                          json={"pgn": bsn, "geboortedatum": "2013-06-01",
-                                                "woongemeente": GEMEENTEN[regio], "school": SCHOOL,
-                                                "ingangsdatum": "2025-08-25"})
-                    if r.status_code in (200, 201):
-                        return
-                    await asyncio.sleep(1)
-                raise RuntimeError(f"enrolment: {r.status_code}: {r.text[:300]}")
+                    r = await client.post("/v1/inschrijvingen/batch", json={"rijen": rijen},
+                                          headers={"Idempotency-Key": f"soak-insb-{i:05d}"})
+                    if r.status_code not in (429, 503):
+                        break
+                    await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
+                if r.status_code != 207 or r.json().get("geweigerd"):
+                    raise RuntimeError(f"enrolment batch: {r.status_code}: {r.text[:300]}")
 
-        await asyncio.gather(*(one(i, b, r) for i, (b, r) in enumerate(pupils)))
+        await asyncio.gather(*(batch(i, pupils[j:j + per_verzoek])
+                               for i, j in enumerate(range(0, len(pupils), per_verzoek))))
 
 
 class Faults:

@@ -157,7 +157,10 @@ async def test_rows_of_one_pupil_are_decided_in_order(reg: Reg) -> None:
     assert (tweede["status"], tweede["fouten"][0]["regel"]) == (422, "gelijk_aan_registratie")
 
     andere = bsn()
-    r = await reg.post(PAD, {"rijen": [rij(andere, klas="8A"), rij(andere, klas="8B", gemeente="GM0363")]})
+    r = await reg.post(PAD, {"rijen": [
+        rij(andere, klas="8A", leerlingnummer="LN-7"),
+        rij(andere, klas="8B", gemeente="GM0363", identiteit={"voornamen": "Bo", "achternaam": "de Wit"}),
+    ]})
     eerste, tweede = r.json()["resultaten"]
     assert (eerste["status"], tweede["status"]) == (201, 201)
     p = eerste["pseudoniem"]
@@ -165,6 +168,11 @@ async def test_rows_of_one_pupil_are_decided_in_order(reg: Reg) -> None:
         ("8A", "GM0637"), ("8B", "GM0637")]
     lijst = await reg.client.get("/v1/beheer/woongemeente-afwijkingen", headers=auth("beheer"))
     assert [x["school"] for x in lijst.json()["afwijkingen"] if x["pseudoniem"] == p] == ["00AP00"]
+    # the school's own view keeps both rows' parts: the number of the first, the name of the second
+    async with reg.app.state.intake.pool.acquire() as conn:
+        eigen = await conn.fetchrow("SELECT leerlingnummer, voornamen, achternaam FROM school_leerling "
+                                    "WHERE school = '00AP00' AND pseudoniem = $1", p)
+    assert tuple(eigen) == ("LN-7", "Bo", "de Wit")
 
 
 async def test_the_batch_is_bounded_and_checked_as_a_whole(reg: Reg) -> None:

@@ -28,6 +28,8 @@ from registratie.domain.intake import (
     afwezigheid_hercoderen,
     afwezigheid_registreren,
     dag_na,
+    inschrijven,
+    na_inschrijving,
 )
 from registratie.domain.kalender import snelle_kalender
 
@@ -248,3 +250,24 @@ def test_submitting_the_same_facts_again_changes_nothing(rijen: list[Feit], rnd:
     rnd.shuffle(feiten_nu)  # type: ignore[attr-defined]
     assert r.inzenden(feiten_nu) == 0
     assert r.besluiten() == besluiten
+
+
+def _inschrijving(wie: Leerling | None, school: str, ingang: date, woongemeente: str = "GM0637") -> Besluit:
+    return inschrijven(pseudoniem="p-test", regio="MC28", woongemeente=woongemeente, geboortedatum=GEBOORTEDATUM,
+                       school=school, school_type=SchoolType.PO, vakantieregio=Vakantieregio.MIDDEN,
+                       ingangsdatum=ingang, klas="7B", isk=False, vandaag=TODAY, bekend=wie)
+
+
+def test_a_batchs_next_row_of_a_pupil_is_decided_against_what_the_first_left() -> None:
+    """An unknown pupil's first row makes its woongemeente the known one, as a single enrolment would,
+    so a second row with another is refused (a move is DUO's fact); the same enrolment twice stays one."""
+    na = na_inschrijving(None, _inschrijving(None, SCHOOL, START))
+    assert (na.pseudoniem, na.woongemeente, na.regio, na.geboortejaar_maand) == ("p-test", "GM0637", "MC28", "2012-03")
+    assert [(i.school, i.ingangsdatum, i.einddatum, i.klas) for i in na.inschrijvingen] == [(SCHOOL, START, None, "7B")]
+    with pytest.raises(Afgewezen) as exc:
+        _inschrijving(na, ANDERE, START, woongemeente="GM0363")
+    assert (exc.value.veld, exc.value.regel) == ("woongemeente", "gelijk_aan_registratie")
+    assert na_inschrijving(na, _inschrijving(na, SCHOOL, START)) is na
+    later = na_inschrijving(na, _inschrijving(na, ANDERE, D(2025, 9, 1)))
+    assert [i.school for i in later.inschrijvingen] == [SCHOOL, ANDERE]
+    assert later.ingeschreven_op(D(2025, 9, 2)) and later.inschrijving_op(ANDERE, D(2025, 9, 1)) is not None
