@@ -856,7 +856,8 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
             return Uitkomst(besluiten, {"geaccepteerd": tel(201), "al_geregistreerd": tel(200),
                                         "geweigerd": tel(422), "resultaten": resultaten}, now)
 
-        return await run(service, principal, sleutel, payload, decide, [p for _, _, p, _ in geldig], status=207)
+        return await run(service, principal, sleutel, payload, decide, [p for _, _, p, _ in geldig], status=207,
+                         gegroepeerd=True)
 
     @router.post("/afwezigheden/batch", status_code=207, summary="Afwezigheid registreren, meerdere rijen",
                  description="Antwoord 207 met per rij een status: 201 (nieuw of correctie), 200 (al "

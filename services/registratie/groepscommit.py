@@ -1,10 +1,11 @@
 """Group commit for the intake (issue 16): concurrent submissions share one transaction and one produce.
 
-A school's single absence costs a PostgreSQL commit (a disk flush) and a Kafka produce with ``acks=all``
-(a round trip to every in-sync replica) before its 2xx; done one request at a time, those two waits,
-not the work, bound the throughput. Here whoever arrives while a group is in flight joins the next one
-(at most ``MAX_GROEPEN`` groups at once, ``MAX_GROEP`` submissions each), and a group is handled exactly
-as one submission is (``IntakeService._submit``), only for all of them together:
+A school's single absence, or a school system's small ``/batch``, costs a PostgreSQL commit (a disk flush)
+and a Kafka produce with ``acks=all`` (a round trip to every in-sync replica) before its 2xx; done one
+request at a time, those two waits, not the work, bound the throughput. Here whoever arrives while a group
+is in flight joins the next one (at most ``MAX_GROEPEN`` groups at once, ``MAX_GROEP`` submissions and
+``MAX_GROEP_LEERLINGEN`` pupils each), and a group is handled exactly as one submission is
+(``IntakeService._submit``), only for all of them together:
 
 1. the session locks of all the group's pupils, in one sorted statement (as ``vergrendel`` always does);
    their older submissions still ``open`` are published first;
@@ -59,6 +60,12 @@ MAX_GROEPEN = 2
 MAX_GROEP = 100
 """Submissions in one group: bounds the time a group holds its pupils' locks and its connection."""
 
+MAX_GROEP_LEERLINGEN = 2_000
+"""Pupils in one group, counted per submission (a ``/batch`` of 500 rows counts up to 500): so concurrent
+large batches (a morning's CSV uploads) do not make one group that outlasts the intake's timeout, fail
+all of its submissions with 503 and form the same group again on their retries. A submission larger than
+this on its own still forms a group of one."""
+
 
 @dataclass(eq=False)  # by identity: a group maps its submissions to their outcomes
 class _Wachtend:
@@ -73,6 +80,7 @@ class Groepscommit:
     service: IntakeService
     max_groepen: int = MAX_GROEPEN
     max_groep: int = MAX_GROEP
+    max_leerlingen: int = MAX_GROEP_LEERLINGEN
     _wachtrij: list[_Wachtend] = field(default_factory=list)
     _actief: int = 0
     _taken: set[asyncio.Task[None]] = field(default_factory=set)
@@ -89,16 +97,23 @@ class Groepscommit:
         return await asyncio.shield(wachtend.toekomst)
 
     def _volgende_groep(self) -> list[_Wachtend]:
+        """The waiting submissions in arrival order, up to the group's bounds. Once a bound is reached every
+        later one waits too: a small submission must not overtake a large one of the same pupil."""
         groep: list[_Wachtend] = []
         blijft: list[_Wachtend] = []
         sleutels: set[tuple[str, str]] = set()
+        leerlingen = 0
+        vol = False
         for w in self._wachtrij:
             k = (w.inzending.client, w.inzending.sleutel)
-            if k in sleutels or len(groep) >= self.max_groep:
+            gewicht = max(1, len(w.inzending.pupils))
+            vol = vol or len(groep) >= self.max_groep or (bool(groep) and leerlingen + gewicht > self.max_leerlingen)
+            if vol or k in sleutels:  # a retry of a key in this group: the next group answers it
                 blijft.append(w)
             else:
                 sleutels.add(k)
                 groep.append(w)
+                leerlingen += gewicht
         self._wachtrij = blijft
         return groep
 

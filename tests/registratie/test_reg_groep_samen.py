@@ -64,3 +64,22 @@ async def test_a_pupil_with_a_submission_decided_alone_in_the_group_is_not_decid
     samen = await Groepscommit(service)._samen(_Verbinding(), groep, nieuw)  # type: ignore[arg-type]
     assert service.samen == ["c", "d", "e"]
     assert {w.inzending.sleutel for w in samen} == {"c", "d", "e"}
+
+
+def _wachtend(sleutel: str, leerlingen: int) -> _Wachtend:
+    inzending = Inzending("school", sleutel, "h", _beslis, [f"p-{sleutel}-{i}" for i in range(leerlingen)], None,
+                          True, DAG)
+    return _Wachtend(inzending, asyncio.get_running_loop().create_future())
+
+
+async def test_a_group_takes_pupils_up_to_its_bound_in_arrival_order_and_a_large_batch_alone() -> None:
+    """Concurrent large batches must not make one group that outlasts the intake's timeout: the group is
+    bounded by its pupils too. Once the bound is reached, later submissions wait as well, so a small one
+    never overtakes a large one of the same pupil; a batch above the bound forms a group of its own."""
+    groepen = Groepscommit(_Service(), max_leerlingen=1_000)  # type: ignore[arg-type]
+    groepen._wachtrij = [_wachtend("a", 400), _wachtend("b", 500), _wachtend("c", 500), _wachtend("d", 1),
+                         _wachtend("e", 1_500), _wachtend("f", 1)]
+    rondes = []
+    while groepen._wachtrij:
+        rondes.append([w.inzending.sleutel for w in groepen._volgende_groep()])
+    assert rondes == [["a", "b"], ["c", "d"], ["e"], ["f"]]

@@ -201,3 +201,48 @@ async def test_when_deciding_together_fails_the_group_decides_one_by_one_and_los
         if isinstance(e, ev.AfwezigheidGeregistreerd):
             gezien[(env.subject, e.datum.isoformat())] += 1
     assert gezien == Counter({(pseudoniemen[r["pgn"]], r["datum"]): 1 for r in rijen})
+
+
+async def test_concurrent_batches_share_commits_and_keep_their_own_answers(reg: Reg) -> None:
+    """Schools' systems send a few rows at a time (``/batch``), many at once: those requests join groups
+    too (issue 16, 1,000 absences/s), and each still gets its own per-row answer, a refused row included,
+    while the log holds every accepted absence once, in number order per pupil."""
+    reg.zet_vandaag(date(2026, 11, 27))
+    pseudoniemen = await _inschrijven(reg, 6)
+    pgns = list(pseudoniemen)
+    dagen = schooldagen(10)
+    onbekend = bsn()
+    # 10 batches of 6 rows, one day each, every pupil in every batch; single POSTs of the same pupils beside
+    batches = [[{"pgn": p, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"} for p in pgns] for d in dagen[:8]]
+    batches[3].append({"pgn": onbekend, "datum": dagen[3].isoformat(), "uren": 1, "code": "ZIEK"})
+    singles = [{"pgn": p, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"} for d in dagen[8:] for p in pgns]
+    bkeys, skeys = [sleutel() for _ in batches], [sleutel() for _ in singles]
+    antwoorden = await asyncio.gather(
+        *(reg.client.post("/v1/afwezigheden/batch", json={"rijen": b}, headers=auth("school", k))
+          for b, k in zip(batches, bkeys, strict=True)),
+        *(reg.client.post("/v1/afwezigheden", json=r, headers=auth("school", k))
+          for r, k in zip(singles, skeys, strict=True)))
+    for i, a in enumerate(antwoorden[:len(batches)]):
+        assert a.status_code == 207, a.text
+        body = a.json()
+        assert [r["status"] for r in body["resultaten"]] == [201] * 6 + ([422] if i == 3 else [])
+        assert [r["rij"] for r in body["resultaten"]] == list(range(1, len(batches[i]) + 1))
+    for a in antwoorden[len(batches):]:
+        assert a.status_code == 201, a.text
+
+    gezien: Counter[tuple[str, str]] = Counter()
+    per_leerling: dict[str, list[int]] = defaultdict(list)
+    for env in await reg.events(MC28):
+        if env.subject in pseudoniemen.values():
+            per_leerling[env.subject].append(env.subject_sequence or 0)
+            e = from_envelope(env)
+            if isinstance(e, ev.AfwezigheidGeregistreerd):
+                gezien[(env.subject, e.datum.isoformat())] += 1
+    assert set(gezien) == {(pseudoniemen[p], d.isoformat()) for p in pgns for d in dagen}
+    assert max(gezien.values()) == 1, "every absence once"
+    for p, nummers in per_leerling.items():
+        assert nummers == list(range(1, len(nummers) + 1)), f"order per pupil: {p[:8]}… {nummers}"
+    async with reg.app.state.intake.pool.acquire() as conn:
+        transacties = await conn.fetchval(
+            "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", bkeys)
+    assert transacties < len(bkeys), f"{len(bkeys)} concurrent batches in {transacties} commits"
