@@ -425,6 +425,15 @@ class _Rij:
 
 
 @dataclass(frozen=True)
+class _Batch:
+    """A ``/batch`` (or CSV) submission as a group decides it (``afwezigheden_samen``): its rows, and how
+    their decisions make its answer."""
+
+    rijen: list[_Rij]
+    uitkomst: Callable[[Sequence[Any]], Any]
+
+
+@dataclass(frozen=True)
 class _Inschrijving:
     """One enrolment to decide: a single POST's body or a batch's row, checked against the register,
     with its pseudonym, the region of the stated woongemeente and the identity record (if any)."""
@@ -765,10 +774,19 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
             uit.append(b)
         return uit
 
-    async def afwezigheden_samen(conn: Any, rijen: Sequence[Any]) -> list[Uitkomst | Exception]:
-        """Single POSTs' absences decided together (``registratie.intake.Samen``): an outcome each, as alone."""
+    async def afwezigheden_samen(conn: Any, gegevens: Sequence[Any]) -> list[Uitkomst | Exception]:
+        """Single POSTs' absences and batches decided together (``registratie.intake.Samen``): all their rows
+        in one decision, in arrival order, and an outcome each, as alone. A batch's unexpected error raises:
+        the group then decides its submissions one by one (``registratie.groepscommit``)."""
+        delen = [g.rijen if isinstance(g, _Batch) else [g] for g in gegevens]
+        beslist = iter(await afwezigheden_beslissen(conn, [r for deel in delen for r in deel]))
         uit: list[Uitkomst | Exception] = []
-        for r, b in zip(rijen, await afwezigheden_beslissen(conn, rijen), strict=True):
+        for g, deel in zip(gegevens, delen, strict=True):
+            eigen = [next(beslist) for _ in deel]
+            if isinstance(g, _Batch):
+                uit.append(g.uitkomst(eigen))
+                continue
+            [r], [b] = deel, eigen
             if isinstance(b, Exception):
                 uit.append(b)
             elif isinstance(b, Duplicaat):
@@ -834,9 +852,9 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
         kalender = service.kalender.kalender
         te_beslissen = [_Rij(rij, p, a, principal.client_id, now, vandaag, kalender) for _, rij, p, a in geldig]
 
-        async def decide(conn: Any) -> Uitkomst:
+        def uitkomst(beslist: Sequence[Besluit | Duplicaat | Exception]) -> Uitkomst:
             besluiten: list[Besluit] = []
-            for (i, _, _, _), b in zip(geldig, await afwezigheden_beslissen(conn, te_beslissen), strict=True):
+            for (i, _, _, _), b in zip(geldig, beslist, strict=True):
                 if isinstance(b, Afgewezen):
                     resultaten[i] = {**rijnummer(i), "status": 422, "fouten": [b.as_dict()]}
                 elif isinstance(b, ValidationError):
@@ -854,10 +872,13 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                 return sum(r["status"] == status for r in resultaten)
 
             return Uitkomst(besluiten, {"geaccepteerd": tel(201), "al_geregistreerd": tel(200),
-                                        "geweigerd": tel(422), "resultaten": resultaten}, now)
+                                        "geweigerd": tel(422), "resultaten": list(resultaten)}, now)
+
+        async def decide(conn: Any) -> Uitkomst:  # alone: a replay, or when deciding the group together failed
+            return uitkomst(await afwezigheden_beslissen(conn, te_beslissen))
 
         return await run(service, principal, sleutel, payload, decide, [p for _, _, p, _ in geldig], status=207,
-                         gegroepeerd=True)
+                         gegroepeerd=True, samen=Samen(afwezigheden_samen, _Batch(te_beslissen, uitkomst)))
 
     @router.post("/afwezigheden/batch", status_code=207, summary="Afwezigheid registreren, meerdere rijen",
                  description="Antwoord 207 met per rij een status: 201 (nieuw of correctie), 200 (al "

@@ -203,12 +203,25 @@ async def test_when_deciding_together_fails_the_group_decides_one_by_one_and_los
     assert gezien == Counter({(pseudoniemen[r["pgn"]], r["datum"]): 1 for r in rijen})
 
 
-async def test_concurrent_batches_share_commits_and_keep_their_own_answers(reg: Reg) -> None:
+async def test_concurrent_batches_share_commits_and_keep_their_own_answers(
+        reg: Reg, monkeypatch: pytest.MonkeyPatch) -> None:
     """Schools' systems send a few rows at a time (``/batch``), many at once: those requests join groups
-    too (issue 16, 1,000 absences/s), and each still gets its own per-row answer, a refused row included,
-    while the log holds every accepted absence once, in number order per pupil."""
+    too (issue 16, 1,000 absences/s) and are decided together with the single POSTs beside them (the rules
+    once per group), and each still gets its own per-row answer, a refused row included, while the log
+    holds every accepted absence once, in number order per pupil."""
+    import registratie.intake as intake
+
     reg.zet_vandaag(date(2026, 11, 27))
     pseudoniemen = await _inschrijven(reg, 6)
+    aanroepen = 0
+    echt = intake.beoordeel_alle
+
+    async def tellend(*args: Any, **kwargs: Any) -> Any:
+        nonlocal aanroepen
+        aanroepen += 1
+        return await echt(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "beoordeel_alle", tellend)
     pgns = list(pseudoniemen)
     dagen = schooldagen(10)
     onbekend = bsn()
@@ -245,4 +258,7 @@ async def test_concurrent_batches_share_commits_and_keep_their_own_answers(reg: 
     async with reg.app.state.intake.pool.acquire() as conn:
         transacties = await conn.fetchval(
             "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", bkeys)
+        alle = await conn.fetchval(
+            "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", bkeys + skeys)
     assert transacties < len(bkeys), f"{len(bkeys)} concurrent batches in {transacties} commits"
+    assert aanroepen <= alle, f"{len(bkeys) + len(skeys)} submissions in {alle} commits, rules run {aanroepen} times"
