@@ -32,6 +32,6 @@ bench: bootstrap         ## issue 16 in one run of about 15 minutes here: ratios
 	-.venv/bin/python -m benchmarks --events 100000   # publisher, raw produce/consume, COPY, ProjectionRunner per projection
 	-.venv/bin/python -m benchmarks.intake   # single POSTs and /batch against raw send_and_wait and batched produce
 	-.venv/bin/python -m benchmarks.land --schaal 0.0065 --processen 2   # ~205k events of a national year: telling live, rebuild, hashes, RSS at 200k and at the end
-	-.venv/bin/python -m benchmarks.latentie --rate 200 --rijen 10 --seconds 30   # POST → count stream p50/p99, all four services (1,000/s is beyond 2 cores)
+	-.venv/bin/python -m benchmarks.latentie --rate 1000 --rijen 20 --seconds 300 --per-leerling 5   # the issue's 5 minutes at 1,000 absences/s: POST → count stream p50/p99, all four services
 	-.venv/bin/python -m benchmarks.regio --schaal 0.1 --verzoeken 100   # largest region's share: leerplicht and rmc worklists p95, RSS
 	.venv/bin/python -m benchmarks.samenvatting   # ONE file: benchmarks/results/latest.json + latest.md

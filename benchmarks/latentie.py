@@ -35,9 +35,10 @@ import asyncio
 import bisect
 import json
 import math
+import shutil
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -206,6 +207,7 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
     http: list[float] = []
     fouten: list[str] = []
     herhaald: list[int] = []
+    verbroken: list[str] = []  # connections that broke under a request (sent again with the same key)
     niet_op_tijd = 0
     open_ = asyncio.Semaphore(args.max_open)
     headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -217,21 +219,30 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
             async with open_:
                 t = time.time()
                 key = f"lat-{run}-{i:07d}"
-                for _ in range(10):  # a 503 or 429 is sent again with the same key, as a school's system does
-                    if args.rijen == 1:
-                        r = await client.post("/v1/afwezigheden", json=chunk[0], headers={"Idempotency-Key": key})
-                        ok = r.status_code in (200, 201)
-                    else:
-                        r = await client.post("/v1/afwezigheden/batch", json={"rijen": chunk},
-                                              headers={"Idempotency-Key": key})
-                        ok = r.status_code == 207 and r.json().get("geaccepteerd") == len(chunk)
+                ok, r = False, None
+                # a 503 or 429, or a connection that broke (e.g. a keep-alive connection the server closed
+                # just as it was reused), is sent again with the same key, as a school's system does
+                for _ in range(10):
+                    try:
+                        if args.rijen == 1:
+                            r = await client.post("/v1/afwezigheden", json=chunk[0], headers={"Idempotency-Key": key})
+                            ok = r.status_code in (200, 201)
+                        else:
+                            r = await client.post("/v1/afwezigheden/batch", json={"rijen": chunk},
+                                                  headers={"Idempotency-Key": key})
+                            ok = r.status_code == 207 and r.json().get("geaccepteerd") == len(chunk)
+                    except httpx.TransportError as exc:
+                        verbroken.append(type(exc).__name__)
+                        await asyncio.sleep(0.2)
+                        continue
                     if ok or r.status_code not in (429, 503):
                         break
                     herhaald.append(r.status_code)
                     await asyncio.sleep(min(5.0, float(r.headers.get("Retry-After", "1"))))
                 http.append(time.time() - t)  # from the first attempt: what the school waits
                 if not ok:
-                    fouten.append(f"{r.status_code}: {r.text[:200]}")
+                    fouten.append(f"{r.status_code}: {r.text[:200]}" if r is not None
+                                  else f"verbinding: {verbroken[-1]}")
                     return
                 for row in chunk:
                     verzonden[row["afwezigheid_id"]] = t
@@ -295,7 +306,8 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
         "rate_doel": args.rate, "rijen_per_verzoek": args.rijen, "seconden": args.seconds, "pupils": len(bsns),
         "per_leerling": k,
         "verzonden": n_rijen, "bevestigd": len(verzonden), "fouten": len(fouten), "voorbeeld_fouten": fouten[:3],
-        "herhaald": len(herhaald), "drain_s": args.drain,
+        "herhaald": len(herhaald), "verbroken": dict(Counter(verbroken)), "drain_s": args.drain,
+        "diensten_gestopt": sorted(n for n, svc in platform.services.items() if svc.proc.poll() is not None),
         "rate_gehaald": len(verzonden) / duur, "verzoeken_niet_op_tijd": niet_op_tijd,
         "in_telling_niet_gezien": niet_gezien,
         "niet_gezien_waar": {k: [min(v), max(v), len(v)] for k, v in ongezien.items()},
@@ -324,10 +336,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Leerrecht end-to-end latency: {args.rate:g} absences/s for {args.seconds:g} s, "
                   f"{args.rijen} per request, all four services\n", flush=True)
             res = asyncio.run(meet(args, platform))
+            if res["diensten_gestopt"]:  # keep their logs: the servers' folder is removed on the way out
+                shutil.copytree(platform.logs, Path(__file__).parent / "results" /
+                                f"latentie-logs-{time.strftime('%Y%m%dT%H%M%S')}")
         finally:
             platform.stop()
     print(f"  sent / acknowledged             {res['verzonden']:>8,} / {res['bevestigd']:,} "
           f"({res['fouten']} requests refused, {res['herhaald']} retries, {res['verzoeken_niet_op_tijd']} late)")
+    if res["verbroken"] or res["diensten_gestopt"]:
+        print(f"  connections broken under a request (sent again): {res['verbroken']}; "
+              f"services no longer running: {res['diensten_gestopt'] or 'none'}")
     print(f"  rate reached                    {res['rate_gehaald']:>8,.0f} absences/s (asked {args.rate:g})")
     def s(x: float | None) -> str:
         return f"{x:.2f}" if x is not None else f"> {args.drain:g}"
@@ -346,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"latentie-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(res, indent=2))
-    return 0 if res["bevestigd"] and not res["in_telling_niet_gezien"] else 1
+    return 0 if res["bevestigd"] and not res["in_telling_niet_gezien"] and not res["diensten_gestopt"] else 1
 
 
 if __name__ == "__main__":

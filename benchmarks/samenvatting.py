@@ -157,7 +157,8 @@ def samenvatten() -> dict[str, Any]:
         bronnen["latentie-"] = lat[0].name
         uit["latentie"] = {k: lat[1][k] for k in (
             "rate_doel", "rate_gehaald", "rijen_per_verzoek", "seconden", "bevestigd", "in_telling_niet_gezien",
-            "e2e_p50_s", "e2e_p95_s", "e2e_p99_s", "e2e_max_s", "http_p50_s", "http_p99_s") if k in lat[1]}
+            "e2e_p50_s", "e2e_p95_s", "e2e_p99_s", "e2e_max_s", "http_p50_s", "http_p99_s", "per_leerling",
+            "e2e_eerste_p99_s") if k in lat[1]}
         uit["latentie"]["doel_p99_s"] = LATENTIE_DOEL_P99_S
     _geheugen(uit, bronnen)
     _regio(uit, bronnen)
@@ -208,7 +209,9 @@ def markdown(s: dict[str, Any]) -> str:
         p99 = lat.get("e2e_p99_s")
         regels.append(
             f"| {lat.get('rate_gehaald', 0):,.0f} absences/s reached ({lat.get('rate_doel', 0):g} asked, "
-            f"{lat.get('rijen_per_verzoek')} per request, {lat.get('seconden', 0):g} s) | "
+            f"{lat.get('rijen_per_verzoek')} per request, {lat.get('seconden', 0):g} s"
+            + (f", {lat['per_leerling']} per pupil; the pupils' first absences p99 {_sec(lat.get('e2e_eerste_p99_s'))}"
+               if lat.get("per_leerling", 1) > 1 else "") + ") | "
             f"{_sec(lat.get('e2e_p50_s'))} | "
             f"{_sec(lat.get('e2e_p95_s'))} | {_sec(p99)} | {_sec(lat.get('e2e_max_s'))} | < 1 s | "
             f"{'yes' if _getal(p99) and p99 < LATENTIE_DOEL_P99_S else 'no'} |")
