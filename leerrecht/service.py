@@ -149,6 +149,7 @@ def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:
     otel.configure(service)  # OTLP export of the spans, only with OTEL_EXPORTER_OTLP_ENDPOINT set
     try:
         uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning",
-                    access_log=False, timeout_graceful_shutdown=30, **UVICORN)
+                    access_log=False, timeout_graceful_shutdown=30, timeout_keep_alive=settings.http_keepalive_s,
+                    **UVICORN)
     finally:
         otel.shutdown()

@@ -96,10 +96,30 @@ async def test_concurrent_single_absences_are_combined_and_give_exactly_the_even
     for p, nummers in per_leerling.items():
         assert nummers == list(range(1, len(nummers) + 1)), f"order per pupil: {p[:8]}… {nummers}"
 
-    async with reg.app.state.intake.pool.acquire() as conn:
-        transacties = await conn.fetchval(
-            "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", keys)
+    transacties = await commits(reg, keys)
     assert transacties <= len(keys) // 2, f"{len(keys)} concurrent submissions in {transacties} commits"
+
+
+async def commits(reg: Reg, keys: list[str]) -> int:
+    """The commits the submissions were stored in: the rows a transaction wrote carry its id (``xmin``)."""
+    async with reg.app.state.intake.pool.acquire() as conn:
+        return int(await conn.fetchval(
+            "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", keys))
+
+
+def tel_regels(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the evaluations of the rules (``beoordeel_alle``) from now on, in the list's one element."""
+    import registratie.intake as intake
+
+    teller = [0]
+    echt = intake.beoordeel_alle
+
+    async def tellend(*args: Any, **kwargs: Any) -> Any:
+        teller[0] += 1
+        return await echt(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "beoordeel_alle", tellend)
+    return teller
 
 
 async def _inschrijven(reg: Reg, n: int) -> dict[str, str]:
@@ -120,30 +140,18 @@ async def test_a_group_is_decided_together_the_rules_run_once_per_group_not_per_
     decides its rows (the pupils, days and facts read once for the group, the rules evaluated once per
     pupil), not submission by submission (about 17 round trips each). Counted: the evaluations of the
     rules (``beoordeel_alle``) against the commits the submissions were stored in."""
-    import registratie.intake as intake
-
     reg.zet_vandaag(date(2026, 11, 27))
     pseudoniemen = await _inschrijven(reg, 4)
-    aanroepen = 0
-    echt = intake.beoordeel_alle
-
-    async def tellend(*args: Any, **kwargs: Any) -> Any:
-        nonlocal aanroepen
-        aanroepen += 1
-        return await echt(*args, **kwargs)
-
-    monkeypatch.setattr(intake, "beoordeel_alle", tellend)
+    regels = tel_regels(monkeypatch)
     rijen = [{"pgn": pgn, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"}
              for d in schooldagen(10) for pgn in pseudoniemen]
     keys = [sleutel() for _ in rijen]
     antwoorden = await asyncio.gather(*(reg.client.post("/v1/afwezigheden", json=r, headers=auth("school", k))
                                         for r, k in zip(rijen, keys, strict=True)))
     assert all(a.status_code == 201 for a in antwoorden), [a.text for a in antwoorden if a.status_code != 201]
-    async with reg.app.state.intake.pool.acquire() as conn:
-        transacties = await conn.fetchval(
-            "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", keys)
+    transacties = await commits(reg, keys)
     assert transacties < len(keys), "combined into groups at all"
-    assert aanroepen <= transacties, f"{len(keys)} submissions in {transacties} commits, rules run {aanroepen} times"
+    assert regels[0] <= transacties, f"{len(keys)} submissions in {transacties} commits, rules run {regels[0]} times"
 
 
 async def test_a_duty_reached_inside_a_group_is_published_once_after_the_absences_that_reach_it(reg: Reg) -> None:
@@ -209,19 +217,9 @@ async def test_concurrent_batches_share_commits_and_keep_their_own_answers(
     too (issue 16, 1,000 absences/s) and are decided together with the single POSTs beside them (the rules
     once per group), and each still gets its own per-row answer, a refused row included, while the log
     holds every accepted absence once, in number order per pupil."""
-    import registratie.intake as intake
-
     reg.zet_vandaag(date(2026, 11, 27))
     pseudoniemen = await _inschrijven(reg, 6)
-    aanroepen = 0
-    echt = intake.beoordeel_alle
-
-    async def tellend(*args: Any, **kwargs: Any) -> Any:
-        nonlocal aanroepen
-        aanroepen += 1
-        return await echt(*args, **kwargs)
-
-    monkeypatch.setattr(intake, "beoordeel_alle", tellend)
+    regels = tel_regels(monkeypatch)
     pgns = list(pseudoniemen)
     dagen = schooldagen(10)
     onbekend = bsn()
@@ -255,10 +253,6 @@ async def test_concurrent_batches_share_commits_and_keep_their_own_answers(
     assert max(gezien.values()) == 1, "every absence once"
     for p, nummers in per_leerling.items():
         assert nummers == list(range(1, len(nummers) + 1)), f"order per pupil: {p[:8]}… {nummers}"
-    async with reg.app.state.intake.pool.acquire() as conn:
-        transacties = await conn.fetchval(
-            "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", bkeys)
-        alle = await conn.fetchval(
-            "SELECT count(DISTINCT xmin::text) FROM intake_verzoek WHERE sleutel = ANY($1::text[])", bkeys + skeys)
+    transacties, alle = await commits(reg, bkeys), await commits(reg, bkeys + skeys)
     assert transacties < len(bkeys), f"{len(bkeys)} concurrent batches in {transacties} commits"
-    assert aanroepen <= alle, f"{len(bkeys) + len(skeys)} submissions in {alle} commits, rules run {aanroepen} times"
+    assert regels[0] <= alle, f"{len(bkeys) + len(skeys)} submissions in {alle} commits, rules run {regels[0]} times"

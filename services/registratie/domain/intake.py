@@ -232,7 +232,10 @@ def inschrijven(
 def na_inschrijving(bekend: Leerling | None, besluit: Besluit) -> Leerling:
     """The pupil as an enrolment leaves it, for the next row of the same pupil in a batch: the rows of
     one pupil are decided in order, each against what the earlier ones left, as single enrolments a
-    moment apart would be. An enrolment registratie holds already (same school and date) stays one."""
+    moment apart would be. An enrolment registratie holds already (same school and date) stays one.
+
+    Grounds: domain.md B (schools and DUO feed enrolments; a move is DUO's fact, not an enrolment's).
+    """
     [event] = besluit.events
     assert isinstance(event, LeerlingIngeschreven)
     ins = Inschrijving(event.school.code, event.school_type, event.vakantieregio, event.ingangsdatum, None,
