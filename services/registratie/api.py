@@ -610,6 +610,7 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
 
         async def decide(conn: Any) -> Uitkomst:
             uitkomsten = await inschrijvingen_beslissen(conn, [ins for _, ins in geldig], principal, vandaag, now)
+            gedaan.clear()
             for (i, ins), u in zip(geldig, uitkomsten, strict=True):
                 if isinstance(u, Afgewezen):
                     resultaten[i] = {"rij": i + 1, "status": 422, "fouten": [u.as_dict()]}
