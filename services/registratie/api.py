@@ -875,7 +875,7 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
             return Uitkomst(besluiten, {"geaccepteerd": tel(201), "al_geregistreerd": tel(200),
                                         "geweigerd": tel(422), "resultaten": list(resultaten)}, now)
 
-        async def decide(conn: Any) -> Uitkomst:  # alone: a replay, or when deciding the group together failed
+        async def decide(conn: Any) -> Uitkomst:  # alone: a group of one, or when deciding together failed
             return uitkomst(await afwezigheden_beslissen(conn, te_beslissen))
 
         return await run(service, principal, sleutel, payload, decide, [p for _, _, p, _ in geldig], status=207,
