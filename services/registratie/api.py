@@ -67,6 +67,7 @@ from registratie.domain.duo_vsv import herinschrijving_a02, potentieel_vsv_a01
 from registratie.domain.intake import (
     Afgewezen,
     AfwezigheidStand,
+    AlIngeschreven,
     Besluit,
     Duplicaat,
     absoluut_verzuim_kandidaat,
@@ -457,6 +458,14 @@ class _Ingeschreven:
     """A school stated another woongemeente than registratie knows (flagged, domain.md B)."""
     identiteit: IdentiteitVastgelegd | None
     """The identity record as published: with the woongemeente the pupil keeps."""
+    duplicaat: bool = False
+    """registratie holds this enrolment already (:class:`AlIngeschreven`): ``besluit`` has no events; the
+    school's own number and name and an identity block are still recorded."""
+
+    def antwoord(self) -> dict[str, Any]:
+        """The region of the *stated* woongemeente: a wrong guess is answered as an unknown pupil's."""
+        ins = self.inschrijving
+        return {"pseudoniem": ins.pseudoniem, "regio": ins.regio, **({"duplicaat": True} if self.duplicaat else {})}
 
 
 def build_router(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: int = 4 * 1024 * 1024,
@@ -564,7 +573,13 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                              "registratie daarnaast voor de inschrijvende school alleen (haar eigen overzicht). "
                              "Wijkt de woongemeente af van wat de registratie kent, dan wordt de inschrijving "
                              "toch aanvaard (met de bekende woongemeente) en voor DUO/beheer gemarkeerd; "
-                             "`regio` in het antwoord is de regio van de opgegeven woongemeente.")
+                             "`regio` in het antwoord is de regio van de opgegeven woongemeente. Dezelfde "
+                             "inschrijving (school en ingangsdatum) met dezelfde gegevens nog eens: 200 met "
+                             "`duplicaat: true`, er wordt niets gepubliceerd (een opnieuw verstuurd bestand "
+                             "verandert niets); met een andere klas, ander schooltype of andere ISK-aanduiding: "
+                             "201, de gegevens van de inschrijving worden bijgewerkt. Zonder klas blijft de "
+                             "bekende klas staan.",
+                 responses={200: {"description": "Al ingeschreven (duplicaat); niets gepubliceerd."}})
     async def post_inschrijving(_v: Inschrijving, body: InschrijvingIn, sleutel: IdempotencyKey, service: Service,
                                 principal: SchoolOfDuo) -> JSONResponse:
         now = service.klok.nu()
@@ -578,7 +593,7 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
             if isinstance(uitkomst, Exception):
                 raise uitkomst
             gedaan[:] = [uitkomst]
-            return Uitkomst([uitkomst.besluit], inschrijving_antwoord(ins), uitkomst.besluit.tijd or now,
+            return Uitkomst(publiceren(gedaan), uitkomst.antwoord(), uitkomst.besluit.tijd or now,
                             extra_state=lambda c: inschrijvingen_vastleggen(c, gedaan, principal))
 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide, [ins.pseudoniem],
@@ -587,7 +602,8 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
     @router.post("/inschrijvingen/batch", status_code=207, summary="Leerlingen inschrijven, meerdere rijen",
                  description="Zoals POST /v1/inschrijvingen, voor een heel bestand (de start van een schooljaar): "
                              "antwoord 207 met per rij wat een losse inschrijving zou antwoorden (201 met "
-                             "`pseudoniem` en `regio`, of de fout met veld en regel). Een geweigerde rij houdt "
+                             "`pseudoniem` en `regio`, 200 met `duplicaat: true` voor een inschrijving die "
+                             "de registratie al zo kent, of de fout met veld en regel). Een geweigerde rij houdt "
                              "de geldige rijen niet tegen; de geldige rijen worden samen gepubliceerd. Rijen "
                              "van dezelfde leerling worden op volgorde beslist, elk na de vorige.")
     async def post_inschrijvingen_batch(_v: Inschrijving, body: InschrijvingenBatchIn, sleutel: IdempotencyKey,
@@ -611,17 +627,19 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
         async def decide(conn: Any) -> Uitkomst:
             uitkomsten = await inschrijvingen_beslissen(conn, [ins for _, ins in geldig], principal, vandaag, now)
             gedaan.clear()
-            for (i, ins), u in zip(geldig, uitkomsten, strict=True):
-                if isinstance(u, Afgewezen):
+            for (i, _), u in zip(geldig, uitkomsten, strict=True):
+                if isinstance(u, _Ingeschreven):
+                    gedaan.append(u)
+                    resultaten[i] = {"rij": i + 1, "status": 200 if u.duplicaat else 201, **u.antwoord()}
+                elif isinstance(u, Afgewezen):
                     resultaten[i] = {"rij": i + 1, "status": 422, "fouten": [u.as_dict()]}
                 elif isinstance(u, ValidationError):
                     resultaten[i] = {"rij": i + 1, "status": 422, "fouten": rij_fouten(u)}
                 else:
-                    gedaan.append(u)
-                    resultaten[i] = {"rij": i + 1, "status": 201, **inschrijving_antwoord(ins)}
-            aantal = sum(r["status"] == 201 for r in resultaten)
-            return Uitkomst([u.besluit for u in gedaan], {"geaccepteerd": aantal, "geweigerd": len(resultaten) - aantal,
-                                                         "resultaten": resultaten}, now,
+                    raise u
+            aantal = sum(r["status"] < 300 for r in resultaten)
+            return Uitkomst(publiceren(gedaan), {"geaccepteerd": aantal, "geweigerd": len(resultaten) - aantal,
+                                                 "resultaten": resultaten}, now,
                             extra_state=lambda c: inschrijvingen_vastleggen(c, gedaan, principal))
 
         return await run(service, principal, sleutel, body.model_dump(mode="json"), decide,
@@ -673,14 +691,18 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
             except (Afgewezen, ValidationError) as exc:
                 uit.append(exc)
                 continue
-            bekend[r.pseudoniem] = na_inschrijving(leerling, besluit)
             identiteit = r.identiteit.model_copy(update={"woongemeente": woongemeente}) if r.identiteit else None
+            if isinstance(besluit, AlIngeschreven):
+                uit.append(_Ingeschreven(r, Besluit(r.pseudoniem, woonregio, ()), afwijkend, identiteit, True))
+                continue
+            bekend[r.pseudoniem] = na_inschrijving(leerling, besluit)
             uit.append(_Ingeschreven(r, replace(besluit, tijd=_at(rij.ingangsdatum, now)), afwijkend, identiteit))
         return uit
 
-    def inschrijving_antwoord(ins: _Inschrijving) -> dict[str, Any]:
-        """The region of the *stated* woongemeente: a wrong guess is answered as an unknown pupil's."""
-        return {"pseudoniem": ins.pseudoniem, "regio": ins.regio}
+    def publiceren(gedaan: Sequence[_Ingeschreven]) -> list[Besluit]:
+        """The decided enrolments' events: none for one registratie holds already (domain.md A2's rule
+        for a re-uploaded file, applied to enrolments)."""
+        return [g.besluit for g in gedaan if not g.duplicaat]
 
     async def inschrijvingen_vastleggen(conn: Any, gedaan: Sequence[_Ingeschreven], principal: Principal) -> None:
         """What registratie keeps beside the enrolments' events, one statement per kind for all rows: the

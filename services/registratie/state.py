@@ -61,13 +61,13 @@ async def leerlingen(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> d
     ins: dict[str, list[Inschrijving]] = {}
     if rows:
         for r in await conn.fetch(
-            "SELECT pseudoniem, school, school_type, vakantieregio, ingangsdatum, einddatum, klas FROM inschrijving "
-            "WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem, ingangsdatum, school",
+            "SELECT pseudoniem, school, school_type, vakantieregio, ingangsdatum, einddatum, klas, isk "
+            "FROM inschrijving WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem, ingangsdatum, school",
             [r["pseudoniem"] for r in rows],
         ):
             ins.setdefault(r["pseudoniem"], []).append(Inschrijving(
                 r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
-                r["ingangsdatum"], r["einddatum"], r["klas"]))
+                r["ingangsdatum"], r["einddatum"], r["klas"], r["isk"]))
     out: dict[str, Leerling | None] = dict.fromkeys(keys)
     for row in rows:
         p = row["pseudoniem"]
@@ -383,12 +383,18 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
                 await conn.execute(
                     "INSERT INTO leerling (pseudoniem, woongemeente, regio, geboortejaar_maand) "
                     "VALUES ($1, $2, $3, $4) ON CONFLICT (pseudoniem) DO UPDATE SET "
-                    "woongemeente = EXCLUDED.woongemeente, regio = EXCLUDED.regio, bijgewerkt_op = now()",
+                    "woongemeente = EXCLUDED.woongemeente, regio = EXCLUDED.regio, "
+                    "geboortejaar_maand = EXCLUDED.geboortejaar_maand, bijgewerkt_op = now()",
                     p, event.woongemeente, env.region, event.geboortejaar_maand,
                 )
+                # the same school and start date again is the same enrolment with corrected details
+                # (registratie.domain.intake.inschrijven publishes it only then): the latest wins, its
+                # end date stays
                 await conn.execute(
                     "INSERT INTO inschrijving (pseudoniem, school, school_type, vakantieregio, ingangsdatum, "
-                    "klas, isk) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                    "klas, isk) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pseudoniem, school, ingangsdatum) "
+                    "DO UPDATE SET school_type = EXCLUDED.school_type, vakantieregio = EXCLUDED.vakantieregio, "
+                    "klas = EXCLUDED.klas, isk = EXCLUDED.isk",
                     p, event.school.code, event.school_type.value, event.vakantieregio.value,
                     event.ingangsdatum, event.klas, event.isk,
                 )

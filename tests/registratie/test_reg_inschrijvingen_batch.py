@@ -184,3 +184,46 @@ async def test_the_batch_is_bounded_and_checked_as_a_whole(reg: Reg) -> None:
     assert (await reg.post(PAD, {"rijen": [rij(bsn())]}, who="beheer")).status_code == 403
     geen_lijst = await reg.post(PAD, {"rijen": [["niet", "een", "object"]]})
     assert geen_lijst.status_code == 422
+
+
+async def test_an_enrolment_held_already_is_acknowledged_and_not_published_again(reg: Reg) -> None:
+    """A start-of-year file sent again under a new key, or DUO's register stating the enrolment a school
+    fed, is not a second enrolment (domain.md A2's rule for a re-uploaded file): 200 ``duplicaat``,
+    nothing new on the log, and what the school supplies beside it (its number, a name) still recorded.
+    Another class is a correction: published, and registratie then holds that class."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn, nieuw = bsn(), bsn()
+    eerste = await reg.post("/v1/inschrijvingen", rij(pgn))
+    assert eerste.status_code == 201, eerste.text
+    p = eerste.json()["pseudoniem"]
+
+    nog_eens = await reg.post("/v1/inschrijvingen", rij(pgn, leerlingnummer="LN-9"))
+    assert nog_eens.status_code == 200, nog_eens.text
+    assert nog_eens.json() == {"pseudoniem": p, "regio": "MC28", "duplicaat": True}
+    assert nog_eens.headers.get("Idempotent-Replay") is None, "a new key: decided, not replayed"
+
+    bestand = await reg.post(PAD, {"rijen": [rij(pgn, identiteit={"voornamen": "Ida", "achternaam": "Smit"}),
+                                             rij(nieuw)]})
+    assert bestand.status_code == 207, bestand.text
+    oud, nieuwe = bestand.json()["resultaten"]
+    assert (oud["status"], oud.get("duplicaat"), nieuwe["status"], nieuwe.get("duplicaat")) == (200, True, 201, None)
+    assert bestand.json()["geaccepteerd"] == 2
+    duo = await reg.post(PAD, {"rijen": [{k: v for k, v in rij(pgn).items() if k != "klas"}]}, who="duo")
+    assert duo.json()["resultaten"][0]["status"] == 200, "DUO knows no class: the school's stays"
+
+    assert [i.klas for i in ingeschreven(await reg.events(MC28, p))] == ["8A"]
+    [identiteit] = await reg.records(MC28_ID, p.encode())
+    assert identiteit is not None and decode_identity_record(p.encode(), identiteit).achternaam == "Smit"
+    async with reg.app.state.intake.pool.acquire() as conn:
+        eigen = await conn.fetchrow("SELECT leerlingnummer, achternaam FROM school_leerling "
+                                    "WHERE school = '00AP00' AND pseudoniem = $1", p)
+    assert tuple(eigen) == ("LN-9", "Smit")
+
+    klas = await reg.post("/v1/inschrijvingen", rij(pgn, klas="8B"))
+    assert klas.status_code == 201, klas.text
+    assert [i.klas for i in ingeschreven(await reg.events(MC28, p))] == ["8A", "8B"]
+    async with reg.app.state.intake.pool.acquire() as conn:
+        gehouden = await conn.fetch("SELECT klas FROM inschrijving WHERE pseudoniem = $1", p)
+    assert [r["klas"] for r in gehouden] == ["8B"]
+    assert (await reg.post("/v1/inschrijvingen", rij(pgn, klas="8B"))).status_code == 200
+    assert len(ingeschreven(await reg.events(MC28, p))) == 2

@@ -80,6 +80,7 @@ class Inschrijving:
     ingangsdatum: date
     einddatum: date | None
     klas: str | None = None
+    isk: bool = False
 
     def actief_op(self, op: date) -> bool:
         return self.ingangsdatum <= op and (self.einddatum is None or op <= self.einddatum)
@@ -190,6 +191,15 @@ def _bekend(leerling: Leerling | None) -> Leerling:
     return leerling
 
 
+@dataclass(frozen=True)
+class AlIngeschreven:
+    """The enrolment states what registratie holds already (same school and start date, same details):
+    acknowledged, nothing published. A school's system sends its whole file again, and DUO's register
+    states the enrolment a school already fed; neither is a second enrolment on the log."""
+
+    pseudoniem: str
+
+
 def inschrijven(
     *,
     pseudoniem: str,
@@ -204,12 +214,18 @@ def inschrijven(
     isk: bool,
     vandaag: date,
     bekend: Leerling | None = None,
-) -> Besluit:
+) -> Besluit | AlIngeschreven:
     """An enrolment (B). A pupil registratie already knows keeps the woongemeente it knows: a move is
     a DUO register fact (``Verhuisd``, routed to both regions), not something an enrolment implies,
     or the old region's office would never hear of it (A5 moving house).
 
-    Grounds: domain.md B (DUO and schools feed enrolments; a move is DUO's) and A5 (moving house).
+    An enrolment registratie holds (same school and start date) is one enrolment: stated again with
+    the same details it is :class:`AlIngeschreven`, as a re-uploaded absence is a duplicate (A2); with
+    another class, type or ISK flag it is published again, correcting the details. A row without a
+    class keeps the class held (DUO's register does not know a school's classes).
+
+    Grounds: domain.md B (DUO and schools feed enrolments; a move is DUO's), A5 (moving house) and A2
+    (a re-uploaded file changes nothing).
     """
     if bekend is not None and bekend.woongemeente != woongemeente:
         raise Afgewezen("woongemeente", "gelijk_aan_registratie",
@@ -221,30 +237,47 @@ def inschrijven(
             "geboortedatum", "voor_ingangsdatum", "De geboortedatum moet vóór de ingangsdatum liggen."
         )
     plausibele_geboortedatum(geboortedatum, ingangsdatum)
+    geboortejaar_maand = f"{geboortedatum.year:04d}-{geboortedatum.month:02d}"
+    gehouden = _zelfde_inschrijving(bekend, school, ingangsdatum)
+    if gehouden is not None and bekend is not None:
+        klas = gehouden.klas if klas is None else klas
+        if (gehouden.school_type, gehouden.vakantieregio, gehouden.klas, gehouden.isk, bekend.geboortejaar_maand) \
+                == (school_type, vakantieregio, klas, isk, geboortejaar_maand):
+            return AlIngeschreven(pseudoniem)
     event = LeerlingIngeschreven(
         school=school_of(school), school_type=school_type, ingangsdatum=ingangsdatum,
         vakantieregio=vakantieregio, woongemeente=woongemeente,
-        geboortejaar_maand=f"{geboortedatum.year:04d}-{geboortedatum.month:02d}", klas=klas, isk=isk,
+        geboortejaar_maand=geboortejaar_maand, klas=klas, isk=isk,
     )
     return Besluit(pseudoniem, regio, (event,))
+
+
+def _zelfde_inschrijving(bekend: Leerling | None, school: str, ingangsdatum: date) -> Inschrijving | None:
+    """The enrolment held at this school from this date (the key of registratie's own table)."""
+    if bekend is None:
+        return None
+    return next((i for i in bekend.inschrijvingen if (i.school, i.ingangsdatum) == (school, ingangsdatum)), None)
 
 
 def na_inschrijving(bekend: Leerling | None, besluit: Besluit) -> Leerling:
     """The pupil as an enrolment leaves it, for the next row of the same pupil in a batch: the rows of
     one pupil are decided in order, each against what the earlier ones left, as single enrolments a
-    moment apart would be. An enrolment registratie holds already (same school and date) stays one.
+    moment apart would be. An enrolment registratie holds already (same school and date) stays one,
+    with the details the later row states (its end date, if any, kept).
 
     Grounds: domain.md B (schools and DUO feed enrolments; a move is DUO's fact, not an enrolment's).
     """
     [event] = besluit.events
     assert isinstance(event, LeerlingIngeschreven)
     ins = Inschrijving(event.school.code, event.school_type, event.vakantieregio, event.ingangsdatum, None,
-                       event.klas)
+                       event.klas, event.isk)
     if bekend is None:
         return Leerling(besluit.pseudoniem, event.woongemeente, besluit.regio, (ins,),
                         geboortejaar_maand=event.geboortejaar_maand)
-    if any((i.school, i.ingangsdatum) == (ins.school, ins.ingangsdatum) for i in bekend.inschrijvingen):
-        return bekend
+    gehouden = _zelfde_inschrijving(bekend, ins.school, ins.ingangsdatum)
+    if gehouden is not None:
+        return replace(bekend, geboortejaar_maand=event.geboortejaar_maand, inschrijvingen=tuple(
+            replace(ins, einddatum=i.einddatum) if i is gehouden else i for i in bekend.inschrijvingen))
     return replace(bekend, inschrijvingen=(*bekend.inschrijvingen, ins))
 
 

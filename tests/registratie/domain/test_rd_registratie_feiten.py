@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -21,6 +22,7 @@ from registratie.domain.intake import (
     MAX_UREN_PER_SCHOOLDAG,
     Afgewezen,
     AfwezigheidStand,
+    AlIngeschreven,
     Besluit,
     Duplicaat,
     Inschrijving,
@@ -252,10 +254,19 @@ def test_submitting_the_same_facts_again_changes_nothing(rijen: list[Feit], rnd:
     assert r.besluiten() == besluiten
 
 
-def _inschrijving(wie: Leerling | None, school: str, ingang: date, woongemeente: str = "GM0637") -> Besluit:
-    return inschrijven(pseudoniem="p-test", regio="MC28", woongemeente=woongemeente, geboortedatum=GEBOORTEDATUM,
+def _inschrijving(wie: Leerling | None, school: str, ingang: date, woongemeente: str = "GM0637", *,
+                 klas: str | None = "7B", isk: bool = False, geboortedatum: date = GEBOORTEDATUM) -> Besluit:
+    besluit = _inschrijven(wie, school, ingang, woongemeente, klas=klas, isk=isk, geboortedatum=geboortedatum)
+    assert isinstance(besluit, Besluit)
+    return besluit
+
+
+def _inschrijven(wie: Leerling | None, school: str, ingang: date, woongemeente: str = "GM0637", *,
+                 klas: str | None = "7B", isk: bool = False,
+                 geboortedatum: date = GEBOORTEDATUM) -> Besluit | AlIngeschreven:
+    return inschrijven(pseudoniem="p-test", regio="MC28", woongemeente=woongemeente, geboortedatum=geboortedatum,
                        school=school, school_type=SchoolType.PO, vakantieregio=Vakantieregio.MIDDEN,
-                       ingangsdatum=ingang, klas="7B", isk=False, vandaag=TODAY, bekend=wie)
+                       ingangsdatum=ingang, klas=klas, isk=isk, vandaag=TODAY, bekend=wie)
 
 
 def test_a_batchs_next_row_of_a_pupil_is_decided_against_what_the_first_left() -> None:
@@ -267,7 +278,35 @@ def test_a_batchs_next_row_of_a_pupil_is_decided_against_what_the_first_left() -
     with pytest.raises(Afgewezen) as exc:
         _inschrijving(na, ANDERE, START, woongemeente="GM0363")
     assert (exc.value.veld, exc.value.regel) == ("woongemeente", "gelijk_aan_registratie")
-    assert na_inschrijving(na, _inschrijving(na, SCHOOL, START)) is na
+    assert _inschrijven(na, SCHOOL, START) == AlIngeschreven("p-test")
     later = na_inschrijving(na, _inschrijving(na, ANDERE, D(2025, 9, 1)))
     assert [i.school for i in later.inschrijvingen] == [SCHOOL, ANDERE]
     assert later.ingeschreven_op(D(2025, 9, 2)) and later.inschrijving_op(ANDERE, D(2025, 9, 1)) is not None
+
+
+def test_an_enrolment_held_already_is_acknowledged_and_a_changed_one_corrects_its_details() -> None:
+    """A re-uploaded file, or DUO's register stating what the school fed, is not a second enrolment
+    (A2's rule for a re-uploaded file): nothing to publish. Another class, ISK flag or birth month is
+    published again and replaces the details held, its end date kept; a row without a class keeps it."""
+    na = na_inschrijving(None, _inschrijving(None, SCHOOL, START))
+    assert _inschrijven(na, SCHOOL, START) == AlIngeschreven("p-test")
+    assert _inschrijven(na, SCHOOL, START, klas=None) == AlIngeschreven("p-test"), "DUO knows no class"
+    with pytest.raises(Afgewezen):  # a move stays DUO's fact, also for an enrolment held
+        _inschrijven(na, SCHOOL, START, woongemeente="GM0363")
+
+    anders = _inschrijving(na, SCHOOL, START, klas="8B")
+    [ev] = anders.events
+    assert (ev.klas, ev.school.code, ev.ingangsdatum) == ("8B", SCHOOL, START)
+    beëindigd = replace(na, inschrijvingen=(replace(na.inschrijvingen[0], einddatum=D(2025, 12, 19)),))
+    na_8b = na_inschrijving(beëindigd, anders)
+    assert [(i.klas, i.einddatum) for i in na_8b.inschrijvingen] == [("8B", D(2025, 12, 19))]
+    assert _inschrijven(na_8b, SCHOOL, START, klas="8B") == AlIngeschreven("p-test")
+
+    isk = _inschrijving(na, SCHOOL, START, isk=True)
+    assert isk.events[0].isk is True and na_inschrijving(na, isk).inschrijvingen[0].isk is True
+    maand = _inschrijving(na, SCHOOL, START, klas=None, geboortedatum=D(2012, 4, 2))
+    assert (maand.events[0].klas, maand.events[0].geboortejaar_maand) == ("7B", "2012-04")
+    assert na_inschrijving(na, maand).geboortejaar_maand == "2012-04"
+    # another school, or another start date at the same school, is another enrolment
+    assert isinstance(_inschrijven(na, ANDERE, START), Besluit)
+    assert isinstance(_inschrijven(na, SCHOOL, D(2025, 9, 1)), Besluit)
