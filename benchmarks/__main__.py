@@ -308,7 +308,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     if args.profiel:
         RESULTS.mkdir(exist_ok=True)
     runs: dict[str, str] = {}
-    for name in ("copy", *(g[0] for g in gevallen)):
+    meer = [g[0] for g in gevallen if g[0] in IN_PROCESSEN] if args.processen > 1 else []
+    for name in ("copy", *(g[0] for g in gevallen), *(f"{m}_x{args.processen}" for m in meer)):
         url = args.admin_dsn.rsplit("/", 1)[0] + f"/bench_{name}_{uuid.uuid4().hex[:6]}"
         await ensure_database(url)
         runs[name] = url
@@ -329,11 +330,17 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
             cpu, f"runner_{name}",
         )
         await pool.close()
+        if name in meer:
+            await processen_run(args, name, package, runs[f"{name}_x{args.processen}"], t, aantal, batch, log,
+                                results, cpu)
     print("\nRatios (to raw getmany on the same topic; CPU µs per event of this process)")
     ratios = {"publisher / raw_produce": results["publisher"] / results["raw_produce"]}
     for name, _p, _, _, t, _ in gevallen:
         raw = "raw_consume_regio" if t == regio_topic else "raw_consume"
         ratios[f"{name} runner / {raw}"] = results[f"runner_{name}"] / results[raw]
+        if name in meer:
+            ratios[f"{name} runner, {args.processen} processes / {raw}"] = (
+                results[f"runner_{name}_x{args.processen}"] / results[raw])
     if "runner_leerplicht" in results:
         ratios["leerplicht runner / pg_copy"] = results["runner_leerplicht"] / results["pg_copy"]
     for k, v in ratios.items():
@@ -341,6 +348,33 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     for k, v in cpu.items():
         print(f"  {'CPU µs/event ' + k:<58} {v:>12.1f}")
     return {**results, **{f"ratio {k}": v for k, v in ratios.items()}, **{f"cpu_us {k}": v for k, v in cpu.items()}}
+
+
+IN_PROCESSEN = frozenset({"leerplicht", "leerplicht_regio", "rmc", "registratie_meldingstatus"})
+"""The ProjectionRunner cases also run by ``--processen`` processes in one consumer group, as the regional
+services and registratie are deployed (``deploy/k8s``: ``replicas: 2``; :mod:`benchmarks.processen`).
+telling's bundle runner is not among them: its fold reads what the previous batch wrote."""
+
+
+async def processen_run(args: argparse.Namespace, name: str, package: str, url: str, topic: str, aantal: int,
+                        batch: int, log: str, results: dict[str, float], cpu: dict[str, float]) -> None:
+    """One case again with ``--processen`` runner processes in one consumer group, on its own database."""
+    from benchmarks.processen import gemeten
+
+    pool = await create_pool(url)
+    await migrate(pool, package)
+    await pool.close()
+    k = args.processen
+    m = await gemeten(name, url, args.bootstrap, topic, aantal, batch, k, f"bench-{name}-x{k}-{uuid.uuid4().hex[:6]}",
+                      PARTITIONS)
+    sleutel = f"runner_{name}_x{k}"
+    results[sleutel], results[f"geheel_{sleutel}"], results[f"voor_stabiel_{sleutel}"] = (
+        m.ev_s, m.ev_s_geheel, m.voor_stabiel)
+    cpu[sleutel], cpu[f"{sleutel} postgres"], cpu[f"{sleutel} kafka"] = m.cpu[""], m.cpu["postgres"], m.cpu["kafka"]
+    print(f"  {f'ProjectionRunner, {k} processes in one group, {log}':<58} {m.ev_s:>12,.0f} ev/s  "
+          f"(once all held partitions; {m.ev_s_geheel:,.0f} ev/s over the whole run with the joins, "
+          f"{m.voor_stabiel:,} applied before; CPU µs/ev: {m.cpu['']:.1f} the processes, "
+          f"{m.cpu['postgres']:.1f} PostgreSQL, {m.cpu['kafka']:.1f} Kafka)", flush=True)
 
 
 def standaard_batch(package: str) -> int:
@@ -360,6 +394,9 @@ def main() -> None:
     parser.add_argument("--alleen-kafka", action="store_true", help="only the producer and consumer figures")
     parser.add_argument("--alleen", nargs="*", help="only these projection runs (telling, leerplicht, "
                         "leerplicht_regio, rmc, registratie_meldingstatus)")
+    parser.add_argument("--processen", type=int, default=2,
+                        help="also run the regional ProjectionRunner cases by this many processes in one consumer "
+                             "group, as deployed (replicas: 2); 1: not")
     parser.add_argument("--profiel", action="store_true", help="cProfile each projection run into benchmarks/results/")
     parser.add_argument("--bootstrap", help="use this Kafka instead of starting one")
     parser.add_argument("--brokers", type=int, default=1, choices=(1, 3),

@@ -33,6 +33,13 @@ DOELEN: list[tuple[str, str, str, str, str, float]] = [
     ("runner_rmc", "ProjectionRunner + rmc projection (regional log)", "", "runner_rmc", "raw_consume_regio", 0.3),
     ("runner_registratie_meldingstatus", "ProjectionRunner + registratie report statuses (regional log)", "",
      "runner_registratie_meldingstatus", "raw_consume_regio", 0.3),
+    *((f"runner_{k}_x2", f"{wat}, 2 processes in one group (as deployed: replicas 2)", "", f"runner_{k}_x2", raw, 0.3)
+      for k, wat, raw in (
+          ("leerplicht", "ProjectionRunner + leerplicht projection", "raw_consume"),
+          ("leerplicht_regio", "ProjectionRunner + leerplicht projection (regional log)", "raw_consume_regio"),
+          ("rmc", "ProjectionRunner + rmc projection (regional log)", "raw_consume_regio"),
+          ("registratie_meldingstatus", "ProjectionRunner + registratie report statuses (regional log)",
+           "raw_consume_regio"))),
     ("publisher", "EventPublisher", "", "publisher", "raw_produce", 0.6),
     ("intake_batch", "POST /v1/afwezigheden/batch, 500 rows", "intake-", "http_batch", "raw_batched", 0.5),
     ("intake_single", "POST /v1/afwezigheden, 32 clients", "intake-", "http_single", "raw_send_and_wait", 0.25),
