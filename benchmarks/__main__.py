@@ -294,6 +294,17 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     results["raw_consume_regio"] = await timed_mediaan(
         f"raw getmany() on a regional log ({nr:,} events, mixed)", nr,
         [lambda: raw_consume(args.bootstrap, regio_topic, nr)] * RAW_KEER, cpu, "raw_consume_regio")
+    if args.processen > 1 and not (args.alleen and not set(args.alleen) & IN_PROCESSEN):
+        from benchmarks.processen import raw_gemeten
+
+        k = args.processen
+        for raw_topic, aantal, sleutel in ((topic, n, "raw_consume"), (regio_topic, nr, "raw_consume_regio")):
+            metingen = sorted([await raw_gemeten(args.bootstrap, raw_topic, aantal, k, PARTITIONS)
+                               for _ in range(RAW_KEER)])
+            results[f"{sleutel}_x{k}"] = metingen[len(metingen) // 2]
+            print(f"  {f'raw getmany() by {k} processes, partitions divided ({sleutel}), median':<58} "
+                  f"{results[f'{sleutel}_x{k}']:>12,.0f} ev/s  ({', '.join(f'{m:,.0f}' for m in metingen)})",
+                  flush=True)
     print("PostgreSQL")
     # (key, projection, its service's migrations, runner, topic, events)
     gevallen: list[tuple[str, Projection, str, type[ProjectionRunner], str, int]] = [
@@ -339,8 +350,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
         raw = "raw_consume_regio" if t == regio_topic else "raw_consume"
         ratios[f"{name} runner / {raw}"] = results[f"runner_{name}"] / results[raw]
         if name in meer:
-            ratios[f"{name} runner, {args.processen} processes / {raw}"] = (
-                results[f"runner_{name}_x{args.processen}"] / results[raw])
+            k = args.processen
+            ratios[f"{name} runner, {k} processes / {raw}"] = results[f"runner_{name}_x{k}"] / results[raw]
+            ratios[f"{name} runner, {k} processes / {raw}, {k} processes"] = (
+                results[f"runner_{name}_x{k}"] / results[f"{raw}_x{k}"])
     if "runner_leerplicht" in results:
         ratios["leerplicht runner / pg_copy"] = results["runner_leerplicht"] / results["pg_copy"]
     for k, v in ratios.items():

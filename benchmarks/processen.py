@@ -4,7 +4,9 @@ and database, Kafka dividing the topic's partitions between them.
 
 Why in the benchmark: a runner is one Python process, so on its own it can use one core; the services run
 two replicas, and a regional topic's partitions are divided over them. The single-process rows stay as
-they were; this measures what the deployment runs.
+they were; this measures what the deployment runs, against the raw limit of as many processes
+(:func:`raw_gemeten`: raw ``getmany`` scales with processes too, so a ratio to one raw consumer would
+credit the runner with the second core).
 
 How it is timed, so the figure is the runners' and not Python's start: each process imports, connects to
 PostgreSQL and says ``klaar`` on its stdout; the clock starts when all are ready and told ``start``
@@ -172,9 +174,68 @@ async def gemeten(naam: str, dsn: str, bootstrap: str, topic: str, n: int, batch
     return Meting((n - voor) / (t1 - t_s), n / (t1 - t0), voor, cpu)
 
 
+async def raw_werker(bootstrap: str, topic: str, partities: list[int]) -> None:
+    """Raw ``getmany`` of some of the topic's partitions (as a group would divide them), no parsing: ready,
+    then on ``start`` read them to their end, print ``klaar``."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=5000,
+                                fetch_max_bytes=64 * 1024 * 1024, max_partition_fetch_bytes=16 * 1024 * 1024)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in partities]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        eind = await consumer.end_offsets(tps)
+        print("klaar", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        c0 = time.process_time()
+        te_lezen, gelezen = sum(eind.values()), 0  # a fresh topic: its partitions start at offset 0
+        while gelezen < te_lezen:
+            batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+            gelezen += sum(len(r) for r in batches.values())
+        print(f"klaar 0 0 0 {time.process_time() - c0}", flush=True)
+    finally:
+        await consumer.stop()
+
+
+async def raw_gemeten(bootstrap: str, topic: str, n: int, processen: int, partities: int) -> float:
+    """Raw ``getmany`` by ``processen`` processes, the partitions divided as the group's range assignor
+    divides them (3 over 2: two and one): the raw limit of as many processes as the runners get."""
+    omgeving = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    delen = [list(range(partities))[i::processen] for i in range(processen)]
+    werkers = [await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "benchmarks.processen", "raw", bootstrap, topic, ",".join(map(str, deel)),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=omgeving) for deel in delen]
+    for w in werkers:
+        assert w.stdout is not None
+        while (regel := await w.stdout.readline()).strip() != b"klaar":
+            if not regel:
+                raise RuntimeError(f"a raw consumer process did not start: {await w.wait()}")
+    t0 = time.perf_counter()
+    for w in werkers:
+        assert w.stdin is not None
+        w.stdin.write(b"start\n")
+        await w.stdin.drain()
+    for w in werkers:
+        assert w.stdout is not None
+        while not (regel := await w.stdout.readline()).startswith(b"klaar "):
+            if not regel:
+                raise RuntimeError(f"a raw consumer process failed: {await w.wait()}")
+    dt = time.perf_counter() - t0
+    for w in werkers:
+        await w.wait()
+    return n / dt
+
+
 def main(argv: list[str]) -> None:
-    naam, dsn, bootstrap, topic, groep, batch, n = argv
     from leerrecht.logging import configure_logging
+
+    if argv[0] == "raw":
+        _, bootstrap, topic, partities = argv
+        asyncio.run(raw_werker(bootstrap, topic, [int(p) for p in partities.split(",")]))
+        return
+    naam, dsn, bootstrap, topic, groep, batch, n = argv
 
     configure_logging("benchmark", json=True, level="WARNING")
     asyncio.run(werker(naam, dsn, bootstrap, topic, groep, int(batch), int(n)))

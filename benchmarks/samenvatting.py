@@ -33,7 +33,9 @@ DOELEN: list[tuple[str, str, str, str, str, float]] = [
     ("runner_rmc", "ProjectionRunner + rmc projection (regional log)", "", "runner_rmc", "raw_consume_regio", 0.3),
     ("runner_registratie_meldingstatus", "ProjectionRunner + registratie report statuses (regional log)", "",
      "runner_registratie_meldingstatus", "raw_consume_regio", 0.3),
-    *((f"runner_{k}_x2", f"{wat}, 2 processes in one group (as deployed: replicas 2)", "", f"runner_{k}_x2", raw, 0.3)
+    # the regional runners as deployed (2 replicas), against raw getmany by as many processes
+    *((f"runner_{k}_x2", f"{wat}, 2 processes in one group (as deployed: replicas 2)", "", f"runner_{k}_x2",
+       f"{raw}_x2", 0.3)
       for k, wat, raw in (
           ("leerplicht", "ProjectionRunner + leerplicht projection", "raw_consume"),
           ("leerplicht_regio", "ProjectionRunner + leerplicht projection (regional log)", "raw_consume_regio"),
