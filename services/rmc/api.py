@@ -142,6 +142,10 @@ def _antwoord(resultaat: Resultaat) -> JSONResponse:
     return JSONResponse(status_code=201 if resultaat.events else 200, content=resultaat.json())
 
 
+ONBEKENDE_SCHOOL = ("Deze school staat op de startdatum niet in het register van DUO (onbekend, gesloten of "
+                    "samengevoegd). Zoek de code van de vestiging op met GET /v1/scholen.")
+
+
 def _fout(fout: CommandoFout) -> HTTPException:
     return HTTPException(fout.status, detail=fout.body)
 
@@ -370,7 +374,7 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
                      "plaatsing duurzaam is. Antwoordt 201 met de gebeurtenissen en de nieuwe "
                      "versie. 404 zonder dossier, 409 bij een verouderde versie, 422 als de stap "
                      "niet past (niet in traject, niveau ontbreekt, school bij een bestemming zonder"
-                     " onderwijs)."))
+                     " onderwijs, een school die op de startdatum niet in het register van DUO staat)."))
     async def plaatsing(
         v: Wijzigen,
         pseudoniem: Pseudo,
@@ -379,6 +383,11 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         principal: Annotated[Principal, Depends(coach)],
     ) -> JSONResponse:
         school = School(brin=body.school[:4], vestiging=body.school[4:]) if body.school else None
+        if body.school:  # a code of the right shape is not yet a school: it must be in DUO's register then
+            async with runtime(request).pool.acquire() as conn:
+                if await scholen.op(conn, body.school, body.startdatum) is None:
+                    raise HTTPException(422, {"title": "Opdracht geweigerd", "status": 422, "fouten": [{
+                        "veld": "school", "regel": "bekende_school", "melding": ONBEKENDE_SCHOOL}]})
         return v.antwoord(await commando(
             request,
             pseudoniem,

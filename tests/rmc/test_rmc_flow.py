@@ -241,9 +241,9 @@ def test_intake_and_the_coachs_path_to_a_lasting_placement(rmc: dict[str, Any]) 
         {
             "expected_version": 5,
             "bestemming": "ONDERWIJS",
-            "niveau": "MBO_2",
+            "niveau": "HAVO",
             "startdatum": str(start + timedelta(days=21)),
-            "school": "34CD01",
+            "school": "00PJ00",  # a location of DUO's register (Erasmuscollege, Zoetermeer)
         },
     )
     assert r.status_code == 201 and r.json()["versie"] == 6, r.text
@@ -266,7 +266,7 @@ def test_intake_and_the_coachs_path_to_a_lasting_placement(rmc: dict[str, Any]) 
     )
     assert [(c["kanaal"], c["geslaagd"]) for c in final["contactpogingen"]] == [("SMS", True)]
     assert [(p["bestemming"], p["niveau"], p["school"], p["automatisch"]) for p in final["plaatsingen"]] == [
-        ("ONDERWIJS", "MBO_2", "34CD01", False)
+        ("ONDERWIJS", "HAVO", "00PJ00", False)
     ]
     assert [(w["partner"], w["aanwezigheid_pct"]) for w in final["voortgang"]] == [("werkstart", 75)]
     closed = post(

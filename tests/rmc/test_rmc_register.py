@@ -55,6 +55,7 @@ VANDAAG = datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the service's own
 NU = datetime.now(UTC)
 P_API = f"rmc-register-{TAG.lower()}{secrets.token_hex(4)}-api"
 P_WEB = f"rmc-register-{TAG.lower()}{secrets.token_hex(4)}-web"
+P_REST = f"rmc-register-{TAG.lower()}{secrets.token_hex(4)}-rest"
 API = {"Authorization": f"Bearer {TOKEN}"}
 DATABASE: list[str] = []  # rmc04's own database, for the one test that writes a bad fact into it
 
@@ -75,7 +76,7 @@ async def _publiceer(bootstrap: str) -> None:
     uit: list[OutgoingEvent] = [OutgoingEvent(REGISTER_TOPIC, to_envelope(
         f, subject=f.school.code, source="urn:nl:leerrecht:registratie", occurred_at=NU,
         correlation_id=uuid7())) for f in feiten]
-    for p in (P_API, P_WEB):
+    for p in (P_API, P_WEB, P_REST):
         signaal = registratie.PotentieelVsvGesignaleerd(
             lijst_maand=f"{VANDAAG.year:04d}-{VANDAAG.month:02d}", uitschrijfdatum=VANDAAG - timedelta(days=30),
             laatste_school=School(brin="00AP", vestiging="00"), school_type=SchoolType.MBO,
@@ -109,7 +110,7 @@ def rmc04(infra: Any) -> Iterator[ServiceProcess]:
     svc = start_service("rmc", infra.bootstrap, DATABASE[-1], **env)
     try:
         asyncio.run(_publiceer(infra.bootstrap))
-        for p in (P_API, P_WEB):
+        for p in (P_API, P_WEB, P_REST):
             _in_traject(svc, p)
         yield svc
     finally:
@@ -179,6 +180,31 @@ def test_the_file_page_offers_the_register_and_refuses_an_unknown_code(rmc04: Se
             assert 'aria-invalid="true"' in re.search(r'<input[^>]*id="pl-school"[^>]*>', r.text).group(0)  # type: ignore[union-attr]
         assert plaats(MBO.lower()).status_code == 303  # a typed code, lower case: it is the register's
     dossier = httpx.get(f"{rmc04.url}/v1/jongeren/{P_API}", headers=API, timeout=10).json()
+    assert dossier["status"] == "GEPLAATST" and dossier["plaatsingen"][-1]["school"] == MBO
+
+
+def test_the_api_refuses_a_placement_at_a_school_the_register_does_not_know(rmc04: ServiceProcess) -> None:
+    """A system placing through the API gets what the form gets: a code of the right shape that DUO's register
+    does not hold on the start date (never registered, or closed) is refused by field and rule, nothing is
+    recorded, and a register school is accepted."""
+    eventually(lambda: _zoek(rmc04, NAAM).json()["scholen"], timeout=60)
+
+    def plaats(school: str) -> httpx.Response:
+        versie = httpx.get(f"{rmc04.url}/v1/jongeren/{P_REST}", headers=API, timeout=10).json()["versie"]
+        return httpx.post(f"{rmc04.url}/v1/jongeren/{P_REST}/plaatsing", headers=API, timeout=30, json={
+            "expected_version": versie, "bestemming": "ONDERWIJS", "niveau": "MBO_2", "school": school,
+            "startdatum": VANDAAG.isoformat()})
+
+    for code in (ONBEKEND, GESLOTEN):
+        r = plaats(code)
+        assert r.status_code == 422, r.text
+        [fout] = r.json()["fouten"]
+        assert (fout["veld"], fout["regel"]) == ("school", "bekende_school")
+        assert "register van DUO" in fout["melding"]
+    assert httpx.get(f"{rmc04.url}/v1/jongeren/{P_REST}", headers=API, timeout=10).json()["status"] == "IN_TRAJECT"
+    r = plaats(MBO)
+    assert r.status_code == 201, r.text
+    dossier = httpx.get(f"{rmc04.url}/v1/jongeren/{P_REST}", headers=API, timeout=10).json()
     assert dossier["status"] == "GEPLAATST" and dossier["plaatsingen"][-1]["school"] == MBO
 
 
