@@ -685,8 +685,8 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                 besluit = inschrijven(
                     pseudoniem=r.pseudoniem, regio=woonregio, woongemeente=woongemeente,
                     geboortedatum=rij.geboortedatum, school=rij.school, school_type=r.school_type,
-                    vakantieregio=r.vakantieregio, ingangsdatum=rij.ingangsdatum, klas=rij.klas, isk=r.isk,
-                    vandaag=vandaag, bekend=leerling,
+                    vakantieregio=r.vakantieregio, ingangsdatum=rij.ingangsdatum, klas=rij.klas, isk=rij.isk,
+                    vandaag=vandaag, bekend=leerling, vestiging_isk=r.isk,  # r.isk: the location's when not stated
                 )
             except (Afgewezen, ValidationError) as exc:
                 uit.append(exc)

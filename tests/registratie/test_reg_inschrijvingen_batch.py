@@ -193,7 +193,7 @@ async def test_an_enrolment_held_already_is_acknowledged_and_not_published_again
     Another class is a correction: published, and registratie then holds that class."""
     reg.zet_vandaag(D(2026, 11, 27))
     pgn, nieuw = bsn(), bsn()
-    eerste = await reg.post("/v1/inschrijvingen", rij(pgn))
+    eerste = await reg.post("/v1/inschrijvingen", rij(pgn, isk=True))  # the school says: ISK
     assert eerste.status_code == 201, eerste.text
     p = eerste.json()["pseudoniem"]
 
@@ -209,7 +209,7 @@ async def test_an_enrolment_held_already_is_acknowledged_and_not_published_again
     assert (oud["status"], oud.get("duplicaat"), nieuwe["status"], nieuwe.get("duplicaat")) == (200, True, 201, None)
     assert bestand.json()["geaccepteerd"] == 2
     duo = await reg.post(PAD, {"rijen": [{k: v for k, v in rij(pgn).items() if k != "klas"}]}, who="duo")
-    assert duo.json()["resultaten"][0]["status"] == 200, "DUO knows no class: the school's stays"
+    assert duo.json()["resultaten"][0]["status"] == 200, "DUO states no class and no ISK: the school's stay"
 
     assert [i.klas for i in ingeschreven(await reg.events(MC28, p))] == ["8A"]
     [identiteit] = await reg.records(MC28_ID, p.encode())
@@ -223,7 +223,7 @@ async def test_an_enrolment_held_already_is_acknowledged_and_not_published_again
     assert klas.status_code == 201, klas.text
     assert [i.klas for i in ingeschreven(await reg.events(MC28, p))] == ["8A", "8B"]
     async with reg.app.state.intake.pool.acquire() as conn:
-        gehouden = await conn.fetch("SELECT klas FROM inschrijving WHERE pseudoniem = $1", p)
-    assert [r["klas"] for r in gehouden] == ["8B"]
+        gehouden = await conn.fetch("SELECT klas, isk FROM inschrijving WHERE pseudoniem = $1", p)
+    assert [(r["klas"], r["isk"]) for r in gehouden] == [("8B", True)]
     assert (await reg.post("/v1/inschrijvingen", rij(pgn, klas="8B"))).status_code == 200
     assert len(ingeschreven(await reg.events(MC28, p))) == 2

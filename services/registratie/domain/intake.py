@@ -211,9 +211,10 @@ def inschrijven(
     vakantieregio: Vakantieregio,
     ingangsdatum: date,
     klas: str | None,
-    isk: bool,
+    isk: bool | None,
     vandaag: date,
     bekend: Leerling | None = None,
+    vestiging_isk: bool = False,
 ) -> Besluit | AlIngeschreven:
     """An enrolment (B). A pupil registratie already knows keeps the woongemeente it knows: a move is
     a DUO register fact (``Verhuisd``, routed to both regions), not something an enrolment implies,
@@ -222,7 +223,8 @@ def inschrijven(
     An enrolment registratie holds (same school and start date) is one enrolment: stated again with
     the same details it is :class:`AlIngeschreven`, as a re-uploaded absence is a duplicate (A2); with
     another class, type or ISK flag it is published again, correcting the details. A row without a
-    class keeps the class held (DUO's register does not know a school's classes).
+    class or ISK flag keeps the one held (DUO's register does not know a school's classes, nor what a
+    school said of ISK); without an ISK flag and with nothing held, the location's (``vestiging_isk``).
 
     Grounds: domain.md B (DUO and schools feed enrolments; a move is DUO's), A5 (moving house) and A2
     (a re-uploaded file changes nothing).
@@ -239,11 +241,14 @@ def inschrijven(
     plausibele_geboortedatum(geboortedatum, ingangsdatum)
     geboortejaar_maand = f"{geboortedatum.year:04d}-{geboortedatum.month:02d}"
     gehouden = _zelfde_inschrijving(bekend, school, ingangsdatum)
-    if gehouden is not None and bekend is not None:
+    if gehouden is not None:
         klas = gehouden.klas if klas is None else klas
-        if (gehouden.school_type, gehouden.vakantieregio, gehouden.klas, gehouden.isk, bekend.geboortejaar_maand) \
-                == (school_type, vakantieregio, klas, isk, geboortejaar_maand):
-            return AlIngeschreven(pseudoniem)
+        isk = gehouden.isk if isk is None else isk
+    isk = vestiging_isk if isk is None else isk
+    if gehouden is not None and bekend is not None and (
+            gehouden.school_type, gehouden.vakantieregio, gehouden.klas, gehouden.isk, bekend.geboortejaar_maand,
+    ) == (school_type, vakantieregio, klas, isk, geboortejaar_maand):
+        return AlIngeschreven(pseudoniem)
     event = LeerlingIngeschreven(
         school=school_of(school), school_type=school_type, ingangsdatum=ingangsdatum,
         vakantieregio=vakantieregio, woongemeente=woongemeente,

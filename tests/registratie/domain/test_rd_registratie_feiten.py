@@ -255,18 +255,21 @@ def test_submitting_the_same_facts_again_changes_nothing(rijen: list[Feit], rnd:
 
 
 def _inschrijving(wie: Leerling | None, school: str, ingang: date, woongemeente: str = "GM0637", *,
-                 klas: str | None = "7B", isk: bool = False, geboortedatum: date = GEBOORTEDATUM) -> Besluit:
-    besluit = _inschrijven(wie, school, ingang, woongemeente, klas=klas, isk=isk, geboortedatum=geboortedatum)
+                 klas: str | None = "7B", isk: bool | None = False, geboortedatum: date = GEBOORTEDATUM,
+                 vestiging_isk: bool = False) -> Besluit:
+    besluit = _inschrijven(wie, school, ingang, woongemeente, klas=klas, isk=isk, geboortedatum=geboortedatum,
+                           vestiging_isk=vestiging_isk)
     assert isinstance(besluit, Besluit)
     return besluit
 
 
 def _inschrijven(wie: Leerling | None, school: str, ingang: date, woongemeente: str = "GM0637", *,
-                 klas: str | None = "7B", isk: bool = False,
-                 geboortedatum: date = GEBOORTEDATUM) -> Besluit | AlIngeschreven:
+                 klas: str | None = "7B", isk: bool | None = False, geboortedatum: date = GEBOORTEDATUM,
+                 vestiging_isk: bool = False) -> Besluit | AlIngeschreven:
     return inschrijven(pseudoniem="p-test", regio="MC28", woongemeente=woongemeente, geboortedatum=geboortedatum,
                        school=school, school_type=SchoolType.PO, vakantieregio=Vakantieregio.MIDDEN,
-                       ingangsdatum=ingang, klas=klas, isk=isk, vandaag=TODAY, bekend=wie)
+                       ingangsdatum=ingang, klas=klas, isk=isk, vandaag=TODAY, bekend=wie,
+                       vestiging_isk=vestiging_isk)
 
 
 def test_a_batchs_next_row_of_a_pupil_is_decided_against_what_the_first_left() -> None:
@@ -303,7 +306,13 @@ def test_an_enrolment_held_already_is_acknowledged_and_a_changed_one_corrects_it
     assert _inschrijven(na_8b, SCHOOL, START, klas="8B") == AlIngeschreven("p-test")
 
     isk = _inschrijving(na, SCHOOL, START, isk=True)
-    assert isk.events[0].isk is True and na_inschrijving(na, isk).inschrijvingen[0].isk is True
+    na_isk = na_inschrijving(na, isk)
+    assert isk.events[0].isk is True and na_isk.inschrijvingen[0].isk is True
+    # DUO's row states no ISK flag: the school's stays, also at a location that is not ISK (or is)
+    assert _inschrijven(na_isk, SCHOOL, START, isk=None) == AlIngeschreven("p-test")
+    assert _inschrijven(na, SCHOOL, START, isk=None, vestiging_isk=True) == AlIngeschreven("p-test")
+    nieuw = _inschrijving(None, ANDERE, START, isk=None, vestiging_isk=True)
+    assert nieuw.events[0].isk is True, "nothing held, nothing stated: the location's flag"
     maand = _inschrijving(na, SCHOOL, START, klas=None, geboortedatum=D(2012, 4, 2))
     assert (maand.events[0].klas, maand.events[0].geboortejaar_maand) == ("7B", "2012-04")
     assert na_inschrijving(na, maand).geboortejaar_maand == "2012-04"
