@@ -149,10 +149,11 @@ class InschrijvingIn(_In):
     woongemeente: Gemeente
     school: Brin6
     ingangsdatum: date
-    klas: Klas | None = None
+    klas: Klas | None = Field(default=None, description="Leeg bij een inschrijving die de registratie al kent "
+                              "(zelfde school en ingangsdatum): de bekende klas blijft.")
     isk: bool | None = Field(default=None, description="Leerling in de internationale schakelklas (ISK). Leeg: "
-                             "wat het register van DUO op de ingangsdatum over de vestiging zegt (een ISK-vestiging "
-                             "of -afdeling).")
+                             "wat eerder voor deze inschrijving is opgegeven, anders wat het register van DUO op de "
+                             "ingangsdatum over de vestiging zegt (een ISK-vestiging of -afdeling).")
     school_type: SchoolType | None = Field(default=None, description="Alleen nodig bij een (v)so-vestiging: so of vso.")
     leerlingnummer: Leerlingnummer | None = None
     identiteit: IdentiteitIn | None = None
