@@ -24,7 +24,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
@@ -72,8 +71,8 @@ async def werker(naam: str, dsn: str, bootstrap: str, topic: str, groep: str, ba
             while await _gelezen(conn, projection.name, topic) < n:
                 if taak.done():
                     taak.result()
-                if len(runner._assigned) != toegewezen:
-                    toegewezen = len(runner._assigned)
+                if len(runner.toegewezen) != toegewezen:
+                    toegewezen = len(runner.toegewezen)
                     print(f"toegewezen {toegewezen}", flush=True)
                 await asyncio.sleep(0.01)
         s = runner.stats
@@ -244,5 +243,3 @@ def main(argv: list[str]) -> None:
 if __name__ == "__main__":
     main(sys.argv[1:])
 
-
-__all__: list[Any] = ["Meting", "gemeten", "projectie"]

@@ -443,6 +443,11 @@ class ProjectionRunner:
     def ready(self) -> bool:
         return self._ready.is_set()
 
+    @property
+    def toegewezen(self) -> frozenset[TopicPartition]:
+        """The partitions this runner holds now (its share of the consumer group's)."""
+        return frozenset(self._assigned)
+
     def stop(self) -> None:
         """Graceful: the current batch is finished and committed, then the loop ends."""
         self._stopping.set()
