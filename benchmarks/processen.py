@@ -54,6 +54,28 @@ async def _gelezen(conn: asyncpg.Connection, naam: str, topic: str) -> int:
                                    "WHERE projection = $1 AND topic = $2", naam, topic))
 
 
+async def _klaar(argumenten: list[list[str]]) -> list[asyncio.subprocess.Process]:
+    """A ``python -m benchmarks.processen`` process per argument list, each once it said ``klaar``."""
+    omgeving = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    werkers = [await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "benchmarks.processen", *a, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, env=omgeving) for a in argumenten]
+    for w in werkers:  # a log line may come first (structlog writes to stdout)
+        assert w.stdout is not None
+        while (regel := await w.stdout.readline()).strip() != b"klaar":
+            if not regel:
+                raise RuntimeError(f"a benchmark process did not start: {await w.wait()}")
+    return werkers
+
+
+async def _zeg(werkers: list[asyncio.subprocess.Process], wat: bytes) -> None:
+    """Tell every process ``wat`` (a line on its stdin)."""
+    for w in werkers:
+        assert w.stdin is not None
+        w.stdin.write(wat + b"\n")
+        await w.stdin.drain()
+
+
 async def werker(naam: str, dsn: str, bootstrap: str, topic: str, groep: str, batch: int, n: int) -> None:
     """One process of the group: ready, then on ``start`` run until the checkpoints pass ``n`` records.
     Prints ``toegewezen K`` whenever its number of partitions changes, then what it applied, skipped and
@@ -107,15 +129,7 @@ async def gemeten(naam: str, dsn: str, bootstrap: str, topic: str, n: int, batch
     run of two seconds the second member's join (the first learns of it at its next heartbeat, and gives
     up its partitions after its batches in flight) is a large share. Both are printed. CPU per event
     (``""``: the processes themselves from ``start``; ``postgres``; ``kafka``) is over the whole run."""
-    omgeving = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    werkers = [await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.processen", naam, dsn, bootstrap, topic, groep, str(batch), str(n),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=omgeving) for _ in range(processen)]
-    for w in werkers:  # a log line may come first (structlog writes to stdout)
-        assert w.stdout is not None
-        while (regel := await w.stdout.readline()).strip() != b"klaar":
-            if not regel:
-                raise RuntimeError(f"a runner process did not start: {await w.wait()}")
+    werkers = await _klaar([[naam, dsn, bootstrap, topic, groep, str(batch), str(n)]] * processen)
     conn = await asyncpg.connect(dsn)
     projection_naam = projectie(naam).name
     slot = asyncio.Lock()  # one connection: the readers' query and the loop's never at once
@@ -142,20 +156,14 @@ async def gemeten(naam: str, dsn: str, bootstrap: str, topic: str, n: int, batch
         s0 = server_cpu_s()
         t0 = time.perf_counter()
         lezers = [asyncio.create_task(lees(i, w)) for i, w in enumerate(werkers)]
-        for w in werkers:
-            assert w.stdin is not None
-            w.stdin.write(b"start\n")
-            await w.stdin.drain()
+        await _zeg(werkers, b"start")
         while await gelezen() < n:
             if any(w.returncode for w in werkers):
                 raise RuntimeError(f"a runner process failed: {[w.returncode for w in werkers]}")
             await asyncio.sleep(0.005)
         t1 = time.perf_counter()
         s1 = server_cpu_s()  # the processes keep their connections until ``stop``
-        for w in werkers:
-            assert w.stdin is not None
-            w.stdin.write(b"stop\n")
-            await w.stdin.drain()
+        await _zeg(werkers, b"stop")
         await asyncio.gather(*lezers)
         codes = [await w.wait() for w in werkers]
     finally:
@@ -201,21 +209,10 @@ async def raw_werker(bootstrap: str, topic: str, partities: list[int]) -> None:
 async def raw_gemeten(bootstrap: str, topic: str, n: int, processen: int, partities: int) -> float:
     """Raw ``getmany`` by ``processen`` processes, the partitions divided as the group's range assignor
     divides them (3 over 2: two and one): the raw limit of as many processes as the runners get."""
-    omgeving = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     delen = [list(range(partities))[i::processen] for i in range(processen)]
-    werkers = [await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.processen", "raw", bootstrap, topic, ",".join(map(str, deel)),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=omgeving) for deel in delen]
-    for w in werkers:
-        assert w.stdout is not None
-        while (regel := await w.stdout.readline()).strip() != b"klaar":
-            if not regel:
-                raise RuntimeError(f"a raw consumer process did not start: {await w.wait()}")
+    werkers = await _klaar([["raw", bootstrap, topic, ",".join(map(str, deel))] for deel in delen])
     t0 = time.perf_counter()
-    for w in werkers:
-        assert w.stdin is not None
-        w.stdin.write(b"start\n")
-        await w.stdin.drain()
+    await _zeg(werkers, b"start")
     for w in werkers:
         assert w.stdout is not None
         while not (regel := await w.stdout.readline()).startswith(b"klaar "):
