@@ -66,8 +66,24 @@ async def ensure_database(url: str) -> None:
         await conn.close()
 
 
-async def create_pool(url: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60)
+IDLE_IN_TRANSACTION_MS = 20_000
+"""How long PostgreSQL lets a transaction of ours sit idle before it ends the session.
+
+Why: a process frozen with a transaction open (SIGSTOP, a stalled VM, a debugger) keeps its row locks for
+as long as it stays frozen. For a projection that means the new owner of its partitions, which the group
+hands over after the consumer's 10 s session timeout, waits on the frozen transaction's checkpoint row
+forever (``test_a_consumer_frozen_inside_its_transaction_does_not_block_the_new_owner``). Twice the session
+timeout: by then the group has written the consumer off. None of our transactions idles for seconds while
+it is alive: between its statements a transaction only computes, or publishes (the outbox), and a publish
+held up longer than this is retried from the rows that stay (consumers are idempotent)."""
+
+SERVER_SETTINGS = {"idle_in_transaction_session_timeout": str(IDLE_IN_TRANSACTION_MS)}
+
+
+async def create_pool(url: str, min_size: int = 1, max_size: int = 10,
+                      server_settings: dict[str, str] | None = None) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, command_timeout=60,
+                                     server_settings={**SERVER_SETTINGS, **(server_settings or {})})
     assert pool is not None
     return pool
 

@@ -234,6 +234,9 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
+    # the server ended a transaction left idle too long (db.IDLE_IN_TRANSACTION_MS): the process was
+    # frozen, its partitions are likely another's now; read again from the stored checkpoint
+    asyncpg.IdleInTransactionSessionTimeoutError,
 )
 
 

@@ -66,7 +66,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from leerrecht import kafka_security
-from leerrecht.db import ensure_database, migrate
+from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.logging import configure_logging
 from leerrecht.proces import zet_gc_drempels
 from leerrecht.projection import ProjectionRunner
@@ -112,10 +112,7 @@ async def schema_pool(database_url: str, schema: str) -> asyncpg.Pool:
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     finally:
         await conn.close()
-    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=5, command_timeout=60,
-                                     server_settings={"search_path": schema})
-    assert pool is not None
-    return pool
+    return await create_pool(database_url, max_size=5, server_settings={"search_path": schema})
 
 
 async def posities(conn: asyncpg.Connection, schema: str | None = None) -> Posities:

@@ -2,10 +2,14 @@
 
 Usage: python crash_consumer.py BOOTSTRAP DATABASE_URL TOPIC GROUP [--crash after_db_commit|before_db_commit]
        [--crash-after-batches N] [--unsafe-checkpoint] [--batch-size N] [--dedupe] [--stall-after-batches N]
+       [--stall-in-transaction-after-batches N]
 
 ``--stall-after-batches N`` makes a zombie: after N batches the process stops itself (SIGSTOP) holding a
 fetched batch it has not applied yet, prints ``stalled`` with that batch's position, and once continued
 (SIGCONT) applies it late and prints ``late_commit`` with how many of its events were fresh (F4).
+``--stall-in-transaction-after-batches N`` freezes it the same way, but inside a batch's open transaction
+(its rows written, the checkpoint row and the counter locked, not committed): it prints
+``stalled_in_transaction`` and, once continued, ``resumed`` before it tries to commit.
 
 The projection records how many times each event was applied (``applied.times``), so a test sees
 any double effect directly. Event-id deduplication is OFF unless --dedupe: the checkpoint alone must
@@ -52,10 +56,12 @@ class CountingProjection:
 
 
 class CrashingRunner(ProjectionRunner):
-    def __init__(self, *a: object, crash: str | None, after: int, stall: int | None = None, **kw: object) -> None:
+    def __init__(self, *a: object, crash: str | None, after: int, stall: int | None = None,
+                 stall_in_transaction: int | None = None, **kw: object) -> None:
         super().__init__(*a, **kw)  # type: ignore[arg-type]
         self.crash, self.after, self.done = crash, after, 0
         self.stall = stall
+        self.stall_in_transaction = stall_in_transaction
 
     async def _apply_batch(
         self, tp: TopicPartition, first: int, last: int, events: Sequence[Delivered],
@@ -76,6 +82,11 @@ class CrashingRunner(ProjectionRunner):
 
     async def before_db_commit(self, tp: TopicPartition, last: int) -> None:
         self._maybe_die("before_db_commit")
+        if self.stall_in_transaction is not None and self.done >= self.stall_in_transaction:
+            self.stall_in_transaction = None
+            print(f"stalled_in_transaction {tp.topic} {tp.partition} {last}", flush=True)
+            os.kill(os.getpid(), signal.SIGSTOP)  # frozen with the transaction open, its locks held
+            print(f"resumed {tp.partition} {last}", flush=True)
 
     async def after_db_commit(self, tp: TopicPartition, last: int) -> None:
         self.done += 1
@@ -131,6 +142,7 @@ async def main() -> None:
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--dedupe", action="store_true")
     p.add_argument("--stall-after-batches", type=int)
+    p.add_argument("--stall-in-transaction-after-batches", type=int)
     args = p.parse_args()
     configure_logging("crashtest", json=True, level="WARNING")
     pool = await create_pool(args.database_url)
@@ -148,6 +160,7 @@ async def main() -> None:
         crash=args.crash,
         after=args.crash_after_batches,
         stall=args.stall_after_batches,
+        stall_in_transaction=args.stall_in_transaction_after_batches,
         dedupe_event_ids=args.dedupe,
     )
     loop = asyncio.get_running_loop()

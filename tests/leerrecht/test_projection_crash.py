@@ -175,3 +175,40 @@ async def test_a_zombie_that_commits_after_losing_its_partitions_changes_no_row(
         stop(a)
         if b is not None:
             stop(b)
+
+
+@pytest.mark.infra
+async def test_a_consumer_frozen_inside_its_transaction_does_not_block_the_new_owner(infra) -> None:  # type: ignore[no-untyped-def]
+    """F4, found by CI: with a fetch's partitions applied side by side, a consumer can freeze (SIGSTOP, a
+    stalled VM) while one of its batch transactions is open, holding the partition's checkpoint row and
+    the rows it wrote. The group gives its partitions to B after the session timeout, but B's transaction
+    for that partition would wait on those locks for as long as A stays frozen. PostgreSQL ends a
+    transaction left idle that long (``idle_in_transaction_session_timeout``), so B applies everything;
+    continued, A commits nothing and keeps running, and every event is applied exactly once."""
+    topic = f"bevroren.{uuid.uuid4().hex[:8]}"
+    db = await infra.adatabase_url("bevroren")
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    await produce(infra.bootstrap, topic, N_EVENTS, partitions=3)
+    a = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "50",
+                       "--stall-in-transaction-after-batches", "2")
+    b = None
+    try:
+        await _line_starting(a, "stalled_in_transaction", timeout=60)
+        b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200")
+        # A's session (10 s) expires, then its idle transaction is ended (20 s after it froze)
+        distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=90)
+        assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS), "B waited on the frozen transaction"
+        await asyncio.sleep(1.0)  # B is idle now
+        before = await _rows_with_versions(db)
+
+        os.kill(a.pid, signal.SIGCONT)
+        await _line_starting(a, "resumed", timeout=30)
+        await asyncio.sleep(3.0)  # A's commit fails; a wrong runner's effects would show by now
+        assert a.poll() is None, "the consumer must survive its ended database session"
+        assert await _rows_with_versions(db) == before, "the frozen transaction committed after all"
+        assert await applied_state(db) == (N_EVENTS, 0, N_EVENTS)
+    finally:
+        os.kill(a.pid, signal.SIGCONT) if a.poll() is None else None
+        stop(a)
+        if b is not None:
+            stop(b)
