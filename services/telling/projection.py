@@ -56,7 +56,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import ClassVar
@@ -237,6 +237,11 @@ def _kopie_nieuwe_regio(event: Event, regio: str) -> bool:
     return isinstance(event, Verhuisd) and event.regio_gewijzigd and regio == event.nieuwe_regio
 
 
+PersoonEvent = tuple[Event, str, date, date, datetime]
+"""A stateful event of a person in a batch: the event, its region, its day, its registratiedag and when it
+was recorded (:func:`~telling.domain.figures.neem_op`)."""
+
+
 class TellingProjection:
     name = "telling"
     eigen_sleutel: ClassVar[frozenset[str]] = BEKEND - {AFWEZIG, GECORRIGEERD}
@@ -253,7 +258,7 @@ class TellingProjection:
         # and per pupil with an ongeoorloofde absence the earliest day per (schooljaar, regio, registratiedag)
         sommen: dict[tuple[str, str, str, date], tuple[int, Decimal]] = {}
         eersten: Eersten = {}
-        per_persoon: dict[str, list[tuple[Event, str, date, date]]] = {}
+        per_persoon: dict[str, list[PersoonEvent]] = {}
         som_leden: SomLeden = {}
         laatste_dag: date | None = None
         for d in events:
@@ -290,7 +295,7 @@ class TellingProjection:
                     continue
                 geregistreerd = dag_vastgelegd
                 dag = env.time.astimezone(AMSTERDAM).date()
-                per_persoon.setdefault(env.subject, []).append((event, regio, dag, geregistreerd))
+                per_persoon.setdefault(env.subject, []).append((event, regio, dag, geregistreerd, env.recorded_at))
 
         # everything below is keyed by plain tuples: hashing them is cheaper than hashing Cells
         cellen: dict[Sleutel, Cell] = {}
@@ -344,7 +349,7 @@ class TellingProjection:
                 tekst(rijen, 6), tekst(tabellen, 2),
             )
 
-    async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[tuple[Event, str, date, date]]],
+    async def _feiten(self, conn: asyncpg.Connection, per_persoon: dict[str, list[PersoonEvent]],
                       eersten: Eersten, oud: dict[str, tuple[Dagen, date | None]], wakker: Iterable[str],
                       klok: date | None,
                       ) -> tuple[set[Cell], dict[tuple[Cell, date], Decimal]]:
@@ -361,8 +366,8 @@ class TellingProjection:
         for persoon in sorted(per_persoon.keys() | wakker | eersten.keys()):
             voor, klok_oud = oud.get(persoon, ({}, None))
             na = dict(voor)
-            for event, regio, dag, geregistreerd in per_persoon.get(persoon, ()):
-                f = neem_op(na.get(geregistreerd, LEEG), event, regio, dag)
+            for event, regio, dag, geregistreerd, vastgelegd in per_persoon.get(persoon, ()):
+                f = neem_op(na.get(geregistreerd, LEEG), event, regio, dag, vastgelegd)
                 if not is_leeg(f):
                     na[geregistreerd] = f
             for (jaar, regio, geregistreerd), datum in sorted(eersten.get(persoon, {}).items()):

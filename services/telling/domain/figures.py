@@ -37,7 +37,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import takewhile
@@ -681,11 +681,16 @@ class EersteOngeoorloofd(_Feit):
 
 
 class Schoolinschrijving(_Feit):
-    """An enrolment: from ``datum`` at ``school`` (BRIN6) of ``school_type``."""
+    """An enrolment: from ``datum`` at ``school`` (BRIN6) of ``school_type``, recorded at ``vastgelegd``
+    (the envelope's recordedtime; ``None`` in facts stored before it was kept: the oldest).
+
+    One enrolment per school and ingangsdatum: registratie publishes it again when the school corrects
+    its details, and the one recorded last holds (:func:`_met_inschrijving`)."""
 
     datum: date
     school: str
     school_type: SchoolType
+    vastgelegd: datetime | None = None
 
 
 class Uitschrijving(_Feit):
@@ -809,6 +814,34 @@ def _plus(items: tuple[_F, ...], new: _F) -> tuple[_F, ...]:
     return items if new in items else (*items, new)
 
 
+_OUDST = datetime.min.replace(tzinfo=UTC)
+
+
+def _recentst(i: Schoolinschrijving) -> tuple[datetime, str]:
+    """The order of two views of one enrolment: the later recorded; on an equal time, the larger type
+    as text (any order of arrival then gives the same)."""
+    return (i.vastgelegd or _OUDST, i.school_type.value)
+
+
+def _met_inschrijving(items: tuple[Schoolinschrijving, ...], nieuw: Schoolinschrijving,
+                      ) -> tuple[Schoolinschrijving, ...]:
+    """``items`` with enrolment ``nieuw``: of the views of one enrolment (school and ingangsdatum) only
+    the one recorded last is kept, a maximum, so any order of the events and any split over recorded days
+    gives the same (:func:`voeg_samen`).
+
+    Why: a school that corrects an enrolment's school type (so and vso at one location) makes registratie
+    publish it again; kept side by side, the pupil counted as enrolled at both types (the vsv startset).
+
+    Grounds: domain.md C (each figure is reproducible from the log; the vsv startset).
+    """
+    for k, oud in enumerate(items):
+        if oud.school == nieuw.school and oud.datum == nieuw.datum:
+            if _recentst(nieuw) <= _recentst(oud):
+                return items
+            return (*items[:k], nieuw, *items[k + 1:])
+    return (*items, nieuw)
+
+
 def met_ongeoorloofd(f: Feiten, regio: str, datum: date) -> Feiten:
     """``f`` with an unauthorised absence on ``datum`` in ``regio``: kept only if it is the earliest of
     its schooljaar and region (:class:`EersteOngeoorloofd`; a minimum, so any order gives the same).
@@ -837,12 +870,14 @@ def _melding(f: Feiten, melding_id: object, **update: object) -> Feiten:
     return f.model_copy(update={"meldingen": {**f.meldingen, key: new}})
 
 
-def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
+def neem_op(f: Feiten, event: Event, regio: str, peildatum: date, vastgelegd: datetime | None = None) -> Feiten:
     """Fold one event into the person's facts. ``regio``: the region of the topic it came from (the
-    region of residence, A4); ``peildatum``: the day it happened (the envelope's time, in NL).
+    region of residence, A4); ``peildatum``: the day it happened (the envelope's time, in NL);
+    ``vastgelegd``: when the platform recorded it (the envelope's recordedtime).
 
-    Commutative by construction: every branch adds a fact to a set or fills a field of one report
-    that no other event fills, so any interleaving of a person's events gives the same facts.
+    Commutative by construction: every branch adds a fact to a set, fills a field of one report
+    that no other event fills, or keeps a maximum (an enrolment's latest recorded view), so any
+    interleaving of a person's events gives the same facts.
 
     Grounds: domain.md C (each figure is reproducible from the log).
     """
@@ -856,8 +891,9 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date) -> Feiten:
                 "woon": _plus(f.woon, Woonfeit(datum=event.ingangsdatum, gemeente=event.woongemeente,
                                                regio=regio)),
                 "inschrijvingen": _plus(f.inschrijvingen, event.ingangsdatum),
-                "schoolinschrijvingen": _plus(f.schoolinschrijvingen, Schoolinschrijving(
-                    datum=event.ingangsdatum, school=event.school.code, school_type=event.school_type)),
+                "schoolinschrijvingen": _met_inschrijving(f.schoolinschrijvingen, Schoolinschrijving(
+                    datum=event.ingangsdatum, school=event.school.code, school_type=event.school_type,
+                    vastgelegd=vastgelegd)),
                 "geboren": _plus(f.geboren, event.geboortejaar_maand),
             })
         case registratie.LeerlingUitgeschreven():
@@ -1030,6 +1066,10 @@ def voeg_samen(a: Feiten, b: Feiten) -> Feiten:
             velden[naam] = {**oud, **waarde}
         elif naam == "ongeoorloofd":
             velden[naam] = _eerste_unie(oud, waarde)
+        elif naam == "schoolinschrijvingen":
+            for i in waarde:
+                oud = _met_inschrijving(oud, i)
+            velden[naam] = oud
         else:
             velden[naam] = _unie(oud, waarde)
     return _bouw(**velden)

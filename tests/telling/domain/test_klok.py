@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -27,7 +27,7 @@ from telling.domain.figures import (
     neem_op,
     waarden,
 )
-from telling.domain.historie import Dagen, verwerk, wekker
+from telling.domain.historie import Dagen, stand, verwerk, wekker
 from tl_scenario import AMS, SCENARIO, SCHOOL, Stap, p, uid
 
 from contracts.codes import (
@@ -429,3 +429,40 @@ def test_an_lrv_whose_absence_began_before_the_summer_counts_only_from_its_thres
     assert _waarde(f, date(2025, 10, 1), "lrv", "2025-2026") == 1
     assert _waarde(f, date(2025, 10, 1), "lrv_nieuw", "2025-2026") == 1
     assert _waarde(f, date(2025, 10, 1), "lrv_op_1_september", "2025-2026") == 0
+
+
+def test_a_corrected_school_type_replaces_the_enrolment_from_the_day_it_was_recorded() -> None:
+    """registratie publishes an enrolment again when the school corrects its details (same school, same
+    ingangsdatum): a vso enrolment corrected to so leaves the vsv startset from the correction's day on,
+    and stays in it as of the days before. Found in the thirteenth session: both enrolments were kept,
+    so the pupil counted as enrolled at both types. Whatever order the two arrive in, on whichever days."""
+    recorded = datetime(2024, 9, 2, 10, tzinfo=UTC)
+    vso = (_ingeschreven(date(2024, 8, 20), SchoolType.VSO), recorded)
+    so = (_ingeschreven(date(2024, 8, 20), SchoolType.SO), recorded + timedelta(days=20))  # recorded 22 Sept
+
+    def dagen(*items: tuple[registratie.LeerlingIngeschreven, datetime]) -> Dagen:
+        out: Dagen = {}
+        for ev, t in items:
+            out[t.date()] = neem_op(out.get(t.date(), LEEG), ev, REGIO, date(2024, 8, 20), vastgelegd=t)
+        return out
+
+    for volgorde in ((vso, so), (so, vso)):
+        per_dag = dagen(*volgorde)
+        assert _waarde(stand(per_dag), date(2024, 10, 1), "vsv_startset", "2024-2025") == 0
+        assert _waarde(stand(per_dag, date(2024, 9, 21)), date(2024, 10, 1), "vsv_startset", "2024-2025") == 1
+        # recorded on one day, in either order: the later recorded one holds
+        zelfde_dag = _feiten_vastgelegd(*volgorde)
+        assert _waarde(zelfde_dag, date(2024, 10, 1), "vsv_startset", "2024-2025") == 0
+    # and corrected back to vso later: counted again; a replay changes nothing
+    terug = (_ingeschreven(date(2024, 8, 20), SchoolType.VSO), recorded + timedelta(days=25))
+    for volgorde in ((vso, so, terug), (terug, vso, so), (so, terug, vso, terug)):
+        f = _feiten_vastgelegd(*volgorde)
+        assert _waarde(f, date(2024, 10, 1), "vsv_startset", "2024-2025") == 1
+        assert len(f.schoolinschrijvingen) == 1
+
+
+def _feiten_vastgelegd(*items: tuple[registratie.LeerlingIngeschreven, datetime]) -> Feiten:
+    f = LEEG
+    for ev, t in items:
+        f = neem_op(f, ev, REGIO, ev.ingangsdatum, vastgelegd=t)
+    return f
