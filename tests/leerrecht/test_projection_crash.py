@@ -134,6 +134,15 @@ async def _rows_with_versions(db: str) -> dict[str, tuple[int, str]]:
         await conn.close()
 
 
+def _stop_frozen(a: subprocess.Popen[bytes], b: subprocess.Popen[bytes] | None) -> None:
+    """Stop the frozen consumer (continued first: a stopped process ignores SIGTERM) and the new owner."""
+    if a.poll() is None:
+        os.kill(a.pid, signal.SIGCONT)
+    stop(a)
+    if b is not None:
+        stop(b)
+
+
 @pytest.mark.infra
 async def test_a_zombie_that_commits_after_losing_its_partitions_changes_no_row(infra) -> None:  # type: ignore[no-untyped-def]
     """F4: consumer A is frozen (SIGSTOP) holding a fetched batch it has not applied. Its session expires,
@@ -171,10 +180,7 @@ async def test_a_zombie_that_commits_after_losing_its_partitions_changes_no_row(
         assert after == before, "the zombie's late commit changed rows"
         assert await applied_state(db) == (N_EVENTS, 0, N_EVENTS)
     finally:
-        os.kill(a.pid, signal.SIGCONT) if a.poll() is None else None
-        stop(a)
-        if b is not None:
-            stop(b)
+        _stop_frozen(a, b)
 
 
 @pytest.mark.infra
@@ -208,7 +214,4 @@ async def test_a_consumer_frozen_inside_its_transaction_does_not_block_the_new_o
         assert await _rows_with_versions(db) == before, "the frozen transaction committed after all"
         assert await applied_state(db) == (N_EVENTS, 0, N_EVENTS)
     finally:
-        os.kill(a.pid, signal.SIGCONT) if a.poll() is None else None
-        stop(a)
-        if b is not None:
-            stop(b)
+        _stop_frozen(a, b)

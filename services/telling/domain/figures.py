@@ -842,6 +842,19 @@ def _met_inschrijving(items: tuple[Schoolinschrijving, ...], nieuw: Schoolinschr
     return (*items, nieuw)
 
 
+def woon_gezien(ingangsdatum: date, peildatum: date) -> date:
+    """The day an enrolment's woongemeente holds for: its ingangsdatum, or the day the enrolment was
+    decided when that is later. **Decision**: registratie states the woongemeente it knows when it decides
+    (it refuses another one, a move comes from DUO), so an enrolment published again later (a school's
+    start-of-year file with the new class, a corrected type) tells where the pupil lives then, which after
+    a move is not where they lived on the ingangsdatum. Dated at its ingangsdatum it tied with the first
+    publication's municipality there, and the months before the move could count in the new one.
+
+    Grounds: domain.md C (per woongemeente) and A4 (routed to the woongemeente).
+    """
+    return max(ingangsdatum, peildatum)
+
+
 def met_ongeoorloofd(f: Feiten, regio: str, datum: date) -> Feiten:
     """``f`` with an unauthorised absence on ``datum`` in ``regio``: kept only if it is the earliest of
     its schooljaar and region (:class:`EersteOngeoorloofd`; a minimum, so any order gives the same).
@@ -888,8 +901,8 @@ def neem_op(f: Feiten, event: Event, regio: str, peildatum: date, vastgelegd: da
             f = met_ongeoorloofd(f, regio, event.datum)  # recoded to ongeoorloofd (v1: day unknown)
         case registratie.LeerlingIngeschreven():
             f = f.model_copy(update={
-                "woon": _plus(f.woon, Woonfeit(datum=event.ingangsdatum, gemeente=event.woongemeente,
-                                               regio=regio)),
+                "woon": _plus(f.woon, Woonfeit(datum=woon_gezien(event.ingangsdatum, peildatum),
+                                               gemeente=event.woongemeente, regio=regio)),
                 "inschrijvingen": _plus(f.inschrijvingen, event.ingangsdatum),
                 "schoolinschrijvingen": _met_inschrijving(f.schoolinschrijvingen, Schoolinschrijving(
                     datum=event.ingangsdatum, school=event.school.code, school_type=event.school_type,

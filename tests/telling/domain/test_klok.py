@@ -28,7 +28,7 @@ from telling.domain.figures import (
     waarden,
 )
 from telling.domain.historie import Dagen, stand, verwerk, wekker
-from tl_scenario import AMS, SCENARIO, SCHOOL, Stap, p, uid
+from tl_scenario import AMS, RDAM, SCENARIO, SCHOOL, Stap, p, uid
 
 from contracts.codes import (
     InterventieSoort,
@@ -466,3 +466,27 @@ def _feiten_vastgelegd(*items: tuple[registratie.LeerlingIngeschreven, datetime]
     for ev, t in items:
         f = neem_op(f, ev, REGIO, ev.ingangsdatum, vastgelegd=t)
     return f
+
+
+def test_an_enrolment_published_again_after_a_move_tells_where_the_pupil_lives_now_not_then() -> None:
+    """A school's start-of-year file sends every enrolment again with the new class, and registratie
+    publishes a changed one again with the pupil's woongemeente as it knows it *now*. For a pupil who moved
+    since the enrolment began, that is not where they lived on its ingangsdatum: the enrolment's
+    observation of the woongemeente is dated the day it was decided, so the months before the move keep
+    the old municipality (here the vsv startset of 1 October 2023)."""
+    eerst = registratie.LeerlingIngeschreven(
+        school=SCHOOL, school_type=SchoolType.VO, ingangsdatum=date(2023, 8, 21), klas="1B",
+        vakantieregio=Vakantieregio.NOORD, woongemeente=AMS, geboortejaar_maand="2010-05")
+    verhuisd = registratie.Verhuisd(verhuisdatum=date(2024, 3, 1), oude_gemeente=AMS, nieuwe_gemeente=RDAM,
+                                    oude_regio=REGIO, nieuwe_regio="MC29")
+    opnieuw = eerst.model_copy(update={"klas": "2B", "woongemeente": RDAM})
+    stappen = [(eerst, REGIO, date(2023, 8, 21)), (verhuisd, REGIO, date(2024, 3, 1)),
+               (verhuisd, "MC29", date(2024, 3, 1)), (opnieuw, "MC29", date(2024, 9, 2))]
+    for volgorde in (stappen, stappen[::-1]):
+        f = LEEG
+        for ev, regio, dag in volgorde:
+            f = neem_op(f, ev, regio, dag)
+        assert _waarde(f, date(2024, 10, 1), "vsv_startset", "2023-2024", AMS) == 1
+        assert _waarde(f, date(2024, 10, 1), "vsv_startset", "2023-2024", RDAM) == 0
+        assert _waarde(f, date(2024, 10, 1), "vsv_startset", "2024-2025", RDAM) == 1
+        assert _waarde(f, date(2024, 10, 1), "vsv_startset", "2024-2025", AMS) == 0
