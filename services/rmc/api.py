@@ -385,7 +385,9 @@ def build_router(coach: Any, partner: Any, region: str, regels: Regels) -> APIRo
         school = School(brin=body.school[:4], vestiging=body.school[4:]) if body.school else None
         if body.school:  # a code of the right shape is not yet a school: it must be in DUO's register then
             async with runtime(request).pool.acquire() as conn:
-                if await scholen.op(conn, body.school, body.startdatum) is None:
+                # without a file here the answer is the command's 404, whatever the school
+                if (await conn.fetchval("SELECT true FROM jongere WHERE pseudoniem = $1", pseudoniem)
+                        and await scholen.op(conn, body.school, body.startdatum) is None):
                     raise HTTPException(422, {"title": "Opdracht geweigerd", "status": 422, "fouten": [{
                         "veld": "school", "regel": "bekende_school", "melding": ONBEKENDE_SCHOOL}]})
         return v.antwoord(await commando(

@@ -206,6 +206,13 @@ def test_the_api_refuses_a_placement_at_a_school_the_register_does_not_know(rmc0
     assert r.status_code == 201, r.text
     dossier = httpx.get(f"{rmc04.url}/v1/jongeren/{P_REST}", headers=API, timeout=10).json()
     assert dossier["status"] == "GEPLAATST" and dossier["plaatsingen"][-1]["school"] == MBO
+    # a young person without a file here: that is the answer (404), whatever the school
+    geen = f"rmc-register-{TAG.lower()}{secrets.token_hex(4)}-geen"
+    for code in (ONBEKEND, MBO):
+        r = httpx.post(f"{rmc04.url}/v1/jongeren/{geen}/plaatsing", headers=API, timeout=30, json={
+            "expected_version": 1, "bestemming": "ONDERWIJS", "niveau": "MBO_2", "school": code,
+            "startdatum": VANDAAG.isoformat()})
+        assert r.status_code == 404, r.text
 
 
 def _axe(page: Any, waar: str) -> None:
