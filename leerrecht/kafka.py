@@ -396,10 +396,34 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicLike]) -> list[str]
         if bestaand:
             await _audit_when_listed(admin, bestaand)
         if created:
+            await _wait_for_leaders(admin, created)
             log.info("topics_created", topics=created)
         return created
     finally:
         await admin.close()
+
+
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: Sequence[str], timeout: float = 30.0) -> None:
+    """Return once the broker's metadata shows every partition of ``names`` with a leader.
+
+    Why: CreateTopics answers before every broker's metadata holds the new topic. A metadata request
+    made right after it can show the topic without partitions (seen in CI: a topic described just
+    after its creation had none), and a producer or consumer started then sees the same. The wait is
+    bounded. A cluster that elects no leader in that time is logged, and the clients' own retries take
+    over from there."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        topics = await admin.describe_topics(list(names))
+        if len(topics) == len(names) and all(
+            t["error_code"] == 0 and t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"])
+            for t in topics
+        ):
+            return
+        if loop.time() > deadline:
+            log.warning("topics_zonder_leider", topics=list(names), timeout_s=timeout)
+            return
+        await asyncio.sleep(0.1)
 
 
 def _topic_errors(response: Any) -> dict[str, type[Exception]]:
