@@ -8,10 +8,13 @@ the vsv startset, whatever order and batches the two events come in.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import pytest
 from telling.tabellen import inhoud_hash
 from telling_batches import pas_toe
@@ -41,6 +44,21 @@ def _ingeschreven(n: int, school_type: SchoolType, vastgelegd: date, wie: str = 
 VSO = _ingeschreven(1, SchoolType.VSO, date(2024, 9, 2))
 SO = _ingeschreven(2, SchoolType.SO, date(2024, 9, 22))  # the school's correction, recorded later
 KLOK = _ingeschreven(3, SchoolType.PO, date(2024, 10, 2), wie=ANDER)  # the log's today passes 1 October
+STARTSET = ("SELECT coalesce(sum(waarde), 0) FROM cijfer WHERE indicator = 'vsv_startset' "
+            "AND periode = '2024-2025' AND uitsplitsing = '' AND gebied = $1")
+
+
+@asynccontextmanager
+async def _toegepast(infra: Any, *batches: Sequence[Envelope]) -> AsyncIterator[asyncpg.Connection]:
+    """A fresh telling database with ``batches`` applied as the runner applies them."""
+    pool = await create_pool(await infra.adatabase_url("telcorr"))
+    try:
+        await migrate(pool, "telling")
+        await pas_toe(pool, region_events_topic(REGIO), *batches)
+        async with pool.acquire() as conn:
+            yield conn
+    finally:
+        await pool.close()
 
 
 @pytest.mark.infra
@@ -51,17 +69,9 @@ KLOK = _ingeschreven(3, SchoolType.PO, date(2024, 10, 2), wie=ANDER)  # the log'
     [[VSO, SO, KLOK], [SO, VSO]],  # redelivered
 ], ids=["in_order", "correction_first", "one_batch", "replayed"])
 async def test_a_vso_enrolment_corrected_to_so_is_not_in_the_vsv_startset(infra: Any, batches: list[Any]) -> None:
-    pool = await create_pool(await infra.adatabase_url("telcorr"))
-    try:
-        await migrate(pool, "telling")
-        await pas_toe(pool, region_events_topic(REGIO), *batches)
-        async with pool.acquire() as conn:
-            startset = await conn.fetchval(
-                "SELECT coalesce(sum(waarde), 0) FROM cijfer WHERE indicator = 'vsv_startset' "
-                "AND periode = '2024-2025' AND uitsplitsing = '' AND gebied = $1", REGIO)
-            leerlingen = await conn.fetchval("SELECT count(*) FROM leerling_feiten")
-    finally:
-        await pool.close()
+    async with _toegepast(infra, *batches) as conn:
+        startset = await conn.fetchval(STARTSET, REGIO)
+        leerlingen = await conn.fetchval("SELECT count(*) FROM leerling_feiten")
     assert leerlingen == 2
     assert startset == 0
 
@@ -70,23 +80,9 @@ async def test_a_vso_enrolment_corrected_to_so_is_not_in_the_vsv_startset(infra:
 async def test_the_correction_gives_the_same_figures_in_any_order(infra: Any) -> None:
     hashes = []
     for batches in ([[VSO], [SO], [KLOK]], [[KLOK, SO], [VSO]]):
-        pool = await create_pool(await infra.adatabase_url("telcorr"))
-        try:
-            await migrate(pool, "telling")
-            await pas_toe(pool, region_events_topic(REGIO), *batches)
-            async with pool.acquire() as conn:
-                hashes.append(await inhoud_hash(conn))
-        finally:
-            await pool.close()
+        async with _toegepast(infra, *batches) as conn:
+            hashes.append(await inhoud_hash(conn))
     assert hashes[0] == hashes[1]
     # and a vso enrolment left as it is does count: the test above can fail
-    pool = await create_pool(await infra.adatabase_url("telcorr"))
-    try:
-        await migrate(pool, "telling")
-        await pas_toe(pool, region_events_topic(REGIO), [VSO, KLOK])
-        async with pool.acquire() as conn:
-            assert await conn.fetchval(
-                "SELECT waarde FROM cijfer WHERE indicator = 'vsv_startset' AND periode = '2024-2025' "
-                "AND uitsplitsing = '' AND gebied = $1", REGIO) == 1
-    finally:
-        await pool.close()
+    async with _toegepast(infra, [VSO, KLOK]) as conn:
+        assert await conn.fetchval(STARTSET, REGIO) == 1
