@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from leerrecht.db import IDLE_IN_TRANSACTION_MS
 from leerrecht.kafka_security import KafkaSecurity
 
 
@@ -49,6 +50,10 @@ class ServiceSettings(BaseSettings):
     # Connections per process. Each HTTP command holds one for its whole submission (including the
     # broker's ack), so this bounds concurrent commands; PostgreSQL's max_connections bounds the sum.
     db_pool_size: int = Field(default=10, alias="DB_POOL_SIZE", ge=2, le=200)
+    # How long PostgreSQL lets one of our transactions sit idle before it ends the session: a process
+    # frozen mid-transaction (SIGSTOP, a stalled VM) must not hold its locks for ever (leerrecht.db).
+    db_idle_in_transaction_ms: int = Field(default=IDLE_IN_TRANSACTION_MS, alias="DB_IDLE_IN_TRANSACTION_MS",
+                                           ge=1000, le=3_600_000)
     # Edge limits (leerrecht.grenzen), checked before a body is parsed or a token checked against a
     # role: the largest request body (a service may allow more on one path, e.g. registratie's CSV),
     # and a token bucket per client: RATE_LIMIT_PER_S requests per second, RATE_LIMIT_BURST at once

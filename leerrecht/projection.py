@@ -234,7 +234,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
-    # the server ended a transaction left idle too long (db.IDLE_IN_TRANSACTION_MS): the process was
+    # the server ended a transaction left idle too long (DB_IDLE_IN_TRANSACTION_MS): the process was
     # frozen, its partitions are likely another's now; read again from the stored checkpoint
     asyncpg.IdleInTransactionSessionTimeoutError,
 )

@@ -97,7 +97,8 @@ def _crash_if_failed(task: asyncio.Task[None]) -> None:
 async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence[TopicLike] = ()) -> Runtime:
     kafka_security.use(settings.kafka_security())  # one principal per process: every client below
     await ensure_database(settings.database_url)
-    pool = await create_pool(settings.database_url, max_size=settings.db_pool_size)
+    pool = await create_pool(settings.database_url, max_size=settings.db_pool_size,
+                             idle_in_transaction_ms=settings.db_idle_in_transaction_ms)
     owner = settings.database_owner_url
     await migrate(pool, package, owner_url=owner.get_secret_value() if owner else None)
     if topics:

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 import asyncpg
 from aiokafka import TopicPartition
 
-from leerrecht.db import create_pool, migrate
+from leerrecht.db import IDLE_IN_TRANSACTION_MS, create_pool, migrate
 from leerrecht.logging import configure_logging
 from leerrecht.overslaan import Overgeslagen
 from leerrecht.projection import Delivered, ProjectionRunner
@@ -143,9 +143,10 @@ async def main() -> None:
     p.add_argument("--dedupe", action="store_true")
     p.add_argument("--stall-after-batches", type=int)
     p.add_argument("--stall-in-transaction-after-batches", type=int)
+    p.add_argument("--idle-in-transaction-ms", type=int, default=IDLE_IN_TRANSACTION_MS)
     args = p.parse_args()
     configure_logging("crashtest", json=True, level="WARNING")
-    pool = await create_pool(args.database_url)
+    pool = await create_pool(args.database_url, idle_in_transaction_ms=args.idle_in_transaction_ms)
     await migrate(pool, "leerrecht")
     async with pool.acquire() as conn:
         await conn.execute(SCHEMA)

@@ -196,12 +196,13 @@ async def test_a_consumer_frozen_inside_its_transaction_does_not_block_the_new_o
     group = f"g-{uuid.uuid4().hex[:8]}"
     await produce(infra.bootstrap, topic, N_EVENTS, partitions=3)
     a = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "50",
-                       "--stall-in-transaction-after-batches", "2")
+                       "--stall-in-transaction-after-batches", "2",
+                       "--idle-in-transaction-ms", "6000")  # DB_IDLE_IN_TRANSACTION_MS; 20 s by default
     b = None
     try:
         await _line_starting(a, "stalled_in_transaction", timeout=60)
         b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200")
-        # A's session (10 s) expires, then its idle transaction is ended (20 s after it froze)
+        # A's idle transaction is ended (6 s after it froze), and its session (10 s) expires
         distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=90)
         assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS), "B waited on the frozen transaction"
         await asyncio.sleep(1.0)  # B is idle now
