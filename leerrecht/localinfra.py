@@ -212,6 +212,10 @@ class KafkaNode:
     # A controller of a throwaway cluster: requests its brokers forward from their PLAINTEXT listener
     # (CreateAcls) carry the anonymous super user, so the controller must know it as one too.
     anonymous_super_user: bool = False
+    # The JIT stops at C1 (``-XX:TieredStopAtLevel=1``): a lightly loaded throwaway broker (the failure
+    # tests' cluster) never pays back C2's compilations, which are most of a start on 2 cores (a 3-broker
+    # cluster up in ~14 s against ~25 s). Not for a broker that carries load, whose hot paths C2 makes faster.
+    c1_only: bool = False
 
     @property
     def is_broker(self) -> bool:
@@ -345,9 +349,10 @@ class KafkaNode:
         (self.home / "log4j2.properties").write_text(KAFKA_LOG4J)
         return props
 
-    def _jvm(self, main: str, *args: str) -> list[str]:
+    def _jvm(self, main: str, *args: str, short_lived: bool = False) -> list[str]:
+        c1 = ["-XX:TieredStopAtLevel=1"] if short_lived or self.c1_only else []
         return [
-            _java(), f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseG1GC",
+            _java(), f"-Xmx{self.heap}", f"-Xms{self.heap}", "-XX:+UseG1GC", *c1,
             f"-Dkafka.logs.dir={self.home / 'logs'}",
             f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}",
             "-cp", f"{self.lib}/*", main, *args,
@@ -378,7 +383,7 @@ class KafkaNode:
             voters = ["--standalone"] if "controller" in self.roles else []  # the one voter of its quorum
             subprocess.run(
                 self._jvm("kafka.tools.StorageTool", "format", *voters,
-                          "--cluster-id", cluster_id, "--config", str(props), *scram),
+                          "--cluster-id", cluster_id, "--config", str(props), *scram, short_lived=True),
                 check=True, stdout=subprocess.DEVNULL,
             )
         out = (self.home / "logs" / "stdout.log").open("ab")
@@ -451,6 +456,7 @@ class KafkaCluster:
     lib: Path = field(default_factory=lambda: kafka_lib_dir())
     heap: str = "384m"
     regions: tuple[str, ...] = ("MC28", "MC29")
+    c1_only: bool = False  # see KafkaNode.c1_only
     controller: KafkaNode = field(init=False)
     nodes: list[KafkaNode] = field(init=False)
 
@@ -460,7 +466,7 @@ class KafkaCluster:
         creds = self.home / "credentials.json"
         common: dict[str, Any] = {"lib": self.lib, "regions": self.regions, "cluster_id": cluster_id,
                                   "quorum": f"127.0.0.1:{quorum_port}", "shared_credentials": creds,
-                                  "replication": self.brokers}
+                                  "replication": self.brokers, "c1_only": self.c1_only}
         self.controller = KafkaNode(home=self.home / "controller", port=quorum_port, controller_port=quorum_port,
                                     heap="128m", roles="controller", node_id=100, anonymous_super_user=True,
                                     **common)
@@ -957,12 +963,13 @@ def throwaway_postgres(prefix: str, fast: bool = False) -> Iterator[PostgresNode
 
 @contextlib.contextmanager
 def throwaway_kafka_cluster(prefix: str, brokers: int = 3, heap: str = "384m",
-                            regions: tuple[str, ...] = ("MC28", "MC29")) -> Iterator[KafkaCluster]:
+                            regions: tuple[str, ...] = ("MC28", "MC29"), c1_only: bool = False,
+                            ) -> Iterator[KafkaCluster]:
     """A replicated cluster (:class:`KafkaCluster`) on free ports in a temporary folder, removed
     afterwards: the broker-failure tests and the benchmarks (``--brokers 3``)."""
     ensure_kafka_jars()
     home = Path(tempfile.mkdtemp(prefix=prefix))
-    cluster = KafkaCluster(home=home, brokers=brokers, heap=heap, regions=regions)
+    cluster = KafkaCluster(home=home, brokers=brokers, heap=heap, regions=regions, c1_only=c1_only)
     try:
         cluster.start()
         yield cluster

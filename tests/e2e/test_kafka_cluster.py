@@ -49,7 +49,7 @@ PUPILS = 20
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[KafkaCluster]:
-    with throwaway_kafka_cluster("leerrecht-cluster-", regions=(REGION,)) as c:
+    with throwaway_kafka_cluster("leerrecht-cluster-", regions=(REGION,), c1_only=True) as c:
         yield c
 
 
