@@ -61,13 +61,14 @@ async def leerlingen(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> d
     ins: dict[str, list[Inschrijving]] = {}
     if rows:
         for r in await conn.fetch(
-            "SELECT pseudoniem, school, school_type, vakantieregio, ingangsdatum, einddatum, klas, isk "
-            "FROM inschrijving WHERE pseudoniem = ANY($1::text[]) ORDER BY pseudoniem, ingangsdatum, school",
+            "SELECT pseudoniem, school, school_type, vakantieregio, ingangsdatum, einddatum, klas, isk, "
+            "geboortejaar_maand FROM inschrijving WHERE pseudoniem = ANY($1::text[]) "
+            "ORDER BY pseudoniem, ingangsdatum, school",
             [r["pseudoniem"] for r in rows],
         ):
             ins.setdefault(r["pseudoniem"], []).append(Inschrijving(
                 r["school"], SchoolType(r["school_type"]), Vakantieregio(r["vakantieregio"]),
-                r["ingangsdatum"], r["einddatum"], r["klas"], r["isk"]))
+                r["ingangsdatum"], r["einddatum"], r["klas"], r["isk"], r["geboortejaar_maand"]))
     out: dict[str, Leerling | None] = dict.fromkeys(keys)
     for row in rows:
         p = row["pseudoniem"]
@@ -392,11 +393,12 @@ async def apply_to_state(conn: asyncpg.Connection, envelopes: Sequence[Envelope]
                 # end date stays
                 await conn.execute(
                     "INSERT INTO inschrijving (pseudoniem, school, school_type, vakantieregio, ingangsdatum, "
-                    "klas, isk) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (pseudoniem, school, ingangsdatum) "
+                    "klas, isk, geboortejaar_maand) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                    "ON CONFLICT (pseudoniem, school, ingangsdatum) "
                     "DO UPDATE SET school_type = EXCLUDED.school_type, vakantieregio = EXCLUDED.vakantieregio, "
-                    "klas = EXCLUDED.klas, isk = EXCLUDED.isk",
+                    "klas = EXCLUDED.klas, isk = EXCLUDED.isk, geboortejaar_maand = EXCLUDED.geboortejaar_maand",
                     p, event.school.code, event.school_type.value, event.vakantieregio.value,
-                    event.ingangsdatum, event.klas, event.isk,
+                    event.ingangsdatum, event.klas, event.isk, event.geboortejaar_maand,
                 )
             case reg.LeerlingUitgeschreven():
                 await conn.execute(

@@ -227,3 +227,25 @@ async def test_an_enrolment_held_already_is_acknowledged_and_not_published_again
     assert [(r["klas"], r["isk"]) for r in gehouden] == [("8B", True)]
     assert (await reg.post("/v1/inschrijvingen", rij(pgn, klas="8B"))).status_code == 200
     assert len(ingeschreven(await reg.events(MC28, p))) == 2
+
+
+async def test_two_schools_that_disagree_on_the_birth_month_upload_again_without_publishing(reg: Reg) -> None:
+    """A pupil at two schools whose records state other birth months: each school's file sent again is
+    its own enrolment stated again (200, nothing on the log). Before, each upload was compared with the
+    month the other school stated last and both were published again on every upload, back and forth."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    a = await reg.post(PAD, {"rijen": [rij(pgn, geboortedatum="2014-05-17")]})
+    b = await reg.post(PAD, {"rijen": [rij(pgn, school="00AV00", geboortedatum="2014-06-02")]}, who="school2")
+    assert [a.json()["resultaten"][0]["status"], b.json()["resultaten"][0]["status"]] == [201, 201], (a.text, b.text)
+    p = a.json()["resultaten"][0]["pseudoniem"]
+    for _ in range(2):
+        for who, school, geboren in (("school", "00AP00", "2014-05-17"), ("school2", "00AV00", "2014-06-02")):
+            r = await reg.post(PAD, {"rijen": [rij(pgn, school=school, geboortedatum=geboren)]}, who=who)
+            assert r.json()["resultaten"][0]["status"] == 200, (who, r.text)
+    assert [(i.school.code, i.geboortejaar_maand) for i in ingeschreven(await reg.events(MC28, p))] == [
+        ("00AP00", "2014-05"), ("00AV00", "2014-06")]
+    # a school correcting its own month is still published
+    c = await reg.post("/v1/inschrijvingen", rij(pgn, geboortedatum="2014-07-01"))
+    assert c.status_code == 201, c.text
+    assert [i.geboortejaar_maand for i in ingeschreven(await reg.events(MC28, p))][-1] == "2014-07"

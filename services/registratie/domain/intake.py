@@ -81,6 +81,8 @@ class Inschrijving:
     einddatum: date | None
     klas: str | None = None
     isk: bool = False
+    geboortejaar_maand: str | None = None
+    """The birth month this school stated with this enrolment (``None``: held from before it was kept)."""
 
     def actief_op(self, op: date) -> bool:
         return self.ingangsdatum <= op and (self.einddatum is None or op <= self.einddatum)
@@ -222,7 +224,9 @@ def inschrijven(
 
     An enrolment registratie holds (same school and start date) is one enrolment: stated again with
     the same details it is :class:`AlIngeschreven`, as a re-uploaded absence is a duplicate (A2); with
-    another class, type or ISK flag it is published again, correcting the details. A row without a
+    another class, type, ISK flag or birth month it is published again, correcting the details. The birth
+    month is compared with the one *this* enrolment stated: two schools whose records disagree would
+    otherwise publish again on every upload, each correcting the other. A row without a
     class or ISK flag keeps the one held (DUO's register does not know a school's classes, nor what a
     school said of ISK); without an ISK flag and with nothing held, the location's (``vestiging_isk``).
 
@@ -246,7 +250,8 @@ def inschrijven(
         isk = gehouden.isk if isk is None else isk
     isk = vestiging_isk if isk is None else isk
     if gehouden is not None and bekend is not None and (
-            gehouden.school_type, gehouden.vakantieregio, gehouden.klas, gehouden.isk, bekend.geboortejaar_maand,
+            gehouden.school_type, gehouden.vakantieregio, gehouden.klas, gehouden.isk,
+            gehouden.geboortejaar_maand or bekend.geboortejaar_maand,
     ) == (school_type, vakantieregio, klas, isk, geboortejaar_maand):
         return AlIngeschreven(pseudoniem)
     event = LeerlingIngeschreven(
@@ -275,7 +280,7 @@ def na_inschrijving(bekend: Leerling | None, besluit: Besluit) -> Leerling:
     [event] = besluit.events
     assert isinstance(event, LeerlingIngeschreven)
     ins = Inschrijving(event.school.code, event.school_type, event.vakantieregio, event.ingangsdatum, None,
-                       event.klas, event.isk)
+                       event.klas, event.isk, event.geboortejaar_maand)
     if bekend is None:
         return Leerling(besluit.pseudoniem, event.woongemeente, besluit.regio, (ins,),
                         geboortejaar_maand=event.geboortejaar_maand)

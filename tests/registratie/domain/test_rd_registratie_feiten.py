@@ -319,3 +319,23 @@ def test_an_enrolment_held_already_is_acknowledged_and_a_changed_one_corrects_it
     # another school, or another start date at the same school, is another enrolment
     assert isinstance(_inschrijven(na, ANDERE, START), Besluit)
     assert isinstance(_inschrijven(na, SCHOOL, D(2025, 9, 1)), Besluit)
+
+
+def test_two_schools_that_state_other_birth_months_each_upload_again_without_publishing() -> None:
+    """A pupil enrolled at two schools whose records disagree on the birth month (a typing error at one
+    of them): each school's re-uploaded file is its own enrolment stated again, so nothing is published.
+    Before, each upload was compared with the month the *other* school stated last and was published
+    again, back and forth on every upload. A school that changes its own month still corrects it."""
+    a = na_inschrijving(None, _inschrijving(None, SCHOOL, START, geboortedatum=D(2012, 3, 15)))
+    beide = na_inschrijving(a, _inschrijving(a, ANDERE, START, geboortedatum=D(2012, 4, 2)))
+    stand = beide
+    for _upload in range(3):
+        for school, geboren in ((SCHOOL, D(2012, 3, 15)), (ANDERE, D(2012, 4, 2))):
+            besluit = _inschrijven(stand, school, START, geboortedatum=geboren)
+            assert besluit == AlIngeschreven("p-test"), (school, _upload)
+    correctie = _inschrijving(stand, SCHOOL, START, geboortedatum=D(2012, 5, 1))
+    assert correctie.events[0].geboortejaar_maand == "2012-05"
+    na = na_inschrijving(stand, correctie)
+    assert na.geboortejaar_maand == "2012-05"
+    assert _inschrijven(na, SCHOOL, START, geboortedatum=D(2012, 5, 1)) == AlIngeschreven("p-test")
+    assert _inschrijven(na, ANDERE, START, geboortedatum=D(2012, 4, 2)) == AlIngeschreven("p-test")
