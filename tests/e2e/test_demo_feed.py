@@ -77,7 +77,7 @@ def test_demo_vult_elk_scherm(diensten: dict[str, ServiceProcess], sso: Sso) -> 
     urls = {naam: svc.url for naam, svc in diensten.items()}
     tokens = Tokens(sso)
     vandaag = datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the services' own day
-    samenvatting = asyncio.run(feed(urls["registratie"], tokens, vandaag, schaal=0.3, gemeenten=GEMEENTEN,
+    samenvatting = asyncio.run(feed(urls["registratie"], tokens, vandaag, schaal=0.15, gemeenten=GEMEENTEN,
                                     bsn_start=6000))
     assert samenvatting["meldingen"] > 0
 
