@@ -406,6 +406,7 @@ class ProjectionRunner:
         dedupe_event_ids: bool = True,
         allow_gaps: bool = False,
         zij_aan_zij: int = 4,
+        session_timeout_ms: int = 10_000,
     ) -> None:
         if bool(topics) == bool(pattern):
             raise ValueError("give either topics or a pattern")
@@ -427,6 +428,9 @@ class ProjectionRunner:
         self.dedupe_event_ids = dedupe_event_ids
         self.allow_gaps = allow_gaps  # compacted topics have holes in their offsets
         self.zij_aan_zij = zij_aan_zij
+        self.session_timeout_ms = session_timeout_ms
+        """How long the group waits for a silent member before its partitions go to another: a crashed
+        or frozen process holds them that long. The crash tests use the broker's minimum (6 s)."""
         """Partition batches of one fetch applied side by side, each in its own transaction on its own
         connection (:meth:`_partitie`); at most a third of the pool's connections (3 of the services' 10),
         so that a second runner in the same process (registratie has two) and the requests still get
@@ -464,7 +468,7 @@ class ProjectionRunner:
             max_poll_records=self.batch_size,
             fetch_max_bytes=64 * 1024 * 1024,
             max_partition_fetch_bytes=16 * 1024 * 1024,
-            session_timeout_ms=10_000,
+            session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=1_000,
             metadata_max_age_ms=5_000,
             **kafka_security.client_kwargs(),

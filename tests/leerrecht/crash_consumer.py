@@ -144,6 +144,9 @@ async def main() -> None:
     p.add_argument("--stall-after-batches", type=int)
     p.add_argument("--stall-in-transaction-after-batches", type=int)
     p.add_argument("--idle-in-transaction-ms", type=int, default=IDLE_IN_TRANSACTION_MS)
+    # the broker's group.min.session.timeout.ms: a killed consumer's partitions move on 4 s sooner than
+    # the services' 10 s, and the tests wait for that in every crash
+    p.add_argument("--session-timeout-ms", type=int, default=6_000)
     args = p.parse_args()
     configure_logging("crashtest", json=True, level="WARNING")
     pool = await create_pool(args.database_url, idle_in_transaction_ms=args.idle_in_transaction_ms)
@@ -163,6 +166,7 @@ async def main() -> None:
         stall=args.stall_after_batches,
         stall_in_transaction=args.stall_in_transaction_after_batches,
         dedupe_event_ids=args.dedupe,
+        session_timeout_ms=args.session_timeout_ms,
     )
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, runner.stop)

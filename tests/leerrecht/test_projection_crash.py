@@ -159,7 +159,7 @@ async def test_a_zombie_that_commits_after_losing_its_partitions_changes_no_row(
         stalled = await _line_starting(a, "stalled", timeout=60)
         _, _, partition, _, last = stalled.split()
         b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200")
-        # B gets A's partitions once A's session (10 s) has expired
+        # B gets A's partitions once A's session (6 s, crash_consumer's) has expired
         distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=60)
         assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS)
         conn = await asyncpg.connect(db)
@@ -202,7 +202,7 @@ async def test_a_consumer_frozen_inside_its_transaction_does_not_block_the_new_o
     try:
         await _line_starting(a, "stalled_in_transaction", timeout=60)
         b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200")
-        # A's idle transaction is ended (6 s after it froze), and its session (10 s) expires
+        # A's idle transaction is ended (6 s after it froze), and its session (6 s) expires
         distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=90)
         assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS), "B waited on the frozen transaction"
         await asyncio.sleep(1.0)  # B is idle now
