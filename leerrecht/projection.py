@@ -428,13 +428,13 @@ class ProjectionRunner:
         self.dedupe_event_ids = dedupe_event_ids
         self.allow_gaps = allow_gaps  # compacted topics have holes in their offsets
         self.zij_aan_zij = zij_aan_zij
-        self.session_timeout_ms = session_timeout_ms
-        """How long the group waits for a silent member before its partitions go to another: a crashed
-        or frozen process holds them that long. The crash tests use the broker's minimum (6 s)."""
         """Partition batches of one fetch applied side by side, each in its own transaction on its own
         connection (:meth:`_partitie`); at most a third of the pool's connections (3 of the services' 10),
         so that a second runner in the same process (registratie has two) and the requests still get
         theirs."""
+        self.session_timeout_ms = session_timeout_ms
+        """How long the group waits for a silent member before its partitions go to another: a crashed
+        or frozen process holds them that long. The crash tests use the broker's minimum (6 s)."""
         self.stats = RunnerStats()
         self._assigned: set[TopicPartition] = set()
         self._next_offset: dict[TopicPartition, int] = {}  # next offset to apply, for the lag gauge
