@@ -435,14 +435,7 @@ class KafkaNode:
             self.pid_file.unlink(missing_ok=True)
 
     def kill(self) -> None:
-        """SIGKILL, for failure tests."""
-        if self.pid_file.exists():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(int(self.pid_file.read_text()), signal.SIGKILL)
-            self.pid_file.unlink(missing_ok=True)
-
-    def discard(self) -> None:
-        """SIGKILL and wait until it is gone: a throwaway node whose folder is removed next."""
+        """SIGKILL and wait until it is gone: the failure tests, and a throwaway node whose folder goes next."""
         _discard(self.pid_file)
 
 
@@ -545,7 +538,7 @@ class KafkaCluster:
     def discard(self) -> None:
         """Every node killed at once: a throwaway cluster whose folder is removed next."""
         for node in (*self.nodes, self.controller):
-            node.discard()
+            node.kill()
 
 
 async def _brokers_listed(bootstrap: str) -> int:
@@ -953,7 +946,7 @@ def throwaway_servers(prefix: str, heap: str = "1g", fast: bool = False) -> Iter
         kafka.start()
         yield kafka, pg
     finally:
-        kafka.discard()
+        kafka.kill()
         pg.stop_immediate()
         _remove_later(home)
 
