@@ -37,7 +37,7 @@ log = get_logger(__name__)
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 
-TECHNISCH = frozenset({"/health", "/ready", "/metrics", "/openapi.json"})
+TECHNISCH = frozenset({"/health", "/ready", "/openapi.json"})
 _PAGINA = pagina.omgeving(pagina.KIT / "templates").get_template("kit/fout.html")
 _UITLEG = {
     401: "Log in om deze pagina te bekijken.",
@@ -50,7 +50,7 @@ _UITLEG = {
 
 def is_pagina(path: str, accept: str) -> bool:
     """A person's page in a browser, not an API route: a browser's request (it accepts ``text/html``)
-    for anything outside ``/v1`` and the technical endpoints (health, metrics, the OpenAPI document and
+    for anything outside ``/v1`` and the technical endpoints (health, readiness, the OpenAPI document and
     its viewers, static files). An API client asking the same path gets problem details."""
     if path == "/v1" or path.startswith("/v1/") or path in TECHNISCH:
         return False

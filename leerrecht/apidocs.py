@@ -8,8 +8,8 @@
   code's, not the deployment's;
   every tag described; every operation with a summary and a description; every answer of 2xx/3xx
   names the ``API-Version`` header; every error answer is ``application/problem+json`` with the
-  :data:`PROBLEEM_SCHEMA`. The platform's probes (``/health``, ``/ready``, ``/metrics``) are not part
-  of the API and are left out of it (README).
+  :data:`PROBLEEM_SCHEMA`. The platform's probes (``/health``, ``/ready``) are not part
+  of the API (the metrics are on a port of their own, ``leerrecht.metrics``) and are left out of it (README).
 - **The viewers**: Swagger UI at ``/docs`` and ReDoc at ``/redoc``, from the assets vendored under
   ``leerrecht/static`` (``swagger-ui-dist``, ``redoc``'s standalone bundle, each with its licence), so
   they work on a machine without internet (issue 15.6). No CDN, no web fonts from elsewhere.
@@ -68,7 +68,7 @@ TAGS: Mapping[str, str] = {
     "telling": "Landelijke cijfers uit het eventlog: alleen aggregaten, met definities en peilpositie.",
     "beheer": "Functies voor beheerders: aandacht, quarantaine, kalender en het verwerkingslogboek.",
 }
-NIET_IN_API = frozenset({"/health", "/ready", "/metrics"})
+NIET_IN_API = frozenset({"/health", "/ready"})
 
 PROBLEEM_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -30,6 +30,9 @@ class ServiceSettings(BaseSettings):
     database_owner_url: SecretStr | None = Field(default=None, alias="DATABASE_OWNER_URL", repr=False)
     http_host: str = Field(default="127.0.0.1", alias="HTTP_HOST")
     http_port: int = Field(default=8000, alias="HTTP_PORT")
+    # The metrics' own port (leerrecht.metrics.start_metrics_server), on HTTP_HOST; 0: not served. Never
+    # the public port: the ingress routes that one, and the NetworkPolicy opens this one to monitoring only.
+    metrics_port: int = Field(default=0, alias="METRICS_PORT", ge=0, le=65535)
     # How long an idle keep-alive connection stays open. Longer than the clients' and proxies' own idle
     # timeouts (httpx 5 s, common proxies 60 s), so the client always closes first: with both at 5 s
     # (uvicorn's default) the server closed a connection just as a client reused it, and that request

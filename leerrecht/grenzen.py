@@ -33,7 +33,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 KIB = 1024
 MIB = 1024 * KIB
-EXEMPT = frozenset({"/health", "/ready", "/metrics"})
+EXEMPT = frozenset({"/health", "/ready"})
 SESSION_COOKIE = "leerrecht_sessie"
 
 # -- dates --------------------------------------------------------------------------------------

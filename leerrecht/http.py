@@ -18,7 +18,7 @@ import orjson
 import structlog
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,7 +29,7 @@ from leerrecht.auth import parse_tokens as parse_tokens  # re-exported: services
 from leerrecht.grenzen import EDGE_PRINCIPAL, SESSION_COOKIE, EdgeMiddleware
 from leerrecht.grenzen import EdgeLimits as EdgeLimits  # re-exported: services build theirs here
 from leerrecht.logging import get_logger
-from leerrecht.metrics import GEZONDHEID_DEGRADED, HTTP_SECONDS, exposition
+from leerrecht.metrics import GEZONDHEID_DEGRADED, HTTP_SECONDS
 
 log = get_logger(__name__)
 
@@ -224,7 +224,7 @@ class CorrelatieMiddleware:
     the rest of the app in a task of its own and passed the answer through memory streams, a fixed cost on
     every request that showed in the single absence POST's profile. Same behaviour: the header
     ``x-correlation-id`` on the answer, the span continued from ``traceparent``, ``HTTP_SECONDS`` per route
-    template, and one ``http_request`` log line (not for health, ready and metrics)."""
+    template, and one ``http_request`` log line (not for health and ready)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -273,7 +273,7 @@ class CorrelatieMiddleware:
                     exported.set_attribute("http.request.method", method)
                     exported.set_attribute("http.route", route)
                     exported.set_attribute("http.response.status_code", status)
-        if request.url.path not in ("/health", "/ready", "/metrics"):
+        if request.url.path not in ("/health", "/ready"):
             # The dependency that authenticated may have run in another task (and a sync one in a thread):
             # its context variables do not come back here, the request's state does.
             wie: Principal | None = getattr(request.state, "principal", None)
@@ -330,12 +330,6 @@ def create_app(
     app.add_middleware(EdgeMiddleware, limits=limits or EdgeLimits(), tokens=app.state.authenticator)
 
     app.add_middleware(CorrelatieMiddleware)
-
-    @app.get("/metrics", tags=["beheer"], summary="Metrieken (Prometheus-tekstformaat)",
-             response_class=PlainTextResponse)
-    async def metrics() -> Response:
-        body, content_type = exposition()
-        return Response(body, media_type=content_type)
 
     @app.get("/health", tags=["beheer"], summary="Leeft het proces?")
     async def health() -> dict[str, Any]:

@@ -71,6 +71,9 @@ BACKUP_BUCKET = "s3://leerrecht-backups"
 BACKUP_SECRET = "leerrecht-backup-s3"
 IMAGE = "leerrecht"  # kustomization.yaml names the registry and tag
 HTTP_PORT = 8000
+METRICS_PORT = 9100
+"""The metrics' own port (``leerrecht.metrics``): the NetworkPolicy opens it to the monitoring namespace only,
+and the public one to the ingress controller only."""
 _NAME = "app.kubernetes.io/name"
 _INSTANCE = "app.kubernetes.io/instance"
 _COMPONENT = "app.kubernetes.io/component"
@@ -272,7 +275,7 @@ def deployment(inst: Instance) -> dict[str, Any]:
     """Two replicas (projections share the partitions; web sessions are sticky at the Service)."""
     container = _container(inst, ["python", "-m", inst.service])
     container |= {
-        "ports": [{"name": "http", "containerPort": HTTP_PORT}],
+        "ports": [{"name": "http", "containerPort": HTTP_PORT}, {"name": "metrics", "containerPort": METRICS_PORT}],
         "startupProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 5, "failureThreshold": 60},
         "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5},
         "livenessProbe": {"httpGet": {"path": "/health", "port": "http"}, "periodSeconds": 10, "failureThreshold": 6},
@@ -292,7 +295,7 @@ def deployment(inst: Instance) -> dict[str, Any]:
             "strategy": _strategy(inst),
             "template": {
                 "metadata": {"labels": {**inst.labels, **inst.server},
-                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(HTTP_PORT),
+                             "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT),
                                              "prometheus.io/path": "/metrics"}},
                 "spec": pod,
             },
@@ -327,9 +330,9 @@ def _namespace(name: str) -> dict[str, Any]:
 
 
 def network_policy(inst: Instance) -> dict[str, Any]:
-    """In: HTTP from the ingress controller and Prometheus. Out: Kafka, its own database, the identity
-    provider and DNS; nothing else (no other instance's database, no other service). Selects every pod
-    of the instance, the rebuild Job's too."""
+    """In: the public port from the ingress controller, the metrics' port from Prometheus. Out: Kafka,
+    its own database, the identity provider and DNS; nothing else (no other instance's database, no
+    other service). Selects every pod of the instance, the rebuild Job's too."""
     tcp = "TCP"
     return {
         "apiVersion": "networking.k8s.io/v1",
@@ -338,10 +341,10 @@ def network_policy(inst: Instance) -> dict[str, Any]:
         "spec": {
             "podSelector": {"matchLabels": {_INSTANCE: inst.name}},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{
-                "from": [_namespace(INGRESS_NAMESPACE), _namespace(MONITORING_NAMESPACE)],
-                "ports": [{"protocol": tcp, "port": HTTP_PORT}],
-            }],
+            "ingress": [
+                {"from": [_namespace(INGRESS_NAMESPACE)], "ports": [{"protocol": tcp, "port": HTTP_PORT}]},
+                {"from": [_namespace(MONITORING_NAMESPACE)], "ports": [{"protocol": tcp, "port": METRICS_PORT}]},
+            ],
             "egress": [
                 {"to": [{**_namespace(KAFKA_NAMESPACE), "podSelector": {"matchLabels": {
                     "strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka"}}}],
@@ -444,6 +447,7 @@ def common() -> list[dict[str, Any]]:
             "KAFKA_SSL_CAFILE": "/etc/leerrecht/kafka-ca/ca.crt",  # the Strimzi cluster CA (mounted)
             "HTTP_HOST": "0.0.0.0",
             "HTTP_PORT": str(HTTP_PORT),
+            "METRICS_PORT": str(METRICS_PORT),
             "LOG_JSON": "true",
             "AUTH_MODE": "oidc",  # no static tokens in production
             "OIDC_ISSUER": "https://sso.example.invalid/realms/leerrecht",

@@ -1,4 +1,5 @@
-"""Process metrics in the Prometheus text format, served at ``/metrics`` by every service.
+"""Process metrics in the Prometheus text format, served at ``/metrics`` on every service's own metrics
+port (``METRICS_PORT``, :func:`start_metrics_server`), never by its public app.
 
 One module, so the counters that several parts of the runtime raise (dead letters, quarantined
 identity records, sequence anomalies, refused requests) have one name and one set of labels each.
@@ -7,7 +8,13 @@ Labels never carry personal data: a projection or route name, never a pseudonym.
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest, make_wsgi_app
 
 DEAD_LETTERS = Counter(
     "leerrecht_dead_letters_total", "Records a projection sent to its dead-letter topic.", ["projection"]
@@ -77,3 +84,41 @@ def per_projectie(counter: Counter) -> dict[str, float]:
 def exposition() -> tuple[bytes, str]:
     """The current metrics and their content type."""
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # a scrape in flight does not hold the process open at exit
+
+
+class _Stil(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log: Prometheus scrapes every few seconds and the service logs its own events."""
+
+
+def _alleen_metrics(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/metrics":
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"Niet gevonden: de metrieken staan op /metrics.\n"]
+        return app(environ, start_response)
+    return wsgi
+
+
+def start_metrics_server(host: str, port: int) -> Callable[[], None]:
+    """Serve ``/metrics`` on its own port, from a thread, and return the function that stops it.
+
+    Why a port of its own: the public app is what the ingress routes to, and the NetworkPolicy can only
+    tell callers apart by port, so on their own port only the monitoring namespace reaches the metrics
+    (``leerrecht.k8s.network_policy``). Why a thread and not a second uvicorn server in the event loop:
+    uvicorn's server takes the process's signals, and a scrape is a few milliseconds every few seconds.
+    A port in use raises here, at start, instead of leaving the service running unscraped."""
+    server = make_server(host, port, _alleen_metrics(make_wsgi_app()), _Server, handler_class=_Stil)
+    thread = threading.Thread(target=server.serve_forever, name="metrics", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop

@@ -26,6 +26,8 @@ class ServiceProcess:
     url: str
     log: Path
     env: dict[str, str] = field(default_factory=dict)
+    metrics_url: str = ""
+    """``http://127.0.0.1:<METRICS_PORT>``: the metrics' own port (``leerrecht.metrics``)."""
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         """Graceful by default: the service finishes its batch, commits and exits."""
@@ -42,17 +44,26 @@ class ServiceProcess:
         return self.log.read_text(errors="replace")
 
 
+def _andere_poort(bezet: int) -> int:
+    """A free port that is not ``bezet`` (chosen but not yet bound by the process that will use it)."""
+    while (port := free_port()) == bezet:
+        pass
+    return port
+
+
 def launch(module: str, env: dict[str, str], log: Path, port: int | None = None,
            name: str | None = None) -> ServiceProcess:
     """Start ``python -m module`` without waiting, so several services can start side by side."""
     port = port or free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
-    full_env = {**os.environ, **env, "HTTP_PORT": str(port)}
+    full_env = {**os.environ, "METRICS_PORT": str(_andere_poort(port)), **env, "HTTP_PORT": str(port)}
     proc = subprocess.Popen(
         [sys.executable, "-m", module], env=full_env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True,
     )
-    return ServiceProcess(name or module, proc, f"http://127.0.0.1:{port}", log, env)
+    metrics = int(full_env["METRICS_PORT"])
+    return ServiceProcess(name or module, proc, f"http://127.0.0.1:{port}", log, env,
+                          metrics_url=f"http://127.0.0.1:{metrics}" if metrics else "")
 
 
 def wait_ready(svc: ServiceProcess, timeout: float = 90) -> None:

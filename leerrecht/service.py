@@ -25,6 +25,7 @@ from leerrecht.config import ServiceSettings
 from leerrecht.db import create_pool, ensure_database, migrate
 from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
 from leerrecht.logging import configure_logging, get_logger, start_task
+from leerrecht.metrics import start_metrics_server
 from leerrecht.proces import zet_gc_drempels
 from leerrecht.projection import ProjectionRunner
 from leerrecht.websessies import SessieOpslag
@@ -127,7 +128,8 @@ def lifespan_for(
         result = wire(runtime, app)
         if asyncio.iscoroutine(result):
             await result
-        log.info("service_started", port=settings.http_port, lus=type(asyncio.get_running_loop()).__module__,
+        log.info("service_started", port=settings.http_port, metrics_port=settings.metrics_port,
+                 lus=type(asyncio.get_running_loop()).__module__,
                  gc_drempels=list(gc_drempels))
         try:
             yield
@@ -148,9 +150,12 @@ pure-Python h11 without a word when the C ones are missing). Why: measured (``be
 def serve(app: FastAPI, settings: ServiceSettings, service: str) -> None:
     configure_logging(service, json=settings.log_json, level=settings.log_level)
     otel.configure(service)  # OTLP export of the spans, only with OTEL_EXPORTER_OTLP_ENDPOINT set
+    stop_metrics = start_metrics_server(settings.http_host, settings.metrics_port) if settings.metrics_port else None
     try:
         uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning",
                     access_log=False, timeout_graceful_shutdown=30, timeout_keep_alive=settings.http_keepalive_s,
                     **UVICORN)
     finally:
+        if stop_metrics is not None:
+            stop_metrics()
         otel.shutdown()

@@ -57,7 +57,6 @@ ALGEMEEN: dict[tuple[str, str], Regel] = {
     ("GET", "/openapi.json"): PUBLIEK,
     ("GET", "/docs"): PUBLIEK,
     ("GET", "/redoc"): PUBLIEK,
-    ("GET", "/metrics"): PUBLIEK,  # counters without personal data, scraped by Prometheus inside the cluster
     ("GET", "/health"): PUBLIEK,
     ("GET", "/ready"): PUBLIEK,
     ("GET", "/inloggen"): PUBLIEK,

@@ -1,4 +1,5 @@
-"""Observability on a running service (issue 17 point 5): ``/metrics`` of leerplicht, run as a process
+"""Observability on a running service (issue 17 point 5): ``/metrics`` of leerplicht on its metrics port
+(``METRICS_PORT``, not the public one), run as a process
 on the real Kafka and PostgreSQL, shows its consumer lag per partition move when a burst lands on its
 region's topic (up, then back to 0 once applied), batch sizes and apply times, and HTTP latency by
 route template with the status, never the raw path (it would hold a pseudonym).
@@ -45,11 +46,17 @@ async def test_metrics_show_the_consumer_lag_move_and_http_by_route(infra) -> No
     db = await infra.adatabase_url("metrics_lag")
     svc = await asyncio.to_thread(start_service, "leerplicht", infra.bootstrap, db, REGION=REGION)
     try:
-        async with httpx.AsyncClient(base_url=svc.url, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=svc.url, timeout=10) as client, \
+                httpx.AsyncClient(base_url=svc.metrics_url, timeout=10) as prometheus:
             async def scrape() -> str:
-                r = await client.get("/metrics")
+                r = await prometheus.get("/metrics")
                 assert r.status_code == 200
                 return r.text
+
+            # the metrics are on their own port only: the public port (the ingress's) does not serve them
+            assert svc.metrics_url and svc.metrics_url != svc.url
+            assert (await client.get("/metrics")).status_code == 404
+            assert (await prometheus.get("/v1/dossiers")).status_code == 404
 
             async def caught_up() -> bool:
                 seen = lag(await scrape())
@@ -102,7 +109,6 @@ async def test_metrics_show_the_consumer_lag_move_and_http_by_route(infra) -> No
             http = samples(text, "leerrecht_http_request_duration_seconds_count")
             assert any(labels["route"] == "/v1/leerlingen/{pseudoniem}/afwezigheid" and labels["status"] == "403"
                        and labels["method"] == "GET" and v >= 1 for labels, v in http), http
-            assert any(labels["route"] == "/metrics" and labels["status"] == "200" for labels, _ in http)
             assert iemand not in text and iemand.split(":")[1] not in text
     finally:
         started = time.monotonic()

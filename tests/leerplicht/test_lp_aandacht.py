@@ -127,7 +127,7 @@ async def test_a_dead_lettered_command_event_releases_its_claim_and_marks_the_do
             sessie = {"Cookie": f"leerrecht_sessie={_T['t-lp-mc33']}"}
             pagina = (await http.get(f"/dossiers/{dossier_id}", headers=sessie)).text
             assert "Dit dossier heeft aandacht nodig" in pagina and "Eve" not in pagina
-            metrics = (await http.get("/metrics")).text
+            metrics = httpx.get(f"{svc.metrics_url}/metrics").text
             assert 'leerrecht_dead_letters_total{projection="leerplicht"} 1.0' in metrics
 
             # the next command answers normally, not 503 (and not a 409 on a phantom version)

@@ -162,6 +162,12 @@ def test_a_regions_instances_are_complete_and_reach_only_kafka_their_database_an
         assert dep["spec"]["selector"]["matchLabels"].items() <= pod_labels
         assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels  # and the rebuild Job's pods
         assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
+        # the ingress controller reaches the public port only, Prometheus the metrics' port only
+        inbound = {(peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"], port["port"])
+                   for rule in policy["spec"]["ingress"] for peer in rule["from"] for port in rule["ports"]}
+        assert inbound == {(k8s.INGRESS_NAMESPACE, k8s.HTTP_PORT), (k8s.MONITORING_NAMESPACE, k8s.METRICS_PORT)}
+        assert {p["containerPort"] for p in container["ports"]} == {k8s.HTTP_PORT, k8s.METRICS_PORT}
+        assert dep["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == str(k8s.METRICS_PORT)
         peers = [peer for rule in policy["spec"]["egress"] for peer in rule["to"]]
         namespaces = {p.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
                       for p in peers}

@@ -23,6 +23,7 @@ from contracts.catalogue import from_envelope
 from contracts.codes import MeldingSoort
 from contracts.events import registratie as ev
 from leerrecht.kalender import lees_schoolvakanties, load_schoolvakanties
+from leerrecht.metrics import exposition
 
 pytestmark = pytest.mark.infra
 MC26 = "leerrecht.regio.MC26.events"
@@ -58,6 +59,11 @@ def of_type(envs: list[Any], cls: type) -> list[Any]:
     return [from_envelope(e) for e in envs if e.type == cls.event_type]
 
 
+def metrieken() -> str:
+    """This process's metrics (the app runs in-process here; a running service serves them on METRICS_PORT)."""
+    return exposition()[0].decode()
+
+
 def gauge(metrics: str, regio: str) -> float:
     m = re.search(rf'^leerrecht_kalender_resterende_dagen{{vakantieregio="{regio}"}} (\S+)$', metrics, re.M)
     assert m is not None, "gauge missing"
@@ -71,7 +77,7 @@ async def test_more_than_twelve_months_before_the_end_the_service_is_ok(kal: tup
     assert r.status_code == 200 and r.json()["status"] == "ok", r.text
     stand = (await reg.client.get("/v1/beheer/kalender", headers=BEHEER)).json()
     assert stand["status"] == "ok" and stand["kalender_einde"] == "2028-08-20"
-    assert gauge((await reg.client.get("/metrics")).text, "midden") == 416
+    assert gauge(metrieken(), "midden") == 416
 
 
 async def test_eleven_months_before_the_end_the_service_is_degraded_and_beheer_is_told(kal: tuple[Reg, str]) -> None:
@@ -92,7 +98,7 @@ async def test_eleven_months_before_the_end_the_service_is_degraded_and_beheer_i
     assert (stand["status"], stand["reden"], stand["resterende_dagen"]) == ("degraded", "kalender_loopt_af", 335)
     assert stand["waarschuwing_vanaf"] == "2027-08-20" and "20-08-2028" in stand["melding"]
     assert stand["per_vakantieregio"]["zuid"] == {"einde": "2028-09-03", "resterende_dagen": 349}
-    assert gauge((await reg.client.get("/metrics")).text, "midden") == 335
+    assert gauge(metrieken(), "midden") == 335
     school = {"Authorization": f"Bearer {TOKENS['school']}"}
     assert (await reg.client.get("/v1/beheer/kalender", headers=school)).status_code == 403
 
@@ -124,7 +130,7 @@ async def test_after_the_end_no_silent_skip_and_the_loaded_year_raises_the_duty(
     stand = (await reg.client.get("/v1/beheer/kalender", headers=BEHEER)).json()
     assert stand["reden"] == "kalender_verlopen" and stand["resterende_dagen"] == -8
     assert stand["leerlingen_niet_beoordeeld"] == 1
-    assert gauge((await reg.client.get("/metrics")).text, "midden") == -8
+    assert gauge(metrieken(), "midden") == -8
 
     # only beheer loads school years; invalid rows are refused in the platform's shape
     r = await reg.client.post("/v1/beheer/schoolvakanties", json={"rijen": rijen("2028-2029")},
@@ -163,7 +169,7 @@ async def test_after_the_end_no_silent_skip_and_the_loaded_year_raises_the_duty(
     assert versie["versie"] == 1 and versie["vastgesteld_door"] == "beheer-1"
     assert versie["schooljaren"] == ["2028-2029", "2029-2030"] and versie["rijen"] == 30
     assert (await reg.client.get("/ready")).json()["status"] == "ok"
-    assert gauge((await reg.client.get("/metrics")).text, "midden") == (D(2030, 9, 1) - D(2028, 8, 28)).days
+    assert gauge(metrieken(), "midden") == (D(2030, 9, 1) - D(2028, 8, 28)).days
 
     # a restarted registratie loads the extension from its database at start
     app2 = await _app(infra, url)

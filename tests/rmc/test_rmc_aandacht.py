@@ -105,7 +105,7 @@ async def test_a_dead_lettered_event_does_not_jam_the_file(rmc: tuple[ServicePro
             await publish(infra.bootstrap, poison)
 
             async def dead_lettered() -> bool:
-                m = (await http.get("/metrics")).text
+                m = httpx.get(f"{svc.metrics_url}/metrics").text
                 return 'leerrecht_dead_letters_total{projection="rmc"} 1.0' in m
 
             await wait_for(dead_lettered)
