@@ -7,7 +7,7 @@ demo: bootstrap          ## Kafka + PostgreSQL + the four services + a realistic
 test: bootstrap          ## lint, types, and the whole suite on real Kafka and PostgreSQL (started by the fixtures)
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	.venv/bin/pytest
+	.venv/bin/pytest -n 2
 
 bootstrap:
 	@bash deploy/local/bootstrap.sh

@@ -73,6 +73,14 @@ class ServiceSettings(BaseSettings):
         return v
 
     @model_validator(mode="after")
+    def _metrics_port_apart(self) -> ServiceSettings:
+        """The metrics must not share the public port: one of the two servers would not start, and the
+        NetworkPolicy tells Prometheus and the ingress apart by port (leerrecht.metrics)."""
+        if self.metrics_port and self.metrics_port == self.http_port:
+            raise ValueError(f"METRICS_PORT ({self.metrics_port}) moet een andere poort zijn dan HTTP_PORT")
+        return self
+
+    @model_validator(mode="after")
     def _kafka_sasl_complete(self) -> ServiceSettings:
         """SASL needs both user and password; credentials without SASL would be silently unused."""
         has_credentials = bool(self.kafka_sasl_username) or self.kafka_sasl_password is not None

@@ -127,6 +127,10 @@ def start_infra() -> Infra:
     if not admin and os.environ.get("DATABASE_URL"):  # any database on the server will do: we create our own
         admin = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
     if bootstrap and admin:
+        if os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") != "1":
+            raise RuntimeError("Given servers (KAFKA_BOOTSTRAP_SERVERS, POSTGRES_ADMIN_URL) would be shared by the "
+                               "pytest-xdist workers, and the tests assume one session per broker (their region "
+                               "topics and exact counts): run pytest without -n against them.")
         return Infra(bootstrap=bootstrap, admin_dsn=admin)
     if _docker_reachable():
         from testcontainers.community.kafka import KafkaContainer  # type: ignore[import-untyped]

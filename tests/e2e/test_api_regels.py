@@ -166,7 +166,8 @@ PAGINAS = [
 ]
 
 
-@pytest.mark.parametrize(("dienst", "pad", "token", "status"), PAGINAS)
+@pytest.mark.parametrize(("dienst", "pad", "token", "status"), PAGINAS,
+                         ids=[f"{d}-{p}-{s}" for d, p, _, s in PAGINAS])  # the tokens differ per process
 def test_a_browser_on_a_page_gets_a_dutch_error_page_never_json(diensten: dict[str, ServiceProcess], dienst: str,
                                                                 pad: str, token: str, status: int) -> None:
     r = httpx.get(f"{diensten[dienst].url}{pad}", headers=HTML, cookies={"leerrecht_sessie": token}, timeout=30)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from leerrecht.config import ServiceSettings
 from leerrecht.http import create_app
 from leerrecht.metrics import DEAD_LETTERS, start_metrics_server
 from leerrecht.processes import free_port
@@ -51,3 +52,11 @@ def test_a_metrics_port_in_use_is_an_error_at_start_not_a_silent_gap() -> None:
         bezet.listen()
         with pytest.raises(OSError):
             start_metrics_server("127.0.0.1", bezet.getsockname()[1])
+
+
+def test_the_metrics_port_cannot_be_the_public_port() -> None:
+    basis = {"DATABASE_URL": "postgresql://x/y", "KAFKA_BOOTSTRAP_SERVERS": "k:9092"}
+    with pytest.raises(ValueError, match="METRICS_PORT"):
+        ServiceSettings(**basis, HTTP_PORT=8000, METRICS_PORT=8000)
+    assert ServiceSettings(**basis, HTTP_PORT=8000, METRICS_PORT=9100).metrics_port == 9100
+    assert ServiceSettings(**basis).metrics_port == 0, "not served unless a port is given"
