@@ -123,7 +123,7 @@ WerklijstInzien = Annotated[Verwerking, Depends(verwerking("werklijst-inzien"), 
 """A worklist read: one span, a record for each pupil it shows (the endpoint names them)."""
 
 
-def build_router(officer: Any, region: str, sleutel: bytes) -> APIRouter:
+def build_router(officer: Any, region: str, sleutel: bytes | tuple[bytes, ...]) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["leerplicht"])
 
     # ------------------------------------------------------------------ reads

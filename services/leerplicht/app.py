@@ -43,6 +43,7 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
     web_beheerder = web_principal_dependency(tokens, "beheer")
 
     sleutel = settings.zoeksleutel()
+    sleutels = settings.zoeksleutels()  # the search's: during a rotation the old key too
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         projection = LeerplichtProjection(region)
@@ -51,7 +52,8 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
             topics=[topic], group_id=f"leerrecht.leerplicht.{region}",
             batch_size=settings.projection_batch_size, dead_letters=runtime.publisher,
         ))
-        await zoeksleutel_instellen(runtime.pool, sleutel)  # before the identity consumer joins its group
+        # before the identity consumer joins its group
+        await zoeksleutel_instellen(runtime.pool, sleutel, sleutels[1] if len(sleutels) > 1 else None)
         runtime.start_runner(IdentiteitConsumer(runtime.pool, settings.kafka_bootstrap_servers, region, sleutel))
         runtime.background(overdracht.overdracht_lus(runtime.pool, settings.kafka_bootstrap_servers), name="overdracht")
 
@@ -69,11 +71,11 @@ def build_app(settings: LeerplichtSettings) -> FastAPI:
         limits=EdgeLimits.from_settings(settings),
         tokens=tokens,
     )
-    app.include_router(build_router(officer, region, sleutel))
+    app.include_router(build_router(officer, region, sleutels))
     app.include_router(aandacht.beheer_router(beheerder, LeerplichtProjection(region)))
     app.include_router(quarantaine.beheer_router(beheerder))
     add_login_routes(app, tokens, f"Leerplicht {region}", home="/werklijst", home_per_rol={"beheer": "/beheer"})
-    web.mount(app, web_officer, region, sleutel)
+    web.mount(app, web_officer, region, sleutels)
     app.include_router(beheer.web_router(web_beheerder, LeerplichtProjection(region), web.beheer_render(region)))
     app.include_router(inzage.router(beheerder, web_beheerder, web.verwerkingen_render(region)))
     return app

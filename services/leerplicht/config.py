@@ -22,24 +22,40 @@ class LeerplichtSettings(RegionalSettings):
     # The key of the BSN search hash (leerplicht.identiteit.pgn_hash), base64, >= 32 bytes; the
     # instance's own secret. A new key re-reads the identity topic at start (hashes cannot be converted).
     pgn_zoeksleutel: SecretStr | None = Field(default=None, alias="PGN_ZOEKSLEUTEL", repr=False)
+    # The key it replaces, set during a rotation only: the BSN search also finds the rows still hashed with
+    # it, so an officer finds a pupil by BSN while the identity topic is read again (leerplicht.identiteit).
+    pgn_zoeksleutel_vorig: SecretStr | None = Field(default=None, alias="PGN_ZOEKSLEUTEL_VORIG", repr=False)
 
     @model_validator(mode="after")
     def _zoeksleutel_gezet(self) -> LeerplichtSettings:
-        if self.pgn_zoeksleutel is None:
-            if self.auth_mode != "static":
-                raise ValueError("PGN_ZOEKSLEUTEL ontbreekt: de sleutel van de BSN-zoekhash (base64, minstens "
-                                 "32 bytes) is verplicht buiten AUTH_MODE=static")
-            return self
-        self.zoeksleutel()
+        if self.pgn_zoeksleutel is None and self.auth_mode != "static":
+            raise ValueError("PGN_ZOEKSLEUTEL ontbreekt: de sleutel van de BSN-zoekhash (base64, minstens "
+                             "32 bytes) is verplicht buiten AUTH_MODE=static")
+        self.zoeksleutels()
         return self
 
     def zoeksleutel(self) -> bytes:
         if self.pgn_zoeksleutel is None:
             return ONTWIKKELSLEUTEL
-        try:
-            sleutel = base64.b64decode(self.pgn_zoeksleutel.get_secret_value(), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("PGN_ZOEKSLEUTEL is geen geldige base64") from None
-        if len(sleutel) < 32:
-            raise ValueError(f"PGN_ZOEKSLEUTEL is {len(sleutel)} bytes; minstens 32 bytes vereist")
-        return sleutel
+        return _sleutel(self.pgn_zoeksleutel, "PGN_ZOEKSLEUTEL")
+
+    def zoeksleutels(self) -> tuple[bytes, ...]:
+        """The keys the BSN search hashes with: this instance's, then the one it replaces (a rotation)."""
+        if self.pgn_zoeksleutel_vorig is None:
+            return (self.zoeksleutel(),)
+        if self.pgn_zoeksleutel is None:
+            raise ValueError("PGN_ZOEKSLEUTEL_VORIG is gezet zonder PGN_ZOEKSLEUTEL")
+        vorig = _sleutel(self.pgn_zoeksleutel_vorig, "PGN_ZOEKSLEUTEL_VORIG")
+        if vorig == self.zoeksleutel():
+            raise ValueError("PGN_ZOEKSLEUTEL_VORIG is gelijk aan PGN_ZOEKSLEUTEL")
+        return (self.zoeksleutel(), vorig)
+
+
+def _sleutel(waarde: SecretStr, naam: str) -> bytes:
+    try:
+        sleutel = base64.b64decode(waarde.get_secret_value(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{naam} is geen geldige base64") from None
+    if len(sleutel) < 32:
+        raise ValueError(f"{naam} is {len(sleutel)} bytes; minstens 32 bytes vereist")
+    return sleutel

@@ -80,20 +80,24 @@ def vingerafdruk(sleutel: bytes) -> str:
 _SLEUTEL_LOCK = 7_201_843_119  # beside db._MIGRATION_LOCK: two replicas starting together check once
 
 
-async def zoeksleutel_instellen(pool: asyncpg.Pool, sleutel: bytes) -> int:
+async def zoeksleutel_instellen(pool: asyncpg.Pool, sleutel: bytes, vorig: bytes | None = None) -> int:
     """Before the identity consumer starts: rows hashed with another key (a rotated key, or older
     code's plain hash) can no longer be found by BSN, and the BSN cannot be computed again from the
-    row. So their hashes are cleared and the consumer's checkpoint removed, in one transaction: it reads
-    the region's compacted identity topic from offset 0 again (each pupil's latest record; an erased
-    pupil's tombstone erases again) and hashes with this key. Returns the number of rows cleared."""
+    row. So the consumer's checkpoint is removed: it reads the region's compacted identity topic from
+    offset 0 again (each pupil's latest record; an erased pupil's tombstone erases again) and hashes with
+    this key. Rows hashed with ``vorig``, the key this one replaces (``PGN_ZOEKSLEUTEL_VORIG``), keep their
+    hash until the read reaches them, so the search (which also hashes with ``vorig``) finds them all the
+    while; any other key's hashes are cleared, in the same transaction. Returns the number cleared."""
     afdruk = vingerafdruk(sleutel)
+    houden = [afdruk] if vorig is None else [afdruk, vingerafdruk(vorig)]
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _SLEUTEL_LOCK)
         gewist = await conn.execute(
-            "UPDATE identiteit SET pgn_hash = NULL, pgn_sleutel = NULL "
-            "WHERE pgn_sleutel IS DISTINCT FROM $1 AND (pgn_hash IS NOT NULL OR pgn_sleutel IS NOT NULL)", afdruk)
+            "UPDATE identiteit SET pgn_hash = NULL, pgn_sleutel = NULL WHERE (pgn_sleutel IS NULL OR "
+            "pgn_sleutel <> ALL($1::text[])) AND (pgn_hash IS NOT NULL OR pgn_sleutel IS NOT NULL)", houden)
         n = int(gewist.split()[-1])
-        leeg = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM identiteit WHERE pgn_sleutel IS NULL)")
+        leeg = await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM identiteit WHERE pgn_sleutel IS DISTINCT FROM $1)", afdruk)
         if n or leeg:
             await conn.execute("DELETE FROM checkpoint WHERE projection = $1", PROJECTION)
             log.info("pgn_zoeksleutel_nieuw", rijen=n)

@@ -273,7 +273,7 @@ def _uuid(raw: str, veld: str) -> uuid.UUID:
         raise FormFout(veld, "Onbekend nummer.") from None
 
 
-def mount(app: FastAPI, officer: Any, region: str, sleutel: bytes) -> None:
+def mount(app: FastAPI, officer: Any, region: str, sleutel: bytes | tuple[bytes, ...]) -> None:
     """Add the officer's pages to ``app`` (role ``leerplicht:<region>`` through the session cookie;
     ``sleutel``: the BSN search key)."""
     basis: dict[str, Any] = {"regio": region, "labels": {

@@ -204,9 +204,12 @@ def _naam(r: Any) -> str | None:
     return " ".join(filter(None, [r["voornamen"], r["tussenvoegsel"], r["achternaam"]]))
 
 
-async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: date, sleutel: bytes) -> Resultaat:
+async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: date,
+               sleutel: bytes | tuple[bytes, ...]) -> Resultaat:
     """One page of open cases matching ``vraag`` (``ik``: the officer asking, for "mine"; ``sleutel``: the
-    instance's BSN search key, :func:`leerplicht.identiteit.pgn_hash`)."""
+    instance's BSN search key, :func:`leerplicht.identiteit.pgn_hash`, or during a rotation the new and
+    the old one: rows not yet hashed again are found by the old)."""
+    sleutels = (sleutel,) if isinstance(sleutel, bytes) else sleutel
     await achterstand_bijwerken(conn)
     waar = ["d.fase = 'OPEN'"]
     args: list[Any] = []
@@ -217,8 +220,8 @@ async def zoek(conn: asyncpg.Connection, vraag: Zoekvraag, ik: str, peildatum: d
 
     tekst = " ".join(zonder_verboden_tekens(vraag.zoek).split())  # PostgreSQL text holds no NUL
     if re.fullmatch(r"[0-9]{9}", tekst):
-        bsn = arg(pgn_hash(tekst, sleutel))
-        waar.append(f"d.pseudoniem IN (SELECT pseudoniem FROM identiteit WHERE pgn_hash = {bsn})")
+        bsn = arg([pgn_hash(tekst, s) for s in sleutels])
+        waar.append(f"d.pseudoniem IN (SELECT pseudoniem FROM identiteit WHERE pgn_hash = ANY({bsn}::text[]))")
     elif tekst:
         p = arg(_like(tekst.lower()))
         waar.append(f"(d.pseudoniem IN (SELECT pseudoniem FROM identiteit WHERE zoeknaam LIKE '%' || {p} || '%') "

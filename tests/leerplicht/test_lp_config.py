@@ -39,3 +39,19 @@ def test_a_set_key_is_used_and_not_shown() -> None:
     settings = _settings(AUTH_MODE="oidc", PGN_ZOEKSLEUTEL=base64.b64encode(sleutel).decode())
     assert settings.zoeksleutel() == sleutel
     assert base64.b64encode(sleutel).decode() not in repr(settings)
+
+
+def test_the_replaced_key_of_a_rotation_is_checked_and_searched_after_the_new_one() -> None:
+    nieuw, oud = bytes(range(32)), bytes(range(1, 33))
+    b64 = {"nieuw": base64.b64encode(nieuw).decode(), "oud": base64.b64encode(oud).decode()}
+    assert _settings(AUTH_MODE="static", PGN_ZOEKSLEUTEL=b64["nieuw"]).zoeksleutels() == (nieuw,)
+    rotatie = _settings(AUTH_MODE="static", PGN_ZOEKSLEUTEL=b64["nieuw"], PGN_ZOEKSLEUTEL_VORIG=b64["oud"])
+    assert rotatie.zoeksleutels() == (nieuw, oud)
+    assert b64["oud"] not in repr(rotatie)
+    with pytest.raises(ValidationError, match="PGN_ZOEKSLEUTEL_VORIG is gelijk aan PGN_ZOEKSLEUTEL"):
+        _settings(AUTH_MODE="static", PGN_ZOEKSLEUTEL=b64["nieuw"], PGN_ZOEKSLEUTEL_VORIG=b64["nieuw"])
+    with pytest.raises(ValidationError, match="PGN_ZOEKSLEUTEL_VORIG is gezet zonder PGN_ZOEKSLEUTEL"):
+        _settings(AUTH_MODE="static", PGN_ZOEKSLEUTEL_VORIG=b64["oud"])
+    with pytest.raises(ValidationError, match="PGN_ZOEKSLEUTEL_VORIG is 7 bytes"):
+        _settings(AUTH_MODE="static", PGN_ZOEKSLEUTEL=b64["nieuw"],
+                  PGN_ZOEKSLEUTEL_VORIG=base64.b64encode(b"te kort").decode())
