@@ -213,6 +213,11 @@ def _env(inst: Instance) -> list[dict[str, Any]]:
                 secret("PSEUDONYM_KEY_ID", "registratie-pseudonym", "key-id")]
     if inst.service == "leerplicht":  # the BSN search hash's key, the instance's own (leerplicht.identiteit)
         env.append(secret("PGN_ZOEKSLEUTEL", f"{inst.name}-zoeksleutel", "key"))
+        # during a rotation only: the replaced key under "vorig" in the same Secret (README, "Rotate a region's
+        # BSN search key"); optional, so the instance starts without it
+        vorig = secret("PGN_ZOEKSLEUTEL_VORIG", f"{inst.name}-zoeksleutel", "vorig")
+        vorig["valueFrom"]["secretKeyRef"]["optional"] = True
+        env.append(vorig)
     return env
 
 
