@@ -74,6 +74,7 @@ from registratie.domain.intake import (
     afwezigheid_hercoderen,
     afwezigheid_registreren,
     dag_na,
+    geldende_geboortedatum,
     inschrijven,
     melding_intrekken,
     melding_registreren,
@@ -462,6 +463,10 @@ class _Ingeschreven:
     duplicaat: bool = False
     """registratie holds this enrolment already (:class:`AlIngeschreven`): ``besluit`` has no events; the
     school's own number and name and an identity block are still recorded."""
+    geboortedatum: date | None = None
+    """The birth date it was decided with: DUO's where a school stated another month (``geboorte_afwijkend``,
+    flagged), the row's otherwise (:func:`registratie.domain.intake.geldende_geboortedatum`)."""
+    geboorte_afwijkend: bool = False
 
     def antwoord(self) -> dict[str, Any]:
         """The region of the *stated* woongemeente: a wrong guess is answered as an unknown pupil's."""
@@ -573,7 +578,9 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                              "daar gepubliceerd is. De naam en het optionele `leerlingnummer` bewaart de "
                              "registratie daarnaast voor de inschrijvende school alleen (haar eigen overzicht). "
                              "Wijkt de woongemeente af van wat de registratie kent, dan wordt de inschrijving "
-                             "toch aanvaard (met de bekende woongemeente) en voor DUO/beheer gemarkeerd; "
+                             "toch aanvaard (met de bekende woongemeente) en voor DUO/beheer gemarkeerd; zo ook een "
+                             "geboortedatum in een andere maand dan DUO (uit de BRP) opgaf: aanvaard met die van "
+                             "DUO en gemarkeerd; "
                              "`regio` in het antwoord is de regio van de opgegeven woongemeente. Dezelfde "
                              "inschrijving (school en ingangsdatum) met dezelfde gegevens nog eens: 200 met "
                              "`duplicaat: true`, er wordt niets gepubliceerd (een opnieuw verstuurd bestand "
@@ -682,23 +689,35 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
             afwijkend = door_school and leerling is not None and leerling.woongemeente != rij.woongemeente
             woongemeente, woonregio = (leerling.woongemeente, leerling.regio) if afwijkend and leerling \
                 else (rij.woongemeente, r.regio)
+            geboortedatum, geboorte_afwijkend = geldende_geboortedatum(rij.geboortedatum, leerling, door_school)
             try:
-                besluit = inschrijven(
-                    pseudoniem=r.pseudoniem, regio=woonregio, woongemeente=woongemeente,
-                    geboortedatum=rij.geboortedatum, school=rij.school, school_type=r.school_type,
-                    vakantieregio=r.vakantieregio, ingangsdatum=rij.ingangsdatum, klas=rij.klas, isk=rij.isk,
-                    vandaag=vandaag, bekend=leerling, vestiging_isk=r.isk,  # r.isk: the location's when not stated
-                )
+                # the row as stated is checked, whatever DUO holds; then decided with the date that holds
+                besluit = beslis(r, leerling, woongemeente, woonregio, rij.geboortedatum, vandaag)
+                if geboorte_afwijkend:
+                    besluit = beslis(r, leerling, woongemeente, woonregio, geboortedatum, vandaag)
             except (Afgewezen, ValidationError) as exc:
                 uit.append(exc)
                 continue
             identiteit = r.identiteit.model_copy(update={"woongemeente": woongemeente}) if r.identiteit else None
             if isinstance(besluit, AlIngeschreven):
-                uit.append(_Ingeschreven(r, Besluit(r.pseudoniem, woonregio, ()), afwijkend, identiteit, True))
+                uit.append(_Ingeschreven(r, Besluit(r.pseudoniem, woonregio, ()), afwijkend, identiteit, True,
+                                         geboortedatum, geboorte_afwijkend))
                 continue
-            bekend[r.pseudoniem] = na_inschrijving(leerling, besluit)
-            uit.append(_Ingeschreven(r, replace(besluit, tijd=_at(rij.ingangsdatum, now)), afwijkend, identiteit))
+            na = na_inschrijving(leerling, besluit)
+            bekend[r.pseudoniem] = replace(na, duo_geboortedatum=geboortedatum) if principal.role == "duo" else na
+            uit.append(_Ingeschreven(r, replace(besluit, tijd=_at(rij.ingangsdatum, now)), afwijkend, identiteit,
+                                     geboortedatum=geboortedatum, geboorte_afwijkend=geboorte_afwijkend))
         return uit
+
+    def beslis(r: _Inschrijving, leerling: Any, woongemeente: str, woonregio: str, geboren: date,
+               vandaag: date) -> Besluit | AlIngeschreven:
+        rij = r.rij
+        return inschrijven(
+            pseudoniem=r.pseudoniem, regio=woonregio, woongemeente=woongemeente,
+            geboortedatum=geboren, school=rij.school, school_type=r.school_type,
+            vakantieregio=r.vakantieregio, ingangsdatum=rij.ingangsdatum, klas=rij.klas, isk=rij.isk,
+            vandaag=vandaag, bekend=leerling, vestiging_isk=r.isk,  # r.isk: the location's when not stated
+        )
 
     def publiceren(gedaan: Sequence[_Ingeschreven]) -> list[Besluit]:
         """The decided enrolments' events: none for one registratie holds already (domain.md A2's rule
@@ -708,7 +727,8 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
     async def inschrijvingen_vastleggen(conn: Any, gedaan: Sequence[_Ingeschreven], principal: Principal) -> None:
         """What registratie keeps beside the enrolments' events, one statement per kind for all rows: the
         full birth date, where the identity went, the flags, and the school's own number and name."""
-        await state.set_geboortedata(conn, [(g.besluit.pseudoniem, g.inschrijving.rij.geboortedatum) for g in gedaan])
+        await state.set_geboortedata(conn, [(g.besluit.pseudoniem, g.geboortedatum or g.inschrijving.rij.geboortedatum)
+                                            for g in gedaan], door_duo=principal.role == "duo")
         naar = [(g.besluit.pseudoniem, g.besluit.regio) for g in gedaan if g.identiteit is not None]
         if naar:
             await conn.execute("INSERT INTO identiteit_regio (pseudoniem, regio) SELECT * FROM "
@@ -718,6 +738,9 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
             return
         await schoolview.afwijkingen_markeren(conn, principal.client_id,
                                               [g.besluit.pseudoniem for g in gedaan if g.afwijkend])
+        await schoolview.afwijkingen_markeren(conn, principal.client_id,
+                                              [g.besluit.pseudoniem for g in gedaan if g.geboorte_afwijkend],
+                                              soort="geboortedatum")
         await schoolview.leerlingen_vastleggen(conn, principal.client_id, [
             (g.besluit.pseudoniem, g.inschrijving.rij.leerlingnummer, _naam(g.inschrijving.rij.identiteit))
             for g in gedaan])
@@ -1479,6 +1502,15 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
     async def get_afwijkingen(service: Service, principal: DuoOfBeheer) -> dict[str, Any]:
         async with service.pool.acquire() as conn:
             return {"afwijkingen": await schoolview.afwijkingen(conn)}
+
+    @router.get("/beheer/geboortedatum-afwijkingen", summary="Inschrijvingen met een andere geboortemaand dan DUO",
+                description="Een school gaf bij de inschrijving een geboortedatum in een andere maand op dan DUO "
+                            "(uit de BRP) voor de leerling kent. De inschrijving is aanvaard met de geboortedatum "
+                            "van DUO; de school of DUO gaat na welke klopt. Alleen het pseudoniem, de school en "
+                            "wanneer.")
+    async def get_geboorte_afwijkingen(service: Service, principal: DuoOfBeheer) -> dict[str, Any]:
+        async with service.pool.acquire() as conn:
+            return {"afwijkingen": await schoolview.afwijkingen(conn, soort="geboortedatum")}
 
     @router.post("/beheer/dagtaak", summary="Dagelijkse beoordeling nu uitvoeren",
                  description="Idempotent per dag: een tweede run op dezelfde dag publiceert niets opnieuw.")

@@ -75,8 +75,10 @@ async def leerlingen_vastleggen(conn: asyncpg.Connection, school: str, rijen: It
 
 
 async def leerling_vergeten(conn: asyncpg.Connection, pseudoniem: str) -> None:
-    """"Vergeet leerling": every school's name and number for the pupil go."""
+    """"Vergeet leerling": every school's name and number for the pupil go, and its flags."""
     await conn.execute("DELETE FROM school_leerling WHERE pseudoniem = $1", pseudoniem)
+    for tabel in _AFWIJKING.values():
+        await conn.execute(f"DELETE FROM {tabel} WHERE pseudoniem = $1", pseudoniem)
 
 
 async def afwijking_markeren(conn: asyncpg.Connection, pseudoniem: str, school: str) -> None:
@@ -84,18 +86,25 @@ async def afwijking_markeren(conn: asyncpg.Connection, pseudoniem: str, school: 
     await afwijkingen_markeren(conn, school, [pseudoniem])
 
 
-async def afwijkingen_markeren(conn: asyncpg.Connection, school: str, pseudoniemen: Iterable[str]) -> None:
-    """:func:`afwijking_markeren` for a batch of one school's enrolments, in one statement."""
+_AFWIJKING = {"woongemeente": "woongemeente_afwijking", "geboortedatum": "geboortedatum_afwijking"}
+"""What a school stated otherwise than registratie (DUO) holds, each kind's table (domain.md B)."""
+
+
+async def afwijkingen_markeren(conn: asyncpg.Connection, school: str, pseudoniemen: Iterable[str],
+                               soort: str = "woongemeente") -> None:
+    """:func:`afwijking_markeren` for a batch of one school's enrolments, in one statement; ``soort``: what
+    differed (the woongemeente, or the birth month from DUO's, ``geldende_geboortedatum``)."""
     eens = list(dict.fromkeys(pseudoniemen))
     if eens:
-        await conn.execute("INSERT INTO woongemeente_afwijking (pseudoniem, school) SELECT p, $1 FROM "
+        await conn.execute(f"INSERT INTO {_AFWIJKING[soort]} (pseudoniem, school) SELECT p, $1 FROM "
                            "unnest($2::text[]) AS p ON CONFLICT (pseudoniem, school) DO UPDATE SET gemeld_op = now()",
                            school, eens)
 
 
-async def afwijkingen(conn: asyncpg.Connection, limiet: int = 1000) -> list[dict[str, Any]]:
+async def afwijkingen(conn: asyncpg.Connection, limiet: int = 1000,
+                      soort: str = "woongemeente") -> list[dict[str, Any]]:
     return [{"pseudoniem": r["pseudoniem"], "school": r["school"], "gemeld_op": r["gemeld_op"].isoformat()}
-            for r in await conn.fetch("SELECT pseudoniem, school, gemeld_op FROM woongemeente_afwijking "
+            for r in await conn.fetch(f"SELECT pseudoniem, school, gemeld_op FROM {_AFWIJKING[soort]} "
                                       "ORDER BY gemeld_op DESC, pseudoniem LIMIT $1", limiet)]
 
 

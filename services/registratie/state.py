@@ -55,8 +55,8 @@ async def leerlingen(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> d
     rows must not cost 1,000 round trips (``None`` for a pupil registratie does not know)."""
     keys = sorted(set(pseudoniemen))
     rows = await conn.fetch(
-        "SELECT pseudoniem, woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op "
-        "FROM leerling WHERE pseudoniem = ANY($1::text[])", keys,
+        "SELECT pseudoniem, woongemeente, regio, geboortejaar_maand, geboortedatum, startkwalificatie_op, "
+        "duo_geboortedatum FROM leerling WHERE pseudoniem = ANY($1::text[])", keys,
     )
     ins: dict[str, list[Inschrijving]] = {}
     if rows:
@@ -75,7 +75,7 @@ async def leerlingen(conn: asyncpg.Connection, pseudoniemen: Iterable[str]) -> d
         out[p] = Leerling(
             p, row["woongemeente"], row["regio"], tuple(ins.get(p, ())),
             geboortejaar_maand=row["geboortejaar_maand"], geboortedatum=row["geboortedatum"],
-            startkwalificatie_op=row["startkwalificatie_op"],
+            startkwalificatie_op=row["startkwalificatie_op"], duo_geboortedatum=row["duo_geboortedatum"],
         )
     return out
 
@@ -328,12 +328,15 @@ async def set_geboortedatum(conn: asyncpg.Connection, pseudoniem: str, geboorted
     await set_geboortedata(conn, [(pseudoniem, geboortedatum)])
 
 
-async def set_geboortedata(conn: asyncpg.Connection, rijen: Iterable[tuple[str, date]]) -> None:
+async def set_geboortedata(conn: asyncpg.Connection, rijen: Iterable[tuple[str, date]], *,
+                           door_duo: bool = False) -> None:
     """:func:`set_geboortedatum` for a batch of enrolments in one statement; of two rows of one pupil
-    the later wins, as two single enrolments in that order would leave it."""
+    the later wins, as two single enrolments in that order would leave it. ``door_duo``: DUO stated
+    them, so they are also the pupil's DUO birth date (``registratie.domain.intake.geldende_geboortedatum``)."""
     laatste = dict(rijen)
+    duo = ", duo_geboortedatum = r.d" if door_duo else ""
     await conn.execute(
-        "UPDATE leerling AS l SET geboortedatum = r.d FROM unnest($1::text[], $2::date[]) AS r(p, d) "
+        f"UPDATE leerling AS l SET geboortedatum = r.d{duo} FROM unnest($1::text[], $2::date[]) AS r(p, d) "
         "WHERE l.pseudoniem = r.p", list(laatste), list(laatste.values()))
 
 

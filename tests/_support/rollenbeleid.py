@@ -107,6 +107,7 @@ BELEID: dict[str, dict[tuple[str, str], Regel]] = {
         ("GET", "/v1/school/signalen"): api("school"),
         ("GET", "/v1/school/aanwezigheid"): api("school"),
         ("GET", "/v1/beheer/woongemeente-afwijkingen"): api("duo", "beheer"),
+        ("GET", "/v1/beheer/geboortedatum-afwijkingen"): api("duo", "beheer"),
         ("POST", "/v1/beheer/dagtaak"): api("beheer"),
         ("GET", "/v1/beheer/kalender"): api("beheer"),
         ("POST", "/v1/beheer/schoolvakanties"): api("beheer"),

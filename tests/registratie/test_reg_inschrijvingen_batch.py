@@ -249,3 +249,50 @@ async def test_two_schools_that_disagree_on_the_birth_month_upload_again_without
     c = await reg.post("/v1/inschrijvingen", rij(pgn, geboortedatum="2014-07-01"))
     assert c.status_code == 201, c.text
     assert [i.geboortejaar_maand for i in ingeschreven(await reg.events(MC28, p))][-1] == "2014-07"
+
+
+async def test_a_school_that_states_another_birth_month_than_duo_is_accepted_with_duos_and_flagged(reg: Reg) -> None:
+    """DUO's register (the BRP) and a school's administration disagree on the birth month of the same
+    enrolment. Before, each upload published the enrolment again with its own month, back and forth, and
+    the age rules followed whichever came last. Now the school's row is accepted with DUO's date (its own
+    month is not refused, which would tell it what DUO holds), flagged for DUO/beheer, and nothing is
+    published again; a school's month within DUO's month changes nothing; DUO's own correction is."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    pgn = bsn()
+    duo = await reg.post(PAD, {"rijen": [rij(pgn, geboortedatum="2014-05-17")]}, who="duo")
+    assert duo.json()["resultaten"][0]["status"] == 201, duo.text
+    p = duo.json()["resultaten"][0]["pseudoniem"]
+    for _ in range(2):
+        school = await reg.post(PAD, {"rijen": [rij(pgn, geboortedatum="2014-06-02")]})
+        assert school.json()["resultaten"][0]["status"] == 200, school.text
+        weer = await reg.post(PAD, {"rijen": [rij(pgn, geboortedatum="2014-05-17")]}, who="duo")
+        assert weer.json()["resultaten"][0]["status"] == 200, weer.text
+    assert [i.geboortejaar_maand for i in ingeschreven(await reg.events(MC28, p))] == ["2014-05"]
+    async with reg.app.state.intake.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT geboortedatum FROM leerling WHERE pseudoniem = $1", p) == D(2014, 5, 17)
+    lijst = (await reg.client.get("/v1/beheer/geboortedatum-afwijkingen", headers=auth("beheer"))).json()
+    assert [(a["pseudoniem"], a["school"]) for a in lijst["afwijkingen"] if a["pseudoniem"] == p] == [(p, "00AP00")]
+    woon = (await reg.client.get("/v1/beheer/woongemeente-afwijkingen", headers=auth("beheer"))).json()
+    assert p not in [a["pseudoniem"] for a in woon["afwijkingen"]]
+
+    # another day in DUO's month: the same enrolment, not flagged; a school's invalid date is still refused
+    binnen = await reg.post(PAD, {"rijen": [rij(pgn, school="00AV00", geboortedatum="2014-05-01")]}, who="school2")
+    assert binnen.json()["resultaten"][0]["status"] == 201, binnen.text
+    fout = await reg.post(PAD, {"rijen": [rij(pgn, geboortedatum="2027-01-01")]})
+    assert fout.json()["resultaten"][0]["status"] == 422, fout.text
+    assert fout.json()["resultaten"][0]["fouten"][0]["veld"] == "geboortedatum"
+    lijst = (await reg.client.get("/v1/beheer/geboortedatum-afwijkingen", headers=auth("beheer"))).json()
+    assert [a["school"] for a in lijst["afwijkingen"] if a["pseudoniem"] == p] == ["00AP00"]
+
+    # DUO correcting its own month is published, and a school's row is then decided with the new one
+    correctie = await reg.post(PAD, {"rijen": [rij(pgn, geboortedatum="2014-06-02")]}, who="duo")
+    assert correctie.json()["resultaten"][0]["status"] == 201, correctie.text
+    assert [i.geboortejaar_maand for i in ingeschreven(await reg.events(MC28, p))][-1] == "2014-06"
+    school = await reg.post(PAD, {"rijen": [rij(pgn, geboortedatum="2014-06-02")]})
+    assert school.json()["resultaten"][0]["status"] == 200, school.text
+
+    # "vergeet leerling" takes the flag with it
+    r = await reg.client.post("/v1/identiteit/vergeten", json={"pgn": pgn}, headers=auth("beheer"))
+    assert r.status_code == 200, r.text
+    lijst = (await reg.client.get("/v1/beheer/geboortedatum-afwijkingen", headers=auth("beheer"))).json()
+    assert p not in [a["pseudoniem"] for a in lijst["afwijkingen"]]

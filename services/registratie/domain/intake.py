@@ -97,6 +97,8 @@ class Leerling:
     geboortejaar_maand: str = ""
     geboortedatum: date | None = None
     startkwalificatie_op: date | None = None
+    duo_geboortedatum: date | None = None
+    """The birth date DUO stated (from the BRP), if it did: see :func:`geldende_geboortedatum`."""
 
     def inschrijving_op(self, school: str, op: date) -> Inschrijving | None:
         for ins in self.inschrijvingen:
@@ -200,6 +202,24 @@ class AlIngeschreven:
     states the enrolment a school already fed; neither is a second enrolment on the log."""
 
     pseudoniem: str
+
+
+def geldende_geboortedatum(gegeven: date, bekend: Leerling | None, door_school: bool) -> tuple[date, bool]:
+    """The birth date an enrolment is decided with, and whether a school's differs from DUO's in the month
+    (flagged for DUO/beheer). DUO's register takes a pupil's birth date from the BRP, which every public
+    body must use for it (Wet BRP); a school's administration that states another month is not refused
+    (that would tell it what DUO holds) but accepted with DUO's date. Only the month is compared: the log
+    carries no more, and a school's record with another day in the same month changes nothing there.
+    Why: a school and DUO that disagreed published the enrolment again on every upload, each correcting
+    the other, and the age rules followed whichever came last.
+
+    Grounds: domain.md B (DUO feeds register facts; a school's differing woongemeente is accepted and
+    flagged, not refused), A1 (one age convention on the birth year-month).
+    """
+    duo = bekend.duo_geboortedatum if bekend is not None else None
+    if not door_school or duo is None or (gegeven.year, gegeven.month) == (duo.year, duo.month):
+        return gegeven, False
+    return duo, True
 
 
 def inschrijven(

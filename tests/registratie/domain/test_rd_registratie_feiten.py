@@ -30,6 +30,7 @@ from registratie.domain.intake import (
     afwezigheid_hercoderen,
     afwezigheid_registreren,
     dag_na,
+    geldende_geboortedatum,
     inschrijven,
     na_inschrijving,
 )
@@ -339,3 +340,18 @@ def test_two_schools_that_state_other_birth_months_each_upload_again_without_pub
     assert na.geboortejaar_maand == "2012-05"
     assert _inschrijven(na, SCHOOL, START, geboortedatum=D(2012, 5, 1)) == AlIngeschreven("p-test")
     assert _inschrijven(na, ANDERE, START, geboortedatum=D(2012, 4, 2)) == AlIngeschreven("p-test")
+
+
+def test_a_schools_birth_month_that_differs_from_duos_gives_way_to_duos_and_is_flagged() -> None:
+    """DUO's birth date (from the BRP) holds for a school's enrolment when the months differ; the same
+    month, DUO's own rows and a pupil DUO never stated keep the date as given."""
+    duo = replace(na_inschrijving(None, _inschrijving(None, SCHOOL, START, geboortedatum=D(2012, 3, 15))),
+                  duo_geboortedatum=D(2012, 3, 15))
+    assert geldende_geboortedatum(D(2012, 4, 2), duo, door_school=True) == (D(2012, 3, 15), True)
+    assert geldende_geboortedatum(D(2012, 3, 1), duo, door_school=True) == (D(2012, 3, 1), False)
+    assert geldende_geboortedatum(D(2012, 4, 2), duo, door_school=False) == (D(2012, 4, 2), False)
+    zonder = replace(duo, duo_geboortedatum=None)
+    assert geldende_geboortedatum(D(2012, 4, 2), zonder, door_school=True) == (D(2012, 4, 2), False)
+    assert geldende_geboortedatum(D(2012, 4, 2), None, door_school=True) == (D(2012, 4, 2), False)
+    # the enrolment decided with DUO's date is the one held: nothing to publish
+    assert _inschrijven(duo, SCHOOL, START, geboortedatum=D(2012, 3, 15)) == AlIngeschreven("p-test")
