@@ -97,6 +97,15 @@ async def _end_offsets(bootstrap: str) -> int:
         await c.stop()
 
 
+async def _gelezen(pool: asyncpg.Pool, bootstrap: str, sleutel: bytes) -> None:
+    """The identity consumer, with ``sleutel``, run until it has passed the topic's end, then stopped."""
+    consumer, task = await _run(pool, bootstrap, sleutel)
+    end = await _end_offsets(bootstrap)
+    await _eventually(lambda: _gelijk(_checkpointed(pool), end))
+    consumer.stop()
+    await asyncio.wait_for(task, 15)
+
+
 async def _checkpointed(pool: asyncpg.Pool) -> int:
     return int(await pool.fetchval(
         "SELECT coalesce(sum(next_offset), 0) FROM checkpoint WHERE projection = $1", PROJECTION
@@ -204,19 +213,12 @@ async def test_a_new_key_or_old_plain_hashes_reread_the_identity_topic_and_hash_
         return {r["pseudoniem"]: (r["pgn_hash"], r["pgn_sleutel"]) for r in await pool.fetch(
             "SELECT pseudoniem, pgn_hash, pgn_sleutel FROM identiteit WHERE pseudoniem = ANY($1::text[])", [a, b])}
 
-    async def gelezen(sleutel: bytes) -> None:
-        consumer, task = await _run(pool, infra.bootstrap, sleutel)
-        end = await _end_offsets(infra.bootstrap)
-        await _eventually(lambda: _gelijk(_checkpointed(pool), end))
-        consumer.stop()
-        await asyncio.wait_for(task, 15)
-
     try:
         for rec in (persoon(a), persoon(b)):
             key, value = encode_identity_record(rec)
             await publisher.publish_raw(TOPIC, value, key)
         assert await zoeksleutel_instellen(pool, k1) == 0  # an empty table: nothing to clear
-        await gelezen(k1)
+        await _gelezen(pool, infra.bootstrap, k1)
         met_k1 = (pgn_hash("999993653", k1), vingerafdruk(k1))
         assert await hashes() == {a: met_k1, b: met_k1}
 
@@ -230,7 +232,7 @@ async def test_a_new_key_or_old_plain_hashes_reread_the_identity_topic_and_hash_
         assert await zoeksleutel_instellen(pool, k2) >= 2
         assert await _checkpointed(pool) == 0
         assert (await hashes())[a] == (None, None)
-        await gelezen(k2)
+        await _gelezen(pool, infra.bootstrap, k2)
         assert await hashes() == {a: (pgn_hash("999993653", k2), vingerafdruk(k2))}
 
         # a row as an older pod still running during the upgrade writes it (its plain hash, no pgn_sleutel
@@ -239,7 +241,7 @@ async def test_a_new_key_or_old_plain_hashes_reread_the_identity_topic_and_hash_
                            a, hashlib.sha256(b"leerrecht-leerplicht-pgn:999993653").hexdigest())
         assert (await hashes())[a][1] is None
         assert await zoeksleutel_instellen(pool, k2) >= 1
-        await gelezen(k2)
+        await _gelezen(pool, infra.bootstrap, k2)
         assert await hashes() == {a: (pgn_hash("999993653", k2), vingerafdruk(k2))}
     finally:
         await publisher.stop()
@@ -266,13 +268,6 @@ async def test_during_a_rotation_the_bsn_search_finds_a_pupil_by_the_old_key_unt
         async with pool.acquire() as conn:
             return [z.pseudoniem for z in (await zaken.zoek(conn, vraag, "officier", date(2026, 3, 1), sleutels)).zaken]
 
-    async def gelezen(sleutel: bytes) -> None:
-        consumer, task = await _run(pool, infra.bootstrap, sleutel)
-        end = await _end_offsets(infra.bootstrap)
-        await _eventually(lambda: _gelijk(_checkpointed(pool), end))
-        consumer.stop()
-        await asyncio.wait_for(task, 15)
-
     async def hash_van(p: str) -> tuple[str | None, str | None]:
         r = await pool.fetchrow("SELECT pgn_hash, pgn_sleutel FROM identiteit WHERE pseudoniem = $1", p)
         return (r["pgn_hash"], r["pgn_sleutel"])
@@ -285,7 +280,7 @@ async def test_during_a_rotation_the_bsn_search_finds_a_pupil_by_the_old_key_unt
             "te_laat_vanaf, melding_soorten, werklijst_bijgewerkt) VALUES (gen_random_uuid(), $1, 'OPEN', 1, "
             "date '2026-01-05', '{}'::jsonb, date '2026-03-10', date '2026-03-17', ARRAY['ZESTIEN_UUR'], true)", a)
         await zoeksleutel_instellen(pool, k1)
-        await gelezen(k1)
+        await _gelezen(pool, infra.bootstrap, k1)
         assert await gevonden(k1) == [a]
         # a row left from an even older key (not on the topic: this test's own): it cannot stay
         await pool.execute(
@@ -301,7 +296,7 @@ async def test_during_a_rotation_the_bsn_search_finds_a_pupil_by_the_old_key_unt
         assert await gevonden(k2) == [], "the new key alone does not find it yet"
         assert await gevonden(k2, k1) == [a], "the search with the replaced key does"
 
-        await gelezen(k2)
+        await _gelezen(pool, infra.bootstrap, k2)
         assert await hash_van(a) == (pgn_hash("999993653", k2), vingerafdruk(k2))
         assert await gevonden(k2) == [a] and await gevonden(k2, k1) == [a]
         stand = await _checkpointed(pool)
