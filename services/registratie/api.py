@@ -111,6 +111,10 @@ MAX_RIJEN = 1000
 Pgn = Annotated[str, Field(min_length=8, max_length=12, description="BSN of onderwijsnummer (9 cijfers, elfproef)")]
 Gemeente = Annotated[str, Field(pattern=r"^GM[0-9]{4}$", description="CBS-gemeentecode, bv. GM0363")]
 Brin6 = Annotated[str, Field(pattern=r"^[0-9]{2}[A-Z]{2}[0-9]{2}$", description="BRIN6 (BRIN + vestiging)")]
+AfwijkingSchool = Annotated[str | None, Query(pattern=r"^[0-9]{2}[A-Z]{2}[0-9]{2}$",
+                                              description="Alleen de afwijkingen van deze school (BRIN6)")]
+Pagina = Annotated[int, Query(ge=1, le=100_000, description="Welke pagina, vanaf 1")]
+PerPagina = Annotated[int, Query(alias="perPagina", ge=1, le=500, description="Rijen per pagina (1 t/m 500)")]
 Uren = Annotated[Decimaal, Field(gt=0, le=24, decimal_places=2, description="Uren; een decimale komma mag (16,5)")]
 Klas = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,19}$", description="Klas of groep, bv. 6B")]
 Leerlingnummer = Annotated[str, Field(
@@ -1499,18 +1503,21 @@ def bouw_intake(keyring: PseudonymKeyring, toegang: Toegang, *, csv_max_bytes: i
                 description="Een school gaf bij de inschrijving een andere woongemeente op dan de registratie "
                             "kent. De inschrijving is aanvaard met de bekende woongemeente; DUO of beheer "
                             "gaat na welke klopt. Alleen het pseudoniem, de school en wanneer.")
-    async def get_afwijkingen(service: Service, principal: DuoOfBeheer) -> dict[str, Any]:
+    async def get_afwijkingen(service: Service, principal: DuoOfBeheer, school: AfwijkingSchool = None,
+                              pagina: Pagina = 1, per_pagina: PerPagina = 100) -> dict[str, Any]:
         async with service.pool.acquire() as conn:
-            return {"afwijkingen": await schoolview.afwijkingen(conn)}
+            return await schoolview.afwijkingen(conn, school=school, pagina=pagina, per_pagina=per_pagina)
 
     @router.get("/beheer/geboortedatum-afwijkingen", summary="Inschrijvingen met een andere geboortemaand dan DUO",
                 description="Een school gaf bij de inschrijving een geboortedatum in een andere maand op dan DUO "
                             "(uit de BRP) voor de leerling kent. De inschrijving is aanvaard met de geboortedatum "
                             "van DUO; de school of DUO gaat na welke klopt. Alleen het pseudoniem, de school en "
                             "wanneer.")
-    async def get_geboorte_afwijkingen(service: Service, principal: DuoOfBeheer) -> dict[str, Any]:
+    async def get_geboorte_afwijkingen(service: Service, principal: DuoOfBeheer, school: AfwijkingSchool = None,
+                                       pagina: Pagina = 1, per_pagina: PerPagina = 100) -> dict[str, Any]:
         async with service.pool.acquire() as conn:
-            return {"afwijkingen": await schoolview.afwijkingen(conn, soort="geboortedatum")}
+            return await schoolview.afwijkingen(conn, "geboortedatum", school=school, pagina=pagina,
+                                                per_pagina=per_pagina)
 
     @router.post("/beheer/dagtaak", summary="Dagelijkse beoordeling nu uitvoeren",
                  description="Idempotent per dag: een tweede run op dezelfde dag publiceert niets opnieuw.")

@@ -101,11 +101,20 @@ async def afwijkingen_markeren(conn: asyncpg.Connection, school: str, pseudoniem
                            school, eens)
 
 
-async def afwijkingen(conn: asyncpg.Connection, limiet: int = 1000,
-                      soort: str = "woongemeente") -> list[dict[str, Any]]:
-    return [{"pseudoniem": r["pseudoniem"], "school": r["school"], "gemeld_op": r["gemeld_op"].isoformat()}
-            for r in await conn.fetch(f"SELECT pseudoniem, school, gemeld_op FROM {_AFWIJKING[soort]} "
-                                      "ORDER BY gemeld_op DESC, pseudoniem LIMIT $1", limiet)]
+async def afwijkingen(conn: asyncpg.Connection, soort: str = "woongemeente", *, school: str | None = None,
+                      pagina: int = 1, per_pagina: int = 100) -> dict[str, Any]:
+    """One page of one kind of flag, newest first, for one school or all, with the total: a national
+    year holds many more than a page (migration 011 indexes both orders)."""
+    tabel = _AFWIJKING[soort]
+    waar = "WHERE school = $1" if school else "WHERE $1::text IS NULL"
+    totaal = int(await conn.fetchval(f"SELECT count(*) FROM {tabel} {waar}", school))
+    rijen = await conn.fetch(f"SELECT pseudoniem, school, gemeld_op FROM {tabel} {waar} "
+                             "ORDER BY gemeld_op DESC, pseudoniem LIMIT $2 OFFSET $3",
+                             school, per_pagina, (pagina - 1) * per_pagina)
+    return {"afwijkingen": [{"pseudoniem": r["pseudoniem"], "school": r["school"],
+                             "gemeld_op": r["gemeld_op"].isoformat()} for r in rijen],
+            "totaal": totaal, "pagina": pagina, "per_pagina": per_pagina,
+            "paginas": max(1, -(-totaal // per_pagina))}
 
 
 async def _eigen_namen(conn: asyncpg.Connection, school: str, pseudoniemen: set[str]) -> dict[str, dict[str, Any]]:

@@ -296,3 +296,40 @@ async def test_a_school_that_states_another_birth_month_than_duo_is_accepted_wit
     assert r.status_code == 200, r.text
     lijst = (await reg.client.get("/v1/beheer/geboortedatum-afwijkingen", headers=auth("beheer"))).json()
     assert p not in [a["pseudoniem"] for a in lijst["afwijkingen"]]
+
+
+async def test_the_flag_lists_page_newest_first_and_filter_by_school(reg: Reg) -> None:
+    """At national size a year of flags is more than a page: both lists give a page, newest first, for one
+    school or all, with the total; a bad parameter is refused naming it."""
+    reg.zet_vandaag(D(2026, 11, 27))
+    pad = "/v1/beheer/woongemeente-afwijkingen"
+
+    async def lijst(**params: Any) -> dict[str, Any]:
+        r = await reg.client.get(pad, params=params, headers=auth("beheer"))
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    voor = (await lijst(school="00AP00"))["totaal"]
+    gemarkeerd = []
+    for _ in range(3):  # registratie knows Zoetermeer; school 00AP00 states Amsterdam
+        pgn = bsn()
+        eerst = await reg.post(PAD, {"rijen": [rij(pgn, school="00AV00")]}, who="school2")
+        assert eerst.json()["resultaten"][0]["status"] == 201, eerst.text
+        r = await reg.post(PAD, {"rijen": [rij(pgn, gemeente="GM0363")]})
+        assert r.json()["resultaten"][0]["status"] == 201, r.text
+        gemarkeerd.append(r.json()["resultaten"][0]["pseudoniem"])
+    van_school = await lijst(school="00AP00", perPagina=1)
+    assert van_school["totaal"] == voor + 3 and van_school["paginas"] == voor + 3
+    assert [a["pseudoniem"] for a in van_school["afwijkingen"]] == [gemarkeerd[-1]], "newest first"
+    tweede = await lijst(school="00AP00", perPagina=1, pagina=2)
+    assert [a["pseudoniem"] for a in tweede["afwijkingen"]] == [gemarkeerd[-2]]
+    assert all(a["school"] == "00AP00" for a in (await lijst(school="00AP00", perPagina=500))["afwijkingen"])
+    assert (await lijst(school="00AV00"))["totaal"] < (await lijst())["totaal"]
+    leeg = await lijst(school="00AP00", pagina=10_000)
+    assert leeg["afwijkingen"] == [] and leeg["totaal"] == voor + 3
+    for params, veld in (({"perPagina": 0}, "perPagina"), ({"perPagina": 501}, "perPagina"),
+                         ({"school": "00ap00"}, "school"), ({"pagina": "x"}, "pagina")):
+        for lijstpad in (pad, "/v1/beheer/geboortedatum-afwijkingen"):
+            fout = await reg.client.get(lijstpad, params=params, headers=auth("beheer"))
+            assert fout.status_code in (400, 422), fout.text
+            assert veld in fout.text, fout.text
