@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import FrozenInstanceError, dataclass
 from operator import attrgetter
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import asyncpg
 import structlog
@@ -48,6 +48,7 @@ from pydantic import ValidationError
 from contracts.catalogue import ContractError
 from contracts.envelope import Envelope
 from leerrecht import kafka_security, otel, trace
+from leerrecht.db import IDLE_IN_TRANSACTION_MS
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
 from leerrecht.metrics import APPLY_SECONDS, BATCH_SIZE, CONSUMER_LAG, DEAD_LETTERS, QUARANTINED
@@ -56,6 +57,8 @@ from leerrecht.trace import TraceContext
 from leerrecht.volgorde import Gemeld, meld_afwijkingen, volgorde_bijwerken
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -435,6 +438,9 @@ class ProjectionRunner:
         self.session_timeout_ms = session_timeout_ms
         """How long the group waits for a silent member before its partitions go to another: a crashed
         or frozen process holds them that long. The crash tests use the broker's minimum (6 s)."""
+        self.afschermen_na_s = IDLE_IN_TRANSACTION_MS / 1000
+        """How long a checkpoint claim waits on another session before :meth:`_wacht_op_checkpoint` ends
+        that session: the pool's ``idle_in_transaction_session_timeout``, read when :meth:`run` starts."""
         self.stats = RunnerStats()
         self._assigned: set[TopicPartition] = set()
         self._next_offset: dict[TopicPartition, int] = {}  # next offset to apply, for the lag gauge
@@ -474,6 +480,7 @@ class ProjectionRunner:
             **kafka_security.client_kwargs(),
         )
         self._consumer = consumer
+        self.afschermen_na_s = await _idle_limiet_s(self.pool, self.afschermen_na_s)
         await consumer.start()
         listener = _SeekToStored(self)
         if self.pattern:
@@ -918,12 +925,13 @@ class ProjectionRunner:
         # The row exists for every batch but a partition's first: lock and read it first (one round trip);
         # only a missing row takes the insert (``created``: this transaction made it) and the read again.
         created = None
-        stored = await conn.fetchval(_CHECKPOINT_LEZEN, name, tp.topic, tp.partition)
+        stored = await self._wacht_op_checkpoint(
+            conn, tp, conn.fetchval(_CHECKPOINT_LEZEN, name, tp.topic, tp.partition))
         if stored is None:
-            created = await conn.fetchval(
+            created = await self._wacht_op_checkpoint(conn, tp, conn.fetchval(
                 "INSERT INTO checkpoint (projection, topic, partition, next_offset) VALUES ($1, $2, $3, 0) "
                 "ON CONFLICT DO NOTHING RETURNING true", name, tp.topic, tp.partition,
-            )
+            ))
             stored = await conn.fetchval(_CHECKPOINT_LEZEN, name, tp.topic, tp.partition)
         if last < stored:
             return [], stored  # a zombie or a redelivery: the whole batch is already in
@@ -940,6 +948,49 @@ class ProjectionRunner:
         if not candidates or not self.dedupe_event_ids:
             return candidates, stored
         return await nieuwe_of_eigen(conn, name, candidates, self._eigen), stored
+
+    async def _wacht_op_checkpoint(self, conn: asyncpg.Connection, tp: TopicPartition | str,
+                                   claim: Awaitable[T]) -> T:
+        """Await a statement that locks checkpoint rows, ending the sessions it waits on once it has
+        waited :attr:`afschermen_na_s`.
+
+        Why: the group gave us these partitions, so another transaction on their checkpoint rows belongs
+        to a process that lost them (a zombie: frozen, a stalled VM). PostgreSQL ends a transaction left
+        idle that long, but not one frozen between asyncpg's prepare (Parse, Describe, Flush) and its
+        execute: without a Sync the server counts the session as active, and neither
+        ``idle_in_transaction_session_timeout`` nor ``statement_timeout`` ends it, so we would wait on
+        its locks for as long as it stays frozen (F4, found by CI). Ending it is safe either way: if we
+        are the zombie instead, the owner retries its batch from the checkpoint, which stays exact."""
+        taak = asyncio.ensure_future(claim)
+        try:
+            while True:
+                klaar, _ = await asyncio.wait((taak,), timeout=self.afschermen_na_s)
+                if klaar:
+                    return taak.result()
+                await self._scherm_af(conn.get_server_pid(), tp)
+        except BaseException:
+            taak.cancel()
+            raise
+
+    async def _scherm_af(self, pid: int, tp: TopicPartition | str) -> None:
+        """End the sessions that block session ``pid`` *and* have waited on their own client, inside their
+        transaction, for :attr:`afschermen_na_s` or longer (on a connection of its own from the pool).
+        Why only those: a blocker at work (a migration's DDL, a slow statement) is left to finish."""
+        onderdeel = f"{tp.topic}/{tp.partition}" if isinstance(tp, TopicPartition) else tp
+        try:
+            async with self.pool.acquire(timeout=self.afschermen_na_s) as conn:
+                rijen = await conn.fetch(_AFSCHERMEN, pid, self.afschermen_na_s)
+        except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            log.warning("zombie_niet_afgeschermd", projection=self.projection.name, partitie=onderdeel,
+                        error=type(exc).__name__)
+            return
+        beeindigd = [r["pid"] for r in rijen if r["beeindigd"]]
+        if beeindigd:
+            log.warning("zombie_afgeschermd", projection=self.projection.name, partitie=onderdeel,
+                        sessies=beeindigd)
+        if len(beeindigd) < len(rijen):
+            log.warning("checkpoint_wacht", projection=self.projection.name, partitie=onderdeel,
+                        sessies=[r["pid"] for r in rijen if not r["beeindigd"]], wacht_s=self.afschermen_na_s)
 
     async def _backoff(self, attempt: int, exc: BaseException) -> None:
         delay = min(10.0, 0.1 * 2**attempt) * (0.5 + random.random())
@@ -1046,6 +1097,25 @@ class _FakeRecord:
 def _as_record(ev: Delivered) -> Any:
     return _FakeRecord(ev.topic, ev.partition, ev.offset, ev.envelope.subject.encode(), ev.envelope.to_json())
 
+
+async def _idle_limiet_s(pool: asyncpg.Pool, standaard: float) -> float:
+    """The pool's ``idle_in_transaction_session_timeout`` in seconds (``standaard`` when it is off)."""
+    async with pool.acquire() as conn:
+        ms = await conn.fetchval("SELECT setting::int FROM pg_settings "
+                                 "WHERE name = 'idle_in_transaction_session_timeout'")
+    return ms / 1000 if ms else standaard
+
+
+_AFSCHERMEN = """
+SELECT a.pid,
+       CASE WHEN a.wait_event_type = 'Client' AND a.wait_event = 'ClientRead' AND a.xact_start IS NOT NULL
+                 AND now() - a.state_change >= make_interval(secs => $2::float8)
+            THEN pg_terminate_backend(a.pid) ELSE false END AS beeindigd
+FROM pg_stat_activity a
+WHERE a.pid = ANY (pg_blocking_pids($1::int))
+"""
+"""The sessions blocking ours; those silent in their transaction for the limit are ended (``beeindigd``;
+CASE, because only it fixes the order in which SQL evaluates the conditions)."""
 
 _CHECKPOINT_LEZEN = ("SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 "
                      "FOR UPDATE")

@@ -138,14 +138,16 @@ class GebundeldeRunner(ProjectionRunner):
         name = self.projection.name
         tps = sorted(delen)
         topics, parts = [tp.topic for tp in tps], [tp.partition for tp in tps]
-        created = {(r["topic"], r["partition"]) for r in await conn.fetch(
+        bundel = f"{len(tps)} partities"
+        created = {(r["topic"], r["partition"]) for r in await self._wacht_op_checkpoint(conn, bundel, conn.fetch(
             "INSERT INTO checkpoint (projection, topic, partition, next_offset) "
             "SELECT $1, t, p, 0 FROM unnest($2::text[], $3::int[]) AS u(t, p) ORDER BY t, p "
-            "ON CONFLICT DO NOTHING RETURNING topic, partition", name, topics, parts)}
-        stored = {(r["topic"], r["partition"]): int(r["next_offset"]) for r in await conn.fetch(
-            "SELECT c.topic, c.partition, c.next_offset FROM checkpoint c "
-            "JOIN unnest($2::text[], $3::int[]) AS u(t, p) ON c.topic = u.t AND c.partition = u.p "
-            "WHERE c.projection = $1 ORDER BY c.topic, c.partition FOR UPDATE OF c", name, topics, parts)}
+            "ON CONFLICT DO NOTHING RETURNING topic, partition", name, topics, parts))}
+        stored = {(r["topic"], r["partition"]): int(r["next_offset"]) for r in await self._wacht_op_checkpoint(
+            conn, bundel, conn.fetch(
+                "SELECT c.topic, c.partition, c.next_offset FROM checkpoint c "
+                "JOIN unnest($2::text[], $3::int[]) AS u(t, p) ON c.topic = u.t AND c.partition = u.p "
+                "WHERE c.projection = $1 ORDER BY c.topic, c.partition FOR UPDATE OF c", name, topics, parts))}
         kandidaten: list[Delivered] = []
         verder: list[tuple[str, int, int]] = []
         for tp in tps:

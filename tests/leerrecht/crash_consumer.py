@@ -2,7 +2,7 @@
 
 Usage: python crash_consumer.py BOOTSTRAP DATABASE_URL TOPIC GROUP [--crash after_db_commit|before_db_commit]
        [--crash-after-batches N] [--unsafe-checkpoint] [--batch-size N] [--dedupe] [--stall-after-batches N]
-       [--stall-in-transaction-after-batches N]
+       [--stall-in-transaction-after-batches N] [--stall-in-prepare-after-batches N]
 
 ``--stall-after-batches N`` makes a zombie: after N batches the process stops itself (SIGSTOP) holding a
 fetched batch it has not applied yet, prints ``stalled`` with that batch's position, and once continued
@@ -10,6 +10,9 @@ fetched batch it has not applied yet, prints ``stalled`` with that batch's posit
 ``--stall-in-transaction-after-batches N`` freezes it the same way, but inside a batch's open transaction
 (its rows written, the checkpoint row and the counter locked, not committed): it prints
 ``stalled_in_transaction`` and, once continued, ``resumed`` before it tries to commit.
+``--stall-in-prepare-after-batches N`` freezes it inside the transaction too, but just after asyncpg
+prepared a statement (Parse, Describe, Flush: no Sync), where the server counts the session as active
+and no idle timeout ends it: it prints ``stalled_in_prepare`` and, once continued, ``resumed``.
 
 The projection records how many times each event was applied (``applied.times``), so a test sees
 any double effect directly. Event-id deduplication is OFF unless --dedupe: the checkpoint alone must
@@ -39,12 +42,17 @@ from leerrecht.projection import Delivered, ProjectionRunner
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS applied (event_id uuid PRIMARY KEY, times int NOT NULL, part int NOT NULL);
 CREATE TABLE IF NOT EXISTS total (id int PRIMARY KEY, n bigint NOT NULL);
-INSERT INTO total VALUES (1, 0) ON CONFLICT DO NOTHING;
+INSERT INTO total SELECT 1, 0 WHERE NOT EXISTS (SELECT FROM total WHERE id = 1);
 """
+# (not ON CONFLICT DO NOTHING: that waits on a frozen consumer's uncommitted update of the row)
 
 
 class CountingProjection:
     name = "crashtest"
+
+    def __init__(self, stall_in_prepare: int | None = None) -> None:
+        self.stall_in_prepare = stall_in_prepare
+        self.batches = 0
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[Delivered]) -> None:
         await conn.executemany(
@@ -53,6 +61,13 @@ class CountingProjection:
             [(e.envelope.id, e.partition) for e in events],
         )
         await conn.execute("UPDATE total SET n = n + $1 WHERE id = 1", len(events))
+        self.batches += 1
+        if self.stall_in_prepare is not None and self.batches > self.stall_in_prepare:
+            self.stall_in_prepare = None
+            await conn.prepare("SELECT n FROM total WHERE id = $1")  # never run: the server waits for it
+            print(f"stalled_in_prepare {events[0].partition} {events[-1].offset}", flush=True)
+            os.kill(os.getpid(), signal.SIGSTOP)  # frozen between prepare and execute, locks held
+            print(f"resumed {events[0].partition}", flush=True)
 
 
 class CrashingRunner(ProjectionRunner):
@@ -143,6 +158,7 @@ async def main() -> None:
     p.add_argument("--dedupe", action="store_true")
     p.add_argument("--stall-after-batches", type=int)
     p.add_argument("--stall-in-transaction-after-batches", type=int)
+    p.add_argument("--stall-in-prepare-after-batches", type=int)
     p.add_argument("--idle-in-transaction-ms", type=int, default=IDLE_IN_TRANSACTION_MS)
     # the broker's group.min.session.timeout.ms: a killed consumer's partitions move on 4 s sooner than
     # the services' 10 s, and the tests wait for that in every crash
@@ -155,7 +171,7 @@ async def main() -> None:
         await conn.execute(SCHEMA)
     cls = UnsafeRunner if args.unsafe_checkpoint else CrashingRunner
     runner = cls(
-        CountingProjection(),
+        CountingProjection(args.stall_in_prepare_after_batches),
         pool,
         args.bootstrap,
         topics=[args.topic],

@@ -98,6 +98,47 @@ async def test_rebalance_between_two_consumers_of_one_group(infra) -> None:  # t
     assert offsets == 2 * N_EVENTS
 
 
+@pytest.mark.infra
+async def test_a_consumer_frozen_between_prepare_and_execute_does_not_block_the_new_owner(infra) -> None:  # type: ignore[no-untyped-def]
+    """F4, found by CI: asyncpg prepares a statement with Parse, Describe and Flush, and sends its Sync
+    only with the execute. A consumer frozen in between holds its transaction's locks while the server
+    counts the session as active, so no idle timeout ends it, and the new owner waited on them for as long
+    as it stayed frozen. The new owner now ends the session it waits on for its checkpoint (after the
+    pool's idle limit, 6 s here), applies everything, and A, continued, commits nothing and keeps running."""
+    topic = f"voorbereid.{uuid.uuid4().hex[:8]}"
+    db = await infra.adatabase_url("voorbereid")
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    await produce(infra.bootstrap, topic, N_EVENTS, partitions=3)
+    a = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "50",
+                       "--stall-in-prepare-after-batches", "2", "--idle-in-transaction-ms", "6000")
+    b = None
+    try:
+        await _line_starting(a, "stalled_in_prepare", timeout=60)
+        conn = await asyncpg.connect(db)
+        try:
+            state = await conn.fetchval("SELECT state FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND xact_start IS NOT NULL AND pid <> pg_backend_pid() "
+                                        "AND query LIKE 'SELECT n FROM total%'")
+        finally:
+            await conn.close()
+        assert state == "active", "the frozen session is not in the state no server timeout ends"
+        b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200",
+                           "--idle-in-transaction-ms", "6000")
+        distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=90)
+        assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS), (await _sessions(db)) + _output(b)
+        await asyncio.sleep(1.0)  # B is idle now
+        before = await _rows_with_versions(db)
+
+        os.kill(a.pid, signal.SIGCONT)
+        await _line_starting(a, "resumed", timeout=30)
+        await asyncio.sleep(3.0)  # A's commit fails; a wrong runner's effects would show by now
+        assert a.poll() is None, "the consumer must survive its ended database session"
+        assert await _rows_with_versions(db) == before, "the frozen transaction committed after all"
+        assert await applied_state(db) == (N_EVENTS, 0, N_EVENTS)
+    finally:
+        _stop_frozen(a, b)
+
+
 async def _line_starting(proc: subprocess.Popen[bytes], prefix: str, timeout: float) -> str:
     """The first line of the consumer's output that starts with ``prefix`` (the rest is skipped)."""
     assert proc.stdout is not None
@@ -134,6 +175,27 @@ async def _rows_with_versions(db: str) -> dict[str, tuple[int, str]]:
         await conn.close()
 
 
+async def _sessions(db: str) -> str:
+    """The database's sessions (state, lock waits, last statement): what a consumer waits on when a
+    test's wait runs out."""
+    conn = await asyncpg.connect(db)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid) AS blocked_by, "
+            "now() - xact_start AS in_xact, now() - state_change AS in_state, left(query, 120) AS query "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return "\n".join(str(dict(r)) for r in rows)
+    finally:
+        await conn.close()
+
+
+def _output(proc: subprocess.Popen[bytes]) -> str:
+    """What a consumer printed (it is stopped first): why it did not get on."""
+    stop(proc)
+    assert proc.stdout is not None
+    return "\n" + proc.stdout.read().decode(errors="replace")[-4000:]
+
+
 def _stop_frozen(a: subprocess.Popen[bytes], b: subprocess.Popen[bytes] | None) -> None:
     """Stop the frozen consumer (continued first: a stopped process ignores SIGTERM) and the new owner."""
     if a.poll() is None:
@@ -161,7 +223,7 @@ async def test_a_zombie_that_commits_after_losing_its_partitions_changes_no_row(
         b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200")
         # B gets A's partitions once A's session (6 s, crash_consumer's) has expired
         distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=60)
-        assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS)
+        assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS), await _sessions(db)
         conn = await asyncpg.connect(db)
         try:
             stored = await conn.fetchval("SELECT next_offset FROM checkpoint WHERE topic = $1 AND partition = $2",
