@@ -9,8 +9,12 @@ understands: telling's 008-009 dropped one).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
+import random
+import time
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +26,19 @@ from leerrecht.logging import get_logger
 log = get_logger(__name__)
 
 _MIGRATION_LOCK = 7_201_843_118  # arbitrary, fixed: serialises migrations across replicas
+
+MIGRATIE_LOCK_TIMEOUT_MS = 2_000
+"""How long one attempt of a migration step waits for a table lock (``lock_timeout``).
+
+Why: DDL waits for its table lock behind every open transaction on the table, and every later query on
+the table queues behind the waiting DDL. During a rolling deploy the old replicas keep working; one long
+transaction (a report, a frozen process) would stop them all for as long as it lasts. With a short
+timeout per attempt and retries (:data:`MIGRATIE_LOCK_WACHT_S`), the queries get through between the
+attempts and the step lands as soon as the table is free for a moment."""
+
+MIGRATIE_LOCK_WACHT_S = 120.0
+"""How long a migration step keeps trying for its locks before the start fails (:class:`MigrationError`;
+the orchestrator restarts the process, which tries again)."""
 
 CORE_SQL = """
 CREATE TABLE IF NOT EXISTS schema_migration (
@@ -99,7 +116,29 @@ def _migration_files(package: str) -> list[tuple[str, str]]:
     return files
 
 
-async def migrate_verwerkingslog(conn: asyncpg.Connection, owner_url: str | None) -> None:
+async def _met_lock_pogingen(naam: str, doe: Callable[[], Awaitable[object]], wacht_s: float) -> None:
+    """Run a migration step, again after a lock timeout (each attempt is its own transaction, so a
+    failed one left nothing behind), until ``wacht_s`` has passed."""
+    einde = time.monotonic() + wacht_s
+    poging = 0
+    while True:
+        try:
+            await doe()
+            return
+        except asyncpg.LockNotAvailableError:
+            poging += 1
+            if time.monotonic() >= einde:
+                raise MigrationError(
+                    f"migration step {naam} did not get its table lock in {wacht_s:g} s ({poging} attempts): "
+                    "a long or frozen transaction holds the table (see pg_stat_activity); the next start "
+                    "tries again") from None
+            vertraging = min(5.0, 0.2 * 2**poging) * (0.5 + random.random())
+            log.warning("migratie_wacht_op_lock", stap=naam, poging=poging, vertraging_s=round(vertraging, 2))
+            await asyncio.sleep(min(vertraging, max(0.0, einde - time.monotonic())))
+
+
+async def migrate_verwerkingslog(conn: asyncpg.Connection, owner_url: str | None,
+                                 lock_timeout_ms: int = MIGRATIE_LOCK_TIMEOUT_MS) -> None:
     """The append-only processing log (domain.md B). With an owner role it is created by that role,
     which grants the service's own role INSERT and SELECT only: the service can neither change, empty
     nor drop it, nor remove its triggers (only a table's owner, the schema's owner or a superuser can).
@@ -110,7 +149,7 @@ async def migrate_verwerkingslog(conn: asyncpg.Connection, owner_url: str | None
         await conn.execute(verwerkingslog.SQL)
         return
     dienst = await conn.fetchval("SELECT current_user")
-    owner = await asyncpg.connect(owner_url)
+    owner = await asyncpg.connect(owner_url, server_settings={"lock_timeout": str(lock_timeout_ms)})
     try:
         if await owner.fetchval("SELECT current_user") == dienst:
             raise MigrationError("DATABASE_OWNER_URL moet een andere databaserol zijn dan DATABASE_URL")
@@ -142,18 +181,27 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None) -> list[str]:
+async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None, *,
+                  lock_timeout_ms: int = MIGRATIE_LOCK_TIMEOUT_MS,
+                  lock_wacht_s: float = MIGRATIE_LOCK_WACHT_S) -> list[str]:
     """Apply the core tables and the package's pending migrations; returns the names applied.
-    ``owner_url``: the processing log's owner role (:func:`migrate_verwerkingslog`)."""
+    ``owner_url``: the processing log's owner role (:func:`migrate_verwerkingslog`). Each step waits at
+    most ``lock_timeout_ms`` for a lock per attempt and retries for ``lock_wacht_s``
+    (:data:`MIGRATIE_LOCK_TIMEOUT_MS`; 0: wait without limit)."""
     applied: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        await conn.execute("SELECT set_config('lock_timeout', $1, false)", str(lock_timeout_ms))
+
+        async def stap(naam: str, doe: Callable[[], Awaitable[object]]) -> None:
+            await _met_lock_pogingen(naam, doe, lock_wacht_s)
+
         try:
-            await conn.execute(CORE_SQL)
-            await conn.execute(volgorde.SQL)  # the sequence bookkeeping (leerrecht.volgorde)
-            await conn.execute(websessies.SQL)  # the web login's sessions (leerrecht.oidc_login)
-            await migrate_verwerkingslog(conn, owner_url)
-            await maak_extensies(conn, owner_url)
+            await stap("core", lambda: conn.execute(CORE_SQL))
+            await stap("volgorde", lambda: conn.execute(volgorde.SQL))  # the sequence bookkeeping
+            await stap("websessies", lambda: conn.execute(websessies.SQL))  # the web login's sessions
+            await stap("verwerkingslog", lambda: migrate_verwerkingslog(conn, owner_url, lock_timeout_ms))
+            await stap("extensies", lambda: maak_extensies(conn, owner_url))
             done = {r["name"]: r["checksum"] for r in await conn.fetch("SELECT name, checksum FROM schema_migration")}
             files = _migration_files(package)
             onbekend = sorted(set(done) - {name for name, _ in files})
@@ -169,13 +217,18 @@ async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None
                     if done[name] != checksum:
                         raise MigrationError(f"migration {name} changed after it was applied; add a new one")
                     continue
-                async with conn.transaction():
-                    await conn.execute(sql)
-                    await conn.execute(
-                        "INSERT INTO schema_migration (name, checksum) VALUES ($1, $2)", name, checksum
-                    )
+
+                async def toepassen(sql: str = sql, name: str = name, checksum: str = checksum) -> None:
+                    async with conn.transaction():
+                        await conn.execute(sql)
+                        await conn.execute(
+                            "INSERT INTO schema_migration (name, checksum) VALUES ($1, $2)", name, checksum
+                        )
+
+                await stap(name, toepassen)
                 applied.append(name)
         finally:
+            await conn.execute("RESET lock_timeout")
             await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
     if applied:
         log.info("migrations_applied", package=package, migrations=applied)
