@@ -5,8 +5,10 @@ schema changed or dropped, as telling's 008-009 did)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -43,15 +45,13 @@ def _pakket(tmp_path, monkeypatch, naam: str, migraties: dict[str, str]) -> str:
     return naam
 
 
-@pytest.mark.infra
-async def test_a_migration_behind_a_long_transaction_does_not_queue_the_service_behind_it(  # type: ignore[no-untyped-def]
-        infra, tmp_path, monkeypatch) -> None:
-    """A migration's DDL waits for its table lock behind any open transaction on the table, and every
-    query on the table then queues behind the waiting DDL: one long (or frozen) transaction during a
-    rolling deploy stopped the service. With a lock timeout per attempt and retries, queries get through
-    between the attempts, and the migration lands once the transaction ends."""
-    url = await infra.adatabase_url("migrwacht")
-    naam = f"migrwacht_{uuid.uuid4().hex[:8]}"
+@contextlib.asynccontextmanager
+async def _tabel_vastgehouden(infra, tmp_path, monkeypatch, db: str  # type: ignore[no-untyped-def]
+                              ) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Connection, str]]:
+    """A package whose migration 001 made table ``t`` and whose pending 002 alters it, while the
+    ``houder`` session's open transaction holds ``t`` (ACCESS SHARE, as any read does) until it ends."""
+    url = await infra.adatabase_url(db)
+    naam = f"{db}_{uuid.uuid4().hex[:8]}"
     _pakket(tmp_path, monkeypatch, naam, {"001_tabel.sql": "CREATE TABLE t (id int PRIMARY KEY);"})
     pool = await create_pool(url)
     houder = await asyncpg.connect(url)
@@ -60,7 +60,21 @@ async def test_a_migration_behind_a_long_transaction_does_not_queue_the_service_
         await pool.execute("INSERT INTO t VALUES (1)")
         _pakket(tmp_path, monkeypatch, naam, {"002_kolom.sql": "ALTER TABLE t ADD COLUMN naam text;"})
         await houder.execute("BEGIN")
-        await houder.fetchval("SELECT count(*) FROM t")  # holds the table (ACCESS SHARE) until COMMIT
+        await houder.fetchval("SELECT count(*) FROM t")
+        yield pool, houder, naam
+    finally:
+        await houder.close()
+        await pool.close()
+
+
+@pytest.mark.infra
+async def test_a_migration_behind_a_long_transaction_does_not_queue_the_service_behind_it(  # type: ignore[no-untyped-def]
+        infra, tmp_path, monkeypatch) -> None:
+    """A migration's DDL waits for its table lock behind any open transaction on the table, and every
+    query on the table then queues behind the waiting DDL: one long (or frozen) transaction during a
+    rolling deploy stopped the service. With a lock timeout per attempt and retries, queries get through
+    between the attempts, and the migration lands once the transaction ends."""
+    async with _tabel_vastgehouden(infra, tmp_path, monkeypatch, "migrwacht") as (pool, houder, naam):
         migratie = asyncio.create_task(migrate(pool, naam, lock_timeout_ms=500))
         await asyncio.sleep(1.5)
         assert not migratie.done()
@@ -73,27 +87,12 @@ async def test_a_migration_behind_a_long_transaction_does_not_queue_the_service_
         assert await asyncio.wait_for(migratie, 30) == ["002_kolom.sql"]
         assert await pool.fetchval("SELECT count(*) FROM information_schema.columns "
                                    "WHERE table_name = 't' AND column_name = 'naam'") == 1
-    finally:
-        await houder.close()
-        await pool.close()
 
 
 @pytest.mark.infra
 async def test_a_migration_that_never_gets_its_lock_fails_naming_it(infra, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    url = await infra.adatabase_url("migrnooit")
-    naam = f"migrnooit_{uuid.uuid4().hex[:8]}"
-    _pakket(tmp_path, monkeypatch, naam, {"001_tabel.sql": "CREATE TABLE t (id int PRIMARY KEY);"})
-    pool = await create_pool(url)
-    houder = await asyncpg.connect(url)
-    try:
-        await migrate(pool, naam)
-        _pakket(tmp_path, monkeypatch, naam, {"002_kolom.sql": "ALTER TABLE t ADD COLUMN naam text;"})
-        await houder.execute("BEGIN")
-        await houder.fetchval("SELECT count(*) FROM t")
+    async with _tabel_vastgehouden(infra, tmp_path, monkeypatch, "migrnooit") as (pool, houder, naam):
         with pytest.raises(MigrationError, match=r"002_kolom\.sql.*lock"):
             await migrate(pool, naam, lock_timeout_ms=200, lock_wacht_s=2)
         await houder.execute("COMMIT")
         assert await migrate(pool, naam) == ["002_kolom.sql"]  # nothing half-applied: it lands now
-    finally:
-        await houder.close()
-        await pool.close()

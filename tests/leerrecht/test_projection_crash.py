@@ -124,19 +124,25 @@ async def test_a_consumer_frozen_between_prepare_and_execute_does_not_block_the_
         assert state == "active", "the frozen session is not in the state no server timeout ends"
         b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200",
                            "--idle-in-transaction-ms", "6000")
-        distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=90)
-        assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS), (await _sessions(db)) + _output(b)
-        await asyncio.sleep(1.0)  # B is idle now
-        before = await _rows_with_versions(db)
-
-        os.kill(a.pid, signal.SIGCONT)
-        await _line_starting(a, "resumed", timeout=30)
-        await asyncio.sleep(3.0)  # A's commit fails; a wrong runner's effects would show by now
-        assert a.poll() is None, "the consumer must survive its ended database session"
-        assert await _rows_with_versions(db) == before, "the frozen transaction committed after all"
-        assert await applied_state(db) == (N_EVENTS, 0, N_EVENTS)
+        await _b_neemt_over_en_a_verandert_niets(db, a, b)
     finally:
         _stop_frozen(a, b)
+
+
+async def _b_neemt_over_en_a_verandert_niets(db: str, a: subprocess.Popen[bytes], b: subprocess.Popen[bytes]) -> None:
+    """B, the new owner, applies every event while A stays frozen in its transaction; continued, A
+    commits nothing (rows compared with their versions) and keeps running."""
+    distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=90)
+    assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS), (await _sessions(db)) + _output(b)
+    await asyncio.sleep(1.0)  # B is idle now
+    before = await _rows_with_versions(db)
+
+    os.kill(a.pid, signal.SIGCONT)
+    await _line_starting(a, "resumed", timeout=30)
+    await asyncio.sleep(3.0)  # A's commit fails; a wrong runner's effects would show by now
+    assert a.poll() is None, "the consumer must survive its ended database session"
+    assert await _rows_with_versions(db) == before, "the frozen transaction committed after all"
+    assert await applied_state(db) == (N_EVENTS, 0, N_EVENTS)
 
 
 async def _line_starting(proc: subprocess.Popen[bytes], prefix: str, timeout: float) -> str:
@@ -265,16 +271,6 @@ async def test_a_consumer_frozen_inside_its_transaction_does_not_block_the_new_o
         await _line_starting(a, "stalled_in_transaction", timeout=60)
         b = start_consumer(infra.bootstrap, db, topic, group, "--batch-size", "200")
         # A's idle transaction is ended (6 s after it froze), and its session (6 s) expires
-        distinct, doubles, total = await wait_for_total(db, N_EVENTS, timeout=90)
-        assert (distinct, doubles, total) == (N_EVENTS, 0, N_EVENTS), "B waited on the frozen transaction"
-        await asyncio.sleep(1.0)  # B is idle now
-        before = await _rows_with_versions(db)
-
-        os.kill(a.pid, signal.SIGCONT)
-        await _line_starting(a, "resumed", timeout=30)
-        await asyncio.sleep(3.0)  # A's commit fails; a wrong runner's effects would show by now
-        assert a.poll() is None, "the consumer must survive its ended database session"
-        assert await _rows_with_versions(db) == before, "the frozen transaction committed after all"
-        assert await applied_state(db) == (N_EVENTS, 0, N_EVENTS)
+        await _b_neemt_over_en_a_verandert_niets(db, a, b)
     finally:
         _stop_frozen(a, b)
