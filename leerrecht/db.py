@@ -98,6 +98,51 @@ the session timeout is safe too (the frozen transaction just ends before the gro
 test uses one to be quicker."""
 
 
+_STILLE_BLOKKEERDERS = """
+SELECT a.pid,
+       CASE WHEN a.wait_event_type = 'Client' AND a.wait_event = 'ClientRead' AND a.xact_start IS NOT NULL
+                 AND now() - a.state_change >= make_interval(secs => $2::float8)
+                 AND pg_has_role(a.usesysid, 'MEMBER')  -- another role's session may not be ended
+            THEN pg_terminate_backend(a.pid) ELSE false END AS beeindigd
+FROM pg_stat_activity a
+WHERE a.pid IN (SELECT unnest(pg_blocking_pids(w.pid)) FROM pg_stat_activity w
+                WHERE w.datname = current_database() AND w.wait_event_type = 'Lock'
+                  AND ($1::int IS NULL OR w.pid = $1::int))
+"""
+
+
+async def beeindig_stille_blokkeerders(conn: asyncpg.Connection, limiet_s: float,
+                                       wachtende: int | None = None) -> tuple[list[int], list[int]]:
+    """End the sessions that block another one (``wachtende``, or any in this database) while their
+    client has been silent inside their transaction for ``limiet_s`` or longer; returns the ended and
+    the other blockers' pids.
+
+    Why: ``idle_in_transaction_session_timeout`` (:data:`IDLE_IN_TRANSACTION_MS`) ends a transaction whose
+    client went silent, but not one frozen between asyncpg's prepare (Parse, Describe, Flush) and its
+    execute: without a Sync the server counts the session as active, and ``statement_timeout`` does not
+    run there either. A process frozen there (SIGSTOP, a stalled VM) would hold its locks for as long as
+    it stays frozen. This applies the same limit to that state, and only to sessions others wait on; a
+    blocker at work (a slow statement, a migration) is left to finish. CASE, because only it fixes the
+    order in which SQL evaluates the conditions."""
+    rijen = await conn.fetch(_STILLE_BLOKKEERDERS, wachtende, limiet_s)
+    return [r["pid"] for r in rijen if r["beeindigd"]], [r["pid"] for r in rijen if not r["beeindigd"]]
+
+
+async def stille_blokkeerders_opruimen(pool: asyncpg.Pool, limiet_s: float) -> None:
+    """Every quarter of the limit, :func:`beeindig_stille_blokkeerders` for the whole database (a
+    service's background chore: the requests' locks, an outbox's rows)."""
+    while True:  # cancelled on shutdown (Runtime.background)
+        await asyncio.sleep(limiet_s / 4)
+        try:
+            async with pool.acquire(timeout=limiet_s) as conn:
+                beeindigd, _ = await beeindig_stille_blokkeerders(conn, limiet_s)
+        except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            log.warning("stille_blokkeerders_niet_nagekeken", error=type(exc).__name__)
+            continue
+        if beeindigd:
+            log.warning("stille_blokkeerder_beeindigd", sessies=beeindigd, limiet_s=limiet_s)
+
+
 async def create_pool(url: str, min_size: int = 1, max_size: int = 10,
                       server_settings: dict[str, str] | None = None,
                       idle_in_transaction_ms: int = IDLE_IN_TRANSACTION_MS) -> asyncpg.Pool:

@@ -48,7 +48,7 @@ from pydantic import ValidationError
 from contracts.catalogue import ContractError
 from contracts.envelope import Envelope
 from leerrecht import kafka_security, otel, trace
-from leerrecht.db import IDLE_IN_TRANSACTION_MS
+from leerrecht.db import IDLE_IN_TRANSACTION_MS, beeindig_stille_blokkeerders
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
 from leerrecht.metrics import APPLY_SECONDS, BATCH_SIZE, CONSUMER_LAG, DEAD_LETTERS, QUARANTINED
@@ -951,16 +951,14 @@ class ProjectionRunner:
 
     async def _wacht_op_checkpoint(self, conn: asyncpg.Connection, tp: TopicPartition | str,
                                    claim: Awaitable[T]) -> T:
-        """Await a statement that locks checkpoint rows, ending the sessions it waits on once it has
-        waited :attr:`afschermen_na_s`.
+        """Await a statement that locks checkpoint rows, ending the sessions it waits on that are silent
+        in their transaction once it has waited :attr:`afschermen_na_s` (:meth:`_scherm_af`).
 
-        Why: the group gave us these partitions, so another transaction on their checkpoint rows belongs
-        to a process that lost them (a zombie: frozen, a stalled VM). PostgreSQL ends a transaction left
-        idle that long, but not one frozen between asyncpg's prepare (Parse, Describe, Flush) and its
-        execute: without a Sync the server counts the session as active, and neither
-        ``idle_in_transaction_session_timeout`` nor ``statement_timeout`` ends it, so we would wait on
-        its locks for as long as it stays frozen (F4, found by CI). Ending it is safe either way: if we
-        are the zombie instead, the owner retries its batch from the checkpoint, which stays exact."""
+        Why here too, beside the service's chore (:func:`~leerrecht.db.stille_blokkeerders_opruimen`):
+        the group gave us these partitions, so a transaction on their checkpoint rows belongs to a process
+        that lost them (a zombie frozen between asyncpg's prepare and execute, which no server timeout
+        ends), and a runner also runs outside a service (a rebuild, the crash tests). Ending it is safe
+        either way: if we are the zombie instead, the owner retries its batch from the checkpoint."""
         taak = asyncio.ensure_future(claim)
         try:
             while True:
@@ -973,24 +971,22 @@ class ProjectionRunner:
             raise
 
     async def _scherm_af(self, pid: int, tp: TopicPartition | str) -> None:
-        """End the sessions that block session ``pid`` *and* have waited on their own client, inside their
-        transaction, for :attr:`afschermen_na_s` or longer (on a connection of its own from the pool).
-        Why only those: a blocker at work (a migration's DDL, a slow statement) is left to finish."""
+        """End the sessions that block session ``pid`` while silent in their transaction for the limit
+        (:func:`~leerrecht.db.beeindig_stille_blokkeerders`, on a connection of its own from the pool)."""
         onderdeel = f"{tp.topic}/{tp.partition}" if isinstance(tp, TopicPartition) else tp
         try:
             async with self.pool.acquire(timeout=self.afschermen_na_s) as conn:
-                rijen = await conn.fetch(_AFSCHERMEN, pid, self.afschermen_na_s)
+                beeindigd, overig = await beeindig_stille_blokkeerders(conn, self.afschermen_na_s, pid)
         except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
             log.warning("zombie_niet_afgeschermd", projection=self.projection.name, partitie=onderdeel,
                         error=type(exc).__name__)
             return
-        beeindigd = [r["pid"] for r in rijen if r["beeindigd"]]
         if beeindigd:
             log.warning("zombie_afgeschermd", projection=self.projection.name, partitie=onderdeel,
                         sessies=beeindigd)
-        if len(beeindigd) < len(rijen):
+        if overig:
             log.warning("checkpoint_wacht", projection=self.projection.name, partitie=onderdeel,
-                        sessies=[r["pid"] for r in rijen if not r["beeindigd"]], wacht_s=self.afschermen_na_s)
+                        sessies=overig, wacht_s=self.afschermen_na_s)
 
     async def _backoff(self, attempt: int, exc: BaseException) -> None:
         delay = min(10.0, 0.1 * 2**attempt) * (0.5 + random.random())
@@ -1105,17 +1101,6 @@ async def _idle_limiet_s(pool: asyncpg.Pool, standaard: float) -> float:
                                  "WHERE name = 'idle_in_transaction_session_timeout'")
     return ms / 1000 if ms else standaard
 
-
-_AFSCHERMEN = """
-SELECT a.pid,
-       CASE WHEN a.wait_event_type = 'Client' AND a.wait_event = 'ClientRead' AND a.xact_start IS NOT NULL
-                 AND now() - a.state_change >= make_interval(secs => $2::float8)
-            THEN pg_terminate_backend(a.pid) ELSE false END AS beeindigd
-FROM pg_stat_activity a
-WHERE a.pid = ANY (pg_blocking_pids($1::int))
-"""
-"""The sessions blocking ours; those silent in their transaction for the limit are ended (``beeindigd``;
-CASE, because only it fixes the order in which SQL evaluates the conditions)."""
 
 _CHECKPOINT_LEZEN = ("SELECT next_offset FROM checkpoint WHERE projection=$1 AND topic=$2 AND partition=$3 "
                      "FOR UPDATE")

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from leerrecht import kafka_security, otel
 from leerrecht.auth import OidcAuthenticator
 from leerrecht.config import ServiceSettings
-from leerrecht.db import create_pool, ensure_database, migrate
+from leerrecht.db import create_pool, ensure_database, migrate, stille_blokkeerders_opruimen
 from leerrecht.kafka import EventPublisher, TopicLike, ensure_topics
 from leerrecht.logging import configure_logging, get_logger, start_task
 from leerrecht.metrics import start_metrics_server
@@ -106,7 +106,10 @@ async def open_runtime(settings: ServiceSettings, package: str, topics: Sequence
         await ensure_topics(settings.kafka_bootstrap_servers, topics)
     publisher = EventPublisher(settings.kafka_bootstrap_servers, client_id=package)
     await publisher.start()
-    return Runtime(settings=settings, pool=pool, publisher=publisher)
+    runtime = Runtime(settings=settings, pool=pool, publisher=publisher)
+    runtime.background(stille_blokkeerders_opruimen(pool, settings.db_idle_in_transaction_ms / 1000),
+                       "stille_blokkeerders")
+    return runtime
 
 
 def lifespan_for(
