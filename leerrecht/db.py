@@ -22,6 +22,7 @@ import asyncpg
 
 from leerrecht import verwerkingslog, volgorde, websessies
 from leerrecht.logging import get_logger
+from leerrecht.metrics import DB_SESSIES_BEEINDIGD
 
 log = get_logger(__name__)
 
@@ -140,6 +141,7 @@ async def stille_blokkeerders_opruimen(pool: asyncpg.Pool, limiet_s: float) -> N
             log.warning("stille_blokkeerders_niet_nagekeken", error=type(exc).__name__)
             continue
         if beeindigd:
+            DB_SESSIES_BEEINDIGD.labels(door="dienst").inc(len(beeindigd))
             log.warning("stille_blokkeerder_beeindigd", sessies=beeindigd, limiet_s=limiet_s)
 
 

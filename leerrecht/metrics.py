@@ -19,6 +19,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 DEAD_LETTERS = Counter(
     "leerrecht_dead_letters_total", "Records a projection sent to its dead-letter topic.", ["projection"]
 )
+DB_SESSIES_BEEINDIGD = Counter(
+    "leerrecht_db_frozen_sessions_ended_total",
+    "Database sessions ended because others waited on them while their client stayed silent inside the "
+    "transaction past the idle limit (a frozen process; leerrecht.db.beeindig_stille_blokkeerders).",
+    ["door"],
+)
 QUARANTINED = Counter(
     "leerrecht_quarantined_records_total",
     "Identity records that could not be stored and were put in quarantine.", ["projection"],

@@ -14,6 +14,7 @@ from typing import Any
 LAG = "leerrecht_consumer_lag"
 DEAD_LETTERS = "leerrecht_dead_letters_total"
 QUARANTINED = "leerrecht_quarantined_records_total"
+BEVROREN = "leerrecht_db_frozen_sessions_ended_total"
 DEGRADED = "leerrecht_gezondheid_degraded"
 KALENDER = "leerrecht_kalender_resterende_dagen"
 OUTBOX = "leerrecht_outbox_backlog"
@@ -49,6 +50,11 @@ def alert_rules() -> list[dict[str, Any]]:
         _alert("LeerrechtQuarantaine", f"sum by (namespace, pod, projection) (increase({QUARANTINED}[15m])) > 0",
                "0m", "warning", "Identiteitsrecords in quarantaine",
                "{{ $labels.projection }} zette {{ $value }} identiteitsrecords in quarantaine; zie /beheer."),
+        _alert("LeerrechtBevrorenSessieBeeindigd",
+               f"sum by (namespace, pod, door) (increase({BEVROREN}[15m])) > 0",
+               "0m", "warning", "Databasesessie van een bevroren proces beëindigd",
+               "{{ $labels.pod }} beëindigde {{ $value }} sessies ({{ $labels.door }}) waar anderen op wachtten: "
+               "een proces stond stil midden in een transactie (vastgelopen VM of node?)."),
         _alert("LeerrechtGezondheidDegraded", f"max by (namespace, pod, reden) ({DEGRADED}) == 1",
                "10m", "warning", "Dienst werkt, maar heeft een mens nodig",
                "{{ $labels.pod }} meldt /ready degraded met reden {{ $labels.reden }}."),

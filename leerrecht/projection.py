@@ -51,7 +51,14 @@ from leerrecht import kafka_security, otel, trace
 from leerrecht.db import IDLE_IN_TRANSACTION_MS, beeindig_stille_blokkeerders
 from leerrecht.kafka import EventPublisher
 from leerrecht.logging import get_logger
-from leerrecht.metrics import APPLY_SECONDS, BATCH_SIZE, CONSUMER_LAG, DEAD_LETTERS, QUARANTINED
+from leerrecht.metrics import (
+    APPLY_SECONDS,
+    BATCH_SIZE,
+    CONSUMER_LAG,
+    DB_SESSIES_BEEINDIGD,
+    DEAD_LETTERS,
+    QUARANTINED,
+)
 from leerrecht.overslaan import TYPE_SLEUTEL, VORMEN, Kop, Overgeslagen, SnelleLezer, overslaan
 from leerrecht.trace import TraceContext
 from leerrecht.volgorde import Gemeld, meld_afwijkingen, volgorde_bijwerken
@@ -982,6 +989,7 @@ class ProjectionRunner:
                         error=type(exc).__name__)
             return
         if beeindigd:
+            DB_SESSIES_BEEINDIGD.labels(door="checkpoint_claim").inc(len(beeindigd))
             log.warning("zombie_afgeschermd", projection=self.projection.name, partitie=onderdeel,
                         sessies=beeindigd)
         if overig:

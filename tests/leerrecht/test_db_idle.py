@@ -9,6 +9,7 @@ import asyncio
 
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 
 from leerrecht.config import ServiceSettings
 from leerrecht.service import open_runtime
@@ -54,11 +55,18 @@ async def test_the_service_ends_a_session_frozen_between_prepare_and_execute_tha
         await asyncio.sleep(3.0)  # nobody waits on it: it stays
         assert await wachter.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
                                       houder.get_server_pid()) == 1
+        voor = REGISTRY.get_sample_value("leerrecht_db_frozen_sessions_ended_total", {"door": "dienst"}) or 0
         begin = asyncio.get_running_loop().time()
         await asyncio.wait_for(wachter.execute("SELECT pg_advisory_lock(42)"), 15)
         assert asyncio.get_running_loop().time() - begin < 5
         assert await wachter.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1",
                                       houder.get_server_pid()) == 0, "the frozen session was not ended"
+        for _ in range(50):  # the chore counts once its query returned; the waiter may get the lock first
+            geteld = REGISTRY.get_sample_value("leerrecht_db_frozen_sessions_ended_total", {"door": "dienst"})
+            if geteld == voor + 1:
+                break
+            await asyncio.sleep(0.1)
+        assert geteld == voor + 1
 
         await bezig.execute("BEGIN")
         await bezig.execute("SELECT pg_advisory_xact_lock(43)")

@@ -18,11 +18,13 @@ from collections.abc import AsyncIterator, Sequence
 import asyncpg
 import pytest
 from aiokafka import TopicPartition
+from prometheus_client import REGISTRY
 
 from leerrecht.db import create_pool, migrate
 from leerrecht.projection import Delivered, ProjectionRunner
 
 TP = TopicPartition("afschermen", 0)
+_TELLER = "leerrecht_db_frozen_sessions_ended_total"
 
 
 class Niets:
@@ -76,8 +78,10 @@ async def test_a_session_frozen_between_prepare_and_execute_is_ended(omgeving) -
     pool, url, runner = omgeving
     async with _houder(url) as houder:
         await houder.prepare("SELECT next_offset + $1::int FROM checkpoint")  # Parse, Describe, Flush: no Sync
+        voor = REGISTRY.get_sample_value(_TELLER, {"door": "checkpoint_claim"}) or 0
         duur = await asyncio.wait_for(_claim(pool, runner), 30)
         assert 1.0 <= duur < 10, duur
+        assert REGISTRY.get_sample_value(_TELLER, {"door": "checkpoint_claim"}) == voor + 1
         assert not await _sessie_bestaat(pool, houder.get_server_pid())
     assert await pool.fetchval("SELECT next_offset FROM checkpoint WHERE projection = $1", Niets.name) == 10
 
