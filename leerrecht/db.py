@@ -238,12 +238,12 @@ async def migrate(pool: asyncpg.Pool, package: str, owner_url: str | None = None
     applied: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
-        await conn.execute("SELECT set_config('lock_timeout', $1, false)", str(lock_timeout_ms))
 
         async def stap(naam: str, doe: Callable[[], Awaitable[object]]) -> None:
             await _met_lock_pogingen(naam, doe, lock_wacht_s)
 
         try:
+            await conn.execute("SELECT set_config('lock_timeout', $1, false)", str(lock_timeout_ms))
             await stap("core", lambda: conn.execute(CORE_SQL))
             await stap("volgorde", lambda: conn.execute(volgorde.SQL))  # the sequence bookkeeping
             await stap("websessies", lambda: conn.execute(websessies.SQL))  # the web login's sessions
