@@ -204,6 +204,7 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
     verzoeken = [rijen[i:i + args.rijen] for i in range(0, n_rijen, args.rijen)]
     interval = args.rijen / args.rate
     verzonden: dict[str, float] = {}  # afwezigheid_id → when its request was sent
+    beantwoord: dict[str, float] = {}  # afwezigheid_id → when its request was answered (acknowledged)
     http: list[float] = []
     fouten: list[str] = []
     herhaald: list[int] = []
@@ -244,8 +245,10 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
                     fouten.append(f"{r.status_code}: {r.text[:200]}" if r is not None
                                   else f"verbinding: {verbroken[-1]}")
                     return
+                klaar = time.time()
                 for row in chunk:
                     verzonden[row["afwezigheid_id"]] = t
+                    beantwoord[row["afwezigheid_id"]] = klaar
 
         taken = []
         start = time.perf_counter()
@@ -274,6 +277,9 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
     # never computed over the fast ones only
     lat: list[float] = []
     lat_eerste: list[float] = []  # the pupils' first absences only: each changes a published figure itself
+    # from the intake's answer to the count stream: the part of the latency after the intake (the
+    # projections and the stream), apart from the intake's own answer on the same shared cores
+    lat_na: list[float] = []
     niet_gezien = 0
     ongezien: dict[str, list[int]] = defaultdict(list)  # why an absence was not seen: where it lies
     for aid, t in verzonden.items():
@@ -282,6 +288,7 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
             lat.append(math.inf)
             if aid in eerste:
                 lat_eerste.append(math.inf)
+            lat_na.append(math.inf)
             ongezien["niet op het topic" if aid not in waar else f"partitie {waar[aid][0]} nooit in positie"].append(
                 waar.get(aid, (0, -1))[1])
             continue
@@ -293,9 +300,11 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
             lat.append(math.inf)
             if aid in eerste:
                 lat_eerste.append(math.inf)
+            lat_na.append(math.inf)
             ongezien[f"partitie {part} na positie {posities[-1]} (eind {eind.get(part)})"].append(off)
             continue
         lat.append(tijden[j] - t)
+        lat_na.append(max(0.0, tijden[j] - beantwoord[aid]))
         if aid in eerste:
             lat_eerste.append(tijden[j] - t)
 
@@ -316,6 +325,7 @@ async def meet(args: argparse.Namespace, platform: Platform) -> dict[str, Any]:
         "e2e_p99_s": eindig(percentile(lat, 99)), "e2e_max_s": eindig(max(lat, default=0.0)),
         "e2e_eerste_p50_s": eindig(percentile(lat_eerste, 50)), "e2e_eerste_p99_s": eindig(percentile(lat_eerste, 99)),
         "http_p50_s": percentile(http, 50), "http_p99_s": percentile(http, 99),
+        "na_antwoord_p50_s": eindig(percentile(lat_na, 50)), "na_antwoord_p99_s": eindig(percentile(lat_na, 99)),
     }
 
 
@@ -357,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  of which the pupils' first absences  p50 / p99  {s(res['e2e_eerste_p50_s'])} / "
               f"{s(res['e2e_eerste_p99_s'])} s (each changes a published figure itself)")
     print(f"  HTTP answer           p50 / p99               {res['http_p50_s']:.2f} / {res['http_p99_s']:.2f} s")
+    print(f"  answer → count stream p50 / p99               {s(res['na_antwoord_p50_s'])} / "
+          f"{s(res['na_antwoord_p99_s'])} s (the projections and the stream, after the intake)")
     for waar, (laagste, hoogste, aantal) in res["niet_gezien_waar"].items():
         print(f"  not seen: {aantal} at offsets {laagste}–{hoogste}: {waar}")
     if res["telling_stand"]:
