@@ -73,7 +73,7 @@ def _cpu_per_deel() -> dict[str, float]:
                 tijden[naam] = tijden.get(naam, 0.0) + time.process_time() - c
         return sf
 
-    GebundeldeRunner._decode = staticmethod(gemeten("decode", GebundeldeRunner._decode))  # type: ignore[method-assign]
+    GebundeldeRunner._lees = gemeten("decode", GebundeldeRunner._lees)  # type: ignore[method-assign]
     tp.TellingProjection.apply = gemeten("apply", tp.TellingProjection.apply)  # type: ignore[method-assign]
     for naam in ("verwerk", "wekker", "_vergrendel", "_som_personen", "_historie_rijen", "_afwezigheid"):
         setattr(tp, naam, gemeten(naam, getattr(tp, naam)))
@@ -167,7 +167,7 @@ async def main_async(args: argparse.Namespace, dsn: str) -> None:
         if profiel:
             profiel.enable()
         with GC_PAUZE.gepauzeerd():  # as the runner applies a fetch (leerrecht.projection._GcPauze)
-            decoded = {tp: runner._decode(recs)[0] for tp, recs in sorted(bundel.items())}
+            decoded = {tp: runner._lees(recs)[0] for tp, recs in sorted(bundel.items())}  # as the runner reads
             await runner._apply_bundel(bundel, decoded)
         if profiel:
             profiel.disable()

@@ -123,6 +123,11 @@ class Kop(NamedTuple):
     source: str
     subject: str
     subject_sequence: int | None
+    region: str | None
+    """The envelope's ``region`` (telling places an event by it)."""
+    recordedtime: str
+    """The envelope's ``recordedtime`` as the record writes it (RFC 3339, its ranges checked); telling
+    takes its registratiedag from it."""
 
 
 SnelleLezer = Callable[[bytes], tuple[Kop, Any] | None]
@@ -158,16 +163,16 @@ def snelle_lezer(soort: str, versie: int, dataschema: str, data: str,
         if m is None:
             return None
         groepen = m.groups()
-        eid, source, tijd, subject, opgenomen, volgnummer = groepen[:6]
+        eid, source, tijd, subject, opgenomen, regio, volgnummer = groepen[:7]
         try:
             van_iso(tijd)  # the ranges: month, day of the month, hour
             van_iso(opgenomen)
         except ValueError:
             return None
-        gelezen = lees_data(groepen[6:])
+        gelezen = lees_data(groepen[7:])
         if gelezen is None:
             return None
-        return Kop(eid, soort, source, subject, int(volgnummer) if volgnummer else None), gelezen
+        return Kop(eid, soort, source, subject, int(volgnummer) if volgnummer else None, regio, opgenomen), gelezen
 
     return lees
 
@@ -175,14 +180,14 @@ def snelle_lezer(soort: str, versie: int, dataschema: str, data: str,
 def _record_patroon(soort: str, versie: int, dataschema: str, data: str) -> Callable[[str], re.Match[str] | None]:
     """The whole record of one event type and schema as :data:`_KOP` reads its header (the type, version and
     schema as literals), then ``data`` and the envelope's closing brace; groups: id, source, time, subject,
-    recordedtime, subjectsequence, then ``data``'s own."""
+    recordedtime, region, subjectsequence, then ``data``'s own."""
     tekst, uuid_vangen, tijd = _TEKST_VANGEN.decode(), _UUID_VANGEN.decode(), _TIJD.decode()
     return re.compile(
         r'\{"specversion":"1\.0","id":' + uuid_vangen + r',"type":"' + re.escape(soort) + r'","source":' + tekst
         + r',"time":' + tijd + r',"subject":' + tekst + r',"datacontenttype":"application/json"'
         + r'(?:,"dataschema":"' + re.escape(dataschema) + r'")?,"schemaversion":' + str(int(versie))
         + r',"recordedtime":' + tijd + r',"correlationid":' + _UUID.decode()
-        + r'(?:,"causationid":' + _UUID.decode() + r')?(?:,"region":' + _TEKST.decode() + r')?'
+        + r'(?:,"causationid":' + _UUID.decode() + r')?(?:,"region":' + tekst + r')?'
         + r'(?:,"subjectsequence":([1-9][0-9]{0,17}))?,"data":' + data + r'\}'
     ).fullmatch
 
@@ -209,7 +214,7 @@ def overslaan_vorm(soort: str, versie: int, dataschema: str, data: str) -> Vorm:
             return None
         if m is None:
             return None
-        eid, source, tijd, subject, opgenomen, volgnummer = m.groups()
+        eid, source, tijd, subject, opgenomen, _, volgnummer = m.groups()
         try:
             van_iso(tijd)  # the ranges: month, day of the month, hour
             van_iso(opgenomen)

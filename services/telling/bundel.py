@@ -47,7 +47,7 @@ class GebundeldeRunner(ProjectionRunner):
         started, started_ns = time.monotonic(), time.time_ns()
         decoded: dict[TopicPartition, list[Delivered]] = {}
         for tp, recs in delen.items():
-            ds, poison = self._decode(recs)
+            ds, _, poison = self._lees(recs)  # the absences without their envelope (``snel``)
             if poison:  # dead letters go the runner's own way, partition by partition
                 await self._per_partitie(consumer, delen)
                 return

@@ -20,7 +20,7 @@ import sys
 import types
 from collections.abc import Sequence
 from dataclasses import FrozenInstanceError
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,9 @@ def _als_de_volledige(value: bytes) -> tuple[Kop, snel.Rij] | None:
         env = volledig(value)
         assert env is not None, value
         kop, rij = gelezen
-        assert kop == Kop(str(env.id), env.type, env.source, env.subject, env.subject_sequence)
+        assert kop == Kop(str(env.id), env.type, env.source, env.subject, env.subject_sequence, env.region,
+                          kop.recordedtime)
+        assert datetime.fromisoformat(kop.recordedtime) == env.recorded_at
         assert snel.afwezigheid_rij(env) == rij, value
     return gelezen
 
