@@ -24,8 +24,9 @@ every K-th absence is a first and the stream keeps moving: a later absence chang
 latency is printed apart. Why: five minutes at 1,000 absences a second with one pupil each would need
 300,000 pupils, and the synthetic 999… numbers give about 81,000 (``leerrecht.synthetic``). The pupils
 are enrolled through ``/v1/inschrijvingen/batch`` (``benchmarks.soak.enrol``).
-Printed: p50, p95, p99 and max of that latency, and of
-the HTTP answer; written to ``benchmarks/results/latentie-<time>.json`` for ``benchmarks.samenvatting``.
+Printed: p50, p95, p99 and max of that latency, of
+the HTTP answer, and of the part after the answer (answer → count stream: the projections and the stream
+without the intake); written to ``benchmarks/results/latentie-<time>.json`` for ``benchmarks.samenvatting``.
 """
 
 from __future__ import annotations
