@@ -6,6 +6,9 @@ What it measures, on real Kafka and PostgreSQL (started locally when not given):
 * raw aiokafka producer (``send_batch``) and our ``EventPublisher`` (idempotent, acks=all);
 * raw aiokafka consumer ``getmany()`` without parsing: the ceiling of any projection;
 * PostgreSQL ``COPY`` (``copy_records_to_table``): the ceiling of any row-per-event write;
+* the simplest exactly-once projections (:mod:`benchmarks.referentie`: checkpoint and a COPY of every
+  record per partition batch; the record as it came, parsed by ``orjson``, or decoded into the pydantic
+  envelope) on both logs: the floor of what any projection costs here, beside the real ones;
 * ``ProjectionRunner`` end to end (decode, dedupe by event id, apply, checkpoint in one transaction;
   records of types a projection does not handle skipped, only numbered: ``leerrecht.overslaan``)
   with telling's counting projection and with leerplicht's row-per-event projection on an absence-only
@@ -43,7 +46,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from benchmarks import run_on_servers, server_cpu_s
+from benchmarks import referentie, run_on_servers, server_cpu_s
 from contracts.catalogue import to_envelope
 from contracts.codes import AfwezigheidCode, UrenEenheid
 from contracts.envelope import Envelope, utcnow, uuid7
@@ -320,13 +323,26 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
         RESULTS.mkdir(exist_ok=True)
     runs: dict[str, str] = {}
     meer = [g[0] for g in gevallen if g[0] in IN_PROCESSEN] if args.processen > 1 else []
-    for name in ("copy", *(g[0] for g in gevallen), *(f"{m}_x{args.processen}" for m in meer)):
+    referenties = [(f"ref_{soort}{achter}", soort, t, aantal) for soort in referentie.SOORTEN
+                   for achter, t, aantal in (("", topic, n), ("_regio", regio_topic, nr))]
+    for name in ("copy", *(r[0] for r in referenties), *(g[0] for g in gevallen),
+                 *(f"{m}_x{args.processen}" for m in meer)):
         url = args.admin_dsn.rsplit("/", 1)[0] + f"/bench_{name}_{uuid.uuid4().hex[:6]}"
         await ensure_database(url)
         runs[name] = url
     pool = await create_pool(runs["copy"])
     results["pg_copy"] = await timed("COPY, 10,000 rows per transaction", n, lambda: pg_copy(pool, values))
     await pool.close()
+    print("Reference projections (benchmarks.referentie: checkpoint + COPY of every record per partition batch; "
+          "'envelop' decodes each first)")
+    for name, soort, t, aantal in referenties:
+        pool = await create_pool(runs[name])
+        log = "regional log" if t == regio_topic else "absences"
+        results[name] = await timed(
+            f"reference '{soort}', {log}, batch 5,000", aantal,
+            lambda s=soort, pl=pool, t=t, a=aantal: referentie.referentie(s, pl, args.bootstrap, t, a, 5000),  # type: ignore[misc]
+            cpu, name)
+        await pool.close()
     print("Projections (decode + dedupe + apply + checkpoint, one transaction per partition batch)")
     for name, projection, package, klasse, t, aantal in gevallen:
         pool = await create_pool(runs[name])  # the services' pool size (DB_POOL_SIZE, 10)
@@ -354,6 +370,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
             ratios[f"{name} runner, {k} processes / {raw}"] = results[f"runner_{name}_x{k}"] / results[raw]
             ratios[f"{name} runner, {k} processes / {raw}, {k} processes"] = (
                 results[f"runner_{name}_x{k}"] / results[f"{raw}_x{k}"])
+    for name, _s, t, _a in referenties:
+        ratios[f"{name} / {'raw_consume_regio' if t == regio_topic else 'raw_consume'}"] = (
+            results[name] / results["raw_consume_regio" if t == regio_topic else "raw_consume"])
+    for name, _p, _, _, t, _ in gevallen:
+        ref = "ref_kaal_regio" if t == regio_topic else "ref_kaal"
+        ratios[f"{name} runner / {ref}"] = results[f"runner_{name}"] / results[ref]
     if "runner_leerplicht" in results:
         ratios["leerplicht runner / pg_copy"] = results["runner_leerplicht"] / results["pg_copy"]
     for k, v in ratios.items():

@@ -95,6 +95,7 @@ def _paden(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
         if sleutel == "telling_rebuild" and "processen" in data:  # the live service is one process
             uit["paden"][sleutel]["processen"] = data["processen"]
     if bench is not None:
+        uit["referenties"] = _referenties(bench[1])
         uit["overige_ratios"] = {k.removeprefix("ratio "): round(v, 3) for k, v in bench[1].items()
                                  if k.startswith("ratio ") and _getal(v)}
 
@@ -153,6 +154,26 @@ def _land(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
         "raw_consume_ev_s", "gelijk", "extrapolatie_schaal_1")}}
 
 
+REFERENTIES = (("kaal", "COPY of the record's bytes"), ("json", "orjson parse, then COPY"),
+               ("envelop", "pydantic envelope decode, then COPY"))
+"""The reference projections of :mod:`benchmarks.referentie`, cheapest first."""
+
+
+def _referenties(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per log, the simplest exactly-once projections' rates and ratios to raw ``getmany`` of the same run
+    (the floor of any projection's cost), beside the real projections of that log."""
+    uit = []
+    for achter, raw, log in (("", "raw_consume", "absences"), ("_regio", "raw_consume_regio", "regional log")):
+        if not (_getal(data.get(raw)) and data[raw]):
+            continue
+        for soort, wat in REFERENTIES:
+            k = f"ref_{soort}{achter}"
+            if _getal(data.get(k)):
+                uit.append({"log": log, "soort": soort, "wat": wat, "ev_s": round(data[k]),
+                            "raw_ev_s": round(data[raw]), "ratio": round(data[k] / data[raw], 3)})
+    return uit
+
+
 def samenvatten() -> dict[str, Any]:
     uit: dict[str, Any] = {"paden": {}}
     bronnen: dict[str, str] = {}
@@ -207,6 +228,13 @@ def markdown(s: dict[str, Any]) -> str:
                        f"{'yes' if s['hashes_gelijk'] else 'NO'}"]
     else:
         regels += ["", "telling live hash == rebuild hash: not measured"]
+    if s.get("referenties"):
+        regels += ["", "| the simplest exactly-once projection (`benchmarks.referentie`: checkpoint and rows in one "
+                       "transaction per partition batch) | events/s | raw limit (same run) | ratio |",
+                   "|---|---|---|---|"]
+        for r in s["referenties"]:
+            regels.append(f"| {r['soort']} ({r['wat']}), {r['log']} | {r['ev_s']:,} | {r['raw_ev_s']:,} | "
+                          f"{r['ratio']:.2f} |")
     if s.get("overige_ratios"):
         regels += ["", "Every ratio `python -m benchmarks` printed: " + "; ".join(
             f"{k} {v:.2f}" for k, v in s["overige_ratios"].items())]
