@@ -269,7 +269,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     topic = f"bench.{uuid.uuid4().hex[:6]}"
     regio_topic = topic + ".regio"
     extra = [f"{topic}.raw{i}" for i in range(2, RAW_KEER + 1)]  # the raw produce's repeats
-    await ensure_topics(args.bootstrap, [_Topic(topic), _Topic(topic + ".pub"), _Topic(regio_topic),
+    await ensure_topics(args.bootstrap, [_Topic(topic), _Topic(topic + ".pub"), _Topic(topic + ".refpub"),
+                                         _Topic(regio_topic),
                                          *(_Topic(t) for t in extra), _Topic(topic + ".warm")])
     # The broker is a JVM started moments ago: its first hundred thousand records ran at half the speed of
     # the next (its CPU per record 10.0 against 4.7-4.8 µs, 2026-12-03), and the raw limits used to be
@@ -286,13 +287,18 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     results["publisher"] = await timed("EventPublisher.publish, 5,000 per call, national keys", n,
                                        lambda: publisher_produce(args.bootstrap, topic + ".pub", envs), cpu,
                                        "publisher")
+    results["ref_publisher"] = await timed(
+        "reference publisher: pydantic to_json + raw keyed send_batch", n,
+        lambda: referentie.publiceer(args.bootstrap, topic + ".refpub", envs, produce_keyed), cpu, "ref_publisher")
     results["raw_consume"] = await timed_mediaan(
         "raw aiokafka getmany(), no parsing", n,
         [lambda: raw_consume(args.bootstrap, topic, n)] * RAW_KEER, cpu, "raw_consume")
     if args.alleen_kafka:
         ratio = results["publisher"] / results["raw_produce"]
-        print(f"\nRatios\n  {'publisher / raw_produce':<58} {ratio:>12.2f}")
-        return {**results, "ratio publisher / raw_produce": ratio}
+        ref = results["ref_publisher"] / results["raw_produce"]
+        print(f"\nRatios\n  {'publisher / raw_produce':<58} {ratio:>12.2f}\n"
+              f"  {'ref_publisher / raw_produce':<58} {ref:>12.2f}")
+        return {**results, "ratio publisher / raw_produce": ratio, "ratio ref_publisher / raw_produce": ref}
     await produce_keyed(args.bootstrap, regio_topic, regio)
     results["raw_consume_regio"] = await timed_mediaan(
         f"raw getmany() on a regional log ({nr:,} events, mixed)", nr,
@@ -361,7 +367,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
             await processen_run(args, name, package, runs[f"{name}_x{args.processen}"], t, aantal, batch, log,
                                 results, cpu)
     print("\nRatios (to raw getmany on the same topic; CPU µs per event of this process)")
-    ratios = {"publisher / raw_produce": results["publisher"] / results["raw_produce"]}
+    ratios = {"publisher / raw_produce": results["publisher"] / results["raw_produce"],
+              "ref_publisher / raw_produce": results["ref_publisher"] / results["raw_produce"]}
     for name, _p, _, _, t, _ in gevallen:
         raw = "raw_consume_regio" if t == regio_topic else "raw_consume"
         ratios[f"{name} runner / {raw}"] = results[f"runner_{name}"] / results[raw]

@@ -17,7 +17,11 @@ can be read against the cheapest possible one as well as against raw consume:
 * ``envelop``: the same with every record decoded by pydantic into the envelope instead (what a
   projection that trusts nothing must do before any logic of its own).
 
-Like the runner, each reads and decodes the next fetch while the database writes the previous one. None
+And the simplest publisher (:func:`publiceer`): each envelope serialised by pydantic and sent keyed by
+its subject in aiokafka's own record batches, as the raw produce limit sends (no headers, no trace, no
+Kafka-compatible partitioner, no size checks): the floor of the EventPublisher's cost.
+
+Like the runner, each projection reads and decodes the next fetch while the database writes the previous one. None
 records event ids (the runner's dedupe of re-published events) or skips types: they are floors of the
 cost, not projections to ship.
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -63,6 +68,12 @@ def _rijen_envelop(_topic: str, records: list[Any]) -> list[tuple[Any, ...]]:
         env = Envelope.from_json(r.value)
         uit.append((env.id, env.type, env.subject, orjson.dumps(env.data).decode()))
     return uit
+
+
+async def publiceer(bootstrap: str, topic: str, envs: list[Envelope],
+                    produce_keyed: Callable[[str, str, list[tuple[bytes, bytes]]], Awaitable[None]]) -> None:
+    """The reference publisher: serialise every envelope, then the raw keyed produce of the same run."""
+    await produce_keyed(bootstrap, topic, [(e.subject.encode(), e.to_json()) for e in envs])
 
 
 async def _schrijf(conn: asyncpg.Connection, tabel: str, klaar: list[tuple[Any, int, list[tuple[Any, ...]]]]) -> None:

@@ -65,3 +65,29 @@ async def test_every_reference_projection_writes_each_record_once_with_its_check
         finally:
             await conn.close()
         assert sorted(stand) == [0, 1, 2] and sum(stand.values()) == len(records), soort
+
+
+async def test_the_reference_publisher_sends_every_envelope_keyed_by_its_subject(infra: Any) -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+    from aiokafka import AIOKafkaConsumer
+
+    from benchmarks.__main__ import make_events, produce_keyed
+    from benchmarks.referentie import publiceer
+    from contracts.envelope import Envelope
+
+    topic = f"bench.refpub.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(infra.bootstrap, [_Topic(topic)])
+    envs = [Envelope.from_json(v) for v in make_events(250)]
+    await publiceer(infra.bootstrap, topic, envs, produce_keyed)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.bootstrap, auto_offset_reset="earliest",
+                                group_id=f"t-{uuid.uuid4().hex[:6]}", enable_auto_commit=False)
+    await consumer.start()
+    gelezen: list[tuple[bytes, bytes]] = []
+    try:
+        while len(gelezen) < len(envs):
+            for records in (await consumer.getmany(timeout_ms=2000)).values():
+                gelezen += [(r.key, r.value) for r in records]
+    finally:
+        await consumer.stop()
+    assert sorted(gelezen) == sorted((e.subject.encode(), e.to_json()) for e in envs)
