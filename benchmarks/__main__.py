@@ -6,8 +6,8 @@ What it measures, on real Kafka and PostgreSQL (started locally when not given):
 * raw aiokafka producer (``send_batch``) and our ``EventPublisher`` (idempotent, acks=all);
 * raw aiokafka consumer ``getmany()`` without parsing: the ceiling of any projection;
 * PostgreSQL ``COPY`` (``copy_records_to_table``): the ceiling of any row-per-event write;
-* the simplest exactly-once projections (:mod:`benchmarks.referentie`: checkpoint and a COPY of every
-  record per partition batch; the record as it came, parsed by ``orjson``, or decoded into the pydantic
+* the simplest exactly-once projections (:mod:`benchmarks.referentie`: checkpoints and a COPY of every
+  record in one transaction per fetch; the record as it came, parsed by ``orjson``, or decoded into the pydantic
   envelope) on both logs: the floor of what any projection costs here, beside the real ones;
 * ``ProjectionRunner`` end to end (decode, dedupe by event id, apply, checkpoint in one transaction;
   records of types a projection does not handle skipped, only numbered: ``leerrecht.overslaan``)
@@ -339,8 +339,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
     pool = await create_pool(runs["copy"])
     results["pg_copy"] = await timed("COPY, 10,000 rows per transaction", n, lambda: pg_copy(pool, values))
     await pool.close()
-    print("Reference projections (benchmarks.referentie: checkpoint + COPY of every record per partition batch; "
-          "'envelop' decodes each first)")
+    print("Reference projections (benchmarks.referentie: checkpoints + COPY of every record, one transaction "
+          "per fetch; 'json' parses, 'envelop' decodes each first)")
     for name, soort, t, aantal in referenties:
         pool = await create_pool(runs[name])
         log = "regional log" if t == regio_topic else "absences"

@@ -46,10 +46,12 @@ DOELEN: list[tuple[str, str, str, str, str, float]] = [
     ("intake_batch", "POST /v1/afwezigheden/batch, 500 rows", "intake-", "http_batch", "raw_batched", 0.5),
     ("intake_single", "POST /v1/afwezigheden, 32 clients", "intake-", "http_single", "raw_send_and_wait", 0.25),
 ]
-VLOEREN = {"raw_consume": "ref_envelop", "raw_consume_regio": "ref_envelop_regio", "raw_produce": "ref_publisher"}
+VLOEREN = {"raw_consume": "ref_envelop", "raw_consume_regio": "ref_envelop_regio", "raw_produce": "ref_publisher",
+           "raw_consume_ev_s": "ref_envelop_ev_s"}
 """Per raw limit of one process, the simplest correct path of the same run (:mod:`benchmarks.referentie`) whose
 ratio is shown beside a path measured against that limit: a projection that decodes every record into the
-envelope and stores it, or a publisher that serialises and sends (no floor for runs of 2 processes)."""
+envelope and stores it (on the national log for telling's live and rebuild), or a publisher that serialises
+and sends (no floor for runs of 2 processes, nor for the intake)."""
 
 REFERENTIES = (("kaal", "COPY of the record's bytes"), ("json", "orjson parse, then COPY"),
                ("envelop", "pydantic envelope decode, then COPY"))
@@ -101,7 +103,7 @@ def _paden(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
         uit["paden"][sleutel] = {"wat": wat, "gemeten": True, "ev_s": round(data[figuur]), "raw_ev_s": round(data[raw]),
                                  "raw": raw, "ratio": round(ratio, 3), "doel": doel, "gehaald": ratio >= doel,
                                  "bron": pad.name}
-        vloer = VLOEREN.get(raw) if not soort else None  # the floor of the same run (python -m benchmarks)
+        vloer = VLOEREN.get(raw)  # the floor measured in the same run (the same file)
         if vloer is not None and _getal(data.get(vloer)):
             uit["paden"][sleutel]["vloer"] = {"sleutel": vloer, "ratio": round(data[vloer] / data[raw], 3)}
         if sleutel == "telling_rebuild" and "processen" in data:  # the live service is one process
