@@ -112,6 +112,13 @@ def _paden(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
         uit["referenties"] = _referenties(bench[1])
         uit["overige_ratios"] = {k.removeprefix("ratio "): round(v, 3) for k, v in bench[1].items()
                                  if k.startswith("ratio ") and _getal(v)}
+    land = _nieuwste("land-", "raw_consume_ev_s", "ref_envelop_ev_s")
+    if land is not None:  # the national log of benchmarks.land: telling's live and rebuild beside them
+        raw = land[1]["raw_consume_ev_s"]
+        uit.setdefault("referenties", []).extend(
+            {"log": "national log (40 topics)", "soort": soort, "wat": wat, "ev_s": round(land[1][k]),
+             "raw_ev_s": round(raw), "ratio": round(land[1][k] / raw, 3)}
+            for soort, wat in REFERENTIES if _getal(land[1].get(k := f"ref_{soort}_ev_s")))
 
 
 def _geheugen(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
@@ -245,7 +252,7 @@ def markdown(s: dict[str, Any]) -> str:
         regels += ["", "telling live hash == rebuild hash: not measured"]
     if s.get("referenties"):
         regels += ["", "| the simplest correct path (`benchmarks.referentie`: a projection's checkpoint and rows in "
-                       "one transaction per partition batch; a publisher) | events/s | raw limit (same run) | ratio |",
+                       "one transaction per fetch; a publisher) | events/s | raw limit (same run) | ratio |",
                    "|---|---|---|---|"]
         for r in s["referenties"]:
             regels.append(f"| {r['soort']} ({r['wat']}), {r['log']} | {r['ev_s']:,} | {r['raw_ev_s']:,} | "
