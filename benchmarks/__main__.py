@@ -149,13 +149,16 @@ async def raw_produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
     await _produce_batched(bootstrap, topic, ((i % PARTITIONS, None, v) for i, v in enumerate(values)))
 
 
-async def produce_keyed(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+async def produce_keyed(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]],
+                        headers: list[tuple[str, bytes]] | None = None) -> None:
     """Keyed records, one partition per key (a pupil's events keep their order), batched."""
-    await _produce_batched(bootstrap, topic, ((zlib.crc32(k) % PARTITIONS, k, v) for k, v in records))
+    await _produce_batched(bootstrap, topic, ((zlib.crc32(k) % PARTITIONS, k, v) for k, v in records), headers)
 
 
-async def _produce_batched(bootstrap: str, topic: str, records: Iterable[tuple[int, bytes | None, bytes]]) -> None:
-    """aiokafka's own batches per partition, sent as each fills (idempotent, acks=all)."""
+async def _produce_batched(bootstrap: str, topic: str, records: Iterable[tuple[int, bytes | None, bytes]],
+                           headers: list[tuple[str, bytes]] | None = None) -> None:
+    """aiokafka's own batches per partition, sent as each fills (idempotent, acks=all); ``headers`` on
+    every record (none for the raw limit)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all",
                                 max_batch_size=256 * 1024, linger_ms=5)
     await producer.start()
@@ -165,10 +168,10 @@ async def _produce_batched(bootstrap: str, topic: str, records: Iterable[tuple[i
         for p, k, v in records:
             batch = per_part.get(p) or producer.create_batch()
             per_part[p] = batch
-            if batch.append(key=k, value=v, timestamp=None) is None:
+            if batch.append(key=k, value=v, timestamp=None, headers=headers) is None:
                 futures.append(await producer.send_batch(batch, topic, partition=p))
                 batch = per_part[p] = producer.create_batch()
-                batch.append(key=k, value=v, timestamp=None)
+                batch.append(key=k, value=v, timestamp=None, headers=headers)
         for p, batch in per_part.items():
             futures.append(await producer.send_batch(batch, topic, partition=p))
         await asyncio.gather(*futures)
@@ -288,7 +291,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, float]:
                                        lambda: publisher_produce(args.bootstrap, topic + ".pub", envs), cpu,
                                        "publisher")
     results["ref_publisher"] = await timed(
-        "reference publisher: pydantic to_json + raw keyed send_batch", n,
+        "reference publisher: pydantic to_json + raw keyed send_batch, content-type", n,
         lambda: referentie.publiceer(args.bootstrap, topic + ".refpub", envs, produce_keyed), cpu, "ref_publisher")
     results["raw_consume"] = await timed_mediaan(
         "raw aiokafka getmany(), no parsing", n,

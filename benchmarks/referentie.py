@@ -18,8 +18,9 @@ can be read against the cheapest possible one as well as against raw consume:
   projection that trusts nothing must do before any logic of its own).
 
 And the simplest publisher (:func:`publiceer`): each envelope serialised by pydantic and sent keyed by
-its subject in aiokafka's own record batches, as the raw produce limit sends (no headers, no trace, no
-Kafka-compatible partitioner, no size checks): the floor of the EventPublisher's cost.
+its subject in aiokafka's own record batches, as the raw produce limit sends, with the one header the
+CloudEvents Kafka binding requires in structured mode (``content-type``); no trace header, no
+Kafka-compatible partitioner, no size checks: the floor of the EventPublisher's cost.
 
 Like the runner, each projection reads and decodes the next fetch while the database writes the previous one. None
 records event ids (the runner's dedupe of re-published events) or skips types: they are floors of the
@@ -70,10 +71,14 @@ def _rijen_envelop(_topic: str, records: list[Any]) -> list[tuple[Any, ...]]:
     return uit
 
 
+CONTENT_TYPE = [("content-type", b"application/cloudevents+json")]
+"""The header every record of the structured content mode must carry (CloudEvents Kafka binding)."""
+
+
 async def publiceer(bootstrap: str, topic: str, envs: list[Envelope],
-                    produce_keyed: Callable[[str, str, list[tuple[bytes, bytes]]], Awaitable[None]]) -> None:
+                    produce_keyed: Callable[..., Awaitable[None]]) -> None:
     """The reference publisher: serialise every envelope, then the raw keyed produce of the same run."""
-    await produce_keyed(bootstrap, topic, [(e.subject.encode(), e.to_json()) for e in envs])
+    await produce_keyed(bootstrap, topic, [(e.subject.encode(), e.to_json()) for e in envs], CONTENT_TYPE)
 
 
 async def _schrijf(conn: asyncpg.Connection, tabel: str, klaar: list[tuple[Any, int, list[tuple[Any, ...]]]]) -> None:

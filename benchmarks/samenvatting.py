@@ -188,7 +188,8 @@ def _referenties(data: dict[str, Any]) -> list[dict[str, Any]]:
                 uit.append({"log": log, "soort": soort, "wat": wat, "ev_s": round(data[k]),
                             "raw_ev_s": round(data[raw]), "ratio": round(data[k] / data[raw], 3)})
     if _getal(data.get("ref_publisher")) and _getal(data.get("raw_produce")) and data["raw_produce"]:
-        uit.append({"log": "publish", "soort": "publisher", "wat": "pydantic to_json, then raw keyed send_batch",
+        uit.append({"log": "publish", "soort": "publisher",
+                    "wat": "pydantic to_json, then raw keyed send_batch with content-type",
                     "ev_s": round(data["ref_publisher"]), "raw_ev_s": round(data["raw_produce"]),
                     "ratio": round(data["ref_publisher"] / data["raw_produce"], 3)})
     return uit

@@ -84,10 +84,13 @@ async def test_the_reference_publisher_sends_every_envelope_keyed_by_its_subject
                                 group_id=f"t-{uuid.uuid4().hex[:6]}", enable_auto_commit=False)
     await consumer.start()
     gelezen: list[tuple[bytes, bytes]] = []
+    koppen = set()
     try:
         while len(gelezen) < len(envs):
             for records in (await consumer.getmany(timeout_ms=2000)).values():
                 gelezen += [(r.key, r.value) for r in records]
+                koppen |= {tuple(r.headers) for r in records}
     finally:
         await consumer.stop()
     assert sorted(gelezen) == sorted((e.subject.encode(), e.to_json()) for e in envs)
+    assert koppen == {(("content-type", b"application/cloudevents+json"),)}, "the binding's structured mode"
