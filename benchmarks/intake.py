@@ -6,7 +6,9 @@ the same run:
 * raw aiokafka ``send_and_wait`` per record, and raw batched produce: the broker's limits for the
   two shapes of intake (a school sending one absence, a school system sending a day's batch);
 * ``POST /v1/afwezigheden`` one absence per request, 32 concurrent clients;
-* ``POST /v1/afwezigheden/batch`` with 500 rows per request, 4 concurrent clients.
+* ``POST /v1/afwezigheden/batch`` with 500 rows per request, 4 concurrent clients;
+* the same requests against the simplest correct intake (:mod:`benchmarks.referentie_intake`: token,
+  validation, pseudonym, one transaction, publish, 2xx after the acks): the floor of both.
 
 Each accepted absence is validated, pseudonymised, checked against the pupil's enrolment, stored
 with its idempotency key, published with acks=all, applied to registratie's state and evaluated
@@ -248,6 +250,53 @@ async def run(url: str, pupils: int, singles: int, batches: int, pid: int, batch
             "cpu_us_batch": batch_cpu, "cpu_us_client_single": client_cpu}
 
 
+async def run_referentie(url: str, rows: list[dict[str, Any]], singles: int, batches: int, pid: int,
+                         ) -> dict[str, float]:
+    """The same single POSTs (32 clients, each its own keep-alive connection) and batches of 500 (4 clients)
+    against :mod:`benchmarks.referentie_intake`: rates and its process's CPU per absence."""
+    single_rows, batch_rows = rows[:singles], rows[singles:singles + batches * 500]
+    verbindingen: asyncio.Queue[Verbinding] = asyncio.Queue()
+    for _ in range(32):
+        verbindingen.put_nowait(Verbinding(url, TOKEN))
+
+    async def single(i: int, row: dict[str, Any]) -> None:
+        v = await verbindingen.get()
+        try:
+            status, _, inhoud = await v.post("/v1/afwezigheden", row, f"ref-single-{i:05d}")
+            if status != 201:
+                raise RuntimeError(f"reference intake: {status}: {inhoud[:200]!r}")
+        finally:
+            verbindingen.put_nowait(v)
+
+    t0, c0 = time.perf_counter(), cpu_s(pid)
+    await asyncio.gather(*(single(i, r) for i, r in enumerate(single_rows)))
+    single_rate = len(single_rows) / (time.perf_counter() - t0)
+    single_cpu = (cpu_s(pid) - c0) / max(1, len(single_rows)) * 1e6
+    while not verbindingen.empty():
+        verbindingen.get_nowait().sluit()
+    sem4 = asyncio.Semaphore(4)
+    async with httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        async def batch(i: int, chunk: list[dict[str, Any]]) -> None:
+            async with sem4:
+                r = await client.post("/v1/afwezigheden/batch", json={"rijen": chunk},
+                                      headers={"Idempotency-Key": f"ref-batch-{i:05d}"})
+                if r.status_code != 207 or r.json()["opgeslagen"] != len(chunk):
+                    raise RuntimeError(f"reference intake batch: {r.status_code}: {r.text[:300]}")
+
+        t0, c0 = time.perf_counter(), cpu_s(pid)
+        await asyncio.gather(*(batch(i, batch_rows[i:i + 500]) for i in range(0, len(batch_rows), 500)))
+        batch_rate = len(batch_rows) / (time.perf_counter() - t0)
+        batch_cpu = (cpu_s(pid) - c0) / max(1, len(batch_rows)) * 1e6
+    return {"ref_single": single_rate, "ref_batch": batch_rate, "cpu_us_ref_single": single_cpu,
+            "cpu_us_ref_batch": batch_cpu}
+
+
+def referentie_rijen(pupils: int) -> list[dict[str, Any]]:
+    """Rows of the shape the timed runs send (0.5 h ZIEK, one per pupil and school day)."""
+    return [{"pgn": b, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"}
+            for d in school_days(60) for b in synthetic_bsns(pupils)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pupils", type=int, default=500)
@@ -274,11 +323,23 @@ def main() -> None:
             load_eind = os.getloadavg()[0]
         finally:
             svc.stop()
+        # the simplest correct intake, the same requests, the same raw limits (benchmarks.referentie_intake)
+        ref = processes.launch("benchmarks.referentie_intake", {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap, "DATABASE_URL": pg.dsn("bench_referentie_intake"),
+            "API_TOKEN": TOKEN, "METRICS_PORT": "0"}, log=kafka.home.parent / "referentie_intake.log")
+        try:
+            processes.wait_ready(ref)
+            res.update(asyncio.run(run_referentie(ref.url, referentie_rijen(args.pupils), args.singles, args.batches,
+                                                  ref.proc.pid)))
+        finally:
+            ref.stop()
     for label, rate in (
         ("raw aiokafka send_and_wait, 32 concurrent", raw_single),
         ("raw aiokafka batched produce, 500 per flush", raw_batch),
         ("POST /v1/afwezigheden, 32 concurrent clients", res["http_single"]),
         ("POST /v1/afwezigheden/batch, 500 rows, 4 clients", res["http_batch"]),
+        ("the simplest correct intake, single, 32 clients", res["ref_single"]),
+        ("the simplest correct intake, batch of 500, 4 clients", res["ref_batch"]),
     ):
         print(f"  {label:<52} {rate:>10,.0f} absences/s")
     print(f"\n  registratie's CPU per absence: {res['cpu_us_single']:,.0f} µs single, "
@@ -293,6 +354,10 @@ def main() -> None:
     print("\nRatios")
     print(f"  {'single intake / raw send_and_wait':<52} {res['http_single'] / raw_single:>10.2f}")
     print(f"  {'batch intake / raw batched produce':<52} {res['http_batch'] / raw_batch:>10.2f}")
+    print(f"  {'the simplest single intake / raw send_and_wait':<52} {res['ref_single'] / raw_single:>10.2f}")
+    print(f"  {'the simplest batch intake / raw batched produce':<52} {res['ref_batch'] / raw_batch:>10.2f}")
+    print(f"  the simplest intake's CPU per absence: {res['cpu_us_ref_single']:,.0f} µs single, "
+          f"{res['cpu_us_ref_batch']:,.0f} µs in a batch")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"intake-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(

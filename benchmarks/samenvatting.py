@@ -47,11 +47,12 @@ DOELEN: list[tuple[str, str, str, str, str, float]] = [
     ("intake_single", "POST /v1/afwezigheden, 32 clients", "intake-", "http_single", "raw_send_and_wait", 0.25),
 ]
 VLOEREN = {"raw_consume": "ref_envelop", "raw_consume_regio": "ref_envelop_regio", "raw_produce": "ref_publisher",
-           "raw_consume_ev_s": "ref_envelop_ev_s"}
+           "raw_consume_ev_s": "ref_envelop_ev_s", "raw_batched": "ref_batch", "raw_send_and_wait": "ref_single"}
 """Per raw limit of one process, the simplest correct path of the same run (:mod:`benchmarks.referentie`) whose
 ratio is shown beside a path measured against that limit: a projection that decodes every record into the
-envelope and stores it (on the national log for telling's live and rebuild), or a publisher that serialises
-and sends (no floor for runs of 2 processes, nor for the intake)."""
+envelope and stores it (on the national log for telling's live and rebuild), a publisher that serialises
+and sends, an intake that checks, stores and publishes (:mod:`benchmarks.referentie_intake`); no floor for
+runs of 2 processes."""
 
 REFERENTIES = (("kaal", "COPY of the record's bytes"), ("json", "orjson parse, then COPY"),
                ("envelop", "pydantic envelope decode, then COPY"))
@@ -112,6 +113,16 @@ def _paden(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
         uit["referenties"] = _referenties(bench[1])
         uit["overige_ratios"] = {k.removeprefix("ratio "): round(v, 3) for k, v in bench[1].items()
                                  if k.startswith("ratio ") and _getal(v)}
+    intake = _nieuwste("intake-", "raw_batched", "ref_batch", "ref_single")
+    if intake is not None:  # benchmarks.referentie_intake, beside registratie in benchmarks.intake
+        uit.setdefault("referenties", []).extend(
+            {"log": "intake", "soort": soort, "wat": wat, "ev_s": round(intake[1][k]),
+             "raw_ev_s": round(intake[1][raw]), "ratio": round(intake[1][k] / intake[1][raw], 3)}
+            for soort, wat, k, raw in (
+                ("enkel", "single POSTs, 32 clients: token, validation, pseudonym, one transaction, send_and_wait",
+                 "ref_single", "raw_send_and_wait"),
+                ("batch", "batches of 500, 4 clients: the same with COPY and the batch's sends awaited together",
+                 "ref_batch", "raw_batched")))
     land = _nieuwste("land-", "raw_consume_ev_s", "ref_envelop_ev_s")
     if land is not None:  # the national log of benchmarks.land: telling's live and rebuild beside them
         raw = land[1]["raw_consume_ev_s"]
