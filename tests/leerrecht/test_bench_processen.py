@@ -6,46 +6,23 @@ worker would only be noticed as a missing row."""
 
 from __future__ import annotations
 
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from benchlog import regiolog_topic
 
 from leerrecht.db import create_pool, migrate
-from leerrecht.kafka import ensure_topics
 
 pytestmark = pytest.mark.infra
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class _Topic:
-    def __init__(self, name: str) -> None:
-        self.name, self.partitions, self.config = name, 3, {"retention.ms": "-1"}
 
 
 async def test_two_runner_processes_pass_every_record_once_and_the_raw_limit_is_measured(infra: Any) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.append(str(ROOT))  # appended: the repository's ``services`` must not shadow the test helpers
+    topic, records = await regiolog_topic(infra, "processen", 400)
     from registratie.projection import MeldingStatusProjection
 
-    from benchmarks.__main__ import make_regio_events
     from benchmarks.processen import gemeten, raw_gemeten
-
-    topic = f"bench.processen.{uuid.uuid4().hex[:6]}"
-    await ensure_topics(infra.bootstrap, [_Topic(topic)])
-    records = make_regio_events(400)
-    producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap, acks="all")
-    await producer.start()
-    try:
-        for key, value in records:
-            await producer.send(topic, value, key=key)
-        await producer.flush()
-    finally:
-        await producer.stop()
 
     url = await infra.adatabase_url("benchproc")
     pool = await create_pool(url)

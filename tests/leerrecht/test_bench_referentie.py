@@ -5,44 +5,22 @@ and a reference that silently read too little would flatter the machine's floor.
 
 from __future__ import annotations
 
-import sys
 import uuid
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from benchlog import met_benchmarks, regiolog_topic
 
 from leerrecht.db import create_pool
-from leerrecht.kafka import ensure_topics
+from leerrecht.kafka import TopicSpec, ensure_topics
 
 pytestmark = pytest.mark.infra
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class _Topic:
-    def __init__(self, name: str) -> None:
-        self.name, self.partitions, self.config = name, 3, {"retention.ms": "-1"}
 
 
 async def test_every_reference_projection_writes_each_record_once_with_its_checkpoints(infra: Any) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.append(str(ROOT))  # appended: the repository's ``services`` must not shadow the test helpers
-    from benchmarks.__main__ import make_regio_events
+    topic, records = await regiolog_topic(infra, "referentie", 300)
     from benchmarks.referentie import SOORTEN, referentie
-
-    topic = f"bench.referentie.{uuid.uuid4().hex[:6]}"
-    await ensure_topics(infra.bootstrap, [_Topic(topic)])
-    records = make_regio_events(300)
-    producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap, acks="all")
-    await producer.start()
-    try:
-        for key, value in records:
-            await producer.send(topic, value, key=key)
-        await producer.flush()
-    finally:
-        await producer.stop()
 
     assert SOORTEN == ("kaal", "json", "envelop")
     for soort in SOORTEN:
@@ -68,8 +46,7 @@ async def test_every_reference_projection_writes_each_record_once_with_its_check
 
 
 async def test_the_reference_publisher_sends_every_envelope_keyed_by_its_subject(infra: Any) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.append(str(ROOT))
+    met_benchmarks()
     from aiokafka import AIOKafkaConsumer
 
     from benchmarks.__main__ import make_events, produce_keyed
@@ -77,7 +54,7 @@ async def test_the_reference_publisher_sends_every_envelope_keyed_by_its_subject
     from contracts.envelope import Envelope
 
     topic = f"bench.refpub.{uuid.uuid4().hex[:6]}"
-    await ensure_topics(infra.bootstrap, [_Topic(topic)])
+    await ensure_topics(infra.bootstrap, [TopicSpec(topic, 3, {"retention.ms": "-1"})])
     envs = [Envelope.from_json(v) for v in make_events(250)]
     await publiceer(infra.bootstrap, topic, envs, produce_keyed)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=infra.bootstrap, auto_offset_reset="earliest",
