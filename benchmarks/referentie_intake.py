@@ -129,15 +129,15 @@ def app_voor(dsn: str, bootstrap: str, token: str, sleutel: bytes) -> FastAPI:
         return {"status": "ok"}
 
     @app.post("/v1/afwezigheden", status_code=201)
-    async def enkel(rij: Rij, authorization: Annotated[str | None, Header()] = None,
-                    idempotency_key: Annotated[str, Header(min_length=1, max_length=200)] = "") -> JSONResponse:
+    async def enkel(rij: Rij, idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+                    authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
         toegang(authorization)
         nieuw = await opslaan_en_publiceren([rij], idempotency_key)
         return JSONResponse({"opgeslagen": 1 if nieuw else 0}, status_code=201 if nieuw else 200)
 
     @app.post("/v1/afwezigheden/batch", status_code=207)
-    async def batch(body: Batch, authorization: Annotated[str | None, Header()] = None,
-                    idempotency_key: Annotated[str, Header(min_length=1, max_length=200)] = "") -> JSONResponse:
+    async def batch(body: Batch, idempotency_key: Annotated[str, Header(min_length=1, max_length=200)],
+                    authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
         toegang(authorization)
         nieuw = await opslaan_en_publiceren(body.rijen, idempotency_key)
         return JSONResponse({"opgeslagen": len(body.rijen) if nieuw else 0, "geweigerd": []}, status_code=207)

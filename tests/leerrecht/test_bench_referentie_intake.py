@@ -41,6 +41,8 @@ async def test_the_reference_intake_checks_stores_once_and_publishes_pseudonyms(
             assert (await c.post("/v1/afwezigheden", json=rij, headers={"Idempotency-Key": "a"})).status_code == 401
             slecht = await c.post("/v1/afwezigheden", json={**rij, "uren": 25}, headers={**kop, "Idempotency-Key": "b"})
             assert slecht.status_code == 422 and "uren" in slecht.text
+            zonder = await c.post("/v1/afwezigheden", json=rij, headers=kop)
+            assert zonder.status_code == 422 and "idempotency-key" in zonder.text.lower()
             eerst = await c.post("/v1/afwezigheden", json=rij, headers={**kop, "Idempotency-Key": "c"})
             nogmaals = await c.post("/v1/afwezigheden", json=rij, headers={**kop, "Idempotency-Key": "c"})
             assert (eerst.status_code, nogmaals.status_code) == (201, 200)
