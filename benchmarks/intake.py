@@ -182,7 +182,6 @@ async def run(url: str, pupils: int, singles: int, batches: int, pid: int, batch
     headers = {"Authorization": f"Bearer {TOKEN}"}
     alle = synthetic_bsns(pupils + batch_pupils)
     bsns = alle[:pupils]
-    days = school_days(60)
     async with httpx.AsyncClient(base_url=url, timeout=60, headers=headers) as client:
         sem = asyncio.Semaphore(16)
 
@@ -199,62 +198,30 @@ async def run(url: str, pupils: int, singles: int, batches: int, pid: int, batch
         enrol_cpu = (cpu_s(pid) - c0) / max(1, len(bsns)) * 1e6
         # further pupils through the batch endpoint; they get no absences (the timed runs below use ``bsns``)
         enrol_batch_rate, enrol_batch_cpu = await enrol_batches(client, alle[pupils:], pid) if batch_pupils else (0, 0)
-        # one absence of 0.5 h per pupil per day: far below any report threshold, so the rules run
-        # for every row but publish nothing extra
-        rows = [{"pgn": b, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"} for d in days for b in bsns]
-        single_rows, batch_rows = rows[:singles], rows[singles:singles + batches * 500]
-        verbindingen: asyncio.Queue[Verbinding] = asyncio.Queue()
-        for _ in range(32):  # 32 concurrent clients, each on its own keep-alive connection
-            verbindingen.put_nowait(Verbinding(url, TOKEN))
-
-        async def single(i: int, row: dict[str, Any]) -> None:
-            v = await verbindingen.get()
-            try:
-                while True:
-                    status, kop, inhoud = await v.post("/v1/afwezigheden", row, f"bench-single-{i:05d}")
-                    if status not in (429, 503):
-                        break
-                    HERHAALD[str(status)] += 1
-                    await asyncio.sleep(min(5.0, float(kop.get("retry-after", "1"))))
-                if status != 201:
-                    raise RuntimeError(f"{status}: {inhoud[:200]!r}")
-            finally:
-                verbindingen.put_nowait(v)
-
-        t0, c0, k0 = time.perf_counter(), cpu_s(pid), time.process_time()
-        await asyncio.gather(*(single(i, r) for i, r in enumerate(single_rows)))
-        single_rate = len(single_rows) / (time.perf_counter() - t0)
-        single_cpu = (cpu_s(pid) - c0) / max(1, len(single_rows)) * 1e6
-        client_cpu = (time.process_time() - k0) / max(1, len(single_rows)) * 1e6
-        while not verbindingen.empty():
-            verbindingen.get_nowait().sluit()
-
-        sem4 = asyncio.Semaphore(4)
-
-        async def batch(i: int, chunk: list[dict[str, Any]]) -> None:
-            async with sem4:
-                r = await post_met_herhaling(client, "/v1/afwezigheden/batch", {"rijen": chunk},
-                                             f"bench-batch-{i:05d}")
-                body = r.json()
-                if r.status_code != 207 or body.get("geweigerd"):
-                    raise RuntimeError(f"{r.status_code}: {str(body)[:300]}")
-
-        chunks = [batch_rows[i:i + 500] for i in range(0, len(batch_rows), 500)]
-        t0, c0 = time.perf_counter(), cpu_s(pid)
-        await asyncio.gather(*(batch(i, c) for i, c in enumerate(chunks)))
-        batch_rate = len(batch_rows) / (time.perf_counter() - t0)
-        batch_cpu = (cpu_s(pid) - c0) / max(1, len(batch_rows)) * 1e6
+        single_rows, batch_rows = afwezigheidsrijen(bsns, singles, batches)
+        single_rate, single_cpu, client_cpu = await enkele_posts(url, single_rows, "bench-single", pid)
+        batch_rate, batch_cpu = await batch_posts(client, batch_rows, "bench-batch", pid)
     return {"http_enrol": enrol_rate, "cpu_us_enrol": enrol_cpu, "http_enrol_batch": enrol_batch_rate,
             "cpu_us_enrol_batch": enrol_batch_cpu,
             "http_single": single_rate, "http_batch": batch_rate, "cpu_us_single": single_cpu,
             "cpu_us_batch": batch_cpu, "cpu_us_client_single": client_cpu}
 
 
-async def run_referentie(url: str, rows: list[dict[str, Any]], singles: int, batches: int, pid: int,
-                         ) -> dict[str, float]:
-    """The same single POSTs (32 clients, each its own keep-alive connection) and batches of 500 (4 clients)
-    against :mod:`benchmarks.referentie_intake`: rates and its process's CPU per absence."""
-    single_rows, batch_rows = rows[:singles], rows[singles:singles + batches * 500]
+Rijen = list[dict[str, Any]]
+
+
+def afwezigheidsrijen(bsns: list[str], singles: int, batches: int) -> tuple[Rijen, Rijen]:
+    """The timed runs' rows, for the single POSTs and for ``batches`` batches of 500: one absence of 0.5 h per
+    pupil per school day, far below any report threshold, so the rules run for every row but publish nothing
+    extra."""
+    rows = [{"pgn": b, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"} for d in school_days(60) for b in bsns]
+    return rows[:singles], rows[singles:singles + batches * 500]
+
+
+async def enkele_posts(url: str, rows: Rijen, sleutel: str, pid: int) -> tuple[float, float, float]:
+    """One ``POST /v1/afwezigheden`` per row from 32 concurrent clients, each on its own keep-alive connection
+    (:class:`Verbinding`), a 429 or 503 sent again after its Retry-After: the rate, the server's (``pid``) CPU
+    µs per request and this client's."""
     verbindingen: asyncio.Queue[Verbinding] = asyncio.Queue()
     for _ in range(32):
         verbindingen.put_nowait(Verbinding(url, TOKEN))
@@ -262,39 +229,53 @@ async def run_referentie(url: str, rows: list[dict[str, Any]], singles: int, bat
     async def single(i: int, row: dict[str, Any]) -> None:
         v = await verbindingen.get()
         try:
-            status, _, inhoud = await v.post("/v1/afwezigheden", row, f"ref-single-{i:05d}")
+            while True:
+                status, kop, inhoud = await v.post("/v1/afwezigheden", row, f"{sleutel}-{i:05d}")
+                if status not in (429, 503):
+                    break
+                HERHAALD[str(status)] += 1
+                await asyncio.sleep(min(5.0, float(kop.get("retry-after", "1"))))
             if status != 201:
-                raise RuntimeError(f"reference intake: {status}: {inhoud[:200]!r}")
+                raise RuntimeError(f"{status}: {inhoud[:200]!r}")
         finally:
             verbindingen.put_nowait(v)
 
-    t0, c0 = time.perf_counter(), cpu_s(pid)
-    await asyncio.gather(*(single(i, r) for i, r in enumerate(single_rows)))
-    single_rate = len(single_rows) / (time.perf_counter() - t0)
-    single_cpu = (cpu_s(pid) - c0) / max(1, len(single_rows)) * 1e6
+    t0, c0, k0 = time.perf_counter(), cpu_s(pid), time.process_time()
+    await asyncio.gather(*(single(i, r) for i, r in enumerate(rows)))
+    rate = len(rows) / (time.perf_counter() - t0)
+    n = max(1, len(rows))
+    server_cpu, client_cpu = (cpu_s(pid) - c0) / n * 1e6, (time.process_time() - k0) / n * 1e6
     while not verbindingen.empty():
         verbindingen.get_nowait().sluit()
-    sem4 = asyncio.Semaphore(4)
-    async with httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
-        async def batch(i: int, chunk: list[dict[str, Any]]) -> None:
-            async with sem4:
-                r = await client.post("/v1/afwezigheden/batch", json={"rijen": chunk},
-                                      headers={"Idempotency-Key": f"ref-batch-{i:05d}"})
-                if r.status_code != 207 or r.json()["opgeslagen"] != len(chunk):
-                    raise RuntimeError(f"reference intake batch: {r.status_code}: {r.text[:300]}")
+    return rate, server_cpu, client_cpu
 
-        t0, c0 = time.perf_counter(), cpu_s(pid)
-        await asyncio.gather(*(batch(i, batch_rows[i:i + 500]) for i in range(0, len(batch_rows), 500)))
-        batch_rate = len(batch_rows) / (time.perf_counter() - t0)
-        batch_cpu = (cpu_s(pid) - c0) / max(1, len(batch_rows)) * 1e6
+
+async def batch_posts(client: httpx.AsyncClient, rows: Rijen, sleutel: str, pid: int) -> tuple[float, float]:
+    """``POST /v1/afwezigheden/batch`` with 500 rows a request from 4 concurrent clients: the rate and the
+    server's (``pid``) CPU µs per row. A batch answered other than 207 with nothing refused ends the run."""
+    sem4 = asyncio.Semaphore(4)
+
+    async def batch(i: int, chunk: list[dict[str, Any]]) -> None:
+        async with sem4:
+            r = await post_met_herhaling(client, "/v1/afwezigheden/batch", {"rijen": chunk}, f"{sleutel}-{i:05d}")
+            body = r.json()
+            if r.status_code != 207 or body.get("geweigerd"):
+                raise RuntimeError(f"{r.status_code}: {str(body)[:300]}")
+
+    t0, c0 = time.perf_counter(), cpu_s(pid)
+    await asyncio.gather(*(batch(i, rows[i:i + 500]) for i in range(0, len(rows), 500)))
+    return len(rows) / (time.perf_counter() - t0), (cpu_s(pid) - c0) / max(1, len(rows)) * 1e6
+
+
+async def run_referentie(url: str, pupils: int, singles: int, batches: int, pid: int) -> dict[str, float]:
+    """The same single POSTs and batches as :func:`run` sends registratie, against
+    :mod:`benchmarks.referentie_intake`: rates and its process's CPU per absence."""
+    single_rows, batch_rows = afwezigheidsrijen(synthetic_bsns(pupils), singles, batches)
+    single_rate, single_cpu, _ = await enkele_posts(url, single_rows, "ref-single", pid)
+    async with httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+        batch_rate, batch_cpu = await batch_posts(client, batch_rows, "ref-batch", pid)
     return {"ref_single": single_rate, "ref_batch": batch_rate, "cpu_us_ref_single": single_cpu,
             "cpu_us_ref_batch": batch_cpu}
-
-
-def referentie_rijen(pupils: int) -> list[dict[str, Any]]:
-    """Rows of the shape the timed runs send (0.5 h ZIEK, one per pupil and school day)."""
-    return [{"pgn": b, "datum": d.isoformat(), "uren": 0.5, "code": "ZIEK"}
-            for d in school_days(60) for b in synthetic_bsns(pupils)]
 
 
 def main() -> None:
@@ -329,8 +310,7 @@ def main() -> None:
             "API_TOKEN": TOKEN, "METRICS_PORT": "0"}, log=kafka.home.parent / "referentie_intake.log")
         try:
             processes.wait_ready(ref)
-            res.update(asyncio.run(run_referentie(ref.url, referentie_rijen(args.pupils), args.singles, args.batches,
-                                                  ref.proc.pid)))
+            res.update(asyncio.run(run_referentie(ref.url, args.pupils, args.singles, args.batches, ref.proc.pid)))
         finally:
             ref.stop()
     for label, rate in (

@@ -253,9 +253,9 @@ async def live_met_geheugen(settings: TellingSettings, totaal: int, timeout: flo
 
 
 async def _referentie(args: argparse.Namespace, run: str, pattern: str, totaal: int, soort: str) -> float:
-    """Events/s of the simplest correct projection over the whole national log (every record decoded into
-    the envelope and stored with the checkpoints, one transaction per fetch of 5,000, as raw getmany reads):
-    the floor telling's live and rebuild figures are shown beside (:mod:`benchmarks.referentie`)."""
+    """Events/s of the ``soort`` reference projection over the whole national log (every record stored with
+    the checkpoints, one transaction per fetch of 5,000, as raw getmany reads): the floor telling's live and
+    rebuild figures are shown beside (:mod:`benchmarks.referentie`)."""
     url = args.admin_dsn.rsplit("/", 1)[0] + f"/bench_landref_{soort}_{run}"
     await ensure_database(url)
     pool = await create_pool(url)

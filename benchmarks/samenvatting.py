@@ -116,8 +116,7 @@ def _paden(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
     intake = _nieuwste("intake-", "raw_batched", "ref_batch", "ref_single")
     if intake is not None:  # benchmarks.referentie_intake, beside registratie in benchmarks.intake
         uit.setdefault("referenties", []).extend(
-            {"log": "intake", "soort": soort, "wat": wat, "ev_s": round(intake[1][k]),
-             "raw_ev_s": round(intake[1][raw]), "ratio": round(intake[1][k] / intake[1][raw], 3)}
+            _referentie("intake", soort, wat, intake[1][k], intake[1][raw])
             for soort, wat, k, raw in (
                 ("enkel", "single POSTs, 32 clients: token, validation, pseudonym, one transaction, send_and_wait",
                  "ref_single", "raw_send_and_wait"),
@@ -125,10 +124,8 @@ def _paden(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
                  "ref_batch", "raw_batched")))
     land = _nieuwste("land-", "raw_consume_ev_s", "ref_envelop_ev_s")
     if land is not None:  # the national log of benchmarks.land: telling's live and rebuild beside them
-        raw = land[1]["raw_consume_ev_s"]
         uit.setdefault("referenties", []).extend(
-            {"log": "national log (40 topics)", "soort": soort, "wat": wat, "ev_s": round(land[1][k]),
-             "raw_ev_s": round(raw), "ratio": round(land[1][k] / raw, 3)}
+            _referentie("national log (40 topics)", soort, wat, land[1][k], land[1]["raw_consume_ev_s"])
             for soort, wat in REFERENTIES if _getal(land[1].get(k := f"ref_{soort}_ev_s")))
 
 
@@ -186,6 +183,12 @@ def _land(uit: dict[str, Any], bronnen: dict[str, str]) -> None:
         "raw_consume_ev_s", "gelijk", "extrapolatie_schaal_1")}}
 
 
+def _referentie(log: str, soort: str, wat: str, ev_s: float, raw_ev_s: float) -> dict[str, Any]:
+    """One row of the floors' table: a reference's rate and its ratio to the raw limit of its run."""
+    return {"log": log, "soort": soort, "wat": wat, "ev_s": round(ev_s), "raw_ev_s": round(raw_ev_s),
+            "ratio": round(ev_s / raw_ev_s, 3)}
+
+
 def _referenties(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Per log, the simplest exactly-once projections' rates and ratios to raw ``getmany`` of the same run
     (the floor of any projection's cost), beside the real projections of that log."""
@@ -196,13 +199,10 @@ def _referenties(data: dict[str, Any]) -> list[dict[str, Any]]:
         for soort, wat in REFERENTIES:
             k = f"ref_{soort}{achter}"
             if _getal(data.get(k)):
-                uit.append({"log": log, "soort": soort, "wat": wat, "ev_s": round(data[k]),
-                            "raw_ev_s": round(data[raw]), "ratio": round(data[k] / data[raw], 3)})
+                uit.append(_referentie(log, soort, wat, data[k], data[raw]))
     if _getal(data.get("ref_publisher")) and _getal(data.get("raw_produce")) and data["raw_produce"]:
-        uit.append({"log": "publish", "soort": "publisher",
-                    "wat": "pydantic to_json, then raw keyed send_batch with content-type",
-                    "ev_s": round(data["ref_publisher"]), "raw_ev_s": round(data["raw_produce"]),
-                    "ratio": round(data["ref_publisher"] / data["raw_produce"], 3)})
+        uit.append(_referentie("publish", "publisher", "pydantic to_json, then raw keyed send_batch with content-type",
+                               data["ref_publisher"], data["raw_produce"]))
     return uit
 
 

@@ -5,7 +5,6 @@ the floor the intake's ratios are read against; a reference that skipped a rule 
 
 from __future__ import annotations
 
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,17 +13,16 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from benchlog import ROOT, met_benchmarks
 
 from leerrecht import processes
 from leerrecht.synthetic import synthetic_bsns
 
 pytestmark = pytest.mark.infra
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_the_reference_intake_checks_stores_once_and_publishes_pseudonyms(infra: Any, tmp_path: Path) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.append(str(ROOT))
+    met_benchmarks()
     from benchmarks.referentie_intake import TOPIC
 
     token = uuid.uuid4().hex
